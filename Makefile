@@ -1,0 +1,54 @@
+# aeeval — the two commands in README.md: `make demo` and `make test`.
+# Both create .venv when it is missing, install the package, and install the system PDF dependency
+# (Debian's chromium, plus poppler-utils for reading PDFs back) when it is missing and we can.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+APT_PACKAGES = chromium poppler-utils fonts-dejavu-core
+
+.PHONY: setup system-deps demo test lab examples clean-reports bench
+
+setup: $(VENV)/.installed system-deps
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name aeeval --display-name "Python (aeeval)" >/dev/null
+	touch $@
+
+# Chromium prints the PDFs; pdftotext/pdftoppm read them back in tests.
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$AEEVAL_CHROMIUM" ]; then \
+	  if command -v pdftotext >/dev/null 2>&1; then exit 0; fi; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
+	    echo "aeeval: Chromium or poppler-utils is missing and this user cannot install them."; \
+	    echo "        Run: sudo apt-get install $(APT_PACKAGES)   (see README.md for other systems)"; exit 1; fi; \
+	  echo "aeeval: installing $(APT_PACKAGES) with apt-get"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	else \
+	  echo "aeeval: no apt-get here. Install Chromium (or Google Chrome) and poppler yourself and set"; \
+	  echo "        AEEVAL_CHROMIUM=/path/to/chrome if it is not on PATH (see README.md)."; exit 1; \
+	fi
+
+demo: setup
+	$(BIN)/aeeval run notebooks/01-survey-outcomes.ipynb --out reports/demo/survey-outcomes
+	@echo "Demo report: reports/demo/survey-outcomes/report.pdf"
+
+test: setup
+	$(BIN)/ruff check aeeval tests benchmarks
+	$(BIN)/python -m pytest
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+examples: setup
+	$(BIN)/python -m aeeval.datasets data/examples
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean-reports:
+	find reports -mindepth 1 -not -name README.md -delete

@@ -1,0 +1,225 @@
+"""Codebooks: turn raw survey answers into ordered categories.
+
+A codebook (YAML, format in ``data/schemas/README.md``) lists each question's options in scale
+order with the spellings seen in real exports. :func:`code_responses` normalises spelling (case,
+spaces, dashes, apostrophes, punctuation, a leading "Yes, ") and maps every answer to its canonical
+label, returning ordered categoricals.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .paths import SCHEMAS
+
+__all__ = ["Codebook", "Question", "CodingError", "load_codebook", "normalise_label", "code_responses"]
+
+DEFAULT_CODEBOOK = SCHEMAS / "survey_codebook.yaml"
+
+
+class CodingError(ValueError):
+    """Raw answers that the codebook does not map. ``unmapped`` is a tidy DataFrame
+    (``column``, ``value``, ``count``)."""
+
+    def __init__(self, unmapped: pd.DataFrame, codebook: str):
+        self.unmapped = unmapped
+        lines = "\n".join(f"  column '{r.column}': '{r.value}' ({r.count} row{'s' * (r.count != 1)})"
+                          for r in unmapped.itertuples())
+        super().__init__(
+            f"{len(unmapped)} answer(s) are not in the codebook {codebook}:\n{lines}\n"
+            "Add each as a variant of the right option in the codebook, or code leniently "
+            "(strict=False) to treat them as missing."
+        )
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    column: str
+    wording: str
+    labels: tuple[str, ...]
+    lookup: dict = field(hash=False, compare=False)
+    type: str = "single"
+    separator: str = ";"
+    positive: tuple[str, ...] = ()
+    outside_base: tuple[str, ...] = ()
+
+    @property
+    def dtype(self) -> pd.CategoricalDtype:
+        return pd.CategoricalDtype(list(self.labels), ordered=True)
+
+
+@dataclass(frozen=True)
+class Codebook:
+    name: str
+    path: str
+    questions: dict = field(hash=False, compare=False)
+
+    def __getitem__(self, qid: str) -> Question:
+        try:
+            return self.questions[qid]
+        except KeyError:
+            raise KeyError(f"question '{qid}' is not in the codebook {self.path} "
+                           f"(questions: {', '.join(self.questions)})") from None
+
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u02bc\u0060\u00b4"), "'")
+
+
+def normalise_label(text: str) -> str:
+    """Fold an answer's spelling so that variants compare equal.
+
+    Lower case; Unicode compatibility form; dashes and curly apostrophes folded; apostrophes dropped
+    ("don't" = "dont"); other punctuation becomes a space; spaces collapsed; a leading "yes"
+    followed by more words is dropped ("Yes – to some extent" → "to some extent").
+
+    Examples
+    --------
+    >>> normalise_label("Yes – to some extent ")
+    'to some extent'
+    >>> normalise_label("Don’t  know")
+    'dont know'
+    """
+    s = unicodedata.normalize("NFKC", str(text)).translate(_DASHES).translate(_QUOTES).lower()
+    s = s.replace("'", "")
+    s = re.sub(r"[^\w]+", " ", s).strip()
+    s = re.sub(r"^yes (?=\w)", "", s)
+    return s
+
+
+def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
+    """Read and check a codebook file (YAML or JSON). Raises ``ValueError`` naming the problem."""
+    return _load_codebook(str(path))
+
+
+@lru_cache(maxsize=16)
+def _load_codebook(path: str) -> Codebook:
+    import json
+
+    import jsonschema
+    import yaml
+
+    p = Path(path)
+    try:
+        spec = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"codebook {p} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"codebook {p} is not valid YAML: {exc}") from None
+    fmt = json.loads((SCHEMAS / "codebook-format.json").read_text(encoding="utf-8"))
+    try:
+        jsonschema.validate(spec, fmt)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(map(str, exc.absolute_path)) or "(top level)"
+        raise ValueError(f"codebook {p}, at {where}: {exc.message}") from None
+    questions = {}
+    for q in spec["questions"]:
+        labels = tuple(o["label"] for o in q["options"])
+        lookup: dict[str, str] = {}
+        for o in q["options"]:
+            for spelling in [o["label"], *o.get("variants", [])]:
+                key = normalise_label(spelling)
+                if lookup.get(key, o["label"]) != o["label"]:
+                    raise ValueError(f"codebook {p}, question '{q['id']}': the spelling '{spelling}' "
+                                     f"matches both '{lookup[key]}' and '{o['label']}'")
+                lookup[key] = o["label"]
+        for role in ("positive", "outside_base"):
+            unknown = [x for x in q.get(role, []) if x not in labels]
+            if unknown:
+                raise ValueError(f"codebook {p}, question '{q['id']}': {role} names "
+                                 f"{unknown}, which are not options ({', '.join(labels)})")
+        questions[q["id"]] = Question(
+            id=q["id"], column=q["column"], wording=q["wording"], labels=labels, lookup=lookup,
+            type=q.get("type", "single"), separator=q.get("separator", ";"),
+            positive=tuple(q.get("positive", [])), outside_base=tuple(q.get("outside_base", [])))
+    return Codebook(name=spec.get("name", p.stem), path=str(p), questions=questions)
+
+
+def _as_codebook(codebook) -> Codebook:
+    return codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+
+
+def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=None,
+                   strict: bool = True) -> pd.DataFrame:
+    """Code raw survey answers into ordered categoricals using a codebook.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Survey responses as read by ``read_table(path, "survey")``. Not modified.
+    codebook : str, Path or Codebook
+        The codebook file (default: the bundled ``survey_codebook.yaml``).
+    questions : list of str, optional
+        Question ids to code (default: every question whose column is in ``data``).
+    strict : bool
+        ``True`` (default): an answer that matches no option raises :class:`CodingError` listing
+        every distinct unmatched answer with its column and count. ``False``: such answers become
+        missing and are listed in ``result.attrs["unmapped"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``data`` in which each single-choice question column is an ordered categorical of
+        the canonical labels (blank answers missing). A multi-select question becomes one boolean
+        column per option, named ``<id>__<label>`` (missing where the answer was blank), in option
+        order; ``result.attrs["multi"][id]`` lists those columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"improved_experience": ["Yes – definitely", "yes, to some extent ", ""]})
+    >>> code_responses(raw)["improved_experience"].tolist()
+    ['Yes, definitely', 'Yes, to some extent', nan]
+    """
+    book = _as_codebook(codebook)
+    wanted = questions if questions is not None else [
+        q.id for q in book.questions.values() if q.column in data.columns]
+    out = data.copy()
+    unmapped = []
+    multi = {}
+    for qid in wanted:
+        q = book[qid]
+        if q.column not in data.columns:
+            raise KeyError(f"column '{q.column}' for question '{qid}' is not in the data "
+                           f"(columns: {', '.join(map(str, data.columns))})")
+        raw = data[q.column].astype("string")
+        blank = raw.isna() | (raw.str.strip() == "")
+        if q.type == "multi":
+            parts = raw.where(~blank).str.split(q.separator)
+            exploded = parts.explode().str.strip()
+            exploded = exploded[exploded.notna() & (exploded != "")]
+            coded = exploded.map({v: q.lookup.get(normalise_label(v)) for v in exploded.unique()})
+            bad = exploded[coded.isna()]
+            unmapped += [(q.column, v, int(c)) for v, c in bad.value_counts().items()]
+            cols = []
+            for label in q.labels:
+                name = f"{q.id}__{label}"
+                hit = coded[coded == label].index.unique()
+                col = pd.Series(False, index=data.index, dtype="boolean")
+                col[hit] = True
+                col[blank] = pd.NA
+                out[name] = col
+                cols.append(name)
+            out = out.drop(columns=[q.column]) if q.column not in cols else out
+            multi[q.id] = cols
+            continue
+        distinct = raw[~blank].unique()
+        mapping = {v: q.lookup.get(normalise_label(v)) for v in distinct}
+        coded = raw.map(mapping)
+        bad = raw[~blank & coded.isna()]
+        unmapped += [(q.column, v, int(c)) for v, c in bad.value_counts().items()]
+        out[q.column] = pd.Categorical(coded.where(~blank), dtype=q.dtype)
+    report = pd.DataFrame(unmapped, columns=["column", "value", "count"])
+    if strict and len(report):
+        raise CodingError(report, book.path)
+    out.attrs["unmapped"] = report
+    out.attrs["multi"] = multi
+    out.attrs["codebook"] = book.path
+    return out

@@ -1,0 +1,28 @@
+"""The one place that knows where the project's folders are."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["ROOT", "SCHEMAS", "EXAMPLES", "EXAMPLE_FILES", "NOTEBOOKS", "REPORTS", "SHARED_DATA",
+           "TEMPLATES"]
+
+PACKAGE = Path(__file__).resolve().parent
+#: Project root: the folder holding ``pyproject.toml`` (override with ``AEEVAL_ROOT``).
+ROOT = Path(os.environ.get("AEEVAL_ROOT", PACKAGE.parent)).resolve()
+SCHEMAS = ROOT / "data" / "schemas"
+EXAMPLES = ROOT / "data" / "examples"
+NOTEBOOKS = ROOT / "notebooks"
+REPORTS = ROOT / "reports"
+TEMPLATES = PACKAGE / "templates"
+#: Real public NHS data shared beside the project (read-only); see its README.md.
+SHARED_DATA = Path(os.environ.get("AEEVAL_SHARED_DATA", ROOT.parent / "shared" / "data")).resolve()
+#: Bundled example tables by schema name → file name in :data:`EXAMPLES`.
+EXAMPLE_FILES = {
+    "register": "register.csv",
+    "survey": "survey_responses.csv",
+    "interview_segments": "interview_segments.csv",
+    "staff_survey": "staff_survey.csv",
+    "measures": "measures.csv",
+}

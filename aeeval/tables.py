@@ -1,0 +1,109 @@
+"""Showing result tables in notebooks and reports.
+
+:func:`show` displays a tidy result table formatted for people (percentages, intervals, suppressed
+cells marked) and attaches the tidy numbers under the MIME type :data:`TABLE_MIMETYPE`, so the
+report builder can collect every published table from the executed notebook without the notebook
+writing files.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+__all__ = ["TABLE_MIMETYPE", "format_table", "show", "table_payload"]
+
+TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
+_PERCENT = ("estimate", "ci_low", "ci_high", "difference")
+_LABELS = {"n": "Positive (n)", "base": "Base", "excluded": "Excluded", "estimate": "%",
+           "method": "Method", "suppressed": "Suppressed"}
+
+
+def _pct(x, digits: int) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return ""
+    return f"{100 * x:.{digits}f}%"
+
+
+def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | None = None,
+                 suppressed_mark: str = "*") -> pd.DataFrame:
+    """Return a copy of a tidy result table as display strings.
+
+    Proportion columns become percentages; ``ci_low``/``ci_high`` are merged into one
+    "95% CI" column; suppressed rows show ``suppressed_mark`` in their value columns; the
+    ``method`` and ``suppressed`` columns are dropped (the caption states them).
+    """
+    confidence = confidence or table.attrs.get("confidence", 0.95)
+    out = pd.DataFrame(index=table.index)
+    suppressed = table["suppressed"].astype(bool) if "suppressed" in table else pd.Series(False, index=table.index)
+    for col in table.columns:
+        if col in ("method", "suppressed", "ci_high"):
+            continue
+        if col == "ci_low" and "ci_high" in table:
+            label = f"{round(100 * confidence)}% CI"
+            out[label] = [
+                suppressed_mark if s else (f"{_pct(lo, digits)} to {_pct(hi, digits)}" if pd.notna(lo) else "")
+                for lo, hi, s in zip(table["ci_low"], table["ci_high"], suppressed)]
+        elif col in _PERCENT:
+            out[_LABELS.get(col, col)] = [suppressed_mark if s else _pct(v, digits)
+                                          for v, s in zip(table[col], suppressed)]
+        elif col == "n":
+            out[_LABELS[col]] = [suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
+                                 for v, s in zip(table[col], suppressed)]
+        else:
+            out[_LABELS.get(col, col.replace("_", " ").capitalize())] = table[col].astype(object).where(
+                table[col].notna(), "").astype(str)
+    return out
+
+
+def _jsonable(v):
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat() if v == v.normalize() else v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def table_payload(table: pd.DataFrame, *, name: str, title: str, min_base: int | None = None) -> dict:
+    """The machine-readable record of a published table (what ``figures.json`` holds)."""
+    records = [{str(k): _jsonable(v) for k, v in row.items()} for row in table.to_dict("records")]
+    return {"name": name, "title": title, "min_base": min_base,
+            "confidence": table.attrs.get("confidence"), "columns": [str(c) for c in table.columns],
+            "records": records}
+
+
+def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
+         min_base: int | None = None, digits: int = 0):
+    """Display a result table with a caption, and attach its tidy numbers for ``figures.json``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy result table (``n``, ``base``, ``estimate``, ``ci_low``, ``ci_high`` …).
+    name : str
+        Stable identifier (snake_case) used as the key in ``figures.json``.
+    title : str
+        Caption shown above the table.
+    note : str, optional
+        A plain-English note shown under the table.
+    min_base : int, optional
+        The suppression threshold the table was built with (checked by the disclosure gate).
+    """
+    from IPython.display import display
+
+    shown = format_table(table, digits=digits)
+    body = shown.to_html(index=False, classes="aeeval-table", border=0, escape=True)
+    parts = [f'<div class="aeeval-caption">{html.escape(title)}</div>', body]
+    if note:
+        parts.append(f'<p class="aeeval-note">{html.escape(note)}</p>')
+    if "suppressed" in table and table["suppressed"].astype(bool).any():
+        parts.append(f'<p class="aeeval-note">* suppressed: base below {min_base or "the minimum"} '
+                     "(disclosure control).</p>")
+    display({"text/html": "\n".join(parts),
+             "text/plain": f"{title}\n{shown.to_string(index=False)}",
+             TABLE_MIMETYPE: table_payload(table, name=name, title=title, min_base=min_base)},
+            raw=True)
