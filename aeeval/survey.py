@@ -7,9 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from .coding import DEFAULT_CODEBOOK, code_responses, load_codebook
-from .datasets import EXAMPLE_FILES
 from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE
-from .paths import EXAMPLES
+from .paths import EXAMPLE_FILES, EXAMPLES
 from .proportions import proportions
 from .schemas import Problem, ValidationError, read_table
 
