@@ -1,0 +1,9 @@
+"""Figures. Computation lives in the statistics modules; these functions only draw.
+
+One submodule per analysis (``survey``, ``qual``, ``spc``, ``staff_survey``); :mod:`.style` holds the
+NHS colours and the deterministic matplotlib settings every figure uses.
+"""
+
+from .style import NHS_COLOURS, figure, use_report_style
+
+__all__ = ["NHS_COLOURS", "figure", "use_report_style"]
