@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .coding import code_responses, load_codebook
 from .disclosure import suppress
 from .proportions import proportion_ci, proportions
+from .redaction import redact
 from .schemas import ValidationError, read_table, validate_table
 from .survey import headline_figures, load_survey
 from .tables import show
@@ -23,6 +24,7 @@ __all__ = [
     "proportion_ci",
     "proportions",
     "read_table",
+    "redact",
     "show",
     "suppress",
     "validate_table",
