@@ -6,6 +6,7 @@ from .coding import code_responses, load_codebook
 from .disclosure import suppress
 from .proportions import proportion_ci, proportions
 from .schemas import ValidationError, read_table, validate_table
+from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
 from .survey import headline_figures, load_survey
 from .tables import show
 
@@ -26,4 +27,10 @@ __all__ = [
     "show",
     "suppress",
     "validate_table",
+    "TrialLimitsWarning",
+    "p_chart",
+    "run_chart",
+    "runs_limits",
+    "spc_summary",
+    "xmr",
 ]
