@@ -4,6 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .coding import code_responses, load_codebook
 from .disclosure import suppress
+from .measures import ae_four_hour_performance, read_ae_attendances, select_measure
 from .proportions import proportion_ci, proportions
 from .schemas import ValidationError, read_table, validate_table
 from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
@@ -33,4 +34,7 @@ __all__ = [
     "runs_limits",
     "spc_summary",
     "xmr",
+    "ae_four_hour_performance",
+    "read_ae_attendances",
+    "select_measure",
 ]

@@ -555,7 +555,7 @@ def spc_summary(chart: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The ``by`` columns, ``n`` (points), ``date`` (last period), ``value`` (last value),
+        The ``by`` columns, ``n_points``, ``date`` (last period), ``value`` (last value),
         ``mean``, ``lpl``, ``upl`` (last segment), ``target``, ``trial_limits``, ``variation``,
         ``assurance``, ``improvement_direction``.
 
@@ -591,7 +591,7 @@ def spc_summary(chart: pd.DataFrame) -> pd.DataFrame:
                 assurance = "consistent_pass" if increasing else "consistent_fail"
             else:
                 assurance = "inconsistent"
-        rows.append({**dict(zip(by, key)), "n": len(frame), "date": last[date],
+        rows.append({**dict(zip(by, key)), "n_points": len(frame), "date": last[date],
                      "value": last["value"], "mean": last["mean"], "lpl": last["lpl"],
                      "upl": last["upl"], "target": target, "trial_limits": bool(last["trial_limits"]),
                      "variation": last["point_type"], "assurance": assurance,

@@ -139,7 +139,7 @@ def test_trend_colour_follows_its_direction():
 # ------------------------------------------------------------------------------ shift (7 points)
 
 def test_shift_seven_on_one_side():
-    chart = xmr(BASE[::-1][::-1][:-1] + [8] + [11] * 7, fix_after_n_points=12)  # base ends below
+    chart = xmr(BASE + [11] * 7, fix_after_n_points=12)  # BASE ends below the mean
     assert flags(chart, "shift") == list(range(12, 19))
     assert (chart["point_type"].iloc[12:] == "special_cause_improvement").all()
 
@@ -554,3 +554,44 @@ def test_plots_draw_titled_labelled_figures(examples):
     fig2, ax2 = plot_run_chart(run(BASE), title="Run", ylabel="Value")
     assert ax2.get_xlabel() == "Period"
     plt.close("all")
+
+
+# ------------------------------------------------------------------------------ notebook
+
+@pytest.mark.slow
+@pytest.mark.parametrize("parameters", [
+    {},
+    {"team": "Ward 7 (older people)", "direction": "decrease", "target": None,
+     "rebase": ["2018-04-01"], "trust": "RQM"},
+], ids=["defaults", "rebase-decrease"])
+def test_notebook_04_executes_with_real_ae_data(tmp_path, shared_data, parameters):
+    import nbformat
+
+    from aeeval.paths import NOTEBOOKS
+    from aeeval.report import execute_notebook
+    out = tmp_path / "executed.ipynb"
+    execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", parameters, out, cwd=tmp_path)
+    nb = nbformat.read(out, as_version=4)
+    tables = [o["data"]["application/vnd.aeeval.table+json"] for c in nb.cells if c.cell_type == "code"
+              for o in c.outputs if "application/vnd.aeeval.table+json" in o.get("data", {})]
+    names = [t["name"] for t in tables]
+    assert names == ["run_chart_runs", "measure_spc_summary", "ae_spc_summary"]
+    images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    assert images == 3
+    ae_summary = tables[-1]["records"][0]
+    assert ae_summary["assurance"] in {"consistent_pass", "consistent_fail", "inconsistent"}
+
+
+@pytest.mark.slow
+def test_notebook_04_says_so_when_shared_data_missing(tmp_path, monkeypatch):
+    import nbformat
+
+    from aeeval.paths import NOTEBOOKS
+    from aeeval.report import execute_notebook
+    monkeypatch.setenv("AEEVAL_SHARED_DATA", str(tmp_path / "nowhere"))
+    out = tmp_path / "executed.ipynb"
+    execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", {}, out, cwd=tmp_path)
+    nb = nbformat.read(out, as_version=4)
+    markdown = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code"
+                for o in c.outputs if "text/markdown" in o.get("data", {})]
+    assert any("were not found" in m and "skipped" in m for m in markdown)
