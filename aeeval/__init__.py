@@ -4,9 +4,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .coding import code_responses, load_codebook
 from .disclosure import suppress
+from .measures import ae_four_hour_performance, read_ae_attendances, select_measure
 from .proportions import proportion_ci, proportions
 from .redaction import redact
 from .schemas import ValidationError, read_table, validate_table
+from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
 from .survey import headline_figures, load_survey
 from .tables import show
 
@@ -28,4 +30,13 @@ __all__ = [
     "show",
     "suppress",
     "validate_table",
+    "TrialLimitsWarning",
+    "p_chart",
+    "run_chart",
+    "runs_limits",
+    "spc_summary",
+    "xmr",
+    "ae_four_hour_performance",
+    "read_ae_attendances",
+    "select_measure",
 ]

@@ -1,0 +1,147 @@
+"""Run charts and SPC charts in the NHS "Making Data Count" style. Drawing only: the numbers come
+from :mod:`aeeval.spc`.
+
+Grey points for common cause, blue for special-cause improvement, orange for concern, purple for
+neutral special causes; dashed process limits, a solid mean, a red dashed target line, and the
+variation and assurance icons drawn as small labelled markers in the top-right corner.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..spc import spc_summary
+from .style import NHS_COLOURS, figure
+
+__all__ = ["POINT_COLOURS", "plot_run_chart", "plot_spc"]
+
+POINT_COLOURS = {
+    "common_cause": NHS_COLOURS["mid_grey"],
+    "special_cause_improvement": NHS_COLOURS["light_blue"],
+    "special_cause_concern": NHS_COLOURS["orange"],
+    "special_cause_neutral_high": NHS_COLOURS["purple"],
+    "special_cause_neutral_low": NHS_COLOURS["purple"],
+    "not_enough_data": NHS_COLOURS["pale_grey"],
+}
+_VARIATION_LABELS = {
+    "common_cause": ("~", "Common cause"),
+    "special_cause_improvement": ("+", "Improvement"),
+    "special_cause_concern": ("!", "Concern"),
+    "special_cause_neutral_high": ("H", "Neutral high"),
+    "special_cause_neutral_low": ("L", "Neutral low"),
+    "not_enough_data": ("?", "Not enough data"),
+}
+_ASSURANCE = {
+    "consistent_pass": ("P", "Passes target", NHS_COLOURS["light_blue"]),
+    "consistent_fail": ("F", "Fails target", NHS_COLOURS["orange"]),
+    "inconsistent": ("?", "Hit and miss", NHS_COLOURS["mid_grey"]),
+}
+
+
+def _icons(ax, icons: list[tuple[str, str, str]]) -> None:
+    """Small labelled markers above the top-right corner of the axes, outside the data."""
+    x = 0.98
+    for label, text, colour in reversed(icons):
+        ax.scatter([x], [1.07], s=230, color=colour, transform=ax.transAxes, clip_on=False,
+                   zorder=5, edgecolors="white", linewidths=1)
+        ax.text(x, 1.07, label, transform=ax.transAxes, ha="center", va="center", color="white",
+                fontsize=8, fontweight="bold", zorder=6)
+        ax.text(x - 0.025, 1.07, text, transform=ax.transAxes, ha="right", va="center", fontsize=7,
+                color=NHS_COLOURS["dark_grey"])
+        x -= 0.22
+
+
+def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: bool = False,
+             icons: bool = True):
+    """Draw one series of an :func:`aeeval.xmr` or :func:`aeeval.p_chart` result.
+
+    Parameters
+    ----------
+    chart : pandas.DataFrame
+        The table returned by ``xmr`` or ``p_chart`` for a single series (filter ``by`` first).
+    title, ylabel : str
+        Figure title and y-axis label (every figure is titled and labelled).
+    ax : matplotlib Axes, optional
+        Draw into this axes; default a new :func:`aeeval.plots.figure`.
+    percent : bool
+        Show the y axis as percentages (for proportions).
+    icons : bool
+        Draw the variation and (with a target) assurance icons.
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    by = chart.attrs.get("by") or []
+    if by and chart.groupby(by, dropna=False).ngroups > 1:
+        raise ValueError(f"plot_spc draws one series; filter the chart on {', '.join(by)} first")
+    date = chart.attrs["date"]
+    if ax is None:
+        fig, ax = figure()
+    else:
+        fig = ax.figure
+    x = chart[date]
+    ax.plot(x, chart["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
+    for _, seg in chart.groupby("rebase_group", sort=True):
+        ax.plot(seg[date], seg["mean"], color=NHS_COLOURS["black"], linewidth=1, zorder=1)
+        for col in ("lpl", "upl"):
+            ax.plot(seg[date], seg[col], color=NHS_COLOURS["dark_grey"], linestyle="--",
+                    linewidth=0.9, zorder=1)
+    for kind, colour in POINT_COLOURS.items():
+        pts = chart[chart["point_type"] == kind]
+        if len(pts):
+            ax.scatter(pts[date], pts["value"], color=colour, s=22, zorder=3,
+                       label=_VARIATION_LABELS[kind][1])
+    if chart["target"].notna().any():
+        ax.plot(x, chart["target"], color=NHS_COLOURS["red"], linestyle="--", linewidth=1,
+                label="Target", zorder=1)
+    if percent:
+        from matplotlib.ticker import PercentFormatter
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_title(title, loc="left", pad=18)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("Period")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.17), fontsize=7, frameon=False, ncol=6)
+    if icons:
+        summary = spc_summary(chart).iloc[0]
+        label, text = _VARIATION_LABELS[summary["variation"]]
+        shown = [(label, text, POINT_COLOURS[summary["variation"]])]
+        if pd.notna(summary["assurance"]):
+            shown.append(_ASSURANCE[summary["assurance"]])
+        _icons(ax, shown)
+    return fig, ax
+
+
+def plot_run_chart(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: bool = False):
+    """Draw one series of an :func:`aeeval.run_chart` result: points, median, signals.
+
+    Points in a shift or trend are blue; astronomical points (when requested) orange.
+    """
+    by = chart.attrs.get("by") or []
+    if by and chart.groupby(by, dropna=False).ngroups > 1:
+        raise ValueError(f"plot_run_chart draws one series; filter the chart on {', '.join(by)} first")
+    date = chart.attrs["date"]
+    if ax is None:
+        fig, ax = figure()
+    else:
+        fig = ax.figure
+    ax.plot(chart[date], chart["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
+    ax.plot(chart[date], chart["median"], color=NHS_COLOURS["black"], linewidth=1, label="Median")
+    signal = chart["shift"].fillna(False).astype(bool) | chart["trend"].fillna(False).astype(bool)
+    ax.scatter(chart[date][~signal], chart["value"][~signal], color=NHS_COLOURS["mid_grey"], s=22,
+               zorder=3, label="No signal")
+    if signal.any():
+        ax.scatter(chart[date][signal], chart["value"][signal], color=NHS_COLOURS["light_blue"],
+                   s=22, zorder=3, label="Shift or trend")
+    astro = chart["astronomical"].fillna(False).astype(bool)
+    if astro.any():
+        ax.scatter(chart[date][astro], chart["value"][astro], color=NHS_COLOURS["orange"], s=40,
+                   zorder=4, marker="D", label="Astronomical")
+    if percent:
+        from matplotlib.ticker import PercentFormatter
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_title(title, loc="left", pad=18)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("Period")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.17), fontsize=7, frameon=False, ncol=6)
+    return fig, ax

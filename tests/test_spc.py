@@ -1,0 +1,597 @@
+"""Run charts, XmR, p and p′ charts: hand-checked series for every rule, independent numpy
+re-computation of the limits, published runs-test values and NHSRplotthedots' documented
+behaviour (its tests in nhs-r-community/NHSRplotthedots, tests/testthat/)."""
+
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aeeval as ae
+from aeeval.spc import TrialLimitsWarning, _runs_pmf
+
+MONTHS = "MS"
+
+
+def series(values, start="2020-01-01"):
+    return pd.DataFrame({"month": pd.date_range(start, periods=len(values), freq=MONTHS),
+                         "y": np.asarray(values, dtype=float)})
+
+
+def xmr(values, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrialLimitsWarning)
+        return ae.xmr(series(values), "y", "month", **kw)
+
+
+def flags(chart, col):
+    return [i for i, v in enumerate(chart[col]) if v is True or v == True]  # noqa: E712
+
+
+# A base of 12 alternating points with a known mean and moving range: mean 10, every MR 4, so
+# upl = 10 + 2.66*4 = 20.64, lpl = -0.64, 2σ lines = 10 ± (2/3)*2.66*4 = 10 ± 7.0933.
+BASE = [12, 8] * 6
+
+
+# ----------------------------------------------------------------------------------- XmR limits
+
+def test_xmr_limits_against_numpy_by_hand():
+    y = np.array([52, 55, 49, 60, 58, 51, 54, 57, 50, 56, 53, 59, 55, 52], dtype=float)
+    chart = xmr(y, screen_outliers=False)
+    mean = y.mean()
+    amr = np.abs(np.diff(y)).mean()
+    assert chart["mean"].iloc[0] == pytest.approx(mean)
+    assert chart["upl"].iloc[0] == pytest.approx(mean + 2.66 * amr)
+    assert chart["lpl"].iloc[0] == pytest.approx(mean - 2.66 * amr)
+    assert chart["upper_two_sigma"].iloc[0] == pytest.approx(mean + 2 * amr / 1.128, rel=1e-3)
+    assert np.isnan(chart["moving_range"].iloc[0])
+    assert chart["moving_range"].iloc[1:].tolist() == pytest.approx(np.abs(np.diff(y)).tolist())
+
+
+def test_base_series_hand_values():
+    chart = xmr(BASE)
+    assert chart["mean"].iloc[0] == 10
+    assert chart["upl"].iloc[0] == pytest.approx(20.64)
+    assert chart["lpl"].iloc[0] == pytest.approx(-0.64)
+    assert chart["upper_two_sigma"].iloc[0] == pytest.approx(17.09333, abs=1e-5)
+    assert (chart["point_type"] == "common_cause").all()
+
+
+def test_screen_outliers_excludes_large_moving_ranges_and_recomputes():
+    y = np.array([10, 11, 10, 11, 10, 11, 10, 40, 10, 11, 10, 11, 10], dtype=float)
+    screened, raw = xmr(y, screen_outliers=True), xmr(y, screen_outliers=False)
+    mr = np.abs(np.diff(y))
+    amr = mr.mean()                                 # (10×1 + 2×30)/12 = 5.8333
+    keep = mr <= 3.267 * amr                        # 30 > 19.06: both 30s screened out
+    assert keep.sum() == 10
+    assert raw["upl"].iloc[0] == pytest.approx(y.mean() + 2.66 * amr)
+    assert screened["upl"].iloc[0] == pytest.approx(y.mean() + 2.66 * mr[keep].mean())
+    assert screened["moving_range_excluded"].sum() == 2
+    assert screened["outside_limits"].iloc[7]
+
+
+def test_fix_after_n_points_uses_first_points_only():
+    y = BASE + [30, 31, 29, 30]
+    chart = xmr(y, fix_after_n_points=12)
+    assert chart["mean"].iloc[-1] == 10 and chart["upl"].iloc[-1] == pytest.approx(20.64)
+    assert chart["outside_limits"].iloc[-4:].all()
+
+
+def test_rebase_recomputes_limits_per_segment():
+    y = BASE + [32, 28] * 6
+    df = series(y)
+    chart = ae.xmr(df, "y", "month", rebase=[df["month"].iloc[12].strftime("%Y-%m-%d")])
+    first, second = chart.iloc[:12], chart.iloc[12:]
+    assert (first["mean"] == 10).all() and (second["mean"] == 30).all()
+    assert second["upl"].iloc[0] == pytest.approx(30 + 2.66 * 4)
+    assert np.isnan(second["moving_range"].iloc[0])  # moving ranges do not cross a rebase
+    assert chart["rebase_group"].tolist() == [1] * 12 + [2] * 12
+    assert (chart["point_type"] == "common_cause").all()
+
+
+def test_rebase_between_periods_starts_at_next_period():
+    df = series(BASE + BASE)
+    chart = ae.xmr(df, "y", "month", rebase=["2020-12-15"])  # 13th month is 2021-01-01
+    assert chart["rebase_group"].tolist() == [1] * 12 + [2] * 12
+
+
+# ------------------------------------------------------------------------------ outside limits
+
+def test_point_exactly_on_limit_is_not_outside_but_just_beyond_is():
+    upl = 10 + 2.66 * 4
+    on = xmr(BASE + [upl], fix_after_n_points=12)
+    beyond = xmr(BASE + [upl + 0.01], fix_after_n_points=12)
+    assert on["upl"].iloc[-1] == upl
+    assert not on["outside_limits"].iloc[-1]
+    assert beyond["outside_limits"].iloc[-1]
+    assert beyond["point_type"].iloc[-1] == "special_cause_improvement"
+
+
+# ------------------------------------------------------------------------------ trend (7 points)
+
+@pytest.mark.parametrize("values, expected", [
+    (list(range(1, 7)), []),                         # 6 rising: not enough
+    (list(range(1, 8)), list(range(7))),            # 7 rising at the series start and end
+    ([1, 2, 3, 3, 4, 5, 6], []),                    # a tie breaks the run (NHSRplotthedots)
+    ([2, 1, 2, 3, 4, 5, 6, 7, 3], list(range(1, 8))),  # NHSRplotthedots ptd_seven_point_trend
+    (list(range(7, 0, -1)), list(range(7))),        # 7 falling
+    ([9, 7, 6, 5, 4, 3, 2, 1, 5], list(range(8))),  # 8 falling: all part of the trend
+])
+def test_trend(values, expected):
+    padded = values + [values[-1]] * max(0, 7 - len(values))  # no effect on runs of diffs
+    chart = xmr(padded)
+    assert flags(chart, "trend") == expected
+
+
+def test_trend_colour_follows_its_direction():
+    # A rising trend crossing the mean (17.5): its points below the mean are still an
+    # improvement when higher is better (NHSRplotthedots would colour them by side of the mean).
+    y = [30, 5, 31, 4, 30, 5, 31, 4, 30, 5, 31, 4] + [14, 15, 16, 17, 18, 19, 20]
+    chart = xmr(y, fix_after_n_points=12)
+    assert flags(chart, "trend")[-7:] == list(range(12, 19))
+    assert (chart["point_type"].iloc[12:] == "special_cause_improvement").all()
+    down = xmr(y, fix_after_n_points=12, improvement_direction="decrease")
+    assert (down["point_type"].iloc[12:] == "special_cause_concern").all()
+
+
+# ------------------------------------------------------------------------------ shift (7 points)
+
+def test_shift_seven_on_one_side():
+    chart = xmr(BASE + [11] * 7, fix_after_n_points=12)  # BASE ends below the mean
+    assert flags(chart, "shift") == list(range(12, 19))
+    assert (chart["point_type"].iloc[12:] == "special_cause_improvement").all()
+
+
+def test_six_on_one_side_is_not_a_shift():
+    chart = xmr(BASE + [11] * 6 + [9], fix_after_n_points=12)
+    assert flags(chart, "shift") == []
+
+
+def test_point_on_the_mean_breaks_a_shift():
+    chart = xmr(BASE + [11, 11, 11, 10, 11, 11, 11, 11], fix_after_n_points=12)
+    assert chart["mean"].iloc[-1] == 10
+    assert flags(chart, "shift") == []
+
+
+def test_shift_includes_last_base_point_on_same_side():
+    # BASE ends with 8 (below): 8 followed by six 9s is a run of 7 below the mean of 10.
+    chart = xmr(BASE + [9] * 6, fix_after_n_points=12)
+    assert flags(chart, "shift") == list(range(11, 18))
+    assert (chart["point_type"].iloc[11:] == "special_cause_concern").all()
+
+
+# NHSRplotthedots tests/testthat/test-ptd_calculate_point_type.R, ptd_seven_point_one_side_mean
+# with ptd_part_of_seven_trend: 8 above then 1 below → the 8 points are flagged, not the last.
+def test_nhsrplotthedots_seven_one_side():
+    chart = xmr(BASE + [11] * 8 + [9], fix_after_n_points=12)
+    assert flags(chart, "shift") == list(range(12, 20))
+
+
+# ------------------------------------------------------------------------------ 2 of 3 beyond 2σ
+
+@pytest.mark.parametrize("tail, expected", [
+    ([18, 10, 18], [12, 14]),          # 2 of 3 above the upper 2σ line (17.09)
+    ([18, 18, 10], [12, 13]),
+    ([18, 10, 10, 18], []),            # never 2 within any 3
+    ([18, 2, 10], []),                 # opposite sides: one high, one low — does not count
+    ([17.09, 18, 10], []),             # 17.09 is inside the 2σ line
+    ([10, 2, 2], [13, 14]),            # low side, at the series end
+    ([21, 18, 10], [12, 13]),          # a point beyond the limit is also beyond 2σ
+])
+def test_two_in_three(tail, expected):
+    chart = xmr(BASE + tail, fix_after_n_points=12)
+    assert flags(chart, "two_in_three") == expected
+
+
+def test_two_in_three_at_series_start():
+    y = np.array([19, 19] + [12, 8] * 6, dtype=float)
+    chart = xmr(y, screen_outliers=False)
+    mean, amr = y.mean(), np.abs(np.diff(y)).mean()     # 11.2857, 51/13
+    assert 19 > mean + 2 / 3 * 2.66 * amr and 19 < mean + 2.66 * amr
+    assert flags(chart, "two_in_three") == [0, 1]
+    assert flags(chart, "outside_limits") == []
+
+
+# NHSRplotthedots ptd_part_of_two_in_three cases (tests/testthat/test-ptd_calculate_point_type.R):
+# "close to limits" patterns c(0,0,1,0,1,0,0) → c(0,0,1,0,1,0,0); c(1,0,0,1) → none;
+# c(1,0,0,1,1) → c(0,0,0,1,1). Close points are 18 (beyond 2σ), the others 11 (same side).
+@pytest.mark.parametrize("pattern, expected", [
+    ([0, 0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 0, 0]),
+    ([1, 0, 0, 1], [0, 0, 0, 0]),
+    ([1, 0, 0, 1, 1], [0, 0, 0, 1, 1]),
+    ([1, 1, 0], [1, 1, 0]),
+    ([0, 1, 1], [0, 1, 1]),
+])
+def test_nhsrplotthedots_two_in_three_patterns(pattern, expected):
+    tail = [18 if p else 11 for p in pattern]
+    chart = xmr(BASE + tail, fix_after_n_points=12)
+    got = [int(bool(v)) for v in chart["two_in_three"].iloc[12:]]
+    assert got == expected
+
+
+# ------------------------------------------------------------------------------ point types
+
+def test_neutral_direction_labels_high_and_low():
+    chart = xmr(BASE + [25, -5], fix_after_n_points=12, improvement_direction="neutral")
+    assert chart["point_type"].iloc[-2:].tolist() == ["special_cause_neutral_high",
+                                                      "special_cause_neutral_low"]
+
+
+def test_decrease_direction_swaps_improvement_and_concern():
+    chart = xmr(BASE + [25, -5], fix_after_n_points=12, improvement_direction="decrease")
+    assert chart["point_type"].iloc[-2:].tolist() == ["special_cause_concern",
+                                                      "special_cause_improvement"]
+
+
+# ------------------------------------------------------------------------------ not enough data
+
+def test_short_series_reports_not_enough_data_and_trial_limits():
+    df = series([1, 2, 3, 4, 5])
+    with pytest.warns(TrialLimitsWarning, match="trial limits.*5 point"):
+        chart = ae.xmr(df, "y", "month")
+    assert chart["trend"].isna().all() and chart["shift"].isna().all()   # need 7 points
+    assert chart["outside_limits"].notna().all()
+    assert chart["trial_limits"].all()
+
+
+def test_twelve_points_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrialLimitsWarning)
+        ae.xmr(series(BASE), "y", "month")
+
+
+def test_one_point_has_no_limits():
+    chart = xmr([5])
+    assert chart["point_type"].iloc[0] == "not_enough_data"
+    assert chart["outside_limits"].isna().all() and chart["two_in_three"].isna().all()
+
+
+def test_two_points_no_two_in_three():
+    chart = xmr([5, 6])
+    assert chart["two_in_three"].isna().all() and chart["outside_limits"].notna().all()
+
+
+# ------------------------------------------------------------------------------ summary / icons
+
+# NHSRplotthedots tests/testthat/test-ptd_calculate_assurance_type.R: (lpl, mean, upl) of
+# (1,2,3), (5,6,7), (1,4,5) with target 4.
+ASSURANCE = [
+    ("increase", ["consistent_fail", "consistent_pass", "inconsistent"]),
+    ("decrease", ["consistent_pass", "consistent_fail", "inconsistent"]),
+    ("neutral", [None, None, None]),
+]
+
+
+@pytest.mark.parametrize("direction, expected", ASSURANCE)
+def test_assurance_matches_nhsrplotthedots(direction, expected):
+    chart = pd.DataFrame({"f": ["a", "b", "c"], "month": pd.to_datetime(["2020-01-01"] * 3),
+                          "value": [2, 6, 4], "lpl": [1, 5, 1], "mean": [2, 6, 4], "upl": [3, 7, 5],
+                          "target": 4.0, "trial_limits": False, "point_type": "common_cause"})
+    chart.attrs.update(by=["f"], date="month", improvement_direction=direction)
+    got = ae.spc_summary(chart)["assurance"].tolist()
+    assert [None if pd.isna(g) else g for g in got] == expected
+
+
+def test_summary_uses_last_point_and_last_segment():
+    df = series(BASE + [32, 28] * 6)
+    chart = ae.xmr(df, "y", "month", rebase=["2021-01-01"], target=25)
+    s = ae.spc_summary(chart)
+    assert len(s) == 1
+    assert s["variation"].iloc[0] == chart["point_type"].iloc[-1]
+    assert s["upl"].iloc[0] == pytest.approx(30 + 2.66 * 4)
+    # last segment: lpl = 30 - 10.64 = 19.36, upl = 40.64; the first segment's limits are ignored
+    assert s["assurance"].iloc[0] == "inconsistent"      # 19.36 < 25 < 40.64
+    assert ae.spc_summary(ae.xmr(df, "y", "month", rebase=["2021-01-01"], target=19))[
+        "assurance"].iloc[0] == "consistent_pass"        # 19 < lpl: every point passes
+
+
+def test_summary_without_target_has_no_assurance():
+    s = ae.spc_summary(xmr(BASE))
+    assert pd.isna(s["assurance"].iloc[0]) and s["variation"].iloc[0] == "common_cause"
+
+
+def test_by_gives_one_series_each():
+    a, b = series(BASE), series([v + 100 for v in BASE])
+    df = pd.concat([a.assign(team="a"), b.assign(team="b")], ignore_index=True)
+    chart = ae.xmr(df, "y", "month", by="team")
+    assert list(chart.columns[:2]) == ["team", "month"]
+    assert chart.groupby("team")["mean"].first().to_dict() == {"a": 10, "b": 110}
+    assert ae.spc_summary(chart)["team"].tolist() == ["a", "b"]
+
+
+# ------------------------------------------------------------------------------ p and p′ charts
+
+def test_p_chart_hand_checked():
+    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
+                       "x": [10, 20, 30], "n": [50, 100, 150]})
+    with pytest.warns(TrialLimitsWarning):
+        chart = ae.p_chart(df, "x", "n", "month")
+    # p̄ = 60/300 = 0.2; σᵢ = √(0.16/nᵢ): 0.0565685, 0.04, 0.0326599 (worked by hand)
+    assert chart["mean"].tolist() == pytest.approx([0.2] * 3)
+    assert chart["lpl"].tolist() == pytest.approx([0.0302944, 0.08, 0.1020204], abs=1e-7)
+    assert chart["upl"].tolist() == pytest.approx([0.3697056, 0.32, 0.2979796], abs=1e-7)
+    assert (chart["sigma_z"] == 1).all()
+
+
+def laney_by_hand(x, n):
+    p, pbar = x / n, x.sum() / n.sum()
+    s = np.sqrt(pbar * (1 - pbar) / n)
+    z = (p - pbar) / s
+    sz = np.abs(np.diff(z)).mean() / 1.128
+    return pbar, sz, pbar - 3 * s * sz, pbar + 3 * s * sz
+
+
+def test_laney_against_numpy_by_hand():
+    rng = np.random.default_rng(5)
+    n = rng.integers(800, 1200, 24).astype(float)
+    p_true = np.clip(0.8 + rng.normal(0, 0.03, 24), 0, 1)
+    x = np.round(n * p_true)
+    df = pd.DataFrame({"month": pd.date_range("2018-01-01", periods=24, freq=MONTHS), "x": x, "n": n})
+    chart = ae.p_chart(df, "x", "n", "month", method="laney")
+    pbar, sz, lo, hi = laney_by_hand(x, n)
+    assert chart["sigma_z"].iloc[0] == pytest.approx(sz)
+    assert chart["lpl"].tolist() == pytest.approx(lo.tolist())
+    assert chart["upl"].tolist() == pytest.approx(hi.tolist())
+    assert sz > 2  # overdispersed: p-chart limits would be too narrow
+    assert chart["method"].iloc[0] == "laney_p_prime"
+
+
+def test_laney_close_to_p_chart_for_binomial_data():
+    rng = np.random.default_rng(11)
+    n = rng.integers(200, 400, 60).astype(float)
+    x = rng.binomial(n.astype(int), 0.7).astype(float)
+    df = pd.DataFrame({"month": pd.date_range("2015-01-01", periods=60, freq=MONTHS), "x": x, "n": n})
+    p = ae.p_chart(df, "x", "n", "month")
+    lp = ae.p_chart(df, "x", "n", "month", method="laney")
+    assert 0.8 < lp["sigma_z"].iloc[0] < 1.2   # Laney (2002): σ_z ≈ 1 without overdispersion
+    assert p["mean"].iloc[0] == lp["mean"].iloc[0]
+
+
+def test_p_chart_on_example_measures_with_rebase(examples):
+    m = ae.read_table(examples / "measures.csv", "measures")
+    team = m[m["team"] == "Maternity unit A"]
+    chart = ae.p_chart(team, "numerator", "denominator", "period", rebase=["2018-06-01"], target=0.8)
+    assert chart["rebase_group"].nunique() == 2
+    seg = team[team["period"] >= "2018-06-01"]
+    assert chart["mean"].iloc[-1] == pytest.approx(seg["numerator"].sum() / seg["denominator"].sum())
+    assert (chart["upl"] <= 1).all() and (chart["lpl"] >= 0).all()
+
+
+# ------------------------------------------------------------------------------ run charts
+
+def run(values):
+    return ae.run_chart(series(values), "y", "month")
+
+
+def test_run_chart_median_and_useful():
+    chart = run([1, 2, 3, 4, 5])
+    assert chart["median"].iloc[0] == 3
+    assert chart["useful"].tolist() == [True, True, False, True, True]
+
+
+def test_run_chart_shift_six_useful_points():
+    # median 5: six above (7s), one on the median (5) in the middle — it neither counts nor breaks
+    chart = run([7, 7, 7, 5, 7, 7, 7, 1, 1, 1, 2, 2, 2, 5, 5])
+    assert chart["median"].iloc[0] == 5
+    assert flags(chart, "shift") == [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+
+
+def test_run_chart_five_on_one_side_is_not_a_shift():
+    chart = run([7, 7, 7, 7, 7, 1, 7, 1, 1, 1, 1, 1, 4])
+    assert chart["median"].iloc[0] == 4                  # runs of 5, 1, 1, 5 and one on the median
+    assert flags(chart, "shift") == []
+
+
+def test_run_chart_trend_ties_neither_add_nor_break():
+    assert flags(run([1, 2, 2, 3, 4, 5, 3]), "trend") == [0, 1, 2, 3, 4, 5]
+    assert flags(run([1, 2, 2, 3, 4, 0]), "trend") == []          # only 4 distinct rising values
+    assert flags(run([9, 8, 7, 6, 5, 6]), "trend") == [0, 1, 2, 3, 4]  # at the series start
+
+
+def test_run_chart_not_enough_data():
+    chart = run([1, 2, 3, 4])
+    assert chart["trend"].isna().all() and chart["shift"].isna().all()
+    assert chart["runs"].isna().all() and (chart["runs_signal"] == "not_enough_data").all()
+
+
+def test_run_chart_counts_runs_and_signals_too_few():
+    # Balestracci (Quality Digest, Oct 2008): 16 points in runs of 7, 7, 1, 1 = 4 runs, too few
+    chart = run([9] * 7 + [1] * 7 + [9, 1])
+    assert chart["runs"].iloc[0] == 4
+    assert (chart["runs_low"].iloc[0], chart["runs_high"].iloc[0]) == ae.runs_limits(8, 8)
+    assert chart["runs_signal"].iloc[0] == "too_few"
+
+
+def test_run_chart_too_many_runs():
+    chart = run([1, 9] * 10)
+    assert chart["runs"].iloc[0] == 20 and chart["runs_signal"].iloc[0] == "too_many"
+
+
+def test_astronomical_is_opt_in():
+    values = [10, 11, 10, 12, 11, 10, 11, 60, 10, 11, 12, 10]
+    assert run(values)["astronomical"].isna().all()
+    chart = ae.run_chart(series(values), "y", "month", astronomical=True)
+    assert flags(chart, "astronomical") == [7]
+
+
+# Swed & Eisenhart (1943) critical values, α = 0.05 two-tailed, as reproduced in Triola,
+# Elementary Statistics, Table A-10 "Critical values for number of runs G": reject randomness if
+# runs ≤ the first value or ≥ the second.
+SWED_EISENHART = [((5, 5), (2, 10)), ((6, 6), (3, 11)), ((7, 7), (3, 13)), ((8, 8), (4, 14)),
+                  ((9, 9), (5, 15)), ((10, 10), (6, 16)), ((5, 10), (3, 12)), ((8, 12), (6, 16))]
+
+
+@pytest.mark.parametrize("counts, critical", SWED_EISENHART)
+def test_runs_limits_against_swed_eisenhart_table(counts, critical):
+    low, high = ae.runs_limits(*counts)
+    assert (low - 1, high + 1) == critical
+
+
+def test_runs_distribution_published_probabilities():
+    # n1 = n2 = 10: P(R ≤ 6) = 0.019, P(R ≤ 7) = 0.051 (real-statistics.com runs test table)
+    pmf = _runs_pmf(10, 10)
+    assert sum(p for r, p in pmf.items() if r <= 6) == pytest.approx(0.019, abs=5e-4)
+    assert sum(p for r, p in pmf.items() if r <= 7) == pytest.approx(0.051, abs=5e-4)
+
+
+@pytest.mark.parametrize("n_above, n_below", [(3, 4), (5, 5), (6, 3)])
+def test_runs_distribution_against_enumeration(n_above, n_below):
+    n = n_above + n_below
+    counts = {}
+    for above in itertools.combinations(range(n), n_above):
+        seq = [i in above for i in range(n)]
+        r = 1 + sum(a != b for a, b in zip(seq, seq[1:]))
+        counts[r] = counts.get(r, 0) + 1
+    total = sum(counts.values())
+    pmf = _runs_pmf(n_above, n_below)
+    assert pmf == pytest.approx({r: c / total for r, c in counts.items()})
+
+
+# ------------------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("values, message", [
+    (["1", "x", "3"], "row with index 1, column 'y', value 'x': not a number"),
+    ([1.0, None, 3.0], "row with index 1, column 'y', value 'None': missing value"),
+])
+def test_bad_values(values, message):
+    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
+                       "y": pd.Series(values, dtype=object)})
+    for fn in (ae.xmr, ae.run_chart):
+        with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+            fn(df, "y", "month")
+
+
+def test_duplicate_and_unsorted_dates():
+    dup = pd.DataFrame({"month": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-02-01"]),
+                        "y": [1, 2, 3]})
+    with pytest.raises(ValueError, match="duplicate date"):
+        ae.xmr(dup, "y", "month")
+    unsorted = pd.DataFrame({"month": pd.to_datetime(["2020-02-01", "2020-01-01"]), "y": [1, 2]})
+    with pytest.raises(ValueError, match="increasing order.*sort the data"):
+        ae.run_chart(unsorted, "y", "month")
+    bad = pd.DataFrame({"month": ["2020-01-01", "soon"], "y": [1, 2]})
+    with pytest.raises(ValueError, match="value 'soon': not a date"):
+        ae.xmr(bad, "y", "month")
+
+
+@pytest.mark.parametrize("x, n, message", [
+    ([1, 2], [5, 0], "column 'n', value '0': must be above 0"),
+    ([1, 7], [5, 6], "column 'x', value '7': must not exceed the denominator"),
+    ([-1, 2], [5, 6], "must not be negative"),
+])
+def test_bad_denominators(x, n, message):
+    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=2, freq=MONTHS), "x": x, "n": n})
+    with pytest.raises(ValueError, match=message):
+        ae.p_chart(df, "x", "n", "month")
+
+
+def test_error_names_file_and_spreadsheet_row(examples):
+    m = ae.read_table(examples / "measures.csv", "measures")
+    team = m[m["team"] == "Ward 7 (older people)"].copy()
+    team.loc[team.index[3], "denominator"] = 0
+    with pytest.raises(ValueError, match=r"measures\.csv, row \d+, column 'denominator'"):
+        ae.p_chart(team, "numerator", "denominator", "period")
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"rebase": ["2030-01-01"]}, "rebase date 2030-01-01 is outside the series"),
+    ({"rebase": ["2019-01-01"]}, "outside the series"),
+    ({"rebase": ["not a date"]}, "is not a date"),
+    ({"improvement_direction": "up"}, "improvement_direction must be one of"),
+    ({"fix_after_n_points": 1}, "fix_after_n_points must be a whole number"),
+    ({"target": "high"}, "target must be a number"),
+])
+def test_bad_options(kw, message):
+    with pytest.raises(ValueError, match=message):
+        xmr(BASE, **kw)
+
+
+def test_bad_method_and_missing_column():
+    df = series(BASE).assign(n=20)
+    with pytest.raises(ValueError, match="method must be one of 'p', 'laney'"):
+        ae.p_chart(df, "y", "n", "month", method="u")
+    with pytest.raises(KeyError, match="'value' not in the data"):
+        ae.xmr(df, "value", "month")
+
+
+def test_input_not_modified():
+    df = series(BASE)
+    before = df.copy()
+    xmr(BASE)
+    ae.xmr(df, "y", "month")
+    ae.run_chart(df, "y", "month")
+    pd.testing.assert_frame_equal(df, before)
+
+
+# ------------------------------------------------------------------------------ real A&E data
+
+def test_real_ae_four_hour_performance_laney(shared_data):
+    ae_data = ae.read_table(shared_data / "ae_attendances.csv", "ae_attendances")
+    trust = ae_data[ae_data["org_code"] == "RF4"].groupby("period", as_index=False)[
+        ["attendances", "breaches"]].sum()
+    trust["within_4h"] = trust["attendances"] - trust["breaches"]
+    p = ae.p_chart(trust, "within_4h", "attendances", "period", target=0.95)
+    lp = ae.p_chart(trust, "within_4h", "attendances", "period", method="laney", target=0.95)
+    assert len(lp) == 36
+    # thousands of attendances a month: p-chart limits are far too narrow (Laney 2002)
+    assert lp["sigma_z"].iloc[0] > 3
+    assert p["outside_limits"].sum() > lp["outside_limits"].sum()
+    x, n = trust["within_4h"].to_numpy(float), trust["attendances"].to_numpy(float)
+    assert lp["upl"].tolist() == pytest.approx(laney_by_hand(x, n)[3].tolist())
+    assert ae.spc_summary(lp)["assurance"].iloc[0] == "consistent_fail"  # 95% above the upl
+
+
+def test_plots_draw_titled_labelled_figures(examples):
+    import matplotlib.pyplot as plt
+
+    from aeeval.plots import plot_run_chart, plot_spc
+    chart = xmr(BASE + [25], target=12)
+    fig, ax = plot_spc(chart, title="A measure", ylabel="Value")
+    assert ax.get_title(loc="left") == "A measure" and ax.get_ylabel() == "Value"
+    assert any(t.get_text() == "Improvement" for t in ax.texts)  # variation icon label
+    fig2, ax2 = plot_run_chart(run(BASE), title="Run", ylabel="Value")
+    assert ax2.get_xlabel() == "Period"
+    plt.close("all")
+
+
+# ------------------------------------------------------------------------------ notebook
+
+@pytest.mark.slow
+@pytest.mark.parametrize("parameters", [
+    {},
+    {"team": "Ward 7 (older people)", "direction": "decrease", "target": None,
+     "rebase": ["2018-04-01"], "trust": "RQM"},
+], ids=["defaults", "rebase-decrease"])
+def test_notebook_04_executes_with_real_ae_data(tmp_path, shared_data, parameters):
+    import nbformat
+
+    from aeeval.paths import NOTEBOOKS
+    from aeeval.report import execute_notebook
+    out = tmp_path / "executed.ipynb"
+    execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", parameters, out, cwd=tmp_path)
+    nb = nbformat.read(out, as_version=4)
+    tables = [o["data"]["application/vnd.aeeval.table+json"] for c in nb.cells if c.cell_type == "code"
+              for o in c.outputs if "application/vnd.aeeval.table+json" in o.get("data", {})]
+    names = [t["name"] for t in tables]
+    assert names == ["run_chart_runs", "measure_spc_summary", "ae_spc_summary"]
+    images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    assert images == 3
+    ae_summary = tables[-1]["records"][0]
+    assert ae_summary["assurance"] in {"consistent_pass", "consistent_fail", "inconsistent"}
+
+
+@pytest.mark.slow
+def test_notebook_04_says_so_when_shared_data_missing(tmp_path, monkeypatch):
+    import nbformat
+
+    from aeeval.paths import NOTEBOOKS
+    from aeeval.report import execute_notebook
+    monkeypatch.setenv("AEEVAL_SHARED_DATA", str(tmp_path / "nowhere"))
+    out = tmp_path / "executed.ipynb"
+    execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", {}, out, cwd=tmp_path)
+    nb = nbformat.read(out, as_version=4)
+    markdown = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code"
+                for o in c.outputs if "text/markdown" in o.get("data", {})]
+    assert any("were not found" in m and "skipped" in m for m in markdown)
