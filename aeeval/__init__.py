@@ -10,6 +10,7 @@ from .agreement import (
     interpret_alpha,
     interpret_kappa,
     krippendorff_alpha,
+    presence_table,
 )
 from .coding import code_responses, load_codebook
 from .disclosure import suppress
@@ -51,6 +52,7 @@ __all__ = [
     "interpret_alpha",
     "interpret_kappa",
     "krippendorff_alpha",
+    "presence_table",
     "read_qdc",
     "read_qdpx",
     "read_qualcoder",

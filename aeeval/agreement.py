@@ -125,7 +125,8 @@ def presence_table(segments: pd.DataFrame, *, unit: str = "interview", coder: st
     """Long table of whether each coder applied each code in each unit they coded.
 
     A unit counts as coded by a coder when the coder has at least one segment in it. Columns:
-    ``unit``, ``coder``, ``code``, ``present`` (bool).
+    ``unit``, ``coder``, ``code``, ``present`` (bool) and ``item`` (``"<unit> / <code>"``, one rated
+    item, e.g. for Krippendorff's alpha over all codes at once).
     """
     _check_columns(segments, unit=unit, coder=coder, code=code)
     coded = segments[[unit, coder]].drop_duplicates()
@@ -134,6 +135,7 @@ def presence_table(segments: pd.DataFrame, *, unit: str = "interview", coder: st
     seen = segments[[unit, coder, code]].drop_duplicates().assign(present=True)
     out = grid.merge(seen, on=[unit, coder, code], how="left")
     out["present"] = out["present"].fillna(False).astype(bool)
+    out["item"] = out[unit].astype(str) + " / " + out[code].astype(str)
     return out.sort_values([code, unit, coder], ignore_index=True)
 
 

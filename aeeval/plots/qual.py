@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
 from .style import NHS_COLOURS, figure
 
@@ -33,7 +34,7 @@ def theme_frequency_chart(frequencies: pd.DataFrame, *, title: str | None = None
     ax.set_xlim(0, base + 0.8)
     ax.set_xlabel(f"Interviews mentioning the code (of {base})")
     ax.set_ylabel("Code")
-    handles = [ax.bar(0, 0, color=colour[t], label=t) for t in themes]
+    handles = [Patch(color=colour[t], label=t) for t in themes]
     ax.legend(handles=handles, title="Theme", loc="lower right", frameon=False)
     ax.set_title(title or "Codes by number of interviews mentioning them")
     return fig, ax
