@@ -2,10 +2,35 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .agreement import (
+    AgreementError,
+    code_agreement,
+    cohens_kappa,
+    fleiss_kappa,
+    interpret_alpha,
+    interpret_kappa,
+    krippendorff_alpha,
+    presence_table,
+)
 from .coding import code_responses, load_codebook
 from .disclosure import suppress
 from .measures import ae_four_hour_performance, read_ae_attendances, select_measure
 from .proportions import proportion_ci, proportions
+from .qual import (
+    QDAFormatError,
+    cooccurrence,
+    framework_matrix,
+    framework_table,
+    read_qdc,
+    read_qdpx,
+    read_qualcoder,
+    read_segments,
+    read_segments_csv,
+    select_quotes,
+    theme_frequencies,
+    write_qdc,
+    write_qdpx,
+)
 from .redaction import redact
 from .schemas import ValidationError, read_table, validate_table
 from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
@@ -18,6 +43,27 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "AgreementError",
+    "QDAFormatError",
+    "code_agreement",
+    "cohens_kappa",
+    "cooccurrence",
+    "fleiss_kappa",
+    "framework_matrix",
+    "framework_table",
+    "interpret_alpha",
+    "interpret_kappa",
+    "krippendorff_alpha",
+    "presence_table",
+    "read_qdc",
+    "read_qdpx",
+    "read_qualcoder",
+    "read_segments",
+    "read_segments_csv",
+    "select_quotes",
+    "theme_frequencies",
+    "write_qdc",
+    "write_qdpx",
     "ValidationError",
     "code_responses",
     "headline_figures",

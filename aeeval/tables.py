@@ -21,6 +21,12 @@ _LABELS = {"n": "Positive (n)", "base": "Base", "excluded": "Excluded", "estimat
            "method": "Method", "suppressed": "Suppressed"}
 
 
+def _num(x, digits: int) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return ""
+    return f"{x:.{digits}f}"
+
+
 def _pct(x, digits: int) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
         return ""
@@ -34,8 +40,17 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
     Proportion columns become percentages; ``ci_low``/``ci_high`` are merged into one
     "95% CI" column; suppressed rows show ``suppressed_mark`` in their value columns; the
     ``method`` and ``suppressed`` columns are dropped (the caption states them).
+
+    A table may say how to show its columns in ``table.attrs``: ``"coefficient_columns"`` (shown
+    as decimals with ``"coefficient_digits"``, default 2, not as percentages — e.g. kappa and its
+    ``ci_low``/``ci_high``), ``"percent_columns"`` (more columns shown as percentages) and
+    ``"labels"`` (column → header, overriding the defaults).
     """
     confidence = confidence or table.attrs.get("confidence", 0.95)
+    coefficients = set(table.attrs.get("coefficient_columns", ()))
+    coef_digits = table.attrs.get("coefficient_digits", 2)
+    percents = (set(_PERCENT) | set(table.attrs.get("percent_columns", ()))) - coefficients
+    labels = {**_LABELS, **table.attrs.get("labels", {})}
     out = pd.DataFrame(index=table.index)
     suppressed = table["suppressed"].astype(bool) if "suppressed" in table else pd.Series(False, index=table.index)
     for col in table.columns:
@@ -43,17 +58,22 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
             continue
         if col == "ci_low" and "ci_high" in table:
             label = f"{round(100 * confidence)}% CI"
+            fmt = ((lambda v: _num(v, coef_digits)) if "ci_low" in coefficients
+                   else (lambda v: _pct(v, digits)))
             out[label] = [
-                suppressed_mark if s else (f"{_pct(lo, digits)} to {_pct(hi, digits)}" if pd.notna(lo) else "")
+                suppressed_mark if s else (f"{fmt(lo)} to {fmt(hi)}" if pd.notna(lo) else "")
                 for lo, hi, s in zip(table["ci_low"], table["ci_high"], suppressed)]
-        elif col in _PERCENT:
-            out[_LABELS.get(col, col)] = [suppressed_mark if s else _pct(v, digits)
-                                          for v, s in zip(table[col], suppressed)]
+        elif col in coefficients:
+            out[labels.get(col, col.replace("_", " ").capitalize())] = [
+                suppressed_mark if s else _num(v, coef_digits) for v, s in zip(table[col], suppressed)]
+        elif col in percents:
+            out[labels.get(col, col)] = [suppressed_mark if s else _pct(v, digits)
+                                         for v, s in zip(table[col], suppressed)]
         elif col == "n":
-            out[_LABELS[col]] = [suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
-                                 for v, s in zip(table[col], suppressed)]
+            out[labels[col]] = [suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
+                                for v, s in zip(table[col], suppressed)]
         else:
-            out[_LABELS.get(col, col.replace("_", " ").capitalize())] = table[col].astype(object).where(
+            out[labels.get(col, col.replace("_", " ").capitalize())] = table[col].astype(object).where(
                 table[col].notna(), "").astype(str)
     return out
 

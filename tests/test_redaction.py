@@ -77,3 +77,12 @@ def test_example_data_identifiers_are_found(examples):
     assert flagged, "the example transcripts carry identifiers to redact"
     for t in flagged:
         assert not find_identifiers(ae.redact(t, names), names)
+
+
+def test_names_inside_other_words_are_left():
+    # Issue 4: names inside words must not be touched ("Lee" in "Leeds", "Evans" in "Evanston",
+    # "Ann" in "Annual"/"Hannah"), while the names themselves are.
+    names = ["Ann Lee", "Tom Evans"]
+    text = "Annual review in Leeds with Hannah from Evanston; Lee and Evans attended."
+    assert ae.redact(text, names=names) == (
+        "Annual review in Leeds with Hannah from Evanston; [name] and [name] attended.")

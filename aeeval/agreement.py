@@ -1,0 +1,490 @@
+"""Agreement between coders: Cohen's and Fleiss' kappa, Krippendorff's alpha, per-code agreement.
+
+Every function takes long-format data — one row per coding, with a ``unit`` column (what was coded:
+an interview, a segment), a ``coder`` column and a ``value`` column (the code or rating given) — and
+returns one tidy row. The statistics are computed by statsmodels
+(:func:`statsmodels.stats.inter_rater.cohens_kappa`, :func:`~statsmodels.stats.inter_rater.fleiss_kappa`)
+and the ``krippendorff`` package; this module only reshapes, checks and labels.
+
+Reshaping (:func:`rating_table`, :func:`presence_table`) is kept apart from computing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
+
+__all__ = [
+    "AgreementError",
+    "KAPPA_BANDS",
+    "ALPHA_BANDS",
+    "rating_table",
+    "presence_table",
+    "cohens_kappa",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "code_agreement",
+    "interpret_kappa",
+    "interpret_alpha",
+]
+
+#: Landis & Koch (1977) labels for kappa: (lower bound, label), checked from the top.
+KAPPA_BANDS = [(0.81, "almost perfect"), (0.61, "substantial"), (0.41, "moderate"), (0.21, "fair"),
+               (0.0, "slight"), (-np.inf, "poor")]
+#: Krippendorff (2004) thresholds for alpha.
+ALPHA_BANDS = [(0.8, "reliable"), (0.667, "tentative conclusions only"), (-np.inf, "unreliable")]
+
+_LABELS = {"n": "Units (n)", "n_coders": "Coders", "percent_agreement": "Agreement",
+           "ci_low": "CI", "se": "SE", "kappa": "Kappa", "alpha": "Alpha"}
+
+
+class AgreementError(ValueError):
+    """Data that cannot give an agreement statistic (one coder, coder sets that differ, …)."""
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _band(x, bands) -> str:
+    if x is None or pd.isna(x):
+        return "undefined"
+    for lower, label in bands:
+        if x >= round(lower, 3) - 1e-12:
+            return label
+    return bands[-1][1]
+
+
+def interpret_kappa(kappa: float) -> str:
+    """Landis & Koch (1977) label for a kappa value.
+
+    < 0 poor, 0–0.20 slight, 0.21–0.40 fair, 0.41–0.60 moderate, 0.61–0.80 substantial,
+    0.81–1 almost perfect (values are rounded to two decimals first, as the bands are stated).
+
+    References
+    ----------
+    Landis JR, Koch GG (1977). The measurement of observer agreement for categorical data.
+    Biometrics 33:159–174.
+
+    Examples
+    --------
+    >>> interpret_kappa(0.43)
+    'moderate'
+    """
+    return _band(None if kappa is None or pd.isna(kappa) else round(kappa, 2), KAPPA_BANDS)
+
+
+def interpret_alpha(alpha: float) -> str:
+    """Krippendorff's reading of alpha: ≥ 0.800 reliable, 0.667–0.800 tentative, below unreliable.
+
+    References
+    ----------
+    Krippendorff K (2004). Content Analysis: An Introduction to Its Methodology, 2nd ed., p. 241.
+
+    Examples
+    --------
+    >>> interpret_alpha(0.743)
+    'tentative conclusions only'
+    """
+    return _band(alpha, ALPHA_BANDS)
+
+
+def _check_columns(data: pd.DataFrame, **columns) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    missing = [f"{k}={v!r}" for k, v in columns.items() if v not in data.columns]
+    if missing:
+        raise KeyError(f"column(s) not in data: {', '.join(missing)}; data has "
+                       f"{', '.join(map(str, data.columns))}")
+
+
+def rating_table(data: pd.DataFrame, unit: str, coder: str, value: str) -> pd.DataFrame:
+    """Reshape long codings into a units × coders table (a coder who did not code a unit: NaN).
+
+    Raises
+    ------
+    AgreementError
+        When a coder gave the same unit two values (the row numbers are listed).
+    """
+    _check_columns(data, unit=unit, coder=coder, value=value)
+    dup = data.duplicated([unit, coder], keep=False)
+    if dup.any():
+        rows = data.index[dup][:10].tolist()
+        raise AgreementError(f"each coder must code each unit once; coder/unit pairs repeat at rows "
+                             f"{rows} (e.g. {coder}={data.loc[dup, coder].iloc[0]!r}, "
+                             f"{unit}={data.loc[dup, unit].iloc[0]!r})")
+    wide = data.pivot(index=unit, columns=coder, values=value)
+    wide.columns.name = coder
+    return wide
+
+
+def presence_table(segments: pd.DataFrame, *, unit: str = "interview", coder: str = "coder",
+                   code: str = "code") -> pd.DataFrame:
+    """Long table of whether each coder applied each code in each unit they coded.
+
+    A unit counts as coded by a coder when the coder has at least one segment in it. Columns:
+    ``unit``, ``coder``, ``code``, ``present`` (bool) and ``item`` (``"<unit> / <code>"``, one rated
+    item, e.g. for Krippendorff's alpha over all codes at once).
+    """
+    _check_columns(segments, unit=unit, coder=coder, code=code)
+    coded = segments[[unit, coder]].drop_duplicates()
+    codes = pd.DataFrame({code: sorted(segments[code].dropna().unique())})
+    grid = coded.merge(codes, how="cross")
+    seen = segments[[unit, coder, code]].drop_duplicates().assign(present=True)
+    out = grid.merge(seen, on=[unit, coder, code], how="left")
+    out["present"] = out["present"].fillna(False).astype(bool)
+    out["item"] = out[unit].astype(str) + " / " + out[code].astype(str)
+    return out.sort_values([code, unit, coder], ignore_index=True)
+
+
+def _complete(wide: pd.DataFrame, unit: str, what: str, min_coders: int = 2) -> None:
+    """Every unit coded by every coder, at least ``min_coders`` coders."""
+    coders = list(wide.columns)
+    if len(coders) < min_coders:
+        raise AgreementError(f"{what} needs at least {min_coders} coders; the data have "
+                             f"{len(coders)} ({', '.join(map(str, coders)) or 'none'})")
+    incomplete = wide.isna().any(axis=1)
+    if incomplete.any():
+        examples = []
+        for u, row in wide[incomplete].head(5).iterrows():
+            have = [str(c) for c in coders if pd.notna(row[c])]
+            examples.append(f"{unit} {u!r} coded by {', '.join(have) or 'nobody'}")
+        raise AgreementError(
+            f"{what} needs every unit coded by the same coders ({', '.join(map(str, coders))}); "
+            f"{int(incomplete.sum())} unit(s) are coded by a different set: {'; '.join(examples)}. "
+            "Drop those units, or use krippendorff_alpha, which allows missing codings.")
+
+
+def _categories(values: pd.Series, categories=None) -> list:
+    if categories is not None:
+        cats = list(categories)
+        unknown = sorted(set(values.dropna()) - set(cats), key=str)
+        if unknown:
+            raise AgreementError(f"values {unknown} are not among the categories {cats}")
+        return cats
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return list(values.cat.categories)
+    try:
+        return sorted(values.dropna().unique())
+    except TypeError:
+        return sorted(values.dropna().unique(), key=str)
+
+
+# ------------------------------------------------------------------------------------ kappa
+
+
+def cohens_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, weights: str | None = None,
+                 *, categories=None, confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+    """Cohen's kappa for two coders, unweighted or weighted, with its standard error.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long format: one row per unit per coder.
+    unit, coder, value : str
+        Column names: what was coded, who coded it, the code or rating given.
+    weights : {None, "linear", "quadratic"}
+        ``None`` is Cohen's (1960) kappa; ``"linear"`` and ``"quadratic"`` give weighted kappa
+        (Cohen 1968) with disagreement weights ``|i − j|`` and ``(i − j)²`` over the ordered
+        categories.
+    categories : sequence, optional
+        The categories in scale order. Default: the categories of an ordered categorical column,
+        else the sorted distinct values observed (as R ``irr::kappa2`` does).
+    confidence : float
+        Level of the Wald interval ``kappa ± z · se`` (as SAS PROC FREQ reports it), kept within
+        kappa's range −1 to 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``coder_1``, ``coder_2``, ``kappa``, ``se``, ``ci_low``, ``ci_high``,
+        ``percent_agreement`` (0–1), ``n`` (units), ``interpretation`` (Landis & Koch), ``method``
+        (``"cohen"``, ``"cohen_linear"`` or ``"cohen_quadratic"``). Kappa is NaN when chance
+        agreement is 1 (both coders used a single category).
+
+    References
+    ----------
+    Cohen J (1960). A coefficient of agreement for nominal scales. Educ Psychol Meas 20:37–46.
+    Cohen J (1968). Weighted kappa. Psychol Bull 70:213–220.
+    Fleiss JL, Cohen J, Everitt BS (1969). Large sample standard errors of kappa and weighted kappa.
+    Psychol Bull 72:323–327 (the ``se`` statsmodels reports).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "coder": ["A", "B"] * 4,
+    ...                   "value": ["x", "x", "y", "y", "x", "y", "y", "y"]})
+    >>> round(float(cohens_kappa(d, "unit", "coder", "value")["kappa"].iloc[0]), 3)
+    0.5
+    """
+    from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
+
+    check_choice("weights", weights, (None, "linear", "quadratic"))
+    confidence = check_confidence(confidence)
+    wide = rating_table(data, unit, coder, value)
+    if wide.shape[1] != 2:
+        raise AgreementError(f"Cohen's kappa needs exactly 2 coders; column {coder!r} has "
+                             f"{wide.shape[1]} ({', '.join(map(str, wide.columns))}). "
+                             "Use fleiss_kappa or krippendorff_alpha for more than two.")
+    _complete(wide, unit, "Cohen's kappa")
+    cats = _categories(data[value], categories)
+    a = pd.Categorical(wide.iloc[:, 0], categories=cats)
+    b = pd.Categorical(wide.iloc[:, 1], categories=cats)
+    table = pd.crosstab(a, b, dropna=False).reindex(index=cats, columns=cats, fill_value=0)
+    counts = table.to_numpy(dtype=float)
+    n = int(counts.sum())
+    p_o = np.trace(counts) / n
+    p_e = float((counts.sum(axis=1) / n) @ (counts.sum(axis=0) / n))
+    kappa = se = np.nan
+    if len(cats) > 1 and p_e < 1 - 1e-12:
+        res = sm_cohens_kappa(counts, wt=weights)
+        kappa, se = float(res.kappa), float(res.std_kappa)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    out = pd.DataFrame({
+        "coder_1": [wide.columns[0]], "coder_2": [wide.columns[1]],
+        "kappa": [kappa], "se": [se], "ci_low": [max(kappa - z * se, -1.0)],
+        "ci_high": [min(kappa + z * se, 1.0)],
+        "percent_agreement": [p_o], "n": [n], "interpretation": [interpret_kappa(kappa)],
+        "method": ["cohen" if weights is None else f"cohen_{weights}"]})
+    return _attrs(out, confidence, ("kappa", "se", "ci_low", "ci_high"))
+
+
+def fleiss_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, *,
+                 method: str = "fleiss") -> pd.DataFrame:
+    """Fleiss' kappa for two or more coders who all coded every unit.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long format: one row per unit per coder.
+    unit, coder, value : str
+        Column names. Fleiss (1971) allows different raters per unit as long as each unit has the
+        same number of ratings: label them by position (``"rater 1"`` … ``"rater m"``).
+    method : {"fleiss", "randolph"}
+        ``"fleiss"``: chance agreement from the observed category shares (Fleiss 1971);
+        ``"randolph"``: uniform chance agreement, free-marginal kappa (Randolph 2005).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``kappa``, ``n`` (units), ``n_coders``, ``percent_agreement`` (mean pairwise
+        agreement per unit), ``interpretation``, ``method``.
+
+    References
+    ----------
+    Fleiss JL (1971). Measuring nominal scale agreement among many raters. Psychol Bull 76:378–382.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"unit": [1, 1, 1, 2, 2, 2], "coder": ["A", "B", "C"] * 2,
+    ...                   "value": ["x", "x", "x", "y", "y", "x"]})
+    >>> round(float(fleiss_kappa(d, "unit", "coder", "value")["kappa"].iloc[0]), 3)
+    0.25
+    """
+    from statsmodels.stats.inter_rater import aggregate_raters
+    from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
+
+    check_choice("method", method, ("fleiss", "randolph"))
+    wide = rating_table(data, unit, coder, value)
+    _complete(wide, unit, "Fleiss' kappa")
+    cats = _categories(data[value])
+    codes = np.column_stack([pd.Categorical(wide[c], categories=cats).codes for c in wide.columns])
+    counts, _ = aggregate_raters(codes, n_cat=len(cats))
+    m = codes.shape[1]
+    agree = float(((counts * (counts - 1)).sum(axis=1) / (m * (m - 1))).mean())
+    kappa = float(sm_fleiss_kappa(counts, method=method)) if len(cats) > 1 else np.nan
+    out = pd.DataFrame({"kappa": [kappa], "n": [len(wide)], "n_coders": [m],
+                        "percent_agreement": [agree], "interpretation": [interpret_kappa(kappa)],
+                        "method": [method]})
+    return _attrs(out, None, ("kappa",))
+
+
+def krippendorff_alpha(data: pd.DataFrame, unit: str, coder: str, value: str,
+                       level: str = "nominal") -> pd.DataFrame:
+    """Krippendorff's alpha for any number of coders, with missing codings allowed.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long format: one row per coding. A unit a coder did not code simply has no row (or a
+        missing ``value``).
+    unit, coder, value : str
+        Column names.
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Level of measurement. ``"ordinal"`` needs numbers or an ordered categorical;
+        ``"interval"`` and ``"ratio"`` need numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``alpha``, ``n`` (units coded by at least two coders — the pairable units),
+        ``n_coders``, ``n_values`` (pairable codings), ``interpretation`` (Krippendorff's 0.667 and
+        0.800 thresholds), ``method`` (the level).
+
+    References
+    ----------
+    Krippendorff K (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for
+    Communication Departmental Papers 43.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4], "coder": ["A", "B"] * 3 + ["A"],
+    ...                   "value": ["x", "x", "y", "y", "x", "y", "y"]})
+    >>> round(float(krippendorff_alpha(d, "unit", "coder", "value")["alpha"].iloc[0]), 3)
+    0.444
+    """
+    import krippendorff
+
+    check_choice("level", level, ("nominal", "ordinal", "interval", "ratio"))
+    _check_columns(data, unit=unit, coder=coder, value=value)
+    data = data[data[value].notna()]
+    wide = rating_table(data, unit, coder, value)
+    if wide.shape[1] < 2:
+        raise AgreementError(f"Krippendorff's alpha needs at least 2 coders; column {coder!r} has "
+                             f"{wide.shape[1]} ({', '.join(map(str, wide.columns)) or 'none'})")
+    col = data[value]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        if level in ("interval", "ratio"):
+            raise AgreementError(f"level={level!r} needs numeric values; column {value!r} is "
+                                 "categorical")
+        if level == "ordinal" and not col.cat.ordered:
+            raise AgreementError(f"level='ordinal' needs an ordered categorical or numbers; column "
+                                 f"{value!r} is an unordered categorical")
+        cats = list(col.cat.categories)
+        matrix = np.column_stack([pd.Categorical(wide[c], categories=cats).codes
+                                  for c in wide.columns]).astype(float)
+        matrix[matrix < 0] = np.nan
+        domain = list(range(len(cats)))
+    elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        matrix = wide.to_numpy(dtype=float, na_value=np.nan)
+        domain = None
+    else:
+        if level != "nominal":
+            raise AgreementError(f"level={level!r} needs numbers (or an ordered categorical for "
+                                 f"'ordinal'); column {value!r} holds text such as "
+                                 f"{col.iloc[0]!r}")
+        cats = _categories(col)
+        matrix = np.column_stack([pd.Categorical(wide[c], categories=cats).codes
+                                  for c in wide.columns]).astype(float)
+        matrix[matrix < 0] = np.nan
+        domain = list(range(len(cats)))
+    counts = (~np.isnan(matrix)).sum(axis=1)
+    pairable = counts >= 2
+    if not pairable.any():
+        raise AgreementError("Krippendorff's alpha needs at least one unit coded by two or more "
+                             "coders; no unit is")
+    observed = np.unique(matrix[pairable][~np.isnan(matrix[pairable])])
+    if len(observed) < 2:
+        alpha = np.nan  # a single value: no disagreement possible, alpha undefined
+    else:
+        kwargs = {"value_domain": domain} if domain is not None else {}
+        alpha = float(krippendorff.alpha(reliability_data=matrix.T, level_of_measurement=level,
+                                         **kwargs))
+    out = pd.DataFrame({"alpha": [alpha], "n": [int(pairable.sum())], "n_coders": [wide.shape[1]],
+                        "n_values": [int(counts[pairable].sum())],
+                        "interpretation": [interpret_alpha(alpha)], "method": [level]})
+    return _attrs(out, None, ("alpha",))
+
+
+def code_agreement(segments: pd.DataFrame, *, unit: str = "interview", coder: str = "coder",
+                   code: str = "code", coders=None, min_kappa: float = 0.61,
+                   confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+    """Per code: do two coders agree on whether the code applies to each double-coded interview?
+
+    Each code becomes a presence/absence rating per interview per coder (:func:`presence_table`);
+    Cohen's kappa and percent agreement are computed over the interviews both coders coded.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Coded segments (e.g. from :func:`aeeval.read_segments`).
+    unit, coder, code : str
+        Column names.
+    coders : pair of str, optional
+        The two coders to compare (default: the only two in the data; more is an error).
+    min_kappa : float
+        Codes with kappa below this (default 0.61, the Landis & Koch "substantial" band), or with an
+        undefined kappa and any disagreement, get ``needs_review = True``: their definition needs
+        sharpening.
+    confidence : float
+        Level of the kappa intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per code: ``code`` (and ``theme`` when present), ``n`` (double-coded
+        interviews), ``both``, ``coder_1_only``, ``coder_2_only``, ``neither``,
+        ``percent_agreement``, ``kappa``, ``se``, ``ci_low``, ``ci_high``, ``interpretation``,
+        ``needs_review``. ``attrs["single_coded"]`` lists interviews only one coder coded (left out).
+
+    References
+    ----------
+    Landis JR, Koch GG (1977). Biometrics 33:159–174. O'Connor C, Joffe H (2020). Intercoder
+    reliability in qualitative research. Int J Qual Methods 19.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> seg = ae.read_segments(None)
+    >>> table = ae.code_agreement(seg)
+    >>> int(table["n"].iloc[0])
+    12
+    """
+    _check_columns(segments, unit=unit, coder=coder, code=code)
+    all_coders = sorted(segments[coder].dropna().unique())
+    if coders is None:
+        if len(all_coders) != 2:
+            raise AgreementError(f"per-code agreement compares two coders; column {coder!r} has "
+                                 f"{len(all_coders)} ({', '.join(map(str, all_coders)) or 'none'}); "
+                                 "pass coders=(first, second)")
+        coders = all_coders
+    coders = list(coders)
+    unknown = [c for c in coders if c not in all_coders]
+    if len(coders) != 2 or unknown:
+        raise AgreementError(f"coders must be two of {all_coders}; got {coders}")
+    seg = segments[segments[coder].isin(coders)]
+    by_unit = seg.groupby(unit)[coder].nunique()
+    double = by_unit.index[by_unit == 2]
+    single = sorted(by_unit.index[by_unit < 2])
+    if len(double) == 0:
+        raise AgreementError(f"no {unit} was coded by both {coders[0]!r} and {coders[1]!r}")
+    pres = presence_table(seg[seg[unit].isin(double)], unit=unit, coder=coder, code=code)
+    rows = []
+    for name, g in pres.groupby(code, sort=True):
+        res = cohens_kappa(g, unit, coder, "present", categories=[False, True],
+                           confidence=confidence).iloc[0]
+        wide = g.pivot(index=unit, columns=coder, values="present")[coders]
+        a, b = wide[coders[0]], wide[coders[1]]
+        disagree = int((a != b).sum())
+        review = (res["kappa"] < min_kappa) if pd.notna(res["kappa"]) else disagree > 0
+        rows.append({code: name, "n": int(res["n"]), "both": int((a & b).sum()),
+                     "coder_1_only": int((a & ~b).sum()), "coder_2_only": int((~a & b).sum()),
+                     "neither": int((~a & ~b).sum()), "percent_agreement": res["percent_agreement"],
+                     "kappa": res["kappa"], "se": res["se"], "ci_low": res["ci_low"],
+                     "ci_high": res["ci_high"], "interpretation": res["interpretation"],
+                     "needs_review": bool(review)})
+    out = pd.DataFrame(rows)
+    if "theme" in segments.columns:
+        themes = segments[[code, "theme"]].drop_duplicates(code)
+        out = themes.merge(out, on=code, how="right")[["theme", *out.columns]]
+        out = out.sort_values(["theme", code], ignore_index=True)
+    out = _attrs(out, confidence, ("kappa", "se", "ci_low", "ci_high"))
+    out.attrs["coders"] = coders
+    out.attrs["single_coded"] = [str(u) for u in single]
+    out.attrs["labels"] = {**out.attrs["labels"], "coder_1_only": f"{coders[0]} only",
+                           "coder_2_only": f"{coders[1]} only", "n": "Interviews (n)"}
+    return out
+
+
+def _attrs(out: pd.DataFrame, confidence, coefficients) -> pd.DataFrame:
+    """How :func:`aeeval.show` should format these columns (coefficients are not percentages)."""
+    if confidence is not None:
+        out.attrs["confidence"] = confidence
+    out.attrs["coefficient_columns"] = list(coefficients)
+    out.attrs["percent_columns"] = ["percent_agreement"]
+    out.attrs["labels"] = dict(_LABELS)
+    return out

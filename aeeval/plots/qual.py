@@ -1,0 +1,65 @@
+"""Figures for coded interviews: theme frequency bars and the code co-occurrence heatmap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from .style import NHS_COLOURS, figure
+
+__all__ = ["theme_frequency_chart", "cooccurrence_heatmap"]
+
+_THEME_COLOURS = [NHS_COLOURS[c] for c in ("blue", "aqua_green", "warm_yellow", "purple", "pink",
+                                            "dark_grey")]
+
+
+def theme_frequency_chart(frequencies: pd.DataFrame, *, title: str | None = None):
+    """Horizontal bars: interviews mentioning each code, coloured by theme.
+
+    Takes :func:`aeeval.theme_frequencies`; returns ``(fig, ax)``.
+    """
+    codes = frequencies[frequencies["level"] == "code"]
+    if codes.empty:
+        raise ValueError("no codes to plot: the frequency table has no level='code' rows")
+    base = int(codes["interviews_base"].iloc[0])
+    themes = list(dict.fromkeys(codes["theme"]))
+    colour = {t: _THEME_COLOURS[i % len(_THEME_COLOURS)] for i, t in enumerate(themes)}
+    fig, ax = figure(6.5, 0.28 * len(codes) + 1.2)
+    y = np.arange(len(codes))[::-1]
+    ax.barh(y, codes["n_interviews"], color=[colour[t] for t in codes["theme"]])
+    ax.set_yticks(y, codes["code"].str.replace("_", " "))
+    for yi, n in zip(y, codes["n_interviews"]):
+        ax.text(n + 0.1, yi, f"{n}", va="center", fontsize=8)
+    ax.set_xlim(0, base + 0.8)
+    ax.set_xlabel(f"Interviews mentioning the code (of {base})")
+    ax.set_ylabel("Code")
+    handles = [Patch(color=colour[t], label=t) for t in themes]
+    ax.legend(handles=handles, title="Theme", loc="lower right", frameon=False)
+    ax.set_title(title or "Codes by number of interviews mentioning them")
+    return fig, ax
+
+
+def cooccurrence_heatmap(matrix: pd.DataFrame, *, title: str | None = None):
+    """Heatmap of :func:`aeeval.cooccurrence` with the counts written in the cells."""
+    if matrix.empty:
+        raise ValueError("no codes to plot: the co-occurrence matrix is empty")
+    labels = [str(c).replace("_", " ") for c in matrix.columns]
+    size = 0.32 * len(labels) + 2.2
+    fig, ax = figure(size + 1.0, size)
+    values = matrix.to_numpy()
+    im = ax.imshow(values, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90)
+    ax.set_yticks(range(len(labels)), labels)
+    top = values.max() or 1
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            ax.text(j, i, str(values[i, j]), ha="center", va="center", fontsize=6,
+                    color="white" if values[i, j] > top / 2 else NHS_COLOURS["black"])
+    by = matrix.attrs.get("method", "interview")
+    what = "Interviews with both codes" if by == "interview" else "Overlapping segment pairs"
+    fig.colorbar(im, ax=ax, label=what, shrink=0.7)
+    ax.set_xlabel("Code")
+    ax.set_ylabel("Code")
+    ax.set_title(title or f"Code co-occurrence ({what.lower()})")
+    return fig, ax

@@ -1,0 +1,341 @@
+"""Coded interview segments: theme frequencies, the framework matrix, co-occurrence and quotes.
+
+Input is the long segments table every reader returns (:mod:`aeeval.qdaformats`, re-exported
+here): ``interview``, ``org_code``, ``coder``, ``code``, ``theme``, ``text``, ``start``, ``end``.
+
+With double coding the same passage appears once per coder. Counts here treat a code as mentioned in
+an interview when *any* coder applied it (pass ``coder=`` to use one coder's coding), and count a
+segment once however many coders marked the same span with the same code.
+
+Every quote that leaves this module has been through :func:`aeeval.redact`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .qdaformats import (
+    SEGMENT_COLUMNS,
+    QDAFormatError,
+    read_qdc,
+    read_qdpx,
+    read_qualcoder,
+    read_segments,
+    read_segments_csv,
+    write_qdc,
+    write_qdpx,
+)
+from .redaction import redact
+
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "QDAFormatError",
+    "read_segments",
+    "read_segments_csv",
+    "read_qdpx",
+    "read_qdc",
+    "read_qualcoder",
+    "write_qdpx",
+    "write_qdc",
+    "theme_frequencies",
+    "framework_matrix",
+    "framework_table",
+    "cooccurrence",
+    "select_quotes",
+]
+
+_FREQ_LABELS = {"n_interviews": "Interviews (n)", "interviews_base": "Interviews (N)",
+                "pct_interviews": "% of interviews", "n_organisations": "Organisations (n)",
+                "organisations_base": "Organisations (N)", "pct_organisations": "% of organisations",
+                "n_segments": "Segments"}
+
+
+def _check(segments: pd.DataFrame, coder: str | None) -> pd.DataFrame:
+    if not isinstance(segments, pd.DataFrame):
+        raise TypeError(f"segments must be a DataFrame; got {type(segments).__name__}")
+    missing = [c for c in SEGMENT_COLUMNS if c not in segments.columns]
+    if missing:
+        raise KeyError(f"segments lack column(s) {missing}; read them with aeeval.read_segments")
+    if coder is not None:
+        coders = sorted(segments["coder"].unique())
+        if coder not in coders:
+            raise ValueError(f"coder {coder!r} is not in the segments; coders: {coders}")
+        segments = segments[segments["coder"] == coder]
+    return segments
+
+
+def _short(text: str, max_chars: int) -> str:
+    text = " ".join(str(text).split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None) -> pd.DataFrame:
+    """How many interviews and organisations mention each theme and each code.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Coded segments (:data:`SEGMENT_COLUMNS`).
+    coder : str, optional
+        Count only this coder's coding (default: a mention by any coder counts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per theme (``level="theme"``, ``code`` empty) followed by its codes
+        (``level="code"``): ``theme``, ``code``, ``level``, ``n_interviews``, ``interviews_base``
+        (all interviews in the data), ``pct_interviews`` (0–1), ``n_organisations``,
+        ``organisations_base``, ``pct_organisations``, ``n_segments`` (distinct coded spans). Themes
+        in alphabetical order, codes by descending ``n_interviews``.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> f = theme_frequencies(ae.read_segments(None))
+    >>> f.loc[f["code"] == "patient_voice", ["n_interviews", "interviews_base"]].values.tolist()
+    [[10, 12]]
+    """
+    all_seg = _check(segments, None)
+    seg = _check(segments, coder)
+    n_iv, n_org = all_seg["interview"].nunique(), all_seg["org_code"].nunique()
+    spans = seg.drop_duplicates(["interview", "code", "start", "end"])
+
+    def counts(keys):
+        g = seg.groupby(keys)
+        out = pd.DataFrame({"n_interviews": g["interview"].nunique(),
+                            "n_organisations": g["org_code"].nunique()})
+        out["n_segments"] = spans.groupby(keys).size()
+        return out.reset_index()
+
+    themes = counts(["theme"]).assign(code="", level="theme")
+    codes = counts(["theme", "code"]).assign(level="code")
+    out = pd.concat([themes, codes], ignore_index=True)
+    out["order"] = (out["level"] == "code").astype(int)
+    out = out.sort_values(["theme", "order", "n_interviews", "code"],
+                          ascending=[True, True, False, True], ignore_index=True)
+    out["interviews_base"] = n_iv
+    out["pct_interviews"] = out["n_interviews"] / n_iv
+    out["organisations_base"] = n_org
+    out["pct_organisations"] = out["n_organisations"] / n_org
+    out = out[["theme", "code", "level", "n_interviews", "interviews_base", "pct_interviews",
+               "n_organisations", "organisations_base", "pct_organisations", "n_segments"]]
+    out.attrs["percent_columns"] = ["pct_interviews", "pct_organisations"]
+    out.attrs["labels"] = dict(_FREQ_LABELS)
+    return out
+
+
+def framework_matrix(segments: pd.DataFrame, *, names=(), max_chars: int = 120,
+                     coder: str | None = None) -> pd.DataFrame:
+    """Framework analysis: organisations × themes, with counts and one redacted quote per cell.
+
+    The quote is from the cell's most frequent code (ties: alphabetical), its shortest segment,
+    shortened to ``max_chars`` characters and redacted with :func:`aeeval.redact`.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Coded segments.
+    names : iterable of str
+        Person names to redact (e.g. the register's ``contact_name``).
+    max_chars : int
+        Longest quote shown.
+    coder : str, optional
+        Use only this coder's coding.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long (tidy) table, one row per organisation × theme (including empty cells): ``org_code``,
+        ``theme``, ``n_interviews``, ``n_codes`` (distinct codes), ``n_segments``, ``codes``
+        (comma-separated), ``quote``. :func:`framework_table` turns it into the display matrix.
+
+    References
+    ----------
+    Ritchie J, Spencer L (1994). Qualitative data analysis for applied policy research. In Bryman &
+    Burgess (eds), Analyzing Qualitative Data. Gale NK et al. (2013). Using the framework method for
+    the analysis of qualitative data in multi-disciplinary health research. BMC Med Res Methodol 13:117.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> m = framework_matrix(ae.read_segments(None))
+    >>> m["org_code"].nunique() * m["theme"].nunique() == len(m)
+    True
+    """
+    if not isinstance(max_chars, int) or max_chars < 10:
+        raise ValueError(f"max_chars must be a whole number of at least 10; got {max_chars!r}")
+    names = [n for n in names if isinstance(n, str)]
+    seg = _check(segments, coder)
+    spans = seg.drop_duplicates(["interview", "code", "start", "end"])
+    rows = []
+    orgs = sorted(_check(segments, None)["org_code"].unique())
+    themes = sorted(_check(segments, None)["theme"].unique())
+    for org in orgs:
+        for theme in themes:
+            cell = spans[(spans["org_code"] == org) & (spans["theme"] == theme)]
+            quote, codes = "", ""
+            if len(cell):
+                freq = cell.groupby("code").size().reset_index(name="k")
+                top = freq.sort_values(["k", "code"], ascending=[False, True])["code"].iloc[0]
+                texts = cell.loc[cell["code"] == top, "text"].astype(str)
+                best = texts.iloc[texts.str.len().argmin()]
+                # Redact before shortening, so no identifier is cut into an unrecognisable piece.
+                quote = _short(redact(best, names=names), max_chars)
+                codes = ", ".join(sorted(cell["code"].unique()))
+            rows.append({"org_code": org, "theme": theme,
+                         "n_interviews": cell["interview"].nunique(),
+                         "n_codes": cell["code"].nunique(), "n_segments": len(cell),
+                         "codes": codes, "quote": quote})
+    return pd.DataFrame(rows)
+
+
+def framework_table(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Reshape :func:`framework_matrix` into the display matrix: one row per organisation, one
+    column per theme, each cell ``"3 segments: “quote”"`` (empty when nothing was coded)."""
+    missing = {"org_code", "theme", "n_segments", "quote"} - set(matrix.columns)
+    if missing:
+        raise KeyError(f"not a framework_matrix table: lacks {sorted(missing)}")
+    cell = matrix.assign(cell=[
+        "" if n == 0 else f"{n} segment{'s' if n != 1 else ''}: “{q}”"
+        for n, q in zip(matrix["n_segments"], matrix["quote"])])
+    wide = cell.pivot(index="org_code", columns="theme", values="cell").reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
+                 coder: str | None = None) -> pd.DataFrame:
+    """Code × code co-occurrence counts.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Coded segments.
+    by : {"interview", "segment"}
+        ``"interview"``: number of interviews in which both codes were applied (the diagonal is
+        the number of interviews with the code). ``"segment"``: number of pairs of segments by the
+        same coder in the same interview whose spans overlap (the diagonal is the number of spans
+        with the code).
+    coder : str, optional
+        Use only this coder's coding.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square, symmetric matrix of counts with the codes (sorted by theme, then code) as index and
+        columns; ``attrs["method"]`` is ``by`` and ``attrs["themes"]`` maps code → theme.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> m = cooccurrence(ae.read_segments(None))
+    >>> bool((m.values == m.values.T).all())
+    True
+    """
+    if by not in ("interview", "segment"):
+        raise ValueError(f"by must be 'interview' or 'segment'; got {by!r}")
+    seg = _check(segments, coder)
+    order = (_check(segments, None)[["theme", "code"]].drop_duplicates()
+             .sort_values(["theme", "code"]))
+    codes = order["code"].tolist()
+    out = pd.DataFrame(0, index=pd.Index(codes, name="code"), columns=codes, dtype=int)
+    if by == "interview":
+        present = pd.crosstab(seg["interview"], seg["code"]).clip(upper=1)
+        present = present.reindex(columns=codes, fill_value=0)
+        out.loc[:, :] = present.T.to_numpy() @ present.to_numpy()
+    else:
+        spans = seg.drop_duplicates(["interview", "coder", "code", "start", "end"])
+        for _, g in spans.groupby(["interview", "coder"]):
+            g = g.sort_values("start")
+            recs = list(zip(g["code"], g["start"].astype(int), g["end"].astype(int)))
+            for i, (c1, s1, e1) in enumerate(recs):
+                out.loc[c1, c1] += 1
+                for c2, s2, e2 in recs[i + 1:]:
+                    if s2 >= e1:
+                        break
+                    if s1 < e2 and s2 < e1:
+                        out.loc[c1, c2] += 1
+                        if c1 != c2:
+                            out.loc[c2, c1] += 1
+    out.attrs["method"] = by
+    out.attrs["themes"] = dict(zip(order["code"], order["theme"]))
+    return out
+
+
+def select_quotes(segments: pd.DataFrame, *, names=(), per_theme: int = 3, max_chars: int = 160,
+                  coder: str | None = None) -> pd.DataFrame:
+    """Short quotes per theme, always redacted.
+
+    Picks, per theme, up to ``per_theme`` distinct quotes of at most ``max_chars`` characters: one
+    from each of the theme's codes in turn (most widely mentioned code first), each from a
+    different organisation where possible, shortest first. Longer segments are only used when no
+    short one exists, and then shortened with an ellipsis. Every quote goes through
+    :func:`aeeval.redact` with ``names`` (names, e-mails, UK phones, NHS numbers, postcodes).
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Coded segments.
+    names : iterable of str
+        Person names to redact, e.g. ``register["contact_name"]`` and interviewee names.
+    per_theme : int
+        Quotes per theme.
+    max_chars : int
+        Longest quote.
+    coder : str, optional
+        Use only this coder's coding.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``theme``, ``code``, ``interview``, ``org_code``, ``quote``, ``redacted`` (whether anything
+        was replaced).
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> q = select_quotes(ae.read_segments(None), per_theme=2)
+    >>> q.groupby("theme").size().tolist()
+    [2, 2, 2]
+    """
+    if not isinstance(per_theme, int) or per_theme < 1:
+        raise ValueError(f"per_theme must be a whole number of at least 1; got {per_theme!r}")
+    if not isinstance(max_chars, int) or max_chars < 10:
+        raise ValueError(f"max_chars must be a whole number of at least 10; got {max_chars!r}")
+    names = [n for n in names if isinstance(n, str)]
+    seg = _check(segments, coder)
+    spans = seg.drop_duplicates(["interview", "code", "start", "end"]).copy()
+    spans["clean"] = spans["text"].astype(str).map(lambda t: " ".join(t.split()))
+    spans["length"] = spans["clean"].str.len()
+    spans["long"] = spans["length"] > max_chars
+    reach = seg.groupby("code")["interview"].nunique()
+    rows = []
+    for theme, g in spans.groupby("theme", sort=True):
+        codes = sorted(g["code"].unique(), key=lambda c: (-reach[c], c))
+        pools = {c: g[g["code"] == c].sort_values(["long", "length", "interview"]) for c in codes}
+        used_text, used_org, picked = set(), set(), []
+        while len(picked) < per_theme and any(len(p) for p in pools.values()):
+            for c in codes:
+                if len(picked) >= per_theme:
+                    break
+                pool = pools[c]
+                pool = pool[~pool["clean"].isin(used_text)]
+                pools[c] = pool
+                if pool.empty:
+                    continue
+                fresh = pool[~pool["org_code"].isin(used_org)]
+                row = (fresh if len(fresh) else pool).iloc[0]
+                used_text.add(row["clean"])
+                used_org.add(row["org_code"])
+                pools[c] = pool.drop(index=row.name)
+                picked.append(row)
+        for row in picked:
+            # Redact before shortening, so no identifier is cut into an unrecognisable piece.
+            safe = redact(row["clean"], names=names)
+            rows.append({"theme": theme, "code": row["code"], "interview": row["interview"],
+                         "org_code": row["org_code"], "quote": _short(safe, max_chars),
+                         "redacted": safe != row["clean"]})
+    return pd.DataFrame(rows, columns=["theme", "code", "interview", "org_code", "quote", "redacted"])

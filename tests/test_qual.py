@@ -1,0 +1,398 @@
+"""Coded interview segments: readers, writers, frequencies, framework matrix, co-occurrence, quotes."""
+
+import sqlite3
+import zipfile
+
+import matplotlib
+import pandas as pd
+import pytest
+
+import aeeval as ae
+from aeeval.plots.qual import cooccurrence_heatmap, theme_frequency_chart
+
+matplotlib.use("Agg")
+
+TEXT1 = "Interviewer: what got in the way? We never had protected time. Ann Lee said the board helped."
+TEXT2 = "Staff were hard to engage at first. Call 020 7946 0018 if you want to know more."
+
+
+def span(text, part):
+    i = text.index(part)
+    return i, i + len(part)
+
+
+# Layout of project.qde as QualCoder's exporter writes it (ccbogel/QualCoder src/qualcoder/refi.py,
+# RefiExport: Users, CodeBook with categories as isCodable="false" codes, TextSource with
+# plainTextPath="internal://<guid>.txt", PlainTextSelection(startPosition, endPosition, name=seltext,
+# creatingUser) > Coding(creatingUser) > CodeRef(targetGUID), VariableValue on the source; texts
+# in sources/<guid>.txt).
+def project_qde(sel1=None, extra_source="", ns="urn:QDA-XML:project:1.0", org2="ZB02"):
+    s1, e1 = span(TEXT1, "We never had protected time.")
+    s2, e2 = span(TEXT1, "the board helped")
+    s3, e3 = span(TEXT2, "Staff were hard to engage at first.")
+    sel1 = sel1 or f"""<PlainTextSelection guid="S1" startPosition="{s1}" endPosition="{e1}" name="We never had protected time." creatingUser="U1" creationDateTime="2024-01-05T10:00:00Z">
+<Coding guid="C1" creatingUser="U1" ><CodeRef targetGUID="K-time" />
+</Coding>
+</PlainTextSelection>"""
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{ns}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:QDA-XML:project:1.0 http://schema.qdasoftware.org/versions/Project/v1.0/Project.xsd" name="ae" origin="QualCoder-3.5" creatingUserGUID="U1" creationDateTime="2024-01-05T10:00:00Z">
+<Users>
+<User guid="U1" name="Coder A"/>
+<User guid="U2" name="Coder B"/>
+</Users>
+<CodeBook>
+<Codes>
+<Code guid="T-chal" name="Challenges" isCodable="false" >
+<Code guid="K-time" name="protected_time" isCodable="true" color="#F781F3" >
+<Description>No protected time for the work</Description>
+</Code>
+<Code guid="K-eng" name="staff_engagement" isCodable="true" color="#F781F3" />
+</Code>
+<Code guid="T-help" name="What helps" isCodable="false" >
+<Code guid="K-senior" name="senior_support" isCodable="true" color="#81F7D8" />
+</Code>
+</Codes>
+</CodeBook>
+<Variables>
+<Variable guid="V1" name="org_code" typeOfVariable="Text" />
+</Variables>
+<Cases>
+<Case guid="CASE2" name="Trust B">
+<VariableValue><VariableRef targetGUID="V1" /><TextValue>{org2}</TextValue></VariableValue>
+<SourceRef targetGUID="SRC2"/>
+</Case>
+</Cases>
+<Sources>
+<TextSource richTextPath="internal://R1.txt" plainTextPath="internal://P1.txt" creatingUser="U1" creationDateTime="2024-01-05T10:00:00Z" guid="SRC1" name="INT01.txt">
+{sel1}
+<PlainTextSelection guid="S2" startPosition="{s2}" endPosition="{e2}" name="the board helped" creatingUser="U2" creationDateTime="2024-01-05T10:00:00Z">
+<Coding guid="C2" creatingUser="U2" ><CodeRef targetGUID="K-senior" />
+</Coding>
+<Coding guid="C2b" creatingUser="U2" ><CodeRef targetGUID="K-time" />
+</Coding>
+</PlainTextSelection>
+<VariableValue>
+<VariableRef targetGUID="V1" />
+<TextValue>ZA01</TextValue>
+</VariableValue>
+</TextSource>
+<TextSource richTextPath="internal://R2.txt" plainTextPath="internal://P2.txt" creatingUser="U1" creationDateTime="2024-01-05T10:00:00Z" guid="SRC2" name="INT02.txt">
+<PlainTextSelection guid="S3" startPosition="{s3}" endPosition="{e3}" name="Staff were hard to engage at first." creatingUser="U1" creationDateTime="2024-01-05T10:00:00Z">
+<Coding guid="C3" creatingUser="U1" ><CodeRef targetGUID="K-eng" />
+</Coding>
+</PlainTextSelection>
+</TextSource>
+{extra_source}
+</Sources>
+</Project>
+"""
+
+
+def make_qdpx(path, qde=None, files=None, sources_dir="sources"):
+    with zipfile.ZipFile(path, "w") as zf:
+        if qde is not False:
+            zf.writestr("project.qde", qde or project_qde())
+        for name, text in (files if files is not None else {"P1.txt": TEXT1, "P2.txt": TEXT2}).items():
+            zf.writestr(f"{sources_dir}/{name}", text)
+    return path
+
+
+def test_read_qdpx_in_qualcoder_layout(tmp_path):
+    seg = ae.read_qdpx(make_qdpx(tmp_path / "p.qdpx"))
+    assert list(seg.columns) == ae.qual.SEGMENT_COLUMNS
+    got = seg[["interview", "org_code", "coder", "code", "theme", "text"]].values.tolist()
+    assert got == [
+        ["INT01", "ZA01", "Coder A", "protected_time", "Challenges", "We never had protected time."],
+        ["INT01", "ZA01", "Coder B", "protected_time", "Challenges", "the board helped"],
+        ["INT01", "ZA01", "Coder B", "senior_support", "What helps", "the board helped"],
+        # organisation from the Case that holds the source
+        ["INT02", "ZB02", "Coder A", "staff_engagement", "Challenges",
+         "Staff were hard to engage at first."]]
+    assert seg.loc[0, ["start", "end"]].tolist() == list(span(TEXT1, "We never had protected time."))
+
+
+def test_read_qdpx_capitalised_sources_folder_and_inline_text(tmp_path):
+    # NVivo/MAXQDA write "Sources/"; PlainTextContent may hold the text inline.
+    assert len(ae.read_qdpx(make_qdpx(tmp_path / "a.qdpx", sources_dir="Sources"))) == 4
+    inline = project_qde().replace(
+        'plainTextPath="internal://P2.txt" ', "").replace(
+        'name="INT02.txt">', f'name="INT02.txt">\n<PlainTextContent>{TEXT2}</PlainTextContent>')
+    assert len(ae.read_qdpx(make_qdpx(tmp_path / "b.qdpx", qde=inline, files={"P1.txt": TEXT1}))) == 4
+
+
+def test_organisation_mapping_overrides_and_missing_is_an_error(tmp_path):
+    path = make_qdpx(tmp_path / "p.qdpx")
+    seg = ae.read_qdpx(path, organisations={"INT01": "ZZ1", "INT02": "ZZ2"})
+    assert seg.groupby("interview")["org_code"].first().tolist() == ["ZZ1", "ZZ2"]
+    table = pd.DataFrame({"interview": ["INT01", "INT02"], "org_code": ["X01", "X02"]})
+    assert set(ae.read_qdpx(path, organisations=table)["org_code"]) == {"X01", "X02"}
+    with pytest.raises(ae.QDAFormatError, match=r"mapping has no row for interview\(s\) INT02"):
+        ae.read_qdpx(path, organisations={"INT01": "ZZ1"})
+    no_case = make_qdpx(tmp_path / "q.qdpx", qde=project_qde(org2=""))
+    with pytest.raises(ae.QDAFormatError, match=r"q\.qdpx.*no variable/attribute 'org_code' on "
+                                                r"interview\(s\) INT02"):
+        ae.read_qdpx(no_case)
+
+
+def test_qdpx_bad_input(tmp_path):
+    not_zip = tmp_path / "x.qdpx"
+    not_zip.write_text("hello")
+    with pytest.raises(ae.QDAFormatError, match=r"x\.qdpx: not a zip archive"):
+        ae.read_qdpx(not_zip)
+    with pytest.raises(ae.QDAFormatError, match="has no project.qde"):
+        ae.read_qdpx(make_qdpx(tmp_path / "noqde.qdpx", qde=False))
+    with pytest.raises(ae.QDAFormatError, match=r"namespace 'urn:other:1\.0'; expected <Project> "
+                                                r"in namespace 'urn:QDA-XML:project:1\.0'"):
+        ae.read_qdpx(make_qdpx(tmp_path / "ns.qdpx", qde=project_qde(ns="urn:other:1.0")))
+    with pytest.raises(ae.QDAFormatError, match="not well-formed XML"):
+        ae.read_qdpx(make_qdpx(tmp_path / "bad.qdpx", qde="<Project"))
+    missing_code = project_qde(sel1='<PlainTextSelection guid="S9" startPosition="0" endPosition="5" '
+                                    'creatingUser="U1"><Coding guid="C9" creatingUser="U1">'
+                                    '<CodeRef targetGUID="K-gone"/></Coding></PlainTextSelection>')
+    with pytest.raises(ae.QDAFormatError, match=r"guid='S9'.*targetGUID='K-gone'.*not in the "
+                                                r"<CodeBook>"):
+        ae.read_qdpx(make_qdpx(tmp_path / "code.qdpx", qde=missing_code))
+    with pytest.raises(ae.QDAFormatError, match=r"INT02.txt.*sources/P2\.txt is missing"):
+        ae.read_qdpx(make_qdpx(tmp_path / "src.qdpx", files={"P1.txt": TEXT1}))
+    bad_case = project_qde().replace('<SourceRef targetGUID="SRC2"/>', '<SourceRef targetGUID="SRC9"/>')
+    with pytest.raises(ae.QDAFormatError, match=r"Case name='Trust B'.*source 'SRC9'"):
+        ae.read_qdpx(make_qdpx(tmp_path / "case.qdpx", qde=bad_case))
+    bad_user = project_qde().replace('creatingUser="U2"', 'creatingUser="U7"')
+    with pytest.raises(ae.QDAFormatError, match="creatingUser 'U7' is not among the <Users>"):
+        ae.read_qdpx(make_qdpx(tmp_path / "user.qdpx", qde=bad_user))
+    outside = project_qde(sel1='<PlainTextSelection guid="S8" startPosition="90" endPosition="999" '
+                               'creatingUser="U1"><Coding guid="C8" creatingUser="U1">'
+                               '<CodeRef targetGUID="K-time"/></Coding></PlainTextSelection>')
+    with pytest.raises(ae.QDAFormatError, match=r"positions 90–999 lie outside"):
+        ae.read_qdpx(make_qdpx(tmp_path / "pos.qdpx", qde=outside))
+    untheme = project_qde().replace('<Code guid="T-help" name="What helps" isCodable="false" >\n'
+                                    '<Code guid="K-senior" name="senior_support" isCodable="true" '
+                                    'color="#81F7D8" />\n</Code>',
+                                    '<Code guid="K-senior" name="senior_support" isCodable="true"/>')
+    with pytest.raises(ae.QDAFormatError, match="'senior_support' is not nested under a theme"):
+        ae.read_qdpx(make_qdpx(tmp_path / "theme.qdpx", qde=untheme))
+
+
+def test_round_trip_qdpx_and_qdc_on_example_data(tmp_path, examples):
+    seg = ae.read_segments(examples / "interview_segments.csv")
+    before = seg.copy()
+    ae.write_qdpx(seg, tmp_path / "examples.qdpx")
+    back = ae.read_qdpx(tmp_path / "examples.qdpx")
+    expected = seg.sort_values(["interview", "coder", "start", "end", "code"], ignore_index=True)
+    pd.testing.assert_frame_equal(back, expected)
+    pd.testing.assert_frame_equal(seg, before)  # input not modified
+    with zipfile.ZipFile(tmp_path / "examples.qdpx") as zf:
+        names = zf.namelist()
+    assert "project.qde" in names and sum(n.startswith("sources/") for n in names) == 12
+    ae.write_qdc(seg, tmp_path / "codes.qdc")
+    book = ae.read_qdc(tmp_path / "codes.qdc")
+    assert sorted(book.loc[book["depth"] == 0, "code"]) == ["Challenges", "Key learnings", "What helps"]
+    pairs = book[book["depth"] == 1][["theme", "code"]].sort_values(["theme", "code"])
+    assert pairs.values.tolist() == (seg[["theme", "code"]].drop_duplicates()
+                                     .sort_values(["theme", "code"]).values.tolist())
+    ae.write_qdc(book, tmp_path / "again.qdc")  # a codebook table writes back identically
+    assert (tmp_path / "again.qdc").read_bytes() == (tmp_path / "codes.qdc").read_bytes()
+
+
+def test_read_qdc_nested_and_bad_namespace(tmp_path):
+    qdc = tmp_path / "book.qdc"
+    qdc.write_text("""<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="QualCoder">
+<Codes>
+<Code guid="A" name="What helps" isCodable="false"><Description>Enablers</Description>
+  <Code guid="B" name="Leadership" isCodable="true">
+    <Code guid="C" name="senior_support" isCodable="true"/>
+  </Code>
+</Code>
+</Codes>
+</CodeBook>""")
+    book = ae.read_qdc(qdc).set_index("guid")
+    assert book.loc["C", ["code", "parent", "theme", "depth"]].tolist() == [
+        "senior_support", "Leadership", "What helps", 2]
+    assert book.loc["A", "description"] == "Enablers" and not book.loc["A", "codable"]
+    qdc.write_text('<CodeBook xmlns="urn:QDA-XML:project:1.0"><Codes/></CodeBook>')
+    with pytest.raises(ae.QDAFormatError, match=r"book\.qdc: root element is <CodeBook> in namespace "
+                                                r"'urn:QDA-XML:project:1\.0'"):
+        ae.read_qdc(qdc)
+
+
+# QualCoder's data.qda schema, as created by QualCoder (ccbogel/QualCoder src/qualcoder/__main__.py,
+# create_project).
+QUALCODER_SCHEMA = """
+CREATE TABLE project (databaseversion text, date text, memo text,about text);
+CREATE TABLE source (id integer primary key, name text, fulltext text, mediapath text, memo text, owner text, date text, unique(name));
+CREATE TABLE attribute_type (name text primary key, date text, owner text, memo text, caseOrFile text, valuetype text);
+CREATE TABLE attribute (attrid integer primary key, name text, attr_type text, value text, id integer, date text, owner text);
+CREATE TABLE case_text (id integer primary key, caseid integer, fid integer, pos0 integer, pos1 integer, owner text, date text, memo text);
+CREATE TABLE cases (caseid integer primary key, name text, memo text, owner text,date text, constraint ucm unique(name));
+CREATE TABLE code_cat (catid integer primary key, name text, owner text, date text, memo text, supercatid integer, unique(name));
+CREATE TABLE code_text (cid integer, fid integer,seltext text, pos0 integer, pos1 integer, owner text, date text, memo text, avid integer, unique(cid,fid,pos0,pos1, owner));
+CREATE TABLE code_name (cid integer primary key, name text, memo text, catid integer, owner text,date text, color text, unique(name));
+"""
+
+
+def make_qualcoder(folder, *, extra=""):
+    folder.mkdir()
+    conn = sqlite3.connect(folder / "data.qda")
+    conn.executescript(QUALCODER_SCHEMA + f"""
+INSERT INTO project VALUES ('v2', '2024-01-05 10:00:00', '', 'QualCoder');
+INSERT INTO source (id, name, fulltext, owner) VALUES (1, 'INT01.txt', '{TEXT1}', 'Coder A'),
+  (2, 'INT02.docx', '{TEXT2}', 'Coder A');
+INSERT INTO code_cat (catid, name, supercatid) VALUES (1, 'Challenges', NULL), (2, 'Workload', 1),
+  (3, 'What helps', NULL);
+INSERT INTO code_name (cid, name, catid) VALUES (1, 'protected_time', 2), (2, 'staff_engagement', 1),
+  (3, 'senior_support', 3);
+INSERT INTO attribute_type VALUES ('org_code', '', '', '', 'file', 'character');
+INSERT INTO attribute (name, attr_type, value, id) VALUES ('org_code', 'file', 'ZA01', 1);
+INSERT INTO cases (caseid, name) VALUES (1, 'Trust B');
+INSERT INTO case_text (caseid, fid, pos0, pos1) VALUES (1, 2, 0, 0);
+INSERT INTO attribute (name, attr_type, value, id) VALUES ('org_code', 'case', 'ZB02', 1);
+INSERT INTO code_text (cid, fid, seltext, pos0, pos1, owner) VALUES
+  (1, 1, 'We never had protected time.', {span(TEXT1, 'We never had protected time.')[0]},
+   {span(TEXT1, 'We never had protected time.')[1]}, 'Coder A'),
+  (3, 1, 'the board helped', {span(TEXT1, 'the board helped')[0]}, {span(TEXT1, 'the board helped')[1]}, 'Coder B'),
+  (2, 2, 'Staff were hard to engage at first.', 0, 35, 'Coder A');
+{extra}
+""")
+    conn.commit()
+    conn.close()
+    return folder
+
+
+def test_read_qualcoder_project(tmp_path):
+    folder = make_qualcoder(tmp_path / "study.qda")
+    before = (folder / "data.qda").read_bytes()
+    seg = ae.read_qualcoder(folder)
+    assert seg[["interview", "org_code", "coder", "code", "theme", "text"]].values.tolist() == [
+        # theme = top category: protected_time sits in Workload, under Challenges
+        ["INT01", "ZA01", "Coder A", "protected_time", "Challenges", "We never had protected time."],
+        ["INT01", "ZA01", "Coder B", "senior_support", "What helps", "the board helped"],
+        ["INT02", "ZB02", "Coder A", "staff_engagement", "Challenges",
+         "Staff were hard to engage at first."]]
+    assert ae.read_segments(folder / "data.qda").equals(seg)
+    assert (folder / "data.qda").read_bytes() == before  # opened read-only
+
+
+def test_qualcoder_bad_input(tmp_path):
+    with pytest.raises(ae.QDAFormatError, match="no QualCoder database"):
+        ae.read_qualcoder(tmp_path / "none.qda")
+    bad = make_qualcoder(tmp_path / "a.qda", extra="INSERT INTO code_text (cid, fid, seltext, pos0, "
+                                                   "pos1, owner) VALUES (1, 9, 'x', 0, 1, 'Coder A');")
+    with pytest.raises(ae.QDAFormatError, match=r"code_text row 4: fid 9 is not in source"):
+        ae.read_qualcoder(bad)
+    bad = make_qualcoder(tmp_path / "b.qda", extra="INSERT INTO code_text (cid, fid, seltext, pos0, "
+                                                   "pos1, owner) VALUES (7, 1, 'x', 0, 1, 'Coder A');")
+    with pytest.raises(ae.QDAFormatError, match=r"code_text row 4: cid 7 is not in code_name"):
+        ae.read_qualcoder(bad)
+    bad = make_qualcoder(tmp_path / "c.qda", extra="UPDATE code_name SET catid = NULL WHERE cid = 3;")
+    with pytest.raises(ae.QDAFormatError, match="'senior_support' is in no category"):
+        ae.read_qualcoder(bad)
+    bad = make_qualcoder(tmp_path / "d.qda", extra="DELETE FROM attribute WHERE attr_type = 'case';")
+    with pytest.raises(ae.QDAFormatError, match=r"INT02.*organisations="):
+        ae.read_qualcoder(bad)
+    other = tmp_path / "e.qda"
+    other.mkdir()
+    sqlite3.connect(other / "data.qda").executescript("CREATE TABLE t (x);")
+    with pytest.raises(ae.QDAFormatError, match="table 'source' is missing"):
+        ae.read_qualcoder(other)
+    (tmp_path / "f.qda").write_text("not a database")
+    with pytest.raises(ae.QDAFormatError, match="f.qda"):
+        ae.read_qualcoder(tmp_path / "f.qda")
+
+
+def test_read_segments_dispatch(tmp_path, examples):
+    assert ae.read_segments(None).equals(ae.read_segments_csv(examples / "interview_segments.csv"))
+    with pytest.raises(ValueError, match="cannot tell how to read"):
+        ae.read_segments(tmp_path / "x.json")
+
+
+# ------------------------------------------------------------------------------ analysis
+
+
+@pytest.fixture
+def tiny():
+    # 3 interviews in 2 organisations, 2 coders; counts worked out by hand below.
+    rows = [
+        ("I1", "O1", "A", "time", "Challenges", "No time at all.", 0, 15),
+        ("I1", "O1", "B", "time", "Challenges", "No time at all.", 0, 15),
+        ("I1", "O1", "A", "voice", "Helps", "Patients spoke up.", 10, 28),
+        ("I2", "O1", "A", "voice", "Helps", "Sarah Jones told her story.", 0, 27),
+        ("I3", "O2", "B", "time", "Challenges", "Rotas were full.", 5, 21),
+        ("I3", "O2", "B", "time", "Challenges", "Nobody was released.", 40, 60),
+    ]
+    return pd.DataFrame(rows, columns=ae.qual.SEGMENT_COLUMNS)
+
+
+def test_theme_frequencies_by_hand(tiny):
+    f = ae.theme_frequencies(tiny).set_index(["theme", "code"])
+    # time: I1, I3 → 2 of 3 interviews, 2 of 2 organisations; spans (I1 0-15 counted once) + 2 = 3.
+    assert f.loc[("Challenges", "time"), ["n_interviews", "interviews_base", "n_organisations",
+                                          "organisations_base", "n_segments"]].tolist() == [2, 3, 2, 2, 3]
+    assert f.loc[("Challenges", "time"), "pct_interviews"] == pytest.approx(2 / 3)
+    assert f.loc[("Helps", ""), ["level", "n_interviews", "n_organisations"]].tolist() == ["theme", 2, 1]
+    only_a = ae.theme_frequencies(tiny, coder="A").set_index(["theme", "code"])
+    assert only_a.loc[("Challenges", "time"), ["n_interviews", "interviews_base"]].tolist() == [1, 3]
+    with pytest.raises(ValueError, match="coder 'C' is not in the segments"):
+        ae.theme_frequencies(tiny, coder="C")
+    with pytest.raises(KeyError, match="lack column"):
+        ae.theme_frequencies(tiny.drop(columns="theme"))
+
+
+def test_framework_matrix_redacts_and_fills_empty_cells(tiny):
+    m = ae.framework_matrix(tiny, names=["Sarah Jones"]).set_index(["org_code", "theme"])
+    assert len(m) == 4
+    assert m.loc[("O1", "Helps"), ["n_interviews", "n_segments", "codes"]].tolist() == [2, 2, "voice"]
+    # shortest segment of the most frequent code
+    assert m.loc[("O1", "Helps"), "quote"] == "Patients spoke up."
+    assert m.loc[("O2", "Helps"), ["n_segments", "quote"]].tolist() == [0, ""]
+    only_sarah = tiny[tiny["interview"] == "I2"]
+    assert ae.framework_matrix(only_sarah, names=["Sarah Jones"])["quote"].iloc[0] == (
+        "[name] told her story.")
+    wide = ae.framework_table(ae.framework_matrix(tiny))
+    assert list(wide.columns) == ["org_code", "Challenges", "Helps"]
+    assert wide.loc[wide["org_code"] == "O2", "Challenges"].item() == "2 segments: “Rotas were full.”"
+
+
+def test_cooccurrence_by_hand(tiny):
+    by_iv = ae.cooccurrence(tiny)
+    assert by_iv.loc["time", "voice"] == 1 and by_iv.loc["time", "time"] == 2
+    assert by_iv.loc["voice", "voice"] == 2
+    by_seg = ae.cooccurrence(tiny, by="segment")
+    # Only coder A's I1 "time" 0-15 and "voice" 10-28 overlap; the same span by A and B is not a pair.
+    assert by_seg.loc["time", "voice"] == 1 == by_seg.loc["voice", "time"]
+    assert by_seg.loc["time", "time"] == 4  # spans: A I1, B I1, B I3 ×2
+    with pytest.raises(ValueError, match="by must be"):
+        ae.cooccurrence(tiny, by="theme")
+
+
+def test_select_quotes_always_redacted(examples):
+    seg = ae.read_segments(examples / "interview_segments.csv")
+    register = ae.read_table(examples / "register.csv", "register")
+    names = register["contact_name"].dropna().tolist()
+    for per_theme in (1, 3, 6):
+        q = ae.select_quotes(seg, names=names, per_theme=per_theme, max_chars=80)
+        assert (q.groupby("theme").size() <= per_theme).all()
+        assert (q["quote"].str.len() <= 80).all()
+        assert not q["quote"].duplicated().any()
+        for quote in q["quote"]:
+            assert not ae.redaction.find_identifiers(quote, names), quote
+    # Quotes with identifiers are selected (not avoided) and come out redacted.
+    risky = seg[seg["text"].map(lambda t: bool(ae.redaction.find_identifiers(t, names)))]
+    assert len(risky)
+    q = ae.select_quotes(risky, names=names, per_theme=10)
+    assert q["redacted"].all() and q["quote"].str.contains(r"\[(?:name|email|phone|nhs_number)\]").all()
+
+
+def test_select_quotes_redacts_before_shortening():
+    seg = pd.DataFrame([("I1", "O1", "A", "c", "T", "Ring me " + "x" * 5 + " on 020 7946 0018 please",
+                         0, 38)], columns=ae.qual.SEGMENT_COLUMNS)
+    quote = ae.select_quotes(seg, max_chars=24)["quote"].iloc[0]
+    assert "020" not in quote and quote.endswith("…")
+
+
+def test_plots(examples):
+    seg = ae.read_segments(examples / "interview_segments.csv")
+    fig, ax = theme_frequency_chart(ae.theme_frequencies(seg))
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and len(ax.patches) == 14
+    fig, ax = cooccurrence_heatmap(ae.cooccurrence(seg))
+    assert ax.get_title() and ax.get_xlabel() == "Code" and len(ax.get_xticklabels()) == 14
