@@ -6,6 +6,16 @@ from .coding import code_responses, load_codebook
 from .disclosure import suppress
 from .proportions import proportion_ci, proportions
 from .schemas import ValidationError, read_table, validate_table
+from .staff_survey import (
+    funnel_flags,
+    funnel_limits,
+    item_trend,
+    load_item_map,
+    participation_effect,
+    pretrend_test,
+    read_staff_survey,
+    select_staff_survey,
+)
 from .survey import headline_figures, load_survey
 from .tables import show
 
@@ -17,6 +27,14 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "ValidationError",
     "code_responses",
+    "funnel_flags",
+    "funnel_limits",
+    "item_trend",
+    "load_item_map",
+    "participation_effect",
+    "pretrend_test",
+    "read_staff_survey",
+    "select_staff_survey",
     "headline_figures",
     "load_survey",
     "load_codebook",

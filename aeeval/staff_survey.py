@@ -134,7 +134,7 @@ def load_item_map(path: str | Path | None = None, *, series=None) -> pd.DataFram
                         for i in dup.index]
             raise ValidationError(problems)
     if series is not None:
-        wanted = [series] if isinstance(series, str) else list(series)
+        wanted = [series] if isinstance(series, str) else [s for s in series if s]
         unknown = [s for s in wanted if s not in set(table["series"])]
         if unknown:
             raise KeyError(f"series {unknown} are not in the item map {name} "
@@ -661,7 +661,9 @@ def _panel(results, register, series, first_exposed, missing):
         raise ValueError("no register trust has results for this series")
     data["rel_year"] = (data["year"] - data["start_year"]).astype("Int64")
     data["exposed"] = (data["treated"] & (data["rel_year"] >= first_exposed)).astype(float)
-    return data.sort_values(["org_code", "year"], ignore_index=True), absent
+    data = data.sort_values(["org_code", "year"], ignore_index=True)
+    data.attrs["no_usable_results"] = sorted(set(_series_rows(results, series)["org_code"]) - have)
+    return data, absent
 
 
 def _fit(data: pd.DataFrame, terms: pd.DataFrame):
@@ -772,15 +774,20 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
         "method": method,
     })
     try:
-        pre = pretrend_test(results, register, series=series, first_exposed=first_exposed,
-                            missing=missing).iloc[0].to_dict()
+        pre = _pretrend(data, first_exposed, series, fit if design == "event_study" else None
+                        ).iloc[0].to_dict()
     except ValueError as exc:  # no pre-period years: say so rather than fail the main estimate
         pre = {"test": "pretrend", "note": str(exc)}
     note = VOLUNTARY_CAVEAT
     if absent:
         note += (f" {len(absent)} register trust(s) had no results for '{series}' and were excluded: "
                  f"{', '.join(absent[:20])}{' …' if len(absent) > 20 else ''}.")
+    dropped = data.attrs["no_usable_results"]
+    if dropped:
+        note += (f" {len(dropped)} trust(s) had only suppressed results for '{series}' and are not in "
+                 f"the model: {', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}.")
     out.attrs.update(confidence=confidence, caveat=VOLUNTARY_CAVEAT, pretrend=pre, note=note,
+                     trusts_without_usable_results=dropped,
                      excluded_register_trusts=absent,
                      n_treated_trusts=int(data.loc[data["treated"], "org_code"].nunique()))
     return out
@@ -810,13 +817,18 @@ def pretrend_test(results: pd.DataFrame, register: pd.DataFrame, *, series="q22c
     np.True_
     """
     data, _ = _panel(results, register, series, first_exposed, missing)
+    return _pretrend(data, first_exposed, series)
+
+
+def _pretrend(data: pd.DataFrame, first_exposed: int, series: str, fit=None) -> pd.DataFrame:
     reference = first_exposed - 1
     terms = _event_terms(data, reference)
     pre = [c for c in terms.columns if int(c.removeprefix("rel_year_")) < reference]
     if not pre:
         raise ValueError(f"no survey year of '{series}' falls before any register trust joined: "
                          "parallel pre-trends cannot be tested")
-    fit = _fit(data, terms)
+    if fit is None:
+        fit = _fit(data, terms)
     names = list(fit.params.index)
     restriction = np.zeros((len(pre), len(names)))
     for i, t in enumerate(pre):
@@ -864,7 +876,7 @@ def funnel_limits(base, p0: float, *, confidence=(0.95, 0.998), method="normal")
     --------
     >>> from aeeval import funnel_limits
     >>> f = funnel_limits(100, 0.5, confidence=0.95)
-    >>> round(f["lower"].iloc[0], 4), round(f["upper"].iloc[0], 4)   # 0.5 ± 1.96 × 0.05
+    >>> round(float(f["lower"].iloc[0]), 4), round(float(f["upper"].iloc[0]), 4)   # 0.5 ± 1.96 × 0.05
     (0.402, 0.598)
     """
     check_choice("method", method, ["normal", "exact"])
