@@ -34,6 +34,16 @@ from .qual import (
 from .redaction import redact
 from .schemas import ValidationError, read_table, validate_table
 from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
+from .staff_survey import (
+    funnel_flags,
+    funnel_limits,
+    item_trend,
+    load_item_map,
+    participation_effect,
+    pretrend_test,
+    read_staff_survey,
+    select_staff_survey,
+)
 from .survey import headline_figures, load_survey
 from .tables import show
 
@@ -66,6 +76,14 @@ __all__ = [
     "write_qdpx",
     "ValidationError",
     "code_responses",
+    "funnel_flags",
+    "funnel_limits",
+    "item_trend",
+    "load_item_map",
+    "participation_effect",
+    "pretrend_test",
+    "read_staff_survey",
+    "select_staff_survey",
     "headline_figures",
     "load_survey",
     "load_codebook",

@@ -1,0 +1,101 @@
+"""Staff Survey figures: the item series over time with its question breaks, and the funnel plot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .style import NHS_COLOURS, figure
+
+__all__ = ["plot_item_trend", "plot_funnel"]
+
+_SERIES_COLOURS = [NHS_COLOURS[c] for c in ("blue", "orange", "green", "purple", "pink", "aqua_blue")]
+
+
+def plot_item_trend(trend: pd.DataFrame, *, title: str | None = None, ax=None):
+    """Draw :func:`aeeval.item_trend` output: one line per series and weighting, never joined
+    across series; a dashed vertical line marks each break where the question changed.
+
+    Base-weighted lines are solid with their interval shaded; trust-mean lines are dotted with
+    error bars. Years inside a series without results leave a gap in the line.
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    if ax is None:
+        fig, ax = figure()
+    else:
+        fig = ax.figure
+    series_order = list(dict.fromkeys(trend.sort_values("year")["series"]))
+    for k, s in enumerate(series_order):
+        colour = _SERIES_COLOURS[k % len(_SERIES_COLOURS)]
+        sub = trend[trend["series"] == s]
+        years = np.arange(sub["year"].min(), sub["year"].max() + 1)
+        for w, g in sub.groupby("weighting", sort=True):
+            g = g.groupby("year")[["estimate", "ci_low", "ci_high"]].mean().reindex(years)
+            if w == "base":
+                ax.plot(years, 100 * g["estimate"], "-o", color=colour, ms=3,
+                        label=f"{s} (base-weighted)")
+                ax.fill_between(years, 100 * g["ci_low"], 100 * g["ci_high"], color=colour, alpha=0.2,
+                                lw=0)
+            else:
+                ax.errorbar(years, 100 * g["estimate"],
+                            yerr=[100 * (g["estimate"] - g["ci_low"]), 100 * (g["ci_high"] - g["estimate"])],
+                            fmt=":s", color=colour, ms=3, capsize=2, label=f"{s} (mean of trusts)")
+    spans = [(trend.loc[trend["series"] == s, "year"].min(), trend.loc[trend["series"] == s, "year"].max())
+             for s in series_order]
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        x = (end + start) / 2
+        ax.axvline(x, color=NHS_COLOURS["dark_grey"], ls="--", lw=1)
+        ax.annotate("question changed:\nseparate series", (x, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", va="top", fontsize=7,
+                    color=NHS_COLOURS["dark_grey"])
+    ax.set_xlabel("Survey year")
+    ax.set_ylabel("% positive")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(title or "Staff Survey item by year")
+    ax.legend(fontsize=7, loc="lower left", frameon=False)
+    return fig, ax
+
+
+def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
+    """Funnel plot of :func:`aeeval.funnel_flags` output: each trust's % against its base, the
+    national value and the funnel limits; trusts outside the outermost limits are drawn in red,
+    outside the inner limits in orange.
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    from ..staff_survey import funnel_limits
+
+    if ax is None:
+        fig, ax = figure(height=3.6)
+    else:
+        fig = ax.figure
+    p0 = flags.attrs["p0"]
+    levels = flags.attrs["confidence"]
+    method = flags.attrs["method"]
+    lo = max(1, int(flags["base"].min() * 0.8))
+    hi = int(flags["base"].max() * 1.1) + 1
+    grid = np.unique(np.geomspace(lo, hi, 300).round().astype(int))
+    styles = ["--", "-"]
+    for k, c in enumerate(levels):
+        lim = funnel_limits(grid, p0, confidence=c, method=method)
+        ls = styles[min(k, 1)]
+        ax.plot(grid, 100 * lim["lower"], ls, color=NHS_COLOURS["mid_grey"], lw=1,
+                label=f"{100 * c:g}% limits ({method})")
+        ax.plot(grid, 100 * lim["upper"], ls, color=NHS_COLOURS["mid_grey"], lw=1)
+    ax.axhline(100 * p0, color=NHS_COLOURS["dark_blue"], lw=1, label=f"national {100 * p0:.1f}%")
+    outer = f"{100 * max(levels):g}%"
+    colour = np.where(flags["flag"].str.endswith(outer), NHS_COLOURS["red"],
+                      np.where(flags["flag"] == "within", NHS_COLOURS["blue"], NHS_COLOURS["orange"]))
+    ax.scatter(flags["base"], 100 * flags["estimate"], s=10, c=list(colour), zorder=3)
+    ax.scatter([], [], s=10, c=NHS_COLOURS["red"], label=f"outside {outer} limits")
+    ax.set_xscale("log")
+    ax.set_xlabel("Base (responses to the item, log scale)")
+    ax.set_ylabel("% positive")
+    ax.set_title(title or f"{flags.attrs['series']} {flags.attrs['year']}: trusts against the national value")
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    return fig, ax

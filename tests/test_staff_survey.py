@@ -1,0 +1,355 @@
+"""Staff Survey: item map, reader (tidy, wide XLSX, real panels), suppression, trends, models, funnels."""
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aeeval as ae
+from aeeval.paths import EXAMPLES
+from aeeval.schemas import ValidationError
+
+TIDY_HEADER = "org_code,year,item,positive,estimate,base\n"
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def wide_xlsx(path, sheets):
+    """Test fixture generator for the published wide layout: one sheet per benchmark group, one row per
+    organisation, ``q22c_<year>`` a 0–1 proportion and ``q22c_n_<year>`` its base."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        years = sorted({y for r in rows for y in r["values"]})
+        header = ["org_code", "org_name"]
+        for y in years:
+            header += [f"q22c_{y}", f"q22c_n_{y}"]
+        ws.append(header)
+        for r in rows:
+            line = [r["org_code"], f"Trust {r['org_code']}"]
+            for y in years:
+                p, n = r["values"].get(y, (None, None))
+                line += [p, n]
+            ws.append(line)
+    wb.save(path)
+    return path
+
+
+# ------------------------------------------------------------------------------------- item map
+
+def test_item_map_covers_every_year_of_both_series():
+    m = ae.load_item_map()
+    for series in ("q22c", "acts_on_concerns"):
+        assert sorted(m.loc[m["series"] == series, "year"]) == list(range(2015, 2026))
+    q = m[m["series"] == "q22c"]
+    assert q.loc[q["status"] == "asked", "year"].tolist() == list(range(2015, 2021))
+    assert set(q.loc[q["status"] == "asked", "item"]) == {"q22c"}
+    assert set(q.loc[q["year"] >= 2021, "status"]) == {"not_asked"}  # explicit gaps
+    later = m[(m["series"] == "acts_on_concerns") & (m["status"] == "asked")]
+    assert dict(zip(later["year"], later["item"])) == {2021: "q21b", 2022: "q23b", 2023: "q25b",
+                                                       2024: "q25b", 2025: "q25b"}  # design.md
+    assert set(later["flag"]) == {"different_question"}
+    assert (q["flag"] == "").all()
+    assert dict(zip(m["year"], m["min_base"]))[2018] == 11 and dict(zip(m["year"], m["min_base"]))[2019] == 10
+    # every item-year in the bundled example is mapped
+    ex = pd.read_csv(EXAMPLES / "staff_survey.csv")
+    asked = set(zip(m.loc[m["status"] == "asked", "year"], m.loc[m["status"] == "asked", "item"]))
+    assert set(zip(ex["year"], ex["item"])) <= asked
+
+
+def test_item_map_rejects_duplicate_series_year(tmp_path):
+    text = (ae.staff_survey.ITEM_MAP.read_text(encoding="utf-8").rstrip("\n") + "\n"
+            + "q22c,2016,asked,q22c,Q22c,x,Yes|No,Yes,,,11,,dup\n")
+    with pytest.raises(ValidationError, match="more than one row"):
+        ae.load_item_map(write(tmp_path / "map.csv", text))
+
+
+# ------------------------------------------------------------------------------------- reading
+
+def test_read_example_columns_series_and_suppression():
+    r = ae.read_staff_survey()
+    assert list(r.columns) == ["org_code", "year", "series", "item", "positive", "base", "estimate",
+                               "suppressed", "benchmark_group"]
+    assert set(r.loc[r["series"] == "q22c", "year"]) == set(range(2015, 2021))
+    assert set(r.loc[r["series"] == "acts_on_concerns", "item"]) == {"q21b", "q23b", "q25b"}
+    raw = pd.read_csv(EXAMPLES / "staff_survey.csv")
+    small = raw[raw["base"] < np.where(raw["year"] <= 2018, 11, 10)]
+    assert len(small) > 0
+    flagged = r[r["suppressed"]]
+    assert set(zip(flagged["org_code"], flagged["year"])) == set(zip(small["org_code"], small["year"]))
+    assert flagged["estimate"].isna().all() and flagged["positive"].isna().all()
+    assert (flagged["base"] > 0).all()  # base stays visible
+    kept = r[~r["suppressed"]]
+    assert np.allclose(kept["estimate"], kept["positive"].astype(float) / kept["base"])
+    assert len(r) == len(raw)  # no row silently dropped
+
+
+def test_thresholds_11_older_10_recent_and_configurable(tmp_path):
+    f = write(tmp_path / "s.csv", TIDY_HEADER + "RAA,2018,q22c,6,,10\nRAA,2019,q22c,6,,10\n"
+              "RAA,2020,q22c,5,,9\n")
+    r = ae.read_staff_survey(f)
+    assert r.set_index("year")["suppressed"].to_dict() == {2018: True, 2019: False, 2020: True}
+    assert not ae.read_staff_survey(f, min_base=1)["suppressed"].any()
+    r = ae.read_staff_survey(f, min_base={2019: 11})
+    assert r.set_index("year")["suppressed"].to_dict() == {2018: True, 2019: True, 2020: True}
+    with pytest.raises(ValueError, match="min_base"):
+        ae.read_staff_survey(f, min_base=0)
+
+
+def test_wide_xlsx_one_sheet_per_benchmark_group(tmp_path):
+    path = wide_xlsx(tmp_path / "published.xlsx", {
+        "Acute Trusts": [{"org_code": "RAA", "values": {2019: (0.625, 400), 2020: (0.7, 9)}},
+                         {"org_code": "RBB", "values": {2019: (0.5, 200), 2020: (0.55, 220)}}],
+        "Community Trusts": [{"org_code": "RCC", "values": {2019: (0.4, 50)}}],
+    })
+    r = ae.read_staff_survey(path).set_index(["org_code", "year"])
+    assert r.loc[("RAA", 2019), "positive"] == 250  # 0.625 × 400
+    assert r.loc[("RAA", 2019), "benchmark_group"] == "Acute Trusts"
+    assert r.loc[("RCC", 2019), "benchmark_group"] == "Community Trusts"
+    assert r.loc[("RAA", 2020), "suppressed"] and pd.isna(r.loc[("RAA", 2020), "estimate"])  # 9 < 10
+    assert r.loc[("RAA", 2020), "base"] == 9
+
+
+# ------------------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("line, match", [
+    ("RAA,2030,q22c,5,,20", "2030 is not in the item map"),
+    ("RAA,2019,q99z,5,,20", "'q99z' is not in the item map for 2019"),
+    ("RAA,2021,q22c,5,,20", "'q22c' is not in the item map for 2021"),
+    ("RAA,2019,q22c,0,,0", "at least 1"),
+])
+def test_tidy_bad_input_names_row_and_rule(tmp_path, line, match):
+    f = write(tmp_path / "bad.csv", TIDY_HEADER + "RZZ,2019,q22c,5,,20\n" + line + "\n")
+    with pytest.raises(ValidationError, match=match) as info:
+        ae.read_staff_survey(f)
+    assert info.value.problems[0].row == 3 and "bad.csv" in str(info.value)
+
+
+def test_tidy_duplicate_and_out_of_range(tmp_path):
+    dup = write(tmp_path / "dup.csv", TIDY_HEADER + "RAA,2019,q22c,5,,20\nRAA,2019,q22c,6,,20\n")
+    with pytest.raises(ValidationError, match="duplicate key"):
+        ae.read_staff_survey(dup)
+    over = write(tmp_path / "over.csv", TIDY_HEADER + "RAA,2019,q22c,,1.2,20\n")
+    with pytest.raises(ValidationError, match="maximum"):
+        ae.read_staff_survey(over)
+
+
+def test_wide_bad_input(tmp_path):
+    pct = wide_xlsx(tmp_path / "pct.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (62, 400)}}]})
+    with pytest.raises(ValidationError, match=r"between 0 and 1.*\n?") as info:
+        ae.read_staff_survey(pct)
+    assert "q22c_2019" in str(info.value) and "row 2" in str(info.value)
+    zero = wide_xlsx(tmp_path / "zero.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (0.5, 0)}}]})
+    with pytest.raises(ValidationError, match="at least 1"):
+        ae.read_staff_survey(zero)
+    twice = wide_xlsx(tmp_path / "twice.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (0.5, 40)}}],
+                                                "B": [{"org_code": "RAA", "values": {2019: (0.6, 40)}}]})
+    with pytest.raises(ValidationError, match="second result for RAA in 2019") as info:
+        ae.read_staff_survey(twice)
+    assert "sheet 'A'" in str(info.value) and "sheet 'B'" in str(info.value)
+
+
+def test_rate_above_100_percent(tmp_path):
+    f = write(tmp_path / "org.csv", "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
+              "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,120\n")
+    with pytest.raises(ValidationError, match="between 0 and 100") as info:
+        ae.read_staff_survey(f)
+    assert info.value.problems[0].row == 3 and info.value.problems[0].column == "Stress_rate"
+
+
+def test_register_trust_without_results_is_error_or_reported(tmp_path):
+    results = ae.read_staff_survey()
+    reg = ae.read_table(EXAMPLES / "register.csv", "register")
+    extra = pd.concat([reg, reg.iloc[[0]].assign(org_code="RXX9")], ignore_index=True)
+    with pytest.raises(ValueError, match="RXX9"):
+        ae.participation_effect(results, extra)
+    fx = ae.participation_effect(results, extra, missing="exclude")
+    assert fx.attrs["excluded_register_trusts"] == ["RXX9"] and "RXX9" in fx.attrs["note"]
+    assert "voluntary" in fx.attrs["caveat"]
+
+
+# ------------------------------------------------------------------------------------- trend
+
+def test_item_trend_against_formulas():
+    r = ae.read_staff_survey()
+    t = ae.item_trend(r, weighting=["base", "trust_mean"], confidence=0.95)
+    used = r[(r["series"] == "q22c") & (r["year"] == 2017) & ~r["suppressed"]]
+    b = t[(t["year"] == 2017) & (t["weighting"] == "base")].iloc[0]
+    k, n = int(used["positive"].sum()), int(used["base"].sum())
+    # Wilson score interval, Newcombe (1998) eq. 3, written out independently
+    z = NormalDist().inv_cdf(0.975)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert b["estimate"] == pytest.approx(p)
+    assert b["ci_low"] == pytest.approx(centre - half, abs=1e-10)
+    assert b["ci_high"] == pytest.approx(centre + half, abs=1e-10)
+    m = t[(t["year"] == 2017) & (t["weighting"] == "trust_mean")].iloc[0]
+    x = used["estimate"].to_numpy()
+    from scipy.stats import t as student
+    se = x.std(ddof=1) / math.sqrt(len(x))
+    q = student.ppf(0.975, len(x) - 1)
+    assert m["estimate"] == pytest.approx(x.mean())
+    assert (m["ci_low"], m["ci_high"]) == pytest.approx((x.mean() - q * se, x.mean() + q * se))
+    assert m["n_trusts"] == len(x) and m["n_suppressed"] == 1
+
+
+# ------------------------------------------------------------------------------------- funnel
+
+def exact_limit_reference(n, p0, p):
+    """Spiegelhalter (2005) Appendix A.1.1, from binomial probabilities summed with math.comb."""
+    cdf, r = 0.0, -1
+    prev = 0.0
+    while cdf < p:
+        r += 1
+        prev = cdf
+        cdf += math.comb(n, r) * p0 ** r * (1 - p0) ** (n - r)
+    alpha = (cdf - p) / (cdf - prev)
+    return max(0.0, min(1.0, (r - alpha) / n))
+
+
+@pytest.mark.parametrize("n", [20, 57, 150, 400])
+@pytest.mark.parametrize("p0", [0.3, 0.62])
+def test_funnel_exact_against_independent_binomial(n, p0):
+    f = ae.funnel_limits([n], p0, method="exact")
+    for c in (0.95, 0.998):
+        row = f[f["confidence"] == c].iloc[0]
+        tail = (1 - c) / 2
+        assert row["lower"] == pytest.approx(exact_limit_reference(n, p0, tail), abs=1e-9)
+        assert row["upper"] == pytest.approx(exact_limit_reference(n, p0, 1 - tail), abs=1e-9)
+
+
+def test_funnel_normal_against_formula_and_exact_converges():
+    f = ae.funnel_limits([25, 100, 900], 0.6, confidence=(0.95, 0.998))
+    for c in (0.95, 0.998):
+        z = NormalDist().inv_cdf(1 - (1 - c) / 2)  # 1.95996…, 3.0902…
+        for n in (25, 100, 900):
+            row = f[(f["confidence"] == c) & (f["base"] == n)].iloc[0]
+            half = z * math.sqrt(0.6 * 0.4 / n)
+            assert (row["lower"], row["upper"]) == pytest.approx((0.6 - half, 0.6 + half))
+    big = 20000
+    e = ae.funnel_limits([big], 0.6, method="exact", confidence=0.95).iloc[0]
+    nrm = ae.funnel_limits([big], 0.6, method="normal", confidence=0.95).iloc[0]
+    assert abs(e["lower"] - nrm["lower"]) < 1e-3 and abs(e["upper"] - nrm["upper"]) < 1e-3
+    with pytest.raises(ValueError, match="base"):
+        ae.funnel_limits([0], 0.5)
+    with pytest.raises(ValueError, match="p0"):
+        ae.funnel_limits([10], 1.0)
+
+
+def test_funnel_flags_match_limits():
+    r = ae.read_staff_survey()
+    f = ae.funnel_flags(r, year=2020, confidence=(0.95, 0.998), method="exact")
+    assert f.attrs["n_suppressed"] == 1
+    outer = ae.funnel_limits(f["base"].to_numpy(), f.attrs["p0"], confidence=0.998, method="exact")
+    above = f["estimate"].to_numpy() > outer["upper"].to_numpy()
+    assert (f.loc[above, "flag"] == "above 99.8%").all() and above.sum() > 0
+
+
+# ------------------------------------------------------------------------------------- models
+
+def simulate(seed, effect=0.25, n_trusts=60, pretrend=0.0):
+    rng = np.random.default_rng(seed)
+    years = range(2015, 2021)
+    level = rng.normal(0.3, 0.4, n_trusts)
+    year_fx = dict(zip(years, rng.normal(0, 0.1, 6)))
+    rows, register = [], []
+    for i in range(n_trusts):
+        code = f"R{i:03d}"
+        start = int(rng.choice([2016, 2017, 2018])) if i < n_trusts // 2 else None
+        if start:
+            register.append({"org_code": code, "start_year": start})
+        for y in years:
+            logit = level[i] + year_fx[y]
+            if start and y >= start + 1:
+                logit += effect
+            if start:
+                logit += pretrend * (y - 2015)
+            base = int(rng.integers(200, 600))
+            pos = int(rng.binomial(base, 1 / (1 + math.exp(-logit))))
+            rows.append({"org_code": code, "year": y, "series": "q22c", "item": "q22c", "positive": pos,
+                         "base": base, "estimate": pos / base, "suppressed": False,
+                         "benchmark_group": None})
+    results = pd.DataFrame(rows).astype({"positive": "Int64"})
+    return results, pd.DataFrame(register)
+
+
+def test_did_recovers_known_effect_over_seeds():
+    true = 0.25
+    estimates, covered = [], 0
+    for seed in range(20):
+        results, register = simulate(seed, effect=true)
+        fx = ae.participation_effect(results, register, design="did").iloc[0]
+        estimates.append(fx["estimate"])
+        covered += fx["ci_low"] <= true <= fx["ci_high"]
+        if seed == 0:
+            assert fx["ci_low"] <= true <= fx["ci_high"]
+            assert fx["n_trusts"] == 60 and fx["n_obs"] == 360 and fx["scale"] == "log_odds"
+    assert abs(np.mean(estimates) - true) < 0.02  # bias small over 20 seeds
+    assert covered >= 16  # nominal 95 %: 19/20 expected; ≥ 16 allows for 20 draws
+
+
+def test_event_study_terms_and_pretrend_test():
+    results, register = simulate(3, effect=0.25)
+    es = ae.participation_effect(results, register, design="event_study")
+    post = es[es["term"].isin(["rel_year_1", "rel_year_2"])]
+    pre = es[es["term"].isin(["rel_year_-1", "rel_year_-2"])]
+    assert ((post["ci_low"] <= 0.25) & (0.25 <= post["ci_high"])).all()
+    assert ((pre["ci_low"] <= 0) & (0 <= pre["ci_high"])).all()
+    assert "rel_year_0" not in set(es["term"])  # the reference year
+    ok = ae.pretrend_test(results, register)
+    assert ok["p_value"].iloc[0] > 0.01 and ok["df"].iloc[0] == 3  # rel -3, -2, -1
+    # treated trusts drifting upwards before joining: the test must say so
+    bad_results, bad_register = simulate(3, effect=0.25, pretrend=0.15)
+    assert ae.pretrend_test(bad_results, bad_register)["p_value"].iloc[0] < 0.001
+    assert es.attrs["pretrend"]["p_value"] == pytest.approx(ok["p_value"].iloc[0])
+
+
+def test_example_register_effect_recovered():
+    # data/examples carries +0.12 log-odds for register trusts after joining (aeeval/datasets.py)
+    reg = ae.read_table(EXAMPLES / "register.csv", "register")
+    fx = ae.participation_effect(ae.read_staff_survey(), reg).iloc[0]
+    assert fx["ci_low"] <= 0.12 <= fx["ci_high"]
+
+
+# ------------------------------------------------------------------------------------- real data
+
+def test_real_acute_panel_loads(shared_data):
+    r = ae.read_staff_survey(shared_data / "staff_survey_acute_trusts_2012_2019.csv",
+                             benchmark_groups=shared_data / "staff_survey_benchmark_groups.csv")
+    assert r.attrs["layout"] == "acute_panel"
+    assert set(r["series"]) == {"recommend_work", "recommend_care"}
+    work = r[(r["series"] == "recommend_work") & ~r["suppressed"]]
+    assert work["year"].min() == 2012 and work["year"].max() == 2019
+    assert work["estimate"].between(0, 1).all() and (work["base"] >= 11).all()
+    raw = pd.read_csv(shared_data / "staff_survey_acute_trusts_2012_2019.csv")
+    published = raw["RecommendWork.Index.dichot"].notna() | raw["Responses"].notna()
+    assert len(r[r["series"] == "recommend_work"]) == int(published.sum())
+    ex = r.attrs["exclusions"]
+    assert len(ex[ex["item"] == "RecommendWork.Index.dichot"]) == int((~published).sum())
+    assert r["benchmark_group"].notna().mean() > 0.5
+    t = ae.item_trend(r, series="recommend_work")
+    assert t["n_trusts"].min() > 100
+
+
+def test_real_org_results_load(shared_data):
+    r = ae.read_staff_survey(shared_data / "staff_survey_org_results_2021_2024.csv")
+    assert r.attrs["layout"] == "org_results" and set(r["year"]) == {2021, 2022, 2023, 2024}
+    raw = pd.read_csv(shared_data / "staff_survey_org_results_2021_2024.csv")
+    stress = r[r["series"] == "stress"].set_index(["org_code", "year"])
+    row = raw[raw["ODS code"] == "RJ1"].iloc[0]
+    assert stress.loc[("RJ1", int(row["Year"])), "estimate"] == pytest.approx(
+        round(row["Stress_rate"] / 100 * row["Stress_base"]) / row["Stress_base"])
+    ex = r.attrs["exclusions"]
+    assert "01T/01V" in set(ex["org_code"]) and ex["reason"].str.contains("ODS").all()
+    # every organisation row becomes a result or a listed exclusion: none silently dropped
+    assert len(stress) + len(ex[ex["item"] == "Stress"]) == len(raw)
+    assert "Acute and Acute & Community Trusts" in set(r["benchmark_group"])

@@ -1,0 +1,77 @@
+"""Notebook 03 executed for real through papermill, on the bundled example and on the real panels."""
+
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+
+from aeeval.paths import NOTEBOOKS
+from aeeval.report import execute_notebook
+from aeeval.tables import TABLE_MIMETYPE
+
+pytestmark = pytest.mark.slow
+NB = NOTEBOOKS / "03-staff-survey-q22c.ipynb"
+
+
+def tables(path):
+    nb = nbformat.read(path, as_version=4)
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            payload = o.get("data", {}).get(TABLE_MIMETYPE)
+            if payload:
+                payload = json.loads(payload) if isinstance(payload, str) else payload
+                out[payload["name"]] = payload
+    return out, nb
+
+
+def real_register(path, codes, start_date):
+    """A test register of real trust codes (NOT the Always Events membership, which is not public)."""
+    pd.DataFrame({"org_code": codes, "org_name": [f"Test trust {c}" for c in codes],
+                  "org_type": "Acute trust", "region": "London", "setting": "Maternity", "cohort": 1,
+                  "start_date": start_date, "contact_name": ""}).to_csv(path, index=False)
+    return path
+
+
+def test_notebook_on_examples(tmp_path):
+    out = tmp_path / "executed.ipynb"
+    execute_notebook(NB, {}, out, cwd=tmp_path)
+    t, nb = tables(out)
+    assert {"item_map", "item_trend", "participation_did", "participation_detail", "pretrend_test",
+            "funnel_outside"} <= set(t)
+    did = t["participation_did"]["records"][0]
+    assert did["log_odds_ci_low"] <= 0.12 <= did["log_odds_ci_high"]  # the example's built-in effect
+    figures = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(figures) == 2
+
+
+def test_notebook_on_real_acute_panel(tmp_path, shared_data):
+    raw = pd.read_csv(shared_data / "staff_survey_acute_trusts_2012_2019.csv")
+    codes = sorted(raw.dropna(subset=["RecommendWork.Index.dichot"])["Code"].unique())[:25]
+    reg = real_register(tmp_path / "register.csv", codes, "2016-04-01")
+    out = tmp_path / "executed.ipynb"
+    execute_notebook(NB, {"data_path": str(shared_data / "staff_survey_acute_trusts_2012_2019.csv"),
+                          "benchmark_groups_path": str(shared_data / "staff_survey_benchmark_groups.csv"),
+                          "register_path": str(reg), "series": "recommend_work",
+                          "later_series": None, "years": list(range(2013, 2020))}, out, cwd=tmp_path)
+    t, _ = tables(out)
+    years = {r["year"] for r in t["item_trend"]["records"]}
+    assert years == set(range(2013, 2020))
+    assert t["participation_did"]["records"][0]["n_trusts"] > 100
+
+
+def test_notebook_on_real_org_results(tmp_path, shared_data):
+    raw = pd.read_csv(shared_data / "staff_survey_org_results_2021_2024.csv")
+    acute = raw[raw["Benchmarking group"] == "Acute and Acute & Community Trusts"]
+    codes = sorted(acute["ODS code"].unique())[:30]
+    reg = real_register(tmp_path / "register.csv", codes, "2022-04-01")
+    out = tmp_path / "executed.ipynb"
+    execute_notebook(NB, {"data_path": str(shared_data / "staff_survey_org_results_2021_2024.csv"),
+                          "register_path": str(reg), "series": "stress", "later_series": None,
+                          "benchmark_group": "Acute and Acute & Community Trusts",
+                          "funnel_year": 2023}, out, cwd=tmp_path)
+    t, _ = tables(out)
+    assert {r["benchmark_group"] for r in t["item_trend_by_group"]["records"]} == {
+        "Acute and Acute & Community Trusts"}
+    assert t["pretrend_test"]["records"][0]["df"] == 1  # 2021 is the only pre-joining year
