@@ -61,8 +61,12 @@ def test_proportions_table_shape_and_exclusions():
 
 
 def test_min_base_suppresses_values_but_not_zero_bases():
-    df = pd.DataFrame({"q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 20, "g": ["small"] * 5 + ["big"] * 20})
+    # Three groups: the small one is suppressed, the next-smallest ("mid") too (secondary
+    # suppression: otherwise small = total - mid - big), the largest stays.
+    df = pd.DataFrame({"q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 20 + ["No"] * 12,
+                       "g": ["small"] * 5 + ["big"] * 20 + ["mid"] * 12})
     t = ae.proportions(df, "q", "Yes", by="g", min_base=10).set_index("g")
     assert t.loc["small", "suppressed"] and pd.isna(t.loc["small", "estimate"])
     assert pd.isna(t.loc["small", "n"]) and pd.isna(t.loc["small", "ci_low"])
+    assert t.loc["mid", "suppressed"] and pd.isna(t.loc["mid", "n"])
     assert not t.loc["big", "suppressed"] and t.loc["big", "estimate"] == 1.0
