@@ -162,7 +162,9 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
     strict : bool
         ``True`` (default): an answer that matches no option raises :class:`CodingError` listing
         every distinct unmatched answer with its column and count. ``False``: such answers become
-        missing and are listed in ``result.attrs["unmapped"]``.
+        missing and are listed in ``result.attrs["unmapped"]``: one record
+        ``{"column", "value", "count"}`` per distinct unmapped answer
+        (``pandas.DataFrame(result.attrs["unmapped"])`` makes it a table).
 
     Returns
     -------
@@ -231,7 +233,9 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
     report = pd.DataFrame(unmapped, columns=["column", "value", "count"])
     if strict and len(report):
         raise CodingError(report, book.path)
-    out.attrs["unmapped"] = report
+    # Records, not a DataFrame: pandas compares attrs with == when it combines frames, which a
+    # DataFrame in attrs breaks (e.g. ``coded[cols].astype("category")`` raised).
+    out.attrs["unmapped"] = report.to_dict("records")
     out.attrs["multi"] = multi
     out.attrs["codebook"] = book.path
     return out

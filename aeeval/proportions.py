@@ -197,31 +197,24 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
     role_of_code[[categories.index(v) for v in exclude]] = 2
     role_of_code[-1] = 3
     role = role_of_code[cat.cat.codes.to_numpy()]
-    keys = [data[b].to_numpy() if not isinstance(data[b].dtype, pd.CategoricalDtype) else data[b]
-            for b in by] or [np.zeros(len(data), dtype=np.int8)]
-    if weights is None:
-        frame = pd.DataFrame({"_role": role})
-        counts = frame.groupby([*keys, role], observed=True, sort=True).size()
-        sums = None
-    else:
-        w = _check_weights(data, weights, role != 3)
-        frame = pd.DataFrame({"count": np.ones(len(w), dtype=np.int64), "w": w, "w2": w * w})
-        sums = frame.groupby([*keys, role], observed=True, sort=True).sum()
-        counts = sums["count"]
-    wide = counts.unstack(-1, fill_value=0).reindex(columns=[0, 1, 2, 3], fill_value=0)
-    table = pd.DataFrame({"n": wide[1], "base": wide[0] + wide[1], "excluded": wide[2]})
-    table = table.astype("int64")
-    if by:
-        table.index.names = by
-        table = table.reset_index()
-    else:
-        table = table.reset_index(drop=True)
-        if table.empty:
-            table = pd.DataFrame({"n": [0], "base": [0], "excluded": [0]}, dtype="int64")
+    group, labels = _group_codes(data, by)
+    keep = group >= 0
+    cell = group[keep] * 4 + role[keep]
+    size = 4 * len(labels)
+    counts = np.bincount(cell, minlength=size).reshape(-1, 4)
+    table = labels.copy()
+    table["n"] = counts[:, 1]
+    table["base"] = counts[:, 0] + counts[:, 1]
+    table["excluded"] = counts[:, 2]
+    table = table.astype({"n": "int64", "base": "int64", "excluded": "int64"})
+    if weights is not None:
+        w = _check_weights(data, weights, role != 3)[keep]
+        w_sum = np.bincount(cell, weights=w, minlength=size).reshape(-1, 4)
+        w2_sum = np.bincount(cell, weights=w * w, minlength=size).reshape(-1, 4)
     has_base = (table["base"] > 0).to_numpy()
     low = np.full(len(table), np.nan)
     high = np.full(len(table), np.nan)
-    if sums is None:
+    if weights is None:
         n_arr = table["n"].to_numpy(dtype=float)
         base_arr = table["base"].to_numpy(dtype=float)
         est = np.full(len(table), np.nan)
@@ -230,11 +223,9 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
             low[has_base], high[has_base] = _interval(n_arr[has_base], base_arr[has_base],
                                                        confidence, method)
     else:
-        w_sum = sums["w"].unstack(-1, fill_value=0).reindex(columns=[0, 1, 2, 3], fill_value=0)
-        w2_sum = sums["w2"].unstack(-1, fill_value=0).reindex(columns=[0, 1, 2, 3], fill_value=0)
-        w_base = (w_sum[0] + w_sum[1]).to_numpy()
-        w2_base = (w2_sum[0] + w2_sum[1]).to_numpy()
-        w_pos = w_sum[1].to_numpy()
+        w_base = w_sum[:, 0] + w_sum[:, 1]
+        w2_base = w2_sum[:, 0] + w2_sum[:, 1]
+        w_pos = w_sum[:, 1]
         ok = has_base & (w_base > 0)
         est = np.full(len(table), np.nan)
         deff = np.full(len(table), np.nan)
@@ -249,7 +240,7 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
     table["estimate"] = est
     table["ci_low"] = low
     table["ci_high"] = high
-    if sums is not None:
+    if weights is not None:
         table["design_effect"] = deff
         table["effective_base"] = n_eff
     table["method"] = method
@@ -260,6 +251,47 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         table = suppress(table, min_base=min_base, by=by)
     table.attrs["confidence"] = confidence
     return table
+
+
+def _group_codes(data: pd.DataFrame, by: list) -> tuple[np.ndarray, pd.DataFrame]:
+    """Code each row's group (−1 where a grouping value is missing) and list the groups seen,
+    sorted as ``groupby(sort=True, observed=True)`` would sort them."""
+    if not by:
+        return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
+    codes, uniques = [], []
+    for b in by:
+        col = data[b]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            c, u = col.cat.codes.to_numpy().astype(np.int64), col.cat.categories
+        else:
+            c, u = pd.factorize(col, sort=True, use_na_sentinel=True)
+            c = c.astype(np.int64)
+        codes.append(c)
+        uniques.append(u)
+    missing = np.zeros(len(data), dtype=bool)
+    combined = np.zeros(len(data), dtype=np.int64)
+    for c, u in zip(codes, uniques):
+        missing |= c < 0
+        combined = combined * max(len(u), 1) + c
+    combined[missing] = -1
+    group, seen = pd.factorize(combined, sort=True, use_na_sentinel=True)
+    group = group.astype(np.int64)
+    if (seen == -1).any():  # first in sorted order: shift so missing groups become −1
+        group -= 1
+        seen = seen[1:]
+    labels = {}
+    rest = np.asarray(seen, dtype=np.int64)
+    for b, u in zip(reversed(by), reversed(uniques)):
+        size = max(len(u), 1)
+        labels[b] = u.take(rest % size) if isinstance(u, pd.Index) else pd.Index(u).take(rest % size)
+        rest = rest // size
+    frame = pd.DataFrame({b: labels[b] for b in by})
+    for b in by:
+        if isinstance(data[b].dtype, pd.CategoricalDtype):
+            frame[b] = pd.Categorical(frame[b], dtype=data[b].dtype)
+        else:
+            frame[b] = frame[b].astype(data[b].dtype)
+    return group, frame
 
 
 def _check_weights(data: pd.DataFrame, weights, answered) -> np.ndarray:
