@@ -3,10 +3,12 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from .coding import code_responses, load_codebook
+from .compare import adjust_p, compare_groups, compare_proportions, group_test, trend_test
 from .disclosure import suppress
-from .proportions import proportion_ci, proportions
+from .proportions import distribution, proportion_ci, proportions
+from .reading import read_comparisons, read_proportions, read_tests
 from .schemas import ValidationError, read_table, validate_table
-from .survey import headline_figures, load_survey
+from .survey import headline_comparisons, headline_figures, headline_tests, load_survey
 from .tables import show
 
 try:
@@ -26,4 +28,15 @@ __all__ = [
     "show",
     "suppress",
     "validate_table",
+    "adjust_p",
+    "compare_groups",
+    "compare_proportions",
+    "distribution",
+    "group_test",
+    "headline_comparisons",
+    "headline_tests",
+    "read_comparisons",
+    "read_proportions",
+    "read_tests",
+    "trend_test",
 ]

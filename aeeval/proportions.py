@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 
-__all__ = ["proportion_ci", "proportions", "CI_METHODS"]
+__all__ = ["proportion_ci", "proportions", "distribution", "CI_METHODS"]
 
 #: Interval methods: aeeval name → statsmodels name.
 CI_METHODS = {
@@ -251,6 +251,60 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         table = suppress(table, min_base=min_base, by=by)
     table.attrs["confidence"] = confidence
     return table
+
+
+def distribution(data: pd.DataFrame, column: str, *, by=None, exclude=(),
+                 confidence: float = DEFAULT_CONFIDENCE, method: str = "wilson",
+                 min_base: int | None = None) -> pd.DataFrame:
+    """Share of each answer option, by group (the numbers behind a Likert bar chart).
+
+    Each option is a :func:`proportions` of its own, so every share has an interval; ``exclude``
+    options are outside the base and not listed.
+
+    Parameters
+    ----------
+    data, column, by, exclude, confidence, method, min_base
+        As in :func:`proportions`. ``column`` must be categorical (coded); options keep its order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Grouping columns, ``option`` (ordered categorical), then the columns of
+        :func:`proportions`. With ``min_base``, suppression treats the options of a group and
+        the groups of an option as siblings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> q = pd.Series(["Good", "Good", "Poor", "Don't know"],
+    ...               dtype=pd.CategoricalDtype(["Good", "Poor", "Don't know"], ordered=True))
+    >>> distribution(pd.DataFrame({"q": q}), "q", exclude=["Don't know"])[["option", "n", "base"]]
+      option  n  base
+    0   Good  2     3
+    1   Poor  1     3
+    """
+    if column not in data.columns:
+        raise KeyError(f"column '{column}' is not in the data (columns: {', '.join(map(str, data.columns))})")
+    if not isinstance(data[column].dtype, pd.CategoricalDtype):
+        raise ValueError(f"column '{column}' must be coded (categorical) first: see code_responses")
+    exclude = [exclude] if isinstance(exclude, str) else list(exclude)
+    options = [o for o in data[column].cat.categories if o not in exclude]
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    parts = []
+    for option in options:
+        t = proportions(data, column, option, by=by, exclude=exclude, confidence=confidence,
+                        method=method)
+        t.insert(len(by), "option", option)
+        parts.append(t)
+    out = pd.concat(parts, ignore_index=True)
+    out["option"] = pd.Categorical(out["option"], categories=options, ordered=True)
+    out = out.sort_values([*by, "option"], kind="stable").reset_index(drop=True)
+    if min_base is not None:
+        from .disclosure import suppress
+
+        out = suppress(out, min_base=min_base, by=[*by, "option"])
+    out.attrs["confidence"] = check_confidence(confidence)
+    return out
 
 
 def _group_codes(data: pd.DataFrame, by: list) -> tuple[np.ndarray, pd.DataFrame]:

@@ -5,5 +5,6 @@ NHS colours and the deterministic matplotlib settings every figure uses.
 """
 
 from .style import NHS_COLOURS, figure, use_report_style
+from .survey import likert_bars, proportion_dots
 
-__all__ = ["NHS_COLOURS", "figure", "use_report_style"]
+__all__ = ["NHS_COLOURS", "figure", "use_report_style", "likert_bars", "proportion_dots"]
