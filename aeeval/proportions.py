@@ -109,8 +109,9 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         One row per respondent (long format), e.g. the output of :func:`aeeval.code_responses`.
         Not modified.
     column : str
-        The answer column. If it is categorical (coded), ``positive`` and ``exclude`` must be
-        among its categories; otherwise each must occur in the column at least once.
+        The answer column. If it is categorical (coded by :func:`aeeval.code_responses`),
+        ``positive`` and ``exclude`` must be among its categories (a ``ValueError`` names any
+        that are not); uncoded answers are matched exactly and cannot be checked.
     positive : str or list of str
         Answer(s) counted positive; several make a top-two-box.
     by : str or list of str, optional
@@ -178,18 +179,20 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         raise ValueError(f"answer(s) {both} are both positive and excluded from the base")
     answers = data[column]
     if isinstance(answers.dtype, pd.CategoricalDtype):
+        # Coded answers: options outside the codebook's categories are errors (typos).
         cat = answers
-        where = "options"
+        categories = list(cat.cat.categories)
+        for role, values in (("positive", positive), ("exclude", exclude)):
+            unknown = [v for v in values if v not in set(categories)]
+            if unknown:
+                raise ValueError(f"{role} option(s) {unknown} are not answers to '{column}' "
+                                 f"(options: {', '.join(map(str, categories))})")
     else:
-        cat = answers.astype("category")
-        where = "answers found in the column; code it with code_responses to check against a codebook"
-    categories = list(cat.cat.categories)
-    known = set(categories)
-    for role, values in (("positive", positive), ("exclude", exclude)):
-        unknown = [v for v in values if v not in known]
-        if unknown:
-            raise ValueError(f"{role} option(s) {unknown} are not answers to '{column}' "
-                             f"({where}: {', '.join(map(str, categories))})")
+        # Uncoded answers cannot be checked (an option may simply not occur): code them with
+        # code_responses first to have positive/exclude checked against the codebook.
+        codes, uniques = pd.factorize(answers, use_na_sentinel=True)
+        categories = list(uniques) + [v for v in [*positive, *exclude] if v not in set(uniques)]
+        cat = pd.Series(pd.Categorical.from_codes(codes, categories=categories))
     # Role of each category code (last slot: missing answer, code -1): 0 base, 1 positive,
     # 2 excluded, 3 missing. Rows are then counted per group and role in one groupby.
     role_of_code = np.zeros(len(categories) + 1, dtype=np.int8)
@@ -361,7 +364,7 @@ def _check_weights(data: pd.DataFrame, weights, answered) -> np.ndarray:
     bad = answered & (~np.isfinite(w) | (w < 0))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"weights column '{weights}', row {data.index[i]!r}: weight {w[i]!r} "
+        raise ValueError(f"weights column '{weights}', row {data.index[i]!r}: weight {float(w[i])!r} "
                          "must be a finite number ≥ 0 (missing weights are not allowed for "
                          f"answered rows; {int(bad.sum())} such row(s))")
     return np.where(answered, w, 0.0)
