@@ -13,9 +13,10 @@ from .agreement import (
     presence_table,
 )
 from .coding import code_responses, load_codebook
+from .compare import adjust_p, compare_groups, compare_proportions, group_test, trend_test
 from .disclosure import suppress
 from .measures import ae_four_hour_performance, read_ae_attendances, select_measure
-from .proportions import proportion_ci, proportions
+from .proportions import distribution, proportion_ci, proportions
 from .qual import (
     QDAFormatError,
     cooccurrence,
@@ -31,6 +32,7 @@ from .qual import (
     write_qdc,
     write_qdpx,
 )
+from .reading import read_comparisons, read_proportions, read_tests
 from .redaction import redact
 from .schemas import ValidationError, read_table, validate_table
 from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
@@ -44,7 +46,7 @@ from .staff_survey import (
     read_staff_survey,
     select_staff_survey,
 )
-from .survey import headline_figures, load_survey
+from .survey import headline_comparisons, headline_figures, headline_tests, load_survey
 from .tables import show
 
 try:
@@ -103,4 +105,15 @@ __all__ = [
     "ae_four_hour_performance",
     "read_ae_attendances",
     "select_measure",
+    "adjust_p",
+    "compare_groups",
+    "compare_proportions",
+    "distribution",
+    "group_test",
+    "headline_comparisons",
+    "headline_tests",
+    "read_comparisons",
+    "read_proportions",
+    "read_tests",
+    "trend_test",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .paths import SCHEMAS
@@ -161,7 +162,9 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
     strict : bool
         ``True`` (default): an answer that matches no option raises :class:`CodingError` listing
         every distinct unmatched answer with its column and count. ``False``: such answers become
-        missing and are listed in ``result.attrs["unmapped"]``.
+        missing and are listed in ``result.attrs["unmapped"]``: one record
+        ``{"column", "value", "count"}`` per distinct unmapped answer
+        (``pandas.DataFrame(result.attrs["unmapped"])`` makes it a table).
 
     Returns
     -------
@@ -189,11 +192,11 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
         if q.column not in data.columns:
             raise KeyError(f"column '{q.column}' for question '{qid}' is not in the data "
                            f"(columns: {', '.join(map(str, data.columns))})")
-        raw = data[q.column].astype("string")
-        blank = raw.isna() | (raw.str.strip() == "")
         if q.type == "multi":
-            parts = raw.where(~blank).str.split(q.separator)
-            exploded = parts.explode().str.strip()
+            # Work by position so that a repeated or unusual index cannot misplace answers.
+            raw = pd.Series(data[q.column].to_numpy(), dtype="string")
+            blank = (raw.isna() | (raw.str.strip() == "")).to_numpy()
+            exploded = raw.where(~blank).str.split(q.separator).explode().str.strip()
             exploded = exploded[exploded.notna() & (exploded != "")]
             coded = exploded.map({v: q.lookup.get(normalise_label(v)) for v in exploded.unique()})
             bad = exploded[coded.isna()]
@@ -201,25 +204,38 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
             cols = []
             for label in q.labels:
                 name = f"{q.id}__{label}"
-                hit = coded[coded == label].index.unique()
-                col = pd.Series(False, index=data.index, dtype="boolean")
-                col[hit] = True
-                col[blank] = pd.NA
-                out[name] = col
+                values = np.zeros(len(data), dtype=bool)
+                values[coded[coded == label].index.unique().to_numpy(dtype=np.int64)] = True
+                out[name] = pd.array(np.where(blank, None, values), dtype="boolean")
                 cols.append(name)
             out = out.drop(columns=[q.column]) if q.column not in cols else out
             multi[q.id] = cols
             continue
-        distinct = raw[~blank].unique()
-        mapping = {v: q.lookup.get(normalise_label(v)) for v in distinct}
-        coded = raw.map(mapping)
-        bad = raw[~blank & coded.isna()]
-        unmapped += [(q.column, v, int(c)) for v, c in bad.value_counts().items()]
-        out[q.column] = pd.Categorical(coded.where(~blank), dtype=q.dtype)
+        # Map each distinct spelling once, then index: fast on a million rows.
+        codes, distinct = pd.factorize(data[q.column], use_na_sentinel=True)
+        label_code = {label: i for i, label in enumerate(q.labels)}
+        target = np.full(len(distinct) + 1, -1, dtype=np.int16)  # last slot: missing
+        bad_codes = []
+        for i, v in enumerate(distinct):
+            text = str(v)
+            if not text.strip():
+                continue
+            label = q.lookup.get(normalise_label(text))
+            if label is None:
+                bad_codes.append(i)
+            else:
+                target[i] = label_code[label]
+        if bad_codes:
+            counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
+            unmapped += sorted(((q.column, str(distinct[i]), int(counts[i])) for i in bad_codes),
+                               key=lambda r: (-r[2], r[1]))
+        out[q.column] = pd.Categorical.from_codes(target[codes], dtype=q.dtype)
     report = pd.DataFrame(unmapped, columns=["column", "value", "count"])
     if strict and len(report):
         raise CodingError(report, book.path)
-    out.attrs["unmapped"] = report
+    # Records, not a DataFrame: pandas compares attrs with == when it combines frames, which a
+    # DataFrame in attrs breaks (e.g. ``coded[cols].astype("category")`` raised).
+    out.attrs["unmapped"] = report.to_dict("records")
     out.attrs["multi"] = multi
     out.attrs["codebook"] = book.path
     return out

@@ -7,55 +7,135 @@ import pandas as pd
 
 from .options import DEFAULT_MIN_BASE
 
-__all__ = ["suppress"]
+__all__ = ["suppress", "VALUE_COLUMNS"]
 
-_VALUE_COLUMNS = ("n", "estimate", "ci_low", "ci_high")
+#: Columns blanked in a suppressed row (those present in the table).
+VALUE_COLUMNS = ("n", "estimate", "ci_low", "ci_high", "design_effect", "effective_base")
+_VALUE_COLUMNS = VALUE_COLUMNS
 
 
 def suppress(table: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, *, base: str = "base",
-             columns=_VALUE_COLUMNS) -> pd.DataFrame:
-    """Blank the values of rows whose base is below ``min_base`` and flag them ``suppressed``.
+             columns=VALUE_COLUMNS, by=None, secondary: bool = True) -> pd.DataFrame:
+    """Blank the values of rows whose base is below ``min_base``, and of siblings that would give
+    them away, and flag them ``suppressed``.
 
-    A base of 0 is not suppressed (there is nothing to disclose), following NHS practice that zeros
-    are not suppressed. The base itself stays visible.
+    *Primary suppression*: a row whose base is at least 1 and below ``min_base`` has its values
+    (``columns``) blanked. A base of 0 is not suppressed (there is nothing to disclose), following
+    NHS practice that zeros are not suppressed. The base itself stays visible.
+
+    *Secondary suppression*: the rows of a table usually add up to a total that is published
+    elsewhere (the programme figure is the sum of its cohorts). If exactly one row of such a set
+    of siblings were suppressed, its count could be recovered by subtracting the others from the
+    total. So, as the Friends and Family Test does, the next-smallest sibling (smallest base
+    above 0, first in table order on ties) is suppressed too. Siblings are the rows that share
+    every grouping column but one, for each grouping column in turn (all rows when ``by`` is
+    empty), repeated until no set has exactly one suppressed row.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        A tidy result table with a base column.
+        A tidy result table with a base column. Not modified.
     min_base : int
-        Smallest base shown (default :data:`aeeval.options.DEFAULT_MIN_BASE`).
+        Smallest base shown (default :data:`aeeval.options.DEFAULT_MIN_BASE`, the project's one
+        setting, 10 after the NHS Staff Survey rule).
     base : str
         The base column.
     columns : iterable of str
         Columns blanked in a suppressed row (those present).
+    by : str or list of str, optional
+        Grouping columns that define sibling sets for secondary suppression (default: none, so
+        every row is a sibling of every other).
+    secondary : bool
+        Apply secondary suppression (default ``True``).
 
     Returns
     -------
     pandas.DataFrame
         A copy with ``suppressed`` set.
 
+    Notes
+    -----
+    Secondary suppression protects a row against subtraction from the total of its sibling
+    set. It cannot protect a row that is alone in its set (the total *is* that row): suppress or
+    do not publish that total. Zero-base siblings are never chosen: they disclose nothing.
+
+    References
+    ----------
+    NHS England. Friends and Family Test data: suppression of 1-4 responses and of the next
+    smallest unit so that suppressed figures cannot be derived by subtraction.
+    NHS Staff Survey technical guidance: results are not reported for fewer than 10 (11 before
+    2019) responses.
+
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"n": [3, 40], "base": [5, 80], "estimate": [0.6, 0.5]})
-    >>> suppress(t, min_base=10)[["n", "estimate", "suppressed"]]
-          n  estimate  suppressed
-    0  <NA>       NaN        True
-    1    40       0.5       False
+    >>> t = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 20, 40], "base": [5, 30, 80],
+    ...                   "estimate": [0.6, 2 / 3, 0.5]})
+    >>> suppress(t, min_base=10, by="g")[["g", "n", "suppressed"]]
+       g     n  suppressed
+    0  a  <NA>        True
+    1  b  <NA>        True
+    2  c    40       False
     """
     if isinstance(min_base, bool) or not isinstance(min_base, (int, np.integer)) or min_base < 1:
         raise ValueError(f"min_base must be a whole number ≥ 1; got {min_base!r}")
+    if base not in table.columns:
+        raise KeyError(f"base column '{base}' is not in the table "
+                       f"(columns: {', '.join(map(str, table.columns))})")
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    missing = [b for b in by if b not in table.columns]
+    if missing:
+        raise KeyError(f"grouping column(s) {missing} are not in the table")
     out = table.copy()
-    small = (out[base] < min_base) & (out[base] > 0)
+    bases = pd.to_numeric(out[base], errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    small = (bases < min_base) & (bases > 0)
+    prior = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
+    hidden = small | prior
+    if secondary and len(out) > 1:
+        hidden = _secondary(out, hidden, bases, by)
     for col in columns:
         if col in out.columns:
             if col == "n":
                 out[col] = out[col].astype("Int64")
-                out.loc[small, col] = pd.NA
+                out.loc[hidden, col] = pd.NA
             else:
                 out[col] = out[col].astype(float)
-                out.loc[small, col] = np.nan
-    prior = out["suppressed"].astype(bool) if "suppressed" in out.columns else False
-    out["suppressed"] = small | prior
+                out.loc[hidden, col] = np.nan
+    out["suppressed"] = hidden
     return out
+
+
+def _sibling_sets(table: pd.DataFrame, by: list) -> list[np.ndarray]:
+    """Positions of the rows in each sibling set."""
+    if not by:
+        return [np.arange(len(table))]
+    sets = []
+    for free in by:
+        fixed = [b for b in by if b != free]
+        if not fixed:
+            sets.append(np.arange(len(table)))
+            continue
+        keys = table[fixed].astype(object).where(table[fixed].notna(), "\0missing")
+        for idx in keys.groupby(fixed, sort=False).indices.values():
+            sets.append(np.asarray(idx))
+    return sets
+
+
+def _secondary(table: pd.DataFrame, hidden: np.ndarray, bases: np.ndarray, by: list) -> np.ndarray:
+    hidden = hidden.copy()
+    sets = _sibling_sets(table, by)
+    changed = True
+    while changed:
+        changed = False
+        for rows in sets:
+            shown = rows[~hidden[rows]]
+            # Only rows with something to disclose count: zero bases are public knowledge.
+            if (hidden[rows] & (bases[rows] > 0)).sum() != 1:
+                continue
+            candidates = shown[bases[shown] > 0]
+            if len(candidates) == 0:
+                continue
+            pick = candidates[np.argmin(bases[candidates])]  # first on ties
+            hidden[pick] = True
+            changed = True
+    return hidden

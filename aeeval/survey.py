@@ -7,12 +7,13 @@ from pathlib import Path
 import pandas as pd
 
 from .coding import DEFAULT_CODEBOOK, code_responses, load_codebook
+from .compare import adjust_p, compare_groups, group_test, trend_test
 from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE
 from .paths import EXAMPLE_FILES, EXAMPLES
 from .proportions import proportions
 from .schemas import Problem, ValidationError, read_table
 
-__all__ = ["load_survey", "headline_figures", "HEADLINES"]
+__all__ = ["load_survey", "headline_figures", "headline_comparisons", "headline_tests", "HEADLINES"]
 
 #: The Picker evaluation's headline figures: (name, question id, positive options, wording).
 HEADLINES = [
@@ -101,6 +102,91 @@ def headline_figures(responses: pd.DataFrame, *, by=None, codebook=None,
         parts.append(table)
     out = pd.concat(parts, ignore_index=True)
     out.attrs["confidence"] = confidence
+    return out
+
+
+def headline_comparisons(responses: pd.DataFrame, *, by: str = "cohort", groups=None, codebook=None,
+                         confidence: float = DEFAULT_CONFIDENCE,
+                         min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
+    """Each group (cohort) against the rest of the programme, for every headline figure.
+
+    Differences use Newcombe's hybrid score interval (:func:`aeeval.compare_proportions`);
+    p-values are adjusted by Holm and by Benjamini–Hochberg across every row of the table
+    (:func:`aeeval.adjust_p`).
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        The whole programme, as returned by :func:`load_survey` without ``cohort``.
+    by : str
+        Grouping column (default ``"cohort"``).
+    groups : list, optional
+        Groups to compare with the rest (default all), e.g. ``[1]`` for a cohort report.
+    codebook, confidence, min_base
+        As in :func:`headline_figures`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figure``, ``by``, then the columns of :func:`aeeval.compare_groups` with ``p_holm`` and
+        ``p_benjamini_hochberg`` adjusted over the whole table.
+    """
+    book = load_codebook(codebook or DEFAULT_CODEBOOK)
+    parts = []
+    for name, qid, positive, _ in HEADLINES:
+        q = book[qid]
+        t = compare_groups(responses, q.column, positive, by=by, exclude=q.outside_base,
+                           groups=groups, confidence=confidence, adjust=(), min_base=None)
+        t.insert(0, "figure", name)
+        parts.append(t)
+    out = pd.concat(parts, ignore_index=True)
+    for m in ("holm", "benjamini_hochberg"):
+        out[f"p_{m}"] = adjust_p(out["p_value"].to_numpy(dtype=float), m)
+    out = out.drop(columns="suppressed")
+    if min_base is not None:
+        from .disclosure import suppress
+
+        cols = ["n1", "estimate1", "n2", "estimate2", "difference", "ci_low", "ci_high", "p_value",
+                "p_holm", "p_benjamini_hochberg"]
+        out["suppressed"] = out["base2"].between(1, min_base - 1)
+        # Sibling sets are the groups of one figure (their counts add up to the figure's total).
+        out = pd.concat([suppress(part, min_base, base="base1", columns=cols, by=[by])
+                         for _, part in out.groupby("figure", sort=False)]).sort_index()
+    out.attrs["confidence"] = confidence
+    return out
+
+
+def headline_tests(responses: pd.DataFrame, *, by: str = "cohort", codebook=None) -> pd.DataFrame:
+    """Does each headline figure differ across groups, and does it trend across ordered groups?
+
+    For each figure: a test across groups (:func:`aeeval.group_test`, χ² or Fisher by Cochran's
+    rule) and the Cochran–Armitage trend test (:func:`aeeval.trend_test`) with the groups' sort
+    order as scores (cohort 1, 2, 3, …). p-values are adjusted by Holm and Benjamini–Hochberg
+    across every row of the table. Fewer than two groups with answers: an empty table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figure``, ``test``, ``groups``, ``base``, ``statistic``, ``p_value``, ``method``,
+        ``p_holm``, ``p_benjamini_hochberg``.
+    """
+    book = load_codebook(codebook or DEFAULT_CODEBOOK)
+    rows = []
+    for name, qid, positive, _ in HEADLINES:
+        q = book[qid]
+        t = proportions(responses, q.column, positive, by=by, exclude=q.outside_base)
+        t = t[t["base"] > 0]
+        if len(t) < 2 or t["n"].sum() in (0, t["base"].sum()):
+            continue
+        g = group_test(t["n"], t["base"])
+        trend = trend_test(t["n"], t["base"], scores=range(1, len(t) + 1))
+        for test, r in (("across groups", g), ("trend", trend)):
+            rows.append({"figure": name, "test": test, "groups": int(r["groups"].iloc[0]),
+                         "base": int(r["base"].iloc[0]), "statistic": float(r["statistic"].iloc[0]),
+                         "p_value": float(r["p_value"].iloc[0]), "method": r["method"].iloc[0]})
+    out = pd.DataFrame(rows, columns=["figure", "test", "groups", "base", "statistic", "p_value", "method"])
+    for m in ("holm", "benjamini_hochberg"):
+        out[f"p_{m}"] = adjust_p(out["p_value"].to_numpy(dtype=float), m) if len(out) else []
     return out
 
 

@@ -16,7 +16,8 @@ import pandas as pd
 __all__ = ["TABLE_MIMETYPE", "format_table", "show", "table_payload"]
 
 TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
-_PERCENT = ("estimate", "ci_low", "ci_high", "difference")
+_PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimate2")
+_COUNTS = ("n", "n1", "n2")
 _LABELS = {"n": "Positive (n)", "base": "Base", "excluded": "Excluded", "estimate": "%",
            "method": "Method", "suppressed": "Suppressed"}
 
@@ -25,6 +26,12 @@ def _num(x, digits: int) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
         return ""
     return f"{x:.{digits}f}"
+
+
+def _p(x) -> str:
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return "<0.001" if x < 0.001 else f"{x:.3f}"
 
 
 def _pct(x, digits: int) -> str:
@@ -69,9 +76,12 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
         elif col in percents:
             out[labels.get(col, col)] = [suppressed_mark if s else _pct(v, digits)
                                          for v, s in zip(table[col], suppressed)]
-        elif col == "n":
-            out[labels[col]] = [suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
-                                for v, s in zip(table[col], suppressed)]
+        elif col == "p_value" or col.startswith("p_"):
+            out[labels.get(col, col.replace("_", " "))] = [suppressed_mark if s else _p(v)
+                                                           for v, s in zip(table[col], suppressed)]
+        elif col in _COUNTS:
+            out[labels.get(col, col)] = [suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
+                                         for v, s in zip(table[col], suppressed)]
         else:
             out[labels.get(col, col.replace("_", " ").capitalize())] = table[col].astype(object).where(
                 table[col].notna(), "").astype(str)
@@ -122,7 +132,8 @@ def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
         parts.append(f'<p class="aeeval-note">{html.escape(note)}</p>')
     if "suppressed" in table and table["suppressed"].astype(bool).any():
         parts.append(f'<p class="aeeval-note">* suppressed: base below {min_base or "the minimum"} '
-                     "(disclosure control).</p>")
+                     "(disclosure control), or hidden so that such a figure cannot be worked out "
+                     "from a total.</p>")
     display({"text/html": "\n".join(parts),
              "text/plain": f"{title}\n{shown.to_string(index=False)}",
              TABLE_MIMETYPE: table_payload(table, name=name, title=title, min_base=min_base)},

@@ -49,3 +49,44 @@ def test_codebook_errors_name_the_place(tmp_path):
                    "      - label: A\n      - label: B\n    positive: [Yes, definitely]\n")
     with pytest.raises(ValueError, match="at questions/0/positive/0"):
         ae.load_codebook(bad)
+
+
+def test_lenient_mode_codes_missing_and_reports():
+    raw = pd.DataFrame({"improved_experience": ["Maybe", "Yes, definitely", "Maybe", "Perhaps"]})
+    coded = ae.code_responses(raw, strict=False)
+    assert coded["improved_experience"].isna().tolist() == [True, False, True, True]
+    report = pd.DataFrame(coded.attrs["unmapped"])
+    assert report.to_dict("records") == [
+        {"column": "improved_experience", "value": "Maybe", "count": 2},
+        {"column": "improved_experience", "value": "Perhaps", "count": 1}]
+    # attrs hold plain records, so combining frames still works (pandas compares attrs).
+    coded[["improved_experience"]].astype("category")
+
+
+@pytest.mark.parametrize("raw, label", [
+    ("Yes - to some extent", "Yes, to some extent"), ("Yes — to some extent.", "Yes, to some extent"),
+    ("  TO SOME EXTENT ", "Yes, to some extent"), ("Don't Know", "Don't know"), ("not sure", "Don't know"),
+    ("No.", "No"), ("yes,definitely", "Yes, definitely"),
+])
+def test_label_variants(raw, label):
+    assert ae.code_responses(pd.DataFrame({"improved_experience": [raw]})).at[0, "improved_experience"] == label
+
+
+def test_multi_select_one_boolean_column_per_option_and_unmapped():
+    raw = pd.DataFrame({"what_helped": ["Senior support; the patient voice", "", "Training;time"]},
+                       index=[5, 5, 7])   # a repeated index must not misplace answers
+    coded = ae.code_responses(raw)
+    cols = coded.attrs["multi"]["what_helped"]
+    assert cols[0] == "what_helped__Senior support" and "what_helped" not in coded
+    assert coded[cols[0]].tolist() == [True, pd.NA, False]
+    assert coded["what_helped__Patient voice"].tolist() == [True, pd.NA, False]
+    assert coded["what_helped__Protected time"].tolist() == [False, pd.NA, True]
+    with pytest.raises(CodingError, match="'Luck' \\(1 row\\)"):
+        ae.code_responses(pd.DataFrame({"what_helped": ["Training; Luck"]}))
+
+
+def test_unknown_question_and_missing_column():
+    with pytest.raises(KeyError, match="question 'q9' is not in the codebook"):
+        ae.code_responses(pd.DataFrame({"x": [1]}), questions=["q9"])
+    with pytest.raises(KeyError, match="column 'improved_experience'"):
+        ae.code_responses(pd.DataFrame({"x": [1]}), questions=["improved_experience"])

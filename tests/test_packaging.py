@@ -32,3 +32,11 @@ def test_dependency_ranges_are_bounded():
 def test_console_script():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["aeeval"] == "aeeval.cli:main"
+
+
+def test_public_api_names_resolve():
+    import aeeval
+
+    missing = [name for name in aeeval.__all__ if not hasattr(aeeval, name)]
+    assert not missing
+    assert len(set(aeeval.__all__)) == len(aeeval.__all__)

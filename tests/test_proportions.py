@@ -61,8 +61,93 @@ def test_proportions_table_shape_and_exclusions():
 
 
 def test_min_base_suppresses_values_but_not_zero_bases():
-    df = pd.DataFrame({"q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 20, "g": ["small"] * 5 + ["big"] * 20})
+    # Three groups: the small one is suppressed, the next-smallest ("mid") too (secondary
+    # suppression: otherwise small = total - mid - big), the largest stays.
+    df = pd.DataFrame({"q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 20 + ["No"] * 12,
+                       "g": ["small"] * 5 + ["big"] * 20 + ["mid"] * 12})
     t = ae.proportions(df, "q", "Yes", by="g", min_base=10).set_index("g")
     assert t.loc["small", "suppressed"] and pd.isna(t.loc["small", "estimate"])
     assert pd.isna(t.loc["small", "n"]) and pd.isna(t.loc["small", "ci_low"])
+    assert t.loc["mid", "suppressed"] and pd.isna(t.loc["mid", "n"])
     assert not t.loc["big", "suppressed"] and t.loc["big", "estimate"] == 1.0
+
+
+# --- weights, properties, bad input -------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def test_weighted_proportion_matches_an_independent_computation():
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"q": rng.choice(["Yes", "No", "Don't know"], 300),
+                       "g": rng.choice(["a", "b"], 300), "w": rng.uniform(0.2, 3.0, 300)})
+    t = ae.proportions(df, "q", "Yes", by="g", exclude=["Don't know"], weights="w").set_index("g")
+    assert list(t.columns)[-4:] == ["design_effect", "effective_base", "method", "suppressed"]
+    for g, part in df.groupby("g"):
+        inb = part[part["q"] != "Don't know"]
+        w, y = inb["w"].to_numpy(), (inb["q"] == "Yes").to_numpy()
+        p = (w * y).sum() / w.sum()
+        n_eff = w.sum() ** 2 / (w ** 2).sum()           # Kish (1965) effective sample size
+        deff = len(w) * (w ** 2).sum() / w.sum() ** 2   # Kish design effect 1 + CV²(w)
+        assert deff == pytest.approx(1 + np.var(w) / np.mean(w) ** 2)
+        # Wilson interval on the effective base, from its closed form (Wilson 1927).
+        z = 1.959963984540054
+        centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+        half = z / (1 + z * z / n_eff) * np.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff ** 2))
+        row = t.loc[g]
+        assert row["estimate"] == pytest.approx(p)
+        assert row["effective_base"] == pytest.approx(n_eff)
+        assert row["design_effect"] == pytest.approx(deff)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((centre - half, centre + half))
+        assert row["n"] == y.sum() and row["base"] == len(y)
+
+
+def test_equal_weights_give_the_unweighted_answer():
+    df = pd.DataFrame({"q": ["Yes"] * 7 + ["No"] * 5, "w": 2.5})
+    t = ae.proportions(df, "q", "Yes", weights="w")
+    u = ae.proportions(df, "q", "Yes")
+    assert t.at[0, "design_effect"] == pytest.approx(1.0)
+    assert (t.at[0, "ci_low"], t.at[0, "ci_high"]) == pytest.approx((u.at[0, "ci_low"], u.at[0, "ci_high"]))
+
+
+def test_top_two_box_and_grouped_counts_match_pandas():
+    r = ae.load_survey()
+    t = ae.proportions(r, "influenced_coproduction", ["A great deal", "To some extent"], by="cohort",
+                       exclude=["Don't know"])
+    answered = r[r["influenced_coproduction"].notna() & (r["influenced_coproduction"] != "Don't know")]
+    ref = answered.groupby("cohort")["influenced_coproduction"].agg(
+        n=lambda s: s.isin(["A great deal", "To some extent"]).sum(), base="size")
+    assert t.set_index("cohort")[["n", "base"]].equals(ref.astype("int64"))
+    assert t["n"].sum() == 38 and t["base"].sum() == 73   # 52 % of 73 (data/examples/README.md)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(positive="Yes, definately"), ValueError, "not answers to 'improved_experience'"),
+    (dict(positive="Yes, definitely", exclude=["Dont know"]), ValueError, "exclude option"),
+    (dict(positive="Yes, definitely", by="trust"), KeyError, "grouping column 'trust'"),
+    (dict(positive="Yes, definitely", weights="w"), KeyError, "weights column 'w'"),
+    (dict(positive="Yes, definitely", confidence=0), ValueError, "strictly between 0 and 1"),
+    (dict(positive="Yes, definitely", method="wald"), ValueError, "method must be one of"),
+    (dict(positive=[]), ValueError, "at least one answer"),
+])
+def test_proportions_bad_input(kwargs, error, message):
+    r = ae.load_survey()
+    with pytest.raises(error, match=message):
+        ae.proportions(r, "improved_experience", **kwargs)
+
+
+def test_negative_weights_name_the_row():
+    df = pd.DataFrame({"q": ["Yes", "No"], "w": [1.0, -2.0]})
+    with pytest.raises(ValueError, match=r"row 1: weight -2.0 must be a finite number ≥ 0"):
+        ae.proportions(df, "q", "Yes", weights="w")
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=st.integers(1, 500), frac=st.floats(0, 1), conf=st.floats(0.5, 0.99),
+       method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]))
+def test_interval_contains_estimate_and_widens_with_confidence(base, frac, conf, method):
+    count = round(frac * base)
+    low, high = ae.proportion_ci(count, base, conf, method)
+    assert 0 <= low <= count / base <= high <= 1
+    low2, high2 = ae.proportion_ci(count, base, min(conf + 0.005, 0.999), method)
+    assert low2 <= low + 1e-12 and high2 >= high - 1e-12

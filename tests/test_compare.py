@@ -1,0 +1,174 @@
+"""Comparisons between groups against published values and independent implementations."""
+
+import math
+from itertools import product
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.contingency_tables import Table
+
+import aeeval as ae
+
+# Newcombe RG (1998) Interval estimation for the difference between independent proportions:
+# comparison of eleven methods. Stat Med 17:873-890, Table II, method 10 (hybrid score), 95 %.
+NEWCOMBE_TABLE_II = [
+    # n1, base1, n2, base2, (low, high)
+    (56, 70, 48, 80, (0.0524, 0.3339)),   # example (a)
+    (9, 10, 3, 10, (0.1705, 0.8090)),     # example (b)
+    (5, 56, 0, 29, (-0.0381, 0.1926)),    # example (d)
+    (0, 10, 0, 20, (-0.1611, 0.2775)),    # example (e)
+    (0, 10, 0, 10, (-0.2775, 0.2775)),    # example (f)
+    (10, 10, 0, 20, (0.6791, 1.0000)),    # example (g)
+    (10, 10, 0, 10, (0.6075, 1.0000)),    # example (h)
+]
+
+
+@pytest.mark.parametrize("n1, b1, n2, b2, ci", NEWCOMBE_TABLE_II)
+def test_newcombe_1998_table_ii_method_10(n1, b1, n2, b2, ci):
+    r = ae.compare_proportions(n1, b1, n2, b2)
+    assert list(r.columns)[6:] == ["difference", "ci_low", "ci_high", "p_value", "method", "test"]
+    assert r.at[0, "difference"] == pytest.approx(n1 / b1 - n2 / b2)
+    assert (r.at[0, "ci_low"], r.at[0, "ci_high"]) == pytest.approx(ci, abs=1e-4)
+    assert r.at[0, "method"] == "newcombe"
+
+
+def test_newcombe_interval_is_built_from_the_two_wilson_intervals():
+    # Independent check: Newcombe's method 10 formula from the two Wilson limits (his eq. 10).
+    n1, b1, n2, b2 = 16, 20, 28, 55
+    p1, p2 = n1 / b1, n2 / b2
+    l1, u1 = ae.proportion_ci(n1, b1)
+    l2, u2 = ae.proportion_ci(n2, b2)
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    r = ae.compare_proportions(n1, b1, n2, b2)
+    assert (r.at[0, "ci_low"], r.at[0, "ci_high"]) == pytest.approx((low, high), abs=1e-12)
+
+
+def test_p_value_equals_pearson_chi_square_without_correction():
+    r = ae.compare_proportions(56, 70, 48, 80)
+    chi2 = stats.chi2_contingency([[56, 14], [48, 32]], correction=False)
+    assert r.at[0, "p_value"] == pytest.approx(chi2.pvalue, rel=1e-10)
+    assert ae.compare_proportions(0, 10, 0, 20).at[0, "p_value"] == 1.0
+
+
+def test_wider_at_higher_confidence():
+    a = ae.compare_proportions(56, 70, 48, 80, confidence=0.90)
+    b = ae.compare_proportions(56, 70, 48, 80, confidence=0.99)
+    assert b.at[0, "ci_low"] < a.at[0, "ci_low"] and b.at[0, "ci_high"] > a.at[0, "ci_high"]
+
+
+def test_fisher_exact_two_by_two_lady_tasting_tea():
+    # Fisher (1935) tea-tasting: 3 of 4 right in each cup type; two-sided p = 0.4857
+    # (R: fisher.test(matrix(c(3, 1, 1, 3), 2)) gives p-value = 0.4857).
+    r = ae.group_test([3, 1], [4, 4], method="fisher")
+    assert r.at[0, "p_value"] == pytest.approx(0.4857, abs=1e-4)
+    assert r.at[0, "method"] == "fisher_exact"
+
+
+def test_chi_square_across_groups_matches_scipy_and_auto_choice():
+    n, base = [16, 12, 9, 7], [20, 17, 20, 18]
+    table = np.column_stack([n, np.subtract(base, n)])
+    expected = stats.chi2_contingency(table, correction=False)
+    r = ae.group_test(n, base, method="chi2")
+    assert r.at[0, "statistic"] == pytest.approx(expected.statistic)
+    assert r.at[0, "p_value"] == pytest.approx(expected.pvalue)
+    assert r.at[0, "dof"] == 3
+    # Expected counts below 5 → Fisher under "auto" (Cochran's rule).
+    assert ae.group_test([2, 0, 1], [4, 4, 4]).at[0, "method"] == "fisher_monte_carlo"
+
+
+def test_fisher_r_by_2_close_to_exact_enumeration():
+    # Independent exact Freeman-Halton p-value by enumerating every table with the margins.
+    n, base = [3, 0, 4], [5, 4, 6]
+    k = sum(n)
+
+    def prob(x):  # hypergeometric probability of a table with these margins
+        return np.prod([math.comb(b, xi) for xi, b in zip(x, base)]) / math.comb(sum(base), k)
+
+    observed = prob(n)
+    p = sum(prob(x) for x in product(*[range(b + 1) for b in base])
+            if sum(x) == k and prob(x) <= observed * (1 + 1e-7))
+    r = ae.group_test(n, base, method="fisher")
+    assert r.at[0, "p_value"] == pytest.approx(p, abs=0.005)   # Monte Carlo, 100,000 tables
+    assert ae.group_test(n, base, method="fisher").equals(r)    # fixed seed: same every run
+
+
+def test_cochran_armitage_r_prop_trend_test_example():
+    # R documentation ?prop.trend.test: smokers <- c(83, 90, 129, 70); patients <- c(86, 93, 136, 82)
+    # prop.trend.test(smokers, patients) → X-squared = 8.2249, df = 1, p-value = 0.004132
+    r = ae.trend_test([83, 90, 129, 70], [86, 93, 136, 82])
+    assert r.at[0, "statistic"] == pytest.approx(8.2249, abs=1e-4)
+    assert r.at[0, "p_value"] == pytest.approx(0.004132, abs=1e-6)
+    assert r.at[0, "z"] < 0  # the proportion of smokers falls across the groups
+
+
+def test_cochran_armitage_agrees_with_statsmodels_linear_by_linear():
+    # Agresti (2013) §3.4.6 Table 3.8: infant malformation by alcohol consumption, scores 0, 0.5,
+    # 1.5, 4, 7; Agresti reports M² = 6.57. Cochran-Armitage = M² · N / (N − 1).
+    present = np.array([48, 38, 5, 1, 1])
+    absent = np.array([17066, 14464, 788, 126, 37])
+    scores = [0, 0.5, 1.5, 4.0, 7.0]
+    r = ae.trend_test(present, present + absent, scores=scores)
+    res = Table(np.column_stack([absent, present])).test_ordinal_association(
+        row_scores=np.array(scores), col_scores=np.array([0, 1]))
+    m2 = ((res.statistic - res.null_mean) / res.null_sd) ** 2
+    big_n = (present + absent).sum()
+    assert r.at[0, "statistic"] == pytest.approx(m2 * big_n / (big_n - 1), rel=1e-9)
+    assert m2 == pytest.approx(6.57, abs=0.01)
+
+
+def test_holm_and_bh_against_hand_worked_r_p_adjust():
+    # p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") → 0.03, 0.06, 0.06, 0.02
+    #   (sorted 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → running max 0.06)
+    # p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH") → 0.02, 0.04, 0.04, 0.02
+    #   (sorted from the top: 0.04·4/4 = 0.04, 0.03·4/3 = 0.04, 0.01·4/2 = 0.02, 0.005·4/1 = 0.02)
+    p = [0.01, 0.04, 0.03, 0.005]
+    assert ae.adjust_p(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert ae.adjust_p(p, "benjamini_hochberg") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    out = ae.adjust_p([0.01, np.nan, 0.04], "holm")
+    assert np.isnan(out[1]) and out[[0, 2]] == pytest.approx([0.02, 0.04])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ae.compare_proportions(5, 0, 1, 4), "base must be at least 1"),
+    (lambda: ae.compare_proportions(6, 5, 1, 4), "larger than its base"),
+    (lambda: ae.compare_proportions(-1, 5, 1, 4), "whole number"),
+    (lambda: ae.compare_proportions(1.5, 5, 1, 4), "whole number"),
+    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=95), "strictly between 0 and 1"),
+    (lambda: ae.group_test([1, 2], [4, 4], method="g"), "method must be one of"),
+    (lambda: ae.group_test([1], [4]), "at least 2 groups"),
+    (lambda: ae.group_test([0, 0], [4, 4]), "nothing to test"),
+    (lambda: ae.trend_test([1, 2], [4, 4], scores=[1, 1]), "scores are all equal"),
+    (lambda: ae.trend_test([1, 2, 3], [4, 4, 4], scores=[1, 2]), "one number per group"),
+    (lambda: ae.adjust_p([0.2, 1.5]), "between 0 and 1"),
+    (lambda: ae.adjust_p([0.2], "fdr"), "method must be one of"),
+])
+def test_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_compare_groups_and_headline_comparisons_on_examples():
+    r = ae.load_survey()
+    t = ae.compare_groups(r, "improved_experience", "Yes, definitely", by="cohort",
+                          exclude=["Don't know"])
+    row = t.set_index("cohort").loc[1]
+    # Cohort 1: 16 of 20 against the rest 28 of 55 (counts from the example data).
+    ref = ae.compare_proportions(16, 20, 28, 55)
+    assert row["difference"] == pytest.approx(ref.at[0, "difference"])
+    assert row["p_holm"] == pytest.approx(ae.adjust_p(t["p_value"], "holm")[0])
+    one = ae.headline_comparisons(r, groups=[1])
+    assert set(one["cohort"]) == {1} and len(one) == 3
+    tests = ae.headline_tests(r)
+    assert set(tests["test"]) == {"across groups", "trend"}
+
+
+def test_comparisons_suppress_small_groups_and_a_sibling():
+    df = pd.DataFrame({"q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 30 + ["No"] * 20 + ["Yes"] * 9 + ["No"] * 6,
+                       "g": ["a"] * 5 + ["b"] * 50 + ["c"] * 15})
+    t = ae.compare_groups(df, "q", "Yes", by="g", min_base=10).set_index("g")
+    assert t.loc["a", "suppressed"] and t.loc["c", "suppressed"] and not t.loc["b", "suppressed"]
+    assert t.loc[["a", "c"], ["n1", "n2", "estimate1", "difference", "p_value", "p_holm"]].isna().all().all()
