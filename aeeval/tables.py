@@ -83,9 +83,19 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
             out[labels.get(col, col)] = [suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
                                          for v, s in zip(table[col], suppressed)]
         else:
-            out[labels.get(col, col.replace("_", " ").capitalize())] = table[col].astype(object).where(
-                table[col].notna(), "").astype(str)
+            out[labels.get(col, col.replace("_", " ").capitalize())] = [_text(v) for v in table[col]]
     return out
+
+
+def _text(v) -> str:
+    """Any other cell: dates without a midnight time, floats to 3 significant figures."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat() if v == v.normalize() else v.isoformat(sep=" ")
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
 
 
 def _jsonable(v):
