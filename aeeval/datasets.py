@@ -123,12 +123,14 @@ IDENTIFIER_QUOTES = [
     "One patient, NHS number 943 476 5919, gave us permission to share his story.",
     "We met at the hub in LS1 4AP every month with {name}.",
 ]
+# team: (measure, share 'always' before, after, month of the change, the team's care setting)
 MEASURES = {
-    "Maternity unit A": ("Partner welcome to stay", 0.62, 0.83, 14),
-    "Ward 7 (older people)": ("Introduced by name", 0.71, 0.90, 12),
-    "Children's outpatients": ("Asked what matters to you", 0.55, 0.78, 18),
-    "Learning disability team": ("Care plan shared in easy read", 0.48, 0.74, 20),
-    "District nursing north": ("Told who to call", 0.80, 0.82, 36),
+    "Maternity unit A": ("Partner welcome to stay", 0.62, 0.83, 14, "Maternity"),
+    "Ward 7 (older people)": ("Introduced by name", 0.71, 0.90, 12, "Acute inpatient wards"),
+    "Children's outpatients": ("Asked what matters to you", 0.55, 0.78, 18, "Children's services"),
+    "Learning disability team": ("Care plan shared in easy read", 0.48, 0.74, 20,
+                                 "Learning disability"),
+    "District nursing north": ("Told who to call", 0.80, 0.82, 36, "Community nursing"),
 }
 
 
@@ -251,15 +253,20 @@ def _staff_survey(rng, register):
     return rows
 
 
-def _measures(rng):
+def _measures(rng, register):
+    """Monthly measures; each team belongs to the first organisation of its setting in cohort
+    1, 2, 3 … in turn, so that every cohort's report has measures to show."""
     rows = []
     months = np.arange(np.datetime64("2017-04"), np.datetime64("2020-04"))
-    for team, (measure, before, after, change_at) in MEASURES.items():
+    cohorts = sorted({r[5] for r in register})
+    for i, (team, (measure, before, after, change_at, setting)) in enumerate(MEASURES.items()):
+        cohort = cohorts[i % len(cohorts)]
+        org = next(r[0] for r in register if r[4] == setting and r[5] == cohort)
         for k, month in enumerate(months):
             p = before if k < change_at else after
             denominator = int(rng.integers(18, 45))
             numerator = int(rng.binomial(denominator, p))
-            rows.append([team, measure, f"{month}-01", numerator, denominator])
+            rows.append([team, org, measure, f"{month}-01", numerator, denominator])
     return rows
 
 
@@ -283,8 +290,8 @@ def generate_examples(outdir: str | Path = EXAMPLES, seed: int = SEED) -> dict[s
                                 "end"], _interviews(rng, register), "utf-8"),
         "staff_survey": (["org_code", "year", "item", "positive", "estimate", "base"],
                          _staff_survey(rng, register), "utf-8"),
-        "measures": (["team", "measure", "period", "numerator", "denominator"], _measures(rng),
-                     "utf-8"),
+        "measures": (["team", "org_code", "measure", "period", "numerator", "denominator"],
+                     _measures(rng, register), "utf-8"),
     }
     written = {}
     for key, (header, rows, encoding) in tables.items():

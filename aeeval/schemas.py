@@ -10,9 +10,10 @@ the column, the offending value and the rule.
 The supported Table Schema subset: field types ``string``, ``integer``, ``number``, ``boolean``,
 ``date``, ``datetime`` and ``year``; constraints ``required``, ``unique``, ``enum``, ``minimum``,
 ``maximum``, ``minLength``, ``maxLength`` and ``pattern``; ``categories`` with ``categoriesOrdered``
-(Table Schema v2), ``missingValues`` and ``primaryKey``. One project extension,
-``"aeeval:checks"``, holds row-wise comparisons between two fields, e.g.
-``{"left": "numerator", "op": "<=", "right": "denominator"}``.
+(Table Schema v2), ``missingValues`` and ``primaryKey``. Two project extensions:
+``"aeeval:checks"`` holds row-wise comparisons between two fields, e.g.
+``{"left": "numerator", "op": "<=", "right": "denominator"}``; a field marked
+``"aeeval:optional": true`` may be left out of a file (its values are then all missing).
 """
 
 from __future__ import annotations
@@ -272,8 +273,9 @@ def _check_header(header: list[str], fields: list[dict], name: str, header_row: 
             problems.append(Problem(name, header_row, h or "(blank)", None, "extra-column",
                                     f"column is not in the schema{hint}; expected columns: "
                                     f"{', '.join(expected)}"))
+    optional = {f["name"] for f in fields if f.get("aeeval:optional")}
     for e in expected:
-        if e not in seen:
+        if e not in seen and e not in optional:
             problems.append(Problem(name, header_row, e, None, "missing-column",
                                     "column required by the schema is missing"))
     return problems
@@ -398,6 +400,9 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
         return None, problems
     body = [r[:width] + [""] * (width - len(r)) for r in body]
     frame = pd.DataFrame(body, columns=header, dtype=object)
+    for field in fields:  # an optional column the file lacks: every value missing
+        if field["name"] not in frame.columns:
+            frame[field["name"]] = ""
     rows = pd.Series(row_numbers[1:], dtype="int64")
     missing_values = schema.get("missingValues", [""])
     out = {}
