@@ -33,32 +33,60 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
-    from .report import ReportError, run_report
+    from .browser import BrowserError, find_chromium
+    from .report import ReportError, check_formats, notebook_parameters, run_report
 
     try:
-        params = _parse_params(args.parameters, args.parameters_file)
+        formats = check_formats(args.format)
+        declared = notebook_parameters(Path(args.notebook))
+        params = _parse_params(args.parameters, args.parameters_file, declared)
+        if "pdf" in formats:
+            find_chromium()  # fail before the notebook runs, not after
         out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
-                         formats=args.format.split(","))
-    except (ReportError, ValueError, FileNotFoundError) as exc:
+                         formats=formats, parameters_files=args.parameters_file or ())
+    except (ReportError, BrowserError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"report written to {out}")
     return 0
 
 
-def _parse_params(pairs, files) -> dict:
+def _parse_params(pairs, files, declared) -> dict:
     import yaml
+
+    from .parameters import parse_cli_value
 
     params: dict = {}
     for f in files or []:
-        loaded = yaml.safe_load(Path(f).read_text(encoding="utf-8")) or {}
+        try:
+            loaded = yaml.safe_load(Path(f).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{f}: not valid YAML: {exc}") from None
         if not isinstance(loaded, dict):
             raise ValueError(f"{f}: a parameters file must be a mapping of name: value")
         params.update(loaded)
     for name, value in pairs or []:
-        # Values are read as YAML so that numbers, lists and dates keep their type.
-        params[name] = yaml.safe_load(value) if value != "" else ""
+        params[name] = parse_cli_value(value, declared.get(name))
     return params
+
+
+def _build(args) -> int:
+    from .build import ConfigError, load_config, run_jobs, summary_table
+
+    try:
+        jobs, formats = load_config(args.config, formats=args.format)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be 1 or more", file=sys.stderr)
+        return 2
+    outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
+    print(summary_table(outcomes, root=Path.cwd()))
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print(f"\nFAILED {o.job.notebook.name} {o.job.label}:\n  {o.message}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output folder (default: reports/<notebook>/)")
     r.add_argument("--format", default="pdf,html", help="comma-separated: pdf, html")
     r.set_defaults(func=_run)
+
+    b = sub.add_parser("build", help="build a batch of reports (notebooks x parameter sets) from a config")
+    b.add_argument("config", metavar="CONFIG.yml")
+    b.add_argument("--jobs", "-j", type=int, default=None,
+                   help="notebooks run at once (default: the number of CPU cores)")
+    b.add_argument("--format", default=None, help="comma-separated: pdf, html (default: the config's)")
+    b.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    b.set_defaults(func=_build)
     return parser
 
 

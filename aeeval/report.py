@@ -1,226 +1,326 @@
-"""Execute a parameterised notebook and publish it as a PDF and HTML report.
+"""Execute a parameterised notebook and publish it as a report folder.
 
-Route: papermill executes the notebook in a real kernel → nbconvert exports HTML with the project
-template (no code, A4 print styles, no network) → a system Chromium, driven by playwright's
-``launch(executable_path=…)``, prints the HTML to PDF. Nothing is downloaded at run time.
-Outputs are built in a temporary folder beside the destination and moved into place only when
-every step has succeeded, so a failed run never replaces a good report.
+Route: papermill executes the notebook in a real kernel → the tables it showed are collected into
+``figures.json`` → nbconvert exports HTML with the project template (no code, A4 print styles, a
+provenance appendix, no network) → one headless Chromium prints it to PDF → the disclosure gate
+scans the tables and the text → ``manifest.json`` records inputs, parameters and software → the
+folder is moved into place. Everything is built in a temporary folder beside the destination, so a
+failed run never replaces a good report; a failed notebook is kept in ``<out>.failed/``.
+
+:func:`prepare` (execute, collect, export HTML) and :func:`publish` (PDF, gate, manifest, move)
+are separate so that a batch can run many :func:`prepare` calls in worker processes while one
+browser prints every PDF (:mod:`aeeval.build`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
+from .browser import Browser, BrowserError, find_chromium, pdf_text
+from .figures import FiguresError, dumps, figures_document
+from .gate import DisclosureError, check_tables, check_text, html_text
+from .parameters import (
+    ParameterError,
+    check_parameters,
+    declared_parameters,
+    jsonable,
+    use_date_translator,
+)
 from .paths import REPORTS, TEMPLATES
+from .provenance import INPUTS_MIMETYPE, describe_inputs, display_path, environment, file_sha256
 
-__all__ = ["ReportError", "find_chromium", "Browser", "execute_notebook", "export_html",
-           "run_report", "notebook_parameters"]
+__all__ = ["ReportError", "FORMATS", "Browser", "find_chromium", "execute_notebook", "export_html",
+           "prepare", "publish", "run_report", "notebook_parameters"]
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-# Flags for a closed network and a root user: no sandbox (root), no background fetches.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--font-render-hinting=none"]
-FOOTER = ('<div style="width:100%;font-size:8px;font-family:\'DejaVu Sans\',sans-serif;color:#425563;'
-          'padding:0 16mm;display:flex;justify-content:space-between;">'
-          '<span>{title}</span><span>Page <span class="pageNumber"></span> of '
-          '<span class="totalPages"></span></span></div>')
+FORMATS = ("pdf", "html")
+INJECTED_TAG = "aeeval-injected"
+_RECORD = ("# Injected by aeeval: note every data file this kernel reads, for manifest.json.\n"
+           "import aeeval.provenance\naeeval.provenance.record_inputs()")
+_EMIT = "# Injected by aeeval: hand the list of files read back to the report builder.\n" \
+        "aeeval.provenance.emit_inputs()"
 
 
 class ReportError(RuntimeError):
-    """A report could not be built; the message says which step and why."""
-
-
-def find_chromium() -> str:
-    """Path of the Chromium used to print PDFs.
-
-    Looked for in order: the ``AEEVAL_CHROMIUM`` setting (environment variable), ``PATH``
-    (``chromium``, ``chromium-browser``, ``google-chrome`` …), then a browser that playwright
-    itself installed. Raises :class:`ReportError` with install advice when there is none.
-    """
-    setting = os.environ.get("AEEVAL_CHROMIUM")
-    if setting:
-        if Path(setting).is_file() and os.access(setting, os.X_OK):
-            return setting
-        raise ReportError(f"AEEVAL_CHROMIUM is set to {setting!r}, which is not an executable file")
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    try:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            managed = p.chromium.executable_path
-        if managed and Path(managed).exists():
-            return managed
-    except Exception:  # playwright missing or its driver failing: fall through to the advice
-        pass
-    raise ReportError(
-        "no Chromium found to print the PDF. On Debian/Ubuntu: sudo apt-get install chromium; "
-        "on macOS/Windows install Google Chrome; or set AEEVAL_CHROMIUM=/path/to/chrome. "
-        "(HTML reports need no browser: use --format html.)")
-
-
-class Browser:
-    """One headless Chromium that prints any number of HTML files to PDF.
-
-    Use as a context manager; reuse one instance for a batch of reports.
-    """
-
-    def __init__(self, executable: str | None = None):
-        self.executable = executable or find_chromium()
-        self._pw = None
-        self._browser = None
-
-    def __enter__(self) -> Browser:
-        from playwright.sync_api import sync_playwright
-
-        self._pw = sync_playwright().start()
-        try:
-            self._browser = self._pw.chromium.launch(executable_path=self.executable,
-                                                     args=CHROMIUM_ARGS, headless=True)
-        except Exception as exc:
-            self._pw.stop()
-            raise ReportError(f"could not start Chromium at {self.executable}: {exc}") from exc
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._browser is not None:
-            self._browser.close()
-        if self._pw is not None:
-            self._pw.stop()
-
-    def print_pdf(self, html_path: Path, pdf_path: Path, *, title: str = "") -> None:
-        page = self._browser.new_page()
-        try:
-            # Reports are self-contained: refuse any request that is not a local file.
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                ("file:", "data:")) else route.abort())
-            page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
-            page.emulate_media(media="print")
-            page.pdf(path=str(pdf_path), format="A4", print_background=True,
-                     display_header_footer=True, header_template="<span></span>",
-                     footer_template=FOOTER.format(title=_escape(title)),
-                     margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
-        finally:
-            page.close()
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=True)
+    """A report could not be built; the message says which notebook, which step and why."""
 
 
 def notebook_parameters(notebook: Path) -> dict:
     """The parameters a notebook declares in its ``parameters`` cell: name → papermill info."""
-    import papermill as pm
+    try:
+        return declared_parameters(notebook)
+    except ParameterError as exc:
+        raise ReportError(str(exc)) from None
 
-    return {p["name"]: p for p in pm.inspect_notebook(str(notebook)).values()}
+
+def check_formats(formats) -> list[str]:
+    """``formats`` as a clean list, or :class:`ReportError` naming what is not ``pdf``/``html``."""
+    if isinstance(formats, str):
+        formats = formats.split(",")
+    formats = [str(f).strip().lower() for f in formats if str(f).strip()]
+    bad = sorted(set(formats) - set(FORMATS))
+    if bad or not formats:
+        raise ReportError(f"unknown format(s) {', '.join(bad) or '(none given)'}: choose pdf and/or html")
+    return formats
+
+
+def _with_recording(notebook: Path):
+    """The notebook with a first and a last cell that record the files its kernel reads."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    meta = {"tags": [INJECTED_TAG]}
+    nb.cells.insert(0, nbformat.v4.new_code_cell(_RECORD, metadata=meta))
+    nb.cells.append(nbformat.v4.new_code_cell(_EMIT, metadata=meta))
+    return nb
+
+
+def _cell_label(source: str) -> str:
+    first = next((line.strip() for line in source.splitlines()
+                  if line.strip() and not line.lstrip().startswith("#")), "")
+    return first if len(first) <= 70 else first[:67] + "..."
 
 
 def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Path | None = None,
-                     kernel_name: str | None = None) -> None:
+                     kernel_name: str | None = None, record_inputs: bool = False) -> None:
     """Run ``notebook`` with ``parameters`` through papermill into ``output``.
 
-    Unknown parameters are an error (papermill would only warn). A failing cell raises
-    :class:`ReportError` naming the notebook, the cell and the exception; the executed notebook
-    is still written to ``output`` for inspection.
+    Parameters are checked first (:func:`aeeval.parameters.check_parameters`): an unknown name or
+    a wrong type is an error. A failing cell raises :class:`ReportError` naming the notebook, the
+    cell (its execution count and first line) and the exception; the executed notebook is still
+    written to ``output`` for inspection. With ``record_inputs`` the kernel also notes every data
+    file it reads (see :mod:`aeeval.provenance`).
     """
     import papermill as pm
 
     notebook = Path(notebook)
-    if not notebook.is_file():
-        raise ReportError(f"notebook {notebook} does not exist")
-    declared = notebook_parameters(notebook)
-    unknown = sorted(set(parameters) - set(declared))
-    if unknown:
-        raise ReportError(f"{notebook}: unknown parameter(s) {', '.join(unknown)}; the notebook "
-                          f"declares: {', '.join(declared) or '(none)'}")
     try:
-        pm.execute_notebook(str(notebook), str(output), parameters=parameters,
-                            cwd=str(cwd or Path.cwd()), kernel_name=kernel_name,
-                            progress_bar=False, log_output=False)
+        parameters = check_parameters(notebook, parameters)
+    except ParameterError as exc:
+        raise ReportError(str(exc)) from None
+    use_date_translator()
+    source = _with_recording(notebook) if record_inputs else str(notebook)
+    try:
+        pm.execute_notebook(source, str(output), parameters=parameters, cwd=str(cwd or Path.cwd()),
+                            kernel_name=kernel_name, progress_bar=False, log_output=False,
+                            request_save_on_cell_execute=False)
     except pm.PapermillExecutionError as exc:
         raise ReportError(
-            f"{notebook}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue} "
-            f"(executed notebook kept at {output})") from None
+            f"{notebook}: cell In [{exc.exec_count}] ({_cell_label(exc.source)}) raised "
+            f"{exc.ename}: {exc.evalue} (executed notebook kept for inspection)") from None
+    except Exception as exc:  # kernel died, notebook unreadable …
+        raise ReportError(f"{notebook}: could not execute: {type(exc).__name__}: {exc}") from None
 
 
-def export_html(executed: Path, *, title: str, subtitle: str = "", date: str | None = None) -> str:
-    """Export an executed notebook to self-contained HTML with the project's report template."""
+def _recorded_inputs(nb) -> list[str]:
+    for cell in reversed(nb.cells):
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(INPUTS_MIMETYPE)
+            if payload is not None:
+                return payload["inputs"]
+    return []
+
+
+def export_html(executed, *, title: str, subtitle: str = "", date: str | None = None,
+                provenance: dict | None = None, title_page: bool = False) -> str:
+    """Export an executed notebook (path or node) to self-contained HTML with the report template.
+
+    No code is shown; cells injected by aeeval are left out; ``provenance`` (parameters, inputs,
+    software) fills the appendix and ``title_page`` gives the report a page of its own for the
+    title, scope, date and data sources.
+    """
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = nbformat.read(str(executed), as_version=4)
+    nb = executed if isinstance(executed, nbformat.NotebookNode) else \
+        nbformat.read(str(executed), as_version=4)
     exporter = HTMLExporter(template_name="aeeval_report", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    resources = {"aeeval": {"title": title, "subtitle": subtitle,
-                            "date": date or dt.date.today().strftime("%d %B %Y")}}
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={INJECTED_TAG}),
+                                   enabled=True)
+    resources = {"aeeval": {"title": title, "subtitle": subtitle, "title_page": title_page,
+                            "date": date or dt.date.today().strftime("%d %B %Y"),
+                            "provenance": provenance}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
-def _title(notebook: Path, parameters: dict) -> tuple[str, str]:
-    import nbformat
-
-    nb = nbformat.read(str(notebook), as_version=4)
-    title = nb.metadata.get("aeeval", {}).get("title") or notebook.stem.replace("-", " ").title()
+def _title(nb, notebook: Path, parameters: dict) -> tuple[str, str, bool]:
+    meta = nb.metadata.get("aeeval", {})
+    title = meta.get("title") or notebook.stem.replace("-", " ").title()
     scope = parameters.get("cohort")
     subtitle = f"Cohort {scope}" if scope not in (None, "") else "Whole programme"
-    return title, subtitle
+    return title, subtitle, bool(meta.get("title_page"))
 
 
-def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | None = None,
-               formats=("pdf", "html"), browser: Browser | None = None) -> Path:
-    """Execute ``notebook`` and write ``report.pdf`` / ``report.html`` into ``out`` atomically.
+@lru_cache(maxsize=1)
+def _environment() -> dict:
+    return environment()
 
-    The executed notebook is saved beside them as ``executed.ipynb``. If any step fails, the
-    previous contents of ``out`` are left untouched and a :class:`ReportError` is raised; the
-    failed executed notebook is kept in ``<out>.failed/`` for inspection.
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+
+
+def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_name=None,
+            parameters_files=()) -> dict:
+    """First half of a report: execute, collect ``figures.json`` and inputs, export HTML.
+
+    Works in a new temporary folder beside ``out`` and returns a plain dict (it crosses process
+    boundaries in a batch) for :func:`publish`. On failure the temporary folder is removed, the
+    executed notebook (if any) is kept in ``<out>.failed/`` and :class:`ReportError` is raised.
     """
-    notebook = Path(notebook)
+    import nbformat
+
+    started = _now()
+    notebook, out = Path(notebook), Path(out)
     parameters = dict(parameters or {})
-    formats = [f.strip().lower() for f in formats]
-    bad = sorted(set(formats) - {"pdf", "html"})
-    if bad or not formats:
-        raise ReportError(f"unknown format(s) {bad}: choose pdf and/or html")
-    out = Path(out) if out is not None else REPORTS / notebook.stem
+    if not notebook.is_file():
+        raise ReportError(f"notebook {notebook} does not exist")
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    work.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would make the published folder private
+    executed = work / "executed.ipynb"
     try:
-        executed = work / "executed.ipynb"
         try:
-            execute_notebook(notebook, parameters, executed)
+            execute_notebook(notebook, parameters, executed, cwd=cwd, kernel_name=kernel_name,
+                             record_inputs=True)
         except ReportError:
-            failed = out.with_name(out.name + ".failed")
-            shutil.rmtree(failed, ignore_errors=True)
-            if executed.exists():
-                failed.mkdir()
-                shutil.copy2(executed, failed / "executed.ipynb")
+            _keep_failed(out, executed, None)
             raise
-        title, subtitle = _title(notebook, parameters)
+        nb = nbformat.read(str(executed), as_version=4)
+        try:
+            figures = figures_document(nb, notebook=notebook.name, parameters=parameters)
+        except FiguresError as exc:
+            _keep_failed(out, executed, str(exc))
+            raise ReportError(f"{notebook}: {exc}") from None
+        (work / "figures.json").write_text(dumps(figures), encoding="utf-8")
+        inputs = describe_inputs(_recorded_inputs(nb))
+        env = _environment()
+        defaults = {name: info["default"] for name, info in notebook_parameters(notebook).items()}
+        provenance = {"parameters": jsonable(parameters), "inputs": inputs, "defaults": defaults,
+                      "notebook": display_path(notebook), "aeeval_version": env["aeeval_version"],
+                      "python": env["python"]["version"], "git": env["git"],
+                      "packages": env["packages"]}
+        title, subtitle, title_page = _title(nb, notebook, parameters)
+        html = export_html(nb, title=title, subtitle=subtitle, provenance=provenance,
+                           title_page=title_page)
+        (work / "report.html").write_text(html, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return {"notebook": str(notebook), "out": str(out), "work": str(work), "title": title,
+            "parameters": jsonable(parameters), "defaults": defaults, "inputs": inputs,
+            "started": started,
+            "parameters_files": [str(f) for f in parameters_files]}
+
+
+def publish(prepared: dict, *, formats=FORMATS, browser: Browser | None = None) -> Path:
+    """Second half of a report: print the PDF, run the disclosure gate, write the manifest, move.
+
+    ``browser`` is an open :class:`aeeval.browser.Browser` to reuse (one is started when needed
+    and none is given). Raises :class:`ReportError` (nothing moved, the failed notebook kept in
+    ``<out>.failed/``) if printing fails or the gate finds anything.
+    """
+    formats = check_formats(formats)
+    work, out = Path(prepared["work"]), Path(prepared["out"])
+    try:
         html_path = work / "report.html"
-        html_path.write_text(export_html(executed, title=title, subtitle=subtitle), encoding="utf-8")
+        findings = check_tables(json.loads((work / "figures.json").read_text(encoding="utf-8")))
+        findings += check_text(html_text(html_path.read_text(encoding="utf-8")), "report.html")
+        browser_version = None
         if "pdf" in formats:
-            if browser is None:
-                with Browser() as own:
-                    own.print_pdf(html_path, work / "report.pdf", title=title)
-            else:
-                browser.print_pdf(html_path, work / "report.pdf", title=title)
+            try:
+                if browser is None:
+                    with Browser() as own:
+                        own.print_pdf(html_path, work / "report.pdf", title=prepared["title"])
+                        browser_version = own.version
+                else:
+                    browser.print_pdf(html_path, work / "report.pdf", title=prepared["title"])
+                    browser_version = browser.version
+            except BrowserError as exc:
+                raise ReportError(f"{prepared['notebook']}: {exc}") from None
+            for page, text in enumerate(pdf_text(work / "report.pdf"), start=1):
+                findings += check_text(text, f"report.pdf page {page}")
+        if findings:
+            error = DisclosureError(findings)
+            _keep_failed(out, work / "executed.ipynb", str(error))
+            raise ReportError(f"{prepared['notebook']}: {error}")
         if "html" not in formats:
             html_path.unlink()
+        _write_manifest(prepared, work, browser_version)
         _replace_dir(work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(out.with_name(out.name + ".failed"), ignore_errors=True)
     return out
+
+
+def _write_manifest(prepared: dict, work: Path, browser_version: str | None) -> None:
+    env = {**_environment(), "browser": browser_version}
+    notebook = Path(prepared["notebook"])
+    manifest = {
+        "aeeval_version": env.pop("aeeval_version"),
+        "notebook": {"path": display_path(notebook), "sha256": file_sha256(notebook)},
+        "parameters": prepared["parameters"],
+        "notebook_defaults": prepared["defaults"],
+        "parameters_files": describe_inputs(prepared["parameters_files"]),
+        "inputs": prepared["inputs"],
+        "outputs": {p.name: file_sha256(p) for p in sorted(work.iterdir()) if p.is_file()},
+        **env,
+        "started": prepared["started"],
+        "finished": _now(),
+    }
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _keep_failed(out: Path, executed: Path, message: str | None) -> None:
+    """Keep a failed run's executed notebook (and the reason) in ``<out>.failed/``."""
+    failed = out.with_name(out.name + ".failed")
+    shutil.rmtree(failed, ignore_errors=True)
+    if executed.exists() or message:
+        failed.mkdir(parents=True)
+        if executed.exists():
+            shutil.copy2(executed, failed / "executed.ipynb")
+        if message:
+            (failed / "error.txt").write_text(message + "\n", encoding="utf-8")
+
+
+def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | None = None,
+               formats=FORMATS, browser: Browser | None = None, cwd: Path | None = None,
+               parameters_files=()) -> Path:
+    """Execute ``notebook`` and publish the report folder ``out`` atomically.
+
+    ``out`` (default ``reports/<notebook name>/``) receives ``executed.ipynb``, ``report.pdf`` and
+    ``report.html`` (as ``formats`` asks), ``figures.json`` and ``manifest.json``. If any step
+    fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
+    the failed executed notebook is kept in ``<out>.failed/``.
+
+    Examples
+    --------
+    >>> run_report("notebooks/01-survey-outcomes.ipynb", {"cohort": 2},
+    ...            out="reports/cohort-2")                          # doctest: +SKIP
+    PosixPath('reports/cohort-2')
+    """
+    formats = check_formats(formats)
+    notebook = Path(notebook)
+    out = Path(out) if out is not None else REPORTS / notebook.stem
+    prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files)
+    return publish(prepared, formats=formats, browser=browser)
 
 
 def _replace_dir(new: Path, dest: Path) -> None:

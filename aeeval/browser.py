@@ -1,0 +1,123 @@
+"""Print HTML reports to PDF with a headless Chromium found on this machine.
+
+playwright drives the browser through ``launch(executable_path=…)``, pointed at a system Chromium
+(``AEEVAL_CHROMIUM``, then ``PATH``) or, failing that, one that playwright itself installed.
+Nothing is downloaded at run time: ``playwright install`` cannot work offline.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+from pathlib import Path
+
+__all__ = ["BrowserError", "Browser", "find_chromium", "pdf_text"]
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+# Flags for a closed network and a root user: no sandbox (root), no background fetches.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--font-render-hinting=none"]
+FOOTER = ('<div style="width:100%;font-size:8px;font-family:\'DejaVu Sans\',sans-serif;color:#425563;'
+          'padding:0 16mm;display:flex;justify-content:space-between;">'
+          '<span>{title}</span><span>Page <span class="pageNumber"></span> of '
+          '<span class="totalPages"></span></span></div>')
+
+
+class BrowserError(RuntimeError):
+    """No browser could be found or started; the message says what to install or set."""
+
+
+def find_chromium() -> str:
+    """Path of the Chromium used to print PDFs.
+
+    Looked for in order: the ``AEEVAL_CHROMIUM`` setting (environment variable), ``PATH``
+    (``chromium``, ``chromium-browser``, ``google-chrome`` …), then a browser that playwright
+    itself installed. Raises :class:`BrowserError` with install advice when there is none.
+    """
+    setting = os.environ.get("AEEVAL_CHROMIUM")
+    if setting:
+        if Path(setting).is_file() and os.access(setting, os.X_OK):
+            return setting
+        raise BrowserError(f"AEEVAL_CHROMIUM is set to {setting!r}, which is not an executable file")
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            managed = p.chromium.executable_path
+        if managed and Path(managed).exists():
+            return managed
+    except Exception:  # playwright missing or its driver failing: fall through to the advice
+        pass
+    raise BrowserError(
+        "no Chromium found to print the PDF. On Debian/Ubuntu: sudo apt-get install chromium; "
+        "on macOS/Windows install Google Chrome; or set AEEVAL_CHROMIUM=/path/to/chrome. "
+        "(HTML reports need no browser: use --format html.)")
+
+
+class Browser:
+    """One headless Chromium that prints any number of HTML files to PDF.
+
+    Use as a context manager; reuse one instance for a batch of reports.
+
+    Examples
+    --------
+    >>> with Browser() as browser:                                  # doctest: +SKIP
+    ...     browser.print_pdf("report.html", "report.pdf", title="Cohort 1")
+    """
+
+    def __init__(self, executable: str | None = None):
+        self.executable = executable or find_chromium()
+        self._pw = None
+        self._browser = None
+
+    def __enter__(self) -> Browser:
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(executable_path=self.executable,
+                                                     args=CHROMIUM_ARGS, headless=True)
+        except Exception as exc:
+            self._pw.stop()
+            raise BrowserError(f"could not start Chromium at {self.executable}: {exc}") from exc
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._pw is not None:
+            self._pw.stop()
+
+    @property
+    def version(self) -> str | None:
+        """The running browser's version (e.g. ``"156.0.8078.73"``), for manifests."""
+        return self._browser.version if self._browser is not None else None
+
+    def print_pdf(self, html_path: Path, pdf_path: Path, *, title: str = "") -> None:
+        """Print ``html_path`` to an A4 PDF at ``pdf_path`` with "Page n of N" footers."""
+        page = self._browser.new_page()
+        try:
+            # Reports are self-contained: refuse any request that is not a local file.
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                ("file:", "data:")) else route.abort())
+            page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+            page.emulate_media(media="print")
+            page.pdf(path=str(pdf_path), format="A4", print_background=True,
+                     display_header_footer=True, header_template="<span></span>",
+                     footer_template=FOOTER.format(title=html.escape(title, quote=True)),
+                     margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+        finally:
+            page.close()
+
+
+def pdf_text(path: Path) -> list[str]:
+    """The text of each page of a PDF (pypdf, pure Python), for checks before publishing."""
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]

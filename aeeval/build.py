@@ -1,0 +1,280 @@
+"""``aeeval build``: a batch of reports — notebooks × parameter sets — from one YAML config.
+
+A config names notebooks and the parameter sets to run each with::
+
+    output_dir: ../reports/demo          # where report folders go
+    formats: [pdf, html]                  # optional (default both)
+    reports:
+      - notebook: 05-evaluation-report.ipynb
+        parameters: {min_base: 10}        # the same for every run of this entry
+        matrix: {cohort: [1, 2, 3]}       # every combination of these values
+        out: "evaluation/cohort-{cohort}" # optional; default from the notebook and the matrix
+
+Relative paths in a config (notebooks, ``output_dir``, and data paths given as parameters) are
+relative to the config file's folder, which is also the kernels' working directory. The whole
+config is checked before anything runs: its shape, every notebook, every parameter's name and
+type, and that no two reports share an output folder.
+
+The notebooks run in a pool of worker processes (``--jobs``), each keeping papermill and
+nbconvert loaded; the main process prints every PDF with one browser and publishes each report
+(:func:`aeeval.report.publish`) as soon as it is ready. A failed report does not stop the others;
+the summary at the end lists every report and why any failed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from .parameters import ParameterError, check_parameters, declared_parameters
+from .report import FORMATS, ReportError, check_formats, prepare, publish
+
+__all__ = ["ConfigError", "Job", "Outcome", "load_config", "run_jobs", "summary_table"]
+
+CONFIG_SCHEMA = {
+    "type": "object",
+    "required": ["reports"],
+    "additionalProperties": False,
+    "properties": {
+        "output_dir": {"type": "string", "minLength": 1},
+        "formats": {"type": "array", "items": {"enum": list(FORMATS)}, "minItems": 1},
+        "reports": {
+            "type": "array", "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "oneOf": [{"required": ["notebook"]}, {"required": ["notebooks"]}],
+                "properties": {
+                    "notebook": {"type": "string", "minLength": 1},
+                    "notebooks": {"type": "array", "items": {"type": "string", "minLength": 1},
+                                  "minItems": 1},
+                    "parameters": {"type": "object"},
+                    "parameter_sets": {"type": "array", "items": {"type": "object"}, "minItems": 1},
+                    "matrix": {"type": "object",
+                               "additionalProperties": {"type": "array", "minItems": 1}},
+                    "out": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+    },
+}
+
+
+class ConfigError(ValueError):
+    """A build config that cannot run; the message lists every problem with its place."""
+
+
+@dataclass
+class Job:
+    """One report of a batch: a notebook, its parameters and its output folder."""
+
+    notebook: Path
+    parameters: dict
+    out: Path
+    cwd: Path
+    label: str = ""
+
+
+@dataclass
+class Outcome:
+    """How one report of a batch ended."""
+
+    job: Job
+    ok: bool
+    seconds: float
+    message: str = ""
+    details: list = field(default_factory=list)
+
+
+def _where(path) -> str:
+    parts = ""
+    for p in path:
+        parts += f"[{p}]" if isinstance(p, int) else (f".{p}" if parts else str(p))
+    return parts or "(top level)"
+
+
+def _out_name(template: str | None, notebook: Path, varying: dict, where: str) -> str:
+    if template is None:
+        name = notebook.stem
+        if varying:
+            name += "/" + "-".join(f"{k}-{v}" for k, v in varying.items())
+        return name
+    try:
+        return template.format(notebook=notebook.stem, **varying)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"{where}.out: {template!r} names {exc}, which is not 'notebook' or a "
+                          f"matrix / parameter-set key ({', '.join(varying) or 'none'})") from None
+
+
+def load_config(path, *, formats=None) -> tuple[list[Job], list[str]]:
+    """Read and check a build config; return its jobs and formats.
+
+    Raises :class:`ConfigError` listing every problem (file, place in the config, what is wrong).
+    """
+    import jsonschema
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        raise ConfigError(f"{path}: " + "; ".join(
+            f"{_where(e.absolute_path)}: {_schema_message(e)}" for e in errors))
+    base = path.resolve().parent
+    output_dir = (base / config.get("output_dir", "reports")).resolve()
+    try:
+        formats = check_formats(formats or config.get("formats", FORMATS))
+    except ReportError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    jobs, problems, outs = [], [], {}
+    declared_cache: dict[Path, dict] = {}
+    for i, entry in enumerate(config["reports"]):
+        where = f"reports[{i}]"
+        names = entry.get("notebooks") or [entry["notebook"]]
+        matrix = entry.get("matrix", {})
+        sets = entry.get("parameter_sets", [{}])
+        combos = [dict(zip(matrix, values)) for values in itertools.product(*matrix.values())]
+        for name in names:
+            notebook = (base / name).resolve()
+            if notebook not in declared_cache:
+                try:
+                    declared_cache[notebook] = declared_parameters(notebook)
+                except ParameterError as exc:
+                    problems.append(f"{where}: {exc}")
+                    declared_cache[notebook] = None
+            declared = declared_cache[notebook]
+            if declared is None:
+                continue
+            for pset, combo in itertools.product(sets, combos):
+                varying = {**pset, **combo}
+                params = {**entry.get("parameters", {}), **varying}
+                try:
+                    params = check_parameters(notebook, params, declared)
+                    out = output_dir / _out_name(entry.get("out"), notebook, varying, where)
+                except (ParameterError, ConfigError) as exc:
+                    problems.append(f"{where}: {exc}")
+                    continue
+                label = ", ".join(f"{k}={v}" for k, v in varying.items())
+                if out in outs:
+                    problems.append(f"{where}: output folder {out} is also used by {outs[out]}; "
+                                    "give each report its own 'out'")
+                    continue
+                outs[out] = f"{where} ({notebook.name} {label})".strip()
+                jobs.append(Job(notebook, params, out, base, label))
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
+    return jobs, formats
+
+
+def _schema_message(error) -> str:
+    if error.validator == "oneOf" and error.schema_path and "reports" in error.absolute_path:
+        return "give either 'notebook' (one) or 'notebooks' (a list), not both and not neither"
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed",
+                                     "unknown key(s), not allowed")
+    return error.message
+
+
+def _warm() -> None:
+    """Worker start-up: load the heavy modules once per process, not once per report."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _prepare(job: Job) -> tuple[dict | None, str, float]:
+    start = time.monotonic()
+    try:
+        return prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd), "", \
+            time.monotonic() - start
+    except ReportError as exc:
+        return None, str(exc), time.monotonic() - start
+    except Exception as exc:  # anything else must not stop the batch either
+        return None, f"{job.notebook}: {type(exc).__name__}: {exc}", time.monotonic() - start
+
+
+def _result(future) -> tuple[dict | None, str, float]:
+    try:
+        return future.result()
+    except Exception as exc:  # the worker process itself died
+        return None, f"worker failed: {type(exc).__name__}: {exc}", 0.0
+
+
+def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
+             progress: bool = True) -> list[Outcome]:
+    """Run a batch: ``prepare`` in ``workers`` processes, ``publish`` here with one browser.
+
+    Returns one :class:`Outcome` per job, in the jobs' order. Never raises for a failed report.
+    """
+    from contextlib import ExitStack
+
+    from tqdm import tqdm
+
+    from .browser import Browser, BrowserError
+
+    formats = check_formats(formats)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    outcomes: dict[int, Outcome] = {}
+    with ExitStack() as stack:
+        browser = None
+        if "pdf" in formats:
+            try:
+                browser = stack.enter_context(Browser())
+            except BrowserError as exc:
+                return [Outcome(job, False, 0.0, str(exc)) for job in jobs]
+        bar = stack.enter_context(tqdm(total=len(jobs), unit="report", desc="aeeval build",
+                                       disable=not progress, file=sys.stderr))
+        if workers == 1:
+            finished = ((i, _prepare(job)) for i, job in enumerate(jobs))
+        else:
+            pool = stack.enter_context(ProcessPoolExecutor(
+                max_workers=workers, mp_context=get_context("spawn"), initializer=_warm))
+            futures = {pool.submit(_prepare, job): i for i, job in enumerate(jobs)}
+            finished = ((futures[f], _result(f)) for f in as_completed(futures))
+        for i, (prepared, error, seconds) in finished:
+            job = jobs[i]
+            start = time.monotonic()
+            if prepared is not None:
+                try:
+                    publish(prepared, formats=formats, browser=browser)
+                except ReportError as exc:
+                    error = str(exc)
+                except Exception as exc:
+                    error = f"{job.notebook}: {type(exc).__name__}: {exc}"
+            seconds += time.monotonic() - start
+            outcomes[i] = Outcome(job, not error, seconds, error)
+            bar.set_postfix_str(f"{job.notebook.name} {job.label}".strip()[:40])
+            bar.update()
+    return [outcomes[i] for i in range(len(jobs))]
+
+
+def summary_table(outcomes: list[Outcome], *, root: Path | None = None) -> str:
+    """A plain-text table: one line per report with its status, time and folder or error."""
+    rows = [("#", "notebook", "parameters", "status", "seconds", "output / error")]
+    for i, o in enumerate(outcomes, start=1):
+        out = o.job.out
+        if root is not None:
+            try:
+                out = out.relative_to(root)
+            except ValueError:
+                pass
+        first = o.message.splitlines()[0] if o.message else ""
+        rows.append((str(i), o.job.notebook.name, o.job.label or "-", "ok" if o.ok else "FAILED",
+                     f"{o.seconds:.1f}", str(out) if o.ok else first[:120]))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]) - 1)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
+    ok = sum(o.ok for o in outcomes)
+    lines.append(f"{ok} of {len(outcomes)} report(s) built"
+                 + (f", {len(outcomes) - ok} failed" if ok < len(outcomes) else ""))
+    return "\n".join(lines)

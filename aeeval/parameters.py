@@ -1,0 +1,144 @@
+"""Notebook parameters: what a notebook declares, and checking what a user passes against it.
+
+A notebook's ``parameters`` cell declares each parameter with a type and a default
+(``cohort: int = None  # help``). Values given on the command line (``-p NAME VALUE``), in a
+parameters file or in a build config are checked here before any kernel starts: an unknown name
+or a value of the wrong type is an error, never a warning. Lists and dates keep their type on the
+way into the kernel (papermill on its own would turn a date into a string).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+__all__ = ["ParameterError", "declared_parameters", "check_parameters", "parse_cli_value",
+           "jsonable", "use_date_translator"]
+
+
+class ParameterError(ValueError):
+    """Parameters that a notebook does not declare, or values of the wrong type."""
+
+
+def declared_parameters(notebook: Path) -> dict[str, dict]:
+    """The parameters ``notebook`` declares: name → ``{"name", "inferred_type_name", "default", "help"}``.
+
+    Raises :class:`ParameterError` if the notebook does not exist or cannot be read.
+    """
+    import papermill as pm
+
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        raise ParameterError(f"notebook {notebook} does not exist")
+    try:
+        found = pm.inspect_notebook(str(notebook))
+    except Exception as exc:  # not JSON, not a notebook
+        raise ParameterError(f"{notebook}: cannot read the notebook's parameters: {exc}") from exc
+    return {p["name"]: dict(p) for p in found.values()}
+
+
+def _declared_type(info: dict) -> str | None:
+    name = (info.get("inferred_type_name") or "None").replace(" ", "")
+    m = re.fullmatch(r"Optional\[(\w+)\]", name)
+    if m:
+        name = m.group(1)
+    return name if name in _CHECKS else None
+
+
+_CHECKS = {
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "list": lambda v: isinstance(v, list),
+    "dict": lambda v: isinstance(v, dict),
+}
+
+
+def parse_cli_value(raw: str, info: dict | None):
+    """Turn the text of ``-p NAME VALUE`` into a value.
+
+    For a parameter declared ``str`` the text is kept as typed (``-p trust 0123`` stays
+    ``"0123"``); otherwise it is read as YAML, so ``2`` is a number, ``[2018-06-01]`` a list of
+    dates and ``null`` is ``None``.
+    """
+    import yaml
+
+    if info is not None and _declared_type(info) == "str" and raw not in ("null", "None", "~"):
+        return raw
+    if raw == "None":
+        return None
+    return yaml.safe_load(raw) if raw != "" else ""
+
+
+def check_parameters(notebook: Path, parameters: dict, declared: dict | None = None) -> dict:
+    """Check ``parameters`` against what ``notebook`` declares; return them ready for papermill.
+
+    Every problem is listed in one :class:`ParameterError`: names the notebook does not declare
+    and values whose type does not match the declared one (``None`` is always allowed: it means
+    "the notebook's default behaviour"). A date given for a ``str`` parameter becomes its ISO
+    text; an ``int`` given for a ``float`` parameter becomes a float.
+    """
+    notebook = Path(notebook)
+    declared = declared_parameters(notebook) if declared is None else declared
+    problems, checked = [], {}
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        problems.append(f"unknown parameter(s) {', '.join(unknown)}; the notebook declares: "
+                        f"{', '.join(declared) or '(none)'}")
+    for name, value in parameters.items():
+        if name not in declared:
+            continue
+        kind = _declared_type(declared[name])
+        if value is None or kind is None:
+            checked[name] = value
+            continue
+        if kind == "str" and isinstance(value, (dt.date, dt.datetime)):
+            value = value.isoformat()
+        if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not _CHECKS[kind](value):
+            problems.append(f"parameter {name} must be {kind} (the notebook declares "
+                            f"`{name}: {kind}`); got {value!r} ({type(value).__name__})")
+            continue
+        checked[name] = value
+    if problems:
+        raise ParameterError(f"{notebook}: " + "; ".join(problems))
+    return checked
+
+
+def jsonable(value):
+    """A parameter value as JSON can hold it (dates as ISO text), for manifests and figures."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _translator():
+    """A papermill translator for Python kernels that writes dates as dates."""
+    from papermill.translators import PythonTranslator
+
+    class DatePythonTranslator(PythonTranslator):
+        @classmethod
+        def translate(cls, val):
+            if isinstance(val, dt.datetime):
+                return f"__import__('datetime').datetime.fromisoformat({val.isoformat()!r})"
+            if isinstance(val, dt.date):
+                return f"__import__('datetime').date.fromisoformat({val.isoformat()!r})"
+            return super().translate(val)
+
+    return DatePythonTranslator
+
+
+def use_date_translator() -> None:
+    """Make papermill pass ``datetime.date``/``datetime`` parameters to Python kernels as dates."""
+    from papermill.translators import papermill_translators
+
+    papermill_translators.register("python", _translator())
