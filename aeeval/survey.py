@@ -153,6 +153,9 @@ def headline_comparisons(responses: pd.DataFrame, *, by: str = "cohort", groups=
         out = pd.concat([suppress(part, min_base, base="base1", columns=cols, by=[by])
                          for _, part in out.groupby("figure", sort=False)]).sort_index()
     out.attrs["confidence"] = confidence
+    out.attrs["labels"] = {"base1": "Base", "estimate1": "%", "base2": "Rest: base",
+                           "estimate2": "Rest: %", "difference": "Difference", "p_value": "p",
+                           "p_holm": "p (Holm)", "p_benjamini_hochberg": "p (BH)"}
     return out
 
 

@@ -37,7 +37,8 @@ def _p(x) -> str:
 def _pct(x, digits: int) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
         return ""
-    return f"{100 * x:.{digits}f}%"
+    shown = round(100 * x, digits)
+    return f"{shown + 0.0:.{digits}f}%"  # + 0.0 turns -0.0 into 0.0: no "-0%"
 
 
 def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | None = None,

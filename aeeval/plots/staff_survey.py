@@ -12,12 +12,13 @@ __all__ = ["plot_item_trend", "plot_funnel"]
 _SERIES_COLOURS = [NHS_COLOURS[c] for c in ("blue", "orange", "green", "purple", "pink", "aqua_blue")]
 
 
-def plot_item_trend(trend: pd.DataFrame, *, title: str | None = None, ax=None):
-    """Draw :func:`aeeval.item_trend` output: one line per series and weighting, never joined
-    across series; a dashed vertical line marks each break where the question changed.
+def plot_item_trend(trend: pd.DataFrame, *, by: str | None = None, title: str | None = None, ax=None):
+    """Draw :func:`aeeval.item_trend` output: one line per series and weighting (and ``by`` group),
+    never joined across series; a dashed vertical line marks each break where the question changed.
 
     Base-weighted lines are solid with their interval shaded; trust-mean lines are dotted with
-    error bars. Years inside a series without results leave a gap in the line.
+    error bars. Years inside a series without results leave a gap in the line. With ``by`` (the
+    grouping column the trend was computed by), each group has its own colour.
 
     Returns
     -------
@@ -28,21 +29,29 @@ def plot_item_trend(trend: pd.DataFrame, *, title: str | None = None, ax=None):
     else:
         fig = ax.figure
     series_order = list(dict.fromkeys(trend.sort_values("year")["series"]))
+    groups = [None] if by is None else list(dict.fromkeys(trend[by]))
     for k, s in enumerate(series_order):
-        colour = _SERIES_COLOURS[k % len(_SERIES_COLOURS)]
-        sub = trend[trend["series"] == s]
-        years = np.arange(sub["year"].min(), sub["year"].max() + 1)
-        for w, g in sub.groupby("weighting", sort=True):
-            g = g.groupby("year")[["estimate", "ci_low", "ci_high"]].mean().reindex(years)
-            if w == "base":
-                ax.plot(years, 100 * g["estimate"], "-o", color=colour, ms=3,
-                        label=f"{s} (base-weighted)")
-                ax.fill_between(years, 100 * g["ci_low"], 100 * g["ci_high"], color=colour, alpha=0.2,
-                                lw=0)
-            else:
-                ax.errorbar(years, 100 * g["estimate"],
-                            yerr=[100 * (g["estimate"] - g["ci_low"]), 100 * (g["ci_high"] - g["estimate"])],
-                            fmt=":s", color=colour, ms=3, capsize=2, label=f"{s} (mean of trusts)")
+        for j, group in enumerate(groups):
+            colour = _SERIES_COLOURS[(k if by is None else j) % len(_SERIES_COLOURS)]
+            sub = trend[trend["series"] == s]
+            if by is not None:
+                sub = sub[sub[by] == group]
+            if sub.empty:
+                continue
+            name = s if by is None else f"{group}, {s}"
+            years = np.arange(sub["year"].min(), sub["year"].max() + 1)
+            for w, g in sub.groupby("weighting", sort=True):
+                g = g.groupby("year")[["estimate", "ci_low", "ci_high"]].mean().reindex(years)
+                if w == "base":
+                    ax.plot(years, 100 * g["estimate"], "-o", color=colour, ms=3,
+                            label=f"{name} (base-weighted)")
+                    ax.fill_between(years, 100 * g["ci_low"], 100 * g["ci_high"], color=colour,
+                                    alpha=0.2, lw=0)
+                else:
+                    ax.errorbar(years, 100 * g["estimate"],
+                                yerr=[100 * (g["estimate"] - g["ci_low"]),
+                                      100 * (g["ci_high"] - g["estimate"])],
+                                fmt=":s", color=colour, ms=3, capsize=2, label=f"{name} (mean of trusts)")
     spans = [(trend.loc[trend["series"] == s, "year"].min(), trend.loc[trend["series"] == s, "year"].max())
              for s in series_order]
     for (_, end), (start, _) in zip(spans, spans[1:]):

@@ -1,0 +1,426 @@
+"""The cohort evaluation report: gather what a cohort's data hold and say it in plain English.
+
+:func:`load_evaluation` reads whichever of the five input tables a data folder holds (register,
+survey, interview segments, staff survey, measures) and narrows each to the organisations in scope.
+The other functions reshape those tables for the report — the staff survey split into comparison
+groups, one SPC chart per team — and write the sentences of its executive summary and limitations.
+The statistics themselves are those of :mod:`aeeval.proportions`, :mod:`aeeval.qual`,
+:mod:`aeeval.staff_survey` and :mod:`aeeval.spc`; nothing is computed twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE
+from .paths import EXAMPLE_FILES, EXAMPLES
+from .proportions import proportion_ci
+from .schemas import read_table
+
+__all__ = ["Evaluation", "Results", "load_evaluation", "analyse", "data_sources", "response_rate",
+           "staff_survey_groups", "staff_survey_effect", "measure_charts", "measure_summary",
+           "summary_points", "limitations", "bullets"]
+
+SOURCES = {
+    "register": "Programme register",
+    "survey": "Survey of participating organisations",
+    "interview_segments": "Coded interview segments",
+    "staff_survey": "NHS Staff Survey results by trust",
+    "measures": "Always Event measures by team",
+}
+OUTSIDE = "Not in the programme"
+OTHER_COHORTS = "Other cohorts"
+
+
+@dataclass
+class Evaluation:
+    """The data of one evaluation report; a table is ``None`` when the data folder lacks it."""
+
+    cohort: int | None
+    scope: str
+    register: pd.DataFrame
+    members: pd.DataFrame
+    sources: dict = field(default_factory=dict)
+    programme: pd.DataFrame | None = None
+    responses: pd.DataFrame | None = None
+    all_segments: pd.DataFrame | None = None
+    segments: pd.DataFrame | None = None
+    staff_survey: pd.DataFrame | None = None
+    measures: pd.DataFrame | None = None
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the data are the bundled synthetic examples."""
+        return any(Path(p).resolve().parent == EXAMPLES.resolve()
+                   for p in self.sources.values() if p is not None)
+
+    @property
+    def contact_names(self) -> list[str]:
+        """Names to redact from quotes: the register's contacts."""
+        if "contact_name" not in self.register.columns:
+            return []
+        return self.register["contact_name"].dropna().astype(str).tolist()
+
+
+@dataclass
+class Results:
+    """Every table of an evaluation report; ``None`` where the cohort's data hold nothing for it."""
+
+    rate: pd.DataFrame | None = None
+    headlines: pd.DataFrame | None = None
+    by_setting: pd.DataFrame | None = None
+    comparisons: pd.DataFrame | None = None
+    improved: pd.DataFrame | None = None
+    themes: pd.DataFrame | None = None
+    quotes: pd.DataFrame | None = None
+    agreement: pd.DataFrame | None = None
+    trend: pd.DataFrame | None = None
+    effect: pd.DataFrame | None = None
+    charts: dict = field(default_factory=dict)
+    measures: pd.DataFrame | None = None
+    notes: dict = field(default_factory=dict)
+
+
+def _find(folder: Path, key: str) -> Path | None:
+    name = Path(EXAMPLE_FILES[key])
+    for candidate in (folder / name, folder / name.with_suffix(".xlsx")):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
+    """Read a data folder for an evaluation report of one cohort (or the whole programme).
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        Folder with ``register.csv`` (required) and any of ``survey_responses.csv``,
+        ``interview_segments.csv``, ``staff_survey.csv``, ``measures.csv`` (or ``.xlsx``);
+        default: the bundled synthetic examples. Each file is validated against its schema.
+    cohort : int, optional
+        Report on this cohort's organisations (default: the whole programme).
+    codebook : str or Path, optional
+        Survey codebook (default: ``data/schemas/survey_codebook.yaml``).
+
+    Returns
+    -------
+    Evaluation
+        ``responses`` are the coded survey answers of organisations in scope (``programme``: all);
+        ``segments`` the coded interview segments of interviews with organisations in scope
+        (``all_segments``: all, for coder agreement); ``staff_survey`` every trust's harmonised
+        results; ``measures`` the series of teams whose ``org_code`` is in scope.
+
+    Examples
+    --------
+    >>> from aeeval.evaluation import load_evaluation
+    >>> ev = load_evaluation(cohort=2)
+    >>> ev.scope, len(ev.members), len(ev.responses), ev.segments["interview"].nunique()
+    ('Cohort 2', 35, 18, 4)
+    """
+    from .qual import read_segments
+    from .staff_survey import read_staff_survey
+    from .survey import load_survey
+
+    folder = Path(data_dir) if data_dir is not None else EXAMPLES
+    if not folder.is_dir():
+        raise FileNotFoundError(f"data folder {folder} does not exist")
+    sources = {key: _find(folder, key) for key in SOURCES}
+    if sources["register"] is None:
+        raise FileNotFoundError(f"{folder}: no {EXAMPLE_FILES['register']} (or .xlsx): the register "
+                                "says which organisations are in each cohort")
+    register = read_table(sources["register"], "register")
+    cohorts = sorted(register["cohort"].dropna().unique())
+    if cohort is not None and cohort not in cohorts:
+        raise ValueError(f"cohort {cohort!r} is not in the register {sources['register']} "
+                         f"(cohorts: {', '.join(map(str, cohorts))})")
+    members = register if cohort is None else register[register["cohort"] == cohort]
+    in_scope = set(members["org_code"])
+    ev = Evaluation(cohort=cohort, scope="the whole programme" if cohort is None else f"Cohort {cohort}",
+                    register=register, members=members.reset_index(drop=True), sources=sources)
+    if sources["survey"] is not None:
+        ev.programme = load_survey(folder, codebook=codebook)
+        ev.responses = ev.programme[ev.programme["org_code"].isin(in_scope)].reset_index(drop=True)
+    if sources["interview_segments"] is not None:
+        ev.all_segments = read_segments(sources["interview_segments"])
+        ev.segments = ev.all_segments[ev.all_segments["org_code"].isin(in_scope)].reset_index(drop=True)
+    if sources["staff_survey"] is not None:
+        ev.staff_survey = read_staff_survey(sources["staff_survey"])
+    if sources["measures"] is not None:
+        measures = read_table(sources["measures"], "measures")
+        ev.measures = measures[measures["org_code"].isin(in_scope)].reset_index(drop=True)
+    return ev
+
+
+def analyse(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
+            min_base: int | None = DEFAULT_MIN_BASE, codebook=None, staff_series: str = "q22c",
+            measure_direction: str = "increase", measure_target: float | None = None,
+            quotes_per_theme: int = 2, max_quote_chars: int = 160) -> Results:
+    """Run the analyses of an evaluation report on whatever ``ev`` holds.
+
+    Survey: response rate, headline figures (all, by care setting), the cohort against the rest
+    of the programme, and every answer to the experience question. Interviews: theme frequencies,
+    redacted quotes, and Krippendorff's alpha of the two coders over every code and interview of
+    the programme. Staff Survey: the item's trend for the scope's trusts, other cohorts and trusts
+    outside the programme, and the participation model against trusts outside the programme.
+    Measures: a p-chart and its variation/assurance summary per team. A part whose data are
+    absent (or empty for this scope) stays ``None``; ``notes`` says why a model could not be fitted.
+    """
+    from .agreement import krippendorff_alpha, presence_table
+    from .proportions import distribution
+    from .qual import select_quotes, theme_frequencies
+    from .staff_survey import item_trend
+    from .survey import headline_comparisons, headline_figures
+
+    res = Results()
+    if ev.responses is not None and not ev.responses.empty:
+        res.rate = response_rate(ev, confidence=confidence, min_base=min_base)
+        common = {"codebook": codebook, "confidence": confidence, "min_base": min_base}
+        res.headlines = headline_figures(ev.responses, **common)
+        by_setting = headline_figures(ev.responses, by="setting", **common)
+        if by_setting["suppressed"].all():
+            res.notes["by_setting"] = (
+                f"Too few organisations in each care setting of {ev.scope} answered to publish "
+                f"figures by setting (the minimum base is {min_base}).")
+        else:
+            res.by_setting = by_setting
+            res.improved = distribution(ev.responses, "improved_experience", by="setting",
+                                        exclude=["Don't know"], confidence=confidence,
+                                        min_base=min_base)
+        if ev.cohort is not None and ev.programme["cohort"].nunique() > 1:
+            res.comparisons = headline_comparisons(ev.programme, groups=[ev.cohort], **common)
+    if ev.segments is not None and not ev.segments.empty:
+        res.themes = theme_frequencies(ev.segments)
+        res.quotes = select_quotes(ev.segments, names=ev.contact_names, per_theme=quotes_per_theme,
+                                   max_chars=max_quote_chars)[["theme", "quote"]]
+        if ev.all_segments["coder"].nunique() > 1:
+            res.agreement = krippendorff_alpha(presence_table(ev.all_segments), "item", "coder",
+                                               "present", level="nominal")
+    if ev.staff_survey is not None:
+        res.trend = item_trend(staff_survey_groups(ev), series=staff_series, by="group",
+                               confidence=confidence)
+        try:
+            res.effect = staff_survey_effect(ev, series=staff_series, confidence=confidence)
+        except ValueError as exc:  # e.g. no trust of this cohort has results for the series
+            res.notes["effect"] = f"The participation model could not be fitted: {exc}"
+    res.charts = measure_charts(ev, improvement_direction=measure_direction, target=measure_target)
+    if res.charts:
+        res.measures = measure_summary(res.charts)
+    return res
+
+
+def data_sources(ev: Evaluation) -> pd.DataFrame:
+    """One row per input table: its file (or "not supplied") and how much of it is in scope."""
+    counts = {
+        "register": (len(ev.members), len(ev.members)),
+        "survey": _sizes(ev.responses, "org_code"),
+        "interview_segments": _sizes(ev.segments, "interview"),
+        "staff_survey": _sizes(None if ev.staff_survey is None else
+                               ev.staff_survey[ev.staff_survey["org_code"].isin(ev.members["org_code"])],
+                               "org_code"),
+        "measures": _sizes(ev.measures, "team"),
+    }
+    units = {"register": "organisation(s)", "survey": "responding organisation(s)",
+             "interview_segments": "interview(s)", "staff_survey": "trust(s)",
+             "measures": "team(s)"}
+    rows = []
+    for key, title in SOURCES.items():
+        path = ev.sources.get(key)
+        n, records = counts[key]
+        rows.append({"source": title, "file": Path(path).name if path is not None else "not supplied",
+                     "in_scope": f"{n} {units[key]}" if path is not None else "",
+                     "rows": records if path is not None else pd.NA})
+    out = pd.DataFrame(rows)
+    out["rows"] = out["rows"].astype("Int64")
+    out.attrs["labels"] = {"source": "Data", "file": "File", "in_scope": f"In {ev.scope}",
+                           "rows": "Rows in scope"}
+    return out
+
+
+def _sizes(table, unit: str) -> tuple[int, int]:
+    if table is None:
+        return 0, 0
+    return int(table[unit].nunique()), len(table)
+
+
+def response_rate(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
+                  min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
+    """Organisations in scope that answered the survey: ``n`` of ``base`` with a Wilson interval.
+
+    Returns one row (``n``, ``base``, ``estimate``, ``ci_low``, ``ci_high``, ``method``,
+    ``suppressed``), suppressed below ``min_base`` like every published proportion.
+    """
+    from .disclosure import suppress
+
+    n = 0 if ev.responses is None else int(ev.responses["org_code"].nunique())
+    base = len(ev.members)
+    low, high = proportion_ci(n, base, confidence=confidence)
+    out = pd.DataFrame({"n": [n], "base": [base], "estimate": [n / base], "ci_low": [low],
+                        "ci_high": [high], "method": ["wilson"]})
+    out = suppress(out, min_base) if min_base is not None else out.assign(suppressed=False)
+    out.attrs["confidence"] = confidence
+    out.attrs["labels"] = {"n": "Answered (n)", "base": "Organisations in scope"}
+    return out
+
+
+def staff_survey_groups(ev: Evaluation) -> pd.DataFrame:
+    """Staff Survey results with a ``group`` column: the scope's trusts, other cohorts' trusts
+    (for a cohort report) and trusts outside the programme."""
+    if ev.staff_survey is None:
+        raise ValueError("no staff survey results in this evaluation's data folder")
+    results = ev.staff_survey
+    members = set(ev.members["org_code"])
+    programme = set(ev.register["org_code"])
+    label = "Programme trusts" if ev.cohort is None else f"Cohort {ev.cohort} trusts"
+    group = pd.Series(OUTSIDE, index=results.index, dtype=object)
+    group[results["org_code"].isin(programme)] = OTHER_COHORTS
+    group[results["org_code"].isin(members)] = label
+    return results.assign(group=group)
+
+
+def staff_survey_effect(ev: Evaluation, *, series: str = "q22c", design: str = "did",
+                        confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+    """:func:`aeeval.participation_effect` of the scope's trusts against trusts outside the
+    programme; other cohorts' trusts are left out of the comparison (they joined too)."""
+    from .staff_survey import participation_effect
+
+    grouped = staff_survey_groups(ev)
+    compared = grouped[grouped["group"] != OTHER_COHORTS].drop(columns="group")
+    return participation_effect(compared, ev.members, series=series, design=design,
+                                confidence=confidence, missing="exclude")
+
+
+def measure_charts(ev: Evaluation, *, improvement_direction: str = "increase",
+                   target: float | None = None) -> dict[tuple[str, str], pd.DataFrame]:
+    """A p-chart (:func:`aeeval.p_chart`) for each team's measure in scope: (team, measure) → chart."""
+    from .measures import select_measure
+    from .spc import p_chart
+
+    if ev.measures is None or ev.measures.empty:
+        return {}
+    charts = {}
+    for (team, measure), _ in ev.measures.groupby(["team", "measure"], sort=True):
+        series = select_measure(ev.measures, team, measure)
+        charts[(team, measure)] = p_chart(series, "numerator", "denominator", "period",
+                                          improvement_direction=improvement_direction, target=target)
+    return charts
+
+
+def measure_summary(charts: dict) -> pd.DataFrame:
+    """:func:`aeeval.spc_summary` of each chart, with ``team`` and ``measure`` first."""
+    from .spc import spc_summary
+
+    parts = [spc_summary(chart).assign(team=team, measure=measure)
+             for (team, measure), chart in charts.items()]
+    if not parts:
+        return pd.DataFrame(columns=["team", "measure", "n_points", "date", "value", "mean",
+                                     "variation", "assurance"])
+    out = pd.concat(parts, ignore_index=True)
+    first = ["team", "measure"]
+    out = out[first + [c for c in out.columns if c not in first]]
+    out.attrs["percent_columns"] = ["value", "mean", "lpl", "upl", "target"]
+    return out
+
+
+def _pct(x) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def summary_points(ev: Evaluation, res: Results, *, top_codes: int = 3) -> list[str]:
+    """Sentences for the executive summary, from the tables the report publishes.
+
+    Only what the tables show is described: suppressed figures are never quoted.
+    """
+    from .reading import read_proportions
+
+    rate, headlines, themes, trend, effect, measures = (res.rate, res.headlines, res.themes,
+                                                        res.trend, res.effect, res.measures)
+    points = []
+    if rate is not None and not rate["suppressed"].iloc[0]:
+        r = rate.iloc[0]
+        points.append(f"{int(r['n'])} of {int(r['base'])} organisations in {ev.scope} answered the "
+                      f"survey ({_pct(r['estimate'])}).")
+    if headlines is not None and not headlines.empty:
+        points.append(read_proportions(headlines))
+    if themes is not None and not themes.empty:
+        codes = themes[themes["level"] == "code"].sort_values(
+            ["n_interviews", "code"], ascending=[False, True]).head(top_codes)
+        n = int(themes["interviews_base"].iloc[0])
+        listed = ", ".join(f"{c.replace('_', ' ')} ({k} of {n})"
+                           for c, k in zip(codes["code"], codes["n_interviews"]))
+        points.append(f"{n} interview(s) with organisations in {ev.scope}; the codes raised in most "
+                      f"interviews: {listed}.")
+    if trend is not None and not trend.empty:
+        year = int(trend["year"].max())
+        latest = trend[(trend["year"] == year) & trend["estimate"].notna()]
+        parts = [f"{g} {_pct(e)} ({_pct(lo)} to {_pct(hi)})" for g, e, lo, hi in
+                 zip(latest["group"], latest["estimate"], latest["ci_low"], latest["ci_high"])]
+        if parts:
+            points.append(f"Staff Survey, {year} ({trend['series'].iloc[0]}): " + "; ".join(parts) + ".")
+    if "effect" in res.notes:
+        points.append(res.notes["effect"])
+    if effect is not None and not effect.empty:
+        e = effect.iloc[0]
+        points.append(f"After joining, the trusts of {ev.scope} moved by {e['estimate']:+.2f} in "
+                      f"log-odds relative to trusts outside the programme ("
+                      f"{round(100 * effect.attrs.get('confidence', 0.95))}% CI {e['ci_low']:+.2f} to "
+                      f"{e['ci_high']:+.2f}, p {_p(e['p_value'])}); joining was voluntary, so this "
+                      "is an association, not proof of an effect.")
+    if measures is not None and not measures.empty:
+        counts = measures["variation"].value_counts()
+        said = ", ".join(f"{k} {v.replace('_', ' ')}" for v, k in counts.items())
+        text = f"{len(measures)} Always Event measure(s) tracked by teams in {ev.scope}; latest month: {said}"
+        if "assurance" in measures and measures["assurance"].notna().any():
+            a = measures["assurance"].dropna().value_counts()
+            text += "; against target: " + ", ".join(f"{k} {v.replace('_', ' ')}" for v, k in a.items())
+        points.append(text + ".")
+    return points
+
+
+def limitations(ev: Evaluation, res: Results, *, min_base: int | None = DEFAULT_MIN_BASE) -> list[str]:
+    """The limits a reader should know, from the data this report holds."""
+    from .staff_survey import VOLUNTARY_CAVEAT
+
+    rate = res.rate
+    out = []
+    if ev.synthetic:
+        out.append("These are the bundled synthetic example data, not real NHS results: the report "
+                   "shows what the evaluation produces, not what the programme achieved.")
+    if ev.responses is not None:
+        text = ("The survey asked one lead per organisation about its own Always Event; answers are "
+                "self-reported and may be more favourable than an independent assessment.")
+        if rate is not None and not rate["suppressed"].iloc[0]:
+            r = rate.iloc[0]
+            text += (f" {int(r['base']) - int(r['n'])} of {int(r['base'])} organisations in scope did "
+                     "not answer and may differ from those that did.")
+        out.append(text)
+    if min_base is not None:
+        out.append(f"Figures based on fewer than {min_base} answers are suppressed, with the next "
+                   "smallest where needed so that none can be worked out by subtraction; small "
+                   "groups are therefore not reported on their own.")
+    if ev.segments is not None:
+        n = ev.segments["interview"].nunique()
+        out.append(f"{n} interview(s) fall in {ev.scope}: theme counts describe what was raised in "
+                   "them, not how common a view is across all organisations.")
+    if ev.staff_survey is not None:
+        out.append(VOLUNTARY_CAVEAT + " The Staff Survey question on patient feedback changed in "
+                   "2021; the later item is a different question and is never joined to Q22c.")
+    if ev.measures is not None and not ev.measures.empty:
+        out.append("SPC charts show whether a measure changed beyond its usual variation; they do "
+                   "not say why it changed.")
+    missing = [SOURCES[k] for k, p in ev.sources.items() if p is None]
+    if missing:
+        out.append("Not supplied for this report, so not covered: " + "; ".join(missing) + ".")
+    return out
+
+
+def bullets(lines) -> str:
+    """Markdown bullet list of sentences (for ``IPython.display.Markdown``)."""
+    return "\n".join(f"- {line}" for line in lines)
