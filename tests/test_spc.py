@@ -155,6 +155,18 @@ def test_trend_direction_takes_precedence_over_shift_and_two_in_three():
     assert (neutral["point_type"].iloc[12:] == "special_cause_neutral_high").all()
 
 
+def test_point_shared_by_two_trends_takes_the_later_one():
+    # 1..7 rising then 7..1 falling after BASE (mean 10): the peak belongs to both trends and,
+    # as in NHSRplotthedots' ptd_special_cause_type ("if a point is part of a trend either side,
+    # use right side"), takes the falling one; every point is also in a shift below the mean.
+    chart = xmr(BASE + [1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1], fix_after_n_points=12)
+    assert flags(chart, "trend") == list(range(12, 25))
+    types = chart["point_type"].tolist()
+    assert types[11] == "special_cause_concern"                       # the 8: shift only
+    assert types[12:18] == ["special_cause_improvement"] * 6
+    assert types[18:] == ["special_cause_concern"] * 7                # the peak and the fall
+
+
 def test_outside_limits_takes_precedence_over_trend():
     # a falling trend of 7 ending below the lower limit (-0.64): the last point is judged by its
     # side of the mean (below: concern when higher is better), as the rest of the falling trend
