@@ -801,7 +801,10 @@ def test_notebook_04_executes_with_real_ae_data(tmp_path, shared_data, parameter
     tables = [o["data"]["application/vnd.aeeval.table+json"] for c in nb.cells if c.cell_type == "code"
               for o in c.outputs if "application/vnd.aeeval.table+json" in o.get("data", {})]
     names = [t["name"] for t in tables]
-    assert names == ["run_chart_runs", "measure_spc_summary", "ae_spc_summary"]
+    assert names == ["run_chart_runs", "measure_spc_summary", "all_measures_spc_summary",
+                     "ae_spc_summary"]
+    every = tables[2]["records"]
+    assert len(every) == 5 and len({(r["team"], r["measure"]) for r in every}) == 5
     images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert images == 3
     ae_summary = tables[-1]["records"][0]
