@@ -188,6 +188,13 @@ def test_shift_seven_on_one_side():
     assert (chart["point_type"].iloc[12:] == "special_cause_improvement").all()
 
 
+def test_shift_at_series_start():
+    # mean (7×11 + 120)/19 = 10.37: the seven 11s and BASE's first 12 are 8 above in a row
+    chart = xmr([11] * 7 + BASE)
+    assert chart["mean"].iloc[0] == pytest.approx(197 / 19)
+    assert flags(chart, "shift") == list(range(8))
+
+
 def test_six_on_one_side_is_not_a_shift():
     chart = xmr(BASE + [11] * 6 + [9], fix_after_n_points=12)
     assert flags(chart, "shift") == []
