@@ -13,7 +13,9 @@ package NHSRplotthedots):
   cause: a point outside the limits; 7 points in a row increasing or decreasing (an equal value
   breaks the run); 2 of 3 consecutive points beyond the same 2σ line (the third point anywhere; a
   point beyond a limit is also beyond 2σ; one high and one low point do not count); 7 points in a
-  row on one side of the mean (a point exactly on the mean breaks the run).
+  row on one side of the mean (a point exactly on the mean breaks the run). A special-cause point
+  is high or low by its side of the mean, except a point in a trend (and not outside the limits),
+  which takes the trend's direction, so one trend gets one colour.
 * **IHI run chart**: centre line the median; *useful* observations are those not on the median;
   shift = 6 or more consecutive useful points on one side (points on the median neither count nor
   break the run); trend = 5 or more points all going up or all going down (repeated equal values
@@ -163,7 +165,7 @@ def _segments(dates: pd.Series, rebase, series: str) -> np.ndarray:
     group = np.ones(len(dates), dtype=int)
     if rebase is None:
         return group
-    items = [rebase] if isinstance(rebase, (str, pd.Timestamp)) else list(rebase)
+    items = list(rebase) if pd.api.types.is_list_like(rebase) else [rebase]
     first, last = dates.iloc[0], dates.iloc[-1]
     starts = set()
     for item in items:
@@ -257,8 +259,11 @@ def _apply_rules(y, mean, lpl, upl, low2, high2, segment, direction: str) -> dic
                 enough["shift"][idx] = True
                 shift[idx] = _runs_of_equal(np.sign(ys - m).astype(int), XMR_RUN)
     special = outside | two | shift | trend
+    # Which way a special cause points, in NHSRplotthedots' order of precedence
+    # (ptd_special_cause_type, >= 0.2.2): outside the limits by its side of the mean, then a
+    # trend by the trend's direction, then 2-of-3 and shift by their side of the mean.
     side = np.sign(y - mean)
-    sign = np.where(outside | two | shift, side, trend_dir)
+    sign = np.where(outside, side, np.where(trend, trend_dir, side))
     point_type = np.full(n, "common_cause", dtype=object)
     if direction == "neutral":
         point_type[special & (sign > 0)] = "special_cause_neutral_high"

@@ -127,7 +127,8 @@ def test_trend(values, expected):
 
 def test_trend_colour_follows_its_direction():
     # A rising trend crossing the mean (17.5): its points below the mean are still an
-    # improvement when higher is better (NHSRplotthedots would colour them by side of the mean).
+    # improvement when higher is better — as NHSRplotthedots >= 0.2.2 (NEWS: issue #171;
+    # R/ptd_calculate_point_type.R, ptd_special_cause_type); 0.1.0 coloured them by side.
     y = [30, 5, 31, 4, 30, 5, 31, 4, 30, 5, 31, 4] + [14, 15, 16, 17, 18, 19, 20]
     chart = xmr(y, fix_after_n_points=12)
     assert flags(chart, "trend")[-7:] == list(range(12, 19))
@@ -136,12 +137,62 @@ def test_trend_colour_follows_its_direction():
     assert (down["point_type"].iloc[12:] == "special_cause_concern").all()
 
 
+def test_trend_direction_takes_precedence_over_shift_and_two_in_three():
+    # BASE (mean 10, lower 2σ line 2.907, lpl -0.64) then 1..7: a rising trend of 7 that is also
+    # a shift of 8 below the mean (with BASE's last 8) and 2-of-3 below 2σ (1 and 2).
+    # NHSRplotthedots >= 0.2.2 (ptd_special_cause_type: outside limits, then trend, then 2 in 3,
+    # then shift) colours the trend points by the trend (improvement); the 8 that is only in the
+    # shift by its side (concern).
+    chart = xmr(BASE + [1, 2, 3, 4, 5, 6, 7], fix_after_n_points=12)
+    assert flags(chart, "trend") == list(range(12, 19))
+    assert flags(chart, "shift") == list(range(11, 19))
+    assert flags(chart, "two_in_three") == [12, 13]
+    assert flags(chart, "outside_limits") == []
+    assert chart["point_type"].iloc[11] == "special_cause_concern"
+    assert (chart["point_type"].iloc[12:] == "special_cause_improvement").all()
+    neutral = xmr(BASE + [1, 2, 3, 4, 5, 6, 7], fix_after_n_points=12, improvement_direction="neutral")
+    assert neutral["point_type"].iloc[11] == "special_cause_neutral_low"
+    assert (neutral["point_type"].iloc[12:] == "special_cause_neutral_high").all()
+
+
+def test_point_shared_by_two_trends_takes_the_later_one():
+    # 1..7 rising then 7..1 falling after BASE (mean 10): the peak belongs to both trends and,
+    # as in NHSRplotthedots' ptd_special_cause_type ("if a point is part of a trend either side,
+    # use right side"), takes the falling one; every point is also in a shift below the mean.
+    chart = xmr(BASE + [1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1], fix_after_n_points=12)
+    assert flags(chart, "trend") == list(range(12, 25))
+    types = chart["point_type"].tolist()
+    assert types[11] == "special_cause_concern"                       # the 8: shift only
+    assert types[12:18] == ["special_cause_improvement"] * 6
+    assert types[18:] == ["special_cause_concern"] * 7                # the peak and the fall
+
+
+def test_outside_limits_takes_precedence_over_trend():
+    # a falling trend of 7 ending below the lower limit (-0.64): the last point is judged by its
+    # side of the mean (below: concern when higher is better), as the rest of the falling trend
+    chart = xmr(BASE + [19, 15, 12, 9, 5, 1, -3], fix_after_n_points=12)
+    assert flags(chart, "trend") == list(range(12, 19))     # 8 → 19 rises: not part of it
+    assert flags(chart, "outside_limits") == [18]
+    assert (chart["point_type"].iloc[12:] == "special_cause_concern").all()
+    # rising to above the upper limit (20.64) from below the mean: all improvement
+    up = xmr(BASE + [1, 3, 6, 9, 12, 16, 22], fix_after_n_points=12)
+    assert flags(up, "outside_limits") == [18] and flags(up, "trend") == list(range(12, 19))
+    assert (up["point_type"].iloc[12:] == "special_cause_improvement").all()
+
+
 # ------------------------------------------------------------------------------ shift (7 points)
 
 def test_shift_seven_on_one_side():
     chart = xmr(BASE + [11] * 7, fix_after_n_points=12)  # BASE ends below the mean
     assert flags(chart, "shift") == list(range(12, 19))
     assert (chart["point_type"].iloc[12:] == "special_cause_improvement").all()
+
+
+def test_shift_at_series_start():
+    # mean (7×11 + 120)/19 = 10.37: the seven 11s and BASE's first 12 are 8 above in a row
+    chart = xmr([11] * 7 + BASE)
+    assert chart["mean"].iloc[0] == pytest.approx(197 / 19)
+    assert flags(chart, "shift") == list(range(8))
 
 
 def test_six_on_one_side_is_not_a_shift():
@@ -209,6 +260,90 @@ def test_nhsrplotthedots_two_in_three_patterns(pattern, expected):
     chart = xmr(BASE + tail, fix_after_n_points=12)
     got = [int(bool(v)) for v in chart["two_in_three"].iloc[12:]]
     assert got == expected
+
+
+# ---------------------------------------------------------------- NHSRplotthedots published results
+
+# R: set.seed(123); rnorm(20) — the series of NHSRplotthedots tests/testthat/test-ptd_spc_standard.R,
+# dates 2020-01-02 + 0:19 days.
+RNORM_123 = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499, 0.46091621,
+             -1.26506123, -0.68685285, -0.44566197, 1.22408180, 0.35981383, 0.40077145, 0.11068272,
+             -0.55584113, 1.78691314, 0.49785048, -1.96661716, 0.70135590, -0.47279141]
+
+
+@pytest.mark.parametrize("outlier, screen, mean, lpl, upl", [
+    # tests/testthat/_snaps/ptd_spc_standard.md (glimpse of r1, r2, r3; 7 significant figures)
+    (False, True, 0.1416238, -3.01138, 3.294627),
+    (True, True, 0.6694159, -2.383666, 3.722497),    # y[15] <- 10, outliers screened
+    (True, False, 0.6694159, -4.596625, 5.935457),   # y[15] <- 10, screen_outliers = FALSE
+])
+def test_nhsrplotthedots_spc_standard_snapshot(outlier, screen, mean, lpl, upl):
+    y = list(RNORM_123)
+    if outlier:
+        y[14] = 10
+    df = pd.DataFrame({"x": pd.date_range("2020-01-02", periods=20, freq="D"), "y": y})
+    chart = ae.xmr(df, "y", "x", screen_outliers=screen)
+    assert chart["mean"].iloc[0] == pytest.approx(mean, abs=5e-8)
+    assert chart["lpl"].iloc[0] == pytest.approx(lpl, abs=5e-6)
+    assert chart["upl"].iloc[0] == pytest.approx(upl, abs=5e-7)
+
+
+def test_nhsrplotthedots_two_in_three_opposite_sides():
+    # tests/testthat/test-ptd_spc_standard.R, "it only reports special cause for 2of3 points close
+    # to limits when they are on the same side of the mean": rep(c(1, -1), 8) with points 15 and
+    # 16 set to 5.5 and -5.5 → both common cause.
+    y = [1.0, -1.0] * 8
+    y[14], y[15] = 5.5, -5.5
+    df = pd.DataFrame({"date": pd.date_range("2020-01-02", periods=16, freq="D"), "data": y})
+    chart = ae.xmr(df, "data", "date")
+    assert 5.5 > chart["upper_two_sigma"].iloc[0] and -5.5 < chart["lower_two_sigma"].iloc[0]
+    assert chart["point_type"].iloc[-2:].tolist() == ["common_cause", "common_cause"]
+
+
+def ae_all(shared_data):
+    """NHSRplotthedots tests/testthat/test-integration_tests.R, ae_all(): ae_attendances summed
+    over trusts and types by month, performance = 1 - breaches / attendances."""
+    ae_data = ae.read_ae_attendances(shared_data / "ae_attendances.csv")
+    out = ae_data.groupby("period", as_index=False)[["attendances", "breaches"]].sum()
+    out["performance"] = 1 - out["breaches"] / out["attendances"]
+    return out
+
+
+# Published values decoded from the serialised results in NHSRplotthedots
+# tests/testthat/_snaps/integration_tests.md (commit 0c096d8; R doubles, full precision).
+def test_nhsrplotthedots_integration_ae_all_attendances(shared_data):
+    data = ae_all(shared_data)
+    chart = ae.xmr(data, "attendances", "period")              # ptd_spc(ae_all(), attendances, period)
+    assert len(chart) == 36
+    assert chart["mean"].iloc[0] == pytest.approx(2000538.9444444445, rel=1e-12)
+    assert chart["lpl"].iloc[0] == pytest.approx(1731844.364444, rel=1e-10)
+    assert chart["upl"].iloc[0] == pytest.approx(2269233.5244444446, rel=1e-12)
+    assert (chart["point_type"] == "common_cause").all()        # as the snapshot
+    # rebase = as.Date("2017-04-01"): segment means and limits
+    rebased = ae.xmr(data, "attendances", "period", rebase=["2017-04-01"])
+    first = rebased.groupby("rebase_group")[["mean", "lpl", "upl"]].first()
+    assert first.loc[1].tolist() == pytest.approx([1946858.4166666667, 1639947.374848,
+                                                   2253769.4584848485], rel=1e-10)
+    assert first.loc[2].tolist() == pytest.approx([2027379.208333, 1772921.063986,
+                                                   2281837.352681], rel=1e-10)
+    assert rebased["rebase_group"].value_counts().sort_index().tolist() == [12, 24]
+
+
+def test_nhsrplotthedots_integration_ae_all_performance(shared_data):
+    # ptd_spc(ae_all(), performance, period, fix_after_n_points = 12)
+    chart = ae.xmr(ae_all(shared_data), "performance", "period", fix_after_n_points=12)
+    assert chart["mean"].iloc[0] == pytest.approx(0.8908915564349236, rel=1e-13)
+    assert chart["lpl"].iloc[0] == pytest.approx(0.8614049789074258, rel=1e-13)
+    assert chart["upl"].iloc[0] == pytest.approx(0.9203781339624213, rel=1e-13)
+    c, i, k = "common_cause", "special_cause_improvement", "special_cause_concern"
+    published = [c] * 9 + [k, c] + [i] * 8 + [c] + [k] * 4 + [c] * 5 + [k] * 7
+    got = chart["point_type"].tolist()
+    # The one difference is deviation 1 (docs/spc-deviations-from-nhsrplotthedots.md): Dec 2016
+    # (0.8618) is beyond the lower 2σ line and Jan 2017 (0.8514) below the lower limit; aeeval
+    # counts both as "2 of 3 beyond 2σ", NHSRplotthedots counts only points inside the limits.
+    assert [n for n, (a, b) in enumerate(zip(got, published)) if a != b] == [8]
+    assert chart["two_in_three"].iloc[8] and chart["outside_limits"].iloc[9]
+    assert not chart["outside_limits"].iloc[8]
 
 
 # ------------------------------------------------------------------------------ point types
@@ -390,6 +525,28 @@ def test_run_chart_trend_ties_neither_add_nor_break():
     assert flags(run([9, 8, 7, 6, 5, 6]), "trend") == [0, 1, 2, 3, 4]  # at the series start
 
 
+def test_run_chart_rules_at_series_end_and_even_median():
+    chart = run([5, 3, 5, 3, 9, 1, 2, 3, 4, 5])              # 5 rising points end the series
+    assert chart["median"].iloc[0] == 3.5                    # even n: mean of the middle two
+    assert flags(chart, "trend") == [5, 6, 7, 8, 9]
+    end = run([5, 5, 5, 5, 1, 1, 1, 9, 9, 9, 9, 9, 9])       # 6 above end the series (median 5)
+    assert end["median"].iloc[0] == 5
+    assert flags(end, "shift") == [7, 8, 9, 10, 11, 12]
+    assert end["useful"].tolist() == [False] * 4 + [True] * 9
+
+
+def test_run_chart_runs_ignore_points_on_the_median():
+    # median 5 (13 values: five 2s, three 5s, five 8s); without the 5s the sides are
+    # - + + - - + - + + -  → 7 runs from 10 useful points (5 above, 5 below); the 8, 5, 8 at the
+    # start is one run: a point on the median neither counts nor breaks it.
+    chart = run([2, 8, 5, 8, 2, 5, 5, 2, 8, 2, 8, 8, 2])
+    assert chart["median"].iloc[0] == 5
+    assert chart["n_useful"].iloc[0] == 10 and chart["runs"].iloc[0] == 7
+    # Swed & Eisenhart (5, 5): critical values 2 and 10 (Triola Table A-10), so 3..9 is expected
+    assert (chart["runs_low"].iloc[0], chart["runs_high"].iloc[0]) == (3, 9)
+    assert chart["runs_signal"].iloc[0] == "none"
+
+
 def test_run_chart_not_enough_data():
     chart = run([1, 2, 3, 4])
     assert chart["trend"].isna().all() and chart["shift"].isna().all()
@@ -508,6 +665,72 @@ def test_bad_options(kw, message):
         xmr(BASE, **kw)
 
 
+def test_missing_date_is_an_error():
+    df = pd.DataFrame({"month": [pd.Timestamp("2020-01-01"), pd.NaT, pd.Timestamp("2020-03-01")],
+                       "y": [1, 2, 3]})
+    for fn in (ae.xmr, ae.run_chart):
+        with pytest.raises(ValueError, match="row with index 1, column 'month', value 'NaT': "
+                                             "missing date"):
+            fn(df, "y", "month")
+
+
+def test_p_chart_bad_values_and_direction():
+    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
+                       "x": pd.Series([1, "many", 3], dtype=object), "n": [5, 5, None]})
+    with pytest.raises(ValueError, match=r"(?s)column 'x', value 'many': not a number.*"
+                                         r"column 'n', value 'nan': missing value"):
+        ae.p_chart(df, "x", "n", "month")
+    ok = df.assign(x=[1, 2, 3], n=[5, 5, 5])
+    with pytest.raises(ValueError, match="improvement_direction must be one of"):
+        ae.p_chart(ok, "x", "n", "month", improvement_direction="higher")
+    with pytest.raises(ValueError, match="target is a proportion"):
+        ae.p_chart(ok, "x", "n", "month", target=80)
+
+
+def test_rebase_outside_one_series_names_the_series():
+    a = series(BASE).assign(team="a")
+    b = series(BASE, start="2021-01-01").assign(team="b")
+    df = pd.concat([a, b], ignore_index=True)
+    with pytest.raises(ValueError, match=r"rebase date 2020-06-01 is outside the series \(team=b\)"):
+        ae.xmr(df, "y", "month", by="team", rebase=["2020-06-01"])
+
+
+def test_rebase_accepts_one_date_of_any_type():
+    import datetime
+    df = series(BASE + BASE)
+    for when in ("2021-01-01", pd.Timestamp("2021-01-01"), datetime.date(2021, 1, 1),
+                 np.datetime64("2021-01-01")):
+        chart = ae.xmr(df, "y", "month", rebase=when)
+        assert chart["rebase_group"].tolist() == [1] * 12 + [2] * 12
+
+
+def test_short_rebase_segment_reports_not_enough_data_only_there():
+    df = series(BASE + [30, 31, 29])
+    with pytest.warns(TrialLimitsWarning, match="limits from 3 point"):
+        chart = ae.xmr(df, "y", "month", rebase=["2021-01-01"])
+    first, last = chart.iloc[:12], chart.iloc[12:]
+    assert first["trend"].notna().all() and first["shift"].notna().all()
+    assert last["trend"].isna().all() and last["shift"].isna().all()     # 3 points: need 7
+    assert last["two_in_three"].notna().all() and last["outside_limits"].notna().all()
+    assert not last["point_type"].str.startswith("special").any()
+
+
+def test_p_chart_short_series_not_enough_data():
+    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=4, freq=MONTHS),
+                       "x": [10, 12, 30, 11], "n": [20, 20, 40, 20]})
+    with pytest.warns(TrialLimitsWarning):
+        chart = ae.p_chart(df, "x", "n", "month")
+    assert chart["trend"].isna().all() and chart["shift"].isna().all()
+    assert chart["outside_limits"].notna().all()
+    one = df.iloc[:1]
+    with pytest.warns(TrialLimitsWarning):
+        laney = ae.p_chart(one, "x", "n", "month", method="laney", target=0.5)
+    # σ_z needs two points: no limits, so no rule can signal
+    assert laney["point_type"].tolist() == ["not_enough_data"]
+    assert laney["outside_limits"].isna().all()
+    assert pd.isna(ae.spc_summary(laney)["assurance"].iloc[0])
+
+
 def test_bad_method_and_missing_column():
     df = series(BASE).assign(n=20)
     with pytest.raises(ValueError, match="method must be one of 'p', 'laney'"):
@@ -550,7 +773,17 @@ def test_plots_draw_titled_labelled_figures(examples):
     chart = xmr(BASE + [25], target=12)
     fig, ax = plot_spc(chart, title="A measure", ylabel="Value")
     assert ax.get_title(loc="left") == "A measure" and ax.get_ylabel() == "Value"
-    assert any(t.get_text() == "Improvement" for t in ax.texts)  # variation icon label
+    texts = [t.get_text() for t in ax.texts]
+    # variation icon: improvement, high (Making Data Count "H"); assurance: 12 inside the limits
+    assert "Improvement (high)" in texts and "H" in texts
+    assert "Hit and miss" in texts
+    assert ax.get_legend().get_title().get_text() == ""          # 13 points: no trial limits
+    low = xmr(BASE + [25], improvement_direction="decrease")
+    _, ax_low = plot_spc(low, title="Lower is better", ylabel="Value")
+    assert "Concern (high)" in [t.get_text() for t in ax_low.texts]
+    short = xmr([5, 6, 5, 7, 6])
+    _, ax_short = plot_spc(short, title="Short", ylabel="Value")
+    assert "Trial limits" in ax_short.get_legend().get_title().get_text()
     fig2, ax2 = plot_run_chart(run(BASE), title="Run", ylabel="Value")
     assert ax2.get_xlabel() == "Period"
     plt.close("all")
@@ -575,7 +808,10 @@ def test_notebook_04_executes_with_real_ae_data(tmp_path, shared_data, parameter
     tables = [o["data"]["application/vnd.aeeval.table+json"] for c in nb.cells if c.cell_type == "code"
               for o in c.outputs if "application/vnd.aeeval.table+json" in o.get("data", {})]
     names = [t["name"] for t in tables]
-    assert names == ["run_chart_runs", "measure_spc_summary", "ae_spc_summary"]
+    assert names == ["run_chart_runs", "measure_spc_summary", "all_measures_spc_summary",
+                     "ae_spc_summary"]
+    every = tables[2]["records"]
+    assert len(every) == 5 and len({(r["team"], r["measure"]) for r in every}) == 5
     images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert images == 3
     ae_summary = tables[-1]["records"][0]

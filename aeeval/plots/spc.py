@@ -3,7 +3,10 @@ from :mod:`aeeval.spc`.
 
 Grey points for common cause, blue for special-cause improvement, orange for concern, purple for
 neutral special causes; dashed process limits, a solid mean, a red dashed target line, and the
-variation and assurance icons drawn as small labelled markers in the top-right corner.
+variation and assurance icons drawn as small labelled markers in the top-right corner. As in the
+Making Data Count icons, a special-cause variation icon carries "H" or "L" (the last point is high
+or low), the assurance icon "P", "F" or "?". Lines break at each rebase, and trial limits (fewer
+than 12 points) are noted under the chart, as NHSRplotthedots does.
 """
 
 from __future__ import annotations
@@ -31,6 +34,23 @@ _VARIATION_LABELS = {
     "special_cause_neutral_low": ("L", "Neutral low"),
     "not_enough_data": ("?", "Not enough data"),
 }
+#: Whether an improvement / concern is a high or a low value, by improvement direction
+#: (NHSRplotthedots R/geom_ptd_icon.R: improvement_high / concern_low when increasing is better).
+_HIGH_LOW = {
+    ("special_cause_improvement", "increase"): "H", ("special_cause_improvement", "decrease"): "L",
+    ("special_cause_concern", "increase"): "L", ("special_cause_concern", "decrease"): "H",
+}
+TRIAL_LIMITS_NOTE = ("Trial limits: some limits rest on fewer than 12 points and will change as "
+                     "data are added.")
+
+
+def _variation_icon(point_type: str, improvement_direction: str) -> tuple[str, str]:
+    """Letter and label of the Making Data Count variation icon for the last point's type."""
+    letter, text = _VARIATION_LABELS[point_type]
+    high_low = _HIGH_LOW.get((point_type, improvement_direction))
+    if high_low:
+        letter, text = high_low, f"{text} ({'high' if high_low == 'H' else 'low'})"
+    return letter, text
 _ASSURANCE = {
     "consistent_pass": ("P", "Passes target", NHS_COLOURS["light_blue"]),
     "consistent_fail": ("F", "Fails target", NHS_COLOURS["orange"]),
@@ -81,8 +101,8 @@ def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: 
     else:
         fig = ax.figure
     x = chart[date]
-    ax.plot(x, chart["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
     for _, seg in chart.groupby("rebase_group", sort=True):
+        ax.plot(seg[date], seg["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
         ax.plot(seg[date], seg["mean"], color=NHS_COLOURS["black"], linewidth=1, zorder=1)
         for col in ("lpl", "upl"):
             ax.plot(seg[date], seg[col], color=NHS_COLOURS["dark_grey"], linestyle="--",
@@ -101,10 +121,14 @@ def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: 
     ax.set_title(title, loc="left", pad=18)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Period")
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.17), fontsize=7, frameon=False, ncol=6)
+    # trial limits are noted under the chart (NHSRplotthedots: a caption on the plot)
+    note = TRIAL_LIMITS_NOTE if chart["trial_limits"].any() else None
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.17), fontsize=7, frameon=False, ncol=6,
+              title=note, alignment="left",
+              title_fontproperties={"size": 7, "style": "italic"})
     if icons:
         summary = spc_summary(chart).iloc[0]
-        label, text = _VARIATION_LABELS[summary["variation"]]
+        label, text = _variation_icon(summary["variation"], summary["improvement_direction"])
         shown = [(label, text, POINT_COLOURS[summary["variation"]])]
         if pd.notna(summary["assurance"]):
             shown.append(_ASSURANCE[summary["assurance"]])
