@@ -175,9 +175,10 @@ def _layout(header: list[str]) -> str:
         f"columns. Header: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}")
 
 
-def _rec(org, year, item, positive, estimate, base, group, file, row, col):
+def _rec(org, year, item, positive, estimate, base, group, file, row, col, year_col="year"):
     return {"org_code": org, "year": year, "item": item, "positive": positive, "estimate": estimate,
-            "base": base, "benchmark_group": group, "_file": file, "_row": row, "_col": col}
+            "base": base, "benchmark_group": group, "_file": file, "_row": row, "_col": col,
+            "_year_col": year_col}
 
 
 def _records_tidy(path: Path) -> list[dict]:
@@ -217,7 +218,7 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
                 if p is None and n is None:
                     continue
                 out.append(_rec(rec[header.index(org_col)].strip(), year, item, None, p, n, group,
-                                name, rown, col))
+                                name, rown, col, col))
     return out
 
 
@@ -229,6 +230,18 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
         org_col, year_col, group_col = "Code", "Year.Index", None
     else:
         org_col, year_col, group_col = "ODS code", "Year", "Benchmarking group"
+    # The item columns of this file that the map names in any year: stem -> (value column, base
+    # column, scale). Every row is read for every one of them, so a row of a year (or an item-year)
+    # the map does not cover becomes an error in _harmonise, never a silently skipped row.
+    stems = {}
+    for m in asked.itertuples():
+        if layout == "acute_panel":
+            col, bcol, scale = m.item, m.base_column or "Responses", 1.0
+        else:
+            col, bcol, scale = f"{m.item}_rate", m.base_column or f"{m.item}_base", 100.0
+        if col in idx and bcol in idx:
+            stems.setdefault(m.item, (col, bcol, scale))
+    mapped = set(zip(asked["year"], asked["item"]))
     out = []
     for rec, rown in zip(records[1:], rows[1:]):
         rec = rec + [""] * (len(header) - len(rec))
@@ -239,23 +252,19 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
         year = int(year_text)
         org = rec[idx[org_col]].strip()
         group = rec[idx[group_col]].strip() if group_col else None
-        for m in asked[asked["year"] == year].itertuples():
-            if layout == "acute_panel":
-                col, bcol, scale = m.item, m.base_column or "Responses", 1.0
-            else:
-                col, bcol, scale = f"{m.item}_rate", m.base_column or f"{m.item}_base", 100.0
-            if col not in idx or bcol not in idx:
-                continue
+        for item, (col, bcol, scale) in stems.items():
             p, n = _num(rec[idx[col]]), _num(rec[idx[bcol]])
             if p is None and n is None:
-                out.append(_rec(org, year, m.item, None, None, None, group, str(path), rown, col))
-                continue
-            if isinstance(p, float) and scale == 100.0:
+                if (year, item) in mapped:
+                    out.append(_rec(org, year, item, None, None, None, group, str(path), rown, col,
+                                    year_col))
+                continue  # blank, and nothing to map: no result either way
+            if (year, item) in mapped and isinstance(p, float) and scale == 100.0:
                 if p > 100 or p < 0:
                     raise ValidationError([Problem(str(path), rown, col, rec[idx[col]], "range:0-100",
                                                    "a percentage must lie between 0 and 100 %")])
                 p = p / 100.0
-            out.append(_rec(org, year, m.item, None, p, n, group, str(path), rown, col))
+            out.append(_rec(org, year, item, None, p, n, group, str(path), rown, col, year_col))
     return out
 
 
@@ -381,7 +390,7 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
                 excluded.append((r, "not a single ODS code (e.g. a merged submission): excluded"))
             continue
         if r["year"] not in map_years:
-            problems.append(Problem(*loc, "year", str(r["year"]), "item-map:year",
+            problems.append(Problem(*loc, r["_year_col"], str(r["year"]), "item-map:year",
                                     f"year {r['year']} is not in the item map (years mapped: "
                                     f"{min(map_years)}–{max(map_years)}); add its rows to the map"))
             continue

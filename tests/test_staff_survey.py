@@ -165,6 +165,35 @@ def test_rate_above_100_percent(tmp_path):
     assert info.value.problems[0].row == 3 and info.value.problems[0].column == "Stress_rate"
 
 
+@pytest.mark.parametrize("header, line, column, match", [
+    # the real acute-panel layout: a year the map has no row for, and a year it has but not this item
+    ('"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n', "RAA,2011,300,0.5",
+     "Year.Index", "2011 is not in the item map"),
+    ('"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n', "RAA,2020,300,0.5",
+     "RecommendWork.Index.dichot", "'RecommendWork.Index.dichot' is not in the item map for 2020"),
+    # the real 2021-2024 organisation-results layout, a 2025 file before the map covers it
+    ("ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n", "RBB,2025,Acute,300,45.5",
+     "Stress_rate", "'Stress' is not in the item map for 2025"),
+])
+def test_real_layouts_unmapped_year_is_an_error_not_a_dropped_row(tmp_path, header, line, column, match):
+    good = "RAA,2019,300,0.5" if "Code" in header else "RAA,2024,Acute,300,45.5"
+    f = write(tmp_path / "real.csv", header + good + "\n" + line + "\n")
+    with pytest.raises(ValidationError, match=match) as info:
+        ae.read_staff_survey(f)
+    problem = info.value.problems[0]
+    assert (problem.row, problem.column) == (3, column)
+
+
+def test_real_layout_blank_row_of_unmapped_year_is_not_a_result(tmp_path):
+    # a trust-year with nothing published and no map row for that year is neither a result nor an error
+    f = write(tmp_path / "real.csv", '"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n'
+              "RAA,2019,300,0.5\nRAA,2011,NA,NA\nRAA,2018,NA,NA\n")
+    r = ae.read_staff_survey(f)
+    assert r["year"].tolist() == [2019]
+    ex = r.attrs["exclusions"]
+    assert ex["year"].tolist() == [2018] and ex["row"].tolist() == [4]  # mapped year, blank: listed
+
+
 def test_register_trust_without_results_is_error_or_reported(tmp_path):
     results = ae.read_staff_survey()
     reg = ae.read_table(EXAMPLES / "register.csv", "register")
