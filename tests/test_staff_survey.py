@@ -326,6 +326,99 @@ def test_did_recovers_known_effect_over_seeds():
     assert covered >= 16  # nominal 95 %: 19/20 expected; ≥ 16 allows for 20 draws
 
 
+def cluster_sandwich(data, columns, groups):
+    """Independent trust-clustered covariance for a binomial GLM: fitted with the statsmodels formula
+    interface on proportions with var_weights = base (an equivalent parameterisation of the counts
+    model), then bread = (X'WX)^-1, W = base·μ(1−μ); meat = Σ_trusts (Σ_i X_i (positive_i − base_i μ_i))
+    (…)'; V = G/(G−1) · bread · meat · bread (Cameron & Miller 2015, eq. 11 and III.B; the G/(G−1)
+    factor Stata uses for maximum-likelihood models)."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    frame = data.assign(p=data["positive"].astype(float) / data["base"])
+    formula = "p ~ C(org_code) + C(year) + " + " + ".join(f"Q('{c}')" for c in columns)
+    fit = smf.glm(formula, frame, family=sm.families.Binomial(), var_weights=frame["base"]).fit()
+    X = fit.model.exog
+    mu = fit.fittedvalues.to_numpy()
+    n = frame["base"].to_numpy(dtype=float)
+    bread = np.linalg.inv(X.T @ (X * (n * mu * (1 - mu))[:, None]))
+    scores = X * (frame["positive"].to_numpy(dtype=float) - n * mu)[:, None]
+    codes = pd.factorize(groups)[0]
+    g = codes.max() + 1
+    summed = np.zeros((g, X.shape[1]))
+    np.add.at(summed, codes, scores)
+    cov = g / (g - 1) * bread @ (summed.T @ summed) @ bread
+    names = [f"Q('{c}')" for c in columns]
+    idx = [fit.model.exog_names.index(c) for c in names]
+    return fit.params[names].to_numpy(), cov[np.ix_(idx, idx)], fit
+
+
+def test_clustered_standard_errors_against_independent_sandwich():
+    results, register = simulate(5, effect=0.25)
+    fx = ae.participation_effect(results, register, design="did", confidence=0.95).iloc[0]
+    start = dict(zip(register["org_code"], register["start_year"]))
+    data = results.assign(participation=[float(c in start and y >= start[c] + 1)
+                                         for c, y in zip(results["org_code"], results["year"])])
+    est, cov, fit = cluster_sandwich(data, ["participation"], data["org_code"])
+    se = math.sqrt(cov[0, 0])
+    z = NormalDist().inv_cdf(0.975)
+    assert fx["estimate"] == pytest.approx(est[0], abs=1e-7)
+    assert (fx["ci_high"] - fx["ci_low"]) / (2 * z) == pytest.approx(se, rel=1e-5)
+    assert fx["p_value"] == pytest.approx(2 * (1 - NormalDist().cdf(abs(est[0]) / se)), rel=1e-5)
+    # statsmodels' own default also multiplies by (N−1)/(N−K), K counting all 66 columns (trust
+    # dummies included): documented as deliberately not used (wider than the sandwich above)
+    import statsmodels.api as sm
+
+    pos = data["positive"].to_numpy(dtype=float)
+    counts = np.column_stack([pos, data["base"].to_numpy(dtype=float) - pos])
+    default = sm.GLM(counts, fit.model.exog, family=sm.families.Binomial()).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["org_code"])[0]})
+    n_obs, k = fit.model.exog.shape
+    assert default.bse[fit.model.exog_names.index("Q('participation')")] == pytest.approx(se * math.sqrt((n_obs - 1) / (n_obs - k)),
+                                                               rel=1e-5)
+    assert "G/(G-1)" in fx["method"]
+
+
+def test_pretrend_wald_against_independent_sandwich():
+    results, register = simulate(3, effect=0.25, pretrend=0.05)
+    start = dict(zip(register["org_code"], register["start_year"]))
+    rel = [y - start[c] if c in start else None for c, y in zip(results["org_code"], results["year"])]
+    levels = sorted({r for r in rel if r is not None and r != 0})
+    data = results.assign(**{f"rel_year_{k}": [float(r == k) for r in rel] for k in levels})
+    est, cov, _ = cluster_sandwich(data, [f"rel_year_{k}" for k in levels], data["org_code"])
+    pre = [i for i, k in enumerate(levels) if k < 0]
+    b = est[pre]
+    wald = float(b @ np.linalg.solve(cov[np.ix_(pre, pre)], b))
+    from scipy.stats import chi2
+    got = ae.pretrend_test(results, register).iloc[0]
+    assert got["statistic"] == pytest.approx(wald, rel=1e-5) and got["df"] == len(pre)
+    assert got["p_value"] == pytest.approx(chi2.sf(wald, len(pre)), rel=1e-5)
+    es = ae.participation_effect(results, register, design="event_study")
+    assert es["term"].tolist() == [f"rel_year_{k}" for k in levels]
+    assert np.allclose(es["estimate"], est, atol=1e-7)
+
+
+def test_register_start_year_or_start_date():
+    results, register = simulate(2)
+    by_year = ae.participation_effect(results, register)
+    assert by_year.attrs["start_year_from"] == "start_year"
+    # the programme register's start_date, ISO or UK day-first as Excel writes it, gives the same year
+    uk = register.assign(start_date=[f"13/04/{y}" for y in register["start_year"]]).drop(columns="start_year")
+    iso = register.assign(start_date=[f"{y}-11-30" for y in register["start_year"]]).drop(columns="start_year")
+    for reg in (uk, iso, iso.assign(start_date=pd.to_datetime(iso["start_date"]))):
+        fx = ae.participation_effect(results, reg)
+        assert fx.attrs["start_year_from"] == "start_date (calendar year)"
+        assert fx["estimate"].iloc[0] == pytest.approx(by_year["estimate"].iloc[0])
+    # start_year wins over start_date when both are given
+    both = register.assign(start_date="01/01/2030")
+    assert ae.participation_effect(results, both)["estimate"].iloc[0] == pytest.approx(
+        by_year["estimate"].iloc[0])
+    with pytest.raises(ValueError, match=r"row 3 .*start_date.*'someday'"):
+        ae.participation_effect(results, uk.assign(start_date=["01/04/2016", "someday", *uk["start_date"][2:]]))
+    with pytest.raises(ValueError, match="start_year"):
+        ae.participation_effect(results, register.assign(start_year=2016.5))
+
+
 def test_event_study_terms_and_pretrend_test():
     results, register = simulate(3, effect=0.25)
     es = ae.participation_effect(results, register, design="event_study")
