@@ -49,7 +49,11 @@ VOLUNTARY_CAVEAT = (
 )
 
 RESULT_COLUMNS = ["org_code", "year", "series", "item", "positive", "base", "estimate", "suppressed",
-                  "benchmark_group"]
+                  "benchmark_group", "region"]
+
+#: NHS England region codes (ODS ``nhser_code``) and their names, as in ../shared/data/README.md.
+NHSER_NAMES = {"Y56": "London", "Y58": "South West", "Y59": "South East", "Y60": "Midlands",
+               "Y61": "East of England", "Y62": "North West", "Y63": "North East and Yorkshire"}
 _MAP_COLUMNS = ["series", "year", "status", "item", "question", "wording", "response_options",
                 "positive", "outside_base", "flag", "min_base", "base_column", "note"]
 _STATUSES = ("asked", "not_asked", "not_mapped")
@@ -175,10 +179,10 @@ def _layout(header: list[str]) -> str:
         f"columns. Header: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}")
 
 
-def _rec(org, year, item, positive, estimate, base, group, file, row, col, year_col="year"):
+def _rec(org, year, item, positive, estimate, base, group, file, row, col, year_col="year", region=None):
     return {"org_code": org, "year": year, "item": item, "positive": positive, "estimate": estimate,
-            "base": base, "benchmark_group": group, "_file": file, "_row": row, "_col": col,
-            "_year_col": year_col}
+            "base": base, "benchmark_group": group, "region": region, "_file": file, "_row": row,
+            "_col": col, "_year_col": year_col}
 
 
 def _records_tidy(path: Path) -> list[dict]:
@@ -201,6 +205,7 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
             raise ValidationError([Problem(name, rows[0], "org_code", None, "missing-column",
                                            "wide layout needs an org_code (ODS code) column")])
         group_col = next((c for c in ("benchmark_group", "Benchmarking group") if c in header), None)
+        region_col = next((c for c in ("region", "Region") if c in header), None)
         pairs = []
         for j, col in enumerate(header):
             m = _WIDE_P.match(col)
@@ -213,12 +218,13 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
         for rec, rown in zip(records[1:], rows[1:]):
             rec = rec + [""] * (len(header) - len(rec))
             group = rec[header.index(group_col)].strip() if group_col else (sheet or None)
+            region = rec[header.index(region_col)].strip() if region_col else None
             for jp, jn, item, year, col in pairs:
                 p, n = _num(rec[jp]), _num(rec[jn])
                 if p is None and n is None:
                     continue
                 out.append(_rec(rec[header.index(org_col)].strip(), year, item, None, p, n, group,
-                                name, rown, col, col))
+                                name, rown, col, col, region))
     return out
 
 
@@ -286,7 +292,7 @@ def _thresholds(item_map: pd.DataFrame, min_base) -> dict:
 
 
 def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base=None,
-                      benchmark_groups=None) -> pd.DataFrame:
+                      benchmark_groups=None, regions=None) -> pd.DataFrame:
     """Read trust-level Staff Survey results into one long, harmonised, suppressed table.
 
     Parameters
@@ -313,14 +319,22 @@ def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base
     benchmark_groups : str, Path or DataFrame, optional
         A lookup of ODS code → benchmarking group (``ODS code`` / ``org_code`` and
         ``Benchmarking group`` / ``benchmark_group`` columns, e.g. the shared
-        ``staff_survey_benchmark_groups.csv``) used where the results file has no group.
+        ``staff_survey_benchmark_groups.csv``) used where the results file has no group. Trusts it
+        does not name keep a blank group, listed in ``attrs["benchmark_group_unknown"]``.
+    regions : str, Path or DataFrame, optional
+        A lookup of ODS code → NHS England region, for ``item_trend(..., by="region")``: an
+        ``org_code`` / ``ODS code`` column and either ``region`` (names) or ``nhser_code`` (``Y56``…,
+        turned into names; e.g. the shared ``ods_nhs_trusts_2025.csv``). A wide file's own
+        ``region`` column is used first. Trusts it does not name (codes change when trusts merge)
+        keep a blank region, listed in ``attrs["region_unknown"]``.
 
     Returns
     -------
     pandas.DataFrame
         ``org_code``, ``year``, ``series``, ``item``, ``positive``, ``base``, ``estimate`` (0–1),
-        ``suppressed``, ``benchmark_group``; one row per trust × year × series. Suppressed rows keep
-        their base and have ``positive`` and ``estimate`` blank — nothing is imputed. Where only a
+        ``suppressed``, ``benchmark_group``, ``region``; one row per trust × year × series.
+        Suppressed rows keep their base and have ``positive`` and ``estimate`` blank — nothing is
+        imputed. Where only a
         proportion is published, ``positive`` is reconstructed as ``round(estimate × base)``.
         ``attrs["exclusions"]`` lists every source row not turned into a result (no published value,
         or not a single ODS code such as merged CCG submissions ``01T/01V``) with the reason;
@@ -369,7 +383,10 @@ def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base
         records = _records_real(path, *sheet_records[0][1], layout, imap)
     out = _harmonise(records, imap, thresholds, layout, str(path))
     if benchmark_groups is not None:
-        out = _add_groups(out, benchmark_groups)
+        out = _add_lookup(out, benchmark_groups, "benchmark_group",
+                          ("benchmark_group", "Benchmarking group"), "benchmark group")
+    if regions is not None:
+        out = _add_lookup(out, regions, "region", ("region", "nhser_code"), "region", NHSER_NAMES)
     out.attrs["layout"] = layout
     return out
 
@@ -427,7 +444,7 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
             k = float(round(p * n))
         kept.append({"org_code": r["org_code"], "year": r["year"], "series": series, "item": r["item"],
                      "positive": k, "base": n, "estimate": None if k is None else k / n,
-                     "benchmark_group": r["benchmark_group"], "_loc": loc})
+                     "benchmark_group": r["benchmark_group"], "region": r["region"], "_loc": loc})
     if not problems and kept:
         frame = pd.DataFrame(kept)
         dup = frame.duplicated(["org_code", "year", "series"], keep=False)
@@ -461,8 +478,8 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
         "base": frame["base"].round().astype("int64"),
         "estimate": frame["estimate"].astype("float64"),
         "suppressed": frame["suppressed"].astype(bool),
-        "benchmark_group": pd.Series(frame["benchmark_group"].replace("", None).to_numpy(dtype=object),
-                                     dtype="str"),
+        "benchmark_group": _text(frame["benchmark_group"]),
+        "region": _text(frame["region"]),
     }).sort_values(["series", "org_code", "year"], ignore_index=True)
     out.attrs["exclusions"] = pd.DataFrame(
         [{"org_code": r["org_code"], "year": r["year"], "item": r["item"], "file": r["_file"],
@@ -473,18 +490,30 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
     return out
 
 
-def _add_groups(results: pd.DataFrame, groups) -> pd.DataFrame:
-    if not isinstance(groups, pd.DataFrame):
-        groups = pd.read_csv(groups, dtype=str)
-    code = next((c for c in ("org_code", "ODS code") if c in groups.columns), None)
-    group = next((c for c in ("benchmark_group", "Benchmarking group") if c in groups.columns), None)
-    if code is None or group is None:
-        raise KeyError("benchmark group lookup needs an 'org_code' (or 'ODS code') and a "
-                       "'benchmark_group' (or 'Benchmarking group') column; got "
-                       f"{', '.join(map(str, groups.columns))}")
-    lookup = groups.drop_duplicates(code, keep="last").set_index(code)[group]
+def _text(values: pd.Series) -> pd.Series:
+    """A text column with blanks and '-' as missing."""
+    return pd.Series(values.replace({"": None, "-": None}).to_numpy(dtype=object), index=values.index,
+                     dtype="str")
+
+
+def _add_lookup(results: pd.DataFrame, table, target: str, value_cols: tuple, what: str,
+                translate: dict | None = None) -> pd.DataFrame:
+    """Fill ``target`` where blank from an ODS code → value lookup (a CSV path or a DataFrame)."""
+    if not isinstance(table, pd.DataFrame):
+        table = pd.read_csv(table, dtype=str, keep_default_na=False)
+    code = next((c for c in ("org_code", "ODS code") if c in table.columns), None)
+    value = next((c for c in value_cols if c in table.columns), None)
+    if code is None or value is None:
+        raise KeyError(f"{what} lookup needs an 'org_code' (or 'ODS code') column and one of "
+                       f"{', '.join(repr(c) for c in value_cols)}; got {', '.join(map(str, table.columns))}")
+    values = table[value].astype("string").str.strip()
+    if translate is not None and value == "nhser_code":
+        values = values.map(lambda v: translate.get(v, v) if isinstance(v, str) else v)
+    lookup = _text(pd.Series(values.to_numpy(dtype=object), index=table[code].astype(str).str.strip()))
+    lookup = lookup[~lookup.index.duplicated(keep="last")]
     out = results.copy()
-    out["benchmark_group"] = out["benchmark_group"].fillna(out["org_code"].map(lookup))
+    out[target] = out[target].fillna(out["org_code"].map(lookup))
+    out.attrs[f"{target}_unknown"] = sorted(out.loc[out[target].isna(), "org_code"].unique())
     return out
 
 
@@ -548,7 +577,9 @@ def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base
     series : str or list of str
         Item-map series; several are stacked (each keeps its own rows, never spliced).
     by : str or list of str, optional
-        Grouping columns, e.g. ``"benchmark_group"`` or ``"org_code"`` (trust).
+        Grouping columns: ``"benchmark_group"``, ``"region"`` (filled from the ``regions`` lookup
+        of :func:`read_staff_survey`) or ``"org_code"`` (trust). Trusts with a blank group form
+        their own group (a blank key), never dropped.
     weighting : {"base", "trust_mean"} or a list of them
         ``"base"``: pooled proportion Σpositive / Σbase over trusts (every respondent counts
         once), with a Wilson interval from :func:`aeeval.proportion_ci` that treats respondents as

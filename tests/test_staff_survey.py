@@ -77,7 +77,7 @@ def test_item_map_rejects_duplicate_series_year(tmp_path):
 def test_read_example_columns_series_and_suppression():
     r = ae.read_staff_survey()
     assert list(r.columns) == ["org_code", "year", "series", "item", "positive", "base", "estimate",
-                               "suppressed", "benchmark_group"]
+                               "suppressed", "benchmark_group", "region"]
     assert set(r.loc[r["series"] == "q22c", "year"]) == set(range(2015, 2021))
     assert set(r.loc[r["series"] == "acts_on_concerns", "item"]) == {"q21b", "q23b", "q25b"}
     raw = pd.read_csv(EXAMPLES / "staff_survey.csv")
@@ -229,6 +229,37 @@ def test_item_trend_against_formulas():
     assert m["estimate"] == pytest.approx(x.mean())
     assert (m["ci_low"], m["ci_high"]) == pytest.approx((x.mean() - q * se, x.mean() + q * se))
     assert m["n_trusts"] == len(x) and m["n_suppressed"] == 1
+
+
+def test_item_trend_by_region_from_ods_lookup(shared_data):
+    r = ae.read_staff_survey(shared_data / "staff_survey_acute_trusts_2012_2019.csv",
+                             regions=shared_data / "ods_nhs_trusts_2025.csv")
+    ods = pd.read_csv(shared_data / "ods_nhs_trusts_2025.csv", dtype=str)
+    # RJ1 is Guy's and St Thomas' (ODS nhser_code Y56 = London, ../shared/data/README.md)
+    assert ods.loc[ods["org_code"] == "RJ1", "nhser_code"].iloc[0] == "Y56"
+    assert set(r.loc[r["org_code"] == "RJ1", "region"]) == {"London"}
+    t = ae.item_trend(r, series="recommend_work", by="region")
+    assert set(t["region"].dropna()) <= set(ae.staff_survey.NHSER_NAMES.values())
+    # per region and year the groups add up to the national figure: no trust lost to a blank region
+    national = ae.item_trend(r, series="recommend_work").set_index("year")
+    sums = t.groupby("year")[["n_trusts", "positive", "base"]].sum()
+    assert (sums["n_trusts"] == national["n_trusts"]).all() and (sums["base"] == national["base"]).all()
+    unknown = r.attrs["region_unknown"]
+    assert set(unknown) == set(r.loc[r["region"].isna(), "org_code"])
+
+
+def test_regions_lookup_names_codes_and_wide_column(tmp_path):
+    f = write(tmp_path / "w.csv", "org_code,region,q22c_2019,q22c_n_2019\nRAA,London,0.5,100\n"
+              "RBB,,0.6,100\nRCC,,0.7,100\n")
+    lookup = pd.DataFrame({"ODS code": ["RAA", "RBB"], "nhser_code": ["Y62", "Y61"]})
+    r = ae.read_staff_survey(f, regions=lookup).set_index("org_code")
+    assert r.loc["RAA", "region"] == "London"  # the file's own column first
+    assert r.loc["RBB", "region"] == "East of England" and pd.isna(r.loc["RCC", "region"])
+    assert ae.read_staff_survey(f, regions=lookup).attrs["region_unknown"] == ["RCC"]
+    t = ae.item_trend(ae.read_staff_survey(f, regions=lookup), by="region")
+    assert t["n_trusts"].sum() == 3 and t["region"].isna().sum() == 1  # RCC shown as a blank region
+    with pytest.raises(KeyError, match="nhser_code"):
+        ae.read_staff_survey(f, regions=pd.DataFrame({"org_code": ["RAA"], "area": ["x"]}))
 
 
 # ------------------------------------------------------------------------------------- funnel
