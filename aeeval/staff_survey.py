@@ -12,6 +12,7 @@ suppresses results below the publication threshold. The statistics take that tab
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -656,7 +657,34 @@ def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base
 # ---------------------------------------------------------------------------- participation models
 
 
-def _register_years(register: pd.DataFrame) -> pd.DataFrame:
+def _read_register(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """A register file: the programme register (validated by its schema) or any CSV / XLSX with
+    ``org_code`` and ``start_year`` (or ``start_date``). Returns the table and its spreadsheet rows."""
+    records, rows = _read_cells(path)
+    header = [h.strip() for h in records[0]]
+    programme = [f["name"] for f in json.loads((SCHEMAS / "register.schema.json").read_text("utf-8"))["fields"]]
+    if set(programme) <= set(header):
+        table = read_table(path, "register")
+        return table, list(table.attrs["rows"])
+    body = [r + [""] * (len(header) - len(r)) for r in records[1:]]
+    table = pd.DataFrame(body, columns=header, dtype=object).apply(lambda c: c.str.strip())
+    if "org_code" not in table.columns:
+        raise ValidationError([Problem(str(path), rows[0], "org_code", None, "missing-column",
+                                       "a register needs an org_code (ODS code) column")])
+    bad = [Problem(str(path), rows[i + 1], "org_code", v, "pattern", "is not an ODS code")
+           for i, v in enumerate(table["org_code"]) if not _ODS.match(v or "")]
+    if bad:
+        raise ValidationError(bad)
+    return table, rows[1:]
+
+
+def _register_years(register) -> pd.DataFrame:
+    if isinstance(register, (str, Path)):
+        source_name = str(register)
+        register, rows = _read_register(Path(register))
+    else:
+        source_name = "register"
+        rows = list(range(2, len(register) + 2))  # as if written to a CSV with a header row
     if "org_code" not in register.columns:
         raise KeyError("register needs an 'org_code' column")
     if "start_year" in register.columns:
@@ -677,14 +705,15 @@ def _register_years(register: pd.DataFrame) -> pd.DataFrame:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         col = "start_year" if source == "start_year" else "start_date"
-        raise ValueError(f"register row {i + 2} ({register['org_code'].iloc[i]}), column '{col}', value "
-                         f"{register[col].iloc[i]!r}: the start year is blank or not a year")
+        raise ValueError(f"{source_name} row {rows[i]} ({register['org_code'].iloc[i]}), column '{col}', "
+                         f"value {register[col].iloc[i]!r}: the start year is blank or not a year")
     reg = pd.DataFrame({"org_code": register["org_code"].astype(str).to_numpy(),
                         "start_year": start.astype("int64").to_numpy()})
     dup = reg["org_code"].duplicated()
     if dup.any():
-        raise ValueError(f"register names {reg.loc[dup, 'org_code'].iloc[0]} more than once: one start "
-                         "year per trust")
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise ValueError(f"{source_name} row {rows[i]} names {reg['org_code'].iloc[i]} a second time: "
+                         "one start year per trust")
     reg.attrs["start_year_from"] = source
     return reg
 
@@ -765,8 +794,9 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
     ----------
     results : pandas.DataFrame
         As returned by :func:`read_staff_survey`.
-    register : pandas.DataFrame
-        ``org_code`` and ``start_year``: the year each trust joined. A register without
+    register : pandas.DataFrame, str or Path
+        ``org_code`` and ``start_year``: the year each trust joined (a table, or a CSV / XLSX file:
+        the programme register, checked against its schema, or any file with those two columns). A register without
         ``start_year`` but with ``start_date`` (the programme register's column: a date, ISO
         ``2016-04-01`` or UK ``01/04/2016``) uses the calendar year of that date; ``start_year`` wins
         when both are present. ``attrs["start_year_from"]`` says which was used. Trusts not in the

@@ -265,7 +265,13 @@ def test_regions_lookup_names_codes_and_wide_column(tmp_path):
 # ------------------------------------------------------------------------------------- funnel
 
 def exact_limit_reference(n, p0, p):
-    """Spiegelhalter (2005) Appendix A.1.1, from binomial probabilities summed with math.comb."""
+    """Spiegelhalter (2005) Appendix A.1.1, from binomial probabilities summed with math.comb.
+
+    r_p = the smallest r with P(R <= r) >= p; limit = (r_p - alpha) / n with
+    alpha = (P(R <= r_p) - p) / (P(R <= r_p) - P(R <= r_p - 1)). The same construction as the Stata
+    package funnelcompar 1.1 (Gini & Forni 2010, SSC; funnelcompar.ado: Mata invbinom2 for r_p, then
+    _lb/_ub = (rp - (binomial(n, rp, theta) - lev) / (binomial(n, rp, theta) - binomial(n, rp - 1,
+    theta))) / n, clipped to [0, 1]), written here independently of scipy's binom.ppf/cdf."""
     cdf, r = 0.0, -1
     prev = 0.0
     while cdf < p:
@@ -448,6 +454,27 @@ def test_register_start_year_or_start_date():
         ae.participation_effect(results, uk.assign(start_date=["01/04/2016", "someday", *uk["start_date"][2:]]))
     with pytest.raises(ValueError, match="start_year"):
         ae.participation_effect(results, register.assign(start_year=2016.5))
+
+
+def test_register_from_file_minimal_or_programme(tmp_path):
+    results, register = simulate(4)
+    expected = ae.participation_effect(results, register)["estimate"].iloc[0]
+    minimal = tmp_path / "reg.csv"
+    register.to_csv(minimal, index=False)
+    assert ae.participation_effect(results, minimal)["estimate"].iloc[0] == pytest.approx(expected)
+    # the programme register file (schema-checked) with start_date
+    ex = ae.participation_effect(ae.read_staff_survey(), EXAMPLES / "register.csv")
+    assert ex.attrs["start_year_from"] == "start_date (calendar year)"
+    bad = write(tmp_path / "bad.csv", "org_code,start_year\nR000,2016\nr-1,2017\n")
+    with pytest.raises(ValidationError, match="not an ODS code") as info:
+        ae.participation_effect(results, bad)
+    assert info.value.problems[0].row == 3
+    dup = write(tmp_path / "dup.csv", "org_code,start_year\nR000,2016\nR001,2017\nR000,2018\n")
+    with pytest.raises(ValueError, match=r"dup.csv row 4 names R000 a second time"):
+        ae.participation_effect(results, dup)
+    blank = write(tmp_path / "blank.csv", "org_code,start_year\nR000,2016\nR001,\n")
+    with pytest.raises(ValueError, match=r"blank.csv row 3 \(R001\), column 'start_year'"):
+        ae.participation_effect(results, blank)
 
 
 def test_event_study_terms_and_pretrend_test():
