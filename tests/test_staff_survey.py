@@ -157,6 +157,41 @@ def test_wide_bad_input(tmp_path):
     assert "sheet 'A'" in str(info.value) and "sheet 'B'" in str(info.value)
 
 
+@pytest.mark.parametrize("header, line, column, match", [
+    ("org_code,q22c_2030,q22c_n_2030", "RAA,0.5,100", "q22c_2030", "2030 is not in the item map"),
+    ("org_code,q99z_2019,q99z_n_2019", "RAA,0.5,100", "q99z_2019", "'q99z' is not in the item map for 2019"),
+    ("org_code,q22c_2019,q22c_n_2019", "RAA,-0.1,100", "q22c_2019", "between 0 and 1"),
+    ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,-4", "base", "at least 1"),
+    ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,10.5", "base", "whole number"),
+])
+def test_wide_csv_bad_input_names_row_and_column(tmp_path, header, line, column, match):
+    f = write(tmp_path / "wide.csv", f"{header}\n{line}\n")
+    with pytest.raises(ValidationError, match=match) as info:
+        ae.read_staff_survey(f)
+    assert (info.value.problems[0].row, info.value.problems[0].column) == (2, column)
+
+
+def test_org_results_duplicate_trust_year(tmp_path):
+    f = write(tmp_path / "org.csv", "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
+              "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,40\nRAA,2022,Acute,310,44\n")
+    with pytest.raises(ValidationError, match=r"second result for RAA in 2022.*first is at .*row 2") as info:
+        ae.read_staff_survey(f)
+    assert info.value.problems[0].row == 4
+
+
+def test_register_trust_with_only_suppressed_results():
+    results, register = simulate(6)
+    code = register["org_code"].iloc[0]
+    hidden = results["org_code"] == code
+    results.loc[hidden, "suppressed"] = True
+    results.loc[hidden, ["positive", "estimate"]] = pd.NA
+    with pytest.raises(ValueError, match=f"no unsuppressed 'q22c' results: {code}"):
+        ae.participation_effect(results, register)
+    fx = ae.participation_effect(results, register, missing="exclude")
+    assert fx.attrs["excluded_register_trusts"] == [code] and code in fx.attrs["note"]
+    assert fx["n_trusts"].iloc[0] == results["org_code"].nunique() - 1
+
+
 def test_rate_above_100_percent(tmp_path):
     f = write(tmp_path / "org.csv", "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
               "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,120\n")
