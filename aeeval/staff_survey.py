@@ -12,6 +12,7 @@ suppresses results below the publication threshold. The statistics take that tab
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -49,7 +50,11 @@ VOLUNTARY_CAVEAT = (
 )
 
 RESULT_COLUMNS = ["org_code", "year", "series", "item", "positive", "base", "estimate", "suppressed",
-                  "benchmark_group"]
+                  "benchmark_group", "region"]
+
+#: NHS England region codes (ODS ``nhser_code``) and their names, as in ../shared/data/README.md.
+NHSER_NAMES = {"Y56": "London", "Y58": "South West", "Y59": "South East", "Y60": "Midlands",
+               "Y61": "East of England", "Y62": "North West", "Y63": "North East and Yorkshire"}
 _MAP_COLUMNS = ["series", "year", "status", "item", "question", "wording", "response_options",
                 "positive", "outside_base", "flag", "min_base", "base_column", "note"]
 _STATUSES = ("asked", "not_asked", "not_mapped")
@@ -175,9 +180,10 @@ def _layout(header: list[str]) -> str:
         f"columns. Header: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}")
 
 
-def _rec(org, year, item, positive, estimate, base, group, file, row, col):
+def _rec(org, year, item, positive, estimate, base, group, file, row, col, year_col="year", region=None):
     return {"org_code": org, "year": year, "item": item, "positive": positive, "estimate": estimate,
-            "base": base, "benchmark_group": group, "_file": file, "_row": row, "_col": col}
+            "base": base, "benchmark_group": group, "region": region, "_file": file, "_row": row,
+            "_col": col, "_year_col": year_col}
 
 
 def _records_tidy(path: Path) -> list[dict]:
@@ -200,6 +206,7 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
             raise ValidationError([Problem(name, rows[0], "org_code", None, "missing-column",
                                            "wide layout needs an org_code (ODS code) column")])
         group_col = next((c for c in ("benchmark_group", "Benchmarking group") if c in header), None)
+        region_col = next((c for c in ("region", "Region") if c in header), None)
         pairs = []
         for j, col in enumerate(header):
             m = _WIDE_P.match(col)
@@ -212,12 +219,13 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
         for rec, rown in zip(records[1:], rows[1:]):
             rec = rec + [""] * (len(header) - len(rec))
             group = rec[header.index(group_col)].strip() if group_col else (sheet or None)
+            region = rec[header.index(region_col)].strip() if region_col else None
             for jp, jn, item, year, col in pairs:
                 p, n = _num(rec[jp]), _num(rec[jn])
                 if p is None and n is None:
                     continue
                 out.append(_rec(rec[header.index(org_col)].strip(), year, item, None, p, n, group,
-                                name, rown, col))
+                                name, rown, col, col, region))
     return out
 
 
@@ -229,6 +237,18 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
         org_col, year_col, group_col = "Code", "Year.Index", None
     else:
         org_col, year_col, group_col = "ODS code", "Year", "Benchmarking group"
+    # The item columns of this file that the map names in any year: stem -> (value column, base
+    # column, scale). Every row is read for every one of them, so a row of a year (or an item-year)
+    # the map does not cover becomes an error in _harmonise, never a silently skipped row.
+    stems = {}
+    for m in asked.itertuples():
+        if layout == "acute_panel":
+            col, bcol, scale = m.item, m.base_column or "Responses", 1.0
+        else:
+            col, bcol, scale = f"{m.item}_rate", m.base_column or f"{m.item}_base", 100.0
+        if col in idx and bcol in idx:
+            stems.setdefault(m.item, (col, bcol, scale))
+    mapped = set(zip(asked["year"], asked["item"]))
     out = []
     for rec, rown in zip(records[1:], rows[1:]):
         rec = rec + [""] * (len(header) - len(rec))
@@ -239,23 +259,19 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
         year = int(year_text)
         org = rec[idx[org_col]].strip()
         group = rec[idx[group_col]].strip() if group_col else None
-        for m in asked[asked["year"] == year].itertuples():
-            if layout == "acute_panel":
-                col, bcol, scale = m.item, m.base_column or "Responses", 1.0
-            else:
-                col, bcol, scale = f"{m.item}_rate", m.base_column or f"{m.item}_base", 100.0
-            if col not in idx or bcol not in idx:
-                continue
+        for item, (col, bcol, scale) in stems.items():
             p, n = _num(rec[idx[col]]), _num(rec[idx[bcol]])
             if p is None and n is None:
-                out.append(_rec(org, year, m.item, None, None, None, group, str(path), rown, col))
-                continue
-            if isinstance(p, float) and scale == 100.0:
+                if (year, item) in mapped:
+                    out.append(_rec(org, year, item, None, None, None, group, str(path), rown, col,
+                                    year_col))
+                continue  # blank, and nothing to map: no result either way
+            if (year, item) in mapped and isinstance(p, float) and scale == 100.0:
                 if p > 100 or p < 0:
                     raise ValidationError([Problem(str(path), rown, col, rec[idx[col]], "range:0-100",
                                                    "a percentage must lie between 0 and 100 %")])
                 p = p / 100.0
-            out.append(_rec(org, year, m.item, None, p, n, group, str(path), rown, col))
+            out.append(_rec(org, year, item, None, p, n, group, str(path), rown, col, year_col))
     return out
 
 
@@ -277,7 +293,7 @@ def _thresholds(item_map: pd.DataFrame, min_base) -> dict:
 
 
 def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base=None,
-                      benchmark_groups=None) -> pd.DataFrame:
+                      benchmark_groups=None, regions=None) -> pd.DataFrame:
     """Read trust-level Staff Survey results into one long, harmonised, suppressed table.
 
     Parameters
@@ -304,14 +320,22 @@ def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base
     benchmark_groups : str, Path or DataFrame, optional
         A lookup of ODS code → benchmarking group (``ODS code`` / ``org_code`` and
         ``Benchmarking group`` / ``benchmark_group`` columns, e.g. the shared
-        ``staff_survey_benchmark_groups.csv``) used where the results file has no group.
+        ``staff_survey_benchmark_groups.csv``) used where the results file has no group. Trusts it
+        does not name keep a blank group, listed in ``attrs["benchmark_group_unknown"]``.
+    regions : str, Path or DataFrame, optional
+        A lookup of ODS code → NHS England region, for ``item_trend(..., by="region")``: an
+        ``org_code`` / ``ODS code`` column and either ``region`` (names) or ``nhser_code`` (``Y56``…,
+        turned into names; e.g. the shared ``ods_nhs_trusts_2025.csv``). A wide file's own
+        ``region`` column is used first. Trusts it does not name (codes change when trusts merge)
+        keep a blank region, listed in ``attrs["region_unknown"]``.
 
     Returns
     -------
     pandas.DataFrame
         ``org_code``, ``year``, ``series``, ``item``, ``positive``, ``base``, ``estimate`` (0–1),
-        ``suppressed``, ``benchmark_group``; one row per trust × year × series. Suppressed rows keep
-        their base and have ``positive`` and ``estimate`` blank — nothing is imputed. Where only a
+        ``suppressed``, ``benchmark_group``, ``region``; one row per trust × year × series.
+        Suppressed rows keep their base and have ``positive`` and ``estimate`` blank — nothing is
+        imputed. Where only a
         proportion is published, ``positive`` is reconstructed as ``round(estimate × base)``.
         ``attrs["exclusions"]`` lists every source row not turned into a result (no published value,
         or not a single ODS code such as merged CCG submissions ``01T/01V``) with the reason;
@@ -360,7 +384,10 @@ def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base
         records = _records_real(path, *sheet_records[0][1], layout, imap)
     out = _harmonise(records, imap, thresholds, layout, str(path))
     if benchmark_groups is not None:
-        out = _add_groups(out, benchmark_groups)
+        out = _add_lookup(out, benchmark_groups, "benchmark_group",
+                          ("benchmark_group", "Benchmarking group"), "benchmark group")
+    if regions is not None:
+        out = _add_lookup(out, regions, "region", ("region", "nhser_code"), "region", NHSER_NAMES)
     out.attrs["layout"] = layout
     return out
 
@@ -381,7 +408,7 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
                 excluded.append((r, "not a single ODS code (e.g. a merged submission): excluded"))
             continue
         if r["year"] not in map_years:
-            problems.append(Problem(*loc, "year", str(r["year"]), "item-map:year",
+            problems.append(Problem(*loc, r["_year_col"], str(r["year"]), "item-map:year",
                                     f"year {r['year']} is not in the item map (years mapped: "
                                     f"{min(map_years)}–{max(map_years)}); add its rows to the map"))
             continue
@@ -418,7 +445,7 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
             k = float(round(p * n))
         kept.append({"org_code": r["org_code"], "year": r["year"], "series": series, "item": r["item"],
                      "positive": k, "base": n, "estimate": None if k is None else k / n,
-                     "benchmark_group": r["benchmark_group"], "_loc": loc})
+                     "benchmark_group": r["benchmark_group"], "region": r["region"], "_loc": loc})
     if not problems and kept:
         frame = pd.DataFrame(kept)
         dup = frame.duplicated(["org_code", "year", "series"], keep=False)
@@ -452,8 +479,8 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
         "base": frame["base"].round().astype("int64"),
         "estimate": frame["estimate"].astype("float64"),
         "suppressed": frame["suppressed"].astype(bool),
-        "benchmark_group": pd.Series(frame["benchmark_group"].replace("", None).to_numpy(dtype=object),
-                                     dtype="str"),
+        "benchmark_group": _text(frame["benchmark_group"]),
+        "region": _text(frame["region"]),
     }).sort_values(["series", "org_code", "year"], ignore_index=True)
     out.attrs["exclusions"] = pd.DataFrame(
         [{"org_code": r["org_code"], "year": r["year"], "item": r["item"], "file": r["_file"],
@@ -464,18 +491,30 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
     return out
 
 
-def _add_groups(results: pd.DataFrame, groups) -> pd.DataFrame:
-    if not isinstance(groups, pd.DataFrame):
-        groups = pd.read_csv(groups, dtype=str)
-    code = next((c for c in ("org_code", "ODS code") if c in groups.columns), None)
-    group = next((c for c in ("benchmark_group", "Benchmarking group") if c in groups.columns), None)
-    if code is None or group is None:
-        raise KeyError("benchmark group lookup needs an 'org_code' (or 'ODS code') and a "
-                       "'benchmark_group' (or 'Benchmarking group') column; got "
-                       f"{', '.join(map(str, groups.columns))}")
-    lookup = groups.drop_duplicates(code, keep="last").set_index(code)[group]
+def _text(values: pd.Series) -> pd.Series:
+    """A text column with blanks and '-' as missing."""
+    return pd.Series(values.replace({"": None, "-": None}).to_numpy(dtype=object), index=values.index,
+                     dtype="str")
+
+
+def _add_lookup(results: pd.DataFrame, table, target: str, value_cols: tuple, what: str,
+                translate: dict | None = None) -> pd.DataFrame:
+    """Fill ``target`` where blank from an ODS code → value lookup (a CSV path or a DataFrame)."""
+    if not isinstance(table, pd.DataFrame):
+        table = pd.read_csv(table, dtype=str, keep_default_na=False)
+    code = next((c for c in ("org_code", "ODS code") if c in table.columns), None)
+    value = next((c for c in value_cols if c in table.columns), None)
+    if code is None or value is None:
+        raise KeyError(f"{what} lookup needs an 'org_code' (or 'ODS code') column and one of "
+                       f"{', '.join(repr(c) for c in value_cols)}; got {', '.join(map(str, table.columns))}")
+    values = table[value].astype("string").str.strip()
+    if translate is not None and value == "nhser_code":
+        values = values.map(lambda v: translate.get(v, v) if isinstance(v, str) else v)
+    lookup = _text(pd.Series(values.to_numpy(dtype=object), index=table[code].astype(str).str.strip()))
+    lookup = lookup[~lookup.index.duplicated(keep="last")]
     out = results.copy()
-    out["benchmark_group"] = out["benchmark_group"].fillna(out["org_code"].map(lookup))
+    out[target] = out[target].fillna(out["org_code"].map(lookup))
+    out.attrs[f"{target}_unknown"] = sorted(out.loc[out[target].isna(), "org_code"].unique())
     return out
 
 
@@ -539,7 +578,9 @@ def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base
     series : str or list of str
         Item-map series; several are stacked (each keeps its own rows, never spliced).
     by : str or list of str, optional
-        Grouping columns, e.g. ``"benchmark_group"`` or ``"org_code"`` (trust).
+        Grouping columns: ``"benchmark_group"``, ``"region"`` (filled from the ``regions`` lookup
+        of :func:`read_staff_survey`) or ``"org_code"`` (trust). Trusts with a blank group form
+        their own group (a blank key), never dropped.
     weighting : {"base", "trust_mean"} or a list of them
         ``"base"``: pooled proportion Σpositive / Σbase over trusts (every respondent counts
         once), with a Wilson interval from :func:`aeeval.proportion_ci` that treats respondents as
@@ -616,26 +657,64 @@ def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base
 # ---------------------------------------------------------------------------- participation models
 
 
-def _register_years(register: pd.DataFrame) -> pd.DataFrame:
+def _read_register(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """A register file: the programme register (validated by its schema) or any CSV / XLSX with
+    ``org_code`` and ``start_year`` (or ``start_date``). Returns the table and its spreadsheet rows."""
+    records, rows = _read_cells(path)
+    header = [h.strip() for h in records[0]]
+    programme = [f["name"] for f in json.loads((SCHEMAS / "register.schema.json").read_text("utf-8"))["fields"]]
+    if set(programme) <= set(header):
+        table = read_table(path, "register")
+        return table, list(table.attrs["rows"])
+    body = [r + [""] * (len(header) - len(r)) for r in records[1:]]
+    table = pd.DataFrame(body, columns=header, dtype=object).apply(lambda c: c.str.strip())
+    if "org_code" not in table.columns:
+        raise ValidationError([Problem(str(path), rows[0], "org_code", None, "missing-column",
+                                       "a register needs an org_code (ODS code) column")])
+    bad = [Problem(str(path), rows[i + 1], "org_code", v, "pattern", "is not an ODS code")
+           for i, v in enumerate(table["org_code"]) if not _ODS.match(v or "")]
+    if bad:
+        raise ValidationError(bad)
+    return table, rows[1:]
+
+
+def _register_years(register) -> pd.DataFrame:
+    if isinstance(register, (str, Path)):
+        source_name = str(register)
+        register, rows = _read_register(Path(register))
+    else:
+        source_name = "register"
+        rows = list(range(2, len(register) + 2))  # as if written to a CSV with a header row
     if "org_code" not in register.columns:
         raise KeyError("register needs an 'org_code' column")
     if "start_year" in register.columns:
+        source = "start_year"
         start = pd.to_numeric(register["start_year"], errors="coerce")
+        start = start.where(start == start.round())
     elif "start_date" in register.columns:
-        start = pd.to_datetime(register["start_date"], errors="coerce").dt.year
+        source = "start_date (calendar year)"
+        dates = register["start_date"]
+        if not pd.api.types.is_datetime64_any_dtype(dates):
+            # ISO 2016-04-01 or UK 01/04/2016 as Excel writes them (never month-first)
+            dates = pd.to_datetime(dates.astype("string").str.strip(), errors="coerce", format="mixed",
+                                   dayfirst=True)
+        start = dates.dt.year
     else:
         raise KeyError("register needs a 'start_year' (or 'start_date') column: the year each trust joined")
     bad = start.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"register row {i + 2} ({register['org_code'].iloc[i]}): start year is blank "
-                         "or not a year")
+        col = "start_year" if source == "start_year" else "start_date"
+        raise ValueError(f"{source_name} row {rows[i]} ({register['org_code'].iloc[i]}), column '{col}', "
+                         f"value {register[col].iloc[i]!r}: the start year is blank or not a year")
     reg = pd.DataFrame({"org_code": register["org_code"].astype(str).to_numpy(),
                         "start_year": start.astype("int64").to_numpy()})
     dup = reg["org_code"].duplicated()
     if dup.any():
-        raise ValueError(f"register names {reg.loc[dup, 'org_code'].iloc[0]} more than once: one start "
-                         "year per trust")
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise ValueError(f"{source_name} row {rows[i]} names {reg['org_code'].iloc[i]} a second time: "
+                         "one start year per trust")
+    reg.attrs["start_year_from"] = source
     return reg
 
 
@@ -644,6 +723,7 @@ def _panel(results, register, series, first_exposed, missing):
     data = _series_rows(results, series)
     data = data[~data["suppressed"]].copy()
     reg = _register_years(register)
+    start_from = reg.attrs["start_year_from"]
     have = set(data["org_code"])
     absent = sorted(set(reg["org_code"]) - have)
     if absent and missing == "error":
@@ -663,10 +743,20 @@ def _panel(results, register, series, first_exposed, missing):
     data["exposed"] = (data["treated"] & (data["rel_year"] >= first_exposed)).astype(float)
     data = data.sort_values(["org_code", "year"], ignore_index=True)
     data.attrs["no_usable_results"] = sorted(set(_series_rows(results, series)["org_code"]) - have)
+    data.attrs["start_year_from"] = start_from
     return data, absent
 
 
 def _fit(data: pd.DataFrame, terms: pd.DataFrame):
+    """Binomial GLM with trust and year dummies; returns the fit and its trust-clustered covariance.
+
+    The covariance is statsmodels' cluster sandwich without its small-sample factor (CR0), times
+    G/(G − 1) for G trusts: the factor Stata uses for maximum-likelihood models. statsmodels'
+    default factor also multiplies by (N − 1)/(N − K) with K counting every trust dummy; trust effects
+    are nested within the clusters and should not be counted (Cameron & Miller 2015, III.B), and with
+    6 survey years and 60 trusts that inflates standard errors by about 10 % (coverage 97 % against
+    95 % nominal over 300 simulated panels; 95.7 % with G/(G − 1)).
+    """
     import statsmodels.api as sm
 
     trust = pd.get_dummies(data["org_code"], prefix="trust", drop_first=True, dtype=float)
@@ -675,8 +765,11 @@ def _fit(data: pd.DataFrame, terms: pd.DataFrame):
     pos = data["positive"].to_numpy(dtype=float)
     endog = np.column_stack([pos, data["base"].to_numpy(dtype=float) - pos])
     groups = pd.factorize(data["org_code"])[0]
+    n_groups = int(groups.max()) + 1
     model = sm.GLM(endog, exog, family=sm.families.Binomial())
-    return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
+    cov = np.asarray(fit.cov_params()) * n_groups / (n_groups - 1)
+    return fit, cov
 
 
 def _event_terms(data: pd.DataFrame, reference: int) -> pd.DataFrame:
@@ -694,15 +787,20 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
 
     A binomial GLM (logit link) on each trust-year's counts (positive, base − positive), with trust
     and year fixed effects and standard errors clustered by trust (statsmodels
-    ``GLM(...).fit(cov_type="cluster")``). Suppressed results are left out (never imputed).
+    ``GLM(...).fit(cov_type="cluster")`` sandwich with the maximum-likelihood small-sample factor
+    G/(G − 1), G trusts; see Notes). Suppressed results are left out (never imputed).
 
     Parameters
     ----------
     results : pandas.DataFrame
         As returned by :func:`read_staff_survey`.
-    register : pandas.DataFrame
-        ``org_code`` and ``start_year`` (or ``start_date``, as in the programme register): the year
-        each trust joined. Trusts not in it are the comparison group.
+    register : pandas.DataFrame, str or Path
+        ``org_code`` and ``start_year``: the year each trust joined (a table, or a CSV / XLSX file:
+        the programme register, checked against its schema, or any file with those two columns). A register without
+        ``start_year`` but with ``start_date`` (the programme register's column: a date, ISO
+        ``2016-04-01`` or UK ``01/04/2016``) uses the calendar year of that date; ``start_year`` wins
+        when both are present. ``attrs["start_year_from"]`` says which was used. Trusts not in the
+        register are the comparison group.
     series : str
         Item-map series (one series only: the model never spans a question change).
     design : {"did", "event_study"}
@@ -725,7 +823,7 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
         ``term``, ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``scale`` (``"log_odds"``:
         differences in log-odds), ``n_trusts``, ``n_obs`` (trust-years), ``method``. ``attrs`` holds
         ``caveat`` (:data:`VOLUNTARY_CAVEAT`), ``pretrend`` (the :func:`pretrend_test` row as a
-        dict), ``n_treated_trusts``, ``excluded_register_trusts`` and ``note``.
+        dict), ``n_treated_trusts``, ``excluded_register_trusts``, ``start_year_from`` and ``note``.
 
     Notes
     -----
@@ -733,9 +831,20 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
     estimate is a weighted average that can mislead (Goodman-Bacon 2021); the event study shows the
     path. Parallel trends before joining are checked by :func:`pretrend_test`.
 
+    Standard errors: the cluster-robust sandwich (bread: inverse Fisher information of the GLM;
+    meat: sum over trusts of the outer product of each trust's summed scores) times G/(G − 1), the
+    factor Stata applies to maximum-likelihood models with ``vce(cluster)``. statsmodels' default
+    also multiplies by (N − 1)/(N − K), with K counting every trust dummy; trust effects nested
+    within the clusters should not be counted (Cameron & Miller 2015, section III.B), and doing so
+    over-covers (97 % for a nominal 95 % interval in 300 simulated 60-trust × 6-year panels, against
+    95.7 % with G/(G − 1)). With few joined trusts (under about 20) cluster-robust intervals can be
+    too narrow (Cameron & Miller 2015, section VI).
+
     References
     ----------
     Angrist JD, Pischke J-S (2009). Mostly Harmless Econometrics, ch. 5. Princeton University Press.
+    Cameron AC, Miller DL (2015). A practitioner's guide to cluster-robust inference. Journal of
+    Human Resources 50(2):317-372.
     Goodman-Bacon A (2021). Difference-in-differences with variation in treatment timing. Journal of
     Econometrics 225(2):254-277.
 
@@ -757,24 +866,28 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
     else:
         terms = _event_terms(data, first_exposed - 1)
         label = f"event study (reference rel_year_{first_exposed - 1})"
-    fit = _fit(data, terms)
-    ci = fit.conf_int(alpha=1 - confidence)
+    fit, cov = _fit(data, terms)
     names = list(terms.columns)
-    method = (f"binomial GLM (logit) on counts, trust + year fixed effects, SE clustered by trust; "
-              f"{label}")
+    rows = np.zeros((len(names), len(fit.params)))
+    for i, t in enumerate(names):
+        rows[i, fit.params.index.get_loc(t)] = 1.0
+    test = fit.t_test(rows, cov_p=cov, use_t=False)
+    ci = np.asarray(test.conf_int(alpha=1 - confidence))
+    method = (f"binomial GLM (logit) on counts, trust + year fixed effects, SE clustered by trust "
+              f"(CR1, G/(G-1)); {label}")
     out = pd.DataFrame({
         "term": names,
-        "estimate": fit.params[names].to_numpy(),
-        "ci_low": ci.loc[names, 0].to_numpy(),
-        "ci_high": ci.loc[names, 1].to_numpy(),
-        "p_value": fit.pvalues[names].to_numpy(),
+        "estimate": np.asarray(test.effect, dtype=float).ravel(),
+        "ci_low": ci[:, 0],
+        "ci_high": ci[:, 1],
+        "p_value": np.asarray(test.pvalue, dtype=float).ravel(),
         "scale": "log_odds",
         "n_trusts": int(data["org_code"].nunique()),
         "n_obs": int(len(data)),
         "method": method,
     })
     try:
-        pre = _pretrend(data, first_exposed, series, fit if design == "event_study" else None
+        pre = _pretrend(data, first_exposed, series, (fit, cov) if design == "event_study" else None
                         ).iloc[0].to_dict()
     except ValueError as exc:  # no pre-period years: say so rather than fail the main estimate
         pre = {"test": "pretrend", "note": str(exc)}
@@ -788,7 +901,7 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
                  f"the model: {', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}.")
     out.attrs.update(confidence=confidence, caveat=VOLUNTARY_CAVEAT, pretrend=pre, note=note,
                      trusts_without_usable_results=dropped,
-                     excluded_register_trusts=absent,
+                     excluded_register_trusts=absent, start_year_from=data.attrs["start_year_from"],
                      n_treated_trusts=int(data.loc[data["treated"], "org_code"].nunique()))
     return out
 
@@ -827,18 +940,17 @@ def _pretrend(data: pd.DataFrame, first_exposed: int, series: str, fit=None) -> 
     if not pre:
         raise ValueError(f"no survey year of '{series}' falls before any register trust joined: "
                          "parallel pre-trends cannot be tested")
-    if fit is None:
-        fit = _fit(data, terms)
+    fit, cov = _fit(data, terms) if fit is None else fit
     names = list(fit.params.index)
     restriction = np.zeros((len(pre), len(names)))
     for i, t in enumerate(pre):
         restriction[i, names.index(t)] = 1.0
-    wald = fit.wald_test(restriction, scalar=True, use_f=False)
+    wald = fit.wald_test(restriction, cov_p=cov, scalar=True, use_f=False)
     return pd.DataFrame([{
         "test": "pretrend", "terms": ", ".join(pre), "statistic": float(wald.statistic),
         "df": int(len(pre)), "p_value": float(wald.pvalue), "n_trusts": int(data["org_code"].nunique()),
         "n_obs": int(len(data)),
-        "method": "joint Wald χ² test of pre-joining event-study terms = 0; SE clustered by trust"}])
+        "method": "joint Wald χ² test of pre-joining event-study terms = 0; SE clustered by trust (CR1)"}])
 
 
 # ---------------------------------------------------------------------------------------- funnels

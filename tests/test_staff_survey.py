@@ -77,7 +77,7 @@ def test_item_map_rejects_duplicate_series_year(tmp_path):
 def test_read_example_columns_series_and_suppression():
     r = ae.read_staff_survey()
     assert list(r.columns) == ["org_code", "year", "series", "item", "positive", "base", "estimate",
-                               "suppressed", "benchmark_group"]
+                               "suppressed", "benchmark_group", "region"]
     assert set(r.loc[r["series"] == "q22c", "year"]) == set(range(2015, 2021))
     assert set(r.loc[r["series"] == "acts_on_concerns", "item"]) == {"q21b", "q23b", "q25b"}
     raw = pd.read_csv(EXAMPLES / "staff_survey.csv")
@@ -157,12 +157,76 @@ def test_wide_bad_input(tmp_path):
     assert "sheet 'A'" in str(info.value) and "sheet 'B'" in str(info.value)
 
 
+@pytest.mark.parametrize("header, line, column, match", [
+    ("org_code,q22c_2030,q22c_n_2030", "RAA,0.5,100", "q22c_2030", "2030 is not in the item map"),
+    ("org_code,q99z_2019,q99z_n_2019", "RAA,0.5,100", "q99z_2019", "'q99z' is not in the item map for 2019"),
+    ("org_code,q22c_2019,q22c_n_2019", "RAA,-0.1,100", "q22c_2019", "between 0 and 1"),
+    ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,-4", "base", "at least 1"),
+    ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,10.5", "base", "whole number"),
+])
+def test_wide_csv_bad_input_names_row_and_column(tmp_path, header, line, column, match):
+    f = write(tmp_path / "wide.csv", f"{header}\n{line}\n")
+    with pytest.raises(ValidationError, match=match) as info:
+        ae.read_staff_survey(f)
+    assert (info.value.problems[0].row, info.value.problems[0].column) == (2, column)
+
+
+def test_org_results_duplicate_trust_year(tmp_path):
+    f = write(tmp_path / "org.csv", "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
+              "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,40\nRAA,2022,Acute,310,44\n")
+    with pytest.raises(ValidationError, match=r"second result for RAA in 2022.*first is at .*row 2") as info:
+        ae.read_staff_survey(f)
+    assert info.value.problems[0].row == 4
+
+
+def test_register_trust_with_only_suppressed_results():
+    results, register = simulate(6)
+    code = register["org_code"].iloc[0]
+    hidden = results["org_code"] == code
+    results.loc[hidden, "suppressed"] = True
+    results.loc[hidden, ["positive", "estimate"]] = pd.NA
+    with pytest.raises(ValueError, match=f"no unsuppressed 'q22c' results: {code}"):
+        ae.participation_effect(results, register)
+    fx = ae.participation_effect(results, register, missing="exclude")
+    assert fx.attrs["excluded_register_trusts"] == [code] and code in fx.attrs["note"]
+    assert fx["n_trusts"].iloc[0] == results["org_code"].nunique() - 1
+
+
 def test_rate_above_100_percent(tmp_path):
     f = write(tmp_path / "org.csv", "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
               "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,120\n")
     with pytest.raises(ValidationError, match="between 0 and 100") as info:
         ae.read_staff_survey(f)
     assert info.value.problems[0].row == 3 and info.value.problems[0].column == "Stress_rate"
+
+
+@pytest.mark.parametrize("header, line, column, match", [
+    # the real acute-panel layout: a year the map has no row for, and a year it has but not this item
+    ('"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n', "RAA,2011,300,0.5",
+     "Year.Index", "2011 is not in the item map"),
+    ('"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n', "RAA,2020,300,0.5",
+     "RecommendWork.Index.dichot", "'RecommendWork.Index.dichot' is not in the item map for 2020"),
+    # the real 2021-2024 organisation-results layout, a 2025 file before the map covers it
+    ("ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n", "RBB,2025,Acute,300,45.5",
+     "Stress_rate", "'Stress' is not in the item map for 2025"),
+])
+def test_real_layouts_unmapped_year_is_an_error_not_a_dropped_row(tmp_path, header, line, column, match):
+    good = "RAA,2019,300,0.5" if "Code" in header else "RAA,2024,Acute,300,45.5"
+    f = write(tmp_path / "real.csv", header + good + "\n" + line + "\n")
+    with pytest.raises(ValidationError, match=match) as info:
+        ae.read_staff_survey(f)
+    problem = info.value.problems[0]
+    assert (problem.row, problem.column) == (3, column)
+
+
+def test_real_layout_blank_row_of_unmapped_year_is_not_a_result(tmp_path):
+    # a trust-year with nothing published and no map row for that year is neither a result nor an error
+    f = write(tmp_path / "real.csv", '"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n'
+              "RAA,2019,300,0.5\nRAA,2011,NA,NA\nRAA,2018,NA,NA\n")
+    r = ae.read_staff_survey(f)
+    assert r["year"].tolist() == [2019]
+    ex = r.attrs["exclusions"]
+    assert ex["year"].tolist() == [2018] and ex["row"].tolist() == [4]  # mapped year, blank: listed
 
 
 def test_register_trust_without_results_is_error_or_reported(tmp_path):
@@ -202,10 +266,47 @@ def test_item_trend_against_formulas():
     assert m["n_trusts"] == len(x) and m["n_suppressed"] == 1
 
 
+def test_item_trend_by_region_from_ods_lookup(shared_data):
+    r = ae.read_staff_survey(shared_data / "staff_survey_acute_trusts_2012_2019.csv",
+                             regions=shared_data / "ods_nhs_trusts_2025.csv")
+    ods = pd.read_csv(shared_data / "ods_nhs_trusts_2025.csv", dtype=str)
+    # RJ1 is Guy's and St Thomas' (ODS nhser_code Y56 = London, ../shared/data/README.md)
+    assert ods.loc[ods["org_code"] == "RJ1", "nhser_code"].iloc[0] == "Y56"
+    assert set(r.loc[r["org_code"] == "RJ1", "region"]) == {"London"}
+    t = ae.item_trend(r, series="recommend_work", by="region")
+    assert set(t["region"].dropna()) <= set(ae.staff_survey.NHSER_NAMES.values())
+    # per region and year the groups add up to the national figure: no trust lost to a blank region
+    national = ae.item_trend(r, series="recommend_work").set_index("year")
+    sums = t.groupby("year")[["n_trusts", "positive", "base"]].sum()
+    assert (sums["n_trusts"] == national["n_trusts"]).all() and (sums["base"] == national["base"]).all()
+    unknown = r.attrs["region_unknown"]
+    assert set(unknown) == set(r.loc[r["region"].isna(), "org_code"])
+
+
+def test_regions_lookup_names_codes_and_wide_column(tmp_path):
+    f = write(tmp_path / "w.csv", "org_code,region,q22c_2019,q22c_n_2019\nRAA,London,0.5,100\n"
+              "RBB,,0.6,100\nRCC,,0.7,100\n")
+    lookup = pd.DataFrame({"ODS code": ["RAA", "RBB"], "nhser_code": ["Y62", "Y61"]})
+    r = ae.read_staff_survey(f, regions=lookup).set_index("org_code")
+    assert r.loc["RAA", "region"] == "London"  # the file's own column first
+    assert r.loc["RBB", "region"] == "East of England" and pd.isna(r.loc["RCC", "region"])
+    assert ae.read_staff_survey(f, regions=lookup).attrs["region_unknown"] == ["RCC"]
+    t = ae.item_trend(ae.read_staff_survey(f, regions=lookup), by="region")
+    assert t["n_trusts"].sum() == 3 and t["region"].isna().sum() == 1  # RCC shown as a blank region
+    with pytest.raises(KeyError, match="nhser_code"):
+        ae.read_staff_survey(f, regions=pd.DataFrame({"org_code": ["RAA"], "area": ["x"]}))
+
+
 # ------------------------------------------------------------------------------------- funnel
 
 def exact_limit_reference(n, p0, p):
-    """Spiegelhalter (2005) Appendix A.1.1, from binomial probabilities summed with math.comb."""
+    """Spiegelhalter (2005) Appendix A.1.1, from binomial probabilities summed with math.comb.
+
+    r_p = the smallest r with P(R <= r) >= p; limit = (r_p - alpha) / n with
+    alpha = (P(R <= r_p) - p) / (P(R <= r_p) - P(R <= r_p - 1)). The same construction as the Stata
+    package funnelcompar 1.1 (Gini & Forni 2010, SSC; funnelcompar.ado: Mata invbinom2 for r_p, then
+    _lb/_ub = (rp - (binomial(n, rp, theta) - lev) / (binomial(n, rp, theta) - binomial(n, rp - 1,
+    theta))) / n, clipped to [0, 1]), written here independently of scipy's binom.ppf/cdf."""
     cdf, r = 0.0, -1
     prev = 0.0
     while cdf < p:
@@ -295,6 +396,120 @@ def test_did_recovers_known_effect_over_seeds():
             assert fx["n_trusts"] == 60 and fx["n_obs"] == 360 and fx["scale"] == "log_odds"
     assert abs(np.mean(estimates) - true) < 0.02  # bias small over 20 seeds
     assert covered >= 16  # nominal 95 %: 19/20 expected; ≥ 16 allows for 20 draws
+
+
+def cluster_sandwich(data, columns, groups):
+    """Independent trust-clustered covariance for a binomial GLM: fitted with the statsmodels formula
+    interface on proportions with var_weights = base (an equivalent parameterisation of the counts
+    model), then bread = (X'WX)^-1, W = base·μ(1−μ); meat = Σ_trusts (Σ_i X_i (positive_i − base_i μ_i))
+    (…)'; V = G/(G−1) · bread · meat · bread (Cameron & Miller 2015, eq. 11 and III.B; the G/(G−1)
+    factor Stata uses for maximum-likelihood models)."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    frame = data.assign(p=data["positive"].astype(float) / data["base"])
+    formula = "p ~ C(org_code) + C(year) + " + " + ".join(f"Q('{c}')" for c in columns)
+    fit = smf.glm(formula, frame, family=sm.families.Binomial(), var_weights=frame["base"]).fit()
+    X = fit.model.exog
+    mu = fit.fittedvalues.to_numpy()
+    n = frame["base"].to_numpy(dtype=float)
+    bread = np.linalg.inv(X.T @ (X * (n * mu * (1 - mu))[:, None]))
+    scores = X * (frame["positive"].to_numpy(dtype=float) - n * mu)[:, None]
+    codes = pd.factorize(groups)[0]
+    g = codes.max() + 1
+    summed = np.zeros((g, X.shape[1]))
+    np.add.at(summed, codes, scores)
+    cov = g / (g - 1) * bread @ (summed.T @ summed) @ bread
+    names = [f"Q('{c}')" for c in columns]
+    idx = [fit.model.exog_names.index(c) for c in names]
+    return fit.params[names].to_numpy(), cov[np.ix_(idx, idx)], fit
+
+
+def test_clustered_standard_errors_against_independent_sandwich():
+    results, register = simulate(5, effect=0.25)
+    fx = ae.participation_effect(results, register, design="did", confidence=0.95).iloc[0]
+    start = dict(zip(register["org_code"], register["start_year"]))
+    data = results.assign(participation=[float(c in start and y >= start[c] + 1)
+                                         for c, y in zip(results["org_code"], results["year"])])
+    est, cov, fit = cluster_sandwich(data, ["participation"], data["org_code"])
+    se = math.sqrt(cov[0, 0])
+    z = NormalDist().inv_cdf(0.975)
+    assert fx["estimate"] == pytest.approx(est[0], abs=1e-7)
+    assert (fx["ci_high"] - fx["ci_low"]) / (2 * z) == pytest.approx(se, rel=1e-5)
+    assert fx["p_value"] == pytest.approx(2 * (1 - NormalDist().cdf(abs(est[0]) / se)), rel=1e-5)
+    # statsmodels' own default also multiplies by (N−1)/(N−K), K counting all 66 columns (trust
+    # dummies included): documented as deliberately not used (wider than the sandwich above)
+    import statsmodels.api as sm
+
+    pos = data["positive"].to_numpy(dtype=float)
+    counts = np.column_stack([pos, data["base"].to_numpy(dtype=float) - pos])
+    default = sm.GLM(counts, fit.model.exog, family=sm.families.Binomial()).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["org_code"])[0]})
+    n_obs, k = fit.model.exog.shape
+    assert default.bse[fit.model.exog_names.index("Q('participation')")] == pytest.approx(se * math.sqrt((n_obs - 1) / (n_obs - k)),
+                                                               rel=1e-5)
+    assert "G/(G-1)" in fx["method"]
+
+
+def test_pretrend_wald_against_independent_sandwich():
+    results, register = simulate(3, effect=0.25, pretrend=0.05)
+    start = dict(zip(register["org_code"], register["start_year"]))
+    rel = [y - start[c] if c in start else None for c, y in zip(results["org_code"], results["year"])]
+    levels = sorted({r for r in rel if r is not None and r != 0})
+    data = results.assign(**{f"rel_year_{k}": [float(r == k) for r in rel] for k in levels})
+    est, cov, _ = cluster_sandwich(data, [f"rel_year_{k}" for k in levels], data["org_code"])
+    pre = [i for i, k in enumerate(levels) if k < 0]
+    b = est[pre]
+    wald = float(b @ np.linalg.solve(cov[np.ix_(pre, pre)], b))
+    from scipy.stats import chi2
+    got = ae.pretrend_test(results, register).iloc[0]
+    assert got["statistic"] == pytest.approx(wald, rel=1e-5) and got["df"] == len(pre)
+    assert got["p_value"] == pytest.approx(chi2.sf(wald, len(pre)), rel=1e-5)
+    es = ae.participation_effect(results, register, design="event_study")
+    assert es["term"].tolist() == [f"rel_year_{k}" for k in levels]
+    assert np.allclose(es["estimate"], est, atol=1e-7)
+
+
+def test_register_start_year_or_start_date():
+    results, register = simulate(2)
+    by_year = ae.participation_effect(results, register)
+    assert by_year.attrs["start_year_from"] == "start_year"
+    # the programme register's start_date, ISO or UK day-first as Excel writes it, gives the same year
+    uk = register.assign(start_date=[f"13/04/{y}" for y in register["start_year"]]).drop(columns="start_year")
+    iso = register.assign(start_date=[f"{y}-11-30" for y in register["start_year"]]).drop(columns="start_year")
+    for reg in (uk, iso, iso.assign(start_date=pd.to_datetime(iso["start_date"]))):
+        fx = ae.participation_effect(results, reg)
+        assert fx.attrs["start_year_from"] == "start_date (calendar year)"
+        assert fx["estimate"].iloc[0] == pytest.approx(by_year["estimate"].iloc[0])
+    # start_year wins over start_date when both are given
+    both = register.assign(start_date="01/01/2030")
+    assert ae.participation_effect(results, both)["estimate"].iloc[0] == pytest.approx(
+        by_year["estimate"].iloc[0])
+    with pytest.raises(ValueError, match=r"row 3 .*start_date.*'someday'"):
+        ae.participation_effect(results, uk.assign(start_date=["01/04/2016", "someday", *uk["start_date"][2:]]))
+    with pytest.raises(ValueError, match="start_year"):
+        ae.participation_effect(results, register.assign(start_year=2016.5))
+
+
+def test_register_from_file_minimal_or_programme(tmp_path):
+    results, register = simulate(4)
+    expected = ae.participation_effect(results, register)["estimate"].iloc[0]
+    minimal = tmp_path / "reg.csv"
+    register.to_csv(minimal, index=False)
+    assert ae.participation_effect(results, minimal)["estimate"].iloc[0] == pytest.approx(expected)
+    # the programme register file (schema-checked) with start_date
+    ex = ae.participation_effect(ae.read_staff_survey(), EXAMPLES / "register.csv")
+    assert ex.attrs["start_year_from"] == "start_date (calendar year)"
+    bad = write(tmp_path / "bad.csv", "org_code,start_year\nR000,2016\nr-1,2017\n")
+    with pytest.raises(ValidationError, match="not an ODS code") as info:
+        ae.participation_effect(results, bad)
+    assert info.value.problems[0].row == 3
+    dup = write(tmp_path / "dup.csv", "org_code,start_year\nR000,2016\nR001,2017\nR000,2018\n")
+    with pytest.raises(ValueError, match=r"dup.csv row 4 names R000 a second time"):
+        ae.participation_effect(results, dup)
+    blank = write(tmp_path / "blank.csv", "org_code,start_year\nR000,2016\nR001,\n")
+    with pytest.raises(ValueError, match=r"blank.csv row 3 \(R001\), column 'start_year'"):
+        ae.participation_effect(results, blank)
 
 
 def test_event_study_terms_and_pretrend_test():

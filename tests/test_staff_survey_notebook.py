@@ -38,8 +38,8 @@ def test_notebook_on_examples(tmp_path):
     out = tmp_path / "executed.ipynb"
     execute_notebook(NB, {}, out, cwd=tmp_path)
     t, nb = tables(out)
-    assert {"item_map", "item_trend", "participation_did", "participation_detail", "pretrend_test",
-            "funnel_outside"} <= set(t)
+    assert {"item_map", "item_trend", "item_trend_by_group", "item_trend_by_region", "participation_did",
+            "participation_detail", "pretrend_test", "funnel_outside"} <= set(t)
     did = t["participation_did"]["records"][0]
     assert did["log_odds_ci_low"] <= 0.12 <= did["log_odds_ci_high"]  # the example's built-in effect
     figures = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
@@ -49,16 +49,21 @@ def test_notebook_on_examples(tmp_path):
 def test_notebook_on_real_acute_panel(tmp_path, shared_data):
     raw = pd.read_csv(shared_data / "staff_survey_acute_trusts_2012_2019.csv")
     codes = sorted(raw.dropna(subset=["RecommendWork.Index.dichot"])["Code"].unique())[:25]
-    reg = real_register(tmp_path / "register.csv", codes, "2016-04-01")
+    reg = tmp_path / "register.csv"  # a researcher's comparison list: org_code and start_year only
+    pd.DataFrame({"org_code": codes, "start_year": 2016}).to_csv(reg, index=False)
     out = tmp_path / "executed.ipynb"
     execute_notebook(NB, {"data_path": str(shared_data / "staff_survey_acute_trusts_2012_2019.csv"),
                           "benchmark_groups_path": str(shared_data / "staff_survey_benchmark_groups.csv"),
+                          "regions_path": str(shared_data / "ods_nhs_trusts_2025.csv"),
                           "register_path": str(reg), "series": "recommend_work",
                           "later_series": None, "years": list(range(2013, 2020))}, out, cwd=tmp_path)
     t, _ = tables(out)
     years = {r["year"] for r in t["item_trend"]["records"]}
     assert years == set(range(2013, 2020))
     assert t["participation_did"]["records"][0]["n_trusts"] > 100
+    regions = {r["region"] for r in t["item_trend_by_region"]["records"]}
+    assert regions == {"London", "South East", "South West", "East of England", "Midlands", "North West",
+                       "North East and Yorkshire"}
 
 
 def test_notebook_on_real_org_results(tmp_path, shared_data):
