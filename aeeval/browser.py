@@ -117,7 +117,11 @@ class Browser:
 
 
 def pdf_text(path: Path) -> list[str]:
-    """The text of each page of a PDF (pypdf, pure Python), for checks before publishing."""
+    """The text of each page of a PDF (pypdf, pure Python), for checks before publishing.
+
+    Layout mode keeps the gaps between table columns, so numbers in neighbouring cells are not
+    read as one number (plain extraction turned "2018 30 0 25956" into a valid NHS number).
+    """
     from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+    return [page.extract_text(extraction_mode="layout") or "" for page in PdfReader(str(path)).pages]

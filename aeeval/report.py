@@ -86,8 +86,24 @@ def _cell_label(source: str) -> str:
     return first if len(first) <= 70 else first[:67] + "..."
 
 
+def _logged_kernel_manager(log):
+    """A kernel manager whose kernel writes its own stdout/stderr to ``log`` (an open file), not
+    to the terminal: ipykernel's start-up warnings and shutdown messages are noise for a user,
+    but worth keeping when a kernel dies."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stdout", log)
+            kw.setdefault("stderr", log)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return LoggedKernelManager
+
+
 def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Path | None = None,
-                     kernel_name: str | None = None, record_inputs: bool = False) -> None:
+                     kernel_name: str | None = None, record_inputs: bool = False,
+                     kernel_log: Path | None = None) -> None:
     """Run ``notebook`` with ``parameters`` through papermill into ``output``.
 
     Parameters are checked first (:func:`aeeval.parameters.check_parameters`): an unknown name or
@@ -105,16 +121,21 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
         raise ReportError(str(exc)) from None
     use_date_translator()
     source = _with_recording(notebook) if record_inputs else str(notebook)
+    log = open(kernel_log, "ab") if kernel_log is not None else None
+    extra = {"kernel_manager_class": _logged_kernel_manager(log)} if log is not None else {}
     try:
         pm.execute_notebook(source, str(output), parameters=parameters, cwd=str(cwd or Path.cwd()),
                             kernel_name=kernel_name, progress_bar=False, log_output=False,
-                            request_save_on_cell_execute=False)
+                            request_save_on_cell_execute=False, **extra)
     except pm.PapermillExecutionError as exc:
         raise ReportError(
             f"{notebook}: cell In [{exc.exec_count}] ({_cell_label(exc.source)}) raised "
             f"{exc.ename}: {exc.evalue} (executed notebook kept for inspection)") from None
     except Exception as exc:  # kernel died, notebook unreadable …
         raise ReportError(f"{notebook}: could not execute: {type(exc).__name__}: {exc}") from None
+    finally:
+        if log is not None:
+            log.close()
 
 
 def _recorded_inputs(nb) -> list[str]:
@@ -198,7 +219,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     try:
         try:
             execute_notebook(notebook, parameters, executed, cwd=cwd, kernel_name=kernel_name,
-                             record_inputs=True)
+                             record_inputs=True, kernel_log=work / "kernel.log")
         except ReportError:
             _keep_failed(out, executed, None)
             raise
@@ -262,6 +283,7 @@ def publish(prepared: dict, *, formats=FORMATS, browser: Browser | None = None) 
             raise ReportError(f"{prepared['notebook']}: {error}")
         if "html" not in formats:
             html_path.unlink()
+        (work / "kernel.log").unlink(missing_ok=True)  # kept only when a run fails
         _write_manifest(prepared, work, browser_version)
         _replace_dir(work, out)
     finally:
@@ -296,6 +318,8 @@ def _keep_failed(out: Path, executed: Path, message: str | None) -> None:
         failed.mkdir(parents=True)
         if executed.exists():
             shutil.copy2(executed, failed / "executed.ipynb")
+        if (executed.parent / "kernel.log").exists():
+            shutil.copy2(executed.parent / "kernel.log", failed / "kernel.log")
         if message:
             (failed / "error.txt").write_text(message + "\n", encoding="utf-8")
 
