@@ -21,12 +21,13 @@ class FiguresError(ValueError):
 
 
 def collect_tables(nb) -> list[dict]:
-    """The table payloads shown by an executed notebook, each with ``cell`` (0-based cell index).
+    """The table payloads shown by an executed notebook, each with ``cell``: the execution count
+    of the cell that showed it (``In [n]`` in the executed notebook).
 
     Raises :class:`FiguresError` if two tables share a ``name``: ``figures.json`` keys them by name.
     """
     tables, seen = [], {}
-    for index, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):
@@ -34,11 +35,12 @@ def collect_tables(nb) -> list[dict]:
             if payload is None:
                 continue
             name = payload.get("name")
+            count = cell.get("execution_count")
             if name in seen:
-                raise FiguresError(f"two tables are named {name!r} (cells {seen[name]} and {index}); "
-                                   "give each ae.show(...) call its own name=")
-            seen[name] = index
-            tables.append({"cell": index, **payload})
+                raise FiguresError(f"two tables are named {name!r} (cells In [{seen[name]}] and "
+                                   f"In [{count}]); give each ae.show(...) call its own name=")
+            seen[name] = count
+            tables.append({"cell": count, **payload})
     return tables
 
 

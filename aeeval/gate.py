@@ -42,8 +42,9 @@ def _mask(value: str) -> str:
 
 def _row_label(record: dict, columns: list[str], index: int) -> str:
     """Row as a reader finds it: its number in the table (1 = first row) and its label columns."""
-    labels = [f"{c}={record[c]}" for c in columns
-              if isinstance(record.get(c), str) and c not in GATED_COLUMNS][:2]
+    labels = [f"{c}={record[c]}" for c in columns  # short labels only; never repeat an identifier
+              if isinstance(record.get(c), str) and c not in GATED_COLUMNS
+              and len(record[c]) <= 40 and not find_identifiers(record[c])][:2]
     return f"row {index + 1}" + (f" ({', '.join(labels)})" if labels else "")
 
 
@@ -59,7 +60,7 @@ def check_tables(figures: dict, *, source: str = "figures.json") -> list[str]:
         min_base = table.get("min_base") or DEFAULT_MIN_BASE
         columns = table.get("columns", [])
         bases = [c for c in columns if _BASE.fullmatch(c)]
-        where = f"{source}: table '{name}' (cell {table.get('cell')})"
+        where = f"{source}: table '{name}' (cell In [{table.get('cell')}])"
         for i, record in enumerate(table.get("records", [])):
             row = _row_label(record, columns, i)
             for b in bases:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 __all__ = ["ParameterError", "declared_parameters", "check_parameters", "parse_cli_value",
-           "jsonable", "use_date_translator"]
+           "jsonable", "for_papermill", "use_date_translator"]
 
 
 class ParameterError(ValueError):
@@ -121,24 +121,47 @@ def jsonable(value):
     return value
 
 
+class _DateText(str):
+    """A date on its way through papermill: JSON (the notebook's metadata) sees its ISO text, the
+    translator writes ``datetime.date.fromisoformat(...)`` into the kernel."""
+
+    kind = "date"
+
+
+class _DateTimeText(_DateText):
+    kind = "datetime"
+
+
+def for_papermill(value):
+    """``value`` with every date and datetime wrapped so it survives papermill (see
+    :func:`use_date_translator`)."""
+    if isinstance(value, dt.datetime):
+        return _DateTimeText(value.isoformat())
+    if isinstance(value, dt.date):
+        return _DateText(value.isoformat())
+    if isinstance(value, dict):
+        return {k: for_papermill(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [for_papermill(v) for v in value]
+    return value
+
+
 def _translator():
-    """A papermill translator for Python kernels that writes dates as dates."""
+    """A papermill translator for Python kernels that writes wrapped dates as dates."""
     from papermill.translators import PythonTranslator
 
     class DatePythonTranslator(PythonTranslator):
         @classmethod
         def translate(cls, val):
-            if isinstance(val, dt.datetime):
-                return f"__import__('datetime').datetime.fromisoformat({val.isoformat()!r})"
-            if isinstance(val, dt.date):
-                return f"__import__('datetime').date.fromisoformat({val.isoformat()!r})"
+            if isinstance(val, _DateText):
+                return f"__import__('datetime').{val.kind}.fromisoformat({str(val)!r})"
             return super().translate(val)
 
     return DatePythonTranslator
 
 
 def use_date_translator() -> None:
-    """Make papermill pass ``datetime.date``/``datetime`` parameters to Python kernels as dates."""
+    """Make papermill pass dates wrapped by :func:`for_papermill` to Python kernels as dates."""
     from papermill.translators import papermill_translators
 
     papermill_translators.register("python", _translator())

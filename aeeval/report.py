@@ -29,6 +29,7 @@ from .parameters import (
     ParameterError,
     check_parameters,
     declared_parameters,
+    for_papermill,
     jsonable,
     use_date_translator,
 )
@@ -124,7 +125,8 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     log = open(kernel_log, "ab") if kernel_log is not None else None
     extra = {"kernel_manager_class": _logged_kernel_manager(log)} if log is not None else {}
     try:
-        pm.execute_notebook(source, str(output), parameters=parameters, cwd=str(cwd or Path.cwd()),
+        pm.execute_notebook(source, str(output), parameters=for_papermill(parameters),
+                            cwd=str(cwd or Path.cwd()),
                             kernel_name=kernel_name, progress_bar=False, log_output=False,
                             request_save_on_cell_execute=False, **extra)
     except pm.PapermillExecutionError as exc:

@@ -34,3 +34,37 @@ def example_copy(tmp_path):
     dest = tmp_path / "data"
     shutil.copytree(EXAMPLES, dest)
     return dest
+
+
+def write_notebook(path: Path, parameters: str, *cells: str, title: str | None = None) -> Path:
+    """A small notebook for tests: a tagged parameters cell, then code cells (Markdown when a cell
+    starts with '#md ')."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    body = [new_code_cell(parameters, metadata={"tags": ["parameters"]})]
+    for cell in cells:
+        body.append(new_markdown_cell(cell[4:]) if cell.startswith("#md ") else new_code_cell(cell))
+    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    if title:
+        meta["aeeval"] = {"title": title}
+    nbformat.write(new_notebook(cells=body, metadata=meta), str(path))
+    return path
+
+
+def aeeval_cli(*args, cwd=None, env=None):
+    """Run the aeeval command line as a user does (a new process)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "aeeval.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env={**os.environ, **(env or {})})
+
+
+def pdftext(path) -> str:
+    """The text of a PDF as poppler's pdftotext reads it (layout kept)."""
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout

@@ -1,11 +1,13 @@
 """The PDF route as a user meets it: the CLI, a real kernel, a real Chromium, pdftotext."""
 
+import json
 import shutil
 import subprocess
 import sys
 
 import nbformat
 import pytest
+from conftest import pdftext, write_notebook
 
 from aeeval.paths import NOTEBOOKS
 
@@ -16,11 +18,6 @@ SURVEY_NB = NOTEBOOKS / "01-survey-outcomes.ipynb"
 def aeeval(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "aeeval.cli", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd)
-
-
-def pdftext(path):
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +88,142 @@ def test_missing_notebook(tmp_path):
 def test_executed_notebook_is_kept(survey_report):
     nb = nbformat.read(survey_report / "executed.ipynb", as_version=4)
     assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+# --- figures.json, manifest.json, reproducibility, the disclosure gate (issue 7) -----------------
+
+def test_output_folder_holds_every_file(survey_report):
+    assert sorted(p.name for p in survey_report.iterdir()) == [
+        "executed.ipynb", "figures.json", "manifest.json", "report.html", "report.pdf"]
+    assert not survey_report.with_name("survey.failed").exists()
+
+
+def test_figures_json_holds_headline_numbers_with_base_interval_and_flag(survey_report):
+    from statsmodels.stats.proportion import proportion_confint
+
+    figures = json.loads((survey_report / "figures.json").read_text())
+    assert figures["notebook"] == "01-survey-outcomes.ipynb" and figures["parameters"] == {}
+    tables = {t["name"]: t for t in figures["tables"]}
+    head = tables["headline_figures"]
+    assert head["min_base"] == 10 and head["confidence"] == 0.95
+    first = head["records"][0]
+    assert {"n", "base", "estimate", "ci_low", "ci_high", "suppressed"} <= set(first)
+    # Independent check: statsmodels' Wilson interval for the programme's 'definitely' figure.
+    low, high = proportion_confint(first["n"], first["base"], alpha=0.05, method="wilson")
+    assert (first["ci_low"], first["ci_high"]) == pytest.approx((low, high), abs=1e-12)
+    assert round(100 * first["estimate"]) == 59 and first["suppressed"] is False
+
+
+def test_manifest_records_inputs_parameters_software_and_times(survey_report, root):
+    import datetime as dt
+    from importlib.metadata import version
+
+    from conftest import sha256
+
+    m = json.loads((survey_report / "manifest.json").read_text())
+    inputs = {i["path"]: i["sha256"] for i in m["inputs"]}
+    for rel in ("data/examples/register.csv", "data/examples/survey_responses.csv",
+                "data/schemas/survey_codebook.yaml"):
+        assert inputs[rel] == sha256(root / rel)
+    assert not any("egg-info" in p or "site-packages" in p for p in inputs)
+    assert m["notebook"] == {"path": "notebooks/01-survey-outcomes.ipynb", "sha256": sha256(SURVEY_NB)}
+    assert m["parameters"] == {} and m["notebook_defaults"]["min_base"] == "10"
+    assert m["packages"]["pandas"] == version("pandas") and m["aeeval_version"] == version("aeeval")
+    assert m["python"]["version"] == sys.version.split()[0]
+    assert m["browser"] and m["git"]["commit"] and isinstance(m["git"]["dirty"], bool)
+    assert dt.datetime.fromisoformat(m["started"]) <= dt.datetime.fromisoformat(m["finished"])
+    assert m["outputs"]["report.pdf"] == sha256(survey_report / "report.pdf")
+
+
+def test_pdf_has_a_provenance_appendix(survey_report, root):
+    text = pdftext(survey_report / "report.pdf")
+    assert "Appendix: provenance" in text and "data/examples/survey_responses.csv" in text
+    from conftest import sha256
+
+    assert sha256(root / "data/examples/survey_responses.csv") in text.replace("\n", "").replace(" ", "")
+
+
+def _without_run_date(text: str) -> list[str]:
+    return [line for line in text.splitlines() if "Report date:" not in line]
+
+
+def test_same_inputs_and_parameters_give_the_same_figures_and_pdf_text(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        res = aeeval("run", NOTEBOOKS / "04-qi-measures.ipynb", "-p", "team", "Ward 7 (older people)",
+                     "--out", out)
+        assert res.returncode == 0, res.stderr
+    assert (a / "figures.json").read_bytes() == (b / "figures.json").read_bytes()
+    assert _without_run_date(pdftext(a / "report.pdf")) == _without_run_date(pdftext(b / "report.pdf"))
+
+
+LEAK = """import pandas as pd
+import aeeval as ae
+ae.show(pd.DataFrame({"group": ["A", "B"], "n": [3, 40], "base": [4, 80], "estimate": [0.75, 0.5],
+                      "suppressed": [False, False]}), name="leaky", title="Not suppressed", min_base=10)"""
+
+
+@pytest.mark.parametrize("cells, where", [
+    ([LEAK], "figures.json: table 'leaky' (cell In [3]), row 1 (group=A): base 4 is below min_base 10"),
+    (["#md Questions to jo.bloggs@nhs.net, please."], "report.pdf page 1, line"),
+    (["print('NHS number 943 476 5919')"], "report.pdf page 1, line"),
+])
+def test_disclosure_gate_fails_the_build_and_keeps_the_previous_report(tmp_path, cells, where):
+    nb = write_notebook(tmp_path / "leak.ipynb", "x: int = 1  # unused", *cells)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.pdf").write_bytes(b"previous")
+    res = aeeval("run", nb, "--out", out)
+    assert res.returncode == 1
+    assert "the disclosure gate stopped the report" in res.stderr and where in res.stderr, res.stderr
+    assert "jo.bloggs" not in res.stderr and "476 5919" not in res.stderr   # masked in the message
+    assert [p.name for p in out.iterdir()] == ["report.pdf"] and (out / "report.pdf").read_bytes() == b"previous"
+    assert (tmp_path / "out.failed" / "error.txt").read_text().startswith("the disclosure gate")
+    assert not list(tmp_path.glob(".out.*"))  # no temporary folder left behind
+
+
+def test_dates_and_lists_reach_the_kernel_typed_from_the_command_line(tmp_path):
+    nb = write_notebook(
+        tmp_path / "types.ipynb",
+        "when: list = None  # dates\ncode: str = None  # text\nk: int = 0  # a number",
+        "import pandas as pd\nimport aeeval as ae\n"
+        "ae.show(pd.DataFrame({'name': ['when', 'code', 'k'], "
+        "'type': [type(when[0]).__name__, type(code).__name__, type(k).__name__]}), name='t', title='t')")
+    res = aeeval("run", nb, "-p", "when", "[2018-06-01, 2019-01-01]", "-p", "code", "0123", "-p", "k", "7",
+                 "--out", tmp_path / "o", "--format", "html")
+    assert res.returncode == 0, res.stderr
+    fig = json.loads((tmp_path / "o" / "figures.json").read_text())
+    assert fig["parameters"] == {"when": ["2018-06-01", "2019-01-01"], "code": "0123", "k": 7}
+    assert [r["type"] for r in fig["tables"][0]["records"]] == ["date", "str", "int"]
+
+
+def test_wrong_parameter_type_is_an_error_before_running(tmp_path):
+    res = aeeval("run", SURVEY_NB, "-p", "cohort", "two", "--out", tmp_path / "x")
+    assert res.returncode == 1
+    assert "parameter cohort must be int (the notebook declares `cohort: int`); got 'two'" in res.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "x.failed").exists()
+
+
+def test_parameters_file(tmp_path):
+    params = tmp_path / "p.yml"
+    params.write_text("cohort: 3\nmin_base: 5\n")
+    res = aeeval("run", SURVEY_NB, "-f", params, "--out", tmp_path / "c3", "--format", "html")
+    assert res.returncode == 0, res.stderr
+    m = json.loads((tmp_path / "c3" / "manifest.json").read_text())
+    assert m["parameters"] == {"cohort": 3, "min_base": 5}
+    assert m["parameters_files"][0]["path"] == params.as_posix()
+
+
+def test_missing_browser_is_a_clear_error_before_the_notebook_runs(tmp_path):
+    import os
+
+    env = {**os.environ, "AEEVAL_CHROMIUM": str(tmp_path / "no-chrome")}
+    res = subprocess.run([sys.executable, "-m", "aeeval.cli", "run", str(SURVEY_NB), "--out",
+                          str(tmp_path / "x")], capture_output=True, text=True, env=env)
+    assert res.returncode == 1 and "not an executable file" in res.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_unknown_format(tmp_path):
+    res = aeeval("run", SURVEY_NB, "--format", "docx", "--out", tmp_path / "x")
+    assert res.returncode == 1 and "unknown format(s) docx: choose pdf and/or html" in res.stderr

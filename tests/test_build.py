@@ -1,0 +1,137 @@
+"""`aeeval build`: a batch of notebooks x parameter sets, as a user runs it (real kernels, Chromium)."""
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+import yaml
+from conftest import aeeval_cli, write_notebook
+
+pytestmark = pytest.mark.slow
+
+SHOW = """import pandas as pd
+import aeeval as ae
+ae.show(pd.DataFrame({"k": [k], "n": [k * 10], "base": [100], "estimate": [k / 10],
+                      "ci_low": [0.0], "ci_high": [1.0], "suppressed": [False]}),
+        name="result", title=f"Result for k = {k}", min_base=10)"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    write_notebook(nbs / "good.ipynb", "k: int = 1  # a number", SHOW, title="Good")
+    write_notebook(nbs / "fails.ipynb", "k: int = 1  # a number",
+                   "#md Dividing by k - 2.", "value = 1 / (k - 2)", SHOW, title="Fails for k = 2")
+    write_notebook(nbs / "types.ipynb",
+                   "when: list = None  # dates\nday: str = None  # a day as text\nx: float = 1  # a number",
+                   "import pandas as pd\nimport aeeval as ae\n"
+                   "ae.show(pd.DataFrame({'name': ['when', 'day', 'x'], "
+                   "'type': [type(when[0]).__name__, type(day).__name__, type(x).__name__], "
+                   "'value': [str(when[0]), day, str(x)]}), name='types', title='types')")
+    return tmp_path
+
+
+def config(project, body: dict):
+    path = project / "notebooks" / "build.yml"
+    path.write_text(yaml.safe_dump(body, sort_keys=False))
+    return path
+
+
+def test_batch_keeps_going_reports_failures_and_keeps_good_reports(project):
+    cfg = config(project, {"output_dir": "../out", "reports": [
+        {"notebook": "good.ipynb", "matrix": {"k": [1, 3]}, "out": "good-{k}"},
+        {"notebook": "fails.ipynb", "matrix": {"k": [2, 4]}, "out": "fails-{k}"},
+    ]})
+    out = project / "out"
+    # A good report from an earlier run where the notebook now fails: it must be left untouched.
+    (out / "fails-2").mkdir(parents=True)
+    (out / "fails-2" / "report.pdf").write_bytes(b"previous good report")
+    res = aeeval_cli("build", cfg, "--jobs", "2")
+    assert res.returncode == 1, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["#", "notebook", "parameters", "status", "seconds", "output", "/", "error"]
+    assert [ln.split()[1:4] for ln in lines[1:5]] == [
+        ["good.ipynb", "k=1", "ok"], ["good.ipynb", "k=3", "ok"],
+        ["fails.ipynb", "k=2", "FAILED"], ["fails.ipynb", "k=4", "ok"]]
+    assert lines[-1] == "3 of 4 report(s) built, 1 failed"
+    assert "aeeval build" in res.stderr and "4/4" in res.stderr          # the progress bar
+    assert "fails.ipynb: cell In [" in res.stderr and "(value = 1 / (k - 2)) raised ZeroDivisionError" in res.stderr
+    assert (out / "fails-2" / "report.pdf").read_bytes() == b"previous good report"
+    assert (out / "fails-2.failed" / "executed.ipynb").exists()
+    for name in ("good-1", "good-3", "fails-4"):
+        assert sorted(p.name for p in (out / name).iterdir()) == [
+            "executed.ipynb", "figures.json", "manifest.json", "report.html", "report.pdf"]
+    figures = json.loads((out / "good-3" / "figures.json").read_text())
+    assert figures["parameters"] == {"k": 3}
+    assert figures["tables"][0]["records"][0]["estimate"] == 0.3
+    manifest = json.loads((out / "good-3" / "manifest.json").read_text())
+    assert manifest["parameters"] == {"k": 3} and manifest["notebook"]["path"].endswith("good.ipynb")
+
+
+def test_typed_parameters_survive_the_trip_from_a_config(project):
+    cfg = config(project, {"output_dir": "../out", "formats": ["html"], "reports": [
+        {"notebook": "types.ipynb", "parameters": {"when": [dt.date(2018, 6, 1)], "x": 2},
+         "parameter_sets": [{"day": dt.date(2019, 2, 3)}]}]})
+    text = cfg.read_text()
+    assert "when:\n    - 2018-06-01" in text  # a YAML date, not a string
+    res = aeeval_cli("build", cfg, "--jobs", "1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    (folder,) = [p for p in (project / "out" / "types").iterdir() if p.is_dir()]
+    records = json.loads((folder / "figures.json").read_text())["tables"][0]["records"]
+    assert [(r["name"], r["type"], r["value"]) for r in records] == [
+        ("when", "date", "2018-06-01"), ("day", "str", "2019-02-03"), ("x", "float", "2.0")]
+    assert not (folder / "report.pdf").exists()
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"reports": [{"notebook": "good.ipynb", "colour": "blue"}]},
+     "reports[0]: unknown key(s), not allowed ('colour' was unexpected)"),
+    ({"reports": [{"notebook": "nope.ipynb"}]}, "nope.ipynb does not exist"),
+    ({"reports": [{"notebook": "good.ipynb", "parameters": {"kk": 1}}]}, "unknown parameter(s) kk"),
+    ({"reports": [{"notebook": "good.ipynb", "matrix": {"k": ["one"]}}]},
+     "parameter k must be int (the notebook declares `k: int`); got 'one' (str)"),
+    ({"reports": [{"notebook": "good.ipynb", "matrix": {"k": 1}}]}, "reports[0].matrix.k: 1 is not of type 'array'"),
+    ({"reports": [{"notebook": "good.ipynb"}, {"notebook": "good.ipynb"}]}, "is also used by reports[0]"),
+    ({"reports": [{"notebook": "good.ipynb", "notebooks": ["good.ipynb"]}]}, "give either 'notebook'"),
+    ({"reports": [{"notebook": "good.ipynb", "out": "{cohort}"}]}, "names 'cohort', which is not"),
+    ({"output_dir": "x"}, "'reports' is a required property"),
+    ({"formats": ["pdf", "docx"], "reports": [{"notebook": "good.ipynb"}]}, "formats[1]: 'docx' is not one of"),
+])
+def test_config_problems_are_reported_before_anything_runs(project, body, expected):
+    cfg = config(project, body)
+    res = aeeval_cli("build", cfg)
+    assert res.returncode == 2 and expected in res.stderr, res.stderr
+    assert f"{cfg}:" in res.stderr
+    assert not (project / "reports").exists() and not (project / "notebooks" / "reports").exists()
+
+
+def test_config_that_is_not_yaml_or_missing(project):
+    bad = project / "bad.yml"
+    bad.write_text("reports: [\n")
+    assert "not valid YAML" in aeeval_cli("build", bad).stderr
+    res = aeeval_cli("build", project / "none.yml")
+    assert res.returncode == 2 and "no such config file" in res.stderr
+
+
+def test_missing_browser_fails_every_report_and_replaces_nothing(project):
+    cfg = config(project, {"output_dir": "../out", "reports": [{"notebook": "good.ipynb"}]})
+    res = aeeval_cli("build", cfg, env={"AEEVAL_CHROMIUM": str(project / "no-chrome")})
+    assert res.returncode == 1
+    assert "AEEVAL_CHROMIUM is set to" in res.stdout + res.stderr and "not an executable file" in res.stderr
+    assert not (project / "out").exists()
+
+
+def test_demo_config_covers_every_cohort_of_the_example_data(root):
+    import aeeval as ae
+    from aeeval.build import load_config
+
+    jobs, formats = load_config(root / "notebooks" / "demo.yml")
+    cohorts = sorted(ae.read_table(root / "data" / "examples" / "register.csv", "register")["cohort"].unique())
+    reports = {(j.notebook.name, j.parameters.get("cohort")) for j in jobs}
+    assert {("05-evaluation-report.ipynb", c) for c in cohorts} <= reports
+    assert {nb.name for nb in (root / "notebooks").glob("*.ipynb")} == {j.notebook.name for j in jobs}
+    assert formats == ["pdf", "html"]
+    assert all(j.out.is_relative_to(root / "reports" / "demo") for j in jobs)
+    shutil.rmtree(root / "reports" / "demo" / "nothing", ignore_errors=True)
