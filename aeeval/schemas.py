@@ -148,25 +148,65 @@ def guess_schema(path: str | Path) -> str:
 # --------------------------------------------------------------------------------------- reading
 
 
+_ENCODING_ADVICE = "save the file from Excel as 'CSV UTF-8 (Comma delimited)'"
+
+
+def _bad_byte_cells(text: str, name: str, message: str) -> list[Problem]:
+    """Cells of leniently decoded ``text`` holding U+FFFD, each as a Problem (row as a spreadsheet
+    numbers it, column named by the header)."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    header = [h.strip() for h in rows[0]] if rows else []
+    problems = []
+    for i, rec in enumerate(rows, start=1):
+        for j, cell in enumerate(rec):
+            if "\ufffd" in cell:
+                column = header[j] if j < len(header) and header[j] and i > 1 else f"column {j + 1}"
+                problems.append(Problem(name, i, column, cell, "encoding", message))
+    return problems
+
+
 def _decode(raw: bytes, name: str) -> str:
+    """Bytes of a CSV file → text: UTF-8 (with or without BOM), else Windows-1252 as Excel writes
+    it. Anything else — UTF-16, a workbook saved under a ``.csv`` name, a file mixing UTF-8 with
+    another encoding, bytes undefined in Windows-1252 — is an ``encoding`` problem naming every
+    cell it affects."""
+    def whole_file(message: str) -> ValidationError:
+        return ValidationError([Problem(name, None, None, None, "encoding", message)])
+
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValidationError([Problem(name, None, None, None, "encoding",
-                                       "file is UTF-16 (Excel 'Unicode Text'); save it as "
-                                       "'CSV UTF-8' or plain CSV instead")])
+        raise whole_file("file is UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8' or plain CSV instead")
+    if raw.startswith(b"PK\x03\x04"):
+        raise whole_file("file is an Excel workbook (XLSX), not CSV text: rename it to .xlsx")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise whole_file("file is an old Excel 97-2003 workbook (.xls), not CSV text: "
+                         "save it as .xlsx or 'CSV UTF-8'")
+    if b"\x00" in raw:
+        raise whole_file("file holds NUL bytes: it is UTF-16 text without a byte-order mark or not a "
+                         f"text file at all; {_ENCODING_ADVICE}")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    lenient = raw.decode("utf-8", errors="replace")
+    if any(ord(c) > 127 and c != "\ufffd" for c in lenient):
+        # Valid UTF-8 characters and invalid bytes together: decoding it all as Windows-1252 would
+        # silently turn the UTF-8 characters into mojibake (é → Ã©).
+        problems = _bad_byte_cells(lenient, name, (
+            "is not UTF-8 while the rest of the file is (the file mixes two encodings; "
+            f"undecodable bytes shown as \ufffd): {_ENCODING_ADVICE}"))
+        raise ValidationError(problems or [Problem(name, None, None, None, "encoding",
+                                                   "file mixes UTF-8 with another encoding")])
     try:
         return raw.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ValidationError([Problem(
-            name, line, None, f"byte 0x{raw[exc.start]:02x}", "encoding",
-            "file is neither UTF-8 nor Windows-1252 text; save it from Excel as 'CSV UTF-8'",
-        )]) from None
+    except UnicodeDecodeError:
+        pass
+    problems = _bad_byte_cells(raw.decode("cp1252", errors="replace"), name, (
+        "holds bytes that are neither UTF-8 nor Windows-1252 text (shown as \ufffd): "
+        + _ENCODING_ADVICE))
+    raise ValidationError(problems or [Problem(name, None, None, None, "encoding",
+                                               "file is neither UTF-8 nor Windows-1252 text")])
 
 
 def _excel_text(value) -> str:
@@ -210,8 +250,15 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
+        with open(path, "rb") as fh:
+            start = fh.read(4096)
+        hint = ""
+        if start.startswith(b"\xd0\xcf\x11\xe0"):
+            hint = ": it is an old Excel 97-2003 (.xls) workbook; save it as .xlsx"
+        elif start and b"\x00" not in start:
+            hint = ": it looks like text (CSV); rename it to .csv"
         raise ValidationError([Problem(name, None, None, None, "xlsx",
-                                       f"not a readable XLSX workbook ({type(exc).__name__}: {exc})")]) from None
+                                       f"not a readable XLSX workbook ({type(exc).__name__}: {exc}){hint}")]) from None
     try:
         if sheet is None:
             ws = wb.worksheets[0]
