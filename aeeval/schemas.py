@@ -132,13 +132,18 @@ def guess_schema(path: str | Path) -> str:
     by_name = [n for n in names if stem == n or stem.startswith(n + "_") or stem.startswith(n + "-")]
     if len(by_name) == 1:
         return by_name[0]
+    unreadable = None
     try:
         header = {h.strip() for h in _read_cells(path)[0][0]}
-    except (ValidationError, IndexError):
+    except ValidationError as exc:
+        header, unreadable = set(), exc.problems[0]
+    except IndexError:
         header = set()
     by_header = [n for n in names if {f["name"] for f in load_schema(n)["fields"]} == header]
     if len(by_header) == 1:
         return by_header[0]
+    if unreadable:
+        raise ValueError(f"{path}: {unreadable.message}")
     raise ValueError(
         f"{path}: cannot tell which schema this file follows; pass --schema NAME "
         f"(one of {', '.join(names)})"
@@ -229,9 +234,16 @@ def _read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[s
     name = str(path)
     if not path.exists():
         raise ValidationError([Problem(name, None, None, None, "file", "file does not exist")])
+    if path.is_dir():
+        raise ValidationError([Problem(name, None, None, None, "file",
+                                       "is a folder, not a file: name the files in it")])
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError([Problem(name, None, None, None, "file",
+                                       f"cannot be read ({exc.strerror or exc})")]) from None
     if not raw.strip(b" \r\n\t\xef\xbb\xbf"):
         raise ValidationError([Problem(name, None, None, None, "empty", "file is empty")])
     text = _decode(raw, name)
