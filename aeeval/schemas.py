@@ -252,7 +252,16 @@ def _read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[s
     except csv.Error as exc:
         raise ValidationError([Problem(name, None, None, None, "csv", f"not readable as CSV: {exc}")]) from None
     numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
-    return [r for _, r in numbered], [i for i, _ in numbered]
+    records = [r for _, r in numbered]
+    if records:
+        # Excel writes a trailing comma per formatted-but-empty column: blank header cells at the
+        # end with nothing under them are formatting, as trailing blank cells are in XLSX.
+        width = len(records[0])
+        while width and not records[0][width - 1].strip() and not any(
+                len(r) >= width and r[width - 1].strip() for r in records[1:]):
+            width -= 1
+        records[0] = records[0][:width]
+    return records, [i for i, _ in numbered]
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], list[int]]:
@@ -301,41 +310,54 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
 # ------------------------------------------------------------------------------------ validation
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
+_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
         "==": operator.eq, "!=": operator.ne}
 
 
-def _check_header(header: list[str], fields: list[dict], name: str, header_row: int,
-                  records: list[list[str]], row_numbers: list[int]) -> list[Problem]:
-    expected = [f["name"] for f in fields]
+def _column_problems(header: list[str], expected: list[str], name: str, row: int) -> list[Problem]:
+    """Duplicate, extra and missing columns of one header row."""
     seen = [h.strip() for h in header]
     problems = []
-    if header_row != 1:
-        problems.append(Problem(name, header_row, None, None, "header-row",
-                                f"the header is on row {header_row}, not row 1: delete the rows above it"))
-    # Header not on the first row at all: a title row above it, as report-style exports have.
-    if not set(expected) & set(seen):
-        for rec, rown in zip(records[1:6], row_numbers[1:6]):
-            if set(expected) <= {c.strip() for c in rec}:
-                return [Problem(name, rown, None, None, "header-row",
-                                f"the header is on row {rown}, not row 1: delete the "
-                                f"{rown - 1} row(s) above it")]
-    dupes = sorted({h for h in seen if seen.count(h) > 1 and h})
-    for h in dupes:
-        problems.append(Problem(name, header_row, h, None, "duplicate-column",
+    for h in sorted({h for h in seen if seen.count(h) > 1 and h}):
+        problems.append(Problem(name, row, h, None, "duplicate-column",
                                 "column name appears more than once in the header"))
     lower = {e.lower(): e for e in expected}
     for h in seen:
         if h not in expected:
             hint = f" (did you mean '{lower[h.lower()]}'?)" if h.lower() in lower else ""
-            problems.append(Problem(name, header_row, h or "(blank)", None, "extra-column",
+            problems.append(Problem(name, row, h or "(blank)", None, "extra-column",
                                     f"column is not in the schema{hint}; expected columns: "
                                     f"{', '.join(expected)}"))
     for e in expected:
         if e not in seen:
-            problems.append(Problem(name, header_row, e, None, "missing-column",
+            problems.append(Problem(name, row, e, None, "missing-column",
                                     "column required by the schema is missing"))
     return problems
+
+
+_HEADER_SEARCH_ROWS = 10  # rows below the first searched for a header under a title
+
+
+def _check_header(header: list[str], fields: list[dict], name: str, header_row: int,
+                  records: list[list[str]], row_numbers: list[int]) -> list[Problem]:
+    expected = [f["name"] for f in fields]
+    seen = {h.strip() for h in header}
+    if not set(expected) & seen:
+        # Header not on the first row at all: a title row above it, as report-style exports have.
+        # Take the first row below holding at least half of the schema's columns.
+        need = max(1, (len(expected) + 1) // 2)
+        for rec, rown in zip(records[1:_HEADER_SEARCH_ROWS + 1], row_numbers[1:_HEADER_SEARCH_ROWS + 1]):
+            if len(set(expected) & {c.strip() for c in rec}) >= need:
+                first = Problem(name, rown, None, None, "header-row",
+                                f"the header is on row {rown}, not row 1: delete the "
+                                f"{rown - 1} row(s) above it")
+                return [first] + _column_problems(rec, expected, name, rown)
+    problems = []
+    if header_row != 1:
+        problems.append(Problem(name, header_row, None, None, "header-row",
+                                f"the header is on row {header_row}, not row 1: delete the rows above it"))
+    return problems + _column_problems(header, expected, name, header_row)
 
 
 def _cast(field: dict, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
@@ -348,7 +370,11 @@ def _cast(field: dict, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         values[ok] = text[ok].astype("int64")
         return values, present & ~ok, "whole number"
     if ftype == "number":
-        num = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        # Thousands separators as Excel shows them (1,234.5) are dropped; any other comma (a
+        # decimal comma, 1,5) makes the cell invalid rather than silently ten times larger.
+        grouped = text.str.fullmatch(_GROUPED_RE.pattern).fillna(False).astype(bool)
+        text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        num = pd.to_numeric(text, errors="coerce")
         return num.astype("Float64"), present & num.isna(), "number"
     if ftype == "boolean":
         true_values = field.get("trueValues", ["true", "True", "TRUE", "1", "yes", "Yes"])
@@ -476,7 +502,9 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
             first.setdefault(k, int(rows.iloc[idx]))
         for idx in np.flatnonzero(dup.to_numpy()):
             k = tuple(typed[key].astype(object).iloc[idx])
-            shown = ", ".join(f"{c}={v}" for c, v in zip(key, k))
+            # The key as typed in the file (not as parsed: no "00:00:00" on dates).
+            raw_key = [str(frame[c].iloc[idx]).strip() for c in key]
+            shown = raw_key[0] if len(key) == 1 else ", ".join(f"{c}={v}" for c, v in zip(key, raw_key))
             problems.append(Problem(name, int(rows.iloc[idx]), ", ".join(key), shown, "primary-key",
                                     f"duplicate key: the same {', '.join(key)} is on row {first[k]}"))
     flagged = {(p.row, p.column) for p in problems}
