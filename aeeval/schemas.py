@@ -353,6 +353,13 @@ def _check_header(header: list[str], fields: list[dict], name: str, header_row: 
                                 f"the header is on row {rown}, not row 1: delete the "
                                 f"{rown - 1} row(s) above it")
                 return [first] + _column_problems(rec, expected, name, rown)
+    if not {e.casefold() for e in expected} & {h.casefold() for h in seen}:
+        # Not one column in common, even ignoring case: a different kind of table, not a table
+        # with column problems.
+        found = ", ".join(h.strip() or "(blank)" for h in header)
+        return [Problem(name, header_row, None, None, "header",
+                        f"none of the schema's columns ({', '.join(expected)}) is in the header "
+                        f"(found: {found}): a different kind of table, or the wrong --schema?")]
     problems = []
     if header_row != 1:
         problems.append(Problem(name, header_row, None, None, "header-row",

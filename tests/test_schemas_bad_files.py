@@ -77,6 +77,9 @@ BAD_FILES = {
         "measures_check.csv",
         b"team,measure,period,numerator,denominator\r\nWard 7,Named,2019-01-01,31,30\r\n",
         "measures", (2, "numerator", "31", "check:numerator<=denominator")),
+    "a different kind of table": (
+        "register_other.csv", b"team,measure,period,numerator,denominator\r\nA,M,2019-01-01,3,4\r\n",
+        "register", (1, None, None, "header")),
     "empty file": ("register_empty.csv", b"", "register", (None, None, None, "empty")),
     "header but no rows": ("register_header_only.csv", _rows(), "register", (None, None, None, "empty")),
     "wrong encoding (bytes undefined in Windows-1252)": (
@@ -217,3 +220,11 @@ def test_trailing_blank_columns_as_excel_writes_them_are_ignored(tmp_path):
     assert validate_table(path, "register") == []
     path.write_bytes((HEADER + ",,\r\n" + ROW + ",,x\r\n").encode())
     assert {p.rule for p in validate_table(path, "register")} == {"extra-column"}
+
+
+def test_header_in_another_case_gets_hints_not_the_different_table_message(tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_bytes((HEADER.upper() + "\r\n" + ROW + "\r\n").encode())
+    found = validate_table(path, "register")
+    assert {p.rule for p in found} == {"extra-column", "missing-column"}
+    assert any("did you mean 'org_code'" in p.message for p in found)
