@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import sha256
 
@@ -228,3 +229,30 @@ def test_header_in_another_case_gets_hints_not_the_different_table_message(tmp_p
     found = validate_table(path, "register")
     assert {p.rule for p in found} == {"extra-column", "missing-column"}
     assert any("did you mean 'org_code'" in p.message for p in found)
+
+
+# ---- the real NHS England A&E file (../shared/data), read-only ----------------------------------
+
+def test_real_ae_attendances_file_is_valid_and_untouched(shared_data):
+    path = shared_data / "ae_attendances.csv"
+    before = sha256(path)
+    res = subprocess.run([sys.executable, "-m", "aeeval.cli", "validate", str(path)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == f"{path}: valid against schema 'ae_attendances'"
+    table = read_table(path, "ae_attendances")
+    assert len(table) == 12_765  # rows in ../shared/data/README.md
+    assert str(table["attendances"].dtype) == "Float64"
+    assert table["period"].min() == pd.Timestamp("2016-04-01")
+    assert sha256(path) == before
+
+
+def test_real_file_with_one_broken_cell(shared_data, tmp_path):
+    """A copy of the real file with breaches > attendances on spreadsheet row 101."""
+    lines = (shared_data / "ae_attendances.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    period, org, typ, att, _, adm = lines[100].rstrip("\r\n").split(",")
+    lines[100] = ",".join([period, org, typ, att, str(float(att) + 1), adm]) + "\n"
+    copy = tmp_path / "ae_attendances.csv"
+    copy.write_text("".join(lines), encoding="utf-8")
+    [pr] = validate_table(copy, "ae_attendances")
+    assert (pr.row, pr.column, pr.rule) == (101, "breaches", "check:breaches<=attendances")
