@@ -133,13 +133,18 @@ def guess_schema(path: str | Path) -> str:
     by_name = [n for n in names if stem == n or stem.startswith(n + "_") or stem.startswith(n + "-")]
     if len(by_name) == 1:
         return by_name[0]
+    unreadable = None
     try:
         header = {h.strip() for h in _read_cells(path)[0][0]}
-    except (ValidationError, IndexError):
+    except ValidationError as exc:
+        header, unreadable = set(), exc.problems[0]
+    except IndexError:
         header = set()
     by_header = [n for n in names if {f["name"] for f in load_schema(n)["fields"]} == header]
     if len(by_header) == 1:
         return by_header[0]
+    if unreadable:
+        raise ValueError(f"{path}: {unreadable.message}")
     raise ValueError(
         f"{path}: cannot tell which schema this file follows; pass --schema NAME "
         f"(one of {', '.join(names)})"
@@ -149,25 +154,65 @@ def guess_schema(path: str | Path) -> str:
 # --------------------------------------------------------------------------------------- reading
 
 
+_ENCODING_ADVICE = "save the file from Excel as 'CSV UTF-8 (Comma delimited)'"
+
+
+def _bad_byte_cells(text: str, name: str, message: str) -> list[Problem]:
+    """Cells of leniently decoded ``text`` holding U+FFFD, each as a Problem (row as a spreadsheet
+    numbers it, column named by the header)."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    header = [h.strip() for h in rows[0]] if rows else []
+    problems = []
+    for i, rec in enumerate(rows, start=1):
+        for j, cell in enumerate(rec):
+            if "\ufffd" in cell:
+                column = header[j] if j < len(header) and header[j] and i > 1 else f"column {j + 1}"
+                problems.append(Problem(name, i, column, cell, "encoding", message))
+    return problems
+
+
 def _decode(raw: bytes, name: str) -> str:
+    """Bytes of a CSV file → text: UTF-8 (with or without BOM), else Windows-1252 as Excel writes
+    it. Anything else — UTF-16, a workbook saved under a ``.csv`` name, a file mixing UTF-8 with
+    another encoding, bytes undefined in Windows-1252 — is an ``encoding`` problem naming every
+    cell it affects."""
+    def whole_file(message: str) -> ValidationError:
+        return ValidationError([Problem(name, None, None, None, "encoding", message)])
+
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValidationError([Problem(name, None, None, None, "encoding",
-                                       "file is UTF-16 (Excel 'Unicode Text'); save it as "
-                                       "'CSV UTF-8' or plain CSV instead")])
+        raise whole_file("file is UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8' or plain CSV instead")
+    if raw.startswith(b"PK\x03\x04"):
+        raise whole_file("file is an Excel workbook (XLSX), not CSV text: rename it to .xlsx")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise whole_file("file is an old Excel 97-2003 workbook (.xls), not CSV text: "
+                         "save it as .xlsx or 'CSV UTF-8'")
+    if b"\x00" in raw:
+        raise whole_file("file holds NUL bytes: it is UTF-16 text without a byte-order mark or not a "
+                         f"text file at all; {_ENCODING_ADVICE}")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    lenient = raw.decode("utf-8", errors="replace")
+    if any(ord(c) > 127 and c != "\ufffd" for c in lenient):
+        # Valid UTF-8 characters and invalid bytes together: decoding it all as Windows-1252 would
+        # silently turn the UTF-8 characters into mojibake (é → Ã©).
+        problems = _bad_byte_cells(lenient, name, (
+            "is not UTF-8 while the rest of the file is (the file mixes two encodings; "
+            f"undecodable bytes shown as \ufffd): {_ENCODING_ADVICE}"))
+        raise ValidationError(problems or [Problem(name, None, None, None, "encoding",
+                                                   "file mixes UTF-8 with another encoding")])
     try:
         return raw.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ValidationError([Problem(
-            name, line, None, f"byte 0x{raw[exc.start]:02x}", "encoding",
-            "file is neither UTF-8 nor Windows-1252 text; save it from Excel as 'CSV UTF-8'",
-        )]) from None
+    except UnicodeDecodeError:
+        pass
+    problems = _bad_byte_cells(raw.decode("cp1252", errors="replace"), name, (
+        "holds bytes that are neither UTF-8 nor Windows-1252 text (shown as \ufffd): "
+        + _ENCODING_ADVICE))
+    raise ValidationError(problems or [Problem(name, None, None, None, "encoding",
+                                               "file is neither UTF-8 nor Windows-1252 text")])
 
 
 def _excel_text(value) -> str:
@@ -190,9 +235,16 @@ def _read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[s
     name = str(path)
     if not path.exists():
         raise ValidationError([Problem(name, None, None, None, "file", "file does not exist")])
+    if path.is_dir():
+        raise ValidationError([Problem(name, None, None, None, "file",
+                                       "is a folder, not a file: name the files in it")])
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError([Problem(name, None, None, None, "file",
+                                       f"cannot be read ({exc.strerror or exc})")]) from None
     if not raw.strip(b" \r\n\t\xef\xbb\xbf"):
         raise ValidationError([Problem(name, None, None, None, "empty", "file is empty")])
     text = _decode(raw, name)
@@ -201,7 +253,16 @@ def _read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[s
     except csv.Error as exc:
         raise ValidationError([Problem(name, None, None, None, "csv", f"not readable as CSV: {exc}")]) from None
     numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
-    return [r for _, r in numbered], [i for i, _ in numbered]
+    records = [r for _, r in numbered]
+    if records:
+        # Excel writes a trailing comma per formatted-but-empty column: blank header cells at the
+        # end with nothing under them are formatting, as trailing blank cells are in XLSX.
+        width = len(records[0])
+        while width and not records[0][width - 1].strip() and not any(
+                len(r) >= width and r[width - 1].strip() for r in records[1:]):
+            width -= 1
+        records[0] = records[0][:width]
+    return records, [i for i, _ in numbered]
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], list[int]]:
@@ -211,8 +272,15 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
+        with open(path, "rb") as fh:
+            start = fh.read(4096)
+        hint = ""
+        if start.startswith(b"\xd0\xcf\x11\xe0"):
+            hint = ": it is an old Excel 97-2003 (.xls) workbook; save it as .xlsx"
+        elif start and b"\x00" not in start:
+            hint = ": it looks like text (CSV); rename it to .csv"
         raise ValidationError([Problem(name, None, None, None, "xlsx",
-                                       f"not a readable XLSX workbook ({type(exc).__name__}: {exc})")]) from None
+                                       f"not a readable XLSX workbook ({type(exc).__name__}: {exc}){hint}")]) from None
     try:
         if sheet is None:
             ws = wb.worksheets[0]
@@ -243,42 +311,63 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
 # ------------------------------------------------------------------------------------ validation
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
+_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
         "==": operator.eq, "!=": operator.ne}
 
 
-def _check_header(header: list[str], fields: list[dict], name: str, header_row: int,
-                  records: list[list[str]], row_numbers: list[int]) -> list[Problem]:
-    expected = [f["name"] for f in fields]
+def _column_problems(header: list[str], expected: list[str], name: str, row: int,
+                     optional=frozenset()) -> list[Problem]:
+    """Duplicate, extra and missing columns of one header row (``optional`` columns may be missing)."""
     seen = [h.strip() for h in header]
     problems = []
-    if header_row != 1:
-        problems.append(Problem(name, header_row, None, None, "header-row",
-                                f"the header is on row {header_row}, not row 1: delete the rows above it"))
-    # Header not on the first row at all: a title row above it, as report-style exports have.
-    if not set(expected) & set(seen):
-        for rec, rown in zip(records[1:6], row_numbers[1:6]):
-            if set(expected) <= {c.strip() for c in rec}:
-                return [Problem(name, rown, None, None, "header-row",
-                                f"the header is on row {rown}, not row 1: delete the "
-                                f"{rown - 1} row(s) above it")]
-    dupes = sorted({h for h in seen if seen.count(h) > 1 and h})
-    for h in dupes:
-        problems.append(Problem(name, header_row, h, None, "duplicate-column",
+    for h in sorted({h for h in seen if seen.count(h) > 1 and h}):
+        problems.append(Problem(name, row, h, None, "duplicate-column",
                                 "column name appears more than once in the header"))
     lower = {e.lower(): e for e in expected}
     for h in seen:
         if h not in expected:
             hint = f" (did you mean '{lower[h.lower()]}'?)" if h.lower() in lower else ""
-            problems.append(Problem(name, header_row, h or "(blank)", None, "extra-column",
+            problems.append(Problem(name, row, h or "(blank)", None, "extra-column",
                                     f"column is not in the schema{hint}; expected columns: "
                                     f"{', '.join(expected)}"))
-    optional = {f["name"] for f in fields if f.get("aeeval:optional")}
     for e in expected:
         if e not in seen and e not in optional:
-            problems.append(Problem(name, header_row, e, None, "missing-column",
+            problems.append(Problem(name, row, e, None, "missing-column",
                                     "column required by the schema is missing"))
     return problems
+
+
+_HEADER_SEARCH_ROWS = 10  # rows below the first searched for a header under a title
+
+
+def _check_header(header: list[str], fields: list[dict], name: str, header_row: int,
+                  records: list[list[str]], row_numbers: list[int]) -> list[Problem]:
+    expected = [f["name"] for f in fields]
+    optional = {f["name"] for f in fields if f.get("aeeval:optional")}
+    seen = {h.strip() for h in header}
+    if not set(expected) & seen:
+        # Header not on the first row at all: a title row above it, as report-style exports have.
+        # Take the first row below holding at least half of the schema's columns.
+        need = max(1, (len(expected) + 1) // 2)
+        for rec, rown in zip(records[1:_HEADER_SEARCH_ROWS + 1], row_numbers[1:_HEADER_SEARCH_ROWS + 1]):
+            if len(set(expected) & {c.strip() for c in rec}) >= need:
+                first = Problem(name, rown, None, None, "header-row",
+                                f"the header is on row {rown}, not row 1: delete the "
+                                f"{rown - 1} row(s) above it")
+                return [first] + _column_problems(rec, expected, name, rown, optional)
+    if not {e.casefold() for e in expected} & {h.casefold() for h in seen}:
+        # Not one column in common, even ignoring case: a different kind of table, not a table
+        # with column problems.
+        found = ", ".join(h.strip() or "(blank)" for h in header)
+        return [Problem(name, header_row, None, None, "header",
+                        f"none of the schema's columns ({', '.join(expected)}) is in the header "
+                        f"(found: {found}): a different kind of table, or the wrong --schema?")]
+    problems = []
+    if header_row != 1:
+        problems.append(Problem(name, header_row, None, None, "header-row",
+                                f"the header is on row {header_row}, not row 1: delete the rows above it"))
+    return problems + _column_problems(header, expected, name, header_row, optional)
 
 
 def _cast(field: dict, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
@@ -291,7 +380,11 @@ def _cast(field: dict, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         values[ok] = text[ok].astype("int64")
         return values, present & ~ok, "whole number"
     if ftype == "number":
-        num = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        # Thousands separators as Excel shows them (1,234.5) are dropped; any other comma (a
+        # decimal comma, 1,5) makes the cell invalid rather than silently ten times larger.
+        grouped = text.str.fullmatch(_GROUPED_RE.pattern).fillna(False).astype(bool)
+        text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        num = pd.to_numeric(text, errors="coerce")
         return num.astype("Float64"), present & num.isna(), "number"
     if ftype == "boolean":
         true_values = field.get("trueValues", ["true", "True", "TRUE", "1", "yes", "Yes"])
@@ -422,7 +515,9 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
             first.setdefault(k, int(rows.iloc[idx]))
         for idx in np.flatnonzero(dup.to_numpy()):
             k = tuple(typed[key].astype(object).iloc[idx])
-            shown = ", ".join(f"{c}={v}" for c, v in zip(key, k))
+            # The key as typed in the file (not as parsed: no "00:00:00" on dates).
+            raw_key = [str(frame[c].iloc[idx]).strip() for c in key]
+            shown = raw_key[0] if len(key) == 1 else ", ".join(f"{c}={v}" for c, v in zip(key, raw_key))
             problems.append(Problem(name, int(rows.iloc[idx]), ", ".join(key), shown, "primary-key",
                                     f"duplicate key: the same {', '.join(key)} is on row {first[k]}"))
     flagged = {(p.row, p.column) for p in problems}

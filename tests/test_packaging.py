@@ -1,8 +1,13 @@
-"""pyproject.toml and environment.yml name the same packages."""
+"""Packaging and layout: pyproject.toml and environment.yml name the same packages; the README's
+commands, the Makefile targets and .ci/run agree."""
 
+import os
 import re
+import shutil
+import subprocess
 import tomllib
 
+import pytest
 import yaml
 
 from aeeval.paths import ROOT
@@ -40,3 +45,36 @@ def test_public_api_names_resolve():
     missing = [name for name in aeeval.__all__ if not hasattr(aeeval, name)]
     assert not missing
     assert len(set(aeeval.__all__)) == len(aeeval.__all__)
+
+
+def test_layout_the_user_fixed():
+    for folder in ("notebooks", "aeeval", "data/schemas", "data/examples", "reports", "tests",
+                   "benchmarks"):
+        assert (ROOT / folder).is_dir(), folder
+    for file in ("environment.yml", "pyproject.toml", "Makefile", "README.md", ".ci/run"):
+        assert (ROOT / file).is_file(), file
+
+
+def test_generated_reports_are_git_ignored():
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(["git", "check-ignore", "-q", "reports/demo/survey-outcomes/report.pdf"],
+                             cwd=ROOT).returncode
+    kept = subprocess.run(["git", "check-ignore", "-q", "reports/README.md"], cwd=ROOT).returncode
+    assert (ignored, kept) == (0, 1)
+
+
+def test_readme_gives_the_commands_and_makefile_has_them():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("make demo", "make test", "make lab"):
+        assert command in readme, command
+    assert "Other systems" in readme and "chromium" in readme
+    targets = set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), flags=re.M))
+    assert {"demo", "test", "lab", "setup"} <= targets
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = ROOT / ".ci" / "run"
+    assert os.access(ci, os.X_OK)
+    lines = [ln.strip() for ln in ci.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    assert any(ln.startswith("make test") for ln in lines)

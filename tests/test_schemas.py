@@ -41,7 +41,9 @@ def test_types_are_nullable_and_ordered(examples):
     reg = read_table(examples / "register.csv", "register")
     assert str(reg["cohort"].dtype) == "Int64"
     assert isinstance(reg["setting"].dtype, pd.CategoricalDtype)
-    assert reg["region"].cat.ordered is False or reg["region"].cat.ordered is True
+    # The register lists regions in a fixed order but says nothing of ranking them: unordered.
+    assert reg["region"].cat.ordered is False
+    assert list(reg["region"].cat.categories) == load_schema("register")["fields"][3]["categories"]
     assert pd.api.types.is_datetime64_any_dtype(reg["start_date"])
     staff = read_table(examples / "staff_survey.csv", "staff_survey")
     assert str(staff["positive"].dtype) == "Int64" and staff["estimate"].isna().all()
@@ -54,6 +56,24 @@ def test_ordered_categories_follow_the_schema(tmp_path):
     t = read_table(p, schema)
     assert t["answer"].cat.ordered and list(t["answer"].cat.categories) == ["Always", "Usually", "Never"]
     assert t["answer"].min() == "Always"
+
+
+def test_blank_integers_are_missing_not_zero_or_float(tmp_path):
+    p = write(tmp_path, "org_code,year,item,positive,estimate,base\n"
+              "RXA,2019,q22c,,0.61,40\nRXA,2020,q22c,25,,40\n", "staff_survey.csv")
+    t = read_table(p, "staff_survey")
+    assert str(t["positive"].dtype) == "Int64" and str(t["year"].dtype) == "Int64"
+    assert t["positive"].isna().tolist() == [True, False] and t.at[1, "positive"] == 25
+    assert str(t["estimate"].dtype) == "Float64" and pd.isna(t.at[1, "estimate"])
+
+
+def test_thousands_separators_but_not_decimal_commas(tmp_path):
+    head = "period,org_code,type,attendances,breaches,admissions\n"
+    p = write(tmp_path, head + '2019-01-01,RXA,1,"21,289.0",2879,"1,5"\n', "ae.csv")
+    [pr] = problems_of(p, "ae_attendances")
+    assert (pr.column, pr.value, pr.rule) == ("admissions", "1,5", "type:number")
+    q = write(tmp_path, head + '2019-01-01,RXA,1,"21,289.0",2879,5\n', "ae2.csv")
+    assert read_table(q, "ae_attendances").at[0, "attendances"] == 21289
 
 
 # ---- bad files: each gives file, row (as a spreadsheet shows it), column, value and rule ----------
