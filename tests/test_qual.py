@@ -348,6 +348,11 @@ def test_framework_matrix_redacts_and_fills_empty_cells(tiny):
     only_sarah = tiny[tiny["interview"] == "I2"]
     assert ae.framework_matrix(only_sarah, names=["Sarah Jones"])["quote"].iloc[0] == (
         "[name] told her story.")
+    # One name as a string is one name (not its letters).
+    assert ae.framework_matrix(only_sarah, names="Sarah Jones")["quote"].iloc[0] == (
+        "[name] told her story.")
+    assert ae.select_quotes(only_sarah, names="Sarah Jones")["quote"].tolist() == [
+        "[name] told her story."]
     wide = ae.framework_table(ae.framework_matrix(tiny))
     assert list(wide.columns) == ["org_code", "Challenges", "Helps"]
     assert wide.loc[wide["org_code"] == "O2", "Challenges"].item() == "2 segments: “Rotas were full.”"
@@ -363,6 +368,18 @@ def test_cooccurrence_by_hand(tiny):
     assert by_seg.loc["time", "time"] == 4  # spans: A I1, B I1, B I3 ×2
     with pytest.raises(ValueError, match="by must be"):
         ae.cooccurrence(tiny, by="theme")
+
+
+def test_cooccurrence_same_code_overlapping_itself_is_not_a_pair():
+    # Coder A marks "time" twice (0-10 and 5-15, overlapping) and "voice" at 8-18, which overlaps
+    # both: time × voice = 2 pairs; the diagonal counts the 2 distinct "time" spans, not 3.
+    seg = pd.DataFrame([("I1", "O1", "A", "time", "C", "x" * 10, 0, 10),
+                        ("I1", "O1", "A", "time", "C", "x" * 10, 5, 15),
+                        ("I1", "O1", "A", "voice", "H", "x" * 10, 8, 18)],
+                       columns=ae.qual.SEGMENT_COLUMNS)
+    m = ae.cooccurrence(seg, by="segment")
+    assert m.loc["time", "time"] == 2 and m.loc["voice", "voice"] == 1
+    assert m.loc["time", "voice"] == 2 == m.loc["voice", "time"]
 
 
 def test_select_quotes_always_redacted(examples):
