@@ -19,6 +19,7 @@ from .measures import ae_four_hour_performance, read_ae_attendances, select_meas
 from .proportions import distribution, proportion_ci, proportions
 from .qual import (
     QDAFormatError,
+    QDAWarning,
     cooccurrence,
     framework_matrix,
     framework_table,
@@ -57,6 +58,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "AgreementError",
     "QDAFormatError",
+    "QDAWarning",
     "code_agreement",
     "cohens_kappa",
     "cooccurrence",

@@ -17,6 +17,7 @@ import pandas as pd
 from .qdaformats import (
     SEGMENT_COLUMNS,
     QDAFormatError,
+    QDAWarning,
     read_qdc,
     read_qdpx,
     read_qualcoder,
@@ -30,6 +31,7 @@ from .redaction import _as_names, redact
 __all__ = [
     "SEGMENT_COLUMNS",
     "QDAFormatError",
+    "QDAWarning",
     "read_segments",
     "read_segments_csv",
     "read_qdpx",
