@@ -2,6 +2,7 @@
 
 import re
 import sqlite3
+import uuid
 import zipfile
 
 import matplotlib
@@ -287,6 +288,109 @@ def test_round_trip_qdpx_and_qdc_on_example_data(tmp_path, examples):
                                      .sort_values(["theme", "code"]).values.tolist())
     ae.write_qdc(book, tmp_path / "again.qdc")  # a codebook table writes back identically
     assert (tmp_path / "again.qdc").read_bytes() == (tmp_path / "codes.qdc").read_bytes()
+
+
+# Rules of the REFI-QDA schemas (Project.xsd and Codebook.xsd, QDA-XML 1.0, release of 18 March
+# 2019, www.qdasoftware.org) that a file aeeval writes must follow for another tool to import it:
+# element order within each type, required attributes, GUID and enumeration formats, references.
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+                  r"|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}")
+XSD_ORDER = {
+    "Project": ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets",
+                "Graphs", "Description", "NoteRef"],
+    "Users": ["User"], "CodeBook": ["Codes", "Sets"], "Codes": ["Code"],
+    "Code": ["Description", "NoteRef", "Code"], "Variables": ["Variable"],
+    "Variable": ["Description"], "VariableValue": ["VariableRef", "TextValue"],
+    "Sources": ["TextSource"],
+    "TextSource": ["Description", "PlainTextContent", "PlainTextSelection", "Coding", "NoteRef",
+                   "VariableValue"],
+    "PlainTextSelection": ["Description", "Coding", "NoteRef"], "Coding": ["CodeRef", "NoteRef"],
+}
+XSD_REQUIRED = {"Project": ["name"], "User": ["guid"], "Code": ["guid", "name", "isCodable"],
+                "Variable": ["guid", "name", "typeOfVariable"], "TextSource": ["guid"],
+                "PlainTextSelection": ["guid", "startPosition", "endPosition"], "Coding": ["guid"],
+                "CodeRef": ["targetGUID"], "VariableRef": ["targetGUID"]}
+GUID_ATTRIBUTES = ("guid", "targetGUID", "creatingUser", "creatingUserGUID")
+
+
+def refi_violations(root, ns):
+    """Every way ``root`` breaks the REFI-QDA schema rules above (empty when it follows them)."""
+    problems = []
+
+    def local(el):
+        return el.tag.split("}", 1)[1]
+
+    guids = {local(el): set() for el in root.iter()}
+    for el in root.iter():
+        if not el.tag.startswith(f"{{{ns}}}"):
+            problems.append(f"<{el.tag}> is not in {ns}")
+            continue
+        name = local(el)
+        guids[name].add(el.get("guid"))
+        order = XSD_ORDER.get(name)
+        if order is not None:
+            kids = [local(k) for k in el]
+            unknown = [k for k in kids if k not in order]
+            if unknown or [order.index(k) for k in kids] != sorted(order.index(k) for k in kids):
+                problems.append(f"<{name}> children {kids} break the order {order}")
+        problems += [f"<{name}> lacks {a}" for a in XSD_REQUIRED.get(name, []) if el.get(a) is None]
+        problems += [f"<{name} {a}={el.get(a)!r}> is not a GUID" for a in GUID_ATTRIBUTES
+                     if el.get(a) is not None and not GUID.fullmatch(el.get(a))]
+        if name == "Code" and el.get("isCodable") not in ("true", "false", "1", "0"):
+            problems.append(f"<Code isCodable={el.get('isCodable')!r}> is not a boolean")
+        if name == "Variable" and el.get("typeOfVariable") not in (
+                "Text", "Boolean", "Integer", "Float", "Date", "DateTime"):
+            problems.append(f"<Variable typeOfVariable={el.get('typeOfVariable')!r}>")
+        if name == "TextSource" and (el.find(f"{{{ns}}}PlainTextContent") is None) == (
+                el.get("plainTextPath") is None):
+            problems.append("<TextSource> needs exactly one of PlainTextContent and plainTextPath")
+        if name == "PlainTextSelection":
+            try:
+                if not 0 <= int(el.get("startPosition")) <= int(el.get("endPosition")):
+                    problems.append(f"<PlainTextSelection guid={el.get('guid')}> positions")
+            except (TypeError, ValueError):
+                problems.append(f"<PlainTextSelection guid={el.get('guid')}> positions not integers")
+    for el in root.iter(f"{{{ns}}}CodeRef"):
+        if el.get("targetGUID") not in guids.get("Code", set()):
+            problems.append(f"<CodeRef targetGUID={el.get('targetGUID')}> points to no <Code>")
+    for el in root.iter(f"{{{ns}}}VariableRef"):
+        if el.get("targetGUID") not in guids.get("Variable", set()):
+            problems.append(f"<VariableRef targetGUID={el.get('targetGUID')}> points to no <Variable>")
+    for el in root.iter():
+        user = el.get("creatingUser")
+        if user is not None and user not in guids.get("User", set()):
+            problems.append(f"<{local(el)} creatingUser={user}> is no <User>")
+    return problems
+
+
+def test_written_qdpx_and_qdc_follow_the_refi_qda_schema(tmp_path, examples):
+    from xml.etree import ElementTree as ET
+
+    seg = ae.read_segments(examples / "interview_segments.csv")
+    ae.write_qdpx(seg, tmp_path / "p.qdpx")
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as zf:
+        project = ET.fromstring(zf.read("project.qde"))
+        members = set(zf.namelist())
+    assert project.tag == "{urn:QDA-XML:project:1.0}Project"
+    assert refi_violations(project, "urn:QDA-XML:project:1.0") == []
+    # every internal:// text is in the zip's sources/ folder
+    for src in project.iter("{urn:QDA-XML:project:1.0}TextSource"):
+        assert "sources/" + src.get("plainTextPath").removeprefix("internal://") in members
+    ae.write_qdc(seg, tmp_path / "c.qdc")
+    book = ET.parse(tmp_path / "c.qdc").getroot()
+    assert book.tag == "{urn:QDA-XML:codebook:1.0}CodeBook"
+    assert refi_violations(book, "urn:QDA-XML:codebook:1.0") == []
+    # The checker is not blind: a selection moved after the source's VariableValue, a short GUID,
+    # and a dangling code reference are all caught.
+    src = project.find(".//{urn:QDA-XML:project:1.0}TextSource")
+    sel = src.find("{urn:QDA-XML:project:1.0}PlainTextSelection")
+    src.remove(sel)
+    src.append(sel)
+    sel.set("guid", "S1")
+    sel.find(".//{urn:QDA-XML:project:1.0}CodeRef").set("targetGUID", str(uuid.uuid4()))
+    found = refi_violations(project, "urn:QDA-XML:project:1.0")
+    assert any("break the order" in p for p in found) and any("not a GUID" in p for p in found)
+    assert any("points to no <Code>" in p for p in found)
 
 
 def test_read_qdc_nested_and_bad_namespace(tmp_path):
