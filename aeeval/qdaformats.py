@@ -648,7 +648,15 @@ def _guid(*parts) -> str:
 
 
 def codebook_from_segments(segments: pd.DataFrame) -> pd.DataFrame:
-    """The two-level codebook (themes → codes) implied by a segments table (as :func:`read_qdc`)."""
+    """The two-level codebook (themes → codes) implied by a segments table (as :func:`read_qdc`).
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> book = codebook_from_segments(ae.read_segments(None))
+    >>> book.groupby("depth").size().tolist()  # 3 themes, 14 codes
+    [3, 14]
+    """
     pairs = segments[["theme", "code"]].drop_duplicates().sort_values(["theme", "code"])
     clash = pairs["code"].duplicated(keep=False)
     if clash.any():
@@ -686,13 +694,28 @@ def write_qdc(segments_or_codebook: pd.DataFrame, path) -> None:
     """Write a REFI-QDA codebook (``.qdc``): themes as non-codable parents, codes nested inside.
 
     Takes a segments table (themes and codes are taken from it) or a codebook table as
-    :func:`read_qdc` returns.
+    :func:`read_qdc` returns. The file is written to a temporary name, then moved into place.
+
+    References
+    ----------
+    REFI-QDA Standard, Codebook Exchange (Codebook.xsd, namespace ``urn:QDA-XML:codebook:1.0``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, aeeval as ae
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "codes.qdc"
+    >>> write_qdc(ae.read_segments(None), p)
+    >>> p.read_text(encoding="utf-8").count('isCodable="false"')  # the three themes
+    3
     """
     data = segments_or_codebook
     codebook = data if "guid" in data.columns else codebook_from_segments(data)
     root = ET.Element(_q(CODEBOOK_NS, "CodeBook"), {"origin": "aeeval"})
     _codes_xml(root, codebook, CODEBOOK_NS)
-    Path(path).write_bytes(_write_xml(root, CODEBOOK_NS))
+    path = Path(path)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_bytes(_write_xml(root, CODEBOOK_NS))
+    tmp.replace(path)  # moved into place only when complete
 
 
 def _transcript(g: pd.DataFrame, interview) -> str:
@@ -732,6 +755,20 @@ def write_qdpx(segments: pd.DataFrame, path, *, transcripts: dict | None = None)
     transcripts : dict, optional
         interview → full transcript text. Default: rebuilt from the segments (each text at its
         offsets, spaces elsewhere).
+
+    References
+    ----------
+    REFI-QDA Standard 1.0, Project Exchange (Project.xsd, namespace ``urn:QDA-XML:project:1.0``);
+    QualCoder's ``refi.py`` (RefiExport) for the layout.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, zipfile, aeeval as ae
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "interviews.qdpx"
+    >>> write_qdpx(ae.read_segments(None), p)
+    >>> names = zipfile.ZipFile(p).namelist()
+    >>> names[0], sum(n.startswith("sources/") for n in names)  # one text per interview
+    ('project.qde', 12)
     """
     missing = [c for c in SEGMENT_COLUMNS if c not in segments.columns]
     if missing:

@@ -698,3 +698,13 @@ def test_plots(examples):
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and len(ax.patches) == 14
     fig, ax = cooccurrence_heatmap(ae.cooccurrence(seg))
     assert ax.get_title() and ax.get_xlabel() == "Code" and len(ax.get_xticklabels()) == 14
+
+
+@pytest.mark.parametrize("module", ["aeeval.qdaformats", "aeeval.qual", "aeeval.agreement",
+                                    "aeeval.redaction", "aeeval.plots.qual"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
