@@ -111,6 +111,13 @@ def test_read_qdpx_in_qualcoder_layout(tmp_path):
         ["INT02", "ZB02", "Coder A", "staff_engagement", "Challenges",
          "Staff were hard to engage at first."]]
     assert seg.loc[0, ["start", "end"]].tolist() == list(span(TEXT1, "We never had protected time."))
+    # Round trip: what was read from the QualCoder-layout file writes back and reads the same,
+    # with the full transcripts when given.
+    ae.write_qdpx(seg, tmp_path / "again.qdpx", transcripts={"INT01": TEXT1, "INT02": TEXT2})
+    pd.testing.assert_frame_equal(ae.read_qdpx(tmp_path / "again.qdpx"), seg)
+    with zipfile.ZipFile(tmp_path / "again.qdpx") as zf:
+        assert sorted(zf.read(n).decode() for n in zf.namelist() if n.startswith("sources/")) == [
+            TEXT1, TEXT2]
 
 
 def test_read_qdpx_capitalised_sources_folder_and_inline_text(tmp_path):
