@@ -211,9 +211,10 @@ def _check_namespace(root: ET.Element, ns: str, file) -> None:
             if not isinstance(child.tag, str) or child.tag.startswith(f"{{{ns}}}"):
                 continue
             found = child.tag[1:].split("}", 1)[0] if child.tag.startswith("{") else "(none)"
+            named = f" name={parent.get('name')!r}" if parent.get("name") else ""
             raise QDAFormatError(file, f"element <{_local(child.tag)}> inside "
-                                       f"<{_local(parent.tag)} name={parent.get('name')!r}> is in "
-                                       f"namespace {found!r}, not {ns!r}")
+                                       f"<{_local(parent.tag)}{named}> is in namespace {found!r}, "
+                                       f"not {ns!r}")
 
 
 def _source_text(el: ET.Element, label: str, zf: zipfile.ZipFile, lower: dict, where,

@@ -168,8 +168,12 @@ QDPX_BAD = [
     ("a nested element in another namespace",
      project_qde().replace('<TextSource richTextPath="internal://R2.txt"',
                            '<TextSource xmlns="urn:vendor:x" richTextPath="internal://R2.txt"'), None,
-     r"nested\.qdpx \[project\.qde\]: element <TextSource> inside <Sources name=None> is in "
+     r"nested\.qdpx \[project\.qde\]: element <TextSource> inside <Sources> is in "
      r"namespace 'urn:vendor:x', not 'urn:QDA-XML:project:1\.0'"),
+    ("an element without a namespace inside a source",
+     project_qde().replace("<TextValue>ZA01</TextValue>", '<TextValue xmlns="">ZA01</TextValue>'), None,
+     r"nons\.qdpx \[project\.qde\]: element <TextValue> inside <VariableValue> is in namespace "
+     r"'\(none\)'"),
     ("not well-formed XML", "<Project", None, r"bad\.qdpx \[project\.qde\]: not well-formed XML"),
     ("a coding pointing to a missing code", project_qde(sel1=_selection("S9", 0, 5, "K-gone")), None,
      r"code\.qdpx \[project\.qde\]: <PlainTextSelection guid='S9'> in source 'INT01\.txt': "
