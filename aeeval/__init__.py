@@ -20,6 +20,7 @@ from .measures import ae_four_hour_performance, read_ae_attendances, select_meas
 from .proportions import distribution, proportion_ci, proportions
 from .qual import (
     QDAFormatError,
+    QDAWarning,
     cooccurrence,
     framework_matrix,
     framework_table,
@@ -62,6 +63,7 @@ __all__ = [
     "run_report",
     "AgreementError",
     "QDAFormatError",
+    "QDAWarning",
     "code_agreement",
     "cohens_kappa",
     "cooccurrence",

@@ -157,6 +157,14 @@ def _complete(wide: pd.DataFrame, unit: str, what: str, min_coders: int = 2) -> 
             "Drop those units, or use krippendorff_alpha, which allows missing codings.")
 
 
+def _has_order(values: pd.Series) -> bool:
+    """Whether the values carry a scale order: numbers, booleans or an ordered categorical."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return bool(values.cat.ordered)
+    return pd.api.types.infer_dtype(values, skipna=True) in (
+        "integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty")
+
+
 def _categories(values: pd.Series, categories=None) -> list:
     if categories is not None:
         cats = list(categories)
@@ -191,7 +199,9 @@ def cohens_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, weights:
         categories.
     categories : sequence, optional
         The categories in scale order. Default: the categories of an ordered categorical column,
-        else the sorted distinct values observed (as R ``irr::kappa2`` does).
+        else the sorted distinct values observed (as R ``irr::kappa2`` does). Weighted kappa on
+        text values needs ``categories`` (or an ordered categorical): alphabetical order is not
+        a scale.
     confidence : float
         Level of the Wald interval ``kappa ± z · se`` (as SAS PROC FREQ reports it), kept within
         kappa's range −1 to 1.
@@ -224,6 +234,11 @@ def cohens_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, weights:
     check_choice("weights", weights, (None, "linear", "quadratic"))
     confidence = check_confidence(confidence)
     wide = rating_table(data, unit, coder, value)
+    if weights is not None and categories is None and not _has_order(data[value]):
+        raise AgreementError(f"weights={weights!r} needs the categories in scale order; column "
+                             f"{value!r} holds text such as {data[value].dropna().iloc[0]!r}, whose "
+                             "alphabetical order is not a scale. Pass categories=[...] in scale "
+                             "order or make the column an ordered categorical")
     if wide.shape[1] != 2:
         raise AgreementError(f"Cohen's kappa needs exactly 2 coders; column {coder!r} has "
                              f"{wide.shape[1]} ({', '.join(map(str, wide.columns))}). "

@@ -25,15 +25,19 @@ An interview with no organisation is an error naming the interview and both ways
 the source's plain text; like QualCoder's exporter (``code_text.pos0``/``pos1``) the end is read as
 exclusive, and the selected text is taken from the source text.
 
-Nothing is returned half-read: a file that is not what it claims, an element in another
-namespace, a coding that points to a missing source, code or user, or a position outside its
-transcript raises :class:`QDAFormatError` naming the file, the element or row, and what is wrong.
+Nothing is returned half-read: a file that is not what it claims, an element (anywhere in the
+document) in another namespace, a coding that points to a missing source, code or user, a position
+outside its transcript, or two sources that would be the same interview raises
+:class:`QDAFormatError` naming the file, the element or row, and what is wrong. Codings the long
+table cannot hold (pictures, audio and video, PDF regions, whole sources) are counted in a
+:class:`QDAWarning`, never dropped silently.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
+import warnings
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -48,6 +52,7 @@ __all__ = [
     "PROJECT_NS",
     "CODEBOOK_NS",
     "QDAFormatError",
+    "QDAWarning",
     "read_segments",
     "read_segments_csv",
     "read_qdpx",
@@ -62,6 +67,10 @@ SEGMENT_COLUMNS = ["interview", "org_code", "coder", "code", "theme", "text", "s
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 _CODEBOOK_COLUMNS = ["guid", "code", "parent", "theme", "depth", "codable", "description"]
+
+
+class QDAWarning(UserWarning):
+    """Part of a QDA file that is not coded text (pictures, audio, whole-source codings) was left out."""
 
 
 class QDAFormatError(ValueError):
@@ -187,7 +196,47 @@ def _parse_xml(data: bytes, file, expected_root: str, ns: str) -> ET.Element:
         found_ns, local = (tag[1:].split("}", 1) if tag.startswith("{") else ("(none)", tag))
         raise QDAFormatError(file, f"root element is <{local}> in namespace {found_ns!r}; expected "
                                    f"<{expected_root}> in namespace {ns!r}")
+    _check_namespace(root, ns, file)
     return root
+
+
+def _local(tag: str) -> str:
+    return tag.split("}", 1)[1] if tag.startswith("{") else tag
+
+
+def _check_namespace(root: ET.Element, ns: str, file) -> None:
+    """Every element must be in the REFI-QDA namespace: a foreign one would be skipped silently."""
+    for parent in root.iter():
+        for child in parent:
+            if not isinstance(child.tag, str) or child.tag.startswith(f"{{{ns}}}"):
+                continue
+            found = child.tag[1:].split("}", 1)[0] if child.tag.startswith("{") else "(none)"
+            named = f" name={parent.get('name')!r}" if parent.get("name") else ""
+            raise QDAFormatError(file, f"element <{_local(child.tag)}> inside "
+                                       f"<{_local(parent.tag)}{named}> is in namespace {found!r}, "
+                                       f"not {ns!r}")
+
+
+def _source_text(el: ET.Element, label: str, zf: zipfile.ZipFile, lower: dict, where,
+                 ns: str) -> str | None:
+    """A text source's plain text: inline ``<PlainTextContent>`` or an ``internal://`` file."""
+    content = el.find(_q(ns, "PlainTextContent"))
+    if content is not None:
+        return content.text or ""
+    ref = el.get("plainTextPath")
+    if not ref:
+        return None
+    if not ref.startswith("internal://"):
+        raise QDAFormatError(where, f"{label}: plainTextPath {ref!r} points outside the .qdpx; "
+                                    "only internal:// sources are read")
+    fname = ref.removeprefix("internal://")
+    member = lower.get(f"sources/{fname}".lower())
+    if member is None:
+        raise QDAFormatError(where, f"{label}: its text sources/{fname} is missing from the zip")
+    try:
+        return zf.read(member).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise QDAFormatError(where, f"{label}: {member} is not UTF-8 text ({exc})") from None
 
 
 def _codes_from(codes_el: ET.Element | None, ns: str, file) -> pd.DataFrame:
@@ -276,9 +325,12 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code") -> pd
     A ``.qdpx`` is a zip holding ``project.qde`` (XML, namespace ``urn:QDA-XML:project:1.0``) and the
     source texts under ``sources/``. Read: ``<Users>`` (coders), ``<CodeBook>`` (nested codes →
     themes), ``<Variables>``/``<Cases>`` (organisations), and every ``<TextSource>``'s
-    ``<PlainTextSelection>`` with its ``<Coding>``/``<CodeRef>``. The coder is the ``creatingUser``
-    of the coding (else of the selection). Source text comes from ``<PlainTextContent>`` or the
-    ``plainTextPath="internal://…"`` file. Other source types (PDF, audio, pictures) are skipped.
+    ``<PlainTextSelection>`` with its ``<Coding>``/``<CodeRef>`` (also those in a ``<PDFSource>``'s
+    text ``<Representation>``). The coder is the ``creatingUser`` of the coding (else of the
+    selection). Source text comes from ``<PlainTextContent>`` or the ``plainTextPath="internal://…"``
+    file. Codings that are not on a text selection — of pictures, audio, video, PDF regions or a
+    whole source — cannot become segments: they are left out with a :class:`QDAWarning` that counts
+    them per source.
 
     Parameters
     ----------
@@ -340,33 +392,46 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code") -> pd
         sources_el = root.find(_q(ns, "Sources"))
         if sources_el is None:
             raise QDAFormatError(where, "no <Sources> element: nothing was coded")
-        guid_to_interview, from_file, texts, selections = {}, {}, {}, []
-        for src in sources_el.findall(_q(ns, "TextSource")):
+        guid_to_interview, from_file, selections = {}, {}, []
+        all_sources, source_of_interview, skipped = set(), {}, []
+        for src in sources_el:
+            kind = _local(src.tag)
             sguid, sname = src.get("guid"), src.get("name") or src.get("guid")
+            all_sources.add(sguid)
+            # A PDF's text layer is a <Representation> (a text source) inside the <PDFSource>.
+            text_el = src if kind == "TextSource" else (
+                src.find(_q(ns, "Representation")) if kind == "PDFSource" else None)
+            if text_el is None:
+                n = len(src.findall(f".//{_q(ns, 'Coding')}"))
+                if n:
+                    skipped.append(f"{n} in <{kind} name={sname!r}>")
+                continue
             interview = _interview_id(sname)
+            if interview in source_of_interview:
+                raise QDAFormatError(where, f"<{kind} name={sname!r} guid={sguid!r}> and source "
+                                            f"{source_of_interview[interview]!r} both give interview "
+                                            f"id {interview!r}; rename one so each interview is one "
+                                            "source")
+            source_of_interview[interview] = sname
             guid_to_interview[sguid] = interview
-            org = _variable_values(src, ns, var_names).get(org_variable)
+            org = {**_variable_values(text_el, ns, var_names),
+                   **_variable_values(src, ns, var_names)}.get(org_variable)
             if org:
                 from_file[interview] = org
-            content = src.find(_q(ns, "PlainTextContent"))
-            text = None
-            if content is not None:
-                text = content.text or ""
-            elif src.get("plainTextPath"):
-                ref = src.get("plainTextPath")
-                if not ref.startswith("internal://"):
-                    raise QDAFormatError(where, f"<TextSource name={sname!r}>: plainTextPath {ref!r} "
-                                                "points outside the .qdpx; only internal:// sources "
-                                                "are read")
-                fname = ref.removeprefix("internal://")
-                member = lower.get(f"sources/{fname}".lower())
-                if member is None:
-                    raise QDAFormatError(where, f"<TextSource name={sname!r}>: its text "
-                                                f"sources/{fname} is missing from the zip")
-                text = zf.read(member).decode("utf-8-sig")
-            for sel in src.findall(_q(ns, "PlainTextSelection")):
+            text = _source_text(text_el, f"<{kind} name={sname!r}>", zf, lower, where, ns)
+            for sel in text_el.findall(_q(ns, "PlainTextSelection")):
                 selections.append((interview, sname, text, sel))
-            texts[interview] = text
+            # Codings outside text selections: on the whole source, or on PDF regions.
+            n = len(text_el.findall(_q(ns, "Coding")))
+            if text_el is not src:
+                n += (len(src.findall(_q(ns, "Coding")))
+                      + len(src.findall(f"{_q(ns, 'PDFSelection')}/{_q(ns, 'Coding')}")))
+            if n:
+                skipped.append(f"{n} in <{kind} name={sname!r}> (on the whole source or a region, "
+                               "not on a text selection)")
+        if skipped:
+            warnings.warn(f"{where}: coding(s) not on a text selection were left out: "
+                          f"{'; '.join(skipped)}", QDAWarning, stacklevel=2)
 
     cases_el = root.find(_q(ns, "Cases"))
     if cases_el is not None:
@@ -374,10 +439,10 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code") -> pd
             org = _variable_values(case, ns, var_names).get(org_variable)
             for sref in case.findall(_q(ns, "SourceRef")):
                 target = sref.get("targetGUID")
-                if target not in guid_to_interview:
+                if target not in all_sources:
                     raise QDAFormatError(where, f"<Case name={case.get('name')!r}> points to source "
                                                 f"{target!r}, which is not among the <Sources>")
-                if org and guid_to_interview[target] not in from_file:
+                if org and target in guid_to_interview and guid_to_interview[target] not in from_file:
                     from_file[guid_to_interview[target]] = org
 
     rows = []
@@ -444,7 +509,10 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code") 
     ``supercatid``; sub-codes follow ``supercid`` to their parent code first), codings from
     ``code_text`` (``owner`` = coder, ``fid`` = source, ``pos0``/``pos1``, ``seltext``) and
     interviews from ``source``. The organisation is a file attribute ``org_variable``, an attribute
-    of a case holding the file, or ``organisations=``. The database is opened read-only.
+    of a case holding the file, or ``organisations=``. The database is opened read-only. Errors
+    name the ``code_text`` row by its rowid (the ``ctid`` column in current QualCoder). Codings of
+    pictures (``code_image``) and audio/video (``code_av``) are left out with a
+    :class:`QDAWarning` that counts them.
 
     References
     ----------
@@ -473,7 +541,23 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code") 
             have = {r[1] for r in conn.execute(f"pragma table_info({table})")}
             if cols - have:
                 raise QDAFormatError(db, f"table {table!r} lacks column(s) {sorted(cols - have)}")
-        sources = dict(conn.execute("select id, name from source"))
+        sources, lengths = {}, {}
+        for fid, name, length in conn.execute("select id, name, length(fulltext) from source"):
+            sources[fid], lengths[fid] = name, length
+        by_interview = {}
+        for name in sources.values():
+            other = by_interview.setdefault(_interview_id(name), name)
+            if other != name:
+                raise QDAFormatError(db, f"source files {other!r} and {name!r} both give interview "
+                                         f"id {_interview_id(name)!r}; rename one so each interview "
+                                         "is one file")
+        skipped = []
+        for table, what in (("code_image", "pictures and PDF regions"),
+                            ("code_av", "audio and video")):
+            if table in tables:
+                n = conn.execute(f"select count(*) from {table}").fetchone()[0]
+                if n:
+                    skipped.append(f"{n} in table {table} ({what})")
         cats = {cid: (name, sup) for cid, name, sup in
                 conn.execute("select catid, name, supercatid from code_cat")}
         code_cols = {r[1] for r in conn.execute("pragma table_info(code_name)")}
@@ -501,25 +585,32 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code") 
             conn.close()
 
     def theme_of(cid, row):
-        seen = set()
         name, catid, sup = codes[cid]
-        while catid is None and sup is not None and sup not in seen:  # sub-code → parent code
-            seen.add(sup)
+        parents = {cid}  # code ids and category ids are separate numberings: separate loop guards
+        while catid is None and sup is not None:  # sub-code → parent code
             if sup not in codes:
                 raise QDAFormatError(db, f"code_text row {row}: code {name!r} has parent code "
                                          f"{sup}, which is not in code_name")
+            if sup in parents:
+                raise QDAFormatError(db, f"code_text row {row}: code {name!r} is its own ancestor "
+                                         f"(code_name.supercid loops through cid {sup})")
+            parents.add(sup)
             _, catid, sup = codes[sup]
         if catid is None:
             raise QDAFormatError(db, f"code_text row {row}: code {name!r} is in no category "
                                      "(code_cat), so it has no theme")
+        categories = set()
         while True:
             if catid not in cats:
                 raise QDAFormatError(db, f"code_text row {row}: code {name!r} points to category "
                                          f"{catid}, which is not in code_cat")
+            if catid in categories:
+                raise QDAFormatError(db, f"code_text row {row}: the categories above code {name!r} "
+                                         f"loop (code_cat.supercatid returns to catid {catid})")
+            categories.add(catid)
             cat_name, parent = cats[catid]
-            if parent is None or parent in seen:
+            if parent is None:
                 return cat_name
-            seen.add(parent)
             catid = parent
 
     rows = []
@@ -533,9 +624,15 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code") 
         if pos0 is None or pos1 is None or not 0 <= int(pos0) < int(pos1):
             raise QDAFormatError(db, f"code_text row {rowid}: positions {pos0}–{pos1} are not a "
                                      "valid span")
+        if lengths[fid] is not None and int(pos1) > lengths[fid]:
+            raise QDAFormatError(db, f"code_text row {rowid}: positions {pos0}–{pos1} lie outside "
+                                     f"the {lengths[fid]}-character text of source {sources[fid]!r}")
         rows.append({"interview": _interview_id(sources[fid]), "coder": owner,
                      "code": codes[cid][0], "theme": theme_of(cid, rowid), "text": seltext or "",
                      "start": int(pos0), "end": int(pos1)})
+    if skipped:
+        warnings.warn(f"{db}: codings of media cannot become text segments and were left out: "
+                      f"{'; '.join(skipped)}", QDAWarning, stacklevel=2)
     interviews = sorted({r["interview"] for r in rows})
     orgs = _assign_orgs(interviews, from_file, _org_mapping(organisations, db), db, org_variable)
     for r in rows:
@@ -552,7 +649,15 @@ def _guid(*parts) -> str:
 
 
 def codebook_from_segments(segments: pd.DataFrame) -> pd.DataFrame:
-    """The two-level codebook (themes → codes) implied by a segments table (as :func:`read_qdc`)."""
+    """The two-level codebook (themes → codes) implied by a segments table (as :func:`read_qdc`).
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> book = codebook_from_segments(ae.read_segments(None))
+    >>> book.groupby("depth").size().tolist()  # 3 themes, 14 codes
+    [3, 14]
+    """
     pairs = segments[["theme", "code"]].drop_duplicates().sort_values(["theme", "code"])
     clash = pairs["code"].duplicated(keep=False)
     if clash.any():
@@ -590,13 +695,28 @@ def write_qdc(segments_or_codebook: pd.DataFrame, path) -> None:
     """Write a REFI-QDA codebook (``.qdc``): themes as non-codable parents, codes nested inside.
 
     Takes a segments table (themes and codes are taken from it) or a codebook table as
-    :func:`read_qdc` returns.
+    :func:`read_qdc` returns. The file is written to a temporary name, then moved into place.
+
+    References
+    ----------
+    REFI-QDA Standard, Codebook Exchange (Codebook.xsd, namespace ``urn:QDA-XML:codebook:1.0``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, aeeval as ae
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "codes.qdc"
+    >>> write_qdc(ae.read_segments(None), p)
+    >>> p.read_text(encoding="utf-8").count('isCodable="false"')  # the three themes
+    3
     """
     data = segments_or_codebook
     codebook = data if "guid" in data.columns else codebook_from_segments(data)
     root = ET.Element(_q(CODEBOOK_NS, "CodeBook"), {"origin": "aeeval"})
     _codes_xml(root, codebook, CODEBOOK_NS)
-    Path(path).write_bytes(_write_xml(root, CODEBOOK_NS))
+    path = Path(path)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_bytes(_write_xml(root, CODEBOOK_NS))
+    tmp.replace(path)  # moved into place only when complete
 
 
 def _transcript(g: pd.DataFrame, interview) -> str:
@@ -636,6 +756,20 @@ def write_qdpx(segments: pd.DataFrame, path, *, transcripts: dict | None = None)
     transcripts : dict, optional
         interview → full transcript text. Default: rebuilt from the segments (each text at its
         offsets, spaces elsewhere).
+
+    References
+    ----------
+    REFI-QDA Standard 1.0, Project Exchange (Project.xsd, namespace ``urn:QDA-XML:project:1.0``);
+    QualCoder's ``refi.py`` (RefiExport) for the layout.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, zipfile, aeeval as ae
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "interviews.qdpx"
+    >>> write_qdpx(ae.read_segments(None), p)
+    >>> names = zipfile.ZipFile(p).namelist()
+    >>> names[0], sum(n.startswith("sources/") for n in names)  # one text per interview
+    ('project.qde', 12)
     """
     missing = [c for c in SEGMENT_COLUMNS if c not in segments.columns]
     if missing:

@@ -17,6 +17,7 @@ import pandas as pd
 from .qdaformats import (
     SEGMENT_COLUMNS,
     QDAFormatError,
+    QDAWarning,
     read_qdc,
     read_qdpx,
     read_qualcoder,
@@ -25,11 +26,12 @@ from .qdaformats import (
     write_qdc,
     write_qdpx,
 )
-from .redaction import redact
+from .redaction import _as_names, redact
 
 __all__ = [
     "SEGMENT_COLUMNS",
     "QDAFormatError",
+    "QDAWarning",
     "read_segments",
     "read_segments_csv",
     "read_qdpx",
@@ -138,7 +140,7 @@ def framework_matrix(segments: pd.DataFrame, *, names=(), max_chars: int = 120,
     ----------
     segments : pandas.DataFrame
         Coded segments.
-    names : iterable of str
+    names : str or iterable of str
         Person names to redact (e.g. the register's ``contact_name``).
     max_chars : int
         Longest quote shown.
@@ -167,7 +169,7 @@ def framework_matrix(segments: pd.DataFrame, *, names=(), max_chars: int = 120,
     """
     if not isinstance(max_chars, int) or max_chars < 10:
         raise ValueError(f"max_chars must be a whole number of at least 10; got {max_chars!r}")
-    names = [n for n in names if isinstance(n, str)]
+    names = _as_names(names)
     seg = _check(segments, coder)
     spans = seg.drop_duplicates(["interview", "code", "start", "end"])
     rows = []
@@ -217,8 +219,8 @@ def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
     by : {"interview", "segment"}
         ``"interview"``: number of interviews in which both codes were applied (the diagonal is
         the number of interviews with the code). ``"segment"``: number of pairs of segments by the
-        same coder in the same interview whose spans overlap (the diagonal is the number of spans
-        with the code).
+        same coder in the same interview whose spans overlap (the diagonal is the number of distinct
+        spans with the code; two overlapping spans of the same code are not counted as a pair).
     coder : str, optional
         Use only this coder's coding.
 
@@ -256,10 +258,9 @@ def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
                 for c2, s2, e2 in recs[i + 1:]:
                     if s2 >= e1:
                         break
-                    if s1 < e2 and s2 < e1:
+                    if c1 != c2 and s1 < e2 and s2 < e1:
                         out.loc[c1, c2] += 1
-                        if c1 != c2:
-                            out.loc[c2, c1] += 1
+                        out.loc[c2, c1] += 1
     out.attrs["method"] = by
     out.attrs["themes"] = dict(zip(order["code"], order["theme"]))
     return out
@@ -279,7 +280,7 @@ def select_quotes(segments: pd.DataFrame, *, names=(), per_theme: int = 3, max_c
     ----------
     segments : pandas.DataFrame
         Coded segments.
-    names : iterable of str
+    names : str or iterable of str
         Person names to redact, e.g. ``register["contact_name"]`` and interviewee names.
     per_theme : int
         Quotes per theme.
@@ -305,7 +306,7 @@ def select_quotes(segments: pd.DataFrame, *, names=(), per_theme: int = 3, max_c
         raise ValueError(f"per_theme must be a whole number of at least 1; got {per_theme!r}")
     if not isinstance(max_chars, int) or max_chars < 10:
         raise ValueError(f"max_chars must be a whole number of at least 10; got {max_chars!r}")
-    names = [n for n in names if isinstance(n, str)]
+    names = _as_names(names)
     seg = _check(segments, coder)
     spans = seg.drop_duplicates(["interview", "code", "start", "end"]).copy()
     spans["clean"] = spans["text"].astype(str).map(lambda t: " ".join(t.split()))

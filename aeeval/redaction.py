@@ -17,14 +17,22 @@ PLACEHOLDERS = {"name": "[name]", "email": "[email]", "phone": "[phone]",
                 "nhs_number": "[nhs_number]", "postcode": "[postcode]"}
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# Ten digits with optional single spaces or hyphens between any of them.
-_TEN_DIGITS = re.compile(r"(?<![\w+])\d(?:[ -]?\d){9}(?![\w])")
-# UK numbers: 0 or +44 (optionally "(0)") then 9–10 more digits in groups; checked by digit count.
-_PHONE = re.compile(r"(?<![\w+])(?:\+44[ -]?(?:\(0\)[ -]?)?|\(?0)\d{1,4}\)?(?:[ -]?\d){5,9}(?![\w])")
-# UK postcode (Royal Mail format: outward code, space optional, inward code).
+# Separators allowed between digits: up to two spaces (including non-breaking ones) or hyphens.
+_SEP = r"[^\S\r\n]|-"
+# Ten digits with any spacing between them ("943 476 5919", "9434765919", "943  476-5919").
+_TEN_DIGITS = re.compile(rf"(?<![\w+])\d(?:(?:{_SEP}){{0,2}}\d){{9}}(?![\w])")
+# UK numbers: 0, +44 or 0044 (optionally "(0)") then 9–10 more digits in groups; checked by digit count.
+_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)44[ -]?(?:\(0\)[ -]?)?|\(?0)\d{1,4}\)?(?:[ -]?\d){5,9}"
+                    r"(?![\w])")
+# UK postcode (Royal Mail format: outward code, inward code), any case, with no space or up to two
+# spaces (including non-breaking ones) between the halves.
 _POSTCODE = re.compile(
-    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?) ?\d[ABD-HJLNP-UW-Z]{2})\b",
+    r"\b(?:GIR[^\S\r\n]{0,2}0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"
+    r"[^\S\r\n]{0,2}\d[ABD-HJLNP-UW-Z]{2})\b",
     re.IGNORECASE)
+# Titles and honorifics in a listed name ("Dr Sarah Jones") are not names on their own.
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord",
+                     "lady", "rev", "revd", "cllr", "nurse", "sister", "matron"})
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ class Identifier:
 
 
 def is_valid_nhs_number(text: str) -> bool:
-    """True when ``text`` holds exactly ten digits (spaces/hyphens allowed) with a valid check digit.
+    """True when ``text`` holds exactly ten digits (spaces/hyphens ignored) with a valid check digit.
 
     Modulus 11: weights 10 … 2 on the first nine digits; check = 11 − (sum mod 11); 11 means 0 and
     10 means the number is invalid (NHS Data Dictionary, "NHS Number").
@@ -50,7 +58,7 @@ def is_valid_nhs_number(text: str) -> bool:
     >>> is_valid_nhs_number("943 476 5918")
     False
     """
-    digits = re.sub(r"[ -]", "", text)
+    digits = re.sub(r"[\s-]", "", text)
     if not re.fullmatch(r"\d{10}", digits):
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
@@ -60,15 +68,25 @@ def is_valid_nhs_number(text: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+def _as_names(names) -> list[str]:
+    """``names`` as a list of names: one string is one name (never a list of its characters)."""
+    if names is None:
+        return []
+    if isinstance(names, str):
+        return [names]
+    return [n for n in names if isinstance(n, str) and n.strip()]
+
+
 def _name_pattern(names) -> re.Pattern | None:
     full, parts = set(), set()
-    for name in names:
-        if not isinstance(name, str) or not name.strip():
-            continue
+    for name in _as_names(names):
         words = name.split()
         full.add(r"\s+".join(map(re.escape, words)))
-        # Single first names / surnames, matched only when capitalised as names are.
-        parts.update(w for w in words if len(w) >= 2 and w[0].isupper())
+        # Single first names / surnames (not titles), matched only when written as names are:
+        # capitalised ("Sarah") or in capitals ("SARAH").
+        for w in words:
+            if len(w) >= 2 and w[0].isupper() and w.rstrip(".").lower() not in _TITLES:
+                parts.update({w, w.upper()})
     if not full:
         return None
     alternatives = sorted(full, key=len, reverse=True)
@@ -85,9 +103,13 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
     ----------
     text : str
         Free text: a quote, a comment, a report's text.
-    names : iterable of str
-        Person names to find (e.g. the register's contacts, interviewees). A full name matches in any
-        case; its single words match when capitalised ("Sarah", "Jones"), never inside other words.
+    names : str or iterable of str
+        Person names to find (e.g. the register's contacts, interviewees); one string is one name.
+        A full name matches in any case and with any spacing between its words; its single words
+        (titles such as "Dr" apart) match when capitalised or in capitals ("Sarah", "JONES"), never
+        inside other words ("Ann" is left in "Annual", "Lee" in "Leeds") and never in lower case
+        (so a surname such as "Hall" or "Wood" does not swallow the ordinary word). A possessive
+        keeps its ending: "Sarah's" → "[name]'s".
 
     Returns
     -------
@@ -103,8 +125,8 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
             found.append(Identifier("nhs_number", m.start(), m.end(), m.group()))
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if m.group().startswith("+"):  # +44 (0)20 … → 020 …
-            digits = "0" + digits[2:].removeprefix("0")
+        if m.group().startswith(("+", "00")):  # +44 (0)20 … / 0044 20 … → 020 …
+            digits = "0" + digits.removeprefix("00")[2:].removeprefix("0")
         if len(digits) in (10, 11):  # UK national numbers: 0 + 9 or 10 digits
             found.append(Identifier("phone", m.start(), m.end(), m.group()))
     for m in _POSTCODE.finditer(text):
@@ -130,8 +152,9 @@ def redact(text: str, names=()) -> str:
     ----------
     text : str
         Free text. Missing values (``None``, NaN) are returned unchanged.
-    names : iterable of str
-        Person names to redact, e.g. ``register["contact_name"]``.
+    names : str or iterable of str
+        Person names to redact, e.g. ``register["contact_name"]`` (see :func:`find_identifiers`
+        for how they are matched).
 
     Returns
     -------

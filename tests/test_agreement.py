@@ -158,9 +158,23 @@ def test_interpretation_bands():
 
 def test_one_coder_is_an_error():
     data = pd.DataFrame({"unit": [1, 2], "coder": ["A", "A"], "value": ["x", "y"]})
-    for f in (ae.cohens_kappa, ae.fleiss_kappa, ae.krippendorff_alpha):
-        with pytest.raises(AgreementError, match="coders"):
+    for f, message in ((ae.cohens_kappa, r"Cohen's kappa needs exactly 2 coders; column 'coder' has "
+                                         r"1 \(A\)"),
+                       (ae.fleiss_kappa, r"Fleiss' kappa needs at least 2 coders; the data have 1 \(A\)"),
+                       (ae.krippendorff_alpha, r"Krippendorff's alpha needs at least 2 coders; column "
+                                               r"'coder' has 1 \(A\)")):
+        with pytest.raises(AgreementError, match=message):
             f(data, "unit", "coder", "value")
+    seg = pd.DataFrame({"interview": ["I1", "I2"], "coder": ["A", "A"], "code": ["c", "c"]})
+    with pytest.raises(AgreementError, match=r"per-code agreement compares two coders; column 'coder' "
+                                             r"has 1 \(A\)"):
+        ae.code_agreement(seg)
+    # Two coders who never coded the same unit: nothing to compare.
+    apart = pd.DataFrame({"unit": [1, 2], "coder": ["A", "B"], "value": ["x", "y"]})
+    with pytest.raises(AgreementError, match="at least one unit coded by two or more coders; no unit is"):
+        ae.krippendorff_alpha(apart, "unit", "coder", "value")
+    with pytest.raises(AgreementError, match=r"no interview was coded by both 'A' and 'B'"):
+        ae.code_agreement(apart.rename(columns={"unit": "interview", "value": "code"}))
 
 
 def test_different_coder_sets_are_an_error():
@@ -168,8 +182,14 @@ def test_different_coder_sets_are_an_error():
                          "value": ["x", "x", "y", "y", "y"]})
     with pytest.raises(AgreementError, match=r"unit 2 coded by A"):
         ae.cohens_kappa(data, "unit", "coder", "value")
-    with pytest.raises(AgreementError, match="different set"):
+    with pytest.raises(AgreementError, match=r"Fleiss' kappa needs every unit coded by the same coders "
+                                             r"\(A, B\); 1 unit\(s\) are coded by a different set: "
+                                             r"unit 2 coded by A\."):
         ae.fleiss_kappa(data, "unit", "coder", "value")
+    # A missing value counts as not coded.
+    gap = data.assign(value=["x", None, "y", "y", "y"])
+    with pytest.raises(AgreementError, match=r"unit 1 coded by A; unit 2 coded by A"):
+        ae.cohens_kappa(gap, "unit", "coder", "value")
     # Krippendorff's alpha allows the missing coding.
     assert ae.krippendorff_alpha(data, "unit", "coder", "value")["n"].iloc[0] == 2
 
@@ -248,3 +268,21 @@ def test_show_formats_kappa_as_decimals_not_percent():
     assert shown["95% CI"].iloc[0] == "0.21 to 0.75"
     assert shown["Agreement"].iloc[0] == "68%"
     assert shown["Units (n)"].iloc[0] == "19"
+
+
+def test_weighted_kappa_on_text_needs_the_scale_order():
+    # "High" < "Low" < "Medium" alphabetically: weighting by that order would be silently wrong.
+    d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "coder": ["A", "B"] * 4,
+                      "value": ["Low", "Low", "High", "Medium", "Medium", "Medium", "High", "High"]})
+    with pytest.raises(AgreementError, match=r"weights='linear' needs the categories in scale order; "
+                                             r"column 'value' holds text such as 'Low'"):
+        ae.cohens_kappa(d, "unit", "coder", "value", weights="linear")
+    scale = ["Low", "Medium", "High"]
+    given = ae.cohens_kappa(d, "unit", "coder", "value", weights="linear", categories=scale)
+    d["value"] = pd.Categorical(d["value"], categories=scale, ordered=True)
+    ordered = ae.cohens_kappa(d, "unit", "coder", "value", weights="linear")
+    # By hand: table rows A, columns B over Low/Medium/High = [[1,0,0],[0,1,0],[0,1,1]]; linear
+    # disagreement weights |i-j|/2: observed 0.5 × 1/4 = 0.125; expected from margins A (1,1,2)/4
+    # and B (1,2,1)/4: sum w_ij a_i b_j = 0.0625 + 0.0625 + 0.03125 + 0.03125 + 0.125 + 0.125
+    # = 0.4375; kappa = 1 - 0.125/0.4375 = 5/7. (Alphabetical order would give 0.5.)
+    assert given["kappa"].iloc[0] == pytest.approx(5 / 7) == ordered["kappa"].iloc[0]

@@ -1,6 +1,8 @@
 """Coded interview segments: readers, writers, frequencies, framework matrix, co-occurrence, quotes."""
 
+import re
 import sqlite3
+import uuid
 import zipfile
 
 import matplotlib
@@ -109,6 +111,13 @@ def test_read_qdpx_in_qualcoder_layout(tmp_path):
         ["INT02", "ZB02", "Coder A", "staff_engagement", "Challenges",
          "Staff were hard to engage at first."]]
     assert seg.loc[0, ["start", "end"]].tolist() == list(span(TEXT1, "We never had protected time."))
+    # Round trip: what was read from the QualCoder-layout file writes back and reads the same,
+    # with the full transcripts when given.
+    ae.write_qdpx(seg, tmp_path / "again.qdpx", transcripts={"INT01": TEXT1, "INT02": TEXT2})
+    pd.testing.assert_frame_equal(ae.read_qdpx(tmp_path / "again.qdpx"), seg)
+    with zipfile.ZipFile(tmp_path / "again.qdpx") as zf:
+        assert sorted(zf.read(n).decode() for n in zf.namelist() if n.startswith("sources/")) == [
+            TEXT1, TEXT2]
 
 
 def test_read_qdpx_capitalised_sources_folder_and_inline_text(tmp_path):
@@ -134,43 +143,141 @@ def test_organisation_mapping_overrides_and_missing_is_an_error(tmp_path):
         ae.read_qdpx(no_case)
 
 
-def test_qdpx_bad_input(tmp_path):
+def _selection(guid, start, end, code, user="U1"):
+    return (f'<PlainTextSelection guid="{guid}" startPosition="{start}" endPosition="{end}" '
+            f'creatingUser="{user}"><Coding guid="C{guid}" creatingUser="{user}">'
+            f'<CodeRef targetGUID="{code}"/></Coding></PlainTextSelection>')
+
+
+UNTHEMED = project_qde().replace(
+    '<Code guid="T-help" name="What helps" isCodable="false" >\n<Code guid="K-senior" '
+    'name="senior_support" isCodable="true" color="#81F7D8" />\n</Code>',
+    '<Code guid="K-senior" name="senior_support" isCodable="true"/>')
+
+# Every bad .qdpx: (what is wrong, project.qde or False for none, source files, the message:
+# file, element and what is wrong).
+QDPX_BAD = [
+    ("no project.qde", False, None, r"noqde\.qdpx: the zip has no project\.qde \(it holds sources/P1"),
+    ("root in another namespace", project_qde(ns="urn:other:1.0"), None,
+     r"ns\.qdpx \[project\.qde\]: root element is <Project> in namespace 'urn:other:1\.0'; "
+     r"expected <Project> in namespace 'urn:QDA-XML:project:1\.0'"),
+    ("a codebook where the project should be",
+     '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>', None,
+     r"cb\.qdpx \[project\.qde\]: root element is <CodeBook> in namespace "
+     r"'urn:QDA-XML:codebook:1\.0'; expected <Project>"),
+    ("a nested element in another namespace",
+     project_qde().replace('<TextSource richTextPath="internal://R2.txt"',
+                           '<TextSource xmlns="urn:vendor:x" richTextPath="internal://R2.txt"'), None,
+     r"nested\.qdpx \[project\.qde\]: element <TextSource> inside <Sources> is in "
+     r"namespace 'urn:vendor:x', not 'urn:QDA-XML:project:1\.0'"),
+    ("an element without a namespace inside a source",
+     project_qde().replace("<TextValue>ZA01</TextValue>", '<TextValue xmlns="">ZA01</TextValue>'), None,
+     r"nons\.qdpx \[project\.qde\]: element <TextValue> inside <VariableValue> is in namespace "
+     r"'\(none\)'"),
+    ("not well-formed XML", "<Project", None, r"bad\.qdpx \[project\.qde\]: not well-formed XML"),
+    ("a coding pointing to a missing code", project_qde(sel1=_selection("S9", 0, 5, "K-gone")), None,
+     r"code\.qdpx \[project\.qde\]: <PlainTextSelection guid='S9'> in source 'INT01\.txt': "
+     r"<CodeRef targetGUID='K-gone'> points to a code that is not in the <CodeBook>"),
+    ("a source whose text file is missing", None, {"P1.txt": TEXT1},
+     r"src\.qdpx \[project\.qde\]: <TextSource name='INT02\.txt'>: its text sources/P2\.txt is "
+     r"missing from the zip"),
+    ("a source with no text at all",
+     project_qde().replace('plainTextPath="internal://P2.txt" ', ""), {"P1.txt": TEXT1},
+     r"notext\.qdpx \[project\.qde\]: <PlainTextSelection guid='S3'> in source 'INT02\.txt': the "
+     r"source has no plain text"),
+    ("a case pointing to a missing source",
+     project_qde().replace('<SourceRef targetGUID="SRC2"/>', '<SourceRef targetGUID="SRC9"/>'), None,
+     r"case\.qdpx \[project\.qde\]: <Case name='Trust B'> points to source 'SRC9', which is not "
+     r"among the <Sources>"),
+    ("a coder missing from <Users>", project_qde().replace('creatingUser="U2"', 'creatingUser="U7"'),
+     None, r"user\.qdpx \[project\.qde\]: <PlainTextSelection guid='S2'> in source 'INT01\.txt': "
+           r"creatingUser 'U7' is not among the <Users>"),
+    ("a position outside the transcript", project_qde(sel1=_selection("S8", 90, 999, "K-time")), None,
+     r"pos\.qdpx \[project\.qde\]: <PlainTextSelection guid='S8'> in source 'INT01\.txt': "
+     r"positions 90–999 lie outside the 93-character transcript"),
+    ("positions that are not numbers", project_qde(sel1=_selection("S7", "a", "b", "K-time")), None,
+     r"num\.qdpx \[project\.qde\]: <PlainTextSelection guid='S7'> .*'a'/'b' are not whole numbers"),
+    ("a code not under a theme", UNTHEMED, None,
+     r"theme\.qdpx \[project\.qde\]: <PlainTextSelection guid='S2'> in source 'INT01\.txt': code "
+     r"'senior_support' is not nested under a theme"),
+    ("two sources that are the same interview",
+     project_qde().replace('name="INT02.txt"', 'name="INT01.docx"'), None,
+     r"twice\.qdpx \[project\.qde\]: <TextSource name='INT01\.docx' guid='SRC2'> and source "
+     r"'INT01\.txt' both give interview id 'INT01'"),
+    ("a plain text outside the file", project_qde().replace("internal://P2.txt", "relative://P2.txt"),
+     None, r"ext\.qdpx \[project\.qde\]: <TextSource name='INT02\.txt'>: plainTextPath "
+           r"'relative://P2\.txt' points outside the \.qdpx"),
+]
+
+
+@pytest.mark.parametrize("what, qde, files, message", QDPX_BAD, ids=[c[0] for c in QDPX_BAD])
+def test_qdpx_bad_input(tmp_path, what, qde, files, message):
+    name = re.match(r"(\w+)\\\.qdpx", message).group(1)
+    path = make_qdpx(tmp_path / f"{name}.qdpx", qde=qde, files=files)
+    before = path.read_bytes()
+    with pytest.raises(ae.QDAFormatError, match=message) as err:
+        ae.read_qdpx(path)
+    assert err.value.file.startswith(str(path))
+    assert path.read_bytes() == before  # the input is never modified
+
+
+def test_qdpx_that_is_not_a_zip_or_not_there(tmp_path):
     not_zip = tmp_path / "x.qdpx"
     not_zip.write_text("hello")
-    with pytest.raises(ae.QDAFormatError, match=r"x\.qdpx: not a zip archive"):
+    with pytest.raises(ae.QDAFormatError, match=r"x\.qdpx: not a zip archive; a \.qdpx file is a zip "
+                                                r"holding project\.qde"):
         ae.read_qdpx(not_zip)
-    with pytest.raises(ae.QDAFormatError, match="has no project.qde"):
-        ae.read_qdpx(make_qdpx(tmp_path / "noqde.qdpx", qde=False))
-    with pytest.raises(ae.QDAFormatError, match=r"namespace 'urn:other:1\.0'; expected <Project> "
-                                                r"in namespace 'urn:QDA-XML:project:1\.0'"):
-        ae.read_qdpx(make_qdpx(tmp_path / "ns.qdpx", qde=project_qde(ns="urn:other:1.0")))
-    with pytest.raises(ae.QDAFormatError, match="not well-formed XML"):
-        ae.read_qdpx(make_qdpx(tmp_path / "bad.qdpx", qde="<Project"))
-    missing_code = project_qde(sel1='<PlainTextSelection guid="S9" startPosition="0" endPosition="5" '
-                                    'creatingUser="U1"><Coding guid="C9" creatingUser="U1">'
-                                    '<CodeRef targetGUID="K-gone"/></Coding></PlainTextSelection>')
-    with pytest.raises(ae.QDAFormatError, match=r"guid='S9'.*targetGUID='K-gone'.*not in the "
-                                                r"<CodeBook>"):
-        ae.read_qdpx(make_qdpx(tmp_path / "code.qdpx", qde=missing_code))
-    with pytest.raises(ae.QDAFormatError, match=r"INT02.txt.*sources/P2\.txt is missing"):
-        ae.read_qdpx(make_qdpx(tmp_path / "src.qdpx", files={"P1.txt": TEXT1}))
-    bad_case = project_qde().replace('<SourceRef targetGUID="SRC2"/>', '<SourceRef targetGUID="SRC9"/>')
-    with pytest.raises(ae.QDAFormatError, match=r"Case name='Trust B'.*source 'SRC9'"):
-        ae.read_qdpx(make_qdpx(tmp_path / "case.qdpx", qde=bad_case))
-    bad_user = project_qde().replace('creatingUser="U2"', 'creatingUser="U7"')
-    with pytest.raises(ae.QDAFormatError, match="creatingUser 'U7' is not among the <Users>"):
-        ae.read_qdpx(make_qdpx(tmp_path / "user.qdpx", qde=bad_user))
-    outside = project_qde(sel1='<PlainTextSelection guid="S8" startPosition="90" endPosition="999" '
-                               'creatingUser="U1"><Coding guid="C8" creatingUser="U1">'
-                               '<CodeRef targetGUID="K-time"/></Coding></PlainTextSelection>')
-    with pytest.raises(ae.QDAFormatError, match=r"positions 90–999 lie outside"):
-        ae.read_qdpx(make_qdpx(tmp_path / "pos.qdpx", qde=outside))
-    untheme = project_qde().replace('<Code guid="T-help" name="What helps" isCodable="false" >\n'
-                                    '<Code guid="K-senior" name="senior_support" isCodable="true" '
-                                    'color="#81F7D8" />\n</Code>',
-                                    '<Code guid="K-senior" name="senior_support" isCodable="true"/>')
-    with pytest.raises(ae.QDAFormatError, match="'senior_support' is not nested under a theme"):
-        ae.read_qdpx(make_qdpx(tmp_path / "theme.qdpx", qde=untheme))
+    with pytest.raises(ae.QDAFormatError, match=r"none\.qdpx: file does not exist"):
+        ae.read_qdpx(tmp_path / "none.qdpx")
+    with pytest.raises(ae.QDAFormatError, match=r"none\.qdc: file does not exist"):
+        ae.read_qdc(tmp_path / "none.qdc")
+
+
+def test_qdpx_error_after_good_codings_returns_nothing(tmp_path):
+    # The bad coding comes last, after good ones: the reader raises rather than return the rest.
+    bad_last = project_qde().replace("</Sources>", "").replace(
+        "</Project>", "") + "\n" + (
+        '<TextSource guid="SRC3" name="INT03.txt"><PlainTextContent>Short.</PlainTextContent>'
+        + _selection("S99", 0, 5, "K-gone") + "</TextSource>\n</Sources>\n</Project>\n")
+    result = None
+    with pytest.raises(ae.QDAFormatError, match="S99"):
+        result = ae.read_qdpx(make_qdpx(tmp_path / "late.qdpx", qde=bad_last))
+    assert result is None
+
+
+def test_codings_that_are_not_text_segments_are_counted_in_a_warning(tmp_path):
+    # A picture coded once and a coding of the whole INT02 source cannot become text segments:
+    # they are left out, and the warning says how many and where.
+    qde = project_qde(extra_source=(
+        '<PictureSource guid="PIC1" name="poster.png" path="internal://poster.png">'
+        '<PictureSelection guid="PS1" firstX="0" firstY="0" secondX="9" secondY="9" creatingUser="U1">'
+        '<Coding guid="PC1" creatingUser="U1"><CodeRef targetGUID="K-senior"/></Coding>'
+        '</PictureSelection></PictureSource>')).replace(
+        '</PlainTextSelection>\n</TextSource>\n<PictureSource',
+        '</PlainTextSelection>\n<Coding guid="WC1" creatingUser="U1"><CodeRef targetGUID="K-eng"/>'
+        '</Coding>\n</TextSource>\n<PictureSource')
+    with pytest.warns(ae.QDAWarning, match=r"w\.qdpx \[project\.qde\]: coding\(s\) not on a text "
+                                           r"selection were left out: 1 in <TextSource "
+                                           r"name='INT02\.txt'> .*; 1 in <PictureSource "
+                                           r"name='poster\.png'>"):
+        seg = ae.read_qdpx(make_qdpx(tmp_path / "w.qdpx", qde=qde))
+    assert len(seg) == 4  # the text codings are all there
+
+
+def test_read_qdpx_pdf_text_representation(tmp_path):
+    # A PDF's text layer is a <Representation> (TextSourceType) inside <PDFSource>; its text
+    # selections are coded segments like a TextSource's (REFI-QDA Project.xsd, PDFSourceType).
+    s, e = span(TEXT2, "Staff were hard to engage at first.")
+    pdf = ('<PDFSource guid="PDF1" name="INT03.pdf" path="internal://INT03.pdf">'
+           '<Representation guid="REP1" plainTextPath="internal://P3.txt">'
+           + _selection("S30", s, e, "K-eng") +
+           '<VariableValue><VariableRef targetGUID="V1"/><TextValue>ZC03</TextValue></VariableValue>'
+           '</Representation></PDFSource>')
+    path = make_qdpx(tmp_path / "pdf.qdpx", qde=project_qde(extra_source=pdf),
+                     files={"P1.txt": TEXT1, "P2.txt": TEXT2, "P3.txt": TEXT2})
+    seg = ae.read_qdpx(path)
+    assert seg[seg["interview"] == "INT03"][["org_code", "coder", "code", "text"]].values.tolist() == [
+        ["ZC03", "Coder A", "staff_engagement", "Staff were hard to engage at first."]]
 
 
 def test_round_trip_qdpx_and_qdc_on_example_data(tmp_path, examples):
@@ -192,6 +299,109 @@ def test_round_trip_qdpx_and_qdc_on_example_data(tmp_path, examples):
                                      .sort_values(["theme", "code"]).values.tolist())
     ae.write_qdc(book, tmp_path / "again.qdc")  # a codebook table writes back identically
     assert (tmp_path / "again.qdc").read_bytes() == (tmp_path / "codes.qdc").read_bytes()
+
+
+# Rules of the REFI-QDA schemas (Project.xsd and Codebook.xsd, QDA-XML 1.0, release of 18 March
+# 2019, www.qdasoftware.org) that a file aeeval writes must follow for another tool to import it:
+# element order within each type, required attributes, GUID and enumeration formats, references.
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+                  r"|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}")
+XSD_ORDER = {
+    "Project": ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets",
+                "Graphs", "Description", "NoteRef"],
+    "Users": ["User"], "CodeBook": ["Codes", "Sets"], "Codes": ["Code"],
+    "Code": ["Description", "NoteRef", "Code"], "Variables": ["Variable"],
+    "Variable": ["Description"], "VariableValue": ["VariableRef", "TextValue"],
+    "Sources": ["TextSource"],
+    "TextSource": ["Description", "PlainTextContent", "PlainTextSelection", "Coding", "NoteRef",
+                   "VariableValue"],
+    "PlainTextSelection": ["Description", "Coding", "NoteRef"], "Coding": ["CodeRef", "NoteRef"],
+}
+XSD_REQUIRED = {"Project": ["name"], "User": ["guid"], "Code": ["guid", "name", "isCodable"],
+                "Variable": ["guid", "name", "typeOfVariable"], "TextSource": ["guid"],
+                "PlainTextSelection": ["guid", "startPosition", "endPosition"], "Coding": ["guid"],
+                "CodeRef": ["targetGUID"], "VariableRef": ["targetGUID"]}
+GUID_ATTRIBUTES = ("guid", "targetGUID", "creatingUser", "creatingUserGUID")
+
+
+def refi_violations(root, ns):
+    """Every way ``root`` breaks the REFI-QDA schema rules above (empty when it follows them)."""
+    problems = []
+
+    def local(el):
+        return el.tag.split("}", 1)[1]
+
+    guids = {local(el): set() for el in root.iter()}
+    for el in root.iter():
+        if not el.tag.startswith(f"{{{ns}}}"):
+            problems.append(f"<{el.tag}> is not in {ns}")
+            continue
+        name = local(el)
+        guids[name].add(el.get("guid"))
+        order = XSD_ORDER.get(name)
+        if order is not None:
+            kids = [local(k) for k in el]
+            unknown = [k for k in kids if k not in order]
+            if unknown or [order.index(k) for k in kids] != sorted(order.index(k) for k in kids):
+                problems.append(f"<{name}> children {kids} break the order {order}")
+        problems += [f"<{name}> lacks {a}" for a in XSD_REQUIRED.get(name, []) if el.get(a) is None]
+        problems += [f"<{name} {a}={el.get(a)!r}> is not a GUID" for a in GUID_ATTRIBUTES
+                     if el.get(a) is not None and not GUID.fullmatch(el.get(a))]
+        if name == "Code" and el.get("isCodable") not in ("true", "false", "1", "0"):
+            problems.append(f"<Code isCodable={el.get('isCodable')!r}> is not a boolean")
+        if name == "Variable" and el.get("typeOfVariable") not in (
+                "Text", "Boolean", "Integer", "Float", "Date", "DateTime"):
+            problems.append(f"<Variable typeOfVariable={el.get('typeOfVariable')!r}>")
+        if name == "TextSource" and (el.find(f"{{{ns}}}PlainTextContent") is None) == (
+                el.get("plainTextPath") is None):
+            problems.append("<TextSource> needs exactly one of PlainTextContent and plainTextPath")
+        if name == "PlainTextSelection":
+            try:
+                if not 0 <= int(el.get("startPosition")) <= int(el.get("endPosition")):
+                    problems.append(f"<PlainTextSelection guid={el.get('guid')}> positions")
+            except (TypeError, ValueError):
+                problems.append(f"<PlainTextSelection guid={el.get('guid')}> positions not integers")
+    for el in root.iter(f"{{{ns}}}CodeRef"):
+        if el.get("targetGUID") not in guids.get("Code", set()):
+            problems.append(f"<CodeRef targetGUID={el.get('targetGUID')}> points to no <Code>")
+    for el in root.iter(f"{{{ns}}}VariableRef"):
+        if el.get("targetGUID") not in guids.get("Variable", set()):
+            problems.append(f"<VariableRef targetGUID={el.get('targetGUID')}> points to no <Variable>")
+    for el in root.iter():
+        user = el.get("creatingUser")
+        if user is not None and user not in guids.get("User", set()):
+            problems.append(f"<{local(el)} creatingUser={user}> is no <User>")
+    return problems
+
+
+def test_written_qdpx_and_qdc_follow_the_refi_qda_schema(tmp_path, examples):
+    from xml.etree import ElementTree as ET
+
+    seg = ae.read_segments(examples / "interview_segments.csv")
+    ae.write_qdpx(seg, tmp_path / "p.qdpx")
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as zf:
+        project = ET.fromstring(zf.read("project.qde"))
+        members = set(zf.namelist())
+    assert project.tag == "{urn:QDA-XML:project:1.0}Project"
+    assert refi_violations(project, "urn:QDA-XML:project:1.0") == []
+    # every internal:// text is in the zip's sources/ folder
+    for src in project.iter("{urn:QDA-XML:project:1.0}TextSource"):
+        assert "sources/" + src.get("plainTextPath").removeprefix("internal://") in members
+    ae.write_qdc(seg, tmp_path / "c.qdc")
+    book = ET.parse(tmp_path / "c.qdc").getroot()
+    assert book.tag == "{urn:QDA-XML:codebook:1.0}CodeBook"
+    assert refi_violations(book, "urn:QDA-XML:codebook:1.0") == []
+    # The checker is not blind: a selection moved after the source's VariableValue, a short GUID,
+    # and a dangling code reference are all caught.
+    src = project.find(".//{urn:QDA-XML:project:1.0}TextSource")
+    sel = src.find("{urn:QDA-XML:project:1.0}PlainTextSelection")
+    src.remove(sel)
+    src.append(sel)
+    sel.set("guid", "S1")
+    sel.find(".//{urn:QDA-XML:project:1.0}CodeRef").set("targetGUID", str(uuid.uuid4()))
+    found = refi_violations(project, "urn:QDA-XML:project:1.0")
+    assert any("break the order" in p for p in found) and any("not a GUID" in p for p in found)
+    assert any("points to no <Code>" in p for p in found)
 
 
 def test_read_qdc_nested_and_bad_namespace(tmp_path):
@@ -216,9 +426,25 @@ def test_read_qdc_nested_and_bad_namespace(tmp_path):
         ae.read_qdc(qdc)
 
 
-# QualCoder's data.qda schema, as created by QualCoder (ccbogel/QualCoder src/qualcoder/__main__.py,
-# create_project).
+# QualCoder's data.qda layout as its create_project writes it today (ccbogel/QualCoder
+# src/qualcoder/__main__.py, database version v17; only the tables read here plus the media-coding
+# tables): code_text has ctid, avid and important; code_name has supercid (a sub-code's parent code);
+# source has av_text_id and risid.
 QUALCODER_SCHEMA = """
+CREATE TABLE project (databaseversion text, date text, memo text,about text, bookmarkfile integer, bookmarkpos integer, codername text, recently_used_codes text, avbookmarkfile integer, avbookmarkmsec integer, avbookmarktextpos integer);
+CREATE TABLE source (id integer primary key, name text, fulltext text, mediapath text, memo text, owner text, date text, av_text_id integer, risid integer, unique(name));
+CREATE TABLE code_image (imid integer primary key,id integer,x1 integer, y1 integer, width integer, height integer, cid integer, memo text, date text, owner text, important integer, pdf_page integer);
+CREATE TABLE code_av (avid integer primary key,id integer,pos0 integer, pos1 integer, cid integer, memo text, date text, owner text, important integer);
+CREATE TABLE attribute_type (name text primary key, date text, owner text, memo text, caseOrFile text, valuetype text);
+CREATE TABLE attribute (attrid integer primary key, name text, attr_type text, value text, id integer, date text, owner text, unique(name,attr_type,id));
+CREATE TABLE case_text (id integer primary key, caseid integer, fid integer, pos0 integer, pos1 integer, owner text, date text, memo text);
+CREATE TABLE cases (caseid integer primary key, name text, memo text, owner text,date text, constraint ucm unique(name));
+CREATE TABLE code_cat (catid integer primary key, name text, owner text, date text, memo text, supercatid integer, unique(name));
+CREATE TABLE code_text (ctid integer primary key, cid integer, fid integer,seltext text, pos0 integer, pos1 integer, owner text, date text, memo text, avid integer, important integer, unique(cid,fid,pos0,pos1, owner));
+CREATE TABLE code_name (cid integer primary key, name text, memo text, catid integer, owner text,date text, color text, supercid integer, unique(name));
+"""
+# The first QualCoder layout (database v1): no ctid, avid or supercid, no media-coding tables.
+QUALCODER_SCHEMA_V1 = """
 CREATE TABLE project (databaseversion text, date text, memo text,about text);
 CREATE TABLE source (id integer primary key, name text, fulltext text, mediapath text, memo text, owner text, date text, unique(name));
 CREATE TABLE attribute_type (name text primary key, date text, owner text, memo text, caseOrFile text, valuetype text);
@@ -226,16 +452,16 @@ CREATE TABLE attribute (attrid integer primary key, name text, attr_type text, v
 CREATE TABLE case_text (id integer primary key, caseid integer, fid integer, pos0 integer, pos1 integer, owner text, date text, memo text);
 CREATE TABLE cases (caseid integer primary key, name text, memo text, owner text,date text, constraint ucm unique(name));
 CREATE TABLE code_cat (catid integer primary key, name text, owner text, date text, memo text, supercatid integer, unique(name));
-CREATE TABLE code_text (cid integer, fid integer,seltext text, pos0 integer, pos1 integer, owner text, date text, memo text, avid integer, unique(cid,fid,pos0,pos1, owner));
+CREATE TABLE code_text (cid integer, fid integer,seltext text, pos0 integer, pos1 integer, owner text, date text, memo text, unique(cid,fid,pos0,pos1, owner));
 CREATE TABLE code_name (cid integer primary key, name text, memo text, catid integer, owner text,date text, color text, unique(name));
 """
 
 
-def make_qualcoder(folder, *, extra=""):
+def make_qualcoder(folder, *, extra="", schema=QUALCODER_SCHEMA):
     folder.mkdir()
     conn = sqlite3.connect(folder / "data.qda")
-    conn.executescript(QUALCODER_SCHEMA + f"""
-INSERT INTO project VALUES ('v2', '2024-01-05 10:00:00', '', 'QualCoder');
+    conn.executescript(schema + f"""
+INSERT INTO project (databaseversion, date, memo, about) VALUES ('v17', '2024-01-05 10:00:00', '', 'QualCoder 3.6');
 INSERT INTO source (id, name, fulltext, owner) VALUES (1, 'INT01.txt', '{TEXT1}', 'Coder A'),
   (2, 'INT02.docx', '{TEXT2}', 'Coder A');
 INSERT INTO code_cat (catid, name, supercatid) VALUES (1, 'Challenges', NULL), (2, 'Workload', 1),
@@ -259,45 +485,115 @@ INSERT INTO code_text (cid, fid, seltext, pos0, pos1, owner) VALUES
     return folder
 
 
-def test_read_qualcoder_project(tmp_path):
-    folder = make_qualcoder(tmp_path / "study.qda")
+QUALCODER_EXPECTED = [
+    # theme = top category: protected_time sits in Workload, under Challenges
+    ["INT01", "ZA01", "Coder A", "protected_time", "Challenges", "We never had protected time."],
+    ["INT01", "ZA01", "Coder B", "senior_support", "What helps", "the board helped"],
+    ["INT02", "ZB02", "Coder A", "staff_engagement", "Challenges", "Staff were hard to engage at first."]]
+
+
+@pytest.mark.parametrize("schema", [QUALCODER_SCHEMA, QUALCODER_SCHEMA_V1], ids=["v17", "v1"])
+def test_read_qualcoder_project(tmp_path, schema):
+    folder = make_qualcoder(tmp_path / "study.qda", schema=schema)
     before = (folder / "data.qda").read_bytes()
     seg = ae.read_qualcoder(folder)
-    assert seg[["interview", "org_code", "coder", "code", "theme", "text"]].values.tolist() == [
-        # theme = top category: protected_time sits in Workload, under Challenges
-        ["INT01", "ZA01", "Coder A", "protected_time", "Challenges", "We never had protected time."],
-        ["INT01", "ZA01", "Coder B", "senior_support", "What helps", "the board helped"],
-        ["INT02", "ZB02", "Coder A", "staff_engagement", "Challenges",
-         "Staff were hard to engage at first."]]
+    assert seg[["interview", "org_code", "coder", "code", "theme", "text"]].values.tolist() == (
+        QUALCODER_EXPECTED)
     assert ae.read_segments(folder / "data.qda").equals(seg)
     assert (folder / "data.qda").read_bytes() == before  # opened read-only
 
 
-def test_qualcoder_bad_input(tmp_path):
-    with pytest.raises(ae.QDAFormatError, match="no QualCoder database"):
+def test_qualcoder_sub_codes_take_their_parent_codes_theme(tmp_path):
+    # QualCoder nests a code under a code with code_name.supercid (catid NULL): rota_gaps →
+    # protected_time → Workload → Challenges.
+    s, e = span(TEXT1, "protected time")
+    folder = make_qualcoder(tmp_path / "sub.qda", extra=(
+        "INSERT INTO code_name (cid, name, catid, supercid) VALUES (4, 'rota_gaps', NULL, 1);"
+        f"INSERT INTO code_text (cid, fid, seltext, pos0, pos1, owner) VALUES "
+        f"(4, 1, 'protected time', {s}, {e}, 'Coder B');"))
+    seg = ae.read_qualcoder(folder)
+    assert seg.loc[seg["code"] == "rota_gaps", ["theme", "text"]].values.tolist() == [
+        ["Challenges", "protected time"]]
+
+
+def _qc_coding(cid=1, fid=1, pos0=0, pos1=1, owner="'Coder A'"):
+    return (f"INSERT INTO code_text (cid, fid, seltext, pos0, pos1, owner) VALUES "
+            f"({cid}, {fid}, 'x', {pos0}, {pos1}, {owner});")
+
+
+# Every bad QualCoder project: (what is wrong, SQL run on a good project, the message: the
+# database, the code_text row and what is wrong).
+QUALCODER_BAD = [
+    ("a coding pointing to a missing source", _qc_coding(fid=9),
+     r"code_text row 4: fid 9 is not in source"),
+    ("a coding pointing to a missing code", _qc_coding(cid=7), r"code_text row 4: cid 7 is not in code_name"),
+    ("a code in no category", "UPDATE code_name SET catid = NULL WHERE cid = 3;",
+     r"code_text row 2: code 'senior_support' is in no category \(code_cat\), so it has no theme"),
+    ("a code in a missing category", "UPDATE code_name SET catid = 42 WHERE cid = 3;",
+     r"code_text row 2: code 'senior_support' points to category 42, which is not in code_cat"),
+    ("a sub-code whose parent code is missing",
+     "INSERT INTO code_name (cid, name, catid, supercid) VALUES (5, 'orphan', NULL, 99);"
+     + _qc_coding(cid=5), r"code_text row 4: code 'orphan' has parent code 99, which is not in code_name"),
+    ("categories that loop", "UPDATE code_cat SET supercatid = 2 WHERE catid = 1;",
+     r"code_text row 1: the categories above code 'protected_time' loop \(code_cat\.supercatid "
+     r"returns to catid 2\)"),
+    ("sub-codes that loop",
+     "INSERT INTO code_name (cid, name, catid, supercid) VALUES (5, 'a', NULL, 6), (6, 'b', NULL, 5);"
+     + _qc_coding(cid=5), r"code_text row 4: code 'a' is its own ancestor"),
+    ("a coding with no owner", _qc_coding(owner="NULL"), r"code_text row 4: no owner, so the coder is unknown"),
+    ("an empty span", _qc_coding(pos0=5, pos1=5), r"code_text row 4: positions 5–5 are not a valid span"),
+    ("a span outside the text", _qc_coding(pos0=80, pos1=200),
+     r"code_text row 4: positions 80–200 lie outside the 93-character text of source 'INT01\.txt'"),
+    ("two files that are the same interview",
+     "INSERT INTO source (id, name, fulltext) VALUES (3, 'INT02.txt', 'again');",
+     r"source files 'INT02\.docx' and 'INT02\.txt' both give interview id 'INT02'"),
+    ("an interview with no organisation", "DELETE FROM attribute WHERE attr_type = 'case';",
+     r"no variable/attribute 'org_code' on interview\(s\) INT02: .*organisations="),
+]
+
+
+@pytest.mark.parametrize("what, sql, message", QUALCODER_BAD, ids=[c[0] for c in QUALCODER_BAD])
+def test_qualcoder_bad_input(tmp_path, what, sql, message):
+    folder = make_qualcoder(tmp_path / "bad.qda", extra=sql)
+    before = (folder / "data.qda").read_bytes()
+    with pytest.raises(ae.QDAFormatError, match=r"bad\.qda[/\\]data\.qda: " + message) as err:
+        ae.read_qualcoder(folder)
+    assert err.value.file == str(folder / "data.qda")
+    assert (folder / "data.qda").read_bytes() == before
+
+
+def test_qualcoder_not_a_project(tmp_path):
+    with pytest.raises(ae.QDAFormatError, match=r"none\.qda: no QualCoder database here \(expected a "
+                                                r"project folder holding data\.qda"):
         ae.read_qualcoder(tmp_path / "none.qda")
-    bad = make_qualcoder(tmp_path / "a.qda", extra="INSERT INTO code_text (cid, fid, seltext, pos0, "
-                                                   "pos1, owner) VALUES (1, 9, 'x', 0, 1, 'Coder A');")
-    with pytest.raises(ae.QDAFormatError, match=r"code_text row 4: fid 9 is not in source"):
-        ae.read_qualcoder(bad)
-    bad = make_qualcoder(tmp_path / "b.qda", extra="INSERT INTO code_text (cid, fid, seltext, pos0, "
-                                                   "pos1, owner) VALUES (7, 1, 'x', 0, 1, 'Coder A');")
-    with pytest.raises(ae.QDAFormatError, match=r"code_text row 4: cid 7 is not in code_name"):
-        ae.read_qualcoder(bad)
-    bad = make_qualcoder(tmp_path / "c.qda", extra="UPDATE code_name SET catid = NULL WHERE cid = 3;")
-    with pytest.raises(ae.QDAFormatError, match="'senior_support' is in no category"):
-        ae.read_qualcoder(bad)
-    bad = make_qualcoder(tmp_path / "d.qda", extra="DELETE FROM attribute WHERE attr_type = 'case';")
-    with pytest.raises(ae.QDAFormatError, match=r"INT02.*organisations="):
-        ae.read_qualcoder(bad)
     other = tmp_path / "e.qda"
     other.mkdir()
     sqlite3.connect(other / "data.qda").executescript("CREATE TABLE t (x);")
-    with pytest.raises(ae.QDAFormatError, match="table 'source' is missing"):
+    with pytest.raises(ae.QDAFormatError, match=r"e\.qda[/\\]data\.qda: not a QualCoder project: "
+                                                r"table 'source' is missing"):
         ae.read_qualcoder(other)
+    cols = tmp_path / "c.qda"
+    cols.mkdir()
+    sqlite3.connect(cols / "data.qda").executescript(
+        QUALCODER_SCHEMA.replace("seltext text, pos0 integer", "pos0 integer"))
+    with pytest.raises(ae.QDAFormatError, match=r"c\.qda[/\\]data\.qda: table 'code_text' lacks "
+                                                r"column\(s\) \['seltext'\]"):
+        ae.read_qualcoder(cols)
     (tmp_path / "f.qda").write_text("not a database")
-    with pytest.raises(ae.QDAFormatError, match="f.qda"):
+    with pytest.raises(ae.QDAFormatError, match=r"f\.qda: not an SQLite database"):
         ae.read_qualcoder(tmp_path / "f.qda")
+
+
+def test_qualcoder_media_codings_are_counted_in_a_warning(tmp_path):
+    folder = make_qualcoder(tmp_path / "media.qda", extra=(
+        "INSERT INTO code_image (id, x1, y1, width, height, cid, owner) VALUES (1, 0, 0, 5, 5, 3, 'Coder A');"
+        "INSERT INTO code_av (id, pos0, pos1, cid, owner) VALUES (1, 0, 900, 3, 'Coder A'),"
+        " (1, 900, 1800, 3, 'Coder B');"))
+    with pytest.warns(ae.QDAWarning, match=r"media\.qda[/\\]data\.qda: codings of media cannot become "
+                                           r"text segments and were left out: 1 in table code_image "
+                                           r"\(pictures and PDF regions\); 2 in table code_av"):
+        seg = ae.read_qualcoder(folder)
+    assert len(seg) == 3
 
 
 def test_read_segments_dispatch(tmp_path, examples):
@@ -348,6 +644,11 @@ def test_framework_matrix_redacts_and_fills_empty_cells(tiny):
     only_sarah = tiny[tiny["interview"] == "I2"]
     assert ae.framework_matrix(only_sarah, names=["Sarah Jones"])["quote"].iloc[0] == (
         "[name] told her story.")
+    # One name as a string is one name (not its letters).
+    assert ae.framework_matrix(only_sarah, names="Sarah Jones")["quote"].iloc[0] == (
+        "[name] told her story.")
+    assert ae.select_quotes(only_sarah, names="Sarah Jones")["quote"].tolist() == [
+        "[name] told her story."]
     wide = ae.framework_table(ae.framework_matrix(tiny))
     assert list(wide.columns) == ["org_code", "Challenges", "Helps"]
     assert wide.loc[wide["org_code"] == "O2", "Challenges"].item() == "2 segments: “Rotas were full.”"
@@ -363,6 +664,18 @@ def test_cooccurrence_by_hand(tiny):
     assert by_seg.loc["time", "time"] == 4  # spans: A I1, B I1, B I3 ×2
     with pytest.raises(ValueError, match="by must be"):
         ae.cooccurrence(tiny, by="theme")
+
+
+def test_cooccurrence_same_code_overlapping_itself_is_not_a_pair():
+    # Coder A marks "time" twice (0-10 and 5-15, overlapping) and "voice" at 8-18, which overlaps
+    # both: time × voice = 2 pairs; the diagonal counts the 2 distinct "time" spans, not 3.
+    seg = pd.DataFrame([("I1", "O1", "A", "time", "C", "x" * 10, 0, 10),
+                        ("I1", "O1", "A", "time", "C", "x" * 10, 5, 15),
+                        ("I1", "O1", "A", "voice", "H", "x" * 10, 8, 18)],
+                       columns=ae.qual.SEGMENT_COLUMNS)
+    m = ae.cooccurrence(seg, by="segment")
+    assert m.loc["time", "time"] == 2 and m.loc["voice", "voice"] == 1
+    assert m.loc["time", "voice"] == 2 == m.loc["voice", "time"]
 
 
 def test_select_quotes_always_redacted(examples):
@@ -396,3 +709,13 @@ def test_plots(examples):
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and len(ax.patches) == 14
     fig, ax = cooccurrence_heatmap(ae.cooccurrence(seg))
     assert ax.get_title() and ax.get_xlabel() == "Code" and len(ax.get_xticklabels()) == 14
+
+
+@pytest.mark.parametrize("module", ["aeeval.qdaformats", "aeeval.qual", "aeeval.agreement",
+                                    "aeeval.redaction", "aeeval.plots.qual"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -17,7 +17,23 @@ _THEME_COLOURS = [NHS_COLOURS[c] for c in ("blue", "aqua_green", "warm_yellow", 
 def theme_frequency_chart(frequencies: pd.DataFrame, *, title: str | None = None):
     """Horizontal bars: interviews mentioning each code, coloured by theme.
 
-    Takes :func:`aeeval.theme_frequencies`; returns ``(fig, ax)``.
+    Parameters
+    ----------
+    frequencies : pandas.DataFrame
+        :func:`aeeval.theme_frequencies` (its ``level="code"`` rows are drawn).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, matplotlib.axes.Axes)
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> fig, ax = theme_frequency_chart(ae.theme_frequencies(ae.read_segments(None)))
+    >>> ax.get_xlabel()
+    'Interviews mentioning the code (of 12)'
     """
     codes = frequencies[frequencies["level"] == "code"]
     if codes.empty:
@@ -41,7 +57,26 @@ def theme_frequency_chart(frequencies: pd.DataFrame, *, title: str | None = None
 
 
 def cooccurrence_heatmap(matrix: pd.DataFrame, *, title: str | None = None):
-    """Heatmap of :func:`aeeval.cooccurrence` with the counts written in the cells."""
+    """Heatmap of :func:`aeeval.cooccurrence` with the counts written in the cells.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        :func:`aeeval.cooccurrence` (by interview or by segment; the colour bar says which).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, matplotlib.axes.Axes)
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> fig, ax = cooccurrence_heatmap(ae.cooccurrence(ae.read_segments(None)))
+    >>> ax.get_title()
+    'Code co-occurrence (interviews with both codes)'
+    """
     if matrix.empty:
         raise ValueError("no codes to plot: the co-occurrence matrix is empty")
     labels = [str(c).replace("_", " ") for c in matrix.columns]
