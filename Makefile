@@ -33,9 +33,10 @@ system-deps:
 	  echo "        AEEVAL_CHROMIUM=/path/to/chrome if it is not on PATH (see README.md)."; exit 1; \
 	fi
 
+# Every cohort's evaluation report plus each analysis notebook, in parallel (notebooks/demo.yml).
 demo: setup
-	$(BIN)/aeeval run notebooks/01-survey-outcomes.ipynb --out reports/demo/survey-outcomes
-	@echo "Demo report: reports/demo/survey-outcomes/report.pdf"
+	$(BIN)/aeeval build notebooks/demo.yml
+	@echo "Demo reports: reports/demo/ (evaluation/cohort-N/report.pdf for each cohort)"
 
 test: setup
 	$(BIN)/ruff check aeeval tests benchmarks

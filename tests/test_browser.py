@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from aeeval.report import ReportError, find_chromium
+from aeeval.browser import BrowserError, find_chromium
 
 
 def _fake_browser(folder, name="chromium"):
@@ -23,7 +23,7 @@ def test_setting_comes_first(tmp_path, monkeypatch):
 
 def test_setting_that_is_not_an_executable_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("AEEVAL_CHROMIUM", str(tmp_path / "missing-chrome"))
-    with pytest.raises(ReportError, match="AEEVAL_CHROMIUM"):
+    with pytest.raises(BrowserError, match="AEEVAL_CHROMIUM"):
         find_chromium()
 
 
@@ -38,7 +38,7 @@ def test_no_browser_gives_install_advice_and_downloads_nothing(tmp_path, monkeyp
     monkeypatch.delenv("AEEVAL_CHROMIUM", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))                       # no browser on PATH
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "pw"))  # and none from playwright
-    with pytest.raises(ReportError, match="apt-get install chromium") as info:
+    with pytest.raises(BrowserError, match="apt-get install chromium") as info:
         find_chromium()
     assert "AEEVAL_CHROMIUM" in str(info.value)
     assert not (tmp_path / "pw").exists(), "something was downloaded"
