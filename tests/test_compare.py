@@ -133,18 +133,27 @@ def test_holm_and_bh_against_hand_worked_r_p_adjust():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: ae.compare_proportions(5, 0, 1, 4), "base must be at least 1"),
-    (lambda: ae.compare_proportions(6, 5, 1, 4), "larger than its base"),
-    (lambda: ae.compare_proportions(-1, 5, 1, 4), "whole number"),
-    (lambda: ae.compare_proportions(1.5, 5, 1, 4), "whole number"),
-    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=95), "strictly between 0 and 1"),
-    (lambda: ae.group_test([1, 2], [4, 4], method="g"), "method must be one of"),
-    (lambda: ae.group_test([1], [4]), "at least 2 groups"),
+    (lambda: ae.compare_proportions(5, 0, 1, 4), "base1 = 0: a base must be at least 1"),
+    (lambda: ae.compare_proportions(1, 4, 0, 0), "base2 = 0: a base must be at least 1"),
+    (lambda: ae.compare_proportions(6, 5, 1, 4), r"n1 \(6\) is larger than its base1 \(5\)"),
+    (lambda: ae.compare_proportions(1, 5, 5, 4), r"n2 \(5\) is larger than its base2 \(4\)"),
+    (lambda: ae.compare_proportions(-1, 5, 1, 4), "n1 = -1 is negative: counts and bases must be whole"),
+    (lambda: ae.compare_proportions(1.5, 5, 1, 4), "n1 = 1.5 is not a whole number"),
+    (lambda: ae.compare_proportions(1, 5, 1, 4.5), "base2 = 4.5 is not a whole number"),
+    (lambda: ae.compare_proportions([1, 2], 5, 1, 4), "n1 and base1 must be single numbers"),
+    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=95), "strictly between 0 and 1 .*got 95$"),
+    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=-0.5), "strictly between 0 and 1 .*got -0.5"),
+    (lambda: ae.group_test([1, 2], [4, 4], method="g"), "method must be one of 'auto', 'chi2', 'fisher'; got 'g'"),
+    (lambda: ae.group_test([1, 5], [4, 4]), r"n \(5\) is larger than its base \(4\) at position 1"),
+    (lambda: ae.group_test([1, -2], [4, 4]), r"n\[1\] = -2 is negative"),
+    (lambda: ae.group_test([1, 2], [4, 0]), r"base\[1\] = 0: a base must be at least 1"),
+    (lambda: ae.group_test([1], [4]), "at least 2 groups; got 1"),
     (lambda: ae.group_test([0, 0], [4, 4]), "nothing to test"),
+    (lambda: ae.trend_test([1, 2.5], [4, 4]), r"n\[1\] = 2.5 is not a whole number"),
     (lambda: ae.trend_test([1, 2], [4, 4], scores=[1, 1]), "scores are all equal"),
-    (lambda: ae.trend_test([1, 2, 3], [4, 4, 4], scores=[1, 2]), "one number per group"),
-    (lambda: ae.adjust_p([0.2, 1.5]), "between 0 and 1"),
-    (lambda: ae.adjust_p([0.2], "fdr"), "method must be one of"),
+    (lambda: ae.trend_test([1, 2, 3], [4, 4, 4], scores=[1, 2]), r"one number per group \(3\); got 2"),
+    (lambda: ae.adjust_p([0.2, 1.5]), "p-values must lie between 0 and 1; got 1.5"),
+    (lambda: ae.adjust_p([0.2], "fdr"), "method must be one of 'holm', 'benjamini_hochberg', 'bonferroni'; got 'fdr'"),
 ])
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):

@@ -36,15 +36,31 @@ def test_arrays_in_arrays_out():
     assert high[1] == pytest.approx(0.1611, abs=1e-4)
 
 
+# Each bad input: the message names the argument (and its position in an array), the value and
+# the rule it breaks.
 @pytest.mark.parametrize("count, base, confidence, method, message", [
-    (5, 0, 0.95, "wilson", "base must be at least 1"),
-    (6, 5, 0.95, "wilson", "larger than its base"),
-    (-1, 5, 0.95, "wilson", "whole number"),
-    (1.5, 5, 0.95, "wilson", "whole number"),
-    (1, 5, 1.0, "wilson", "strictly between 0 and 1"),
-    (1, 5, 0.95, "wald", "method must be one of"),
+    (5, 0, 0.95, "wilson", "base = 0: a base must be at least 1"),
+    ([1, 2, 0], [4, 4, 0], 0.95, "wilson", r"base\[2\] = 0: a base must be at least 1"),
+    (6, 5, 0.95, "wilson", r"count \(6\) is larger than its base \(5\): a count cannot exceed its base"),
+    ([1, 6], [4, 5], 0.95, "wilson", r"count \(6\) is larger than its base \(5\) at position 1"),
+    (-1, 5, 0.95, "wilson", "count = -1 is negative: counts and bases must be whole numbers ≥ 0"),
+    (1.5, 5, 0.95, "wilson", "count = 1.5 is not a whole number: counts and bases must be whole"),
+    ([2, 2.5], 5, 0.95, "wilson", r"count\[1\] = 2.5 is not a whole number"),
+    (1, -5, 0.95, "wilson", "base = -5 is negative"),
+    (float("nan"), 5, 0.95, "wilson", "count = nan is missing or infinite"),
+    ("3", 5, 0.95, "wilson", None),  # a numeric string is a number: accepted
+    ("a", 5, 0.95, "wilson", "count = 'a' is not a number"),
+    ([1, 2], [3, 4, 5], 0.95, "wilson", r"same length .* got shapes \(2,\) and \(3,\)"),
+    (1, 5, 1.0, "wilson", "confidence must be a number strictly between 0 and 1 .*got 1.0"),
+    (1, 5, 0, "wilson", "strictly between 0 and 1 .*got 0$"),
+    (1, 5, 95, "wilson", "strictly between 0 and 1 .*got 95$"),
+    (1, 5, 0.95, "wald", "method must be one of 'wilson', 'clopper_pearson', 'agresti_coull', "
+                         "'jeffreys'; got 'wald'"),
 ])
 def test_bad_input(count, base, confidence, method, message):
+    if message is None:
+        ae.proportion_ci(count, base, confidence, method)
+        return
     with pytest.raises(ValueError, match=message):
         ae.proportion_ci(count, base, confidence, method)
 
@@ -122,13 +138,20 @@ def test_top_two_box_and_grouped_counts_match_pandas():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    (dict(positive="Yes, definately"), ValueError, "not answers to 'improved_experience'"),
-    (dict(positive="Yes, definitely", exclude=["Dont know"]), ValueError, "exclude option"),
-    (dict(positive="Yes, definitely", by="trust"), KeyError, "grouping column 'trust'"),
-    (dict(positive="Yes, definitely", weights="w"), KeyError, "weights column 'w'"),
-    (dict(positive="Yes, definitely", confidence=0), ValueError, "strictly between 0 and 1"),
-    (dict(positive="Yes, definitely", method="wald"), ValueError, "method must be one of"),
-    (dict(positive=[]), ValueError, "at least one answer"),
+    # A positive option that is not in the codebook (a typo): named, with the options it could be.
+    (dict(positive="Yes, definately"), ValueError,
+     r"positive option\(s\) \['Yes, definately'\] are not answers to 'improved_experience' "
+     r"\(options: Yes, definitely, Yes, to some extent, No, Don't know\)"),
+    (dict(positive=["Yes, definitely", "Maybe"]), ValueError, r"positive option\(s\) \['Maybe'\]"),
+    (dict(positive="Yes, definitely", exclude=["Dont know"]), ValueError,
+     r"exclude option\(s\) \['Dont know'\] are not answers"),
+    (dict(positive="No", exclude=["No"]), ValueError, r"\['No'\] are both positive and excluded"),
+    (dict(positive="Yes, definitely", by="trust"), KeyError, "grouping column 'trust' is not in the data"),
+    (dict(positive="Yes, definitely", weights="w"), KeyError, "weights column 'w' is not in the data"),
+    (dict(positive="Yes, definitely", confidence=0), ValueError, "strictly between 0 and 1 .*got 0$"),
+    (dict(positive="Yes, definitely", confidence=1.5), ValueError, "strictly between 0 and 1 .*got 1.5"),
+    (dict(positive="Yes, definitely", method="wald"), ValueError, "method must be one of .*got 'wald'"),
+    (dict(positive=[]), ValueError, "positive must name at least one answer to 'improved_experience'"),
 ])
 def test_proportions_bad_input(kwargs, error, message):
     r = ae.load_survey()
