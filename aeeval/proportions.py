@@ -118,7 +118,7 @@ def proportion_ci(count, base, confidence: float = DEFAULT_CONFIDENCE, method: s
 
     Examples
     --------
-    >>> low, high = proportion_ci(81, 263)   # Newcombe (1998) Table I: 0.2553 to 0.3662
+    >>> low, high = proportion_ci(81, 263)   # Newcombe (1998), method 3: 0.2553 to 0.3662
     >>> round(low, 4), round(high, 4)
     (0.2553, 0.3662)
     """

@@ -3,24 +3,62 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import aeeval as ae
 
 # Newcombe RG (1998) Two-sided confidence intervals for the single proportion: comparison of seven
-# methods. Stat Med 17:857-872, Table II (95 %): method 3 = Wilson score, method 5 = Clopper-Pearson.
+# methods. Stat Med 17:857-872: the paper's illustrative 95 % intervals for 81/263, 15/148, 0/20 and
+# 1/29, method 3 = Wilson score, method 5 = Clopper-Pearson ("exact"), printed to 4 decimals.
 NEWCOMBE_1998 = [
     # count, base, wilson (low, high), clopper_pearson (low, high)
     (81, 263, (0.2553, 0.3662), (0.2527, 0.3676)),
-    (15, 148, (0.0624, 0.1605), (0.0579, 0.1617)),
+    (15, 148, (0.0624, 0.1605), (0.0578, 0.1617)),
     (0, 20, (0.0000, 0.1611), (0.0000, 0.1684)),
     (1, 29, (0.0061, 0.1718), (0.0009, 0.1776)),
 ]
 
 
 @pytest.mark.parametrize("count, base, wilson, exact", NEWCOMBE_1998)
-def test_newcombe_1998_table_ii(count, base, wilson, exact):
-    assert ae.proportion_ci(count, base, method="wilson") == pytest.approx(wilson, abs=1e-4)
-    assert ae.proportion_ci(count, base, method="clopper_pearson") == pytest.approx(exact, abs=1.5e-4)
+def test_newcombe_1998_single_proportion(count, base, wilson, exact):
+    # Printed to 4 decimals: agreement to half a unit in the last place (5e-5).
+    assert ae.proportion_ci(count, base, method="wilson") == pytest.approx(wilson, abs=5e-5)
+    assert ae.proportion_ci(count, base, method="clopper_pearson") == pytest.approx(exact, abs=5e-5)
+
+
+Z95 = 1.959963984540054  # standard normal 97.5th percentile
+
+
+@pytest.mark.parametrize("count, base", [(81, 263), (15, 148), (1, 29), (7, 9), (3, 5), (40, 41)])
+def test_every_method_against_its_textbook_formula(count, base):
+    """Independent implementations, from the formulas in the papers (not statsmodels)."""
+    p, z = count / base, Z95
+    # Wilson (1927); Newcombe (1998) eq. 3.
+    centre = (2 * count + z * z) / (2 * (base + z * z))
+    half = z * np.sqrt(z * z + 4 * count * (1 - p)) / (2 * (base + z * z))
+    wilson = (centre - half, centre + half)
+    assert ae.proportion_ci(count, base, method="wilson") == pytest.approx(wilson, abs=1e-12)
+    # Clopper & Pearson (1934): Beta quantiles (count, base - count + 1) and (count + 1, base - count).
+    exact = (stats.beta.ppf(0.025, count, base - count + 1), stats.beta.ppf(0.975, count + 1, base - count))
+    assert ae.proportion_ci(count, base, method="clopper_pearson") == pytest.approx(exact, abs=1e-10)
+    # Agresti & Coull (1998): add z²/2 successes and z²/2 failures, then Wald; clipped to [0, 1].
+    n_t = base + z * z
+    p_t = (count + z * z / 2) / n_t
+    half = z * np.sqrt(p_t * (1 - p_t) / n_t)
+    ac = (max(p_t - half, 0.0), min(p_t + half, 1.0))
+    assert ae.proportion_ci(count, base, method="agresti_coull") == pytest.approx(ac, abs=1e-12)
+    # Jeffreys (Brown, Cai & DasGupta 2001, §4.1.2): Beta(count + ½, base - count + ½) quantiles.
+    jeff = stats.beta.ppf([0.025, 0.975], count + 0.5, base - count + 0.5)
+    assert ae.proportion_ci(count, base, method="jeffreys") == pytest.approx(tuple(jeff), abs=1e-10)
+
+
+def test_jeffreys_ends_follow_brown_cai_dasgupta():
+    # Brown, Cai & DasGupta (2001) §4.1.2: lower limit 0 at x = 0 and upper limit 1 at x = n; the
+    # other end is still the Beta(x + ½, n − x + ½) quantile.
+    low, high = ae.proportion_ci(0, 20, method="jeffreys")
+    assert low == 0.0 and high == pytest.approx(stats.beta.ppf(0.975, 0.5, 20.5), abs=1e-10)
+    low, high = ae.proportion_ci(20, 20, method="jeffreys")
+    assert high == 1.0 and low == pytest.approx(stats.beta.ppf(0.025, 20.5, 0.5), abs=1e-10)
 
 
 def test_ends_are_exact_at_zero_and_at_base():
