@@ -158,7 +158,9 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         ``positive`` and ``exclude`` must be among its categories (a ``ValueError`` names any
         that are not); uncoded answers are matched exactly and cannot be checked.
     positive : str or list of str
-        Answer(s) counted positive; several make a top-two-box.
+        Answer(s) counted positive; several make a top-two-box. For a multi-select option
+        column from :func:`aeeval.code_responses` (``<id>__<label>``, boolean), ``True``: the
+        share of respondents who ticked it.
     by : str or list of str, optional
         Grouping columns. Rows with a missing group are left out.
     exclude : iterable of str
@@ -215,8 +217,8 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
             raise KeyError(f"grouping column '{b}' is not in the data (columns: {columns})")
         if b == column:
             raise ValueError(f"'{b}' is both the answer column and a grouping column")
-    positive = [positive] if isinstance(positive, str) else list(positive)
-    exclude = [exclude] if isinstance(exclude, str) else list(exclude)
+    positive = [positive] if isinstance(positive, str) or np.ndim(positive) == 0 else list(positive)
+    exclude = [exclude] if isinstance(exclude, str) or np.ndim(exclude) == 0 else list(exclude)
     if not positive:
         raise ValueError(f"positive must name at least one answer to '{column}'")
     both = sorted(set(positive) & set(exclude), key=str)

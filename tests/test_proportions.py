@@ -212,3 +212,31 @@ def test_interval_contains_estimate_and_widens_with_confidence(base, frac, conf,
     assert 0 <= low <= count / base <= high <= 1
     low2, high2 = ae.proportion_ci(count, base, min(conf + 0.005, 0.999), method)
     assert low2 <= low + 1e-12 and high2 >= high - 1e-12
+
+
+def test_multi_select_option_share():
+    raw = pd.DataFrame({"what_helped": ["Training; Senior support", "Training", "", "Time", "training"]})
+    coded = ae.code_responses(raw)
+    t = ae.proportions(coded, "what_helped__National training", True)
+    # 3 of the 4 who answered ticked it; the blank answer is outside the base.
+    assert (t.at[0, "n"], t.at[0, "base"]) == (3, 4)
+    assert (t.at[0, "ci_low"], t.at[0, "ci_high"]) == pytest.approx(ae.proportion_ci(3, 4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(answers=st.lists(st.tuples(st.sampled_from(["Yes", "No", "Don't know", None]),
+                                  st.sampled_from(["a", "b", "c"]),
+                                  st.floats(0.05, 20.0)), min_size=1, max_size=80),
+       conf=st.floats(0.5, 0.99), weighted=st.booleans(),
+       method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]))
+def test_table_intervals_contain_the_estimate_and_widen(answers, conf, weighted, method):
+    df = pd.DataFrame(answers, columns=["q", "g", "w"])
+    kw = dict(by="g", exclude=["Don't know"], method=method, weights="w" if weighted else None)
+    t = ae.proportions(df, "q", "Yes", confidence=conf, **kw)
+    wider = ae.proportions(df, "q", "Yes", confidence=min(conf + 0.005, 0.999), **kw)
+    ok = t["base"] > 0
+    assert t.loc[~ok, ["estimate", "ci_low", "ci_high"]].isna().all().all()
+    lo, est, hi = (t.loc[ok, c].to_numpy(dtype=float) for c in ("ci_low", "estimate", "ci_high"))
+    assert ((0 <= lo) & (lo <= est + 1e-12) & (est <= hi + 1e-12) & (hi <= 1)).all()
+    assert (wider.loc[ok, "ci_low"].to_numpy() <= lo + 1e-12).all()
+    assert (wider.loc[ok, "ci_high"].to_numpy() >= hi - 1e-12).all()
