@@ -9,8 +9,9 @@ from .options import DEFAULT_MIN_BASE
 
 __all__ = ["suppress", "VALUE_COLUMNS"]
 
-#: Columns blanked in a suppressed row (those present in the table).
-VALUE_COLUMNS = ("n", "estimate", "ci_low", "ci_high", "design_effect", "effective_base")
+#: Columns blanked in a suppressed row (those present in the table). ``excluded`` counts
+#: answers too ("Don't know"): in a small group it would publish what a few people said.
+VALUE_COLUMNS = ("n", "excluded", "estimate", "ci_low", "ci_high", "design_effect", "effective_base")
 _VALUE_COLUMNS = VALUE_COLUMNS
 
 
@@ -34,9 +35,9 @@ def suppress(table: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, *, base: str
     repeated until every set with a suppressed row has at least two, with a combined base of at
     least ``min_base``, or has every row suppressed.
 
-    What stays visible in a suppressed row: the grouping columns, ``base`` (and any column not
-    in ``columns``, such as ``excluded``, ``method``); every value computed from the answers is
-    blanked.
+    What stays visible in a suppressed row: the grouping columns, ``base`` (so a reader sees why
+    it is suppressed) and columns not in ``columns`` such as ``method``; the counts and every
+    value computed from them are blanked (whole-number columns become nullable ``Int64``).
 
     Parameters
     ----------
@@ -102,7 +103,7 @@ def suppress(table: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, *, base: str
         hidden = _secondary(out, hidden, bases, by, min_base)
     for col in columns:
         if col in out.columns:
-            if col == "n":
+            if pd.api.types.is_integer_dtype(out[col]):
                 out[col] = out[col].astype("Int64")
                 out.loc[hidden, col] = pd.NA
             else:

@@ -171,7 +171,11 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         ``"jeffreys"``.
     min_base : int, optional
         Suppress groups whose base is below this, and siblings that would let a suppressed group
-        be worked out from the total (see :func:`aeeval.suppress`).
+        be worked out from the total (see :func:`aeeval.suppress`): ``n``, ``excluded`` and every
+        value computed from them are blanked and ``suppressed`` is True; ``base`` stays. ``None``
+        (default) suppresses nothing: this function computes, and the publishing functions
+        (:func:`aeeval.headline_figures`, notebooks) pass the project default
+        :data:`aeeval.options.DEFAULT_MIN_BASE`.
     weights : str, optional
         Column of survey weights (finite, ≥ 0). The estimate is the weighted proportion; the
         interval is the chosen method applied to the effective base
