@@ -240,3 +240,24 @@ def test_table_intervals_contain_the_estimate_and_widen(answers, conf, weighted,
     assert ((0 <= lo) & (lo <= est + 1e-12) & (est <= hi + 1e-12) & (hi <= 1)).all()
     assert (wider.loc[ok, "ci_low"].to_numpy() <= lo + 1e-12).all()
     assert (wider.loc[ok, "ci_high"].to_numpy() >= hi - 1e-12).all()
+
+
+def test_public_signatures_are_the_ones_issue_3_promises():
+    # "keep these names and columns stable; other code and checks call them" (issue 3).
+    import inspect
+
+    def sig(fn):   # names, keyword-only marker and defaults, without annotations
+        out = []
+        for p in inspect.signature(fn).parameters.values():
+            if p.kind is p.KEYWORD_ONLY and "*" not in out:
+                out.append("*")
+            out.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}")
+        return ", ".join(out)
+
+    assert sig(ae.proportion_ci) == "count, base, confidence=0.95, method='wilson'"
+    assert sig(ae.proportions) == ("data, column, positive, *, by=None, exclude=(), confidence=0.95, "
+                                   "method='wilson', min_base=None, weights=None")
+    assert sig(ae.compare_proportions) == "n1, base1, n2, base2, confidence=0.95"
+    assert sig(ae.code_responses).startswith("data, codebook=")
+    cols = ae.compare_proportions(5, 10, 3, 10).columns
+    assert {"difference", "ci_low", "ci_high", "p_value", "method"} <= set(cols)
