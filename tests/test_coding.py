@@ -65,6 +65,12 @@ def test_input_is_not_modified():
     assert raw.at[0, "improved_experience"] == "Yes – definitely"
 
 
+def test_a_bare_yes_is_not_guessed():
+    # "Yes" alone could be "Yes, definitely" or "Yes, to some extent": an error, not a guess.
+    with pytest.raises(CodingError, match="'yes' \\(1 row: index 0\\)"):
+        ae.code_responses(pd.DataFrame({"improved_experience": ["yes"]}))
+
+
 def test_normalise_label():
     assert normalise_label("Yes – to some extent ") == normalise_label("to some extent")
     assert normalise_label("Don’t know") == normalise_label("Dont know")
@@ -104,6 +110,10 @@ def test_lenient_mode_codes_missing_and_reports():
     ("Yes - to some extent", "Yes, to some extent"), ("Yes — to some extent.", "Yes, to some extent"),
     ("  TO SOME EXTENT ", "Yes, to some extent"), ("Don't Know", "Don't know"), ("not sure", "Don't know"),
     ("No.", "No"), ("yes,definitely", "Yes, definitely"),
+    ("Yes,\u00a0definitely", "Yes, definitely"),        # non-breaking space (spreadsheet exports)
+    ("Yes\tdefinitely", "Yes, definitely"), ("“Yes, definitely”", "Yes, definitely"),
+    ("Yes-definitely", "Yes, definitely"), ("Yes \u2012 to some extent", "Yes, to some extent"),
+    ("  don\u2019t KNOW!", "Don't know"),
 ])
 def test_label_variants(raw, label):
     assert ae.code_responses(pd.DataFrame({"improved_experience": [raw]})).at[0, "improved_experience"] == label
