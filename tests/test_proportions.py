@@ -261,3 +261,14 @@ def test_public_signatures_are_the_ones_issue_3_promises():
     assert sig(ae.code_responses).startswith("data, codebook=")
     cols = ae.compare_proportions(5, 10, 3, 10).columns
     assert {"difference", "ci_low", "ci_high", "p_value", "method"} <= set(cols)
+
+
+def test_inputs_are_not_modified():
+    r = ae.load_survey()
+    r["w"] = np.linspace(0.5, 2.0, len(r))
+    before = r.copy()
+    ae.proportions(r, "improved_experience", "Yes, definitely", by=["cohort", "setting"],
+                   exclude=["Don't know"], weights="w", min_base=10)
+    ae.distribution(r, "influenced_coproduction", by="cohort", min_base=10)
+    ae.compare_groups(r, "improved_experience", "Yes, definitely", by="cohort", min_base=10)
+    pd.testing.assert_frame_equal(r, before)
