@@ -26,17 +26,51 @@ DEFAULT_CODEBOOK = SCHEMAS / "survey_codebook.yaml"
 
 class CodingError(ValueError):
     """Raw answers that the codebook does not map. ``unmapped`` is a tidy DataFrame
-    (``column``, ``value``, ``count``)."""
+    (``column``, ``value``, ``count``, ``rows``: where the first few are — spreadsheet rows when
+    the data came from :func:`aeeval.read_table`, else index labels)."""
 
-    def __init__(self, unmapped: pd.DataFrame, codebook: str):
+    def __init__(self, unmapped: pd.DataFrame, codebook: str, source: str | None = None,
+                 row_kind: str = "row"):
         self.unmapped = unmapped
-        lines = "\n".join(f"  column '{r.column}': '{r.value}' ({r.count} row{'s' * (r.count != 1)})"
-                          for r in unmapped.itertuples())
+        lines = "\n".join(f"  column '{r.column}': '{r.value}' ({r.count} row{'s' * (r.count != 1)}"
+                          f"{_where(r.rows, r.count, row_kind)})" for r in unmapped.itertuples())
+        where = f" in {source}" if source else ""
         super().__init__(
-            f"{len(unmapped)} answer(s) are not in the codebook {codebook}:\n{lines}\n"
-            "Add each as a variant of the right option in the codebook, or code leniently "
-            "(strict=False) to treat them as missing."
+            f"{len(unmapped)} distinct answer(s){where} are not in the codebook {codebook}:\n"
+            f"{lines}\nAdd each as a variant of the right option in the codebook, or code "
+            "leniently (strict=False) to treat them as missing."
         )
+
+
+#: How many rows of each unmapped answer an error lists.
+SHOW_ROWS = 5
+
+
+def _where(rows, count, kind) -> str:
+    if not rows:
+        return ""
+    kind = kind + "s" * (kind == "row" and count != 1)
+    more = ", …" if count > len(rows) else ""
+    return f": {kind} {', '.join(map(str, rows))}{more}"
+
+
+def _row_labeller(data: pd.DataFrame):
+    """How a person finds a row: the spreadsheet row (header = row 1) when ``data`` came from
+    :func:`aeeval.read_table`, else the DataFrame index label. Returns (kind, labeller)."""
+    rows = data.attrs.get("rows")
+    if rows is not None and len(rows) == len(data):
+        return "row", lambda pos: int(rows[pos])
+    return "index", lambda pos: data.index[pos]
+
+
+def _first_rows(positions: np.ndarray, keys: np.ndarray, label) -> dict:
+    """The first :data:`SHOW_ROWS` distinct row positions of each key, labelled."""
+    pairs = pd.DataFrame({"key": np.asarray(keys, dtype=object), "pos": positions}).drop_duplicates()
+    first = pairs.groupby("key", sort=False).head(SHOW_ROWS)
+    out: dict = {}
+    for key, pos in zip(first["key"], first["pos"]):
+        out.setdefault(key, []).append(label(int(pos)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -161,9 +195,11 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
         Question ids to code (default: every question whose column is in ``data``).
     strict : bool
         ``True`` (default): an answer that matches no option raises :class:`CodingError` listing
-        every distinct unmatched answer with its column and count. ``False``: such answers become
-        missing and are listed in ``result.attrs["unmapped"]``: one record
-        ``{"column", "value", "count"}`` per distinct unmapped answer
+        every distinct unmatched answer with its column, count and first rows (the file and its
+        spreadsheet rows when ``data`` came from :func:`aeeval.read_table`, header = row 1; else
+        index labels). ``False``: such answers become missing and are listed in
+        ``result.attrs["unmapped"]``: one record ``{"column", "value", "count", "rows"}`` per
+        distinct unmapped answer, ``rows`` holding the first few row labels
         (``pandas.DataFrame(result.attrs["unmapped"])`` makes it a table).
 
     Returns
@@ -187,6 +223,7 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
     out = data.copy()
     unmapped = []
     multi = {}
+    row_kind, row_label = _row_labeller(data)
     for qid in wanted:
         q = book[qid]
         if q.column not in data.columns:
@@ -199,8 +236,11 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
             exploded = raw.where(~blank).str.split(q.separator).explode().str.strip()
             exploded = exploded[exploded.notna() & (exploded != "")]
             coded = exploded.map({v: q.lookup.get(normalise_label(v)) for v in exploded.unique()})
+            # Count rows, not mentions: an answer repeated within one cell is one row.
             bad = exploded[coded.isna()]
-            unmapped += [(q.column, v, int(c)) for v, c in bad.value_counts().items()]
+            bad = bad[~pd.Index(zip(bad.index, bad.to_numpy())).duplicated()]
+            where = _first_rows(bad.index.to_numpy(), bad.to_numpy(), row_label)
+            unmapped += [(q.column, v, int(c), where[v]) for v, c in bad.value_counts().items()]
             cols = []
             for label in q.labels:
                 name = f"{q.id}__{label}"
@@ -227,12 +267,14 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
                 target[i] = label_code[label]
         if bad_codes:
             counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
-            unmapped += sorted(((q.column, str(distinct[i]), int(counts[i])) for i in bad_codes),
-                               key=lambda r: (-r[2], r[1]))
+            positions = np.flatnonzero(np.isin(codes, bad_codes))
+            where = _first_rows(positions, codes[positions], row_label)
+            unmapped += sorted(((q.column, str(distinct[i]), int(counts[i]), where[i])
+                                for i in bad_codes), key=lambda r: (-r[2], r[1]))
         out[q.column] = pd.Categorical.from_codes(target[codes], dtype=q.dtype)
-    report = pd.DataFrame(unmapped, columns=["column", "value", "count"])
+    report = pd.DataFrame(unmapped, columns=["column", "value", "count", "rows"])
     if strict and len(report):
-        raise CodingError(report, book.path)
+        raise CodingError(report, book.path, data.attrs.get("source"), row_kind)
     # Records, not a DataFrame: pandas compares attrs with == when it combines frames, which a
     # DataFrame in attrs breaks (e.g. ``coded[cols].astype("category")`` raised).
     out.attrs["unmapped"] = report.to_dict("records")

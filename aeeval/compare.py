@@ -28,10 +28,11 @@ FISHER_SEED = 20150401
 FISHER_RESAMPLES = 100_000
 
 
-def _pair(n, base, label):
+def _pair(n, base, group):
+    names = (f"n{group}", f"base{group}")
     if np.ndim(n) or np.ndim(base):
-        raise ValueError(f"{label}: n and base must be single numbers; got {n!r} and {base!r}")
-    count, total = _check_counts(n, base)
+        raise ValueError(f"{names[0]} and {names[1]} must be single numbers; got {n!r} and {base!r}")
+    count, total = _check_counts(n, base, names)
     return int(count), int(total)
 
 
@@ -70,8 +71,8 @@ def compare_proportions(n1, base1, n2, base2, confidence: float = DEFAULT_CONFID
     0         0.2  0.0524   0.3339
     """
     confidence = check_confidence(confidence)
-    n1, base1 = _pair(n1, base1, "group 1")
-    n2, base2 = _pair(n2, base2, "group 2")
+    n1, base1 = _pair(n1, base1, 1)
+    n2, base2 = _pair(n2, base2, 2)
     low, high = confint_proportions_2indep(n1, base1, n2, base2, method="newcomb", compare="diff",
                                            alpha=1 - confidence)
     p1, p2 = n1 / base1, n2 / base2
@@ -92,7 +93,7 @@ def _check_groups(n, base):
         raise ValueError(f"n and base must be lists of the same length; got {n.shape} and {base.shape}")
     if len(n) < 2:
         raise ValueError(f"a test across groups needs at least 2 groups; got {len(n)}")
-    count, total = _check_counts(n, base)
+    count, total = _check_counts(n, base, ("n", "base"))
     return count, total
 
 
@@ -245,7 +246,8 @@ def adjust_p(p_values, method: str = "holm") -> np.ndarray:
         raise ValueError("p_values must be a flat list of numbers")
     ok = ~np.isnan(p)
     if ((p[ok] < 0) | (p[ok] > 1)).any():
-        raise ValueError(f"p-values must lie between 0 and 1; got {p[ok][(p[ok] < 0) | (p[ok] > 1)][0]!r}")
+        i = int(np.flatnonzero(ok & ((p < 0) | (p > 1)))[0])
+        raise ValueError(f"p-values must lie between 0 and 1; got {float(p[i])!r} at position {i}")
     out = np.full(p.shape, np.nan)
     if ok.any():
         out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]

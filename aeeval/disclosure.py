@@ -9,8 +9,9 @@ from .options import DEFAULT_MIN_BASE
 
 __all__ = ["suppress", "VALUE_COLUMNS"]
 
-#: Columns blanked in a suppressed row (those present in the table).
-VALUE_COLUMNS = ("n", "estimate", "ci_low", "ci_high", "design_effect", "effective_base")
+#: Columns blanked in a suppressed row (those present in the table). ``excluded`` counts
+#: answers too ("Don't know"): in a small group it would publish what a few people said.
+VALUE_COLUMNS = ("n", "excluded", "estimate", "ci_low", "ci_high", "design_effect", "effective_base")
 _VALUE_COLUMNS = VALUE_COLUMNS
 
 
@@ -27,9 +28,16 @@ def suppress(table: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, *, base: str
     elsewhere (the programme figure is the sum of its cohorts). If exactly one row of such a set
     of siblings were suppressed, its count could be recovered by subtracting the others from the
     total. So, as the Friends and Family Test does, the next-smallest sibling (smallest base
-    above 0, first in table order on ties) is suppressed too. Siblings are the rows that share
-    every grouping column but one, for each grouping column in turn (all rows when ``by`` is
-    empty), repeated until no set has exactly one suppressed row.
+    above 0, first in table order on ties) is suppressed too. Likewise while the suppressed rows
+    of a set together have a base below ``min_base`` (two cohorts of 3 and 4 would otherwise be
+    published as one group of 7, by subtraction). Siblings are the rows that share every grouping
+    column but one, for each grouping column in turn (all rows when ``by`` is empty); the rule is
+    repeated until every set with a suppressed row has at least two, with a combined base of at
+    least ``min_base``, or has every row suppressed.
+
+    What stays visible in a suppressed row: the grouping columns, ``base`` (so a reader sees why
+    it is suppressed) and columns not in ``columns`` such as ``method``; the counts and every
+    value computed from them are blanked (whole-number columns become nullable ``Int64``).
 
     Parameters
     ----------
@@ -92,10 +100,10 @@ def suppress(table: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, *, base: str
     prior = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
     hidden = small | prior
     if secondary and len(out) > 1:
-        hidden = _secondary(out, hidden, bases, by)
+        hidden = _secondary(out, hidden, bases, by, min_base)
     for col in columns:
         if col in out.columns:
-            if col == "n":
+            if pd.api.types.is_integer_dtype(out[col]):
                 out[col] = out[col].astype("Int64")
                 out.loc[hidden, col] = pd.NA
             else:
@@ -121,18 +129,21 @@ def _sibling_sets(table: pd.DataFrame, by: list) -> list[np.ndarray]:
     return sets
 
 
-def _secondary(table: pd.DataFrame, hidden: np.ndarray, bases: np.ndarray, by: list) -> np.ndarray:
+def _secondary(table: pd.DataFrame, hidden: np.ndarray, bases: np.ndarray, by: list,
+               min_base: int) -> np.ndarray:
     hidden = hidden.copy()
     sets = _sibling_sets(table, by)
+    live = np.nan_to_num(bases) > 0  # zero bases disclose nothing: they neither count nor protect
     changed = True
     while changed:
         changed = False
         for rows in sets:
-            shown = rows[~hidden[rows]]
-            # Only rows with something to disclose count: zero bases are public knowledge.
-            if (hidden[rows] & (bases[rows] > 0)).sum() != 1:
+            secret = rows[hidden[rows] & live[rows]]
+            if len(secret) == 0:
                 continue
-            candidates = shown[bases[shown] > 0]
+            if len(secret) > 1 and bases[secret].sum() >= min_base:
+                continue
+            candidates = rows[~hidden[rows] & live[rows]]
             if len(candidates) == 0:
                 continue
             pick = candidates[np.argmin(bases[candidates])]  # first on ties

@@ -23,22 +23,67 @@ CI_METHODS = {
 }
 
 
-def _check_counts(count, base):
-    count = np.asarray(count, dtype=float)
-    base = np.asarray(base, dtype=float)
-    for name, arr in (("count", count), ("base", base)):
+def _describe(name: str, arr: np.ndarray, flat_index: int) -> str:
+    """``name`` (scalar) or ``name[i]`` (array, position as given) for an error message."""
+    if arr.ndim == 0:
+        return name
+    return f"{name}[{', '.join(map(str, np.unravel_index(flat_index, arr.shape)))}]"
+
+
+def _is_number(x) -> bool:
+    try:
+        float(x)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _show(value) -> str:
+    value = float(value)
+    return f"{value:g}" if np.isfinite(value) else repr(value)
+
+
+_RULE = "counts and bases must be whole numbers ≥ 0"
+
+
+def _check_counts(count, base, names=("count", "base")):
+    """Check counts and bases (whole numbers ≥ 0, base ≥ 1, count ≤ base) and return them as
+    float arrays. Each error names the argument, its position in an array, the value and the rule."""
+    arrays = []
+    for name, value in zip(names, (count, base)):
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raw = np.asarray(value, dtype=object)
+            i, item = next((i, x) for i, x in enumerate(raw.flat) if not _is_number(x))
+            raise ValueError(f"{_describe(name, raw, i)} = {item!r} is not a number: "
+                             f"{_RULE}") from None
+        arrays.append(arr)
+    count, base = arrays
+    try:
+        shape = np.broadcast_shapes(count.shape, base.shape)
+    except ValueError:
+        raise ValueError(f"{names[0]} and {names[1]} must have the same length (or one be a single "
+                         f"number); got shapes {count.shape} and {base.shape}") from None
+    for name, arr in ((names[0], count), (names[1], base)):
         bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
         if bad.any():
-            value = arr[bad].flat[0] if arr.ndim else arr
-            raise ValueError(f"{name} must be a whole number ≥ 0; got {value!r}")
+            i = int(np.flatnonzero(bad)[0])
+            value = arr.flat[i]
+            why = ("is negative" if np.isfinite(value) and value < 0 else
+                   "is not a whole number" if np.isfinite(value) else "is missing or infinite")
+            raise ValueError(f"{_describe(name, arr, i)} = {_show(value)} {why}: {_RULE}")
     if (base == 0).any():
-        raise ValueError("base must be at least 1: a proportion of nothing has no interval")
-    over = count > base
+        i = int(np.flatnonzero(base == 0)[0])
+        raise ValueError(f"{_describe(names[1], base, i)} = 0: a base must be at least 1 "
+                         "(a proportion of nothing has no interval)")
+    over = np.broadcast_to(count > base, shape)
     if over.any():
-        i = np.flatnonzero(np.broadcast_to(over, np.broadcast(count, base).shape))[0]
-        c = np.broadcast_to(count, over.shape).flat[i]
-        b = np.broadcast_to(base, over.shape).flat[i]
-        raise ValueError(f"count ({c:g}) is larger than its base ({b:g})")
+        i = int(np.flatnonzero(over)[0])
+        c, b = np.broadcast_to(count, shape).flat[i], np.broadcast_to(base, shape).flat[i]
+        where = "" if not shape else f" at position {', '.join(map(str, np.unravel_index(i, shape)))}"
+        raise ValueError(f"{names[0]} ({_show(c)}) is larger than its {names[1]} ({_show(b)}){where}: "
+                         "a count cannot exceed its base")
     return count, base
 
 
@@ -73,7 +118,7 @@ def proportion_ci(count, base, confidence: float = DEFAULT_CONFIDENCE, method: s
 
     Examples
     --------
-    >>> low, high = proportion_ci(81, 263)   # Newcombe (1998) Table I: 0.2553 to 0.3662
+    >>> low, high = proportion_ci(81, 263)   # Newcombe (1998), method 3: 0.2553 to 0.3662
     >>> round(low, 4), round(high, 4)
     (0.2553, 0.3662)
     """
@@ -113,7 +158,9 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         ``positive`` and ``exclude`` must be among its categories (a ``ValueError`` names any
         that are not); uncoded answers are matched exactly and cannot be checked.
     positive : str or list of str
-        Answer(s) counted positive; several make a top-two-box.
+        Answer(s) counted positive; several make a top-two-box. For a multi-select option
+        column from :func:`aeeval.code_responses` (``<id>__<label>``, boolean), ``True``: the
+        share of respondents who ticked it.
     by : str or list of str, optional
         Grouping columns. Rows with a missing group are left out.
     exclude : iterable of str
@@ -124,7 +171,11 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         ``"jeffreys"``.
     min_base : int, optional
         Suppress groups whose base is below this, and siblings that would let a suppressed group
-        be worked out from the total (see :func:`aeeval.suppress`).
+        be worked out from the total (see :func:`aeeval.suppress`): ``n``, ``excluded`` and every
+        value computed from them are blanked and ``suppressed`` is True; ``base`` stays. ``None``
+        (default) suppresses nothing: this function computes, and the publishing functions
+        (:func:`aeeval.headline_figures`, notebooks) pass the project default
+        :data:`aeeval.options.DEFAULT_MIN_BASE`.
     weights : str, optional
         Column of survey weights (finite, ≥ 0). The estimate is the weighted proportion; the
         interval is the chosen method applied to the effective base
@@ -170,8 +221,8 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
             raise KeyError(f"grouping column '{b}' is not in the data (columns: {columns})")
         if b == column:
             raise ValueError(f"'{b}' is both the answer column and a grouping column")
-    positive = [positive] if isinstance(positive, str) else list(positive)
-    exclude = [exclude] if isinstance(exclude, str) else list(exclude)
+    positive = [positive] if isinstance(positive, str) or np.ndim(positive) == 0 else list(positive)
+    exclude = [exclude] if isinstance(exclude, str) or np.ndim(exclude) == 0 else list(exclude)
     if not positive:
         raise ValueError(f"positive must name at least one answer to '{column}'")
     both = sorted(set(positive) & set(exclude), key=str)

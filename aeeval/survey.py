@@ -54,6 +54,14 @@ def load_survey(data_dir: str | Path | None = None, *, cohort=None, codebook=Non
     ------
     ValidationError
         A file breaks its schema, or a response names an organisation missing from the register.
+    CodingError
+        An answer is not in the codebook (with ``strict=True``).
+
+    Examples
+    --------
+    >>> r = load_survey()                      # the bundled synthetic examples
+    >>> len(r), sorted(r["cohort"].unique().tolist())
+    (79, [1, 2, 3, 4])
     """
     folder = Path(data_dir) if data_dir is not None else EXAMPLES
     register_path = _find(folder, EXAMPLE_FILES["register"])
@@ -90,6 +98,15 @@ def headline_figures(responses: pd.DataFrame, *, by=None, codebook=None,
     -------
     pandas.DataFrame
         ``figure``, ``wording``, grouping columns, then the columns of :func:`aeeval.proportions`.
+
+    Examples
+    --------
+    >>> h = headline_figures(load_survey())    # Picker: 59 %, 41 % and 52 %
+    >>> h[["figure", "n", "base", "estimate"]].round(3)
+                        figure   n  base  estimate
+    0      improved_definitely  44    75     0.587
+    1     improved_some_extent  31    75     0.413
+    2  influenced_coproduction  38    73     0.521
     """
     book = load_codebook(codebook or DEFAULT_CODEBOOK)
     parts = []
@@ -130,6 +147,15 @@ def headline_comparisons(responses: pd.DataFrame, *, by: str = "cohort", groups=
     pandas.DataFrame
         ``figure``, ``by``, then the columns of :func:`aeeval.compare_groups` with ``p_holm`` and
         ``p_benjamini_hochberg`` adjusted over the whole table.
+
+    Examples
+    --------
+    >>> c = headline_comparisons(load_survey(), groups=[1])
+    >>> c[["figure", "cohort", "difference", "ci_low", "ci_high", "p_holm"]].round(3)
+                        figure  cohort  difference  ci_low  ci_high  p_holm
+    0      improved_definitely       1       0.291   0.040    0.466   0.071
+    1     improved_some_extent       1      -0.291  -0.466   -0.040   0.071
+    2  influenced_coproduction       1       0.041  -0.204    0.273   0.757
     """
     book = load_codebook(codebook or DEFAULT_CODEBOOK)
     parts = []
@@ -172,6 +198,14 @@ def headline_tests(responses: pd.DataFrame, *, by: str = "cohort", codebook=None
     pandas.DataFrame
         ``figure``, ``test``, ``groups``, ``base``, ``statistic``, ``p_value``, ``method``,
         ``p_holm``, ``p_benjamini_hochberg``.
+
+    Examples
+    --------
+    >>> t = headline_tests(load_survey())
+    >>> t.loc[t["figure"] == "improved_definitely", ["test", "method", "p_value"]].round(3)
+                test            method  p_value
+    0  across groups              chi2    0.027
+    1          trend  cochran_armitage    0.003
     """
     book = load_codebook(codebook or DEFAULT_CODEBOOK)
     rows = []

@@ -88,6 +88,7 @@ def main() -> None:
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"cpu_count={os.cpu_count()}, python {platform.python_version()}, "
           f"pandas {pd.__version__}, numpy {np.__version__}")
+    print(f"load average before: {_load()}")
     raw = make_data(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
         codebook = write_codebook(Path(tmp))
@@ -103,6 +104,14 @@ def main() -> None:
     print(f"baseline pandas value_counts: {t_base:.3f} s")
     print(f"aeeval code_responses + proportions: {t_ae:.3f} s")
     print(f"ratio: {t_ae / t_base:.2f}× (target ≤ 3×, and < 2 s)")
+    print(f"load average after: {_load()} (a shared machine: record it beside the result)")
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # not available on this platform
+        return "unknown"
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ NEWCOMBE_TABLE_II = [
     # n1, base1, n2, base2, (low, high)
     (56, 70, 48, 80, (0.0524, 0.3339)),   # example (a)
     (9, 10, 3, 10, (0.1705, 0.8090)),     # example (b)
+    (6, 7, 2, 7, (0.0582, 0.8062)),       # example (c)
     (5, 56, 0, 29, (-0.0381, 0.1926)),    # example (d)
     (0, 10, 0, 20, (-0.1611, 0.2775)),    # example (e)
     (0, 10, 0, 10, (-0.2775, 0.2775)),    # example (f)
@@ -30,7 +31,8 @@ def test_newcombe_1998_table_ii_method_10(n1, b1, n2, b2, ci):
     r = ae.compare_proportions(n1, b1, n2, b2)
     assert list(r.columns)[6:] == ["difference", "ci_low", "ci_high", "p_value", "method", "test"]
     assert r.at[0, "difference"] == pytest.approx(n1 / b1 - n2 / b2)
-    assert (r.at[0, "ci_low"], r.at[0, "ci_high"]) == pytest.approx(ci, abs=1e-4)
+    # Printed to 4 decimals: agreement to half a unit in the last place.
+    assert (r.at[0, "ci_low"], r.at[0, "ci_high"]) == pytest.approx(ci, abs=5e-5)
     assert r.at[0, "method"] == "newcombe"
 
 
@@ -133,18 +135,27 @@ def test_holm_and_bh_against_hand_worked_r_p_adjust():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: ae.compare_proportions(5, 0, 1, 4), "base must be at least 1"),
-    (lambda: ae.compare_proportions(6, 5, 1, 4), "larger than its base"),
-    (lambda: ae.compare_proportions(-1, 5, 1, 4), "whole number"),
-    (lambda: ae.compare_proportions(1.5, 5, 1, 4), "whole number"),
-    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=95), "strictly between 0 and 1"),
-    (lambda: ae.group_test([1, 2], [4, 4], method="g"), "method must be one of"),
-    (lambda: ae.group_test([1], [4]), "at least 2 groups"),
+    (lambda: ae.compare_proportions(5, 0, 1, 4), "base1 = 0: a base must be at least 1"),
+    (lambda: ae.compare_proportions(1, 4, 0, 0), "base2 = 0: a base must be at least 1"),
+    (lambda: ae.compare_proportions(6, 5, 1, 4), r"n1 \(6\) is larger than its base1 \(5\)"),
+    (lambda: ae.compare_proportions(1, 5, 5, 4), r"n2 \(5\) is larger than its base2 \(4\)"),
+    (lambda: ae.compare_proportions(-1, 5, 1, 4), "n1 = -1 is negative: counts and bases must be whole"),
+    (lambda: ae.compare_proportions(1.5, 5, 1, 4), "n1 = 1.5 is not a whole number"),
+    (lambda: ae.compare_proportions(1, 5, 1, 4.5), "base2 = 4.5 is not a whole number"),
+    (lambda: ae.compare_proportions([1, 2], 5, 1, 4), "n1 and base1 must be single numbers"),
+    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=95), "strictly between 0 and 1 .*got 95$"),
+    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=-0.5), "strictly between 0 and 1 .*got -0.5"),
+    (lambda: ae.group_test([1, 2], [4, 4], method="g"), "method must be one of 'auto', 'chi2', 'fisher'; got 'g'"),
+    (lambda: ae.group_test([1, 5], [4, 4]), r"n \(5\) is larger than its base \(4\) at position 1"),
+    (lambda: ae.group_test([1, -2], [4, 4]), r"n\[1\] = -2 is negative"),
+    (lambda: ae.group_test([1, 2], [4, 0]), r"base\[1\] = 0: a base must be at least 1"),
+    (lambda: ae.group_test([1], [4]), "at least 2 groups; got 1"),
     (lambda: ae.group_test([0, 0], [4, 4]), "nothing to test"),
+    (lambda: ae.trend_test([1, 2.5], [4, 4]), r"n\[1\] = 2.5 is not a whole number"),
     (lambda: ae.trend_test([1, 2], [4, 4], scores=[1, 1]), "scores are all equal"),
-    (lambda: ae.trend_test([1, 2, 3], [4, 4, 4], scores=[1, 2]), "one number per group"),
-    (lambda: ae.adjust_p([0.2, 1.5]), "between 0 and 1"),
-    (lambda: ae.adjust_p([0.2], "fdr"), "method must be one of"),
+    (lambda: ae.trend_test([1, 2, 3], [4, 4, 4], scores=[1, 2]), r"one number per group \(3\); got 2"),
+    (lambda: ae.adjust_p([0.2, 1.5]), "p-values must lie between 0 and 1; got 1.5"),
+    (lambda: ae.adjust_p([0.2], "fdr"), "method must be one of 'holm', 'benjamini_hochberg', 'bonferroni'; got 'fdr'"),
 ])
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):

@@ -3,24 +3,62 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import aeeval as ae
 
 # Newcombe RG (1998) Two-sided confidence intervals for the single proportion: comparison of seven
-# methods. Stat Med 17:857-872, Table II (95 %): method 3 = Wilson score, method 5 = Clopper-Pearson.
+# methods. Stat Med 17:857-872: the paper's illustrative 95 % intervals for 81/263, 15/148, 0/20 and
+# 1/29, method 3 = Wilson score, method 5 = Clopper-Pearson ("exact"), printed to 4 decimals.
 NEWCOMBE_1998 = [
     # count, base, wilson (low, high), clopper_pearson (low, high)
     (81, 263, (0.2553, 0.3662), (0.2527, 0.3676)),
-    (15, 148, (0.0624, 0.1605), (0.0579, 0.1617)),
+    (15, 148, (0.0624, 0.1605), (0.0578, 0.1617)),
     (0, 20, (0.0000, 0.1611), (0.0000, 0.1684)),
     (1, 29, (0.0061, 0.1718), (0.0009, 0.1776)),
 ]
 
 
 @pytest.mark.parametrize("count, base, wilson, exact", NEWCOMBE_1998)
-def test_newcombe_1998_table_ii(count, base, wilson, exact):
-    assert ae.proportion_ci(count, base, method="wilson") == pytest.approx(wilson, abs=1e-4)
-    assert ae.proportion_ci(count, base, method="clopper_pearson") == pytest.approx(exact, abs=1.5e-4)
+def test_newcombe_1998_single_proportion(count, base, wilson, exact):
+    # Printed to 4 decimals: agreement to half a unit in the last place (5e-5).
+    assert ae.proportion_ci(count, base, method="wilson") == pytest.approx(wilson, abs=5e-5)
+    assert ae.proportion_ci(count, base, method="clopper_pearson") == pytest.approx(exact, abs=5e-5)
+
+
+Z95 = 1.959963984540054  # standard normal 97.5th percentile
+
+
+@pytest.mark.parametrize("count, base", [(81, 263), (15, 148), (1, 29), (7, 9), (3, 5), (40, 41)])
+def test_every_method_against_its_textbook_formula(count, base):
+    """Independent implementations, from the formulas in the papers (not statsmodels)."""
+    p, z = count / base, Z95
+    # Wilson (1927); Newcombe (1998) eq. 3.
+    centre = (2 * count + z * z) / (2 * (base + z * z))
+    half = z * np.sqrt(z * z + 4 * count * (1 - p)) / (2 * (base + z * z))
+    wilson = (centre - half, centre + half)
+    assert ae.proportion_ci(count, base, method="wilson") == pytest.approx(wilson, abs=1e-12)
+    # Clopper & Pearson (1934): Beta quantiles (count, base - count + 1) and (count + 1, base - count).
+    exact = (stats.beta.ppf(0.025, count, base - count + 1), stats.beta.ppf(0.975, count + 1, base - count))
+    assert ae.proportion_ci(count, base, method="clopper_pearson") == pytest.approx(exact, abs=1e-10)
+    # Agresti & Coull (1998): add z²/2 successes and z²/2 failures, then Wald; clipped to [0, 1].
+    n_t = base + z * z
+    p_t = (count + z * z / 2) / n_t
+    half = z * np.sqrt(p_t * (1 - p_t) / n_t)
+    ac = (max(p_t - half, 0.0), min(p_t + half, 1.0))
+    assert ae.proportion_ci(count, base, method="agresti_coull") == pytest.approx(ac, abs=1e-12)
+    # Jeffreys (Brown, Cai & DasGupta 2001, §4.1.2): Beta(count + ½, base - count + ½) quantiles.
+    jeff = stats.beta.ppf([0.025, 0.975], count + 0.5, base - count + 0.5)
+    assert ae.proportion_ci(count, base, method="jeffreys") == pytest.approx(tuple(jeff), abs=1e-10)
+
+
+def test_jeffreys_ends_follow_brown_cai_dasgupta():
+    # Brown, Cai & DasGupta (2001) §4.1.2: lower limit 0 at x = 0 and upper limit 1 at x = n; the
+    # other end is still the Beta(x + ½, n − x + ½) quantile.
+    low, high = ae.proportion_ci(0, 20, method="jeffreys")
+    assert low == 0.0 and high == pytest.approx(stats.beta.ppf(0.975, 0.5, 20.5), abs=1e-10)
+    low, high = ae.proportion_ci(20, 20, method="jeffreys")
+    assert high == 1.0 and low == pytest.approx(stats.beta.ppf(0.025, 20.5, 0.5), abs=1e-10)
 
 
 def test_ends_are_exact_at_zero_and_at_base():
@@ -36,15 +74,31 @@ def test_arrays_in_arrays_out():
     assert high[1] == pytest.approx(0.1611, abs=1e-4)
 
 
+# Each bad input: the message names the argument (and its position in an array), the value and
+# the rule it breaks.
 @pytest.mark.parametrize("count, base, confidence, method, message", [
-    (5, 0, 0.95, "wilson", "base must be at least 1"),
-    (6, 5, 0.95, "wilson", "larger than its base"),
-    (-1, 5, 0.95, "wilson", "whole number"),
-    (1.5, 5, 0.95, "wilson", "whole number"),
-    (1, 5, 1.0, "wilson", "strictly between 0 and 1"),
-    (1, 5, 0.95, "wald", "method must be one of"),
+    (5, 0, 0.95, "wilson", "base = 0: a base must be at least 1"),
+    ([1, 2, 0], [4, 4, 0], 0.95, "wilson", r"base\[2\] = 0: a base must be at least 1"),
+    (6, 5, 0.95, "wilson", r"count \(6\) is larger than its base \(5\): a count cannot exceed its base"),
+    ([1, 6], [4, 5], 0.95, "wilson", r"count \(6\) is larger than its base \(5\) at position 1"),
+    (-1, 5, 0.95, "wilson", "count = -1 is negative: counts and bases must be whole numbers ≥ 0"),
+    (1.5, 5, 0.95, "wilson", "count = 1.5 is not a whole number: counts and bases must be whole"),
+    ([2, 2.5], 5, 0.95, "wilson", r"count\[1\] = 2.5 is not a whole number"),
+    (1, -5, 0.95, "wilson", "base = -5 is negative"),
+    (float("nan"), 5, 0.95, "wilson", "count = nan is missing or infinite"),
+    ("3", 5, 0.95, "wilson", None),  # a numeric string is a number: accepted
+    ("a", 5, 0.95, "wilson", "count = 'a' is not a number"),
+    ([1, 2], [3, 4, 5], 0.95, "wilson", r"same length .* got shapes \(2,\) and \(3,\)"),
+    (1, 5, 1.0, "wilson", "confidence must be a number strictly between 0 and 1 .*got 1.0"),
+    (1, 5, 0, "wilson", "strictly between 0 and 1 .*got 0$"),
+    (1, 5, 95, "wilson", "strictly between 0 and 1 .*got 95$"),
+    (1, 5, 0.95, "wald", "method must be one of 'wilson', 'clopper_pearson', 'agresti_coull', "
+                         "'jeffreys'; got 'wald'"),
 ])
 def test_bad_input(count, base, confidence, method, message):
+    if message is None:
+        ae.proportion_ci(count, base, confidence, method)
+        return
     with pytest.raises(ValueError, match=message):
         ae.proportion_ci(count, base, confidence, method)
 
@@ -122,13 +176,20 @@ def test_top_two_box_and_grouped_counts_match_pandas():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    (dict(positive="Yes, definately"), ValueError, "not answers to 'improved_experience'"),
-    (dict(positive="Yes, definitely", exclude=["Dont know"]), ValueError, "exclude option"),
-    (dict(positive="Yes, definitely", by="trust"), KeyError, "grouping column 'trust'"),
-    (dict(positive="Yes, definitely", weights="w"), KeyError, "weights column 'w'"),
-    (dict(positive="Yes, definitely", confidence=0), ValueError, "strictly between 0 and 1"),
-    (dict(positive="Yes, definitely", method="wald"), ValueError, "method must be one of"),
-    (dict(positive=[]), ValueError, "at least one answer"),
+    # A positive option that is not in the codebook (a typo): named, with the options it could be.
+    (dict(positive="Yes, definately"), ValueError,
+     r"positive option\(s\) \['Yes, definately'\] are not answers to 'improved_experience' "
+     r"\(options: Yes, definitely, Yes, to some extent, No, Don't know\)"),
+    (dict(positive=["Yes, definitely", "Maybe"]), ValueError, r"positive option\(s\) \['Maybe'\]"),
+    (dict(positive="Yes, definitely", exclude=["Dont know"]), ValueError,
+     r"exclude option\(s\) \['Dont know'\] are not answers"),
+    (dict(positive="No", exclude=["No"]), ValueError, r"\['No'\] are both positive and excluded"),
+    (dict(positive="Yes, definitely", by="trust"), KeyError, "grouping column 'trust' is not in the data"),
+    (dict(positive="Yes, definitely", weights="w"), KeyError, "weights column 'w' is not in the data"),
+    (dict(positive="Yes, definitely", confidence=0), ValueError, "strictly between 0 and 1 .*got 0$"),
+    (dict(positive="Yes, definitely", confidence=1.5), ValueError, "strictly between 0 and 1 .*got 1.5"),
+    (dict(positive="Yes, definitely", method="wald"), ValueError, "method must be one of .*got 'wald'"),
+    (dict(positive=[]), ValueError, "positive must name at least one answer to 'improved_experience'"),
 ])
 def test_proportions_bad_input(kwargs, error, message):
     r = ae.load_survey()
@@ -151,3 +212,63 @@ def test_interval_contains_estimate_and_widens_with_confidence(base, frac, conf,
     assert 0 <= low <= count / base <= high <= 1
     low2, high2 = ae.proportion_ci(count, base, min(conf + 0.005, 0.999), method)
     assert low2 <= low + 1e-12 and high2 >= high - 1e-12
+
+
+def test_multi_select_option_share():
+    raw = pd.DataFrame({"what_helped": ["Training; Senior support", "Training", "", "Time", "training"]})
+    coded = ae.code_responses(raw)
+    t = ae.proportions(coded, "what_helped__National training", True)
+    # 3 of the 4 who answered ticked it; the blank answer is outside the base.
+    assert (t.at[0, "n"], t.at[0, "base"]) == (3, 4)
+    assert (t.at[0, "ci_low"], t.at[0, "ci_high"]) == pytest.approx(ae.proportion_ci(3, 4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(answers=st.lists(st.tuples(st.sampled_from(["Yes", "No", "Don't know", None]),
+                                  st.sampled_from(["a", "b", "c"]),
+                                  st.floats(0.05, 20.0)), min_size=1, max_size=80),
+       conf=st.floats(0.5, 0.99), weighted=st.booleans(),
+       method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]))
+def test_table_intervals_contain_the_estimate_and_widen(answers, conf, weighted, method):
+    df = pd.DataFrame(answers, columns=["q", "g", "w"])
+    kw = dict(by="g", exclude=["Don't know"], method=method, weights="w" if weighted else None)
+    t = ae.proportions(df, "q", "Yes", confidence=conf, **kw)
+    wider = ae.proportions(df, "q", "Yes", confidence=min(conf + 0.005, 0.999), **kw)
+    ok = t["base"] > 0
+    assert t.loc[~ok, ["estimate", "ci_low", "ci_high"]].isna().all().all()
+    lo, est, hi = (t.loc[ok, c].to_numpy(dtype=float) for c in ("ci_low", "estimate", "ci_high"))
+    assert ((0 <= lo) & (lo <= est + 1e-12) & (est <= hi + 1e-12) & (hi <= 1)).all()
+    assert (wider.loc[ok, "ci_low"].to_numpy() <= lo + 1e-12).all()
+    assert (wider.loc[ok, "ci_high"].to_numpy() >= hi - 1e-12).all()
+
+
+def test_public_signatures_are_the_ones_issue_3_promises():
+    # "keep these names and columns stable; other code and checks call them" (issue 3).
+    import inspect
+
+    def sig(fn):   # names, keyword-only marker and defaults, without annotations
+        out = []
+        for p in inspect.signature(fn).parameters.values():
+            if p.kind is p.KEYWORD_ONLY and "*" not in out:
+                out.append("*")
+            out.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}")
+        return ", ".join(out)
+
+    assert sig(ae.proportion_ci) == "count, base, confidence=0.95, method='wilson'"
+    assert sig(ae.proportions) == ("data, column, positive, *, by=None, exclude=(), confidence=0.95, "
+                                   "method='wilson', min_base=None, weights=None")
+    assert sig(ae.compare_proportions) == "n1, base1, n2, base2, confidence=0.95"
+    assert sig(ae.code_responses).startswith("data, codebook=")
+    cols = ae.compare_proportions(5, 10, 3, 10).columns
+    assert {"difference", "ci_low", "ci_high", "p_value", "method"} <= set(cols)
+
+
+def test_inputs_are_not_modified():
+    r = ae.load_survey()
+    r["w"] = np.linspace(0.5, 2.0, len(r))
+    before = r.copy()
+    ae.proportions(r, "improved_experience", "Yes, definitely", by=["cohort", "setting"],
+                   exclude=["Don't know"], weights="w", min_base=10)
+    ae.distribution(r, "influenced_coproduction", by="cohort", min_base=10)
+    ae.compare_groups(r, "improved_experience", "Yes, definitely", by="cohort", min_base=10)
+    pd.testing.assert_frame_equal(r, before)

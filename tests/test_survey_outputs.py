@@ -5,6 +5,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import aeeval as ae  # noqa: E402
@@ -24,11 +26,69 @@ def test_plots_are_titled_labelled_and_skip_suppressed_groups():
     assert sum("suppressed" in x.get_text() for x in ax.texts) == int(t["suppressed"].sum()) > 0
 
 
+def _bars(ax):
+    """(left edge, right edge, colour) of each drawn bar, by bar centre y."""
+    out = {}
+    for r in ax.patches:
+        x0, x1 = sorted((r.get_x(), r.get_x() + r.get_width()))
+        out.setdefault(round(r.get_y() + r.get_height() / 2, 6), []).append((round(x0, 9), round(x1, 9)))
+    return {y: sorted(v) for y, v in out.items()}
+
+
+def test_likert_bars_diverge_at_zero_with_the_shares_of_the_table():
+    scale = pd.CategoricalDtype(["Great", "Good", "Poor", "Bad"], ordered=True)
+    q = ["Great"] * 4 + ["Good"] * 3 + ["Poor"] * 2 + ["Bad"] + ["Great"] * 5 + ["Bad"] * 5
+    df = pd.DataFrame({"q": pd.Series(q, dtype=scale), "g": ["x"] * 10 + ["y"] * 10})
+    fig, ax = likert_bars(ae.distribution(df, "q", by="g"), by="g", title="T")
+    bars = _bars(ax)
+    top, bottom = max(bars), min(bars)     # group x is drawn on top
+    # x: Good 0→30 then Great 30→70 on the right; Poor 0→−20 then Bad −20→−30 on the left.
+    assert bars[top] == [(-30, -20), (-20, 0), (0, 30), (30, 70)]
+    assert bars[bottom] == [(-50, 0), (0, 0), (0, 0), (0, 50)]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Great", "Good", "Poor", "Bad"]
+
+
+def test_likert_bars_split_a_neutral_middle_option_across_zero():
+    scale = pd.CategoricalDtype(["Agree", "Neither", "Disagree"], ordered=True)
+    q = pd.Series(["Agree"] * 5 + ["Neither"] * 2 + ["Disagree"] * 3, dtype=scale)
+    fig, ax = likert_bars(ae.distribution(pd.DataFrame({"q": q}), "q"), title="T")
+    [bars] = _bars(ax).values()
+    assert bars == [(-40, -10), (-10, 10), (10, 60)]
+
+
+def test_proportion_dots_draw_each_estimate_and_interval():
+    df = pd.DataFrame({"q": ["Yes"] * 6 + ["No"] * 4 + ["Yes"] * 2 + ["No"] * 18,
+                       "g": ["a"] * 10 + ["b"] * 20})
+    t = ae.proportions(df, "q", "Yes", by="g")
+    fig, ax = proportion_dots(t, by="g", title="T")
+    line = ax.lines[0]   # the dots
+    assert list(line.get_xdata()) == pytest.approx([60, 10])
+    segments = ax.collections[0].get_segments()   # the interval bars
+    drawn = np.array([sorted(seg[:, 0]) for seg in segments]).ravel()
+    expected = 100 * np.array([*ae.proportion_ci(6, 10), *ae.proportion_ci(2, 20)])
+    assert drawn == pytest.approx(expected)
+
+
 def test_reading_quotes_the_table():
     h = ae.headline_figures(ae.load_survey())
     text = ae.read_proportions(h)
     assert "59% of 75 organisations (44; 95% CI 47% to 69%)" in text
     assert "52% of 73" in text
+
+
+def test_notebook_defaults_are_the_project_defaults():
+    # papermill needs literals in the parameters cell: pin them to the one project setting.
+    from papermill.translators import PythonTranslator
+
+    from aeeval.options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE
+
+    nb = nbformat.read(NOTEBOOKS / "01-survey-outcomes.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    params = {p.name: p for p in PythonTranslator.inspect(cell)}
+    assert set(params) == {"cohort", "data_dir", "codebook", "confidence", "min_base"}
+    assert int(params["min_base"].default) == DEFAULT_MIN_BASE
+    assert float(params["confidence"].default) == DEFAULT_CONFIDENCE
 
 
 @pytest.mark.slow

@@ -46,6 +46,15 @@ def likert_bars(table: pd.DataFrame, *, by=None, title: str, favourable: int | N
     Returns
     -------
     (fig, ax)
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> d = ae.distribution(ae.load_survey(), "influenced_coproduction", by="cohort",
+    ...                     exclude=["Don't know"], min_base=10)
+    >>> fig, ax = likert_bars(d, by="cohort", title="Influenced co-production")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['A great deal', 'To some extent', 'Very little', 'Not at all']
     """
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     options = list(table["option"].cat.categories) if isinstance(table["option"].dtype, pd.CategoricalDtype) \
@@ -130,6 +139,15 @@ def proportion_dots(table: pd.DataFrame, *, by, title: str, xlabel: str | None =
     Returns
     -------
     (fig, ax)
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> t = ae.proportions(ae.load_survey(), "improved_experience", "Yes, definitely",
+    ...                    by="cohort", exclude=["Don't know"], min_base=10)
+    >>> fig, ax = proportion_dots(t, by="cohort", title="Definitely improved experience")
+    >>> ax.get_xlabel()
+    'Percentage (95% CI)'
     """
     by = [by] if isinstance(by, str) else list(by)
     labels = _group_labels(table, by)
