@@ -169,7 +169,8 @@ def export_html(executed, *, title: str, subtitle: str = "", date: str | None = 
     exporter.exclude_output_prompt = True
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={INJECTED_TAG}),
                                    enabled=True)
-    resources = {"aeeval": {"title": title, "subtitle": subtitle, "title_page": title_page,
+    resources = {"metadata": {"name": f"{title} — {subtitle}" if subtitle else title},  # PDF title
+                 "aeeval": {"title": title, "subtitle": subtitle, "title_page": title_page,
                             "date": date or dt.date.today().strftime("%d %B %Y"),
                             "provenance": provenance}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -232,7 +233,8 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
             _keep_failed(out, executed, str(exc))
             raise ReportError(f"{notebook}: {exc}") from None
         (work / "figures.json").write_text(dumps(figures), encoding="utf-8")
-        inputs = describe_inputs(_recorded_inputs(nb))
+        inputs = [{**i, "kind": "definition" if Path(i["path"]).is_relative_to("data/schemas")
+                   else "data"} for i in describe_inputs(_recorded_inputs(nb))]
         env = _environment()
         defaults = {name: info["default"] for name, info in notebook_parameters(notebook).items()}
         provenance = {"parameters": jsonable(parameters), "inputs": inputs, "defaults": defaults,

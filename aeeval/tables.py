@@ -17,7 +17,7 @@ __all__ = ["TABLE_MIMETYPE", "format_table", "show", "table_payload"]
 
 TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
 _PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimate2")
-_COUNTS = ("n", "n1", "n2")
+_COUNTS = ("n", "n1", "n2", "excluded")
 _LABELS = {"n": "Positive (n)", "base": "Base", "excluded": "Excluded", "estimate": "%",
            "method": "Method", "suppressed": "Suppressed"}
 

@@ -1,6 +1,7 @@
 """`make lab`: JupyterLab's server finds the project's kernel and runs a notebook through it.
 
-The server is started as `make lab` starts it (`jupyter lab --notebook-dir=notebooks`); the test
+The server is started as `make lab` starts it (`jupyter lab --notebook-dir=notebooks`, with
+`--allow-root` for root, as on CI machines); the test
 talks to it as JupyterLab does — REST for kernel specs and sessions, the kernel's websocket for
 execute requests — and runs every cell of a committed notebook on the "aeeval" kernel that
 `make setup` installs.
@@ -50,7 +51,8 @@ def lab(tmp_path_factory):
     jupyter = Path(sys.executable).with_name("jupyter")
     proc = subprocess.Popen(
         [str(jupyter), "lab", f"--notebook-dir={NOTEBOOKS}", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={TOKEN}"],
+         f"--port={port}", f"--IdentityProvider.token={TOKEN}",
+         *(["--allow-root"] if os.geteuid() == 0 else [])],  # as `make lab` does
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)})
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
