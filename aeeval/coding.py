@@ -137,8 +137,9 @@ def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
 @lru_cache(maxsize=16)
 def _load_codebook(path: str) -> Codebook:
     import json
+    import re
 
-    import jsonschema
+    import fastjsonschema  # imports in ms; jsonschema's import costs ~1 s in every kernel
     import yaml
 
     p = Path(path)
@@ -150,10 +151,12 @@ def _load_codebook(path: str) -> Codebook:
         raise ValueError(f"codebook {p} is not valid YAML: {exc}") from None
     fmt = json.loads((SCHEMAS / "codebook-format.json").read_text(encoding="utf-8"))
     try:
-        jsonschema.validate(spec, fmt)
-    except jsonschema.ValidationError as exc:
-        where = "/".join(map(str, exc.absolute_path)) or "(top level)"
-        raise ValueError(f"codebook {p}, at {where}: {exc.message}") from None
+        fastjsonschema.validate(fmt, spec)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        # exc.name is like "data.questions[0].positive[0]": shown as questions/0/positive/0
+        where = "/".join(re.sub(r"\[(\d+)\]", r".\1", exc.name).split(".")[1:]) or "(top level)"
+        message = exc.message.removeprefix(exc.name).strip()
+        raise ValueError(f"codebook {p}, at {where}: {message}") from None
     questions = {}
     for q in spec["questions"]:
         labels = tuple(o["label"] for o in q["options"])

@@ -757,7 +757,8 @@ def _fit(data: pd.DataFrame, terms: pd.DataFrame):
     6 survey years and 60 trusts that inflates standard errors by about 10 % (coverage 97 % against
     95 % nominal over 300 simulated panels; 95.7 % with G/(G − 1)).
     """
-    import statsmodels.api as sm
+    from statsmodels.genmod import families  # not statsmodels.api: a third of the import time
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     trust = pd.get_dummies(data["org_code"], prefix="trust", drop_first=True, dtype=float)
     year = pd.get_dummies(data["year"], prefix="year", drop_first=True, dtype=float)
@@ -766,7 +767,7 @@ def _fit(data: pd.DataFrame, terms: pd.DataFrame):
     endog = np.column_stack([pos, data["base"].to_numpy(dtype=float) - pos])
     groups = pd.factorize(data["org_code"])[0]
     n_groups = int(groups.max()) + 1
-    model = sm.GLM(endog, exog, family=sm.families.Binomial())
+    model = GLM(endog, exog, family=families.Binomial())
     fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
     cov = np.asarray(fit.cov_params()) * n_groups / (n_groups - 1)
     return fit, cov
