@@ -49,7 +49,8 @@ examples: setup
 	$(BIN)/python -m aeeval.datasets data/examples
 
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_survey.py --repeat 3
+	$(BIN)/python benchmarks/bench_reports.py --repeat 5
 
 clean-reports:
 	find reports -mindepth 1 -not -name README.md -delete
