@@ -181,7 +181,7 @@ def analyse(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
         common = {"codebook": codebook, "confidence": confidence, "min_base": min_base}
         res.headlines = headline_figures(ev.responses, **common)
         by_setting = headline_figures(ev.responses, by="setting", **common)
-        if by_setting["suppressed"].all():
+        if by_setting["estimate"].isna().all():  # every setting suppressed (or without answers)
             res.notes["by_setting"] = (
                 f"Too few organisations in each care setting of {ev.scope} answered to publish "
                 f"figures by setting (the minimum base is {min_base}).")
@@ -322,6 +322,9 @@ def measure_summary(charts: dict) -> pd.DataFrame:
     first = ["team", "measure"]
     out = out[first + [c for c in out.columns if c not in first]]
     out.attrs["percent_columns"] = ["value", "mean", "lpl", "upl", "target"]
+    out.attrs["labels"] = {"date": "Latest month", "value": "Latest", "mean": "Mean",
+                           "n_points": "Months", "lpl": "Lower limit", "upl": "Upper limit",
+                           "target": "Target"}
     return out
 
 
