@@ -63,8 +63,12 @@ def read_proportions(table: pd.DataFrame, *, by=None, subject: str = "organisati
             continue
         hi = shown.loc[shown["estimate"].idxmax()]
         lo = shown.loc[shown["estimate"].idxmin()]
-        text = (f"{wording}: highest in {_label(hi, by)} ({_pct(hi.estimate)}, {_ci(hi, confidence)}), "
-                f"lowest in {_label(lo, by)} ({_pct(lo.estimate)}, {_ci(lo, confidence)})")
+        if len(shown) == 1:  # one group shown: nothing is highest or lowest
+            text = f"{wording}: {_label(hi, by)} {_pct(hi.estimate)} ({_ci(hi, confidence)})"
+        else:
+            text = (f"{wording}: highest in {_label(hi, by)} ({_pct(hi.estimate)}, "
+                    f"{_ci(hi, confidence)}), lowest in {_label(lo, by)} ({_pct(lo.estimate)}, "
+                    f"{_ci(lo, confidence)})")
         if len(shown) > 1:
             overlap = hi.ci_low <= lo.ci_high
             text += ("; their intervals overlap (the tests below say whether groups differ)"

@@ -77,6 +77,15 @@ def test_reading_quotes_the_table():
     assert "52% of 73" in text
 
 
+def test_reading_of_a_single_shown_group_names_no_highest_or_lowest():
+    t = ae.headline_figures(ae.load_survey(cohort=2), by="cohort")
+    text = ae.read_proportions(t, by="cohort")
+    assert "highest" not in text and "lowest" not in text
+    first = t.iloc[0]
+    assert (f"{first['wording']}: cohort 2 {100 * first['estimate']:.0f}% (95% CI "
+            f"{100 * first['ci_low']:.0f}% to {100 * first['ci_high']:.0f}%).") in text
+
+
 def test_notebook_defaults_are_the_project_defaults():
     # papermill needs literals in the parameters cell: pin them to the one project setting.
     from papermill.translators import PythonTranslator
