@@ -155,6 +155,10 @@ def test_same_inputs_and_parameters_give_the_same_figures_and_pdf_text(tmp_path)
         assert res.returncode == 0, res.stderr
     assert (a / "figures.json").read_bytes() == (b / "figures.json").read_bytes()
     assert _without_run_date(pdftext(a / "report.pdf")) == _without_run_date(pdftext(b / "report.pdf"))
+    # The plots themselves are the same pixels (fixed fonts and style, no random jitter).
+    images = [[o["data"]["image/png"] for c in nbformat.read(d / "executed.ipynb", as_version=4).cells
+               for o in c.get("outputs", []) if "image/png" in o.get("data", {})] for d in (a, b)]
+    assert len(images[0]) >= 3 and images[0] == images[1]
 
 
 LEAK = """import pandas as pd
