@@ -1026,7 +1026,8 @@ def _exact_limit(n: np.ndarray, p0: float, p: float) -> np.ndarray:
 
 
 def funnel_flags(results: pd.DataFrame, *, series="q22c", year=None, p0: float | None = None,
-                 confidence=(0.95, 0.998), method="exact", outside_only: bool = False) -> pd.DataFrame:
+                 reference: pd.DataFrame | None = None, confidence=(0.95, 0.998), method="exact",
+                 outside_only: bool = False) -> pd.DataFrame:
     """Each trust's result for one year against funnel limits around the national value.
 
     Parameters
@@ -1039,7 +1040,11 @@ def funnel_flags(results: pd.DataFrame, *, series="q22c", year=None, p0: float |
     year : int, optional
         Survey year (default: the latest year of the series).
     p0 : float, optional
-        Target (default: the base-weighted national value that year, from :func:`item_trend`).
+        Target (default: the base-weighted value that year of ``reference``).
+    reference : pandas.DataFrame, optional
+        Results whose base-weighted value for the year is the centre line (default: ``results``).
+        Pass every trust's results when ``results`` is one benchmark group, so that the group's
+        trusts are judged against the national value.
     confidence, method
         As in :func:`funnel_limits`.
     outside_only : bool
@@ -1067,7 +1072,11 @@ def funnel_flags(results: pd.DataFrame, *, series="q22c", year=None, p0: float |
     data = data[data["year"] == year]
     used = data[~data["suppressed"]].reset_index(drop=True)
     if p0 is None:
-        p0 = float(used["positive"].sum() / used["base"].sum())
+        ref = used if reference is None else _series_rows(reference, series)
+        ref = ref[(ref["year"] == year) & ~ref["suppressed"]]
+        if ref.empty:
+            raise ValueError(f"the reference results have no unsuppressed '{series}' results in {year}")
+        p0 = float(ref["positive"].sum() / ref["base"].sum())
     levels = sorted([confidence] if np.ndim(confidence) == 0 else list(confidence))
     out = used[["org_code", "benchmark_group", "year", "series", "positive", "base", "estimate"]].copy()
     out["p0"] = p0

@@ -568,3 +568,18 @@ def test_real_org_results_load(shared_data):
     # every organisation row becomes a result or a listed exclusion: none silently dropped
     assert len(stress) + len(ex[ex["item"] == "Stress"]) == len(raw)
     assert "Acute and Acute & Community Trusts" in set(r["benchmark_group"])
+
+
+def test_funnel_of_one_group_is_centred_on_the_reference_value():
+    results = ae.read_staff_survey()
+    results = results.assign(benchmark_group=np.where(results["org_code"].str.startswith("ZA"), "A", "B"))
+    group = ae.select_staff_survey(results, benchmark_group="A")
+    national = results[(results["series"] == "q22c") & (results["year"] == 2019) & ~results["suppressed"]]
+    p_national = national["positive"].sum() / national["base"].sum()   # pooled by hand
+    flags = ae.funnel_flags(group, year=2019, reference=results)
+    assert flags["p0"].iloc[0] == pytest.approx(p_national)
+    assert set(flags["org_code"]) <= set(group["org_code"])
+    own = ae.funnel_flags(group, year=2019)["p0"].iloc[0]
+    in_group = national[national["org_code"].isin(group["org_code"])]
+    assert own == pytest.approx(in_group["positive"].sum() / in_group["base"].sum())
+    assert own != pytest.approx(p_national)
