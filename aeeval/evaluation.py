@@ -50,6 +50,7 @@ class Evaluation:
     segments: pd.DataFrame | None = None
     staff_survey: pd.DataFrame | None = None
     measures: pd.DataFrame | None = None
+    unlinked_teams: list = field(default_factory=list)
 
     @property
     def synthetic(self) -> bool:
@@ -84,14 +85,6 @@ class Results:
     notes: dict = field(default_factory=dict)
 
 
-def _find(folder: Path, key: str) -> Path | None:
-    name = Path(EXAMPLE_FILES[key])
-    for candidate in (folder / name, folder / name.with_suffix(".xlsx")):
-        if candidate.exists():
-            return candidate
-    return None
-
-
 def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
     """Read a data folder for an evaluation report of one cohort (or the whole programme).
 
@@ -112,7 +105,8 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
         ``responses`` are the coded survey answers of organisations in scope (``programme``: all);
         ``segments`` the coded interview segments of interviews with organisations in scope
         (``all_segments``: all, for coder agreement); ``staff_survey`` every trust's harmonised
-        results; ``measures`` the series of teams whose ``org_code`` is in scope.
+        results; ``measures`` the series of teams whose ``org_code`` is in scope (the whole
+        programme also keeps teams without an ``org_code``; they are listed in ``unlinked_teams``).
 
     Examples
     --------
@@ -123,12 +117,12 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
     """
     from .qual import read_segments
     from .staff_survey import read_staff_survey
-    from .survey import load_survey
+    from .survey import find_input, load_survey
 
     folder = Path(data_dir) if data_dir is not None else EXAMPLES
     if not folder.is_dir():
         raise FileNotFoundError(f"data folder {folder} does not exist")
-    sources = {key: _find(folder, key) for key in SOURCES}
+    sources = {key: find_input(folder, EXAMPLE_FILES[key], required=False) for key in SOURCES}
     if sources["register"] is None:
         raise FileNotFoundError(f"{folder}: no {EXAMPLE_FILES['register']} (or .xlsx): the register "
                                 "says which organisations are in each cohort")
@@ -151,7 +145,12 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
         ev.staff_survey = read_staff_survey(sources["staff_survey"])
     if sources["measures"] is not None:
         measures = read_table(sources["measures"], "measures")
-        ev.measures = measures[measures["org_code"].isin(in_scope)].reset_index(drop=True)
+        linked = measures["org_code"].notna()
+        ev.unlinked_teams = sorted(measures.loc[~linked, "team"].unique())
+        keep = measures["org_code"].isin(in_scope)
+        if cohort is None:  # the whole programme: every team, linked to an organisation or not
+            keep |= ~linked
+        ev.measures = measures[keep].reset_index(drop=True)
     return ev
 
 
@@ -415,6 +414,9 @@ def limitations(ev: Evaluation, res: Results, *, min_base: int | None = DEFAULT_
     if ev.staff_survey is not None:
         out.append(VOLUNTARY_CAVEAT + " The Staff Survey question on patient feedback changed in "
                    "2021; the later item is a different question and is never joined to Q22c.")
+    if ev.unlinked_teams and ev.cohort is not None:
+        out.append(f"{len(ev.unlinked_teams)} team(s) in the measures file have no org_code, so "
+                   f"they belong to no cohort and are not shown: {', '.join(ev.unlinked_teams)}.")
     if ev.measures is not None and not ev.measures.empty:
         out.append("SPC charts show whether a measure changed beyond its usual variation; they do "
                    "not say why it changed.")

@@ -64,8 +64,8 @@ def load_survey(data_dir: str | Path | None = None, *, cohort=None, codebook=Non
     (79, [1, 2, 3, 4])
     """
     folder = Path(data_dir) if data_dir is not None else EXAMPLES
-    register_path = _find(folder, EXAMPLE_FILES["register"])
-    survey_path = _find(folder, EXAMPLE_FILES["survey"])
+    register_path = find_input(folder, EXAMPLE_FILES["register"])
+    survey_path = find_input(folder, EXAMPLE_FILES["survey"])
     register = read_table(register_path, "register")
     survey = read_table(survey_path, "survey")
     unknown = ~survey["org_code"].isin(register["org_code"])
@@ -227,8 +227,12 @@ def headline_tests(responses: pd.DataFrame, *, by: str = "cohort", codebook=None
     return out
 
 
-def _find(folder: Path, filename: str) -> Path:
+def find_input(folder: Path, filename: str, *, required: bool = True) -> Path | None:
+    """``folder/filename``, or the same name as ``.xlsx``; ``None`` (or ``FileNotFoundError`` when
+    ``required``) if neither is there."""
     for candidate in (folder / filename, folder / Path(filename).with_suffix(".xlsx")):
         if candidate.exists():
             return candidate
-    raise FileNotFoundError(f"{folder}: no {filename} (or .xlsx) in this folder")
+    if required:
+        raise FileNotFoundError(f"{folder}: no {filename} (or .xlsx) in this folder")
+    return None

@@ -119,3 +119,19 @@ def test_unknown_cohort_and_missing_register(tmp_path):
         evaluation.load_evaluation(cohort=9)
     with pytest.raises(FileNotFoundError, match="no register.csv"):
         evaluation.load_evaluation(tmp_path)
+
+
+def test_measures_without_org_code_are_in_the_programme_report_and_named_in_cohort_limitations(
+        tmp_path, examples):
+    import pandas as pd
+
+    data = tmp_path / "data"
+    shutil.copytree(examples, data)
+    measures = pd.read_csv(data / "measures.csv").drop(columns="org_code")
+    measures.to_csv(data / "measures.csv", index=False)
+    programme = evaluation.load_evaluation(data)
+    assert sorted(programme.measures["team"].unique()) == sorted(measures["team"].unique())
+    cohort = evaluation.load_evaluation(data, cohort=1)
+    assert cohort.measures.empty and cohort.unlinked_teams == sorted(measures["team"].unique())
+    said = " ".join(evaluation.limitations(cohort, evaluation.Results()))
+    assert "5 team(s) in the measures file have no org_code" in said and "Maternity unit A" in said
