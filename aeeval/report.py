@@ -104,20 +104,21 @@ def _logged_kernel_manager(log):
 
 def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Path | None = None,
                      kernel_name: str | None = None, record_inputs: bool = False,
-                     kernel_log: Path | None = None) -> None:
+                     kernel_log: Path | None = None, declared: dict | None = None) -> None:
     """Run ``notebook`` with ``parameters`` through papermill into ``output``.
 
     Parameters are checked first (:func:`aeeval.parameters.check_parameters`): an unknown name or
     a wrong type is an error. A failing cell raises :class:`ReportError` naming the notebook, the
     cell (its execution count and first line) and the exception; the executed notebook is still
     written to ``output`` for inspection. With ``record_inputs`` the kernel also notes every data
-    file it reads (see :mod:`aeeval.provenance`).
+    file it reads (see :mod:`aeeval.provenance`). ``declared`` is the notebook's parameters as
+    :func:`notebook_parameters` gives them, when the caller already has them.
     """
     import papermill as pm
 
     notebook = Path(notebook)
     try:
-        parameters = check_parameters(notebook, parameters)
+        parameters = check_parameters(notebook, parameters, declared)
     except ParameterError as exc:
         raise ReportError(str(exc)) from None
     use_date_translator()
@@ -215,6 +216,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     parameters = dict(parameters or {})
     if not notebook.is_file():
         raise ReportError(f"notebook {notebook} does not exist")
+    declared = notebook_parameters(notebook)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     work.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would make the published folder private
@@ -222,7 +224,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     try:
         try:
             execute_notebook(notebook, parameters, executed, cwd=cwd, kernel_name=kernel_name,
-                             record_inputs=True, kernel_log=work / "kernel.log")
+                             record_inputs=True, kernel_log=work / "kernel.log", declared=declared)
         except ReportError:
             _keep_failed(out, executed, None)
             raise
@@ -236,7 +238,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
         inputs = [{**i, "kind": "definition" if Path(i["path"]).is_relative_to("data/schemas")
                    else "data"} for i in describe_inputs(_recorded_inputs(nb))]
         env = _environment()
-        defaults = {name: info["default"] for name, info in notebook_parameters(notebook).items()}
+        defaults = {name: info["default"] for name, info in declared.items()}
         provenance = {"parameters": jsonable(parameters), "inputs": inputs, "defaults": defaults,
                       "notebook": display_path(notebook), "aeeval_version": env["aeeval_version"],
                       "python": env["python"]["version"], "git": env["git"],
