@@ -28,7 +28,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -89,7 +89,6 @@ class Outcome:
     ok: bool
     seconds: float
     message: str = ""
-    details: list = field(default_factory=list)
 
 
 def _where(path) -> str:

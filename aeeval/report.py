@@ -22,7 +22,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .browser import Browser, BrowserError, find_chromium, pdf_text
+from .browser import Browser, BrowserError, pdf_text
 from .figures import FiguresError, dumps, figures_document
 from .gate import DisclosureError, check_tables, check_text, html_text
 from .parameters import (
@@ -36,7 +36,7 @@ from .parameters import (
 from .paths import REPORTS, TEMPLATES
 from .provenance import INPUTS_MIMETYPE, describe_inputs, display_path, environment, file_sha256
 
-__all__ = ["ReportError", "FORMATS", "Browser", "find_chromium", "execute_notebook", "export_html",
+__all__ = ["ReportError", "FORMATS", "Browser", "execute_notebook", "export_html",
            "prepare", "publish", "run_report", "notebook_parameters"]
 
 FORMATS = ("pdf", "html")
