@@ -68,6 +68,19 @@ class Problem:
         return f"{', '.join(where)}: {self.message} [rule: {self.rule}]"
 
 
+class RowNumbers(tuple):
+    """The spreadsheet row of each record, kept in ``attrs["rows"]`` by :func:`read_table`.
+
+    Immutable, so it is shared rather than copied: pandas deep-copies ``attrs`` on every operation,
+    and a list of one int per record made that the slowest step of loading a large table.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class ValidationError(ValueError):
     """An input table broke its schema. ``problems`` holds every :class:`Problem` found."""
 
@@ -536,7 +549,7 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
     problems.sort(key=lambda p: (p.row or 0, [f["name"] for f in fields].index(p.column)
                                  if p.column in {f["name"] for f in fields} else -1))
     typed.attrs["source"] = name
-    typed.attrs["rows"] = [int(r) for r in rows]  # spreadsheet row of each record
+    typed.attrs["rows"] = RowNumbers(int(r) for r in rows)  # spreadsheet row of each record
     typed.attrs["schema"] = schema.get("name")
     return typed, problems
 

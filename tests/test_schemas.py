@@ -172,6 +172,16 @@ def test_row_numbers_count_blank_lines_and_multiline_cells(tmp_path):
     assert pr.row == 5  # header 1, row 2, blank 3, two-line record 4, bad record 5
 
 
+def test_row_numbers_are_shared_not_copied_by_pandas(tmp_path):
+    text = f"{REGISTER_HEADER}\n{GOOD_ROW}\n\n{GOOD_ROW.replace('RXA', 'RXB')}\n"
+    table = read_table(write(tmp_path, text), "register")
+    assert list(table.attrs["rows"]) == [2, 4]
+    derived = table[table["org_code"] == "RXB"].copy()  # pandas deep-copies attrs on each step
+    assert derived.attrs["rows"] is table.attrs["rows"]
+    with pytest.raises(TypeError):
+        table.attrs["rows"][0] = 3  # immutable, so sharing cannot let one table change another
+
+
 def test_cross_field_check(tmp_path):
     p = write(tmp_path, "team,measure,period,numerator,denominator\nA,M,2019-01-01,5,4\nA,M,2019-02-01,4,0\n",
               "measures.csv")
