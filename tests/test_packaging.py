@@ -36,7 +36,7 @@ def test_dependency_ranges_are_bounded():
 
 def test_console_script():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["aeeval"] == "aeeval.cli:main"
+    assert project["scripts"]["aeeval"] == "aeeval.cli:run"
 
 
 def test_public_api_names_resolve():
