@@ -201,6 +201,19 @@ def test_dates_and_lists_reach_the_kernel_typed_from_the_command_line(tmp_path):
     assert [r["type"] for r in fig["tables"][0]["records"]] == ["date", "str", "int"]
 
 
+def test_libraries_loaded_before_the_notebook_are_left_out_of_garbage_collections(tmp_path):
+    """The injected first cell freezes what the kernel has loaded (aeeval, pandas, statsmodels …), so
+    collections while the notebook runs walk only the notebook's own objects."""
+    nb = write_notebook(
+        tmp_path / "gc.ipynb", "x: int = 1  # unused",
+        "import gc\nimport pandas as pd\nimport aeeval as ae\n"
+        "ae.show(pd.DataFrame({'frozen': [gc.get_freeze_count()]}), name='gc', title='gc')")
+    res = aeeval("run", nb, "--out", tmp_path / "o", "--format", "html")
+    assert res.returncode == 0, res.stderr
+    (record,) = json.loads((tmp_path / "o" / "figures.json").read_text())["tables"][0]["records"]
+    assert record["frozen"] > 100_000  # pandas alone is ~50,000 objects
+
+
 def test_wrong_parameter_type_is_an_error_before_running(tmp_path):
     res = aeeval("run", SURVEY_NB, "-p", "cohort", "two", "--out", tmp_path / "x")
     assert res.returncode == 1
