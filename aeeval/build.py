@@ -191,16 +191,20 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def _warm(threads: int) -> None:
-    """Worker start-up: share the cores between the kernels, and load the heavy modules once per
-    process, not once per report.
+    """Worker start-up: share the cores between the kernels, skip jsonschema's IRI parser
+    (:func:`aeeval.cli.skip_iri_grammar`) and load the heavy modules once per process, not once
+    per report.
 
     Each kernel this worker starts may use ``threads`` BLAS/OpenMP threads (unless the user set
     those variables): with one kernel per core already running, more threads only spin against
     each other — measured on 2 cores, a 6-report batch took 75 s with OpenBLAS's default threads
     and 19 s with one each.
     """
+    from .cli import skip_iri_grammar
+
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(threads))
+    skip_iri_grammar()
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 

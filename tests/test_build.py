@@ -1,8 +1,11 @@
 """`aeeval build`: a batch of notebooks x parameter sets, as a user runs it (real kernels, Chromium)."""
 
 import datetime as dt
+import importlib.util
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -135,3 +138,25 @@ def test_demo_config_covers_every_cohort_of_the_example_data(root):
     assert formats == ["pdf", "html"]
     assert all(j.out.is_relative_to(root / "reports" / "demo") for j in jobs)
     shutil.rmtree(root / "reports" / "demo" / "nothing", ignore_errors=True)
+
+
+needs_rfc3987_syntax = pytest.mark.skipif(
+    importlib.util.find_spec("rfc3987_syntax") is None,
+    reason="rfc3987-syntax is not installed here, so jsonschema has no IRI grammar to build")
+
+
+@needs_rfc3987_syntax
+def test_commands_and_batch_workers_do_not_build_jsonschemas_iri_grammar(project):
+    """jsonschema (imported with nbformat) builds an RFC 3987 parser when rfc3987-syntax is
+    installed: 1.1 s of every command. aeeval's processes go without; its config checks still work."""
+    cfg = config(project, {"reports": [{"notebook": "good.ipynb", "matrix": {"k": 1}}]})
+    res = subprocess.run([sys.executable, "-X", "importtime", "-m", "aeeval.cli", "build", cfg],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "reports[0].matrix.k: 1 is not of type 'array'" in res.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in res.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "jsonschema" in imported and not {"lark", "rfc3987_syntax.syntax_helpers"} & imported
+    worker = subprocess.run([sys.executable, "-c", "import sys\nfrom aeeval.build import _warm\n"
+                             "_warm(1)\nprint('nbformat' in sys.modules, sys.modules['rfc3987_syntax'])"],
+                            capture_output=True, text=True, check=True)
+    assert worker.stdout.split() == ["True", "None"]
