@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name aeeval --display-name "Python (aeeval)" >/dev/null
 	touch $@
 
-# Chromium prints the PDFs; pdftotext/pdftoppm read them back in tests.
+# Chromium prints the PDFs; pdftotext reads them back for the disclosure gate (and, with pdftoppm, in tests).
 system-deps:
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$AEEVAL_CHROMIUM" ]; then \
 	  if command -v pdftotext >/dev/null 2>&1; then exit 0; fi; fi; \

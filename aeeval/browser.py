@@ -1,8 +1,9 @@
-"""Print HTML reports to PDF with a headless Chromium found on this machine.
+"""Print HTML reports to PDF with a headless Chromium found on this machine, and read them back.
 
 playwright drives the browser through ``launch(executable_path=…)``, pointed at a system Chromium
 (``AEEVAL_CHROMIUM``, then ``PATH``) or, failing that, one that playwright itself installed.
-Nothing is downloaded at run time: ``playwright install`` cannot work offline.
+Nothing is downloaded at run time: ``playwright install`` cannot work offline. poppler's
+``pdftotext`` reads each PDF back for the disclosure gate.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import html
 import os
 import shutil
+import subprocess
+from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["BrowserError", "Browser", "find_chromium", "pdf_text"]
+__all__ = ["BrowserError", "Browser", "find_chromium", "find_pdftotext", "pdf_text",
+           "pdftotext_version"]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 # Flags for a closed network and a root user: no sandbox (root), no background fetches.
@@ -26,7 +30,8 @@ FOOTER = ('<div style="width:100%;font-size:8px;font-family:\'DejaVu Sans\',sans
 
 
 class BrowserError(RuntimeError):
-    """No browser could be found or started; the message says what to install or set."""
+    """Chromium (which prints the PDF) or pdftotext (which reads it back) is missing or failed;
+    the message says what to install or set."""
 
 
 def find_chromium() -> str:
@@ -116,12 +121,36 @@ class Browser:
             page.close()
 
 
+def find_pdftotext() -> str:
+    """Path of poppler's ``pdftotext``, or :class:`BrowserError` with install advice."""
+    found = shutil.which("pdftotext")
+    if found:
+        return found
+    raise BrowserError(
+        "pdftotext (poppler) not found: it reads each PDF back for the disclosure gate. On "
+        "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler; conda: "
+        "conda install -c conda-forge poppler. (HTML reports need neither: use --format html.)")
+
+
+@lru_cache(maxsize=1)
+def pdftotext_version() -> str:
+    """``pdftotext``'s version line (e.g. ``"pdftotext version 22.12.0"``), for manifests."""
+    res = subprocess.run([find_pdftotext(), "-v"], capture_output=True, text=True)
+    return next((line.strip() for line in (res.stderr + res.stdout).splitlines() if line.strip()), "")
+
+
 def pdf_text(path: Path) -> list[str]:
-    """The text of each page of a PDF (pypdf, pure Python), for checks before publishing.
+    """The text of each page of a PDF as ``pdftotext -layout`` reads it, for checks before publishing.
 
     Layout mode keeps the gaps between table columns, so numbers in neighbouring cells are not
-    read as one number (plain extraction turned "2018 30 0 25956" into a valid NHS number).
+    read as one number (plain extraction turned "2018 30 0 25956" into a valid NHS number). The
+    tests read every report the same way. Raises :class:`BrowserError` when pdftotext is missing
+    or cannot read the file.
     """
-    from pypdf import PdfReader
-
-    return [page.extract_text(extraction_mode="layout") or "" for page in PdfReader(str(path)).pages]
+    res = subprocess.run([find_pdftotext(), "-layout", "-enc", "UTF-8", str(path), "-"],
+                         capture_output=True)
+    if res.returncode != 0:
+        raise BrowserError(f"pdftotext could not read {path}: "
+                           f"{res.stderr.decode('utf-8', 'replace').strip()}")
+    pages = res.stdout.decode("utf-8").split("\f")  # every page ends with a form feed
+    return pages[:-1] if pages[-1] == "" else pages

@@ -237,7 +237,7 @@ def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
 
     from tqdm import tqdm
 
-    from .browser import Browser, BrowserError
+    from .browser import Browser, BrowserError, find_pdftotext
 
     formats = check_formats(formats)
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
@@ -246,6 +246,7 @@ def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
         browser = None
         if "pdf" in formats:
             try:
+                find_pdftotext()
                 browser = stack.enter_context(Browser())
             except BrowserError as exc:
                 return [Outcome(job, False, 0.0, str(exc)) for job in jobs]

@@ -33,15 +33,16 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
-    from .browser import BrowserError, find_chromium
+    from .browser import BrowserError, find_chromium, find_pdftotext
     from .report import ReportError, check_formats, notebook_parameters, run_report
 
     try:
         formats = check_formats(args.format)
         declared = notebook_parameters(Path(args.notebook))
         params = _parse_params(args.parameters, args.parameters_file, declared)
-        if "pdf" in formats:
-            find_chromium()  # fail before the notebook runs, not after
+        if "pdf" in formats:  # fail before the notebook runs, not after
+            find_chromium()
+            find_pdftotext()
         out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
                          formats=formats, parameters_files=args.parameters_file or ())
     except (ReportError, BrowserError, ValueError, OSError) as exc:

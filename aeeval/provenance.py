@@ -155,7 +155,7 @@ def _packages() -> dict[str, str]:
         wanted = [r for r in requires("aeeval") or [] if "extra ==" not in r]
     except PackageNotFoundError:
         return {}
-    names = sorted({re.match(r"[A-Za-z0-9_.\-]+", r).group() for r in wanted} | {"nbclient", "pypdf"})
+    names = sorted({re.match(r"[A-Za-z0-9_.\-]+", r).group() for r in wanted} | {"nbclient"})
     found = {}
     for name in names:
         try:

@@ -22,7 +22,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .browser import Browser, BrowserError, pdf_text
+from .browser import Browser, BrowserError, pdf_text, pdftotext_version
 from .figures import FiguresError, dumps, figures_document
 from .gate import DisclosureError, check_tables, check_text, html_text
 from .parameters import (
@@ -275,7 +275,7 @@ def publish(prepared: dict, *, formats=FORMATS, browser: Browser | None = None) 
         html_path = work / "report.html"
         findings = check_tables(json.loads((work / "figures.json").read_text(encoding="utf-8")))
         findings += check_text(html_text(html_path.read_text(encoding="utf-8")), "report.html")
-        browser_version = None
+        browser_version = reader_version = None
         if "pdf" in formats:
             try:
                 if browser is None:
@@ -285,9 +285,11 @@ def publish(prepared: dict, *, formats=FORMATS, browser: Browser | None = None) 
                 else:
                     browser.print_pdf(html_path, work / "report.pdf", title=prepared["title"])
                     browser_version = browser.version
+                pages = pdf_text(work / "report.pdf")
+                reader_version = pdftotext_version()
             except BrowserError as exc:
                 raise ReportError(f"{prepared['notebook']}: {exc}") from None
-            for page, text in enumerate(pdf_text(work / "report.pdf"), start=1):
+            for page, text in enumerate(pages, start=1):
                 findings += check_text(text, f"report.pdf page {page}")
         if findings:
             error = DisclosureError(findings)
@@ -296,7 +298,7 @@ def publish(prepared: dict, *, formats=FORMATS, browser: Browser | None = None) 
         if "html" not in formats:
             html_path.unlink()
         (work / "kernel.log").unlink(missing_ok=True)  # kept only when a run fails
-        _write_manifest(prepared, work, browser_version)
+        _write_manifest(prepared, work, browser_version, reader_version)
         _replace_dir(work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -304,8 +306,9 @@ def publish(prepared: dict, *, formats=FORMATS, browser: Browser | None = None) 
     return out
 
 
-def _write_manifest(prepared: dict, work: Path, browser_version: str | None) -> None:
-    env = {**_environment(), "browser": browser_version}
+def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
+                    reader_version: str | None) -> None:
+    env = {**_environment(), "browser": browser_version, "pdf_reader": reader_version}
     notebook = Path(prepared["notebook"])
     manifest = {
         "aeeval_version": env.pop("aeeval_version"),

@@ -118,6 +118,15 @@ def test_config_that_is_not_yaml_or_missing(project):
     assert res.returncode == 2 and "no such config file" in res.stderr
 
 
+def test_missing_pdftotext_fails_every_report_and_replaces_nothing(project):
+    from aeeval.browser import find_chromium
+
+    cfg = config(project, {"output_dir": "../out", "reports": [{"notebook": "good.ipynb"}]})
+    res = aeeval_cli("build", cfg, env={"PATH": str(project), "AEEVAL_CHROMIUM": find_chromium()})
+    assert res.returncode == 1 and "pdftotext (poppler) not found" in res.stderr
+    assert not (project / "out").exists()
+
+
 def test_missing_browser_fails_every_report_and_replaces_nothing(project):
     cfg = config(project, {"output_dir": "../out", "reports": [{"notebook": "good.ipynb"}]})
     res = aeeval_cli("build", cfg, env={"AEEVAL_CHROMIUM": str(project / "no-chrome")})

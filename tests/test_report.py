@@ -131,6 +131,8 @@ def test_manifest_records_inputs_parameters_software_and_times(survey_report, ro
     assert m["packages"]["pandas"] == version("pandas") and m["aeeval_version"] == version("aeeval")
     assert m["python"]["version"] == sys.version.split()[0]
     assert m["browser"] and m["git"]["commit"] and isinstance(m["git"]["dirty"], bool)
+    reader = subprocess.run(["pdftotext", "-v"], capture_output=True, text=True).stderr.splitlines()[0]
+    assert m["pdf_reader"] == reader.strip()  # what read the PDF back for the disclosure gate
     assert dt.datetime.fromisoformat(m["started"]) <= dt.datetime.fromisoformat(m["finished"])
     assert m["outputs"]["report.pdf"] == sha256(survey_report / "report.pdf")
 
@@ -239,6 +241,19 @@ def test_missing_browser_is_a_clear_error_before_the_notebook_runs(tmp_path):
                           str(tmp_path / "x")], capture_output=True, text=True, env=env)
     assert res.returncode == 1 and "not an executable file" in res.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_missing_pdftotext_is_a_clear_error_before_the_notebook_runs(tmp_path):
+    import os
+
+    from aeeval.browser import find_chromium
+
+    env = {**os.environ, "PATH": str(tmp_path), "AEEVAL_CHROMIUM": find_chromium()}
+    res = subprocess.run([sys.executable, "-m", "aeeval.cli", "run", str(SURVEY_NB), "--out",
+                          str(tmp_path / "x")], capture_output=True, text=True, env=env)
+    assert res.returncode == 1 and "pdftotext (poppler) not found" in res.stderr
+    assert "apt-get install poppler-utils" in res.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "x.failed").exists()
 
 
 def test_unknown_format(tmp_path):
