@@ -1,9 +1,15 @@
-"""``figures.json``: every table a report published, with its numbers, read from the executed notebook.
+"""What a report shows, read from the executed notebook: its tables (``figures.json``) and the text
+of its figures (for the disclosure gate).
 
 :func:`aeeval.show` attaches each table's tidy numbers to its output (MIME type
 :data:`aeeval.tables.TABLE_MIMETYPE`); here they are collected in notebook order. The document
 holds no times or paths that change between runs, so the same inputs and parameters give the same
 bytes (:func:`dumps`).
+
+A figure reaches the report as a picture, so its titles, labels and legends are not in the PDF's
+text. In a report's kernel :func:`record_figure_text` (run by the report builder before the
+notebook's first cell) makes every matplotlib figure the notebook shows also carry its text
+(:data:`FIGURE_TEXT_MIMETYPE`); :func:`collect_figure_texts` reads it back for the gate.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ import json
 from .parameters import jsonable
 from .tables import TABLE_MIMETYPE
 
-__all__ = ["FiguresError", "collect_tables", "figures_document", "dumps"]
+__all__ = ["FIGURE_TEXT_MIMETYPE", "FiguresError", "collect_figure_texts", "collect_tables",
+           "dumps", "figure_texts", "figures_document", "record_figure_text"]
+
+FIGURE_TEXT_MIMETYPE = "application/vnd.aeeval.figure-text+json"
 
 
 class FiguresError(ValueError):
@@ -52,3 +61,53 @@ def figures_document(nb, *, notebook: str, parameters: dict) -> dict:
 def dumps(document: dict) -> str:
     """Serialise deterministically (sorted keys, no NaN)."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def figure_texts(fig) -> dict:
+    """``{"texts": [...]}``: every visible, non-blank text of a matplotlib figure — titles, axis and
+    tick labels, legend entries, annotations — in drawing order."""
+    from matplotlib.text import Text
+
+    return {"texts": [t.get_text() for t in fig.findobj(Text)
+                      if t.get_visible() and t.get_text().strip()]}
+
+
+def record_figure_text() -> None:
+    """In a report's kernel: every matplotlib figure shown from now on also carries its text.
+
+    Adds an IPython display formatter for :data:`FIGURE_TEXT_MIMETYPE`, registered by name
+    (matplotlib is not imported until the notebook does) for ``matplotlib.figure.FigureBase``:
+    the inline backend clears every formatter's entry for ``Figure`` itself when it starts, and
+    formatters look a type's base classes up too. It runs after the PNG formatter has drawn the
+    figure, so tick labels are filled in. Outside IPython it does nothing.
+    """
+    from IPython import get_ipython
+    from IPython.core.formatters import JSONFormatter
+    from traitlets import ObjectName, Unicode
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    if FIGURE_TEXT_MIMETYPE not in formatters:
+        class FigureTextFormatter(JSONFormatter):
+            format_type = Unicode(FIGURE_TEXT_MIMETYPE)
+            print_method = ObjectName("_repr_aeeval_figure_text_")
+
+        formatters[FIGURE_TEXT_MIMETYPE] = FigureTextFormatter(parent=shell.display_formatter)
+    formatters[FIGURE_TEXT_MIMETYPE].for_type_by_name("matplotlib.figure", "FigureBase",
+                                                        figure_texts)
+
+
+def collect_figure_texts(nb) -> list[dict]:
+    """The text of every figure an executed notebook showed: ``{"cell", "figure", "texts"}``, with
+    ``cell`` the execution count (``In [n]``) and ``figure`` the figure's number within that cell."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        shown = [o["data"][FIGURE_TEXT_MIMETYPE] for o in cell.get("outputs", [])
+                 if FIGURE_TEXT_MIMETYPE in o.get("data", {})]
+        found += [{"cell": cell.get("execution_count"), "figure": k, "texts": list(p.get("texts", []))}
+                  for k, p in enumerate(shown, start=1)]
+    return found

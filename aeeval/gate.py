@@ -1,7 +1,7 @@
 """The disclosure gate: the last check before a report is published.
 
-Independent of how a table was made, every table in ``figures.json`` and the text of the PDF (and
-HTML) are scanned. A row whose base is below its table's ``min_base`` must be flagged
+Independent of how a table was made, every table in ``figures.json``, the text of the PDF (and
+HTML) and the text of every figure (see :func:`aeeval.figures.record_figure_text`) are scanned. A row whose base is below its table's ``min_base`` must be flagged
 ``suppressed`` and show no value; no text may hold an e-mail address, NHS number, UK telephone
 number or postcode. Any finding fails the build, with its location, before anything is moved into
 place.
@@ -17,7 +17,7 @@ from .disclosure import VALUE_COLUMNS
 from .options import DEFAULT_MIN_BASE
 from .redaction import find_identifiers
 
-__all__ = ["DisclosureError", "check_tables", "check_text", "html_text"]
+__all__ = ["DisclosureError", "check_figures", "check_tables", "check_text", "html_text"]
 
 #: Columns that must be blank in a row whose base is below ``min_base``.
 GATED_COLUMNS = (*VALUE_COLUMNS, "positive", "n1", "estimate1", "n2", "estimate2", "difference",
@@ -92,6 +92,20 @@ def check_text(text: str, where: str) -> list[str]:
         for ident in find_identifiers(line):
             findings.append(f"{where}, line {number}: unredacted "
                             f"{_KINDS.get(ident.kind, ident.kind)} {_mask(ident.value)}")
+    return findings
+
+
+def check_figures(figures: list[dict], *, source: str = "executed.ipynb") -> list[str]:
+    """Findings of identifiers in the text of figures (titles, labels, legends), which the PDF
+    holds only as pictures. ``figures`` as :func:`aeeval.figures.collect_figure_texts` gives them;
+    each text is checked on its own, so neighbouring tick labels are never read as one number."""
+    findings = []
+    for fig in figures:
+        where = f"{source}: figure {fig['figure']} of cell In [{fig['cell']}]"
+        for text in fig["texts"]:
+            for ident in find_identifiers(text):
+                findings.append(f"{where}, in a title, label or legend: unredacted "
+                                f"{_KINDS.get(ident.kind, ident.kind)} {_mask(ident.value)}")
     return findings
 
 

@@ -3,7 +3,7 @@
 Route: papermill executes the notebook in a real kernel → the tables it showed are collected into
 ``figures.json`` → nbconvert exports HTML with the project template (no code, A4 print styles, a
 provenance appendix, no network) → one headless Chromium prints it to PDF → the disclosure gate
-scans the tables and the text → ``manifest.json`` records inputs, parameters and software → the
+scans the tables, the text and the figures' text → ``manifest.json`` records inputs, parameters and software → the
 folder is moved into place. Everything is built in a temporary folder beside the destination, so a
 failed run never replaces a good report; a failed notebook is kept in ``<out>.failed/``.
 
@@ -23,8 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .browser import Browser, BrowserError, pdf_text, pdftotext_version
-from .figures import FiguresError, dumps, figures_document
-from .gate import DisclosureError, check_tables, check_text, html_text
+from .figures import FiguresError, collect_figure_texts, dumps, figures_document
+from .gate import DisclosureError, check_figures, check_tables, check_text, html_text
 from .parameters import (
     ParameterError,
     check_parameters,
@@ -45,9 +45,11 @@ INJECTED_TAG = "aeeval-injected"
 # imported so far. After the first cell, each full collection while the notebook runs walked aeeval's,
 # pandas' and statsmodels' objects (a cohort report's cells took 0.1 s longer); after the last, the
 # kernel is shut down, and its exit spent 0.3–0.6 s in final collections.
-_RECORD = ("# Injected by aeeval: note every data file this kernel reads, for manifest.json; leave the\n"
-           "# libraries loaded so far out of later garbage collections.\n"
-           "import aeeval.provenance\naeeval.provenance.record_inputs()\nimport gc\ngc.freeze()")
+_RECORD = ("# Injected by aeeval: note every data file this kernel reads, for manifest.json, and the\n"
+           "# text of every figure shown, for the disclosure gate; leave the libraries loaded so far\n"
+           "# out of later garbage collections.\n"
+           "import aeeval.figures\nimport aeeval.provenance\naeeval.provenance.record_inputs()\n"
+           "aeeval.figures.record_figure_text()\nimport gc\ngc.freeze()")
 _EMIT = ("# Injected by aeeval: hand the list of files read back to the report builder, then let the\n"
          "# kernel exit without a last garbage collection over every library it loaded.\n"
          "aeeval.provenance.emit_inputs()\nimport gc\ngc.freeze()")
@@ -117,7 +119,8 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     a wrong type is an error. A failing cell raises :class:`ReportError` naming the notebook, the
     cell (its execution count and first line) and the exception; the executed notebook is still
     written to ``output`` for inspection. With ``record_inputs`` the kernel also notes every data
-    file it reads (see :mod:`aeeval.provenance`). ``declared`` is the notebook's parameters as
+    file it reads (see :mod:`aeeval.provenance`) and the text of every figure it shows (see
+    :func:`aeeval.figures.record_figure_text`). ``declared`` is the notebook's parameters as
     :func:`notebook_parameters` gives them, when the caller already has them.
     """
     import papermill as pm
@@ -258,7 +261,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
         raise
     return {"notebook": str(notebook), "out": str(out), "work": str(work), "title": title,
             "parameters": jsonable(parameters), "defaults": defaults, "inputs": inputs,
-            "started": started,
+            "figure_texts": collect_figure_texts(nb), "started": started,
             "parameters_files": [str(f) for f in parameters_files]}
 
 
@@ -275,6 +278,7 @@ def publish(prepared: dict, *, formats=FORMATS, browser: Browser | None = None) 
         html_path = work / "report.html"
         findings = check_tables(json.loads((work / "figures.json").read_text(encoding="utf-8")))
         findings += check_text(html_text(html_path.read_text(encoding="utf-8")), "report.html")
+        findings += check_figures(prepared["figure_texts"])
         browser_version = reader_version = None
         if "pdf" in formats:
             try:

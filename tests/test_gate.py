@@ -2,7 +2,8 @@
 
 import pytest
 
-from aeeval.gate import DisclosureError, check_tables, check_text, html_text
+from aeeval.figures import FIGURE_TEXT_MIMETYPE, collect_figure_texts, figure_texts
+from aeeval.gate import DisclosureError, check_figures, check_tables, check_text, html_text
 
 
 def table(records, *, min_base=10, name="t", columns=None):
@@ -96,3 +97,50 @@ def test_html_text_puts_table_cells_on_their_own_lines():
 def test_disclosure_error_lists_every_finding():
     err = DisclosureError(["a: one", "b: two"])
     assert err.findings == ["a: one", "b: two"] and "a: one\n  b: two" in str(err)
+
+
+def test_figure_text_is_every_title_label_tick_and_legend_entry():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([2017, 2018], [1, 2], label="Ward 7 (call 0113 496 0000)")
+    ax.set(title="Visits by year", xlabel="Year", ylabel="Visits")
+    ax.legend()
+    fig.canvas.draw()  # as the PNG formatter does before the text is read
+    texts = figure_texts(fig)["texts"]
+    plt.close(fig)
+    assert {"Visits by year", "Year", "Visits", "Ward 7 (call 0113 496 0000)"} <= set(texts)
+    assert any(t.replace("\u2212", "-").strip() in ("2017.0", "2017.00", "2017") for t in texts)  # ticks
+
+
+def test_identifiers_in_figure_text_are_findings_with_the_figure_and_cell():
+    figures = [{"cell": 7, "figure": 2, "texts": ["Visits", "Ward 7 (call 0113 496 0000)"]}]
+    (finding,) = check_figures(figures)
+    assert finding.startswith("executed.ipynb: figure 2 of cell In [7], in a title, label or legend")
+    assert "unredacted telephone number 0" in finding and "496 0000" not in finding
+
+
+def test_tick_labels_are_read_one_by_one_not_as_one_number():
+    # "2017-01 2017" and "0 1 2 … 9" pass the NHS-number check digit when run together
+    ticks = ["2017-01", "2017", "2017-07"] + [str(i) for i in range(10)]
+    assert check_text(" ".join(ticks[3:]), "joined")  # the trap, were they joined
+    assert check_figures([{"cell": 3, "figure": 1, "texts": ticks}]) == []
+
+
+def test_figure_text_is_collected_from_the_executed_notebook_in_order():
+    import nbformat
+
+    def shown(*texts):
+        return nbformat.v4.new_output("display_data", data={
+            "image/png": "", FIGURE_TEXT_MIMETYPE: {"texts": list(texts)}})
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("a", execution_count=3, outputs=[shown("A1"), shown("A2")]),
+        nbformat.v4.new_markdown_cell("no figures here"),
+        nbformat.v4.new_code_cell("b", execution_count=5, outputs=[shown("B1")])])
+    assert collect_figure_texts(nb) == [{"cell": 3, "figure": 1, "texts": ["A1"]},
+                                        {"cell": 3, "figure": 2, "texts": ["A2"]},
+                                        {"cell": 5, "figure": 1, "texts": ["B1"]}]

@@ -173,6 +173,9 @@ ae.show(pd.DataFrame({"group": ["A", "B"], "n": [3, 40], "base": [4, 80], "estim
     ([LEAK], "figures.json: table 'leaky' (cell In [3]), row 1 (group=A): base 4 is below min_base 10"),
     (["#md Questions to jo.bloggs@nhs.net, please."], "report.pdf page 1, line"),
     (["print('NHS number 943 476 5919')"], "report.pdf page 1, line"),
+    (["import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])\n"
+      "ax.set_title('Questions: jo.bloggs@nhs.net')\nplt.show()"],
+     "executed.ipynb: figure 1 of cell In [3], in a title, label or legend: unredacted e-mail address"),
 ])
 def test_disclosure_gate_fails_the_build_and_keeps_the_previous_report(tmp_path, cells, where):
     nb = write_notebook(tmp_path / "leak.ipynb", "x: int = 1  # unused", *cells)
