@@ -15,8 +15,8 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["BrowserError", "Browser", "find_chromium", "find_pdftotext", "pdf_text",
-           "pdftotext_version"]
+__all__ = ["BackgroundBrowser", "BrowserError", "Browser", "find_chromium", "find_pdftotext",
+           "pdf_text", "pdftotext_version"]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 # Flags for a closed network and a root user: no sandbox (root), no background fetches.
@@ -119,6 +119,51 @@ class Browser:
                      margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
         finally:
             page.close()
+
+
+class BackgroundBrowser:
+    """A :class:`Browser` that starts in a thread of its own, so Chromium launches while the caller
+    works (``aeeval run``: while the notebook runs), and that prints like a :class:`Browser`.
+
+    playwright's sync API belongs to the thread that started it, so every call is handed to that
+    one thread. A browser that fails to start raises :class:`BrowserError` when first used.
+
+    Examples
+    --------
+    >>> with BackgroundBrowser() as browser:                        # doctest: +SKIP
+    ...     ...                                                     # Chromium starts meanwhile
+    ...     browser.print_pdf("report.html", "report.pdf", title="Cohort 1")
+    """
+
+    def __init__(self, executable: str | None = None):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._browser = Browser(executable)  # finds Chromium now: a missing one fails at once
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aeeval-browser")
+        self._started = self._thread.submit(self._browser.__enter__)
+
+    def __enter__(self) -> BackgroundBrowser:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self._started.exception() is None:  # waits for the start to finish
+                self._thread.submit(self._browser.__exit__, None, None, None).result()
+        finally:
+            self._thread.shutdown()
+
+    def _call(self, fn, *args, **kwargs):
+        self._started.result()
+        return self._thread.submit(fn, *args, **kwargs).result()
+
+    @property
+    def version(self) -> str | None:
+        """The running browser's version, as :attr:`Browser.version`."""
+        return self._call(lambda: self._browser.version)
+
+    def print_pdf(self, html_path: Path, pdf_path: Path, *, title: str = "") -> None:
+        """As :meth:`Browser.print_pdf`, in the browser's thread."""
+        self._call(self._browser.print_pdf, html_path, pdf_path, title=title)
 
 
 def find_pdftotext() -> str:

@@ -22,7 +22,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .browser import Browser, BrowserError, pdf_text, pdftotext_version
+from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
 from .figures import FiguresError, collect_figure_texts, dumps, figures_document
 from .gate import DisclosureError, check_figures, check_tables, check_text, html_text
 from .parameters import (
@@ -265,11 +265,13 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
             "parameters_files": [str(f) for f in parameters_files]}
 
 
-def publish(prepared: dict, *, formats=FORMATS, browser: Browser | None = None) -> Path:
+def publish(prepared: dict, *, formats=FORMATS,
+            browser: Browser | BackgroundBrowser | None = None) -> Path:
     """Second half of a report: print the PDF, run the disclosure gate, write the manifest, move.
 
-    ``browser`` is an open :class:`aeeval.browser.Browser` to reuse (one is started when needed
-    and none is given). Raises :class:`ReportError` (nothing moved, the failed notebook kept in
+    ``browser`` is an open :class:`aeeval.browser.Browser` (or
+    :class:`~aeeval.browser.BackgroundBrowser`) to reuse; one is started when needed and none is
+    given. Raises :class:`ReportError` (nothing moved, the failed notebook kept in
     ``<out>.failed/``) if printing fails or the gate finds anything.
     """
     formats = check_formats(formats)
@@ -348,7 +350,8 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
                parameters_files=()) -> Path:
     """Execute ``notebook`` and publish the report folder ``out`` atomically.
 
-    ``out`` (default ``reports/<notebook name>/``) receives ``executed.ipynb``, ``report.pdf`` and
+    Without a ``browser``, Chromium is started while the notebook runs. ``out`` (default
+    ``reports/<notebook name>/``) receives ``executed.ipynb``, ``report.pdf`` and
     ``report.html`` (as ``formats`` asks), ``figures.json`` and ``manifest.json``. If any step
     fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
     the failed executed notebook is kept in ``<out>.failed/``.
@@ -362,8 +365,16 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     formats = check_formats(formats)
     notebook = Path(notebook)
     out = Path(out) if out is not None else REPORTS / notebook.stem
-    prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files)
-    return publish(prepared, formats=formats, browser=browser)
+    if browser is not None or "pdf" not in formats:
+        prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files)
+        return publish(prepared, formats=formats, browser=browser)
+    try:
+        starting = BackgroundBrowser()  # Chromium starts while the notebook runs
+    except BrowserError as exc:
+        raise ReportError(f"{notebook}: {exc}") from None
+    with starting:
+        prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files)
+        return publish(prepared, formats=formats, browser=starting)
 
 
 def _replace_dir(new: Path, dest: Path) -> None:

@@ -42,3 +42,32 @@ def test_no_browser_gives_install_advice_and_downloads_nothing(tmp_path, monkeyp
         find_chromium()
     assert "AEEVAL_CHROMIUM" in str(info.value)
     assert not (tmp_path / "pw").exists(), "something was downloaded"
+
+
+@pytest.mark.slow
+def test_background_browser_prints_from_its_own_thread(tmp_path):
+    import subprocess
+    import threading
+
+    from aeeval.browser import BackgroundBrowser
+
+    html = tmp_path / "r.html"
+    html.write_text("<html><body><h1>Started while the notebook ran</h1></body></html>")
+    with BackgroundBrowser() as browser:
+        assert threading.active_count() >= 2  # the browser's thread is working meanwhile
+        browser.print_pdf(html, tmp_path / "r.pdf", title="T")
+        assert browser.version
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Started while the notebook ran" in text
+    assert not [t for t in threading.enumerate() if t.name.startswith("aeeval-browser")]
+
+
+@pytest.mark.slow
+def test_background_browser_that_cannot_start_fails_when_used_and_closes(tmp_path):
+    from aeeval.browser import BackgroundBrowser
+
+    broken = _fake_browser(tmp_path, "broken-chrome")  # exits at once: playwright cannot connect
+    with BackgroundBrowser(str(broken)) as browser:
+        with pytest.raises(BrowserError, match="could not start Chromium"):
+            browser.print_pdf(tmp_path / "r.html", tmp_path / "r.pdf")
