@@ -105,7 +105,11 @@ class Browser:
         return self._browser.version if self._browser is not None else None
 
     def print_pdf(self, html_path: Path, pdf_path: Path, *, title: str = "") -> None:
-        """Print ``html_path`` to an A4 PDF at ``pdf_path`` with "Page n of N" footers."""
+        """Print ``html_path`` to an A4 PDF at ``pdf_path`` with "Page n of N" footers.
+
+        The PDF is tagged (its headings, tables and figures' alternative text reach screen
+        readers) and has an outline of the headings for navigation.
+        """
         page = self._browser.new_page()
         try:
             # Reports are self-contained: refuse any request that is not a local file.
@@ -113,8 +117,8 @@ class Browser:
                 ("file:", "data:")) else route.abort())
             page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
             page.emulate_media(media="print")
-            page.pdf(path=str(pdf_path), format="A4", print_background=True,
-                     display_header_footer=True, header_template="<span></span>",
+            page.pdf(path=str(pdf_path), format="A4", print_background=True, tagged=True,
+                     outline=True, display_header_footer=True, header_template="<span></span>",
                      footer_template=FOOTER.format(title=html.escape(title, quote=True)),
                      margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
         finally:

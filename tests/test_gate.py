@@ -110,9 +110,11 @@ def test_figure_text_is_every_title_label_tick_and_legend_entry():
     ax.set(title="Visits by year", xlabel="Year", ylabel="Visits")
     ax.legend()
     fig.canvas.draw()  # as the PNG formatter does before the text is read
-    texts = figure_texts(fig)["texts"]
+    said = figure_texts(fig)
+    texts = said["texts"]
     plt.close(fig)
     assert {"Visits by year", "Year", "Visits", "Ward 7 (call 0113 496 0000)"} <= set(texts)
+    assert said["alt"] == "Chart: Visits by year. Horizontal axis: Year; vertical axis: Visits."
     assert any(t.replace("\u2212", "-").strip() in ("2017.0", "2017.00", "2017") for t in texts)  # ticks
 
 

@@ -137,6 +137,22 @@ def test_manifest_records_inputs_parameters_software_and_times(survey_report, ro
     assert m["outputs"]["report.pdf"] == sha256(survey_report / "report.pdf")
 
 
+def test_pdf_is_tagged_with_an_outline_and_figures_described(survey_report):
+    """For screen readers: a tagged PDF, headings as bookmarks, each figure's alternative text
+    taken from its title and axis labels (not nbconvert's "No description has been provided")."""
+    import re
+
+    info = subprocess.run(["pdfinfo", str(survey_report / "report.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, flags=re.M)
+    pdf = (survey_report / "report.pdf").read_bytes()
+    assert b"/Outlines" in pdf and b"No description has been provided" not in pdf
+    html = (survey_report / "report.html").read_text()
+    alts = re.findall(r'<img alt="([^"]*)"', html)
+    assert alts and all(a.startswith("Chart: ") and "axis: " in a for a in alts), alts
+    assert len(alts) == html.count("<img ")
+
+
 def test_pdf_has_a_provenance_appendix(survey_report, root):
     text = pdftext(survey_report / "report.pdf")
     assert "Appendix: provenance" in text and "data/examples/survey_responses.csv" in text
