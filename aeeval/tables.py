@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-__all__ = ["TABLE_MIMETYPE", "format_table", "show", "table_payload"]
+__all__ = ["TABLE_MIMETYPE", "format_table", "html_table", "show", "table_payload"]
 
 TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
 _PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimate2")
@@ -53,6 +53,9 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
     as decimals with ``"coefficient_digits"``, default 2, not as percentages — e.g. kappa and its
     ``ci_low``/``ci_high``), ``"percent_columns"`` (more columns shown as percentages) and
     ``"labels"`` (column → header, overriding the defaults).
+
+    The result's ``attrs["text_columns"]`` names the columns of words (not numbers, dates or
+    flags), which a report lets wrap; numbers are kept on one line.
     """
     confidence = confidence or table.attrs.get("confidence", 0.95)
     coefficients = set(table.attrs.get("coefficient_columns", ()))
@@ -60,6 +63,7 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
     percents = (set(_PERCENT) | set(table.attrs.get("percent_columns", ()))) - coefficients
     labels = {**_LABELS, **table.attrs.get("labels", {})}
     out = pd.DataFrame(index=table.index)
+    text_columns = []
     suppressed = table["suppressed"].astype(bool) if "suppressed" in table else pd.Series(False, index=table.index)
     for col in table.columns:
         if col in ("method", "suppressed", "ci_high"):
@@ -84,7 +88,12 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
             out[labels.get(col, col)] = [suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
                                          for v, s in zip(table[col], suppressed)]
         else:
-            out[labels.get(col, col.replace("_", " ").capitalize())] = [_text(v) for v in table[col]]
+            label = labels.get(col, col.replace("_", " ").capitalize())
+            out[label] = [_text(v) for v in table[col]]
+            kind = table[col].dtype
+            if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
+                text_columns.append(label)
+    out.attrs["text_columns"] = text_columns
     return out
 
 
@@ -97,6 +106,20 @@ def _text(v) -> str:
     if isinstance(v, float):
         return f"{v:.3g}"
     return str(v)
+
+
+def html_table(shown: pd.DataFrame) -> str:
+    """A :func:`format_table` result as an HTML table (class ``aeeval-table``). Cells of its
+    ``text_columns`` have class ``text`` (left-aligned, wrapping, so a long quote stays on the
+    page); the others class ``num`` (right-aligned, on one line)."""
+    text = set(shown.attrs.get("text_columns", ()))
+    kinds = ["text" if c in text else "num" for c in shown.columns]
+    head = "".join(f'<th class="{k}">{html.escape(str(c))}</th>' for k, c in zip(kinds, shown.columns))
+    rows = "".join("<tr>" + "".join(f'<td class="{k}">{html.escape(str(v))}</td>'
+                                    for k, v in zip(kinds, row)) + "</tr>\n"
+                   for row in shown.itertuples(index=False, name=None))
+    return (f'<table class="aeeval-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}'
+            "</tbody>\n</table>")
 
 
 def _jsonable(v):
@@ -137,7 +160,7 @@ def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
     from IPython.display import display
 
     shown = format_table(table, digits=digits)
-    body = shown.to_html(index=False, classes="aeeval-table", border=0, escape=True)
+    body = html_table(shown)
     parts = [f'<div class="aeeval-caption">{html.escape(title)}</div>', body]
     if note:
         parts.append(f'<p class="aeeval-note">{html.escape(note)}</p>')

@@ -235,6 +235,19 @@ def test_libraries_loaded_before_the_notebook_are_left_out_of_garbage_collection
     assert record["frozen"] > 100_000  # pandas alone is ~50,000 objects
 
 
+def test_long_text_in_a_table_wraps_and_stays_on_the_page(tmp_path):
+    quote = ("We put the event on every huddle board and talked about it weekly, and then the matron "
+             "took it to the board, and the board asked for it in every ward too.")
+    nb = write_notebook(tmp_path / "wide.ipynb", "x: int = 1  # unused",
+                        "import pandas as pd\nimport aeeval as ae\n"
+                        f"ae.show(pd.DataFrame({{'theme': ['What helps'], 'quote': [{quote!r}]}}), "
+                        "name='quotes', title='Quotes')")
+    res = aeeval("run", nb, "--out", tmp_path / "o")
+    assert res.returncode == 0, res.stderr
+    words = " ".join(pdftext(tmp_path / "o" / "report.pdf").split())
+    assert "weekly, and then the" in words and "every ward too." in words  # nothing cut off
+
+
 def test_wrong_parameter_type_is_an_error_before_running(tmp_path):
     res = aeeval("run", SURVEY_NB, "-p", "cohort", "two", "--out", tmp_path / "x")
     assert res.returncode == 1

@@ -21,3 +21,17 @@ def test_intervals_merge_and_suppressed_rows_show_a_mark():
     shown = format_table(df)
     assert shown["95% CI"].tolist() == ["47% to 69%", "*"]
     assert shown["%"].tolist() == ["59%", "*"]
+
+
+def test_words_wrap_and_numbers_stay_on_one_line_in_html():
+    from aeeval.tables import html_table
+
+    df = pd.DataFrame({"theme": ["What helps"], "quote": ["A long quote <with> markup"],
+                       "n": [4], "base": [40], "estimate": [0.1], "ci_low": [0.03],
+                       "ci_high": [0.24], "suppressed": [False]})
+    shown = format_table(df)
+    assert shown.attrs["text_columns"] == ["Theme", "Quote"]
+    page = html_table(shown)
+    assert '<th class="text">Quote</th>' in page and '<th class="num">95% CI</th>' in page
+    assert '<td class="text">A long quote &lt;with&gt; markup</td>' in page
+    assert '<td class="num">3% to 24%</td>' in page and '<td class="num">40</td>' in page
