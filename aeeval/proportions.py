@@ -181,7 +181,10 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         interval is the chosen method applied to the effective base
         ``n_eff = (Σw)² / Σw²`` (Kish 1965), i.e. the base divided by Kish's design effect for
         unequal weighting ``deff = base · Σw² / (Σw)²``. ``n`` and ``base`` stay unweighted
-        counts of respondents.
+        counts of respondents. The effective count is then fractional, so the ends fixed at 0
+        and 1 for "jeffreys" apply only to a group of all-negative or all-positive answers; with
+        an effective base near 1 its equal-tailed interval can leave out a weighted estimate near
+        0 or 1 (Wilson's cannot).
 
     Returns
     -------
