@@ -900,6 +900,8 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
     if dropped:
         note += (f" {len(dropped)} trust(s) had only suppressed results for '{series}' and are not in "
                  f"the model: {', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}.")
+    # Log-odds, not proportions: aeeval.show prints them (and their interval) as decimals, not %.
+    out.attrs.update(coefficient_columns=["estimate", "ci_low", "ci_high"], coefficient_digits=3)
     out.attrs.update(confidence=confidence, caveat=VOLUNTARY_CAVEAT, pretrend=pre, note=note,
                      trusts_without_usable_results=dropped,
                      excluded_register_trusts=absent, start_year_from=data.attrs["start_year_from"],

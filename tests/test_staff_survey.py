@@ -583,3 +583,15 @@ def test_funnel_of_one_group_is_centred_on_the_reference_value():
     in_group = national[national["org_code"].isin(group["org_code"])]
     assert own == pytest.approx(in_group["positive"].sum() / in_group["base"].sum())
     assert own != pytest.approx(p_national)
+
+
+def test_participation_effect_is_shown_in_log_odds_not_percent():
+    # The evaluation report showed "95% CI 10.390% to 13.590%" for a log-odds of 0.12.
+    from aeeval.tables import format_table
+
+    results, register = simulate(5, effect=0.25)
+    fx = ae.participation_effect(results, register, design="did")
+    shown = format_table(fx.drop(columns="method").rename(columns={"estimate": "log_odds"}).round(4))
+    low, high = fx[["ci_low", "ci_high"]].round(4).iloc[0]
+    assert shown["95% CI"].iloc[0] == f"{low:.3f} to {high:.3f}"
+    assert "%" not in "".join(shown.iloc[0])
