@@ -1,10 +1,10 @@
 """The disclosure gate: the last check before a report is published.
 
 Independent of how a table was made, every table in ``figures.json``, the text of the PDF (and
-HTML) and the text of every figure (see :func:`aeeval.figures.record_figure_text`) are scanned. A row whose base is below its table's ``min_base`` must be flagged
-``suppressed`` and show no value; no text may hold an e-mail address, NHS number, UK telephone
-number or postcode. Any finding fails the build, with its location, before anything is moved into
-place.
+HTML) and the text of every figure (see :func:`aeeval.figures.record_figure_text`) are scanned.
+A row whose base is below its table's ``min_base`` must be flagged ``suppressed`` and show no
+value; no text may hold an e-mail address, NHS number, UK telephone number or postcode. Any
+finding fails the build, with its location, before anything is moved into place.
 """
 
 from __future__ import annotations

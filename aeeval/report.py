@@ -3,9 +3,10 @@
 Route: papermill executes the notebook in a real kernel → the tables it showed are collected into
 ``figures.json`` → nbconvert exports HTML with the project template (no code, A4 print styles, a
 provenance appendix, no network) → one headless Chromium prints it to PDF → the disclosure gate
-scans the tables, the text and the figures' text → ``manifest.json`` records inputs, parameters and software → the
-folder is moved into place. Everything is built in a temporary folder beside the destination, so a
-failed run never replaces a good report; a failed notebook is kept in ``<out>.failed/``.
+scans the tables, the text and the figures' text → ``manifest.json`` records inputs, parameters
+and software → the folder is moved into place. Everything is built in a temporary folder beside
+the destination, so a failed run never replaces a good report; a failed notebook is kept in
+``<out>.failed/``.
 
 :func:`prepare` (execute, collect, export HTML) and :func:`publish` (PDF, gate, manifest, move)
 are separate so that a batch can run many :func:`prepare` calls in worker processes while one
@@ -19,6 +20,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -365,16 +367,15 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     formats = check_formats(formats)
     notebook = Path(notebook)
     out = Path(out) if out is not None else REPORTS / notebook.stem
-    if browser is not None or "pdf" not in formats:
+    own = None
+    if browser is None and "pdf" in formats:
+        try:
+            browser = own = BackgroundBrowser()  # Chromium starts while the notebook runs
+        except BrowserError as exc:
+            raise ReportError(f"{notebook}: {exc}") from None
+    with own or nullcontext():
         prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files)
         return publish(prepared, formats=formats, browser=browser)
-    try:
-        starting = BackgroundBrowser()  # Chromium starts while the notebook runs
-    except BrowserError as exc:
-        raise ReportError(f"{notebook}: {exc}") from None
-    with starting:
-        prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files)
-        return publish(prepared, formats=formats, browser=starting)
 
 
 def _replace_dir(new: Path, dest: Path) -> None:
