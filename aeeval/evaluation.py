@@ -321,6 +321,7 @@ def measure_summary(charts: dict) -> pd.DataFrame:
     first = ["team", "measure"]
     out = out[first + [c for c in out.columns if c not in first]]
     out.attrs["percent_columns"] = ["value", "mean", "lpl", "upl", "target"]
+    out.attrs["value_labels"] = parts[0].attrs["value_labels"]  # concat keeps no attrs
     out.attrs["labels"] = {"date": "Latest month", "value": "Latest", "mean": "Mean",
                            "n_points": "Months", "lpl": "Lower limit", "upl": "Upper limit",
                            "target": "Target"}

@@ -37,8 +37,10 @@ import pandas as pd
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 
 __all__ = [
+    "ASSURANCE_WORDS",
     "IMPROVEMENT_DIRECTIONS",
     "P_CHART_METHODS",
+    "VARIATION_WORDS",
     "TrialLimitsWarning",
     "p_chart",
     "run_chart",
@@ -60,6 +62,18 @@ IHI_SHIFT = 6
 IHI_TREND = 5
 IHI_MIN_USEFUL_FOR_RUNS = 10  # the Perla, Provost & Murray (2011) table starts at 10
 NOT_ENOUGH_DATA = "not_enough_data"
+
+#: The words charts and tables show for each point type / variation icon and assurance icon.
+VARIATION_WORDS = {
+    "common_cause": "Common cause",
+    "special_cause_improvement": "Improvement",
+    "special_cause_concern": "Concern",
+    "special_cause_neutral_high": "Neutral high",
+    "special_cause_neutral_low": "Neutral low",
+    NOT_ENOUGH_DATA: "Not enough data",
+}
+ASSURANCE_WORDS = {"consistent_pass": "Passes target", "consistent_fail": "Fails target",
+                   "inconsistent": "Hit and miss"}
 
 
 class TrialLimitsWarning(UserWarning):
@@ -603,6 +617,7 @@ def spc_summary(chart: pd.DataFrame) -> pd.DataFrame:
                      "improvement_direction": direction})
     out = pd.DataFrame(rows)
     out["assurance"] = out["assurance"].astype("string")
+    out.attrs["value_labels"] = {"variation": VARIATION_WORDS, "assurance": ASSURANCE_WORDS}
     return out
 
 

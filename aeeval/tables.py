@@ -52,7 +52,8 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
     A table may say how to show its columns in ``table.attrs``: ``"coefficient_columns"`` (shown
     as decimals with ``"coefficient_digits"``, default 2, not as percentages — e.g. kappa and its
     ``ci_low``/``ci_high``), ``"percent_columns"`` (more columns shown as percentages) and
-    ``"labels"`` (column → header, overriding the defaults).
+    ``"labels"`` (column → header, overriding the defaults) and ``"value_labels"`` (column →
+    {value → words}, e.g. Making Data Count codes as the words the charts use).
 
     The result's ``attrs["text_columns"]`` names the columns of words (not numbers, dates or
     flags), which a report lets wrap; numbers are kept on one line.
@@ -62,6 +63,7 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
     coef_digits = table.attrs.get("coefficient_digits", 2)
     percents = (set(_PERCENT) | set(table.attrs.get("percent_columns", ()))) - coefficients
     labels = {**_LABELS, **table.attrs.get("labels", {})}
+    words = table.attrs.get("value_labels", {})
     out = pd.DataFrame(index=table.index)
     text_columns = []
     suppressed = table["suppressed"].astype(bool) if "suppressed" in table else pd.Series(False, index=table.index)
@@ -89,7 +91,8 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
                                          for v, s in zip(table[col], suppressed)]
         else:
             label = labels.get(col, col.replace("_", " ").capitalize())
-            out[label] = [_text(v) for v in table[col]]
+            said = words.get(col, {})
+            out[label] = [_text(said.get(v, v) if isinstance(v, str) else v) for v in table[col]]
             kind = table[col].dtype
             if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
                 text_columns.append(label)

@@ -427,6 +427,18 @@ def test_summary_without_target_has_no_assurance():
     assert pd.isna(s["assurance"].iloc[0]) and s["variation"].iloc[0] == "common_cause"
 
 
+def test_summary_tables_show_the_words_the_charts_use_and_keep_the_codes():
+    from aeeval.tables import format_table, table_payload
+
+    df = series(BASE + [32, 28] * 6)
+    s = ae.spc_summary(ae.xmr(df, "y", "month", rebase=["2021-01-01"], target=25))
+    shown = format_table(s)
+    assert (shown["Variation"].iloc[0], shown["Assurance"].iloc[0]) == (
+        ae.spc.VARIATION_WORDS[s["variation"].iloc[0]], "Hit and miss")
+    record = table_payload(s, name="spc", title="SPC")["records"][0]
+    assert record["assurance"] == "inconsistent"  # figures.json keeps the code
+
+
 def test_by_gives_one_series_each():
     a, b = series(BASE), series([v + 100 for v in BASE])
     df = pd.concat([a.assign(team="a"), b.assign(team="b")], ignore_index=True)

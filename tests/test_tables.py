@@ -35,3 +35,11 @@ def test_words_wrap_and_numbers_stay_on_one_line_in_html():
     assert '<th class="text">Quote</th>' in page and '<th class="num">95% CI</th>' in page
     assert '<td class="text">A long quote &lt;with&gt; markup</td>' in page
     assert '<td class="num">3% to 24%</td>' in page and '<td class="num">40</td>' in page
+
+
+def test_value_labels_turn_codes_into_words_and_leave_other_values():
+    df = pd.DataFrame({"variation": ["common_cause", "something_new", None], "months": [3, 4, 5]})
+    df.attrs["value_labels"] = {"variation": {"common_cause": "Common cause"}}
+    shown = format_table(df)
+    assert shown["Variation"].tolist() == ["Common cause", "something_new", ""]
+    assert shown["Months"].tolist() == ["3", "4", "5"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..spc import spc_summary
+from ..spc import ASSURANCE_WORDS, VARIATION_WORDS, spc_summary
 from .style import NHS_COLOURS, figure
 
 __all__ = ["POINT_COLOURS", "plot_run_chart", "plot_spc"]
@@ -26,14 +26,9 @@ POINT_COLOURS = {
     "special_cause_neutral_low": NHS_COLOURS["purple"],
     "not_enough_data": NHS_COLOURS["pale_grey"],
 }
-_VARIATION_LABELS = {
-    "common_cause": ("~", "Common cause"),
-    "special_cause_improvement": ("+", "Improvement"),
-    "special_cause_concern": ("!", "Concern"),
-    "special_cause_neutral_high": ("H", "Neutral high"),
-    "special_cause_neutral_low": ("L", "Neutral low"),
-    "not_enough_data": ("?", "Not enough data"),
-}
+_VARIATION_LETTERS = {"common_cause": "~", "special_cause_improvement": "+",
+                      "special_cause_concern": "!", "special_cause_neutral_high": "H",
+                      "special_cause_neutral_low": "L", "not_enough_data": "?"}
 #: Whether an improvement / concern is a high or a low value, by improvement direction
 #: (NHSRplotthedots R/geom_ptd_icon.R: improvement_high / concern_low when increasing is better).
 _HIGH_LOW = {
@@ -46,15 +41,15 @@ TRIAL_LIMITS_NOTE = ("Trial limits: some limits rest on fewer than 12 points and
 
 def _variation_icon(point_type: str, improvement_direction: str) -> tuple[str, str]:
     """Letter and label of the Making Data Count variation icon for the last point's type."""
-    letter, text = _VARIATION_LABELS[point_type]
+    letter, text = _VARIATION_LETTERS[point_type], VARIATION_WORDS[point_type]
     high_low = _HIGH_LOW.get((point_type, improvement_direction))
     if high_low:
         letter, text = high_low, f"{text} ({'high' if high_low == 'H' else 'low'})"
     return letter, text
 _ASSURANCE = {
-    "consistent_pass": ("P", "Passes target", NHS_COLOURS["light_blue"]),
-    "consistent_fail": ("F", "Fails target", NHS_COLOURS["orange"]),
-    "inconsistent": ("?", "Hit and miss", NHS_COLOURS["mid_grey"]),
+    "consistent_pass": ("P", ASSURANCE_WORDS["consistent_pass"], NHS_COLOURS["light_blue"]),
+    "consistent_fail": ("F", ASSURANCE_WORDS["consistent_fail"], NHS_COLOURS["orange"]),
+    "inconsistent": ("?", ASSURANCE_WORDS["inconsistent"], NHS_COLOURS["mid_grey"]),
 }
 
 
@@ -111,7 +106,7 @@ def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: 
         pts = chart[chart["point_type"] == kind]
         if len(pts):
             ax.scatter(pts[date], pts["value"], color=colour, s=22, zorder=3,
-                       label=_VARIATION_LABELS[kind][1])
+                       label=VARIATION_WORDS[kind])
     if chart["target"].notna().any():
         ax.plot(x, chart["target"], color=NHS_COLOURS["red"], linestyle="--", linewidth=1,
                 label="Target", zorder=1)
