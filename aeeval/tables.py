@@ -18,6 +18,8 @@ __all__ = ["TABLE_MIMETYPE", "format_table", "html_table", "show", "table_payloa
 TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
 _PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimate2")
 _COUNTS = ("n", "n1", "n2", "excluded")
+#: Tables with this many columns or more are printed in a smaller font (class ``wide``).
+WIDE_TABLE_COLUMNS = 9
 _LABELS = {"n": "Positive (n)", "base": "Base", "excluded": "Excluded", "estimate": "%",
            "method": "Method", "suppressed": "Suppressed"}
 
@@ -114,15 +116,18 @@ def _text(v) -> str:
 def html_table(shown: pd.DataFrame) -> str:
     """A :func:`format_table` result as an HTML table (class ``aeeval-table``). Cells of its
     ``text_columns`` have class ``text`` (left-aligned, wrapping, so a long quote stays on the
-    page); the others class ``num`` (right-aligned, on one line)."""
+    page); the others class ``num`` (right-aligned, on one line). A table of
+    :data:`WIDE_TABLE_COLUMNS` columns or more is also of class ``wide``, printed smaller to fit
+    an A4 page."""
     text = set(shown.attrs.get("text_columns", ()))
     kinds = ["text" if c in text else "num" for c in shown.columns]
     head = "".join(f'<th class="{k}">{html.escape(str(c))}</th>' for k, c in zip(kinds, shown.columns))
     rows = "".join("<tr>" + "".join(f'<td class="{k}">{html.escape(str(v))}</td>'
                                     for k, v in zip(kinds, row)) + "</tr>\n"
                    for row in shown.itertuples(index=False, name=None))
-    return (f'<table class="aeeval-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}'
-            "</tbody>\n</table>")
+    wide = " wide" if len(kinds) >= WIDE_TABLE_COLUMNS else ""
+    return (f'<table class="aeeval-table{wide}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+            f"{rows}</tbody>\n</table>")
 
 
 def _jsonable(v):

@@ -248,6 +248,20 @@ def test_long_text_in_a_table_wraps_and_stays_on_the_page(tmp_path):
     assert "weekly, and then the" in words and "every ward too." in words  # nothing cut off
 
 
+def test_a_table_of_eleven_columns_fits_the_page(tmp_path):
+    # notebooks/04's SPC summary: at the normal size its last column fell off the A4 page
+    table = ("pd.DataFrame({'n_points': [36], 'date': [pd.Timestamp('2020-03-01')], 'value': [0.704],"
+             " 'mean': [0.76], 'lpl': [0.513], 'upl': [1.0], 'target': [0.8], 'trial_limits': [False],"
+             " 'variation': ['Common cause'], 'assurance': ['Hit and miss'],"
+             " 'improvement_direction': ['lastcolumnvalue']})")
+    nb = write_notebook(tmp_path / "wide.ipynb", "x: int = 1  # unused",
+                        f"import pandas as pd\nimport aeeval as ae\nae.show({table}, name='spc', title='SPC')")
+    res = aeeval("run", nb, "--out", tmp_path / "o")
+    assert res.returncode == 0, res.stderr
+    text = pdftext(tmp_path / "o" / "report.pdf")
+    assert "lastcolumnvalue" in text and "direction" in text
+
+
 def test_wrong_parameter_type_is_an_error_before_running(tmp_path):
     res = aeeval("run", SURVEY_NB, "-p", "cohort", "two", "--out", tmp_path / "x")
     assert res.returncode == 1

@@ -43,3 +43,12 @@ def test_value_labels_turn_codes_into_words_and_leave_other_values():
     shown = format_table(df)
     assert shown["Variation"].tolist() == ["Common cause", "something_new", ""]
     assert shown["Months"].tolist() == ["3", "4", "5"]
+
+
+def test_tables_of_nine_columns_or_more_are_marked_wide():
+    from aeeval.tables import WIDE_TABLE_COLUMNS, html_table
+
+    narrow = pd.DataFrame({f"c{i}": [i] for i in range(WIDE_TABLE_COLUMNS - 1)})
+    wide = pd.DataFrame({f"c{i}": [i] for i in range(WIDE_TABLE_COLUMNS)})
+    assert html_table(format_table(narrow)).startswith('<table class="aeeval-table">')
+    assert html_table(format_table(wide)).startswith('<table class="aeeval-table wide">')
