@@ -25,6 +25,9 @@ HEADLINES = [
      "Always Event influenced co-production a great deal or to some extent"),
 ]
 
+#: Each headline figure's wording, shown in place of its name in tables for readers.
+HEADLINE_WORDING = {name: wording for name, _, _, wording in HEADLINES}
+
 REGISTER_COLUMNS = ["cohort", "setting", "region", "org_type"]
 
 
@@ -179,6 +182,7 @@ def headline_comparisons(responses: pd.DataFrame, *, by: str = "cohort", groups=
         out = pd.concat([suppress(part, min_base, base="base1", columns=cols, by=[by])
                          for _, part in out.groupby("figure", sort=False)]).sort_index()
     out.attrs["confidence"] = confidence
+    out.attrs["value_labels"] = {"figure": HEADLINE_WORDING}
     out.attrs["labels"] = {"base1": "Base", "estimate1": "%", "base2": "Rest: base",
                            "estimate2": "Rest: %", "difference": "Difference", "p_value": "p",
                            "p_holm": "p (Holm)", "p_benjamini_hochberg": "p (BH)"}
@@ -224,6 +228,7 @@ def headline_tests(responses: pd.DataFrame, *, by: str = "cohort", codebook=None
     out = pd.DataFrame(rows, columns=["figure", "test", "groups", "base", "statistic", "p_value", "method"])
     for m in ("holm", "benjamini_hochberg"):
         out[f"p_{m}"] = adjust_p(out["p_value"].to_numpy(dtype=float), m) if len(out) else []
+    out.attrs["value_labels"] = {"figure": HEADLINE_WORDING}
     return out
 
 

@@ -86,6 +86,19 @@ def test_reading_of_a_single_shown_group_names_no_highest_or_lowest():
             f"{100 * first['ci_low']:.0f}% to {100 * first['ci_high']:.0f}%).") in text
 
 
+def test_comparison_and_test_tables_show_each_figures_wording_and_keep_its_name():
+    from aeeval.survey import HEADLINES
+    from aeeval.tables import format_table, table_payload
+
+    r = ae.load_survey()
+    for table in (ae.headline_comparisons(r, groups=[1]), ae.headline_tests(r)):
+        shown = format_table(table)
+        assert set(shown["Figure"]) <= {wording for *_, wording in HEADLINES}
+        assert "Always Event definitely improved service users' experience" in set(shown["Figure"])
+        names = {rec["figure"] for rec in table_payload(table, name="t", title="t")["records"]}
+        assert "improved_definitely" in names  # figures.json keeps the names
+
+
 def test_notebook_defaults_are_the_project_defaults():
     # papermill needs literals in the parameters cell: pin them to the one project setting.
     from papermill.translators import PythonTranslator
