@@ -23,6 +23,7 @@ __all__ = ["DisclosureError", "check_figures", "check_tables", "check_text", "ht
 GATED_COLUMNS = (*VALUE_COLUMNS, "positive", "n1", "estimate1", "n2", "estimate2", "difference",
                  "p_value", "p_holm", "p_benjamini_hochberg")
 _BASE = re.compile(r"base\d?")
+_COLUMN_GAP = re.compile(r"[^\S\r\n]{2,}")  # two or more spaces in page-layout text
 _KINDS = {"email": "e-mail address", "nhs_number": "NHS number", "phone": "telephone number",
           "postcode": "postcode"}
 
@@ -81,17 +82,22 @@ def check_tables(figures: dict, *, source: str = "figures.json") -> list[str]:
     return findings
 
 
-def check_text(text: str, where: str) -> list[str]:
+def check_text(text: str, where: str, *, columns: bool = False) -> list[str]:
     """Findings of identifiers (e-mail, NHS number, phone, postcode) in published text.
 
     ``where`` names the place (e.g. ``"report.pdf page 3"``); each finding adds the line number
-    and the identifier with all but its first character masked.
+    and the identifier with all but its first character masked. With ``columns`` the text is laid
+    out as on the page (``pdftotext -layout``) and a gap of two or more spaces is a gap between
+    columns: the pieces either side are checked apart, so numbers in neighbouring table cells
+    ("2666  3181  84%") are never read as one NHS number. Words inside a cell are one space apart,
+    and the HTML check reads the same words with each cell on its own line.
     """
     findings = []
     for number, line in enumerate(text.splitlines(), start=1):
-        for ident in find_identifiers(line):
-            findings.append(f"{where}, line {number}: unredacted "
-                            f"{_KINDS.get(ident.kind, ident.kind)} {_mask(ident.value)}")
+        for piece in _COLUMN_GAP.split(line) if columns else [line]:
+            for ident in find_identifiers(piece):
+                findings.append(f"{where}, line {number}: unredacted "
+                                f"{_KINDS.get(ident.kind, ident.kind)} {_mask(ident.value)}")
     return findings
 
 

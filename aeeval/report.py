@@ -298,7 +298,7 @@ def publish(prepared: dict, *, formats=FORMATS,
             except BrowserError as exc:
                 raise ReportError(f"{prepared['notebook']}: {exc}") from None
             for page, text in enumerate(pages, start=1):
-                findings += check_text(text, f"report.pdf page {page}")
+                findings += check_text(text, f"report.pdf page {page}", columns=True)
         if findings:
             error = DisclosureError(findings)
             _keep_failed(out, work / "executed.ipynb", str(error))

@@ -146,3 +146,13 @@ def test_figure_text_is_collected_from_the_executed_notebook_in_order():
     assert collect_figure_texts(nb) == [{"cell": 3, "figure": 1, "texts": ["A1"]},
                                         {"cell": 3, "figure": 2, "texts": ["A2"]},
                                         {"cell": 5, "figure": 1, "texts": ["B1"]}]
+
+
+def test_page_layout_text_is_read_column_by_column():
+    # pdftotext -layout of a Staff Survey table: base, positive and % of one row, two spaces apart
+    row = "YA24                     2020 q22c      2666  3181  84%  0.647    0.621"
+    assert check_text(row, "joined")  # read as one line, "2666  3181  84" passes the check digit
+    assert check_text(row, "report.pdf page 7", columns=True) == []
+    prose = "Call 0113 496 0000 or quote NHS number 943 476 5919.     Page 2 of 9"
+    kinds = [f.split("unredacted ")[1].split(" ")[0] for f in check_text(prose, "p", columns=True)]
+    assert sorted(kinds) == ["NHS", "telephone"]
