@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
 from .figures import FiguresError, collect_figure_texts, dumps, figures_document
-from .gate import DisclosureError, check_figures, check_tables, check_text, html_text
+from .gate import DisclosureError, check_published
 from .parameters import (
     ParameterError,
     check_parameters,
@@ -280,10 +280,7 @@ def publish(prepared: dict, *, formats=FORMATS,
     work, out = Path(prepared["work"]), Path(prepared["out"])
     try:
         html_path = work / "report.html"
-        findings = check_tables(json.loads((work / "figures.json").read_text(encoding="utf-8")))
-        findings += check_text(html_text(html_path.read_text(encoding="utf-8")), "report.html")
-        findings += check_figures(prepared["figure_texts"])
-        browser_version = reader_version = None
+        browser_version = reader_version = pages = None
         if "pdf" in formats:
             try:
                 if browser is None:
@@ -297,8 +294,7 @@ def publish(prepared: dict, *, formats=FORMATS,
                 reader_version = pdftotext_version()
             except BrowserError as exc:
                 raise ReportError(f"{prepared['notebook']}: {exc}") from None
-            for page, text in enumerate(pages, start=1):
-                findings += check_text(text, f"report.pdf page {page}", columns=True)
+        findings = check_published(work, figure_texts=prepared["figure_texts"], pdf_pages=pages)
         if findings:
             error = DisclosureError(findings)
             _keep_failed(out, work / "executed.ipynb", str(error))
