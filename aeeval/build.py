@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from .files import InputFileError, read_yaml
 from .parameters import ParameterError, check_parameters, declared_parameters
 from .report import FORMATS, ReportError, check_formats, prepare, publish
 
@@ -117,15 +118,14 @@ def load_config(path, *, formats=None) -> tuple[list[Job], list[str]]:
     Raises :class:`ConfigError` listing every problem (file, place in the config, what is wrong).
     """
     import jsonschema
-    import yaml
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"{path}: no such config file")
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        config = read_yaml(path)  # a pipe, bad encoding, anchors and aliases refused, file named
+    except InputFileError as exc:
+        raise ConfigError(str(exc)) from None
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

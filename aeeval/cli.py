@@ -10,6 +10,7 @@ __all__ = ["main", "run"]
 
 
 def _validate(args) -> int:
+    from .files import printable
     from .schemas import guess_schema, load_schema, validate_table
 
     failed = 0
@@ -18,17 +19,18 @@ def _validate(args) -> int:
             schema = args.schema or guess_schema(path)
             load_schema(schema)
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {printable(exc, lines=True)}", file=sys.stderr)
             failed += 1
             continue
         problems = validate_table(path, schema, sheet=args.sheet)
         if problems:
             failed += 1
-            print(f"{path}: {len(problems)} problem(s) against schema '{schema}':", file=sys.stderr)
+            print(printable(f"{path}: {len(problems)} problem(s) against schema '{schema}':"),
+                  file=sys.stderr)
             for p in problems:
                 print(f"  {p}", file=sys.stderr)
         else:
-            print(f"{path}: valid against schema '{schema}'")
+            print(printable(f"{path}: valid against schema '{schema}'"))
     return 1 if failed else 0
 
 
@@ -46,23 +48,21 @@ def _run(args) -> int:
         out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
                          formats=formats, parameters_files=args.parameters_file or ())
     except (ReportError, BrowserError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from .files import printable
+
+        print(f"error: {printable(exc, lines=True)}", file=sys.stderr)  # a file's escapes shown
         return 1
     print(f"report written to {out}")
     return 0
 
 
 def _parse_params(pairs, files, declared) -> dict:
-    import yaml
-
+    from .files import read_yaml
     from .parameters import parse_cli_value
 
     params: dict = {}
     for f in files or []:
-        try:
-            loaded = yaml.safe_load(Path(f).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{f}: not valid YAML: {exc}") from None
+        loaded = read_yaml(f) or {}  # names the file in every error; aliases refused
         if not isinstance(loaded, dict):
             raise ValueError(f"{f}: a parameters file must be a mapping of name: value")
         params.update(loaded)

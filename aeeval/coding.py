@@ -140,15 +140,14 @@ def _load_codebook(path: str) -> Codebook:
     import re
 
     import fastjsonschema  # imports in ms; jsonschema's import costs ~1 s in every kernel
-    import yaml
+
+    from .files import InputFileError, read_yaml
 
     p = Path(path)
     try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"codebook {p} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"codebook {p} is not valid YAML: {exc}") from None
+        spec = read_yaml(p)  # names the file in every error; anchors and aliases refused
+    except InputFileError as exc:
+        raise ValueError(f"codebook {exc}") from None
     fmt = json.loads((SCHEMAS / "codebook-format.json").read_text(encoding="utf-8"))
     try:
         fastjsonschema.validate(fmt, spec)

@@ -10,8 +10,11 @@ way into the kernel (papermill on its own would turn a date into a string).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
+
+from .files import load_yaml
 
 __all__ = ["ParameterError", "declared_parameters", "check_parameters", "parse_cli_value",
            "jsonable", "for_papermill", "use_date_translator"]
@@ -48,7 +51,8 @@ def _declared_type(info: dict) -> str | None:
 
 _CHECKS = {
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    # finite: .inf and .nan are YAML floats, but no parameter of a report means them
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
     "str": lambda v: isinstance(v, str),
     "bool": lambda v: isinstance(v, bool),
     "list": lambda v: isinstance(v, list),
@@ -60,16 +64,16 @@ def parse_cli_value(raw: str, info: dict | None):
     """Turn the text of ``-p NAME VALUE`` into a value.
 
     For a parameter declared ``str`` the text is kept as typed (``-p trust 0123`` stays
-    ``"0123"``); otherwise it is read as YAML, so ``2`` is a number, ``[2018-06-01]`` a list of
-    dates and ``null`` is ``None``.
+    ``"0123"``); otherwise it is read as YAML (:func:`aeeval.files.load_yaml`: anchors and
+    aliases are refused), so ``2`` is a number, ``[2018-06-01]`` a list of dates and ``null`` is
+    ``None``.
     """
-    import yaml
-
     if info is not None and _declared_type(info) == "str" and raw not in ("null", "None", "~"):
         return raw
     if raw == "None":
         return None
-    return yaml.safe_load(raw) if raw != "" else ""
+    name = (info or {}).get("name")
+    return load_yaml(raw, f"-p {name}" if name else "a -p value") if raw != "" else ""
 
 
 def check_parameters(notebook: Path, parameters: dict, declared: dict | None = None) -> dict:
@@ -99,8 +103,9 @@ def check_parameters(notebook: Path, parameters: dict, declared: dict | None = N
         if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not _CHECKS[kind](value):
+            finite = "; a float must be finite" if kind == "float" else ""
             problems.append(f"parameter {name} must be {kind} (the notebook declares "
-                            f"`{name}: {kind}`); got {value!r} ({type(value).__name__})")
+                            f"`{name}: {kind}`{finite}); got {value!r} ({type(value).__name__})")
             continue
         checked[name] = value
     if problems:
