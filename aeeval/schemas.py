@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .files import InputFileError, file_problem, printable, read_text
 from .paths import SCHEMAS
 
 __all__ = [
@@ -44,6 +45,10 @@ __all__ = [
 ]
 
 _MAX_SHOWN = 200  # problems listed in an exception message; all are kept on the exception
+#: The longest cell read, in characters: Excel's own limit for one cell. A longer cell is a problem
+#: naming its row and column (in a CSV file most often an unclosed quote running on to the end).
+MAX_CELL_CHARS = 32_767
+_SHOWN_VALUE_CHARS = 80  # a longer value is shortened in a message
 
 
 @dataclass(frozen=True)
@@ -58,14 +63,19 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line; every control character in it escaped (a file's ANSI escapes or carriage
+        returns never reach the terminal), a long value shortened."""
         where = [self.file]
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
         if self.value is not None:
-            where.append(f"value '{self.value}'")
-        return f"{', '.join(where)}: {self.message} [rule: {self.rule}]"
+            value = self.value
+            if len(value) > _SHOWN_VALUE_CHARS:
+                value = f"{value[:_SHOWN_VALUE_CHARS]}… ({len(value):,} characters)"
+            where.append(f"value '{value}'")
+        return printable(f"{', '.join(where)}: {self.message} [rule: {self.rule}]")
 
 
 class RowNumbers(tuple):
@@ -91,7 +101,7 @@ class ValidationError(ValueError):
         tail = f"\n  … and {more} more" if more > 0 else ""
         files = sorted({p.file for p in self.problems})
         super().__init__(
-            f"{len(self.problems)} problem(s) in {', '.join(files)}:\n{shown}{tail}"
+            f"{len(self.problems)} problem(s) in {printable(', '.join(files))}:\n{shown}{tail}"
         )
 
 
@@ -127,13 +137,14 @@ def _load_schema_cached(schema: str) -> dict:
                 f"or give a path to a Table Schema JSON file"
             )
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"schema file {path} does not exist") from None
+        descriptor = json.loads(read_text(path))
+    except InputFileError as exc:
+        raise ValueError(f"schema file {exc}") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"schema file {path} is not valid JSON: {exc}") from None
-    if not isinstance(descriptor.get("fields"), list) or not descriptor["fields"]:
-        raise ValueError(f"schema file {path} has no 'fields' list")
+        raise ValueError(f"schema file {printable(path)} is not valid JSON: {exc}") from None
+    if (not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list)
+            or not descriptor["fields"]):
+        raise ValueError(f"schema file {printable(path)} has no 'fields' list")
     descriptor.setdefault("name", path.name.removesuffix(".schema.json"))
     return descriptor
 
@@ -157,9 +168,9 @@ def guess_schema(path: str | Path) -> str:
     if len(by_header) == 1:
         return by_header[0]
     if unreadable:
-        raise ValueError(f"{path}: {unreadable.message}")
+        raise ValueError(printable(f"{path}: {unreadable.message}"))
     raise ValueError(
-        f"{path}: cannot tell which schema this file follows; pass --schema NAME "
+        f"{printable(path)}: cannot tell which schema this file follows; pass --schema NAME "
         f"(one of {', '.join(names)})"
     )
 
@@ -170,17 +181,59 @@ def guess_schema(path: str | Path) -> str:
 _ENCODING_ADVICE = "save the file from Excel as 'CSV UTF-8 (Comma delimited)'"
 
 
+def _csv_rows(text: str) -> list[list[str]]:
+    """Records of CSV ``text``. A cell may be as long as the text (the csv module's own limit,
+    131,072 characters, would make a long cell an error without a row or column); cells longer
+    than :data:`MAX_CELL_CHARS` are reported by :func:`_long_cells`."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _column_label(header: list[str], j: int, row: int, header_row: int, letter: bool = False
+                  ) -> str:
+    """Column ``j`` (0-based) of spreadsheet row ``row`` as a person finds it: its header name,
+    else its number (or XLSX letter)."""
+    if row > header_row and j < len(header) and header[j].strip():
+        return header[j].strip()
+    if letter:
+        from openpyxl.utils import get_column_letter
+
+        return f"column {get_column_letter(j + 1)}"
+    return f"column {j + 1}"
+
+
 def _bad_byte_cells(text: str, name: str, message: str) -> list[Problem]:
     """Cells of leniently decoded ``text`` holding U+FFFD, each as a Problem (row as a spreadsheet
     numbers it, column named by the header)."""
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    header = [h.strip() for h in rows[0]] if rows else []
+    rows = _csv_rows(text)
+    header = rows[0] if rows else []
     problems = []
     for i, rec in enumerate(rows, start=1):
         for j, cell in enumerate(rec):
             if "\ufffd" in cell:
-                column = header[j] if j < len(header) and header[j] and i > 1 else f"column {j + 1}"
-                problems.append(Problem(name, i, column, cell, "encoding", message))
+                problems.append(Problem(name, i, _column_label(header, j, i, 1), cell, "encoding",
+                                        message))
+    return problems
+
+
+def _long_cells(records: list[list[str]], row_numbers: list[int], name: str,
+                letter: bool = False) -> list[Problem]:
+    """A Problem for each cell longer than :data:`MAX_CELL_CHARS`."""
+    problems = []
+    for rec, rown in zip(records, row_numbers):
+        if max(map(len, rec), default=0) <= MAX_CELL_CHARS:
+            continue
+        for j, cell in enumerate(rec):
+            if len(cell) > MAX_CELL_CHARS:
+                hint = " (an unclosed quote runs on to here?)" if not letter and "\n" in cell else ""
+                problems.append(Problem(
+                    name, rown, _column_label(records[0], j, rown, row_numbers[0], letter), cell,
+                    "cell-length", f"cell holds {len(cell):,} characters, more than the "
+                    f"{MAX_CELL_CHARS:,} a cell may hold{hint}"))
     return problems
 
 
@@ -244,15 +297,26 @@ def _excel_text(value) -> str:
 
 
 def _read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[str]], list[int]]:
-    """Return (records, row numbers as a spreadsheet shows them); records[0] is the header."""
+    """Return (records, row numbers as a spreadsheet shows them); records[0] is the header.
+
+    Only a regular file is opened: a named pipe (which would block), a device or a socket is a
+    ``file`` problem."""
     name = str(path)
-    if not path.exists():
-        raise ValidationError([Problem(name, None, None, None, "file", "file does not exist")])
-    if path.is_dir():
-        raise ValidationError([Problem(name, None, None, None, "file",
-                                       "is a folder, not a file: name the files in it")])
+    reason = file_problem(path)
+    if reason is not None:
+        raise ValidationError([Problem(name, None, None, None, "file", reason)])
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
+        records, numbers = _read_xlsx(path, sheet)
+    else:
+        records, numbers = _read_csv(path)
+    long = _long_cells(records, numbers, name, letter=path.suffix.lower() in (".xlsx", ".xlsm"))
+    if long:
+        raise ValidationError(long)
+    return records, numbers
+
+
+def _read_csv(path: Path) -> tuple[list[list[str]], list[int]]:
+    name = str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -262,7 +326,7 @@ def _read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[s
         raise ValidationError([Problem(name, None, None, None, "empty", "file is empty")])
     text = _decode(raw, name)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = _csv_rows(text)
     except csv.Error as exc:
         raise ValidationError([Problem(name, None, None, None, "csv", f"not readable as CSV: {exc}")]) from None
     numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
@@ -278,8 +342,93 @@ def _read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[s
     return records, [i for i, _ in numbered]
 
 
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_part(archive, title: str) -> str:
+    """The path inside an XLSX archive of the worksheet named ``title`` (via the package's
+    relationships, as Excel resolves it)."""
+    import posixpath
+    from xml.etree import ElementTree
+
+    def relationships(part: str) -> dict[str, tuple[str, str]]:
+        folder, base = posixpath.split(part)
+        tree = ElementTree.fromstring(archive.read(posixpath.join(folder, "_rels", base + ".rels")))
+        found = {}
+        for rel in tree.iter():
+            if _local(rel.tag) == "Relationship":
+                target = rel.get("Target", "")
+                target = (target.lstrip("/") if target.startswith("/")
+                          else posixpath.normpath(posixpath.join(folder, target)))
+                found[rel.get("Id")] = (rel.get("Type", ""), target)
+        return found
+
+    workbook = next(t for kind, t in relationships("").values() if kind.endswith("/officeDocument"))
+    sheets = relationships(workbook)
+    for el in ElementTree.fromstring(archive.read(workbook)).iter():
+        if _local(el.tag) == "sheet" and el.get("name") == title:
+            rid = next(v for k, v in el.attrib.items() if _local(k) == "id")
+            return sheets[rid][1]
+    raise KeyError(title)
+
+
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def _scan_sheet(path: Path, title: str) -> tuple[int, int, list[tuple[int, int, str]]]:
+    """Read a worksheet's XML once, keeping nothing but: the last row and column holding data
+    (a value, inline text or a formula — not a style, and not what its ``<dimension>`` claims)
+    and every formula saved without a value, as ``(row, column, formula)``."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    from openpyxl.utils import column_index_from_string
+
+    last_row = last_col = 0
+    no_value = []
+    with zipfile.ZipFile(path) as archive, archive.open(_sheet_part(archive, title)) as xml:
+        row = col = 0
+        sheet_data = None
+        for event, el in ElementTree.iterparse(xml, events=("start", "end")):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "sheetData":
+                    sheet_data = el
+                elif tag == "row":
+                    row = int(el.get("r") or row + 1)
+                    col = 0
+                continue
+            if tag == "c":
+                ref = _CELL_REF.fullmatch(el.get("r") or "")
+                if ref:
+                    col, row = column_index_from_string(ref.group(1).upper()), int(ref.group(2))
+                else:
+                    col += 1
+                formula = value = inline = None
+                for child in el:
+                    kind = _local(child.tag)
+                    if kind == "f":
+                        formula = child
+                    elif kind == "v":
+                        value = child.text
+                    elif kind == "is":
+                        inline = child
+                if formula is not None and not value and el.get("t") != "str":
+                    # A formula's cached value is what a spreadsheet shows; without one (written
+                    # by a program that does not calculate) the cell would silently read blank.
+                    no_value.append((row, col, "=" + (formula.text or "")))
+                if formula is not None or value or inline is not None:
+                    last_row, last_col = max(last_row, row), max(last_col, col)
+                el.clear()
+            elif tag == "row" and sheet_data is not None:
+                sheet_data.remove(el)  # keep memory flat however many rows the sheet has
+    return last_row, last_col, no_value
+
+
 def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], list[int]]:
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     name = str(path)
     try:
@@ -304,13 +453,31 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
                 raise ValidationError([Problem(name, None, None, sheet, "sheet",
                                                f"no sheet named '{sheet}' (sheets: {', '.join(wb.sheetnames)})")])
             ws = wb[sheet]
+        try:
+            last_row, last_col, no_value = _scan_sheet(path, ws.title)
+        except Exception as exc:  # a part missing or malformed: the archive is broken
+            raise ValidationError([Problem(name, None, None, None, "xlsx",
+                                           f"not a readable XLSX workbook: sheet '{ws.title}' "
+                                           f"({type(exc).__name__}: {exc})")]) from None
         numbered = []
-        for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_excel_text(v) for v in values]
-            if any(c.strip() for c in cells):
-                numbered.append((i, cells))
+        if last_row:  # read only the range holding data: a styled cell at XFD1048576 is not data
+            rows = ws.iter_rows(min_row=1, max_row=last_row, min_col=1, max_col=last_col,
+                                values_only=True)
+            for i, values in enumerate(rows, start=1):
+                cells = [_excel_text(v) for v in values]
+                if any(c.strip() for c in cells):
+                    numbered.append((i, cells))
     finally:
         wb.close()
+    if no_value:
+        header, header_row = (numbered[0][1], numbered[0][0]) if numbered else ([], 0)
+        raise ValidationError([Problem(
+            name, r, _column_label(header, c - 1, r, header_row, letter=True), formula,
+            "formula-without-value",
+            f"sheet '{ws.title}', cell {get_column_letter(c)}{r}: a formula saved without its "
+            "value (the program that wrote the file does not calculate formulas), so it would "
+            "read as blank: open and save the workbook in Excel or LibreOffice, or paste values")
+            for r, c, formula in no_value])
     if not numbered:
         raise ValidationError([Problem(name, None, None, None, "empty", "workbook sheet is empty")])
     records = []
@@ -324,7 +491,9 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
 # ------------------------------------------------------------------------------------ validation
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
+_GROUPED_INT_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 _GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_INT64_DIGITS = 18  # every whole number of up to 18 digits fits an int64
 _OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
         "==": operator.eq, "!=": operator.ne}
 
@@ -388,7 +557,13 @@ def _cast(field: dict, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     ftype = field.get("type", "string")
     present = text.notna()
     if ftype in ("integer", "year"):
+        # Thousands separators (1,234) are dropped for a count as for a number; 1,5 stays an
+        # error. inf, nan and 1e999 are not whole numbers, nor is one too long for an int64.
+        if ftype == "integer":
+            grouped = text.str.fullmatch(_GROUPED_INT_RE.pattern).fillna(False).astype(bool)
+            text = text.where(~grouped, text.str.replace(",", "", regex=False))
         ok = text.str.fullmatch(_INT_RE.pattern).fillna(False).astype(bool)
+        ok &= text.str.lstrip("+-").str.len().le(_INT64_DIGITS).fillna(False).astype(bool)
         values = pd.Series(pd.NA, index=text.index, dtype="Int64")
         values[ok] = text[ok].astype("int64")
         return values, present & ~ok, "whole number"
@@ -398,7 +573,12 @@ def _cast(field: dict, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         grouped = text.str.fullmatch(_GROUPED_RE.pattern).fillna(False).astype(bool)
         text = text.where(~grouped, text.str.replace(",", "", regex=False))
         num = pd.to_numeric(text, errors="coerce")
-        return num.astype("Float64"), present & num.isna(), "number"
+        # A number is finite: inf, -inf, nan, NaN, Infinity and 1e999 (which overflows to inf)
+        # are errors, not values that would turn every total and rate into inf or nan.
+        finite = pd.Series(np.isfinite(num.to_numpy(dtype=float, na_value=np.nan)),
+                           index=text.index)
+        num = num.where(finite)
+        return num.astype("Float64"), present & num.isna(), "a finite number"
     if ftype == "boolean":
         true_values = field.get("trueValues", ["true", "True", "TRUE", "1", "yes", "Yes"])
         false_values = field.get("falseValues", ["false", "False", "FALSE", "0", "no", "No"])
