@@ -36,7 +36,15 @@ from .parameters import (
     use_date_translator,
 )
 from .paths import REPORTS, TEMPLATES
-from .provenance import INPUTS_MIMETYPE, describe_inputs, display_path, environment, file_sha256
+from .provenance import (
+    INPUTS_MIMETYPE,
+    InputChangedError,
+    describe_inputs,
+    display_path,
+    environment,
+    file_sha256,
+    verify_inputs,
+)
 
 __all__ = ["ReportError", "FORMATS", "Browser", "execute_notebook", "export_html",
            "prepare", "publish", "run_report", "notebook_parameters"]
@@ -152,7 +160,7 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
             log.close()
 
 
-def _recorded_inputs(nb) -> list[str]:
+def _recorded_inputs(nb) -> list:
     for cell in reversed(nb.cells):
         for output in cell.get("outputs", []):
             payload = output.get("data", {}).get(INPUTS_MIMETYPE)
@@ -246,8 +254,13 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
             _keep_failed(out, executed, str(exc))
             raise ReportError(f"{notebook}: {exc}") from None
         (work / "figures.json").write_text(dumps(figures), encoding="utf-8")
+        try:  # hashed by the kernel as it read them; a file changed since then is an error
+            read = verify_inputs(_recorded_inputs(nb))
+        except InputChangedError as exc:
+            _keep_failed(out, executed, str(exc))
+            raise ReportError(f"{notebook}: {exc}") from None
         inputs = [{**i, "kind": "definition" if Path(i["path"]).is_relative_to("data/schemas")
-                   else "data"} for i in describe_inputs(_recorded_inputs(nb))]
+                   else "data"} for i in read]
         env = _environment()
         defaults = {name: info["default"] for name, info in declared.items()}
         provenance = {"parameters": jsonable(parameters), "inputs": inputs, "defaults": defaults,
