@@ -73,11 +73,12 @@ def _parse_params(pairs, files, declared) -> dict:
 
 def _build(args) -> int:
     from .build import ConfigError, load_config, run_jobs, summary_table
+    from .files import printable
 
     try:
         jobs, formats = load_config(args.config, formats=args.format)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, lines=True)}", file=sys.stderr)  # "\e[31m" in a config
         return 2
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be 1 or more", file=sys.stderr)
@@ -86,7 +87,8 @@ def _build(args) -> int:
     print(summary_table(outcomes, root=Path.cwd()))
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        print(f"\nFAILED {o.job.notebook.name} {o.job.label}:\n  {o.message}", file=sys.stderr)
+        print(printable(f"\nFAILED {o.job.notebook.name} {o.job.label}:\n  {o.message}", lines=True),
+              file=sys.stderr)
     return 1 if failed else 0
 
 

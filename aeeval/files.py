@@ -134,14 +134,19 @@ def load_yaml(text: str, source: str):
     """
     import yaml
 
-    loader = _loader()(text)
+    try:
+        loader = _loader()(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control code)
+        line = text[:exc.position].count("\n") + 1
+        raise InputFileError(f"{printable(source)}, line {line}: not valid YAML: character "
+                             f"{exc.character:#06x} is not allowed") from None
     loader.name = str(source)
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        what = ": ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise InputFileError(f"{printable(source)}{where}: not valid YAML: {printable(what)}"
                              ) from None
     except yaml.YAMLError as exc:

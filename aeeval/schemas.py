@@ -433,6 +433,9 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
     name = str(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
+    except OSError as exc:
+        raise ValidationError([Problem(name, None, None, None, "file",
+                                       f"cannot be read ({exc.strerror or exc})")]) from None
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         with open(path, "rb") as fh:
             start = fh.read(4096)
