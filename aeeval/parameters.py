@@ -14,7 +14,7 @@ import math
 import re
 from pathlib import Path
 
-from .files import load_yaml
+from .files import file_problem, load_yaml
 
 __all__ = ["ParameterError", "declared_parameters", "check_parameters", "parse_cli_value",
            "jsonable", "for_papermill", "use_date_translator"]
@@ -32,8 +32,11 @@ def declared_parameters(notebook: Path) -> dict[str, dict]:
     import papermill as pm
 
     notebook = Path(notebook)
-    if not notebook.is_file():
+    reason = file_problem(notebook)  # a pipe is refused unopened: reading it would block
+    if reason == "file does not exist":
         raise ParameterError(f"notebook {notebook} does not exist")
+    if reason is not None:
+        raise ParameterError(f"notebook {notebook}: {reason}")
     try:
         found = pm.inspect_notebook(str(notebook))
     except Exception as exc:  # not JSON, not a notebook

@@ -175,6 +175,10 @@ def test_a_pipe_as_parameters_file_or_build_config_is_refused(tmp_path, fifo):
     res = cli("run", nb, "-f", fifo, "--out", tmp_path / "out", "--format", "html", timeout=60)
     assert_clean_failure(res, str(fifo), "named pipe")
     assert not (tmp_path / "out").exists()
+    notebook = tmp_path / "nb-pipe.ipynb"
+    os.mkfifo(notebook)
+    res = cli("run", notebook, "--out", tmp_path / "out", "--format", "html", timeout=60)
+    assert_clean_failure(res, f"notebook {notebook}: is a named pipe")
     config = tmp_path / "demo.yml"
     os.mkfifo(config)
     res = cli("build", config, timeout=60)
