@@ -376,16 +376,17 @@ def _sheet_part(archive, title: str) -> str:
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
-def _scan_sheet(path: Path, title: str) -> tuple[int, int, list[tuple[int, int, str]]]:
-    """Read a worksheet's XML once, keeping nothing but: the last row and column holding data
-    (a value, inline text or a formula — not a style, and not what its ``<dimension>`` claims)
-    and every formula saved without a value, as ``(row, column, formula)``."""
+def _scan_sheet(path: Path, title: str) -> tuple[dict[int, int], list[tuple[int, int, str]]]:
+    """Read a worksheet's XML once, keeping nothing but: each row holding data with its last
+    column holding data (a value, inline text or a formula — not a style, and not what the
+    sheet's ``<dimension>`` claims), and every formula saved without a value, as
+    ``(row, column, formula)``."""
     import zipfile
     from xml.etree import ElementTree
 
     from openpyxl.utils import column_index_from_string
 
-    last_row = last_col = 0
+    row_ends: dict[int, int] = {}
     no_value = []
     with zipfile.ZipFile(path) as archive, archive.open(_sheet_part(archive, title)) as xml:
         row = col = 0
@@ -419,11 +420,11 @@ def _scan_sheet(path: Path, title: str) -> tuple[int, int, list[tuple[int, int, 
                     # by a program that does not calculate) the cell would silently read blank.
                     no_value.append((row, col, "=" + (formula.text or "")))
                 if formula is not None or value or inline is not None:
-                    last_row, last_col = max(last_row, row), max(last_col, col)
+                    row_ends[row] = max(row_ends.get(row, 0), col)
                 el.clear()
             elif tag == "row" and sheet_data is not None:
                 sheet_data.remove(el)  # keep memory flat however many rows the sheet has
-    return last_row, last_col, no_value
+    return row_ends, no_value
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], list[int]]:
@@ -457,17 +458,20 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
                                                f"no sheet named '{sheet}' (sheets: {', '.join(wb.sheetnames)})")])
             ws = wb[sheet]
         try:
-            last_row, last_col, no_value = _scan_sheet(path, ws.title)
+            row_ends, no_value = _scan_sheet(path, ws.title)
         except Exception as exc:  # a part missing or malformed: the archive is broken
             raise ValidationError([Problem(name, None, None, None, "xlsx",
                                            f"not a readable XLSX workbook: sheet '{ws.title}' "
                                            f"({type(exc).__name__}: {exc})")]) from None
         numbered = []
-        if last_row:  # read only the range holding data: a styled cell at XFD1048576 is not data
-            rows = ws.iter_rows(min_row=1, max_row=last_row, min_col=1, max_col=last_col,
-                                values_only=True)
+        if row_ends:  # read only the cells holding data: a styled cell at XFD1048576 is not data
+            rows = ws.iter_rows(min_row=1, max_row=max(row_ends), min_col=1,
+                                max_col=max(row_ends.values()), values_only=True)
             for i, values in enumerate(rows, start=1):
-                cells = [_excel_text(v) for v in values]
+                end = row_ends.get(i)
+                if end is None:  # a row without data (openpyxl gives the same empty tuple)
+                    continue
+                cells = [_excel_text(v) for v in values[:end]]
                 if any(c.strip() for c in cells):
                     numbered.append((i, cells))
     finally:
@@ -680,11 +684,19 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
     if not body:
         return None, [Problem(name, None, None, None, "empty", "file has a header but no data rows")]
     width = len(header)
+    workbook = name.lower().endswith((".xlsx", ".xlsm"))
     for rec, rown in zip(body, row_numbers[1:]):
         if len(rec) > width and any(c.strip() for c in rec[width:]):
+            if workbook:
+                from openpyxl.utils import get_column_letter
+
+                j = next(j for j in range(width, len(rec)) if rec[j].strip())
+                hint = (f"a value in cell {get_column_letter(j + 1)}{rown}, right of the "
+                        "table's last column")
+            else:
+                hint = "a comma inside an unquoted value?"
             problems.append(Problem(name, rown, None, None, "row-length",
-                                    f"row has {len(rec)} cells but the header has {width}: "
-                                    "a comma inside an unquoted value?"))
+                                    f"row has {len(rec)} cells but the header has {width}: {hint}"))
     if problems:
         return None, problems
     body = [r[:width] + [""] * (width - len(r)) for r in body]

@@ -113,6 +113,19 @@ def test_a_styled_empty_cell_at_xfd1048576_does_not_make_validate_read_a_million
     assert sha256(path) == before
 
 
+def test_a_stray_value_at_xfd1048576_is_named_without_reading_a_million_rows(tmp_path):
+    path = register_xlsx(tmp_path / "register.xlsx")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.active["XFD1048576"] = "x"  # typed far away by mistake: data, not style
+    wb.save(path)
+    start = time.monotonic()
+    res = cli("validate", path, timeout=60)
+    assert_clean_failure(res, str(path), "row 1048576", "cell XFD1048576", "[rule: row-length]")
+    assert time.monotonic() - start < 15
+
+
 @pytest.mark.parametrize("dimension", [b'<dimension ref="A1:B2" />', b""],
                          ids=["dimension too small", "no dimension"])
 def test_a_wrong_or_missing_dimension_loses_no_cell(tmp_path, dimension):
