@@ -294,6 +294,21 @@ def test_cells_up_to_the_documented_limit_are_read_and_longer_ones_named(tmp_pat
     assert sha256(path) == before
 
 
+def test_an_xlsx_cell_over_the_limit_is_named_by_row_and_column(tmp_path):
+    from openpyxl import Workbook
+
+    made = tmp_path / "made.xlsx"
+    wb = Workbook()
+    wb.active.append(SURVEY.split(","))
+    wb.active.append(["R1", "RXA", None, None, "No", None, None, "z" * MAX_CELL_CHARS])
+    wb.save(made)  # openpyxl itself cuts a cell at Excel's limit: another program wrote more
+    path = tmp_path / "survey.xlsx"
+    rewrite_zip(made, path, SHEET, lambda xml: xml.replace(b"z" * MAX_CELL_CHARS, b"z" * 40_000))
+    res = cli("validate", path)
+    assert_clean_failure(res, str(path), "row 2", "column 'comments'", "40,000 characters",
+                         "[rule: cell-length]")
+
+
 def test_an_unclosed_quote_running_to_the_end_is_named_by_row_and_column(tmp_path):
     path = tmp_path / "survey.csv"
     tail = "".join(f"R{i},RXA,,,No,,,fine\n" for i in range(3, 8000))
