@@ -62,7 +62,8 @@ def pdf_strings(path: Path) -> list[tuple[str, str]]:
         elif isinstance(obj, ByteStringObject):
             found.append((f"{place} ({key})" if key else place, bytes(obj).decode("latin-1")))
         elif isinstance(obj, StreamObject):
-            if obj.get("/Type") == "/Metadata" or obj.get("/Subtype") == "/XML":
+            if (key == "/Metadata" or obj.get("/Type") == "/Metadata"
+                    or obj.get("/Subtype") == "/XML"):
                 found.extend((place, text) for text in _xmp_texts(obj.get_data()))
         elif isinstance(obj, DictionaryObject):
             for k, v in obj.items():

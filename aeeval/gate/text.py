@@ -134,11 +134,12 @@ def check_value(value, where: str, *, names=(), key_word: str = "key") -> list[s
     else:
         text = value_text(value)
         if text:
-            findings += [f"{where}: {_said(ident)}" for ident in find_identifiers(text, names)]
-            if isinstance(value, int | float) and len(text) in (9, 10):
+            found = [f"{where}: {_said(ident)}" for ident in find_identifiers(text, names)]
+            if not found and isinstance(value, int | float) and len(text) in (9, 10):
                 # A telephone number stored as a number has lost its leading 0.
-                findings += [f"{where}: {_said(ident)}" for ident in find_identifiers("0" + text)
-                             if ident.kind == "phone"]
+                found = [f"{where}: {_said(ident)}" for ident in find_identifiers("0" + text)
+                         if ident.kind == "phone"]
+            findings += found
     return findings
 
 
