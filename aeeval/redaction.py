@@ -116,6 +116,10 @@ _DOT = r"(?:\.| ?[\[({<] ?dot ?[\])}>] ?| dot )"
 _SPELLED_EMAIL = re.compile(
     rf"(?<![\w.+-])[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}[a-z]{{2,}}(?!\w)",
     re.IGNORECASE)
+# Every e-mail address, NHS number, telephone number and postcode holds one of these: text without
+# any is not searched further.
+_WORD = re.compile(r"\w+")
+_MAYBE = re.compile(r"[\d@]|(?i:\b(?:at|dot)\b)")
 # Titles and honorifics in a listed name ("Dr Sarah Jones") are not names on their own.
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord",
                      "lady", "rev", "revd", "cllr", "nurse", "sister", "matron"})
@@ -183,6 +187,12 @@ def _name_pattern(names: tuple) -> re.Pattern | None:
     return re.compile(pattern)
 
 
+@lru_cache(maxsize=32)
+def _name_words(names: tuple) -> frozenset:
+    """Every word of the listed names, in lower case: a text holding none of them holds no name."""
+    return frozenset(w for name in _as_names(names) for w in _WORD.findall(normalise(name).lower()))
+
+
 def _one_kind_of_separator(number: str) -> bool:
     """A number written with dots or slashes uses that one separator throughout: "943.476.5919",
     not "01/02/2020 10" (a date and a count)."""
@@ -217,21 +227,11 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
         return []
     plain, where = normalise(text, positions=True)
     spans: list[tuple[str, re.Match]] = []
-    spans += [("email", m) for m in _EMAIL.finditer(plain)]
-    spans += [("email", m) for m in _SPELLED_EMAIL.finditer(plain)
-              if not re.search(r"(?i) at ", m.group()) or re.search(r"(?i)dot", m.group())]
-    spans += [("nhs_number", m) for m in _TEN_DIGITS.finditer(plain)
-              if is_valid_nhs_number(m.group()) and _one_kind_of_separator(m.group())]
-    for m in _PHONE.finditer(plain):
-        digits = re.sub(r"\D", "", m.group())
-        if m.group().startswith(("+", "00")):  # +44 (0)20 … / 0044 20 … → 020 …
-            digits = "0" + digits.removeprefix("00")[2:].removeprefix("0")
-        if len(digits) in (10, 11) and _one_kind_of_separator(m.group()):  # 0 + 9 or 10 digits
-            spans.append(("phone", m))
-    spans += [("postcode", m) for m in _POSTCODE.finditer(plain)]
-    pattern = _name_pattern(names if isinstance(names, tuple) else tuple(_as_names(names)))
-    if pattern is not None:
-        spans += [("name", m) for m in pattern.finditer(plain)]
+    if _MAYBE.search(plain):
+        spans += _identifier_spans(plain)
+    names = names if isinstance(names, tuple) else tuple(_as_names(names))
+    if names and _name_words(names).intersection(_WORD.findall(plain.lower())):
+        spans += [("name", m) for m in _name_pattern(names).finditer(plain)]
     found = []
     for kind, m in spans:
         start, end = where[m.start()], where[m.end() - 1] + 1
@@ -244,6 +244,24 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
             continue
         kept.append(ident)
     return kept
+
+
+def _identifier_spans(plain: str) -> list[tuple[str, re.Match]]:
+    """E-mail addresses, NHS numbers, telephone numbers and postcodes in normalised text."""
+    spans: list[tuple[str, re.Match]] = []
+    spans += [("email", m) for m in _EMAIL.finditer(plain)]
+    spans += [("email", m) for m in _SPELLED_EMAIL.finditer(plain)
+              if not re.search(r"(?i) at ", m.group()) or re.search(r"(?i)dot", m.group())]
+    spans += [("nhs_number", m) for m in _TEN_DIGITS.finditer(plain)
+              if is_valid_nhs_number(m.group()) and _one_kind_of_separator(m.group())]
+    for m in _PHONE.finditer(plain):
+        digits = re.sub(r"\D", "", m.group())
+        if m.group().startswith(("+", "00")):  # +44 (0)20 … / 0044 20 … → 020 …
+            digits = "0" + digits.removeprefix("00")[2:].removeprefix("0")
+        if len(digits) in (10, 11) and _one_kind_of_separator(m.group()):  # 0 + 9 or 10 digits
+            spans.append(("phone", m))
+    spans += [("postcode", m) for m in _POSTCODE.finditer(plain)]
+    return spans
 
 
 def redact(text: str, names=()) -> str:

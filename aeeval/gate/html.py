@@ -110,9 +110,10 @@ class _Reader(HTMLParser):
             self.hidden_text = []
             first = self.getpos()[0] - text.count("\n")
             if tag == "style":  # its strings and links, not colours such as #ff80ab
+                line, last = first, 0
                 for m in _CSS_TEXT.finditer(text):
-                    self.reading.other.append((first + text.count("\n", 0, m.start()),
-                                               "<style>", m.group()))
+                    line, last = line + text.count("\n", last, m.start()), m.start()
+                    self.reading.other.append((line, "<style>", m.group()))
             else:
                 self.reading.other.append((first, f"<{tag}>", text))
             return
