@@ -220,8 +220,8 @@ def _warm(threads: int) -> None:
 def _prepare(job: Job) -> tuple[dict | None, str, float]:
     start = time.monotonic()
     try:
-        return prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd, names=job.names), "", \
-            time.monotonic() - start
+        prepared = prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd, names=job.names)
+        return prepared, "", time.monotonic() - start
     except ReportError as exc:
         return None, str(exc), time.monotonic() - start
     except Exception as exc:  # anything else must not stop the batch either

@@ -229,6 +229,8 @@ def test_code_comments_and_every_mime_type_of_the_executed_notebook_are_read():
              _display({"text/markdown": "Write to jo.bloggs@nhs.net"}),
              nbformat.v4.new_output("stream", name="stdout", text="Ring 020.7946.0018\n"),
              nbformat.v4.new_output("error", ename="KeyError", evalue="'LS1 4AP'", traceback=[]),
+             _display({"image/png": PNG}, {"image/png": {"alt": "Ward 7, ring 0113 496 0000"},
+                                           SAFE_IMAGE: {"reason": "checked"}}),
              source="x = 1  # ask jo.bloggs@nhs.net")
     findings = check_notebook(nb)
     for place in ["executed.ipynb: cell In [4], source, line 1: unredacted e-mail",
@@ -236,9 +238,11 @@ def test_code_comments_and_every_mime_type_of_the_executed_notebook_are_read():
                   "cell In [4], output 2 (application/json), key 'id': unredacted NHS number",
                   "cell In [4], output 3 (text/markdown), line 1: unredacted e-mail",
                   "cell In [4], output 4 (stdout), line 1: unredacted telephone",
-                  "cell In [4], output 5, error message: unredacted postcode"]:
+                  "cell In [4], output 5, error message: unredacted postcode",
+                  "cell In [4], output 6, metadata, key 'image/png', key 'alt': unredacted "
+                  "telephone"]:
         assert any(place in f for f in findings), (place, findings)
-    assert len(findings) == 6
+    assert len(findings) == 7
 
 
 def test_pictures_the_gate_cannot_read_fail_unless_declared_safe():
@@ -348,6 +352,8 @@ LEAKS = [  # (cell, a place the gate must name)
     ("fig, ax = plt.subplots()\nax.plot([1, 2])\nfig.savefig('chart.png')\nplt.close(fig)\n"
      "from IPython.display import Image\ndisplay(Image(filename='chart.png'))",
      "a picture not drawn by matplotlib in the report's kernel"),
+    ("fig, ax = plt.subplots()\nax.imshow(plt.imread('chart.png'))\nplt.show()",
+     "picture(s) drawn into it with imshow"),
 ]
 
 
@@ -361,6 +367,9 @@ def test_every_evasion_fails_the_build_with_its_place_and_nothing_is_published(t
     missing = [place for _, place in LEAKS if place not in res.stderr]
     assert not missing, (missing, res.stderr)
     for place in ["report.pdf, the metadata (/Title)", "column 'patient': unredacted NHS number",
+                  "report.pdf, link annotation on page 1 (/URI): unredacted telephone",
+                  "in <title>: unredacted e-mail", "in <h2 id=>: unredacted telephone",
+                  "in <img alt=>: unredacted e-mail",
                   "column 'method': unredacted NHS number", "in a title, label or legend: "
                   "unredacted telephone", "in a title, label or legend: unredacted postcode"]:
         assert place in res.stderr, (place, res.stderr)

@@ -66,6 +66,8 @@ def pdf_strings(path: Path) -> list[tuple[str, str]]:
                     or obj.get("/Subtype") == "/XML"):
                 found.extend((place, text) for text in _xmp_texts(obj.get_data()))
         elif isinstance(obj, DictionaryObject):
+            if obj.get("/Type") in ("/Page", "/Pages"):
+                return  # reached from a destination: pages are read one by one below
             for k, v in obj.items():
                 if k in _SKIP:
                     continue
