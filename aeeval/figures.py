@@ -77,8 +77,8 @@ def figure_texts(fig) -> dict:
     ``texts``: every visible, non-blank text — titles, axis and tick labels, legend entries,
     annotations, the cells of ``ax.table()`` — in drawing order, white space normalised (a line
     break is a space), for the disclosure gate. ``joined``: each pair of texts placed one after the
-    other on one axes with ``ax.text``/``ax.annotate`` (an e-mail address written in two pieces),
-    which the gate also reads as one. ``pictures``: how many pictures (RGB or RGBA arrays, such as
+    other on one axes with ``ax.text``/``ax.annotate``, or on the figure with ``fig.text`` (an
+    e-mail address written in two pieces), which the gate also reads as one. ``pictures``: how many pictures (RGB or RGBA arrays, such as
     a photograph read from a file) are drawn into it with ``imshow``; the gate refuses them
     unless they are shown with :func:`safe_image` instead. ``alt``: a short description from its
     titles and axis labels, the figure's alternative text in the HTML and the tagged PDF (for
@@ -93,7 +93,8 @@ def figure_texts(fig) -> dict:
         for table in getattr(ax, "tables", []):
             texts += [_words(cell.get_text().get_text()) for cell in table.get_celld().values()
                       if cell.get_visible()]
-        placed = [_words(t.get_text()) for t in ax.texts if t.get_visible()]
+    for group in [fig.texts] + [ax.texts for ax in fig.axes]:  # fig.text(), ax.text(), annotate()
+        placed = [_words(t.get_text()) for t in group if t.get_visible()]
         placed = [t for t in placed if t]
         joined += [[a, b] for a, b in zip(placed, placed[1:])]
     pictures = sum(1 for im in fig.findobj(AxesImage)

@@ -147,8 +147,8 @@ class _Reader(HTMLParser):
     def _attribute(self, line: int, tag: str, name: str, value: str) -> None:
         if name in _URL_ATTRIBUTES or name == "content":
             if value.lstrip().lower().startswith("data:"):
-                value = value.split(",", 1)[0]  # the picture's bytes are no text
-            if "%" in value:  # mailto:jane%40nhs.net is followed as jane@nhs.net
+                value = _data_uri_text(value)
+            elif "%" in value:  # mailto:jane%40nhs.net is followed as jane@nhs.net
                 value = unquote(value)
         self.reading.other.append((line, f"<{tag} {name}=>", value))
 
@@ -158,6 +158,25 @@ class _Reader(HTMLParser):
             self.reading.other.append((self.getpos()[0], f"<{self.hidden[-1]}>",
                                        "".join(self.hidden_text)))
         self._end_line(soft=False)
+
+
+def _data_uri_text(uri: str) -> str:
+    """What a ``data:`` URI holds as text: its media type, and its content unless it is a picture
+    (``data:image/png;base64,…`` is pixels; ``data:text/html,…`` and SVG are text a reader can
+    open)."""
+    import base64
+    import binascii
+
+    head, _, body = uri.partition(",")
+    kind = head.lower()
+    if kind.startswith("data:image/") and "svg" not in kind:
+        return head
+    if kind.endswith(";base64"):
+        try:
+            return head + " " + base64.b64decode(body).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return uri
+    return head + " " + unquote(body)
 
 
 def read_html(document: str) -> HTMLReading:
