@@ -67,7 +67,8 @@ class _Reader(HTMLParser):
 
     # --- layout ---
     def _end_line(self, soft: bool) -> None:
-        text = re.sub(r"[ \t\r\n\f\v]+", " ", "".join(self.current)).strip() if not self.pre \
+        # Outside <pre> a browser shows any run of white space (non-breaking too) as one space.
+        text = re.sub(r"\s+", " ", "".join(self.current)).strip() if not self.pre \
             else "".join(self.current).strip()
         self.current = []
         if text:
