@@ -463,3 +463,15 @@ def test_the_demo_reports_still_pass_the_gate(tmp_path):
 def test_json_of_a_published_figures_document_round_trips_through_check_value():
     doc = json.loads(json.dumps({"a": [1.5, {"b": "ok"}], "c": None}))
     assert check_value(doc, "figures.json") == []
+
+
+@pytest.mark.slow
+def test_a_build_configs_names_list_reaches_the_gate_of_every_report(tmp_path):
+    (tmp_path / "people.txt").write_text("Priya Raman\n")
+    write_notebook(tmp_path / "thanks.ipynb", "x: int = 1  # unused",
+                   "#md With thanks to Priya Raman.")
+    (tmp_path / "b.yml").write_text("names: people.txt\noutput_dir: out\nformats: [html]\n"
+                                    "reports:\n  - notebook: thanks.ipynb\n")
+    res = aeeval_cli("build", tmp_path / "b.yml", "-j", "1", "-q")
+    assert res.returncode == 1 and "unredacted name P" in res.stderr, res.stdout + res.stderr
+    assert "Raman" not in res.stderr + res.stdout and not (tmp_path / "out" / "thanks").exists()
