@@ -16,6 +16,7 @@ from .coding import code_responses, load_codebook
 from .compare import adjust_p, compare_groups, compare_proportions, group_test, trend_test
 from .disclosure import suppress
 from .evaluation import load_evaluation
+from .figures import safe_image
 from .measures import ae_four_hour_performance, read_ae_attendances, select_measure
 from .proportions import distribution, proportion_ci, proportions
 from .qual import (
@@ -100,6 +101,7 @@ __all__ = [
     "proportions",
     "read_table",
     "redact",
+    "safe_image",
     "show",
     "suppress",
     "validate_table",

@@ -9,6 +9,7 @@ A config names notebooks and the parameter sets to run each with::
         parameters: {min_base: 10}        # the same for every run of this entry
         matrix: {cohort: [1, 2, 3]}       # every combination of these values
         out: "evaluation/cohort-{cohort}" # optional; default from the notebook and the matrix
+    names: contacts.txt                   # optional: names no report may show, one a line
 
 Relative paths in a config (notebooks, ``output_dir``, and data paths given as parameters) are
 relative to the config file's folder, which is also the kernels' working directory. The whole
@@ -33,6 +34,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .files import InputFileError, read_yaml
+from .gate.names import read_names
 from .parameters import ParameterError, check_parameters, declared_parameters
 from .report import FORMATS, ReportError, check_formats, prepare, publish
 
@@ -44,6 +46,7 @@ CONFIG_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "output_dir": {"type": "string", "minLength": 1},
+        "names": {"type": "string", "minLength": 1},
         "formats": {"type": "array", "items": {"enum": list(FORMATS)}, "minItems": 1},
         "reports": {
             "type": "array", "minItems": 1,
@@ -80,6 +83,7 @@ class Job:
     out: Path
     cwd: Path
     label: str = ""
+    names: tuple = ()  # person names the disclosure gate looks for (the config's names list)
 
 
 @dataclass
@@ -137,6 +141,10 @@ def load_config(path, *, formats=None) -> tuple[list[Job], list[str]]:
         formats = check_formats(formats or config.get("formats", FORMATS))
     except ReportError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    try:
+        people = tuple(read_names(base / config["names"])) if "names" in config else ()
+    except ValueError as exc:
+        raise ConfigError(f"{path}: names: {exc}") from None
     jobs, problems, outs = [], [], {}
     declared_cache: dict[Path, dict] = {}
     for i, entry in enumerate(config["reports"]):
@@ -171,7 +179,7 @@ def load_config(path, *, formats=None) -> tuple[list[Job], list[str]]:
                                     "give each report its own 'out'")
                     continue
                 outs[out] = f"{where} ({notebook.name} {label})".strip()
-                jobs.append(Job(notebook, params, out, base, label))
+                jobs.append(Job(notebook, params, out, base, label, people))
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
     return jobs, formats
@@ -212,8 +220,8 @@ def _warm(threads: int) -> None:
 def _prepare(job: Job) -> tuple[dict | None, str, float]:
     start = time.monotonic()
     try:
-        return prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd), "", \
-            time.monotonic() - start
+        prepared = prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd, names=job.names)
+        return prepared, "", time.monotonic() - start
     except ReportError as exc:
         return None, str(exc), time.monotonic() - start
     except Exception as exc:  # anything else must not stop the batch either

@@ -36,6 +36,7 @@ def _validate(args) -> int:
 
 def _run(args) -> int:
     from .browser import BrowserError, find_chromium, find_pdftotext
+    from .gate.names import read_names
     from .report import ReportError, check_formats, notebook_parameters, run_report
 
     try:
@@ -45,8 +46,9 @@ def _run(args) -> int:
         if "pdf" in formats:  # fail before the notebook runs, not after
             find_chromium()
             find_pdftotext()
+        names = [n for f in args.names or () for n in read_names(f)]
         out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
-                         formats=formats, parameters_files=args.parameters_file or ())
+                         formats=formats, parameters_files=args.parameters_file or (), names=names)
     except (ReportError, BrowserError, ValueError, OSError) as exc:
         from .files import printable
 
@@ -109,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-f", "--parameters-file", action="append", help="YAML file of parameters")
     r.add_argument("--out", help="output folder (default: reports/<notebook>/)")
     r.add_argument("--format", default="pdf,html", help="comma-separated: pdf, html")
+    r.add_argument("--names", action="append", metavar="FILE",
+                   help="names no published byte may hold (one a line), besides the register's "
+                        "contacts")
     r.set_defaults(func=_run)
 
     b = sub.add_parser("build", help="build a batch of reports (notebooks x parameter sets) from a config")

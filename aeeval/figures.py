@@ -19,10 +19,13 @@ import json
 from .parameters import jsonable
 from .tables import TABLE_MIMETYPE
 
-__all__ = ["FIGURE_TEXT_MIMETYPE", "FiguresError", "collect_figure_texts", "collect_tables",
-           "dumps", "figure_texts", "figures_document", "record_figure_text"]
+__all__ = ["FIGURE_TEXT_MIMETYPE", "SAFE_IMAGE", "FiguresError", "collect_figure_texts",
+           "collect_tables", "dumps", "figure_texts", "figures_document", "record_figure_text",
+           "safe_image"]
 
 FIGURE_TEXT_MIMETYPE = "application/vnd.aeeval.figure-text+json"
+#: The key of an output's metadata that declares a picture safe to publish (:func:`safe_image`).
+SAFE_IMAGE = "aeeval/safe-image"
 
 
 class FiguresError(ValueError):
@@ -63,19 +66,65 @@ def dumps(document: dict) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def _words(text: str) -> str:
+    """A figure's text as a reader reads it: white space (line breaks, runs of spaces) as one space."""
+    return " ".join(text.split())
+
+
 def figure_texts(fig) -> dict:
     """What a matplotlib figure says in words.
 
     ``texts``: every visible, non-blank text — titles, axis and tick labels, legend entries,
-    annotations — in drawing order, for the disclosure gate. ``alt``: a short description from
-    its titles and axis labels, the figure's alternative text in the HTML and the tagged PDF (for
+    annotations, the cells of ``ax.table()`` — in drawing order, white space normalised (a line
+    break is a space), for the disclosure gate. ``joined``: each pair of texts placed one after the
+    other on one axes with ``ax.text``/``ax.annotate``, or on the figure with ``fig.text`` (an
+    e-mail address written in two pieces), which the gate also reads as one. ``pictures``: how many pictures (RGB or RGBA arrays, such as
+    a photograph read from a file) are drawn into it with ``imshow``; the gate refuses them
+    unless they are shown with :func:`safe_image` instead. ``alt``: a short description from its
+    titles and axis labels, the figure's alternative text in the HTML and the tagged PDF (for
     screen readers), e.g. ``"Chart: Visits by year. Horizontal axis: Year; vertical axis: Visits."``
     """
+    from matplotlib.image import AxesImage
     from matplotlib.text import Text
 
-    return {"texts": [t.get_text() for t in fig.findobj(Text)
-                      if t.get_visible() and t.get_text().strip()],
+    texts = [_words(t.get_text()) for t in fig.findobj(Text) if t.get_visible()]
+    joined = []
+    for ax in fig.axes:
+        for table in getattr(ax, "tables", []):
+            texts += [_words(cell.get_text().get_text()) for cell in table.get_celld().values()
+                      if cell.get_visible()]
+    for group in [fig.texts] + [ax.texts for ax in fig.axes]:  # fig.text(), ax.text(), annotate()
+        placed = [_words(t.get_text()) for t in group if t.get_visible()]
+        placed = [t for t in placed if t]
+        joined += [[a, b] for a, b in zip(placed, placed[1:])]
+    pictures = sum(1 for im in fig.findobj(AxesImage)
+                   if getattr(im.get_array(), "ndim", 0) == 3)
+    return {"texts": [t for t in texts if t], "joined": joined, "pictures": pictures,
             "alt": _description(fig)}
+
+
+def safe_image(filename, *, reason: str, **kwargs) -> None:
+    """Show an image file in a report, declared safe to publish (a logo, a diagram, a scan that
+    has been checked).
+
+    The disclosure gate refuses every picture a report shows that matplotlib did not draw in the
+    report's kernel (``IPython.display.Image``, an ``<img>`` in Markdown or HTML output, a
+    photograph drawn with ``imshow``): their content cannot be read for identifiers. This shows
+    ``filename`` (``kwargs`` as :class:`IPython.display.Image` takes them) with the declaration
+    ``{"aeeval/safe-image": {"reason": reason, "file": <file name>}}`` in the output's metadata,
+    published with the executed notebook, so a reviewer sees who vouched for what.
+
+    Raises :class:`ValueError` when ``reason`` is blank.
+    """
+    from pathlib import Path
+
+    from IPython.display import Image, display
+
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("ae.safe_image needs a reason: say why the picture is safe to publish, "
+                         "e.g. reason='programme logo, no people or text'")
+    display(Image(filename=str(filename), **kwargs),
+            metadata={SAFE_IMAGE: {"reason": reason.strip(), "file": Path(filename).name}})
 
 
 def _description(fig) -> str:
@@ -120,14 +169,16 @@ def record_figure_text() -> None:
 
 
 def collect_figure_texts(nb) -> list[dict]:
-    """The text of every figure an executed notebook showed: ``{"cell", "figure", "texts"}``, with
-    ``cell`` the execution count (``In [n]``) and ``figure`` the figure's number within that cell."""
+    """The text of every figure an executed notebook showed: ``{"cell", "figure", "texts",
+    "joined", "pictures"}`` (see :func:`figure_texts`), with ``cell`` the execution count
+    (``In [n]``) and ``figure`` the figure's number within that cell."""
     found = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         shown = [o["data"][FIGURE_TEXT_MIMETYPE] for o in cell.get("outputs", [])
                  if FIGURE_TEXT_MIMETYPE in o.get("data", {})]
-        found += [{"cell": cell.get("execution_count"), "figure": k, "texts": list(p.get("texts", []))}
+        found += [{"cell": cell.get("execution_count"), "figure": k, "texts": list(p.get("texts", [])),
+                   "joined": list(p.get("joined", [])), "pictures": p.get("pictures", 0)}
                   for k, p in enumerate(shown, start=1)]
     return found

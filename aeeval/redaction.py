@@ -1,35 +1,125 @@
 """Find and redact identifiers in free text before it is published.
 
-Recognised: person names from a list, e-mail addresses, UK telephone numbers, NHS numbers (ten digits,
-any spacing, valid Modulus 11 check digit) and UK postcodes. :func:`redact` replaces each with a
-bracketed placeholder (``[name]``, ``[email]``, ``[phone]``, ``[nhs_number]``, ``[postcode]``);
-:func:`find_identifiers` reports where they are (the report builder's disclosure gate uses it).
+Recognised: person names from a list, e-mail addresses (also spelled out: "jane dot doe at nhs dot
+net", "jane(at)nhs.net"), UK telephone numbers, NHS numbers (ten digits, any spacing, dots, slashes
+or hyphens between them, valid Modulus 11 check digit) and UK postcodes. :func:`redact` replaces
+each with a bracketed placeholder (``[name]``, ``[email]``, ``[phone]``, ``[nhs_number]``,
+``[postcode]``); :func:`find_identifiers` reports where they are (the report builder's disclosure
+gate uses it).
+
+Text is matched as a reader sees it, not as its code points are spelled (:func:`normalise`):
+compatibility forms (full-width ``＠``, ligatures), accents, zero-width and other invisible format
+characters (zero-width space and joiner, soft hyphen, byte-order mark), Cyrillic and Greek
+look-alike letters, typographic dashes and apostrophes, and runs of spaces are folded first;
+positions still refer to the original text, so :func:`redact` keeps everything else as written.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
-__all__ = ["Identifier", "find_identifiers", "redact", "is_valid_nhs_number", "PLACEHOLDERS"]
+__all__ = ["Identifier", "find_identifiers", "redact", "is_valid_nhs_number", "normalise",
+           "PLACEHOLDERS"]
 
 PLACEHOLDERS = {"name": "[name]", "email": "[email]", "phone": "[phone]",
                 "nhs_number": "[nhs_number]", "postcode": "[postcode]"}
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# Separators allowed between digits: up to two spaces (including non-breaking ones) or hyphens.
-_SEP = r"[^\S\r\n]|-"
-# Ten digits with any spacing between them ("943 476 5919", "9434765919", "943  476-5919").
-_TEN_DIGITS = re.compile(rf"(?<![\w+])\d(?:(?:{_SEP}){{0,2}}\d){{9}}(?![\w])")
+# Letters that look like Latin ones (Unicode's confusables for Cyrillic and Greek), and typographic
+# apostrophes, dashes and slashes, folded to what a reader takes them for.
+_FOLD = str.maketrans({
+    **dict(zip("аеорсхуіјѕԁһԛԝӏ", "aeopcxyijsdhqwl")),
+    **dict(zip("АВЕКМНОРСТХУІЈЅ", "ABEKMHOPCTXYIJS")),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")),
+    **dict(zip("οικνρυαϲϳı", "oikvpuacji")),
+    **dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032\u0060\u00b4", "'"),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"),
+    **dict.fromkeys("\u2044\u2215", "/"),
+})
+_UNUSUAL_SPACE = re.compile(r"[^\S ]|  ")  # white space other than single spaces
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def normalise(text: str, *, positions: bool = False):
+    """``text`` as the identifier patterns read it: what a reader sees, in plain letters.
+
+    Each character is decomposed (Unicode NFKD: full-width ``＠`` is ``@``, ``ﬁ`` is ``fi``,
+    ``①`` is ``1``), combining accents and invisible format characters (category Cf: zero-width
+    space, zero-width joiner, soft hyphen, byte-order mark) are dropped, look-alike Cyrillic and
+    Greek letters become the Latin ones, typographic apostrophes, dashes and slashes become
+    ``'``, ``-`` and ``/``, and each run of white space becomes one space (one line break when
+    the run holds one). The result is NFKC's folding plus accents removed, which is how names
+    are matched ("Zoë" and "Zoe" alike).
+
+    Parameters
+    ----------
+    text : str
+    positions : bool
+        Also return, for each character of the result, the index of the character of ``text``
+        it came from (so a match can be mapped back to the original).
+
+    Returns
+    -------
+    str, or (str, list of int) with ``positions``
+
+    Examples
+    --------
+    >>> normalise("jane\u200b.doe\uff20nhs.net  \u0441\u043e")  # zero-width space, full-width @, Cyrillic
+    'jane.doe@nhs.net co'
+    >>> normalise("O\u2019Brien, Zo\u00eb")
+    "O'Brien, Zoe"
+    """
+    if text.isascii() and not _UNUSUAL_SPACE.search(text):  # nothing to fold: most text
+        return (text, range(len(text))) if positions else text
+    out: list[str] = []
+    where: list[int] = []
+    for i, char in enumerate(text):
+        for c in unicodedata.normalize("NFKD", char) if ord(char) > 127 else char:
+            if ord(c) > 127:
+                if unicodedata.category(c) in ("Mn", "Me", "Cf"):
+                    continue
+                c = c.translate(_FOLD)
+            if c.isspace():
+                c = "\n" if c in _LINE_BREAKS else " "
+                if out and out[-1] in " \n":
+                    if c == "\n":
+                        out[-1] = "\n"
+                    continue
+            out.append(c)
+            where.append(i)
+    result = "".join(out)
+    return (result, where) if positions else result
+
+
+# One kind of separator between the digits of a number written with dots or slashes
+# ("943.476.5919", "020/7946/0018"); spaces and hyphens may mix ("020 7946-0018").
+_SEP = r"[ ./-]"
+# Ten digits with any spacing between them ("943 476 5919", "9434765919", "943.476.5919"); never
+# the tail of a longer number written with dots, slashes or hyphens ("2019/2020/2021").
+_TEN_DIGITS = re.compile(rf"(?<![\w+])(?<!\d[./-])\d(?:{_SEP}{{0,2}}\d){{9}}(?!\w)(?![./-]\d)")
 # UK numbers: 0, +44 or 0044 (optionally "(0)") then 9–10 more digits in groups; checked by digit count.
-_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)44[ -]?(?:\(0\)[ -]?)?|\(?0)\d{1,4}\)?(?:[ -]?\d){5,9}"
-                    r"(?![\w])")
-# UK postcode (Royal Mail format: outward code, inward code), any case, with no space or up to two
-# spaces (including non-breaking ones) between the halves.
+_PHONE = re.compile(r"(?<![\w+])(?<!\d[./-])(?:(?:\+|00)44[ ./-]?(?:\(0\)[ ./-]?)?|\(?0)\d{1,4}\)?"
+                    r"(?:[ ./-]?\d){5,9}(?!\w)(?![./-]\d)")
+# UK postcode (Royal Mail format: outward code, inward code), any case, with no space, a space or a
+# hyphen between the halves.
 _POSTCODE = re.compile(
-    r"\b(?:GIR[^\S\r\n]{0,2}0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"
-    r"[^\S\r\n]{0,2}\d[ABD-HJLNP-UW-Z]{2})\b",
+    r"\b(?:GIR[ -]?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"
+    r"[ -]?\d[ABD-HJLNP-UW-Z]{2})\b",
     re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+ ?@ ?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?!\w)")
+# Spelled out: "jane dot doe at nhs dot net", "jane(at)nhs.net", "jane [at] nhs [dot] net". A plain
+# " at " counts only with a spelled "dot" somewhere ("more at www.nhs.uk" is not an address).
+_AT = r"(?: ?@ ?| ?[\[({<] ?at ?[\])}>] ?| at )"
+_DOT = r"(?:\.| ?[\[({<] ?dot ?[\])}>] ?| dot )"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}[a-z]{{2,}}(?!\w)",
+    re.IGNORECASE)
+# Every e-mail address, NHS number, telephone number and postcode holds one of these: text without
+# any is not searched further.
+_WORD = re.compile(r"\w+")
+_MAYBE = re.compile(r"[\d@]|(?i:\b(?:at|dot)\b)")
 # Titles and honorifics in a listed name ("Dr Sarah Jones") are not names on their own.
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord",
                      "lady", "rev", "revd", "cllr", "nurse", "sister", "matron"})
@@ -46,7 +136,7 @@ class Identifier:
 
 
 def is_valid_nhs_number(text: str) -> bool:
-    """True when ``text`` holds exactly ten digits (spaces/hyphens ignored) with a valid check digit.
+    """True when ``text`` holds exactly ten digits (spaces, dots, slashes, hyphens ignored) with a valid check digit.
 
     Modulus 11: weights 10 … 2 on the first nine digits; check = 11 − (sum mod 11); 11 means 0 and
     10 means the number is invalid (NHS Data Dictionary, "NHS Number").
@@ -58,7 +148,7 @@ def is_valid_nhs_number(text: str) -> bool:
     >>> is_valid_nhs_number("943 476 5918")
     False
     """
-    digits = re.sub(r"[\s-]", "", text)
+    digits = re.sub(r"[\s./-]", "", text)
     if not re.fullmatch(r"\d{10}", digits):
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
@@ -77,10 +167,11 @@ def _as_names(names) -> list[str]:
     return [n for n in names if isinstance(n, str) and n.strip()]
 
 
-def _name_pattern(names) -> re.Pattern | None:
+@lru_cache(maxsize=32)
+def _name_pattern(names: tuple) -> re.Pattern | None:
     full, parts = set(), set()
     for name in _as_names(names):
-        words = name.split()
+        words = normalise(name).split()
         full.add(r"\s+".join(map(re.escape, words)))
         # Single first names / surnames (not titles), matched only when written as names are:
         # capitalised ("Sarah") or in capitals ("SARAH").
@@ -96,8 +187,24 @@ def _name_pattern(names) -> re.Pattern | None:
     return re.compile(pattern)
 
 
+@lru_cache(maxsize=32)
+def _name_words(names: tuple) -> frozenset:
+    """Every word of the listed names, in lower case: a text holding none of them holds no name."""
+    return frozenset(w for name in _as_names(names) for w in _WORD.findall(normalise(name).lower()))
+
+
+def _one_kind_of_separator(number: str) -> bool:
+    """A number written with dots or slashes uses that one separator throughout: "943.476.5919",
+    not "01/02/2020 10" (a date and a count)."""
+    seps = set(re.sub(r"[\d+()]", "", number))
+    return not seps & {".", "/"} or len(seps) == 1
+
+
 def find_identifiers(text: str, names=()) -> list[Identifier]:
     """Every identifier in ``text``, in order, without overlaps (earlier and longer wins).
+
+    The text is read as :func:`normalise` folds it (invisible characters, look-alike letters,
+    accents, full-width forms); positions and values refer to ``text`` as given.
 
     Parameters
     ----------
@@ -108,8 +215,9 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
         A full name matches in any case and with any spacing between its words; its single words
         (titles such as "Dr" apart) match when capitalised or in capitals ("Sarah", "JONES"), never
         inside other words ("Ann" is left in "Annual", "Lee" in "Leeds") and never in lower case
-        (so a surname such as "Hall" or "Wood" does not swallow the ordinary word). A possessive
-        keeps its ending: "Sarah's" → "[name]'s".
+        (so a surname such as "Hall" or "Wood" does not swallow the ordinary word). Accents and
+        apostrophes are folded: "Zoe" finds "Zoë", "O’Brien" finds "O'Brien". A possessive keeps
+        its ending: "Sarah's" → "[name]'s".
 
     Returns
     -------
@@ -117,24 +225,17 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
     """
     if not isinstance(text, str):
         return []
-    found: list[Identifier] = []
-    for m in _EMAIL.finditer(text):
-        found.append(Identifier("email", m.start(), m.end(), m.group()))
-    for m in _TEN_DIGITS.finditer(text):
-        if is_valid_nhs_number(m.group()):
-            found.append(Identifier("nhs_number", m.start(), m.end(), m.group()))
-    for m in _PHONE.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if m.group().startswith(("+", "00")):  # +44 (0)20 … / 0044 20 … → 020 …
-            digits = "0" + digits.removeprefix("00")[2:].removeprefix("0")
-        if len(digits) in (10, 11):  # UK national numbers: 0 + 9 or 10 digits
-            found.append(Identifier("phone", m.start(), m.end(), m.group()))
-    for m in _POSTCODE.finditer(text):
-        found.append(Identifier("postcode", m.start(), m.end(), m.group()))
-    pattern = _name_pattern(names)
-    if pattern is not None:
-        for m in pattern.finditer(text):
-            found.append(Identifier("name", m.start(), m.end(), m.group()))
+    plain, where = normalise(text, positions=True)
+    spans: list[tuple[str, re.Match]] = []
+    if _MAYBE.search(plain):
+        spans += _identifier_spans(plain)
+    names = names if isinstance(names, tuple) else tuple(_as_names(names))
+    if names and _name_words(names).intersection(_WORD.findall(plain.lower())):
+        spans += [("name", m) for m in _name_pattern(names).finditer(plain)]
+    found = []
+    for kind, m in spans:
+        start, end = where[m.start()], where[m.end() - 1] + 1
+        found.append(Identifier(kind, start, end, text[start:end]))
     priority = {"email": 0, "nhs_number": 1, "phone": 2, "postcode": 3, "name": 4}
     found.sort(key=lambda i: (i.start, -(i.end - i.start), priority[i.kind]))
     kept: list[Identifier] = []
@@ -143,6 +244,24 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
             continue
         kept.append(ident)
     return kept
+
+
+def _identifier_spans(plain: str) -> list[tuple[str, re.Match]]:
+    """E-mail addresses, NHS numbers, telephone numbers and postcodes in normalised text."""
+    spans: list[tuple[str, re.Match]] = []
+    spans += [("email", m) for m in _EMAIL.finditer(plain)]
+    spans += [("email", m) for m in _SPELLED_EMAIL.finditer(plain)
+              if not re.search(r"(?i) at ", m.group()) or re.search(r"(?i)dot", m.group())]
+    spans += [("nhs_number", m) for m in _TEN_DIGITS.finditer(plain)
+              if is_valid_nhs_number(m.group()) and _one_kind_of_separator(m.group())]
+    for m in _PHONE.finditer(plain):
+        digits = re.sub(r"\D", "", m.group())
+        if m.group().startswith(("+", "00")):  # +44 (0)20 … / 0044 20 … → 020 …
+            digits = "0" + digits.removeprefix("00")[2:].removeprefix("0")
+        if len(digits) in (10, 11) and _one_kind_of_separator(m.group()):  # 0 + 9 or 10 digits
+            spans.append(("phone", m))
+    spans += [("postcode", m) for m in _POSTCODE.finditer(plain)]
+    return spans
 
 
 def redact(text: str, names=()) -> str:

@@ -221,12 +221,13 @@ def _now() -> str:
 
 
 def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_name=None,
-            parameters_files=()) -> dict:
+            parameters_files=(), names=()) -> dict:
     """First half of a report: execute, collect ``figures.json`` and inputs, export HTML.
 
     Works in a new temporary folder beside ``out`` and returns a plain dict (it crosses process
     boundaries in a batch) for :func:`publish`. On failure the temporary folder is removed, the
     executed notebook (if any) is kept in ``<out>.failed/`` and :class:`ReportError` is raised.
+    ``names``: person names the disclosure gate looks for besides the register's contacts.
     """
     import nbformat
 
@@ -277,7 +278,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     return {"notebook": str(notebook), "out": str(out), "work": str(work), "title": title,
             "parameters": jsonable(parameters), "defaults": defaults, "inputs": inputs,
             "figure_texts": collect_figure_texts(nb), "started": started,
-            "parameters_files": [str(f) for f in parameters_files]}
+            "parameters_files": [str(f) for f in parameters_files], "names": list(names)}
 
 
 def publish(prepared: dict, *, formats=FORMATS,
@@ -307,7 +308,8 @@ def publish(prepared: dict, *, formats=FORMATS,
                 reader_version = pdftotext_version()
             except BrowserError as exc:
                 raise ReportError(f"{prepared['notebook']}: {exc}") from None
-        findings = check_published(work, figure_texts=prepared["figure_texts"], pdf_pages=pages)
+        findings = check_published(work, figure_texts=prepared["figure_texts"], pdf_pages=pages,
+                                   names=prepared.get("names", ()), inputs=prepared["inputs"])
         if findings:
             error = DisclosureError(findings)
             _keep_failed(out, work / "executed.ipynb", str(error))
@@ -358,14 +360,15 @@ def _keep_failed(out: Path, executed: Path, message: str | None) -> None:
 
 def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | None = None,
                formats=FORMATS, browser: Browser | None = None, cwd: Path | None = None,
-               parameters_files=()) -> Path:
+               parameters_files=(), names=()) -> Path:
     """Execute ``notebook`` and publish the report folder ``out`` atomically.
 
     Without a ``browser``, Chromium is started while the notebook runs. ``out`` (default
     ``reports/<notebook name>/``) receives ``executed.ipynb``, ``report.pdf`` and
     ``report.html`` (as ``formats`` asks), ``figures.json`` and ``manifest.json``. If any step
     fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
-    the failed executed notebook is kept in ``<out>.failed/``.
+    the failed executed notebook is kept in ``<out>.failed/``. ``names``: person names no
+    published byte may hold, besides the register's contacts (see :mod:`aeeval.gate.names`).
 
     Examples
     --------
@@ -383,7 +386,8 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
         except BrowserError as exc:
             raise ReportError(f"{notebook}: {exc}") from None
     with own or nullcontext():
-        prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files)
+        prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files,
+                           names=names)
         return publish(prepared, formats=formats, browser=browser)
 
 

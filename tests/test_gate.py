@@ -143,9 +143,10 @@ def test_figure_text_is_collected_from_the_executed_notebook_in_order():
         nbformat.v4.new_code_cell("a", execution_count=3, outputs=[shown("A1"), shown("A2")]),
         nbformat.v4.new_markdown_cell("no figures here"),
         nbformat.v4.new_code_cell("b", execution_count=5, outputs=[shown("B1")])])
-    assert collect_figure_texts(nb) == [{"cell": 3, "figure": 1, "texts": ["A1"]},
-                                        {"cell": 3, "figure": 2, "texts": ["A2"]},
-                                        {"cell": 5, "figure": 1, "texts": ["B1"]}]
+    found = [{k: f[k] for k in ("cell", "figure", "texts")} for f in collect_figure_texts(nb)]
+    assert found == [{"cell": 3, "figure": 1, "texts": ["A1"]},
+                     {"cell": 3, "figure": 2, "texts": ["A2"]},
+                     {"cell": 5, "figure": 1, "texts": ["B1"]}]
 
 
 def test_page_layout_text_is_read_column_by_column():
