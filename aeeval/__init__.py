@@ -50,7 +50,7 @@ from .staff_survey import (
     select_staff_survey,
 )
 from .survey import headline_comparisons, headline_figures, headline_tests, load_survey
-from .tables import show
+from .tables import say, show
 
 try:
     __version__ = version("aeeval")
@@ -100,6 +100,7 @@ __all__ = [
     "proportions",
     "read_table",
     "redact",
+    "say",
     "show",
     "suppress",
     "validate_table",

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .counts import check_counts
 from .tables import check_tables
 from .text import check_figures, check_text, html_text
 
-__all__ = ["DisclosureError", "check_figures", "check_published", "check_tables", "check_text",
-           "html_text"]
+__all__ = ["DisclosureError", "check_counts", "check_figures", "check_published", "check_tables",
+           "check_text", "html_text"]
 
 
 class DisclosureError(RuntimeError):
@@ -42,6 +43,7 @@ def check_published(folder: Path, *, figure_texts: list[dict], pdf_pages: list[s
     findings += check_text(html_text((folder / "report.html").read_text(encoding="utf-8")),
                            "report.html")
     findings += check_figures(figure_texts)
+    findings += check_counts(folder, figure_texts=figure_texts)
     for page, text in enumerate(pdf_pages or [], start=1):
         findings += check_text(text, f"report.pdf page {page}", columns=True)
     return findings
