@@ -79,6 +79,7 @@ class Job:
     out: Path
     cwd: Path
     label: str = ""
+    allow_min_base: int | None = None  # --allow-min-base, recorded in the manifest
 
 
 @dataclass
@@ -212,7 +213,8 @@ def _warm(threads: int) -> None:
 def _prepare(job: Job) -> tuple[dict | None, str, float]:
     start = time.monotonic()
     try:
-        return prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd), "", \
+        return prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd,
+                       allow_min_base=job.allow_min_base), "", \
             time.monotonic() - start
     except ReportError as exc:
         return None, str(exc), time.monotonic() - start

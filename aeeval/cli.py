@@ -8,6 +8,9 @@ from pathlib import Path
 
 __all__ = ["main", "run"]
 
+ALLOW_HELP = ("allow a min_base parameter as low as N, below the project default "
+              "(aeeval.options.DEFAULT_MIN_BASE); recorded in manifest.json")
+
 
 def _validate(args) -> int:
     from .schemas import guess_schema, load_schema, validate_table
@@ -34,17 +37,21 @@ def _validate(args) -> int:
 
 def _run(args) -> int:
     from .browser import BrowserError, find_chromium, find_pdftotext
+    from .disclosure import check_min_base, parameter_min_base
     from .report import ReportError, check_formats, notebook_parameters, run_report
 
     try:
         formats = check_formats(args.format)
         declared = notebook_parameters(Path(args.notebook))
         params = _parse_params(args.parameters, args.parameters_file, declared)
+        allowed = check_min_base(parameter_min_base(params, declared), args.allow_min_base,
+                                 where=args.notebook)
         if "pdf" in formats:  # fail before the notebook runs, not after
             find_chromium()
             find_pdftotext()
         out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
-                         formats=formats, parameters_files=args.parameters_file or ())
+                         formats=formats, parameters_files=args.parameters_file or (),
+                         allow_min_base=allowed)
     except (ReportError, BrowserError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -73,10 +80,20 @@ def _parse_params(pairs, files, declared) -> dict:
 
 def _build(args) -> int:
     from .build import ConfigError, load_config, run_jobs, summary_table
+    from .disclosure import check_min_base, parameter_min_base
+    from .report import notebook_parameters
 
     try:
         jobs, formats = load_config(args.config, formats=args.format)
     except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        for job in jobs:  # a min_base below the project default must be allowed explicitly
+            job.allow_min_base = check_min_base(
+                parameter_min_base(job.parameters, notebook_parameters(job.notebook)),
+                args.allow_min_base, where=f"{args.config}: {job.notebook.name} {job.label}".strip())
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.jobs is not None and args.jobs < 1:
@@ -107,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-f", "--parameters-file", action="append", help="YAML file of parameters")
     r.add_argument("--out", help="output folder (default: reports/<notebook>/)")
     r.add_argument("--format", default="pdf,html", help="comma-separated: pdf, html")
+    r.add_argument("--allow-min-base", type=int, metavar="N", help=ALLOW_HELP)
     r.set_defaults(func=_run)
 
     b = sub.add_parser("build", help="build a batch of reports (notebooks x parameter sets) from a config")
@@ -115,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="notebooks run at once (default: the number of CPU cores)")
     b.add_argument("--format", default=None, help="comma-separated: pdf, html (default: the config's)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    b.add_argument("--allow-min-base", type=int, metavar="N", help=ALLOW_HELP)
     b.set_defaults(func=_build)
     return parser
 

@@ -28,7 +28,7 @@ from .options import DEFAULT_MIN_BASE
 
 __all__ = ["DISCLOSURE_RULES", "DeclarationError", "QUALITATIVE_RULE", "VALUE_COLUMNS",
            "apply_rule", "check_min_base", "declaration", "declare", "exposed", "kept_columns",
-           "percent_columns", "sibling_sets", "suppress"]
+           "parameter_min_base", "percent_columns", "sibling_sets", "suppress"]
 
 #: The rules a table may declare (see the module's docstring).
 DISCLOSURE_RULES = ("people", "interviews", "none")
@@ -36,8 +36,8 @@ DISCLOSURE_RULES = ("people", "interviews", "none")
 QUALITATIVE_RULE = (
     "Interview findings are reported as counts (\u201ck of N interviews\u201d), whatever the "
     "number of interviews; a percentage of fewer than {min_base} interviews or interviewed "
-    "organisations is not shown, because with so few a percentage reads as more precise than it "
-    "is and points to single organisations.")
+    "organisations is not shown, because a percentage of so few suggests a precision, and a "
+    "coverage of organisations, that the interviews do not have.")
 #: Columns a suppressed row always keeps: its flag and how its values were computed.
 META_COLUMNS = ("suppressed", "method")
 #: Column names read as percentages even when a table does not list them in
@@ -182,6 +182,7 @@ def sibling_sets(table: pd.DataFrame, by, within=()) -> list[np.ndarray]:
     within = [c for c in ([within] if isinstance(within, str) else within) if c in table.columns]
     if not within:
         return _sibling_sets(table, by)
+    within = list(dict.fromkeys(within))
     sets = []
     keys = table[within].astype(object).where(table[within].notna(), "\0missing")
     for idx in keys.groupby(within, sort=False).indices.values():
@@ -332,6 +333,11 @@ def declaration(table: pd.DataFrame, *, name: str, base=None, rule: str | None =
     _check_rule(rule, where)
     base = _names(attrs.get("base_columns") if base is None else base)
     missing = [b for b in base if b not in table.columns]
+    if missing and attrs.get("base_columns") and base == _names(attrs["base_columns"]) \
+            and len(missing) < len(base):
+        # A table narrowed to some of its figures (e.g. the interview columns of the theme
+        # frequencies, without the organisation ones) keeps the bases it still has.
+        base, missing = [b for b in base if b in table.columns], []
     if missing:
         raise DeclarationError(f"{where} declares base column(s) {', '.join(missing)} but has no "
                                f"such column (columns: {', '.join(map(str, table.columns))}); a "
@@ -396,6 +402,19 @@ def apply_rule(table: pd.DataFrame, decl: dict) -> pd.DataFrame:
         for col in derived:
             _blank(out, col, hidden)
     return out
+
+
+def parameter_min_base(parameters: dict, declared: dict):
+    """The ``min_base`` a notebook run would use: the parameter given, else the notebook's
+    default (``declared`` as :func:`aeeval.parameters.declared_parameters` gives it); ``None``
+    when the notebook has no such parameter or the value is not a whole number."""
+    if "min_base" in parameters:
+        return parameters["min_base"]
+    default = (declared.get("min_base") or {}).get("default")
+    try:
+        return int(str(default).strip())
+    except ValueError:
+        return None
 
 
 def check_min_base(min_base, allow: int | None, *, where: str) -> int | None:

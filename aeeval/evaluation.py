@@ -440,7 +440,8 @@ def disclosure_methods(*, min_base: int | None = DEFAULT_MIN_BASE) -> str:
     return ("**Disclosure control.** Survey figures, Staff Survey results and Always Event "
             f"measures count people: a result with a base below {threshold} is suppressed, and so "
             "is the next-smallest group where a suppressed figure could otherwise be worked out "
-            "from a total, in this table or another. A suppressed row shows its base and nothing "
+            "from a total (a report whose other tables would still give one away is not built). "
+            "A suppressed row shows its base and nothing "
             "computed from it: no count, percentage, interval or difference. "
             + QUALITATIVE_RULE.format(min_base=threshold)
             + " Before publication every table, the text of this report and the words in its "

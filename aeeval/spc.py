@@ -645,9 +645,10 @@ def summary_disclosure(summary: pd.DataFrame, *, by=(), min_base: int | None = D
     """Declare (and, with ``min_base``, apply) the disclosure rule of a p-chart summary: counts
     about people, the base being the last period's ``denominator``. Series are not siblings (they
     add up to no published total), so only the small ones themselves are suppressed."""
-    from .disclosure import declare, kept_columns, declaration, suppress
+    from .disclosure import declaration, declare, kept_columns, suppress
 
-    keys = [*by, "team", "measure", "n_points", "date", "trial_limits", "improvement_direction"]
+    keys = list(dict.fromkeys([*by, "team", "measure", "n_points", "date", "trial_limits",
+                               "improvement_direction"]))
     declare(summary, rule="people", base="denominator", keys=keys, min_base=min_base)
     if min_base is None:
         return summary

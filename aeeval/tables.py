@@ -26,7 +26,8 @@ __all__ = ["SAFE_TEXT_MIMETYPE", "TABLE_MIMETYPE", "format_table", "html_table",
 TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
 #: Carries the reason a sentence shown with :func:`say` holds no disclosive number.
 SAFE_TEXT_MIMETYPE = "application/vnd.aeeval.safe-text+json"
-_BASE_NAME = re.compile(r"base\d?|.*_base|denominator|responses|respondents")
+_BASE_NAME = re.compile(r"base\d?|(?!min_base$|outside_base$)\w+_base|denominator|responses|"
+                        r"respondents")
 _PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimate2")
 _COUNTS = ("n", "n1", "n2", "excluded")
 #: Tables with this many columns or more are printed in a smaller font (class ``wide``).
@@ -235,7 +236,13 @@ def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
     declared = declaration(table, name=name, base=base, rule=rule, by=by, measure=measure,
                            min_base=min_base)
     published = apply_rule(table, declared)
-    shown = format_table(published, digits=digits, keep=kept_columns(declared))
+    blanked = [c for c in declared["percent_columns"]
+               if published[c].isna().sum() > table[c].isna().sum()]
+    # A percentage column the qualitative rule emptied is left out of the display.
+    empty = [c for c in blanked if declared["disclosure_rule"] == "interviews"
+             and published[c].isna().all()]
+    shown = format_table(published.drop(columns=empty), digits=digits,
+                         keep=kept_columns(declared))
     body = html_table(shown)
     parts = [f'<div class="aeeval-caption">{html.escape(title)}</div>', body]
     if note:
@@ -245,8 +252,6 @@ def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
         parts.append(f'<p class="aeeval-note">* suppressed: base below {threshold} '
                      "(disclosure control), or hidden so that such a figure cannot be worked out "
                      "from a total.</p>")
-    blanked = [c for c in declared["percent_columns"]
-               if published[c].isna().sum() > table[c].isna().sum()]
     if declared["disclosure_rule"] == "interviews" and blanked:
         parts.append(f'<p class="aeeval-note">Percentages of fewer than {threshold} interviews '
                      "are not shown; the counts are.</p>")

@@ -37,7 +37,8 @@ __all__ = ["GATED_COLUMNS", "base_value", "check_tables"]
 #: nothing, the others are judged by :func:`_shows`).
 GATED_COLUMNS = (*VALUE_COLUMNS, "positive", "n1", "estimate1", "n2", "estimate2", "difference",
                  "p_value", "p_holm", "p_benjamini_hochberg")
-_BASE = re.compile(r"base\d?|.*_base|denominator|responses|respondents", re.IGNORECASE)
+_BASE = re.compile(r"base\d?|(?!min_base$|outside_base$)\w+_base|denominator|responses|respondents",
+                   re.IGNORECASE)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?")
 _DERIVED_NAME = re.compile(r"(?i)(pct|percent|share|rate|proportion|ci_|n_|estimate|difference)")
 
