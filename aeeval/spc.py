@@ -42,6 +42,7 @@ __all__ = [
     "P_CHART_METHODS",
     "VARIATION_WORDS",
     "TrialLimitsWarning",
+    "hide_small_points",
     "p_chart",
     "summary_disclosure",
     "run_chart",
@@ -638,6 +639,44 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
     if "denominator" not in out:
         return out  # an XmR chart's values may or may not count people: the caller says
     return summary_disclosure(out, by=by, min_base=min_base)
+
+
+def hide_small_points(chart: pd.DataFrame, denominators=None, *,
+                      min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
+    """A copy of a chart for drawing, without the points of periods with fewer than ``min_base``
+    patients (their ``value`` blank): a chart is a picture the disclosure gate cannot read, and a
+    point of 2 of 3 patients drawn at 67 % would publish it. Limits and signals are those of the
+    whole series, as computed.
+
+    Parameters
+    ----------
+    chart : pandas.DataFrame
+        A :func:`p_chart` result (its ``denominator`` is used), or a :func:`run_chart` /
+        :func:`xmr` result with ``denominators``.
+    denominators : pandas.Series, optional
+        The number of patients of each period, indexed by the chart's date.
+    min_base : int, optional
+        Smallest denominator drawn (default :data:`aeeval.options.DEFAULT_MIN_BASE`; ``None``:
+        every point).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The chart (attributes kept) with ``value`` blank where the period has 1 to
+        ``min_base`` − 1 patients.
+    """
+    out = chart.copy()
+    if min_base is None:
+        return out
+    if denominators is not None:
+        counts = pd.to_numeric(out[chart.attrs["date"]].map(denominators), errors="coerce")
+    elif "denominator" in out:
+        counts = pd.to_numeric(out["denominator"], errors="coerce")
+    else:
+        raise ValueError("hide_small_points needs the denominators of a chart without a "
+                         "denominator column (e.g. a run chart): pass them indexed by date")
+    out.loc[(counts >= 1) & (counts < min_base), "value"] = np.nan
+    return out
 
 
 def summary_disclosure(summary: pd.DataFrame, *, by=(), min_base: int | None = DEFAULT_MIN_BASE

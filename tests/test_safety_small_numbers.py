@@ -420,6 +420,19 @@ def test_an_spc_summary_does_not_publish_a_latest_month_of_2_of_3_patients(tmp_p
     assert "67%" not in text and "0.667" not in text
 
 
+def test_charts_do_not_draw_months_of_fewer_than_min_base_patients(examples):
+    m = ae.read_table(examples / "measures.csv", "measures")
+    series = ae.select_measure(m, "Maternity unit A", None).reset_index(drop=True)
+    series.loc[len(series) - 1, ["numerator", "denominator"]] = [2, 3]
+    chart = ae.p_chart(series, "numerator", "denominator", "period")
+    drawn = ae.spc.hide_small_points(chart)
+    assert drawn["value"].isna().tolist() == [False] * (len(series) - 1) + [True]
+    assert drawn["upl"].equals(chart["upl"])  # limits as computed from every month
+    runs = ae.run_chart(series.assign(p=series["numerator"] / series["denominator"]), "p", "period")
+    shown = ae.spc.hide_small_points(runs, series.set_index("period")["denominator"])
+    assert shown["value"].isna().sum() == 1 and pd.isna(shown["value"].iloc[-1])
+
+
 # ------------------------------------------------- 6. and 8. the demo report of cohort 2
 
 @pytest.mark.slow
