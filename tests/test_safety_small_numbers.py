@@ -453,3 +453,37 @@ def test_the_cohort_2_evaluation_report_shows_interview_counts_not_percentages(t
     assert "(3 of 4 interviews)" in words  # counts, as the rule allows
     assert "75%" not in words and "% of interviews" not in words
     assert "Percentages of fewer than 10 interviews are not shown" in words
+
+
+def test_a_note_under_a_table_is_read_for_counts_too():
+    doc = tables(declared("t", [{"group": "A", "base": 40, "n": 20, "suppressed": False}],
+                          keys=["group"], note="In ward B, 2 of 3 patients said never."))
+    findings = check_tables(doc)
+    assert findings and all("table 't' (cell In [3]), note under the table: shows" in f
+                            for f in findings)
+    assert any("'2 of 3 patients' (a count out of fewer than 10)" in f for f in findings)
+
+
+@pytest.mark.slow
+def test_the_survey_report_passes_and_unhiding_one_sibling_would_be_caught(tmp_path):
+    """The bundled survey report publishes the headline figures overall and by care setting, two
+    settings hidden per figure; if only one were hidden, the overall figure would give it away."""
+    out = tmp_path / "survey"
+    res = aeeval_cli("run", "notebooks/01-survey-outcomes.ipynb", "--out", str(out),
+                     "--format", "html")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((out / "figures.json").read_text())
+    assert check_tables(doc) == []
+    by_setting = next(t for t in doc["tables"] if t["name"] == "headline_figures_by_setting")
+    assert by_setting["measure"] == "headline_figures" and by_setting["by"] == ["setting"]
+    hidden = [r for r in by_setting["records"] if r["suppressed"]]
+    assert len(hidden) >= 2
+    first = by_setting["records"].index(hidden[0])
+    # Show the first hidden row's base-only record as if it had not been suppressed by the
+    # secondary rule: its sibling is then the only hidden one, and the total gives it away.
+    partner = next(i for i, r in enumerate(by_setting["records"]) if r["suppressed"]
+                   and i != first and r["wording"] == hidden[0]["wording"])
+    by_setting["records"][partner]["suppressed"] = False
+    findings = check_tables(doc)
+    assert any(f"row(s) {first + 1}: suppressed, but table 'headline_figures' is published" in f
+               for f in findings), findings
