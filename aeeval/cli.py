@@ -80,24 +80,16 @@ def _parse_params(pairs, files, declared) -> dict:
 
 def _build(args) -> int:
     from .build import ConfigError, load_config, run_jobs, summary_table
-    from .disclosure import check_min_base, parameter_min_base
-    from .report import notebook_parameters
 
     try:
         jobs, formats = load_config(args.config, formats=args.format)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        for job in jobs:  # a min_base below the project default must be allowed explicitly
-            job.allow_min_base = check_min_base(
-                parameter_min_base(job.parameters, notebook_parameters(job.notebook)),
-                args.allow_min_base, where=f"{args.config}: {job.notebook.name} {job.label}".strip())
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be 1 or more", file=sys.stderr)
+        return 2
+    if not _allow_min_base(jobs, args):
         return 2
     outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
     print(summary_table(outcomes, root=Path.cwd()))
@@ -105,6 +97,23 @@ def _build(args) -> int:
     for o in failed:
         print(f"\nFAILED {o.job.notebook.name} {o.job.label}:\n  {o.message}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _allow_min_base(jobs, args) -> bool:
+    """Give each job of a build the ``--allow-min-base`` it needs; False (after printing why) when
+    a job's ``min_base`` is below the project default and not allowed."""
+    from .disclosure import check_min_base, parameter_min_base
+    from .report import notebook_parameters
+
+    try:
+        for job in jobs:
+            job.allow_min_base = check_min_base(
+                parameter_min_base(job.parameters, notebook_parameters(job.notebook)),
+                args.allow_min_base, where=f"{args.config}: {job.notebook.name} {job.label}".strip())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:
