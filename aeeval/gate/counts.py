@@ -54,7 +54,7 @@ def count_findings(text: str, min_base: int = DEFAULT_MIN_BASE) -> list[str]:
     Examples
     --------
     >>> count_findings("2 of 3 patients said so; 3 of 4 interviews; 40 of 50 answered")
-    ["'2 of 3' (a count out of fewer than 10)", "'3 patients' (fewer than 10 people)"]
+    ["'2 of 3 patients' (a count out of fewer than 10)", "'3 patients' (fewer than 10 people)"]
     """
     text = _DATE.sub(" ", str(text))  # 01/04/2018 is a date, not 1 of 4
     found = []
