@@ -51,7 +51,7 @@ from .staff_survey import (
     select_staff_survey,
 )
 from .survey import headline_comparisons, headline_figures, headline_tests, load_survey
-from .tables import show
+from .tables import say, show
 
 try:
     __version__ = version("aeeval")
@@ -102,6 +102,7 @@ __all__ = [
     "read_table",
     "redact",
     "safe_image",
+    "say",
     "show",
     "suppress",
     "validate_table",

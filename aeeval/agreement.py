@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .disclosure import declare
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 
 __all__ = [
@@ -502,4 +503,6 @@ def _attrs(out: pd.DataFrame, confidence, coefficients) -> pd.DataFrame:
     out.attrs["coefficient_columns"] = list(coefficients)
     out.attrs["percent_columns"] = ["percent_agreement"]
     out.attrs["labels"] = dict(_LABELS)
+    # Agreement between coders is about the coding, not about the people interviewed.
+    declare(out, rule="none")
     return out

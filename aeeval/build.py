@@ -84,6 +84,7 @@ class Job:
     cwd: Path
     label: str = ""
     names: tuple = ()  # person names the disclosure gate looks for (the config's names list)
+    allow_min_base: int | None = None  # --allow-min-base, recorded in the manifest
 
 
 @dataclass
@@ -220,7 +221,8 @@ def _warm(threads: int) -> None:
 def _prepare(job: Job) -> tuple[dict | None, str, float]:
     start = time.monotonic()
     try:
-        prepared = prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd, names=job.names)
+        prepared = prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd, names=job.names,
+                           allow_min_base=job.allow_min_base)
         return prepared, "", time.monotonic() - start
     except ReportError as exc:
         return None, str(exc), time.monotonic() - start

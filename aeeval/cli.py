@@ -8,6 +8,9 @@ from pathlib import Path
 
 __all__ = ["main", "run"]
 
+ALLOW_HELP = ("allow a min_base parameter as low as N, below the project default "
+              "(aeeval.options.DEFAULT_MIN_BASE); recorded in manifest.json")
+
 
 def _validate(args) -> int:
     from .files import printable
@@ -36,6 +39,7 @@ def _validate(args) -> int:
 
 def _run(args) -> int:
     from .browser import BrowserError, find_chromium, find_pdftotext
+    from .disclosure import check_min_base, parameter_min_base
     from .gate.names import read_names
     from .report import ReportError, check_formats, notebook_parameters, run_report
 
@@ -43,12 +47,15 @@ def _run(args) -> int:
         formats = check_formats(args.format)
         declared = notebook_parameters(Path(args.notebook))
         params = _parse_params(args.parameters, args.parameters_file, declared)
+        allowed = check_min_base(parameter_min_base(params, declared), args.allow_min_base,
+                                 where=args.notebook)
         if "pdf" in formats:  # fail before the notebook runs, not after
             find_chromium()
             find_pdftotext()
         names = [n for f in args.names or () for n in read_names(f)]
         out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
-                         formats=formats, parameters_files=args.parameters_file or (), names=names)
+                         formats=formats, parameters_files=args.parameters_file or (), names=names,
+                         allow_min_base=allowed)
     except (ReportError, BrowserError, ValueError, OSError) as exc:
         from .files import printable
 
@@ -85,6 +92,8 @@ def _build(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be 1 or more", file=sys.stderr)
         return 2
+    if not _allow_min_base(jobs, args):
+        return 2
     outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
     print(summary_table(outcomes, root=Path.cwd()))
     failed = [o for o in outcomes if not o.ok]
@@ -92,6 +101,23 @@ def _build(args) -> int:
         print(printable(f"\nFAILED {o.job.notebook.name} {o.job.label}:\n  {o.message}", lines=True),
               file=sys.stderr)
     return 1 if failed else 0
+
+
+def _allow_min_base(jobs, args) -> bool:
+    """Give each job of a build the ``--allow-min-base`` it needs; False (after printing why) when
+    a job's ``min_base`` is below the project default and not allowed."""
+    from .disclosure import check_min_base, parameter_min_base
+    from .report import notebook_parameters
+
+    try:
+        for job in jobs:
+            job.allow_min_base = check_min_base(
+                parameter_min_base(job.parameters, notebook_parameters(job.notebook)),
+                args.allow_min_base, where=f"{args.config}: {job.notebook.name} {job.label}".strip())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--names", action="append", metavar="FILE",
                    help="names no published byte may hold (one a line), besides the register's "
                         "contacts")
+    r.add_argument("--allow-min-base", type=int, metavar="N", help=ALLOW_HELP)
     r.set_defaults(func=_run)
 
     b = sub.add_parser("build", help="build a batch of reports (notebooks x parameter sets) from a config")
@@ -122,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="notebooks run at once (default: the number of CPU cores)")
     b.add_argument("--format", default=None, help="comma-separated: pdf, html (default: the config's)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    b.add_argument("--allow-min-base", type=int, metavar="N", help=ALLOW_HELP)
     b.set_defaults(func=_build)
     return parser
 

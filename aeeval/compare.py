@@ -13,6 +13,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from .disclosure import declare
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 from .proportions import _check_counts
 
@@ -342,4 +343,5 @@ def compare_groups(data: pd.DataFrame, column: str, positive, *, by: str, exclud
         out["suppressed"] = small_rest
         out = suppress(out, min_base, base="base1", columns=value_cols)
     out.attrs["confidence"] = confidence
+    declare(out, rule="people", base=["base1", "base2"], keys=[by, "test"], min_base=min_base)
     return out

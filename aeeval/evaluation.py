@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .disclosure import QUALITATIVE_RULE, declare
 from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE
 from .paths import EXAMPLE_FILES, EXAMPLES
 from .proportions import proportion_ci
@@ -22,7 +23,7 @@ from .schemas import read_table
 
 __all__ = ["Evaluation", "Results", "load_evaluation", "analyse", "data_sources", "response_rate",
            "staff_survey_groups", "staff_survey_effect", "measure_charts", "measure_summary",
-           "summary_points", "limitations", "bullets"]
+           "summary_points", "limitations", "bullets", "disclosure_methods"]
 
 SOURCES = {
     "register": "Programme register",
@@ -192,7 +193,7 @@ def analyse(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
         if ev.cohort is not None and ev.programme["cohort"].nunique() > 1:
             res.comparisons = headline_comparisons(ev.programme, groups=[ev.cohort], **common)
     if ev.segments is not None and not ev.segments.empty:
-        res.themes = theme_frequencies(ev.segments)
+        res.themes = theme_frequencies(ev.segments, min_base=min_base)
         res.quotes = select_quotes(ev.segments, names=ev.contact_names, per_theme=quotes_per_theme,
                                    max_chars=max_quote_chars)[["theme", "quote"]]
         if ev.all_segments["coder"].nunique() > 1:
@@ -207,7 +208,7 @@ def analyse(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
             res.notes["effect"] = f"The participation model could not be fitted: {exc}"
     res.charts = measure_charts(ev, improvement_direction=measure_direction, target=measure_target)
     if res.charts:
-        res.measures = measure_summary(res.charts)
+        res.measures = measure_summary(res.charts, min_base=min_base)
     return res
 
 
@@ -236,7 +237,8 @@ def data_sources(ev: Evaluation) -> pd.DataFrame:
     out["rows"] = out["rows"].astype("Int64")
     out.attrs["labels"] = {"source": "Data", "file": "File", "in_scope": f"In {ev.scope}",
                            "rows": "Rows in scope"}
-    return out
+    # The size of each input in scope: the bases the other tables show anyway, no results.
+    return declare(out, rule="none")
 
 
 def _sizes(table, unit: str) -> tuple[int, int]:
@@ -262,7 +264,7 @@ def response_rate(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
     out = suppress(out, min_base) if min_base is not None else out.assign(suppressed=False)
     out.attrs["confidence"] = confidence
     out.attrs["labels"] = {"n": "Answered (n)", "base": "Organisations in scope"}
-    return out
+    return declare(out, rule="people", base="base", keys=[], min_base=min_base)
 
 
 def staff_survey_groups(ev: Evaluation) -> pd.DataFrame:
@@ -308,11 +310,12 @@ def measure_charts(ev: Evaluation, *, improvement_direction: str = "increase",
     return charts
 
 
-def measure_summary(charts: dict) -> pd.DataFrame:
-    """:func:`aeeval.spc_summary` of each chart, with ``team`` and ``measure`` first."""
-    from .spc import spc_summary
+def measure_summary(charts: dict, *, min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
+    """:func:`aeeval.spc_summary` of each chart, with ``team`` and ``measure`` first; a measure
+    whose latest month has fewer than ``min_base`` patients is suppressed."""
+    from .spc import spc_summary, summary_disclosure
 
-    parts = [spc_summary(chart).assign(team=team, measure=measure)
+    parts = [spc_summary(chart, min_base=min_base).assign(team=team, measure=measure)
              for (team, measure), chart in charts.items()]
     if not parts:
         return pd.DataFrame(columns=["team", "measure", "n_points", "date", "value", "mean",
@@ -324,8 +327,8 @@ def measure_summary(charts: dict) -> pd.DataFrame:
     out.attrs["value_labels"] = parts[0].attrs["value_labels"]  # concat keeps no attrs
     out.attrs["labels"] = {"date": "Latest month", "value": "Latest", "mean": "Mean",
                            "n_points": "Months", "lpl": "Lower limit", "upl": "Upper limit",
-                           "target": "Target"}
-    return out
+                           "target": "Target", "denominator": "Patients"}
+    return summary_disclosure(out, min_base=min_base)
 
 
 def _pct(x) -> str:
@@ -356,7 +359,7 @@ def summary_points(ev: Evaluation, res: Results, *, top_codes: int = 3) -> list[
         codes = themes[themes["level"] == "code"].sort_values(
             ["n_interviews", "code"], ascending=[False, True]).head(top_codes)
         n = int(themes["interviews_base"].iloc[0])
-        listed = ", ".join(f"{c.replace('_', ' ')} ({k} of {n})"
+        listed = ", ".join(f"{c.replace('_', ' ')} ({k} of {n} interviews)"
                            for c, k in zip(codes["code"], codes["n_interviews"]))
         points.append(f"{n} interview(s) with organisations in {ev.scope}; the codes raised in most "
                       f"interviews: {listed}.")
@@ -425,6 +428,25 @@ def limitations(ev: Evaluation, res: Results, *, min_base: int | None = DEFAULT_
     if missing:
         out.append("Not supplied for this report, so not covered: " + "; ".join(missing) + ".")
     return out
+
+
+def disclosure_methods(*, min_base: int | None = DEFAULT_MIN_BASE) -> str:
+    """The methods paragraph on disclosure control (Markdown), with the rules the report follows.
+
+    Counts about people follow ``min_base``; counts of interviews follow the qualitative rule
+    (:data:`aeeval.disclosure.QUALITATIVE_RULE`), which uses the same threshold.
+    """
+    threshold = DEFAULT_MIN_BASE if min_base is None else min_base
+    return ("**Disclosure control.** Survey figures, Staff Survey results and Always Event "
+            f"measures count people: a result with a base below {threshold} is suppressed, and so "
+            "is the next-smallest group where a suppressed figure could otherwise be worked out "
+            "from a total (a report whose other tables would still give one away is not built). "
+            "A suppressed row shows its base and nothing "
+            "computed from it: no count, percentage, interval or difference. "
+            + QUALITATIVE_RULE.format(min_base=threshold)
+            + " Before publication every table, the text of this report and the words in its "
+            "figures are checked again for small numbers and identifiers; a report that would "
+            "disclose is not built.")
 
 
 def bullets(lines) -> str:

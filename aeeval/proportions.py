@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from .disclosure import declare
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 
 __all__ = ["proportion_ci", "proportions", "distribution", "CI_METHODS"]
@@ -307,6 +308,8 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
 
         table = suppress(table, min_base=min_base, by=by)
     table.attrs["confidence"] = confidence
+    declare(table, rule="people", base="base", by=by, keys=[], min_base=min_base,
+            measure=f"proportions:{column}:{'|'.join(map(str, positive))}")
     return table
 
 
@@ -361,6 +364,8 @@ def distribution(data: pd.DataFrame, column: str, *, by=None, exclude=(),
 
         out = suppress(out, min_base=min_base, by=[*by, "option"])
     out.attrs["confidence"] = check_confidence(confidence)
+    declare(out, rule="people", base="base", by=[*by, "option"], keys=[], min_base=min_base,
+            measure=f"distribution:{column}")
     return out
 
 

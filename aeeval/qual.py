@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .disclosure import declare
 from .qdaformats import (
     SEGMENT_COLUMNS,
     QDAFormatError,
@@ -74,7 +75,8 @@ def _short(text: str, max_chars: int) -> str:
     return cut + "…"
 
 
-def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None) -> pd.DataFrame:
+def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None,
+                      min_base: int | None = None) -> pd.DataFrame:
     """How many interviews and organisations mention each theme and each code.
 
     Parameters
@@ -83,6 +85,11 @@ def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None) -> pd
         Coded segments (:data:`SEGMENT_COLUMNS`).
     coder : str, optional
         Count only this coder's coding (default: a mention by any coder counts).
+    min_base : int, optional
+        Fewest interviews (organisations) whose percentage :func:`aeeval.show` publishes (default
+        :data:`aeeval.options.DEFAULT_MIN_BASE`): the table follows the qualitative disclosure
+        rule (:data:`aeeval.disclosure.QUALITATIVE_RULE`), counts shown, percentages of fewer
+        interviews left out.
 
     Returns
     -------
@@ -126,6 +133,8 @@ def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None) -> pd
                "n_organisations", "organisations_base", "pct_organisations", "n_segments"]]
     out.attrs["percent_columns"] = ["pct_interviews", "pct_organisations"]
     out.attrs["labels"] = dict(_FREQ_LABELS)
+    declare(out, rule="interviews", base=["interviews_base", "organisations_base"],
+            keys=["theme", "code", "level"], min_base=min_base)
     return out
 
 
@@ -205,6 +214,8 @@ def framework_table(matrix: pd.DataFrame) -> pd.DataFrame:
         for n, q in zip(matrix["n_segments"], matrix["quote"])])
     wide = cell.pivot(index="org_code", columns="theme", values="cell").reset_index()
     wide.columns.name = None
+    # Counts of coded passages per interviewed organisation: shown as counts, no percentages.
+    declare(wide, rule="interviews", keys=["org_code"])
     return wide
 
 
@@ -339,4 +350,5 @@ def select_quotes(segments: pd.DataFrame, *, names=(), per_theme: int = 3, max_c
             rows.append({"theme": theme, "code": row["code"], "interview": row["interview"],
                          "org_code": row["org_code"], "quote": _short(safe, max_chars),
                          "redacted": safe != row["clean"]})
-    return pd.DataFrame(rows, columns=["theme", "code", "interview", "org_code", "quote", "redacted"])
+    out = pd.DataFrame(rows, columns=["theme", "code", "interview", "org_code", "quote", "redacted"])
+    return declare(out, rule="none")  # redacted words, no counts

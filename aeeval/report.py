@@ -25,8 +25,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
+from .disclosure import check_min_base, parameter_min_base
 from .figures import FiguresError, collect_figure_texts, dumps, figures_document
 from .gate import DisclosureError, check_published
+from .options import DEFAULT_MIN_BASE
 from .parameters import (
     ParameterError,
     check_parameters,
@@ -221,7 +223,8 @@ def _now() -> str:
 
 
 def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_name=None,
-            parameters_files=(), names=()) -> dict:
+            parameters_files=(), names=(),
+            allow_min_base: int | None = None) -> dict:
     """First half of a report: execute, collect ``figures.json`` and inputs, export HTML.
 
     Works in a new temporary folder beside ``out`` and returns a plain dict (it crosses process
@@ -237,6 +240,11 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     if not notebook.is_file():
         raise ReportError(f"notebook {notebook} does not exist")
     declared = notebook_parameters(notebook)
+    min_base = parameter_min_base(parameters, declared)
+    try:  # a min_base below the project default needs --allow-min-base (recorded in the manifest)
+        allow_min_base = check_min_base(min_base, allow_min_base, where=str(notebook))
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     work.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would make the published folder private
@@ -278,7 +286,9 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     return {"notebook": str(notebook), "out": str(out), "work": str(work), "title": title,
             "parameters": jsonable(parameters), "defaults": defaults, "inputs": inputs,
             "figure_texts": collect_figure_texts(nb), "started": started,
-            "parameters_files": [str(f) for f in parameters_files], "names": list(names)}
+            "parameters_files": [str(f) for f in parameters_files], "names": list(names),
+            "disclosure": {"min_base": min_base, "project_min_base": DEFAULT_MIN_BASE,
+                           "allow_min_base": allow_min_base}}
 
 
 def publish(prepared: dict, *, formats=FORMATS,
@@ -336,6 +346,7 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
         "notebook_defaults": prepared["defaults"],
         "parameters_files": describe_inputs(prepared["parameters_files"]),
         "inputs": prepared["inputs"],
+        "disclosure": prepared.get("disclosure"),
         "outputs": {p.name: file_sha256(p) for p in sorted(work.iterdir()) if p.is_file()},
         **env,
         "started": prepared["started"],
@@ -360,7 +371,8 @@ def _keep_failed(out: Path, executed: Path, message: str | None) -> None:
 
 def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | None = None,
                formats=FORMATS, browser: Browser | None = None, cwd: Path | None = None,
-               parameters_files=(), names=()) -> Path:
+               parameters_files=(), names=(),
+               allow_min_base: int | None = None) -> Path:
     """Execute ``notebook`` and publish the report folder ``out`` atomically.
 
     Without a ``browser``, Chromium is started while the notebook runs. ``out`` (default
@@ -369,6 +381,9 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
     the failed executed notebook is kept in ``<out>.failed/``. ``names``: person names no
     published byte may hold, besides the register's contacts (see :mod:`aeeval.gate.names`).
+    A ``min_base`` parameter below
+    the project default needs ``allow_min_base`` (at most that value), recorded in
+    ``manifest.json`` under ``disclosure``.
 
     Examples
     --------
@@ -387,7 +402,7 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
             raise ReportError(f"{notebook}: {exc}") from None
     with own or nullcontext():
         prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files,
-                           names=names)
+                           names=names, allow_min_base=allow_min_base)
         return publish(prepared, formats=formats, browser=browser)
 
 

@@ -34,7 +34,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
+from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE, check_choice, check_confidence
 
 __all__ = [
     "ASSURANCE_WORDS",
@@ -42,7 +42,9 @@ __all__ = [
     "P_CHART_METHODS",
     "VARIATION_WORDS",
     "TrialLimitsWarning",
+    "hide_small_points",
     "p_chart",
+    "summary_disclosure",
     "run_chart",
     "runs_limits",
     "spc_summary",
@@ -562,7 +564,7 @@ def p_chart(data: pd.DataFrame, numerator: str, denominator: str, date: str, *,
 # ------------------------------------------------------------------------------ summary
 
 
-def spc_summary(chart: pd.DataFrame) -> pd.DataFrame:
+def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
     """One row per series of an :func:`xmr` or :func:`p_chart` result: the two icons.
 
     ``variation`` is the type of the last point (the Making Data Count variation icon).
@@ -571,12 +573,27 @@ def spc_summary(chart: pd.DataFrame) -> pd.DataFrame:
     when none can, ``inconsistent`` otherwise; ``<NA>`` without a target or when the
     improvement direction is ``"neutral"`` (there is no pass or fail).
 
+    A p-chart's summary also gives ``denominator``, the number of patients of the last period,
+    and follows the disclosure rule for counts about people: a series whose last period has a
+    denominator of 1 to ``min_base`` − 1 is ``suppressed`` — its value, limits, target and icons
+    are blank (a latest month of 2 of 3 patients is not published as 67 %).
+
+    Parameters
+    ----------
+    chart : pandas.DataFrame
+        The table returned by :func:`xmr` or :func:`p_chart`.
+    min_base : int, optional
+        Smallest denominator of the last period shown (default
+        :data:`aeeval.options.DEFAULT_MIN_BASE`; ``None``: no suppression). Not used for an XmR
+        chart, which has no denominator.
+
     Returns
     -------
     pandas.DataFrame
-        The ``by`` columns, ``n_points``, ``date`` (last period), ``value`` (last value),
-        ``mean``, ``lpl``, ``upl`` (last segment), ``target``, ``trial_limits``, ``variation``,
-        ``assurance``, ``improvement_direction``.
+        The ``by`` columns, ``n_points``, ``date`` (last period), ``denominator`` (p-charts),
+        ``value`` (last value), ``mean``, ``lpl``, ``upl`` (last segment), ``target``,
+        ``trial_limits``, ``variation``, ``assurance``, ``improvement_direction``, and for a
+        p-chart ``suppressed``.
 
     References
     ----------
@@ -610,7 +627,8 @@ def spc_summary(chart: pd.DataFrame) -> pd.DataFrame:
                 assurance = "consistent_pass" if increasing else "consistent_fail"
             else:
                 assurance = "inconsistent"
-        rows.append({**dict(zip(by, key)), "n_points": len(frame), "date": last[date],
+        counts = {"denominator": last["denominator"]} if "denominator" in frame else {}
+        rows.append({**dict(zip(by, key)), "n_points": len(frame), "date": last[date], **counts,
                      "value": last["value"], "mean": last["mean"], "lpl": last["lpl"],
                      "upl": last["upl"], "target": target, "trial_limits": bool(last["trial_limits"]),
                      "variation": last["point_type"], "assurance": assurance,
@@ -618,6 +636,65 @@ def spc_summary(chart: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["assurance"] = out["assurance"].astype("string")
     out.attrs["value_labels"] = {"variation": VARIATION_WORDS, "assurance": ASSURANCE_WORDS}
+    if "denominator" not in out:
+        return out  # an XmR chart's values may or may not count people: the caller says
+    return summary_disclosure(out, by=by, min_base=min_base)
+
+
+def hide_small_points(chart: pd.DataFrame, denominators=None, *,
+                      min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
+    """A copy of a chart for drawing, without the points of periods with fewer than ``min_base``
+    patients (their ``value`` blank): a chart is a picture the disclosure gate cannot read, and a
+    point of 2 of 3 patients drawn at 67 % would publish it. Limits and signals are those of the
+    whole series, as computed.
+
+    Parameters
+    ----------
+    chart : pandas.DataFrame
+        A :func:`p_chart` result (its ``denominator`` is used), or a :func:`run_chart` /
+        :func:`xmr` result with ``denominators``.
+    denominators : pandas.Series, optional
+        The number of patients of each period, indexed by the chart's date.
+    min_base : int, optional
+        Smallest denominator drawn (default :data:`aeeval.options.DEFAULT_MIN_BASE`; ``None``:
+        every point).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The chart (attributes kept) with ``value`` blank where the period has 1 to
+        ``min_base`` − 1 patients.
+    """
+    out = chart.copy()
+    if min_base is None:
+        return out
+    if denominators is not None:
+        counts = pd.to_numeric(out[chart.attrs["date"]].map(denominators), errors="coerce")
+    elif "denominator" in out:
+        counts = pd.to_numeric(out["denominator"], errors="coerce")
+    else:
+        raise ValueError("hide_small_points needs the denominators of a chart without a "
+                         "denominator column (e.g. a run chart): pass them indexed by date")
+    out.loc[(counts >= 1) & (counts < min_base), "value"] = np.nan
+    return out
+
+
+def summary_disclosure(summary: pd.DataFrame, *, by=(), min_base: int | None = DEFAULT_MIN_BASE
+                       ) -> pd.DataFrame:
+    """Declare (and, with ``min_base``, apply) the disclosure rule of a p-chart summary: counts
+    about people, the base being the last period's ``denominator``. Series are not siblings (they
+    add up to no published total), so only the small ones themselves are suppressed."""
+    from .disclosure import declaration, declare, kept_columns, suppress
+
+    keys = list(dict.fromkeys([*by, "team", "measure", "n_points", "date", "trial_limits",
+                               "improvement_direction"]))
+    declare(summary, rule="people", base="denominator", keys=keys, min_base=min_base)
+    if min_base is None:
+        return summary
+    keep = set(kept_columns(declaration(summary, name="spc_summary")))
+    out = suppress(summary, min_base, base="denominator", secondary=False,
+                   columns=[c for c in summary.columns if c not in keep])
+    out["assurance"] = out["assurance"].astype("string")
     return out
 
 

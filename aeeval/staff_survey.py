@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .disclosure import declare
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 from .paths import EXAMPLES, SCHEMAS
 from .proportions import proportion_ci
@@ -147,7 +148,7 @@ def load_item_map(path: str | Path | None = None, *, series=None) -> pd.DataFram
         table = table[table["series"].isin(wanted)]
     table = table.drop(columns="item_key").reset_index(drop=True)
     table.attrs["source"] = name
-    return table
+    return declare(table, rule="none")  # question numbers and wording
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -486,6 +487,7 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
         [{"org_code": r["org_code"], "year": r["year"], "item": r["item"], "file": r["_file"],
           "row": r["_row"], "reason": why} for r, why in excluded],
         columns=["org_code", "year", "item", "file", "row", "reason"])
+    declare(out.attrs["exclusions"], rule="none")  # source rows and reasons, no results
     out.attrs["thresholds"] = {int(k): int(v) for k, v in thresholds.items()}
     out.attrs["source"] = source
     return out
@@ -651,6 +653,9 @@ def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base
     out = pd.DataFrame(rows, columns=cols)
     out["suppressed"] = False
     out.attrs["confidence"] = confidence
+    # Respondents pooled over trusts; the groups of one year add up to the national figure.
+    declare(out, rule="people", base="base", by=by, keys=["series", "year", "weighting"],
+            measure="item_trend")
     return out
 
 
@@ -906,7 +911,7 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
                      trusts_without_usable_results=dropped,
                      excluded_register_trusts=absent, start_year_from=data.attrs["start_year_from"],
                      n_treated_trusts=int(data.loc[data["treated"], "org_code"].nunique()))
-    return out
+    return declare(out, rule="none")  # model coefficients over trusts
 
 
 def pretrend_test(results: pd.DataFrame, register: pd.DataFrame, *, series="q22c",
@@ -953,7 +958,8 @@ def _pretrend(data: pd.DataFrame, first_exposed: int, series: str, fit=None) -> 
         "test": "pretrend", "terms": ", ".join(pre), "statistic": float(wald.statistic),
         "df": int(len(pre)), "p_value": float(wald.pvalue), "n_trusts": int(data["org_code"].nunique()),
         "n_obs": int(len(data)),
-        "method": "joint Wald χ² test of pre-joining event-study terms = 0; SE clustered by trust (CR1)"}])
+        "method": "joint Wald χ² test of pre-joining event-study terms = 0; SE clustered by trust (CR1)"}]
+    ).pipe(declare, rule="none")  # a test statistic over trusts
 
 
 # ---------------------------------------------------------------------------------------- funnels
@@ -1095,4 +1101,5 @@ def funnel_flags(results: pd.DataFrame, *, series="q22c", year=None, p0: float |
         out = out[out["flag"] != "within"].reset_index(drop=True)
     out.attrs.update(p0=p0, confidence=levels, method=method, year=year, series=series,
                      n_suppressed=int(data["suppressed"].sum()))
-    return out
+    return declare(out, rule="people", base="base", keys=["org_code", "benchmark_group", "year",
+                                                          "series"])

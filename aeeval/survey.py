@@ -8,6 +8,7 @@ import pandas as pd
 
 from .coding import DEFAULT_CODEBOOK, code_responses, load_codebook
 from .compare import adjust_p, compare_groups, group_test, trend_test
+from .disclosure import declare
 from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE
 from .paths import EXAMPLE_FILES, EXAMPLES
 from .proportions import proportions
@@ -122,6 +123,8 @@ def headline_figures(responses: pd.DataFrame, *, by=None, codebook=None,
         parts.append(table)
     out = pd.concat(parts, ignore_index=True)
     out.attrs["confidence"] = confidence
+    declare(out, rule="people", base="base", by=by or [], keys=["figure", "wording"],
+            min_base=min_base, measure="headline_figures")
     return out
 
 
@@ -186,6 +189,8 @@ def headline_comparisons(responses: pd.DataFrame, *, by: str = "cohort", groups=
     out.attrs["labels"] = {"base1": "Base", "estimate1": "%", "base2": "Rest: base",
                            "estimate2": "Rest: %", "difference": "Difference", "p_value": "p",
                            "p_holm": "p (Holm)", "p_benjamini_hochberg": "p (BH)"}
+    declare(out, rule="people", base=["base1", "base2"], by=[by], keys=["figure", "test"],
+            min_base=min_base, measure="headline_comparisons")
     return out
 
 
@@ -229,6 +234,8 @@ def headline_tests(responses: pd.DataFrame, *, by: str = "cohort", codebook=None
     for m in ("holm", "benjamini_hochberg"):
         out[f"p_{m}"] = adjust_p(out["p_value"].to_numpy(dtype=float), m) if len(out) else []
     out.attrs["value_labels"] = {"figure": HEADLINE_WORDING}
+    # Tests over the whole programme: the base is every answer; a small one is suppressed.
+    declare(out, rule="people", base="base", keys=["figure", "test", "groups"])
     return out
 
 

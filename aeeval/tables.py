@@ -1,21 +1,33 @@
-"""Showing result tables in notebooks and reports.
+"""Showing result tables and sentences in notebooks and reports.
 
 :func:`show` displays a tidy result table formatted for people (percentages, intervals, suppressed
 cells marked) and attaches the tidy numbers under the MIME type :data:`TABLE_MIMETYPE`, so the
 report builder can collect every published table from the executed notebook without the notebook
-writing files.
+writing files. A table must declare its base and disclosure rule (:func:`aeeval.disclosure.declare`,
+or ``base=``/``rule=`` here), and :func:`show` applies that rule before anything is displayed.
+
+:func:`say` displays a sentence (Markdown); with ``safe=`` it marks numbers in it as safe to
+publish (:data:`SAFE_TEXT_MIMETYPE`), which the disclosure gate otherwise reads as counts.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 
 import pandas as pd
 
-__all__ = ["TABLE_MIMETYPE", "format_table", "html_table", "show", "table_payload"]
+from .disclosure import DeclarationError, apply_rule, declaration, kept_columns
+
+__all__ = ["SAFE_TEXT_MIMETYPE", "TABLE_MIMETYPE", "format_table", "html_table", "say", "show",
+           "table_payload"]
 
 TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
+#: Carries the reason a sentence shown with :func:`say` holds no disclosive number.
+SAFE_TEXT_MIMETYPE = "application/vnd.aeeval.safe-text+json"
+_BASE_NAME = re.compile(r"base\d?|(?!min_base$|outside_base$)\w+_base|denominator|responses|"
+                        r"respondents")
 _PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimate2")
 _COUNTS = ("n", "n1", "n2", "excluded")
 #: Tables with this many columns or more are printed in a smaller font (class ``wide``).
@@ -43,13 +55,26 @@ def _pct(x, digits: int) -> str:
     return f"{shown + 0.0:.{digits}f}%"  # + 0.0 turns -0.0 into 0.0: no "-0%"
 
 
+def _kept(table: pd.DataFrame) -> set:
+    """Columns a suppressed row shows: from the table's declaration, else its base columns (by
+    name) and its columns of text."""
+    try:
+        return set(kept_columns(declaration(table, name="table")))
+    except DeclarationError:
+        return {str(c) for c in table.columns if _BASE_NAME.fullmatch(str(c))
+                or not pd.api.types.is_numeric_dtype(table[c].dtype)}
+
+
 def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | None = None,
-                 suppressed_mark: str = "*") -> pd.DataFrame:
+                 suppressed_mark: str = "*", keep=None) -> pd.DataFrame:
     """Return a copy of a tidy result table as display strings.
 
     Proportion columns become percentages; ``ci_low``/``ci_high`` are merged into one
-    "95% CI" column; suppressed rows show ``suppressed_mark`` in their value columns; the
-    ``method`` and ``suppressed`` columns are dropped (the caption states them).
+    "95% CI" column; suppressed rows show ``suppressed_mark`` in every column derived from their
+    counts — every column but ``keep`` (default: the base, grouping and key columns the table
+    declares, see :func:`aeeval.disclosure.declare`; for a table declaring nothing, its base
+    columns and columns of text); the ``method`` and ``suppressed`` columns are dropped (the
+    caption states them).
 
     A table may say how to show its columns in ``table.attrs``: ``"coefficient_columns"`` (shown
     as decimals with ``"coefficient_digits"``, default 2, not as percentages — e.g. kappa and its
@@ -68,7 +93,9 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
     words = table.attrs.get("value_labels", {})
     out = pd.DataFrame(index=table.index)
     text_columns = []
-    suppressed = table["suppressed"].astype(bool) if "suppressed" in table else pd.Series(False, index=table.index)
+    suppressed = (table["suppressed"].fillna(False).astype(bool) if "suppressed" in table
+                  else pd.Series(False, index=table.index))
+    keep = _kept(table) if keep is None else set(keep)
     for col in table.columns:
         if col in ("method", "suppressed", "ci_high"):
             continue
@@ -94,7 +121,9 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
         else:
             label = labels.get(col, col.replace("_", " ").capitalize())
             said = words.get(col, {})
-            out[label] = [_text(said.get(v, v) if isinstance(v, str) else v) for v in table[col]]
+            out[label] = [suppressed_mark if s and col not in keep
+                          else _text(said.get(v, v) if isinstance(v, str) else v)
+                          for v, s in zip(table[col], suppressed)]
             kind = table[col].dtype
             if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
                 text_columns.append(label)
@@ -140,17 +169,37 @@ def _jsonable(v):
     return v
 
 
-def table_payload(table: pd.DataFrame, *, name: str, title: str, min_base: int | None = None) -> dict:
-    """The machine-readable record of a published table (what ``figures.json`` holds)."""
+def table_payload(table: pd.DataFrame, *, name: str, title: str, min_base: int | None = None,
+                  declared: dict | None = None, note: str | None = None) -> dict:
+    """The machine-readable record of a published table (what ``figures.json`` holds).
+
+    With ``declared`` (:func:`aeeval.disclosure.declaration`) it also records what the table
+    declares — ``base_columns``, ``rule``, ``by``, ``key_columns``, ``measure``, ``total``,
+    ``percent_columns`` — and the ``note`` shown under it, which the disclosure gate enforces.
+    """
     records = [{str(k): _jsonable(v) for k, v in row.items()} for row in table.to_dict("records")]
-    return {"name": name, "title": title, "min_base": min_base,
-            "confidence": table.attrs.get("confidence"), "columns": [str(c) for c in table.columns],
-            "records": records}
+    payload = {"name": name, "title": title, "min_base": min_base,
+               "confidence": table.attrs.get("confidence"), "columns": [str(c) for c in table.columns],
+               "records": records}
+    if declared is not None:
+        payload.update({"rule": declared["disclosure_rule"],
+                        "base_columns": declared["base_columns"], "by": declared["by"],
+                        "key_columns": declared["key_columns"], "measure": declared["measure"],
+                        "total": _jsonable(declared["total"]),
+                        "percent_columns": declared["percent_columns"], "note": note})
+    return payload
 
 
 def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
-         min_base: int | None = None, digits: int = 0):
+         min_base: int | None = None, digits: int = 0, base=None, rule: str | None = None,
+         by=None, measure: str | None = None):
     """Display a result table with a caption, and attach its tidy numbers for ``figures.json``.
+
+    The table must say what it counts: its base column(s) and disclosure rule, from the function
+    that made it (``table.attrs``, see :func:`aeeval.disclosure.declare`) or given here. The rule
+    is applied before anything is shown (:func:`aeeval.disclosure.apply_rule`): a row below the
+    minimum base is suppressed with every value derived from it, and a percentage of fewer than
+    ``min_base`` interviews is left out.
 
     Parameters
     ----------
@@ -163,20 +212,76 @@ def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
     note : str, optional
         A plain-English note shown under the table.
     min_base : int, optional
-        The suppression threshold the table was built with (checked by the disclosure gate).
+        The suppression threshold (default: the table's ``attrs["min_base"]``, else
+        :data:`aeeval.options.DEFAULT_MIN_BASE`), checked again by the disclosure gate.
+    base : str or list of str, optional
+        The base column(s), overriding the table's declaration (any name: ``denominator``,
+        ``responses`` …).
+    rule : {"people", "interviews", "none"}, optional
+        The disclosure rule, overriding the table's declaration; ``"none"`` only for a table
+        holding no counts about people or organisations.
+    by : str or list of str, optional
+        Grouping columns whose rows add up to a total (secondary suppression, and the gate's
+        check against totals published in other tables).
+    measure : str, optional
+        Name shared with the other tables that publish the same figures at other groupings.
+
+    Raises
+    ------
+    aeeval.disclosure.DeclarationError
+        The table declares no disclosure rule, or a base column it does not have.
     """
     from IPython.display import display
 
-    shown = format_table(table, digits=digits)
+    declared = declaration(table, name=name, base=base, rule=rule, by=by, measure=measure,
+                           min_base=min_base)
+    published = apply_rule(table, declared)
+    blanked = [c for c in declared["percent_columns"]
+               if published[c].isna().sum() > table[c].isna().sum()]
+    # A percentage column the qualitative rule emptied is left out of the display.
+    empty = [c for c in blanked if declared["disclosure_rule"] == "interviews"
+             and published[c].isna().all()]
+    shown = format_table(published.drop(columns=empty), digits=digits,
+                         keep=kept_columns(declared))
     body = html_table(shown)
     parts = [f'<div class="aeeval-caption">{html.escape(title)}</div>', body]
     if note:
         parts.append(f'<p class="aeeval-note">{html.escape(note)}</p>')
-    if "suppressed" in table and table["suppressed"].astype(bool).any():
-        parts.append(f'<p class="aeeval-note">* suppressed: base below {min_base or "the minimum"} '
+    threshold = declared["min_base"]
+    if "suppressed" in published and published["suppressed"].fillna(False).astype(bool).any():
+        parts.append(f'<p class="aeeval-note">* suppressed: base below {threshold} '
                      "(disclosure control), or hidden so that such a figure cannot be worked out "
                      "from a total.</p>")
+    if declared["disclosure_rule"] == "interviews" and blanked:
+        parts.append(f'<p class="aeeval-note">Percentages of fewer than {threshold} interviews '
+                     "are not shown; the counts are.</p>")
     display({"text/html": "\n".join(parts),
              "text/plain": f"{title}\n{shown.to_string(index=False)}",
-             TABLE_MIMETYPE: table_payload(table, name=name, title=title, min_base=min_base)},
+             TABLE_MIMETYPE: table_payload(published, name=name, title=title, min_base=threshold,
+                                           declared=declared, note=note)},
             raw=True)
+
+
+def say(text: str, *, safe: str | None = None):
+    """Display a sentence or paragraph (Markdown) in a notebook and its report.
+
+    Text shown outside :func:`show` is read by the disclosure gate for counts ("2 of 3", "3/4",
+    "5 patients", "75% of 4") below the minimum base. ``safe`` marks the text as holding no
+    disclosive number and says why (e.g. ``"counts of months and files, not of people"``); the
+    reason is kept with the output in ``executed.ipynb``. Identifiers are checked either way.
+
+    Parameters
+    ----------
+    text : str
+        Markdown.
+    safe : str, optional
+        Why the numbers in ``text`` disclose nothing about a small group of people.
+    """
+    from IPython.display import display
+
+    if safe is not None and (not isinstance(safe, str) or not safe.strip()):
+        raise ValueError("say(..., safe=) needs the reason the text is safe to publish, in words")
+    data = {"text/markdown": str(text), "text/plain": str(text)}
+    if safe is not None:
+        data[SAFE_TEXT_MIMETYPE] = {"reason": safe.strip()}
+    display(data, raw=True)

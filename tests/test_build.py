@@ -17,7 +17,7 @@ SHOW = """import pandas as pd
 import aeeval as ae
 ae.show(pd.DataFrame({"k": [k], "n": [k * 10], "base": [100], "estimate": [k / 10],
                       "ci_low": [0.0], "ci_high": [1.0], "suppressed": [False]}),
-        name="result", title=f"Result for k = {k}", min_base=10)"""
+        name="result", title=f"Result for k = {k}", min_base=10, base="base", rule="people")"""
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def project(tmp_path):
                    "import pandas as pd\nimport aeeval as ae\n"
                    "ae.show(pd.DataFrame({'name': ['when', 'day', 'x'], "
                    "'type': [type(when[0]).__name__, type(day).__name__, type(x).__name__], "
-                   "'value': [str(when[0]), day, str(x)]}), name='types', title='types')")
+                   "'value': [str(when[0]), day, str(x)]}), name='types', title='types', rule='none')")
     return tmp_path
 
 

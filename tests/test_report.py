@@ -179,10 +179,15 @@ def test_same_inputs_and_parameters_give_the_same_figures_and_pdf_text(tmp_path)
     assert len(images[0]) >= 3 and images[0] == images[1]
 
 
+# ae.show would suppress this row itself: the table reaches figures.json around it, as a careless or
+# hostile notebook could, and the gate must still stop it.
 LEAK = """import pandas as pd
-import aeeval as ae
-ae.show(pd.DataFrame({"group": ["A", "B"], "n": [3, 40], "base": [4, 80], "estimate": [0.75, 0.5],
-                      "suppressed": [False, False]}), name="leaky", title="Not suppressed", min_base=10)"""
+from IPython.display import display
+from aeeval.tables import TABLE_MIMETYPE, table_payload
+t = pd.DataFrame({"group": ["A", "B"], "n": [3, 40], "base": [4, 80], "estimate": [0.75, 0.5],
+                  "suppressed": [False, False]})
+display({"text/html": "<p>leaky</p>",
+         TABLE_MIMETYPE: table_payload(t, name="leaky", title="Not suppressed", min_base=10)}, raw=True)"""
 
 
 @pytest.mark.parametrize("cells, where", [
@@ -213,7 +218,8 @@ def test_dates_and_lists_reach_the_kernel_typed_from_the_command_line(tmp_path):
         "when: list = None  # dates\ncode: str = None  # text\nk: int = 0  # a number",
         "import pandas as pd\nimport aeeval as ae\n"
         "ae.show(pd.DataFrame({'name': ['when', 'code', 'k'], "
-        "'type': [type(when[0]).__name__, type(code).__name__, type(k).__name__]}), name='t', title='t')")
+        "'type': [type(when[0]).__name__, type(code).__name__, type(k).__name__]}), name='t', title='t', "
+        "rule='none')")
     res = aeeval("run", nb, "-p", "when", "[2018-06-01, 2019-01-01]", "-p", "code", "0123", "-p", "k", "7",
                  "--out", tmp_path / "o", "--format", "html")
     assert res.returncode == 0, res.stderr
@@ -228,7 +234,7 @@ def test_libraries_loaded_before_the_notebook_are_left_out_of_garbage_collection
     nb = write_notebook(
         tmp_path / "gc.ipynb", "x: int = 1  # unused",
         "import gc\nimport pandas as pd\nimport aeeval as ae\n"
-        "ae.show(pd.DataFrame({'frozen': [gc.get_freeze_count()]}), name='gc', title='gc')")
+        "ae.show(pd.DataFrame({'frozen': [gc.get_freeze_count()]}), name='gc', title='gc', rule='none')")
     res = aeeval("run", nb, "--out", tmp_path / "o", "--format", "html")
     assert res.returncode == 0, res.stderr
     (record,) = json.loads((tmp_path / "o" / "figures.json").read_text())["tables"][0]["records"]
@@ -241,7 +247,7 @@ def test_long_text_in_a_table_wraps_and_stays_on_the_page(tmp_path):
     nb = write_notebook(tmp_path / "wide.ipynb", "x: int = 1  # unused",
                         "import pandas as pd\nimport aeeval as ae\n"
                         f"ae.show(pd.DataFrame({{'theme': ['What helps'], 'quote': [{quote!r}]}}), "
-                        "name='quotes', title='Quotes')")
+                        "name='quotes', title='Quotes', rule='none')")
     res = aeeval("run", nb, "--out", tmp_path / "o")
     assert res.returncode == 0, res.stderr
     words = " ".join(pdftext(tmp_path / "o" / "report.pdf").split())
@@ -255,7 +261,7 @@ def test_a_table_of_eleven_columns_fits_the_page(tmp_path):
              " 'variation': ['Common cause'], 'assurance': ['Hit and miss'],"
              " 'improvement_direction': ['lastcolumnvalue']})")
     nb = write_notebook(tmp_path / "wide.ipynb", "x: int = 1  # unused",
-                        f"import pandas as pd\nimport aeeval as ae\nae.show({table}, name='spc', title='SPC')")
+                        f"import pandas as pd\nimport aeeval as ae\nae.show({table}, name='spc', title='SPC', rule='none')")
     res = aeeval("run", nb, "--out", tmp_path / "o")
     assert res.returncode == 0, res.stderr
     text = pdftext(tmp_path / "o" / "report.pdf")
@@ -272,10 +278,13 @@ def test_wrong_parameter_type_is_an_error_before_running(tmp_path):
 def test_parameters_file(tmp_path):
     params = tmp_path / "p.yml"
     params.write_text("cohort: 3\nmin_base: 5\n")
-    res = aeeval("run", SURVEY_NB, "-f", params, "--out", tmp_path / "c3", "--format", "html")
+    # min_base 5 is below the project default: allowed explicitly, and the allowance recorded
+    res = aeeval("run", SURVEY_NB, "-f", params, "--out", tmp_path / "c3", "--format", "html",
+                 "--allow-min-base", "5")
     assert res.returncode == 0, res.stderr
     m = json.loads((tmp_path / "c3" / "manifest.json").read_text())
     assert m["parameters"] == {"cohort": 3, "min_base": 5}
+    assert m["disclosure"] == {"min_base": 5, "project_min_base": 10, "allow_min_base": 5}
     assert m["parameters_files"][0]["path"] == params.as_posix()
 
 

@@ -19,14 +19,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .counts import check_counts
 from .html import check_html
 from .names import register_names
 from .notebook import check_notebook
 from .tables import check_tables
 from .text import check_figures, check_text, check_value, html_text
 
-__all__ = ["DisclosureError", "check_document", "check_figures", "check_html", "check_notebook",
-           "check_published", "check_tables", "check_text", "html_text"]
+__all__ = ["DisclosureError", "check_counts", "check_document", "check_figures", "check_html",
+           "check_notebook", "check_published", "check_tables", "check_text", "html_text"]
 
 
 class DisclosureError(RuntimeError):
@@ -74,6 +75,7 @@ def check_published(folder: Path, *, figure_texts: list[dict], pdf_pages: list[s
         findings += check_notebook(nbformat.read(str(folder / "executed.ipynb"), as_version=4),
                                    names=names)
     findings += check_figures(figure_texts, names=names)
+    findings += check_counts(folder, figure_texts=figure_texts)
     if (folder / "report.pdf").exists():
         from .pdf import check_pdf
 

@@ -122,7 +122,7 @@ def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: 
               title=note, alignment="left",
               title_fontproperties={"size": 7, "style": "italic"})
     if icons:
-        summary = spc_summary(chart).iloc[0]
+        summary = spc_summary(chart, min_base=None).iloc[0]  # the icons of the points drawn
         label, text = _variation_icon(summary["variation"], summary["improvement_direction"])
         shown = [(label, text, POINT_COLOURS[summary["variation"]])]
         if pd.notna(summary["assurance"]):
