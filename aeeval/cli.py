@@ -34,6 +34,7 @@ def _validate(args) -> int:
 
 def _run(args) -> int:
     from .browser import BrowserError, find_chromium, find_pdftotext
+    from .outdir import sigterm_interrupts
     from .report import ReportError, check_formats, notebook_parameters, run_report
 
     try:
@@ -43,11 +44,16 @@ def _run(args) -> int:
         if "pdf" in formats:  # fail before the notebook runs, not after
             find_chromium()
             find_pdftotext()
-        out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
-                         formats=formats, parameters_files=args.parameters_file or ())
+        with sigterm_interrupts():
+            out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
+                             formats=formats, parameters_files=args.parameters_file or ())
     except (ReportError, BrowserError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:
+        print(f"aeeval run: interrupted ({exc or 'SIGINT'}); the output folder was left as it was",
+              file=sys.stderr)
+        return 130
     print(f"report written to {out}")
     return 0
 
@@ -82,7 +88,13 @@ def _build(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be 1 or more", file=sys.stderr)
         return 2
-    outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
+    try:
+        outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
+    except KeyboardInterrupt as exc:
+        print(f"\naeeval build: interrupted ({exc or 'SIGINT'}); every worker, kernel and browser "
+              "is stopped, reports published before stay, the others were left as they were",
+              file=sys.stderr)
+        return 130
     print(summary_table(outcomes, root=Path.cwd()))
     failed = [o for o in outcomes if not o.ok]
     for o in failed:

@@ -6,7 +6,8 @@ provenance appendix, no network) → one headless Chromium prints it to PDF → 
 scans the tables, the text and the figures' text → ``manifest.json`` records inputs, parameters
 and software → the folder is moved into place. Everything is built in a temporary folder beside
 the destination, so a failed run never replaces a good report; a failed notebook is kept in
-``<out>.failed/``.
+``<out>.failed/``. What may be replaced, the atomic swap, the lock and the cleaning of an
+interrupted run's leftovers are :mod:`aeeval.outdir`'s.
 
 :func:`prepare` (execute, collect, export HTML) and :func:`publish` (PDF, gate, manifest, move)
 are separate so that a batch can run many :func:`prepare` calls in worker processes while one
@@ -19,14 +20,29 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
-from contextlib import nullcontext
+from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
 
 from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
 from .figures import FiguresError, collect_figure_texts, dumps, figures_document
 from .gate import DisclosureError, check_published
+from .outdir import (
+    MARKER,
+    MARKER_KEY,
+    WORK_OWNER,
+    OutputError,
+    check_apart,
+    check_destination,
+    die_with_parent,
+    failed_folder,
+    is_failed_folder,
+    locked,
+    make_work_folder,
+    path_parameters,
+    remove_folder,
+    swap_into_place,
+)
 from .parameters import (
     ParameterError,
     check_parameters,
@@ -39,7 +55,7 @@ from .paths import REPORTS, TEMPLATES
 from .provenance import INPUTS_MIMETYPE, describe_inputs, display_path, environment, file_sha256
 
 __all__ = ["ReportError", "FORMATS", "Browser", "execute_notebook", "export_html",
-           "prepare", "publish", "run_report", "notebook_parameters"]
+           "check_output", "close_quietly", "prepare", "publish", "run_report", "notebook_parameters"]
 
 FORMATS = ("pdf", "html")
 INJECTED_TAG = "aeeval-injected"
@@ -100,13 +116,17 @@ def _cell_label(source: str) -> str:
 def _logged_kernel_manager(log):
     """A kernel manager whose kernel writes its own stdout/stderr to ``log`` (an open file), not
     to the terminal: ipykernel's start-up warnings and shutdown messages are noise for a user,
-    but worth keeping when a kernel dies."""
+    but worth keeping when a kernel dies. The kernel is killed when the process that started it
+    dies (:func:`aeeval.outdir.die_with_parent`): a killed ``aeeval run`` or batch worker leaves
+    no kernel running."""
     from jupyter_client.manager import AsyncKernelManager
 
     class LoggedKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw.setdefault("stdout", log)
             kw.setdefault("stderr", log)
+            parent = os.getpid()
+            kw.setdefault("preexec_fn", lambda: die_with_parent(parent))
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return LoggedKernelManager
@@ -146,7 +166,11 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
             f"{notebook}: cell In [{exc.exec_count}] ({_cell_label(exc.source)}) raised "
             f"{exc.ename}: {exc.evalue} (executed notebook kept for inspection)") from None
     except Exception as exc:  # kernel died, notebook unreadable …
-        raise ReportError(f"{notebook}: could not execute: {type(exc).__name__}: {exc}") from None
+        if type(exc).__name__ == "DeadKernelError":
+            raise ReportError(f"{notebook}: the kernel died while the notebook ran (killed, out of "
+                              "memory or crashed); its log says more") from None
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise ReportError(f"{notebook}: could not execute: {type(exc).__name__}: {first}") from None
     finally:
         if log is not None:
             log.close()
@@ -202,12 +226,6 @@ def _environment() -> dict:
     return environment()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
@@ -218,28 +236,33 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
 
     Works in a new temporary folder beside ``out`` and returns a plain dict (it crosses process
     boundaries in a batch) for :func:`publish`. On failure the temporary folder is removed, the
-    executed notebook (if any) is kept in ``<out>.failed/`` and :class:`ReportError` is raised.
+    executed notebook (if any) and the kernel's log are kept in ``<out>.failed/`` and
+    :class:`ReportError` is raised. ``out`` must be a folder aeeval may replace, apart from the
+    run's inputs (:func:`check_output`), before and after the notebook runs (then against every
+    file the kernel read).
     """
     import nbformat
 
     started = _now()
     notebook, out = Path(notebook), Path(out)
     parameters = dict(parameters or {})
-    if not notebook.is_file():
-        raise ReportError(f"notebook {notebook} does not exist")
+    check_output(notebook, parameters, out, cwd=cwd, parameters_files=parameters_files)
     declared = notebook_parameters(notebook)
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    work.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would make the published folder private
+    work = make_work_folder(out)
     executed = work / "executed.ipynb"
     try:
         try:
             execute_notebook(notebook, parameters, executed, cwd=cwd, kernel_name=kernel_name,
                              record_inputs=True, kernel_log=work / "kernel.log", declared=declared)
-        except ReportError:
-            _keep_failed(out, executed, None)
-            raise
+        except ReportError as exc:
+            kept = _keep_failed(out, executed, str(exc))
+            raise ReportError(f"{exc}{kept}") from None
         nb = nbformat.read(str(executed), as_version=4)
+        try:
+            check_apart(out, [("a file the notebook read", p) for p in _recorded_inputs(nb)])
+        except OutputError as exc:
+            raise ReportError(f"{notebook}: {exc}") from None
         try:
             figures = figures_document(nb, notebook=notebook.name, parameters=parameters)
         except FiguresError as exc:
@@ -279,6 +302,10 @@ def publish(prepared: dict, *, formats=FORMATS,
     formats = check_formats(formats)
     work, out = Path(prepared["work"]), Path(prepared["out"])
     try:
+        try:
+            check_destination(out)
+        except OutputError as exc:
+            raise ReportError(f"{prepared['notebook']}: {exc}") from None
         html_path = work / "report.html"
         browser_version = reader_version = pages = None
         if "pdf" in formats:
@@ -294,6 +321,12 @@ def publish(prepared: dict, *, formats=FORMATS,
                 reader_version = pdftotext_version()
             except BrowserError as exc:
                 raise ReportError(f"{prepared['notebook']}: {exc}") from None
+            except Exception as exc:  # Chromium died or was killed while printing
+                first = (str(exc).strip().splitlines() or [""])[0]
+                message = (f"{prepared['notebook']}: Chromium stopped while printing the PDF "
+                           f"({type(exc).__name__}: {first}); nothing was replaced")
+                raise ReportError(message + _keep_failed(out, work / "executed.ipynb", message)) \
+                    from None
         findings = check_published(work, figure_texts=prepared["figure_texts"], pdf_pages=pages)
         if findings:
             error = DisclosureError(findings)
@@ -303,10 +336,13 @@ def publish(prepared: dict, *, formats=FORMATS,
             html_path.unlink()
         (work / "kernel.log").unlink(missing_ok=True)  # kept only when a run fails
         _write_manifest(prepared, work, browser_version, reader_version)
-        _replace_dir(work, out)
+        (work / WORK_OWNER).unlink()  # the manifest now marks the folder as aeeval's
+        swap_into_place(work, out)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    shutil.rmtree(out.with_name(out.name + ".failed"), ignore_errors=True)
+        remove_folder(work)
+    failed = failed_folder(out)
+    if is_failed_folder(failed):
+        shutil.rmtree(failed, ignore_errors=True)
     return out
 
 
@@ -315,13 +351,15 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
     env = {**_environment(), "browser": browser_version, "pdf_reader": reader_version}
     notebook = Path(prepared["notebook"])
     manifest = {
+        MARKER_KEY: MARKER,  # only a folder with this key is ever replaced (aeeval.outdir)
         "aeeval_version": env.pop("aeeval_version"),
         "notebook": {"path": display_path(notebook), "sha256": file_sha256(notebook)},
         "parameters": prepared["parameters"],
         "notebook_defaults": prepared["defaults"],
         "parameters_files": describe_inputs(prepared["parameters_files"]),
         "inputs": prepared["inputs"],
-        "outputs": {p.name: file_sha256(p) for p in sorted(work.iterdir()) if p.is_file()},
+        "outputs": {p.name: file_sha256(p) for p in sorted(work.iterdir())
+                    if p.is_file() and p.name != WORK_OWNER},
         **env,
         "started": prepared["started"],
         "finished": _now(),
@@ -329,18 +367,49 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-def _keep_failed(out: Path, executed: Path, message: str | None) -> None:
-    """Keep a failed run's executed notebook (and the reason) in ``<out>.failed/``."""
-    failed = out.with_name(out.name + ".failed")
+def _keep_failed(out: Path, executed: Path, message: str | None) -> str:
+    """Keep a failed run's executed notebook, kernel log and reason in ``<out>.failed/``.
+
+    A ``<out>.failed`` holding anything else is left alone. Returns a sentence for the error
+    message saying what was kept where ("" when nothing was).
+    """
+    failed = failed_folder(out)
+    if failed.exists() and not is_failed_folder(failed):
+        return ""
     shutil.rmtree(failed, ignore_errors=True)
-    if executed.exists() or message:
-        failed.mkdir(parents=True)
-        if executed.exists():
-            shutil.copy2(executed, failed / "executed.ipynb")
-        if (executed.parent / "kernel.log").exists():
-            shutil.copy2(executed.parent / "kernel.log", failed / "kernel.log")
-        if message:
-            (failed / "error.txt").write_text(message + "\n", encoding="utf-8")
+    log = executed.parent / "kernel.log"
+    if not (executed.exists() or log.exists()):  # the notebook never ran: nothing to keep
+        return ""
+    failed.mkdir(parents=True)
+    kept = []
+    if executed.exists():
+        shutil.copy2(executed, failed / "executed.ipynb")
+        kept.append("the executed notebook")
+    if log.exists():
+        shutil.copy2(log, failed / "kernel.log")
+        kept.append("the kernel's log")
+    if message:
+        (failed / "error.txt").write_text(message + "\n", encoding="utf-8")
+    return f" ({' and '.join(kept)} kept in {failed}/)" if kept else ""
+
+
+def check_output(notebook: Path, parameters: dict, out: Path, *, cwd: Path | None = None,
+                 parameters_files=()) -> None:
+    """Check before a run that ``out`` may be written: :class:`ReportError` if the notebook is
+    missing, if ``out`` is not absent, empty or an aeeval report folder
+    (:func:`aeeval.outdir.check_destination`), or if it contains or lies inside the notebook, a
+    parameter file or a file or folder named by a parameter (:func:`aeeval.outdir.check_apart`).
+    """
+    notebook, out = Path(notebook), Path(out)
+    if not notebook.is_file():
+        raise ReportError(f"notebook {notebook} does not exist")
+    inputs = [("the notebook", notebook), *(("parameters file", Path(f)) for f in parameters_files),
+              *path_parameters(parameters, Path(cwd or Path.cwd()))]
+    try:
+        check_apart(out, inputs)
+        check_destination(out)
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | None = None,
@@ -352,7 +421,8 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     ``reports/<notebook name>/``) receives ``executed.ipynb``, ``report.pdf`` and
     ``report.html`` (as ``formats`` asks), ``figures.json`` and ``manifest.json``. If any step
     fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
-    the failed executed notebook is kept in ``<out>.failed/``.
+    the failed executed notebook is kept in ``<out>.failed/``. The run holds ``out``'s lock
+    (:func:`aeeval.outdir.locked`) throughout: a second run on the same folder fails at once.
 
     Examples
     --------
@@ -363,29 +433,26 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     formats = check_formats(formats)
     notebook = Path(notebook)
     out = Path(out) if out is not None else REPORTS / notebook.stem
-    own = None
-    if browser is None and "pdf" in formats:
+    check_output(notebook, dict(parameters or {}), out, cwd=cwd, parameters_files=parameters_files)
+    with ExitStack() as stack:
         try:
-            browser = own = BackgroundBrowser()  # Chromium starts while the notebook runs
-        except BrowserError as exc:
-            raise ReportError(f"{notebook}: {exc}") from None
-    with own or nullcontext():
+            stack.enter_context(locked(out))
+        except OutputError as exc:
+            raise ReportError(str(exc)) from None
+        if browser is None and "pdf" in formats:
+            try:
+                browser = BackgroundBrowser()  # Chromium starts while the notebook runs
+            except BrowserError as exc:
+                raise ReportError(f"{notebook}: {exc}") from None
+            stack.callback(close_quietly, browser)
         prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files)
         return publish(prepared, formats=formats, browser=browser)
 
 
-def _replace_dir(new: Path, dest: Path) -> None:
-    """Move a finished folder into place; the old one is removed only after the swap."""
-    old = None
-    if dest.exists():
-        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        dest.rename(old)
+def close_quietly(browser: Browser | BackgroundBrowser) -> None:
+    """Close a browser that may have died (killed, crashed): its death is reported where it was
+    used; closing it must not raise another error over that one."""
     try:
-        new.rename(dest)
-    except OSError:
-        if old is not None:
-            old.rename(dest)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        browser.__exit__(None, None, None)
+    except Exception:  # a browser that died cannot be closed; publish has reported its death
+        pass
