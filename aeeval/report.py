@@ -156,6 +156,7 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     source = _with_recording(notebook) if record_inputs else str(notebook)
     log = open(kernel_log, "ab") if kernel_log is not None else None
     extra = {"kernel_manager_class": _logged_kernel_manager(log)} if log is not None else {}
+    restore_logger = _log_papermill_to(kernel_log) if kernel_log is not None else None
     try:
         pm.execute_notebook(source, str(output), parameters=for_papermill(parameters),
                             cwd=str(cwd or Path.cwd()),
@@ -174,6 +175,29 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     finally:
         if log is not None:
             log.close()
+        if restore_logger is not None:
+            restore_logger()
+
+
+def _log_papermill_to(path: Path):
+    """Send papermill's (and nbclient's) log lines to ``path`` instead of the terminal — "Kernel
+    died while waiting for execute reply." belongs with the kernel's log, the user gets one
+    message — and return the function that undoes it."""
+    import logging
+
+    logger = logging.getLogger("papermill")
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    def restore() -> None:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.propagate = propagate
+
+    return restore
 
 
 def _recorded_inputs(nb) -> list[str]:
