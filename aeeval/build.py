@@ -22,9 +22,9 @@ nbconvert loaded; the main process prints every PDF with one browser and publish
 (:func:`aeeval.report.publish`) as soon as it is ready. A failed report does not stop the others;
 the summary at the end lists every report and why any failed.
 
-The batch holds the lock of every output folder it writes (:func:`aeeval.outdir.locked`). Ctrl-C
-or SIGTERM stops every worker (and with it its kernel) and the browser, removes the work folders
-and raises :class:`KeyboardInterrupt`. Workers die with the main process (Linux
+The batch holds the lock of every output folder it writes (:func:`aeeval.outdir.locked`).
+Ctrl-C, SIGTERM or SIGHUP stops every worker (and with it its kernel) and the browser, removes
+the work folders and raises :class:`KeyboardInterrupt`. Workers die with the main process (Linux
 ``PR_SET_PDEATHSIG``, and a check of their parent before each report), and kernels with their
 worker, so after a ``kill -9`` of the main process no queued report starts; the next run on those
 folders removes the work folders left behind.
@@ -51,6 +51,7 @@ from .outdir import (
     die_with_parent,
     locked,
     path_parameters,
+    signals_held,
     sigterm_interrupts,
 )
 from .parameters import ParameterError, check_parameters, declared_parameters
@@ -281,7 +282,7 @@ def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
 
     Returns one :class:`Outcome` per job, in the jobs' order. Never raises for a failed report; a
     report whose folder another run holds, or that is not a folder aeeval may replace, fails
-    without running. Ctrl-C or SIGTERM raise :class:`KeyboardInterrupt` once every worker,
+    without running. Ctrl-C, SIGTERM or SIGHUP raise :class:`KeyboardInterrupt` once every worker,
     kernel and browser is stopped and the work folders are removed.
     """
     with sigterm_interrupts():
@@ -327,9 +328,10 @@ def _run_jobs(jobs: list[Job], *, workers, formats, progress) -> list[Outcome]:
             _run_locked(jobs, runnable, outcomes, workers=workers, formats=formats,
                         progress=progress)
         except BaseException:
-            _stop_workers()
-            for i in runnable:
-                clean_leftovers(jobs[i].out)
+            with signals_held():
+                _stop_workers()
+                for i in runnable:
+                    clean_leftovers(jobs[i].out)
             raise
     return [outcomes[i] for i in range(len(jobs))]
 

@@ -64,7 +64,7 @@ except ImportError:  # pragma: no cover - Windows
 __all__ = ["OutputError", "MARKER_KEY", "MARKER", "WORK_OWNER", "FAILED_FILES", "check_apart",
            "check_destination", "clean_leftovers", "die_with_parent", "fault", "failed_folder",
            "is_failed_folder", "is_report", "locked", "make_work_folder", "path_parameters",
-           "remove_folder", "sigterm_interrupts", "swap_into_place"]
+           "remove_folder", "sigterm_interrupts", "signals_held", "swap_into_place"]
 
 MARKER_KEY = "aeeval_report"
 MARKER = {"format": 1}
@@ -329,9 +329,7 @@ def swap_into_place(new: Path, dest: Path) -> None:
         return
     old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
     remove_folder(old)
-    blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    try:
+    with signals_held():
         os.rename(dest, old)
         fault("between-renames")
         try:
@@ -339,8 +337,6 @@ def swap_into_place(new: Path, dest: Path) -> None:
         except OSError:
             os.rename(old, dest)
             raise
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     fault("after-swap")
     remove_folder(old)
 
@@ -362,17 +358,34 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 @contextmanager
 def sigterm_interrupts():
-    """While in this block, SIGTERM stops the program as Ctrl-C does (a :class:`KeyboardInterrupt`
-    naming the signal), so the same clean-up runs; only in the main thread, where signals land."""
+    """While in this block, SIGTERM and SIGHUP (the terminal closed) stop the program as Ctrl-C
+    does (a :class:`KeyboardInterrupt` naming the signal), so the same clean-up runs; only in the
+    main thread, where signals land."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def signals_held():
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends (a second Ctrl-C during clean-up
+    waits for it instead of cutting it short)."""
+    held = {signal.SIGINT, *STOP_SIGNALS}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -381,35 +381,36 @@ def slow_build(tmp_path):
              "out": "k-{k}"}]}))
         return cfg
 
-    def start(secs=60):
+    def start(secs=60, jobs=2):
         mark = f"AEEVAL_TEST_{uuid.uuid4().hex}"
         env = {**os.environ, "STARTED": str(started), mark: "1"}
         proc = subprocess.Popen([sys.executable, "-m", "aeeval.cli", "build", str(write(secs)),
-                                 "-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 "-j", str(jobs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=env, start_new_session=True)
-        _wait_for(lambda: len(list(started.iterdir())) == 2, timeout=120)
+        _wait_for(lambda: len(list(started.iterdir())) == jobs, timeout=120)
         return proc, mark
 
     return tmp_path, start, write, started
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_interrupting_a_build_stops_everything_it_started(slow_build, how):
+@pytest.mark.parametrize("how, jobs", [("ctrl-c", 2), ("sigterm", 2), ("sighup", 1)])
+def test_interrupting_a_build_stops_everything_it_started(slow_build, how, jobs):
     tmp_path, start, _, started = slow_build
-    proc, mark = start()
-    assert len(processes_with(mark)) >= 5          # main, 2 workers, 2 kernels, the browser …
+    proc, mark = start(jobs=jobs)
+    # main, its workers (none with -j 1), their kernels, the browser and its helpers
+    assert len(processes_with(mark)) >= (5 if jobs == 2 else 3)
     if how == "ctrl-c":
         os.killpg(proc.pid, signal.SIGINT)          # what a terminal sends: the whole group
     else:
-        proc.send_signal(signal.SIGTERM)            # only the main process
+        proc.send_signal(getattr(signal, how.upper()))   # only the main process
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err, err
     lines = [ln for ln in err.splitlines() if ln.strip() and "aeeval build:" in ln and "%" not in ln]
     assert len(lines) == 1 and "interrupted" in lines[0], err
     _wait_for(lambda: processes_with(mark) == [], timeout=10)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []   # no temp folder, no lock
-    assert len(list(started.iterdir())) == 2
+    assert len(list(started.iterdir())) == jobs
 
 
 @pytest.mark.slow
@@ -431,3 +432,18 @@ def test_after_kill_9_of_a_build_nothing_keeps_running_and_the_next_run_cleans_u
     assert sorted(os.listdir(out)) == ["k-1", "k-2", "k-3", "k-4"]   # leftovers cleaned
     for k in (1, 2, 3, 4):
         complete_report(out / f"k-{k}")
+
+
+def test_build_refuses_a_users_folder_as_a_report_folder_and_touches_nothing(build_project):
+    cfg = build_project / "proj" / "notebooks" / "build.yml"
+    cfg.write_text(yaml.safe_dump({"output_dir": "../out", "reports": [
+        {"notebook": "nb.ipynb", "out": "mine"}]}))
+    mine = build_project / "proj" / "out" / "mine"
+    mine.mkdir()
+    (mine / "budget.xlsx").write_bytes(b"not a report")
+    before = tree(build_project)
+    res = aeeval_cli("build", cfg, "-j", "1")
+    assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
+    assert f"output folder {mine} holds files that are not an aeeval report" in res.stderr
+    assert res.stdout.splitlines()[-1] == "0 of 1 report(s) built, 1 failed"
+    assert tree(build_project) == before
