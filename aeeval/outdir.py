@@ -14,11 +14,13 @@ until ``manifest.json`` is written, so at every instant it is recognisable as ae
 
 - renames it to the destination when there is none (``rename(2)``: atomic);
 - otherwise, on Linux, exchanges the two folders in one system call,
-  ``renameat2(RENAME_EXCHANGE)`` (glibc, through ctypes). Chosen over a symlink flip to versioned
-  folders because the output path stays a real folder (users copy, zip and open it; a symlink
-  breaks on copying and on Windows shares) and because one system call cannot be cut in half by
-  any signal, SIGKILL included: the path holds the old report or the new one, never neither. The
-  old report is then at the work folder's name, still carrying its manifest, and is removed.
+  ``renameat2(RENAME_EXCHANGE)`` (glibc, through ctypes; on macOS the same with
+  ``renamex_np(RENAME_SWAP)``, which the tests on Linux do not exercise). Chosen over a symlink
+  flip to versioned folders because the output path stays a real folder (users copy, zip and
+  open it; a symlink breaks on copying and on Windows shares) and because one system call cannot
+  be cut in half by any signal, SIGKILL included: the path holds the old report or the new one,
+  never neither. The old report is then at the work folder's name, still carrying its manifest,
+  and is removed.
 - where ``renameat2`` is missing or the file system refuses the exchange (``ENOSYS``,
   ``EINVAL``: other systems, some network file systems), it falls back to two renames,
   destination → ``.<name>.old-<pid>`` then new → destination, with SIGINT/SIGTERM/SIGHUP blocked
@@ -73,8 +75,9 @@ FAILED_FILES = frozenset({"executed.ipynb", "kernel.log", "error.txt"})
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 PR_SET_PDEATHSIG = 1
+RENAME_SWAP = 2  # macOS renamex_np
 # libc, looked up once here: die_with_parent runs between fork and exec, where loading is unsafe.
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith(("linux", "darwin")) else None
 
 
 class OutputError(ValueError):
@@ -289,24 +292,29 @@ def locked(out: Path):
         os.close(fd)
 
 
-def _renameat2():
-    if not sys.platform.startswith("linux") or os.environ.get("AEEVAL_NO_EXCHANGE"):
+def _exchange_call():
+    """A function ``(a, b) -> int`` exchanging two paths atomically, or None on this system."""
+    if _LIBC is None or os.environ.get("AEEVAL_NO_EXCHANGE"):  # the variable: tests of the fallback
         return None
-    try:
+    if sys.platform.startswith("linux") and hasattr(_LIBC, "renameat2"):
         fn = _LIBC.renameat2
-    except AttributeError:
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    fn.restype = ctypes.c_int
-    return fn
+        fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        fn.restype = ctypes.c_int
+        return lambda a, b: fn(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)
+    if sys.platform == "darwin" and hasattr(_LIBC, "renamex_np"):  # macOS 10.12+; not tested here
+        fn = _LIBC.renamex_np
+        fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
+        fn.restype = ctypes.c_int
+        return lambda a, b: fn(a, b, RENAME_SWAP)
+    return None
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Exchange two folders atomically; False when this system cannot."""
-    fn = _renameat2()
+    fn = _exchange_call()
     if fn is None:
         return False
-    if fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+    if fn(os.fsencode(a), os.fsencode(b)) == 0:
         return True
     err = ctypes.get_errno()
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
@@ -344,8 +352,9 @@ def swap_into_place(new: Path, dest: Path) -> None:
 def die_with_parent(parent: int | None = None) -> None:
     """Ask Linux to SIGKILL this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``);
     exit at once if the parent (pid ``parent``, when given) is already gone. Does nothing
-    elsewhere. Safe in ``preexec_fn``."""
-    if _LIBC is None:
+    elsewhere (there, a kernel still exits within a second of its parent: ipykernel polls it).
+    Safe in ``preexec_fn``."""
+    if _LIBC is None or not sys.platform.startswith("linux"):
         return
     parent = os.getppid() if parent is None else parent
     if _LIBC.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
@@ -358,7 +367,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
 @contextmanager
@@ -383,6 +392,9 @@ def sigterm_interrupts():
 def signals_held():
     """Hold SIGINT, SIGTERM and SIGHUP until the block ends (a second Ctrl-C during clean-up
     waits for it instead of cutting it short)."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
     held = {signal.SIGINT, *STOP_SIGNALS}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:

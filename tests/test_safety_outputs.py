@@ -262,6 +262,24 @@ def test_ctrl_c_while_the_kernel_runs_keeps_the_report_and_stops_the_kernel(publ
 
 
 @pytest.mark.slow
+def test_kill_9_of_a_run_takes_its_kernel_along_and_the_next_run_cleans_up(published, tmp_path):
+    nb, out, before = published
+    pid_file = tmp_path / "kernel.pid"
+    proc = subprocess.Popen([sys.executable, "-m", "aeeval.cli", "run", str(nb), "-p", "secs",
+                             "60", "--out", str(out)], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "KERNEL_PID_FILE": str(pid_file)})
+    kernel = _wait_for(lambda: pid_file.exists() and pid_file.read_text() and int(pid_file.read_text()))
+    proc.kill()
+    proc.communicate(timeout=10)
+    _wait_for(lambda: not Path(f"/proc/{kernel}").exists(), timeout=5)
+    assert tree(out) == before
+    assert len(leftovers(out.parent, "rep")) == 2            # its work folder and its lock file
+    res = aeeval_cli("run", nb, "-p", "k", "2", "--out", out, "--format", "html")
+    assert res.returncode == 0, res.stderr
+    assert complete_report(out)["parameters"] == {"k": 2} and leftovers(out.parent, "rep") == []
+
+
+@pytest.mark.slow
 def test_a_second_run_on_the_same_folder_fails_clearly_and_the_report_is_kept(published, tmp_path):
     nb, out, before = published
     pid_file = tmp_path / "kernel.pid"
