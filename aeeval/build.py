@@ -289,16 +289,23 @@ def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
         return _run_jobs(jobs, workers=workers, formats=formats, progress=progress)
 
 
-def _stop_workers() -> None:
-    for process in multiprocessing.active_children():
-        process.kill()
-    for process in multiprocessing.active_children():
-        process.join(5)
+def _worker_stopper():
+    """An exit callback that, when the batch ends by an exception (Ctrl-C …), kills the worker
+    processes started after this call (the pool's), which takes their kernels along
+    (:func:`aeeval.outdir.die_with_parent`); without it the pool's exit waits for every running
+    notebook to finish."""
+    before = set(multiprocessing.active_children())
 
+    def stop(kind, value, traceback) -> None:
+        if kind is None:
+            return
+        workers = set(multiprocessing.active_children()) - before
+        for process in workers:
+            process.kill()
+        for process in workers:
+            process.join(5)
 
-def _stop_on_error(kind, value, traceback) -> None:
-    if kind is not None:
-        _stop_workers()
+    return stop
 
 
 def _run_jobs(jobs: list[Job], *, workers, formats, progress) -> list[Outcome]:
@@ -329,7 +336,6 @@ def _run_jobs(jobs: list[Job], *, workers, formats, progress) -> list[Outcome]:
                         progress=progress)
         except BaseException:
             with signals_held():
-                _stop_workers()
                 for i in runnable:
                     clean_leftovers(jobs[i].out)
             raise
@@ -360,10 +366,11 @@ def _run_locked(jobs, runnable, outcomes, *, workers, formats, progress) -> None
             finished = ((i, _prepare(jobs[i])) for i in runnable)
         else:
             threads = max(1, (os.cpu_count() or 1) // workers)
+            stop = _worker_stopper()
             pool = stack.enter_context(ProcessPoolExecutor(
                 max_workers=workers, mp_context=get_context("spawn"), initializer=_warm,
                 initargs=(threads, os.getpid())))
-            stack.push(_stop_on_error)  # runs before the pool's exit, which would wait for workers
+            stack.push(stop)  # runs before the pool's exit
             futures = {pool.submit(_prepare, jobs[i], os.getpid()): i for i in runnable}
             finished = ((futures[f], _result(f)) for f in as_completed(futures))
         for i, (prepared, error, seconds) in finished:

@@ -140,12 +140,15 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     Parameters are checked first (:func:`aeeval.parameters.check_parameters`): an unknown name or
     a wrong type is an error. A failing cell raises :class:`ReportError` naming the notebook, the
     cell (its execution count and first line) and the exception; the executed notebook is still
-    written to ``output`` for inspection. With ``record_inputs`` the kernel also notes every data
-    file it reads (see :mod:`aeeval.provenance`) and the text of every figure it shows (see
+    written to ``output`` for inspection (:func:`prepare` keeps it in ``<out>.failed/``). A kernel
+    that dies is an error saying so; with ``kernel_log`` its output and papermill's log lines go
+    to that file. With ``record_inputs`` the kernel also notes every data file it reads (see
+    :mod:`aeeval.provenance`) and the text of every figure it shows (see
     :func:`aeeval.figures.record_figure_text`). ``declared`` is the notebook's parameters as
     :func:`notebook_parameters` gives them, when the caller already has them.
     """
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
 
     notebook = Path(notebook)
     try:
@@ -165,9 +168,9 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     except pm.PapermillExecutionError as exc:
         raise ReportError(
             f"{notebook}: cell In [{exc.exec_count}] ({_cell_label(exc.source)}) raised "
-            f"{exc.ename}: {exc.evalue} (executed notebook kept for inspection)") from None
+            f"{exc.ename}: {exc.evalue}") from None
     except Exception as exc:  # kernel died, notebook unreadable …
-        if type(exc).__name__ == "DeadKernelError":
+        if isinstance(exc, DeadKernelError):
             raise ReportError(f"{notebook}: the kernel died while the notebook ran (killed, out of "
                               "memory or crashed); its log says more") from None
         first = (str(exc).strip().splitlines() or [""])[0]
