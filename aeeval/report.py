@@ -166,10 +166,12 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
                             kernel_name=kernel_name, progress_bar=False, log_output=False,
                             request_save_on_cell_execute=False, **extra)
     except pm.PapermillExecutionError as exc:
+        _reraise_interrupt(exc)
         raise ReportError(
             f"{notebook}: cell In [{exc.exec_count}] ({_cell_label(exc.source)}) raised "
             f"{exc.ename}: {exc.evalue}") from None
     except Exception as exc:  # kernel died, notebook unreadable …
+        _reraise_interrupt(exc)
         if isinstance(exc, DeadKernelError):
             raise ReportError(f"{notebook}: the kernel died while the notebook ran (killed, out of "
                               "memory or crashed); its log says more") from None
@@ -180,6 +182,18 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
             log.close()
         if restore_logger is not None:
             restore_logger()
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Raise the :class:`KeyboardInterrupt` (Ctrl-C, or SIGTERM as :mod:`aeeval.outdir` turns it)
+    that ``exc`` was raised while handling, if any: clean-up code in the kernel client can turn an
+    interrupt into an ordinary error, which must not be reported as a failed notebook."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, KeyboardInterrupt):
+            raise exc
+        exc = exc.__cause__ or exc.__context__
 
 
 def _log_papermill_to(path: Path):

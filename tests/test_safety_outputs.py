@@ -427,7 +427,7 @@ def test_interrupting_a_build_stops_everything_it_started(slow_build, how, jobs)
     lines = [ln for ln in err.splitlines() if ln.strip() and "aeeval build:" in ln and "%" not in ln]
     assert len(lines) == 1 and "interrupted" in lines[0], err
     _wait_for(lambda: processes_with(mark) == [], timeout=10)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []   # no temp folder, no lock
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [], err  # no temp, no lock
     assert len(list(started.iterdir())) == jobs
 
 
