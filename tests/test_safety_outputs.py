@@ -367,6 +367,22 @@ def test_a_killed_browser_keeps_the_notebook_and_gives_one_clear_paragraph(publi
     assert tree(out) == before and leftovers(out.parent, "rep") == []
 
 
+@pytest.mark.slow
+def test_a_killed_browser_in_a_build_fails_its_reports_in_one_line_each(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    write_notebook(nbs / "kill.ipynb", "k: int = 1  # a number", KILL_CHROMIUM, SHOW)
+    cfg = nbs / "build.yml"
+    cfg.write_text(yaml.safe_dump({"output_dir": "../out", "reports": [
+        {"notebook": "kill.ipynb", "out": "k"}]}))
+    res = aeeval_cli("build", cfg, "-j", "1", "-q")   # -j 1: the kernel's parent runs Chromium
+    assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
+    assert res.stdout.splitlines()[-1] == "0 of 1 report(s) built, 1 failed"
+    (failure,) = [ln for ln in res.stderr.splitlines() if "Chromium stopped" in ln]
+    assert "nothing was replaced" in failure and f"kept in {tmp_path / 'out' / 'k.failed'}/" in failure
+    assert sorted(os.listdir(tmp_path / "out")) == ["k.failed"]
+
+
 # --- aeeval build: signals and the death of the main process -------------------------------------
 
 def processes_with(mark: str) -> list[int]:
