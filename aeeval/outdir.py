@@ -135,8 +135,12 @@ def path_parameters(parameters: dict, cwd: Path) -> list[tuple[str, Path]]:
     for name, value in parameters.items():
         for v in value if isinstance(value, (list, tuple)) else [value]:
             if isinstance(v, (str, os.PathLike)) and str(v).strip():
-                p = Path(cwd) / Path(v).expanduser()
-                if p.exists():
+                try:  # any text may be a parameter: a long title is no file name, nor is "a\0b"
+                    p = Path(cwd) / Path(v).expanduser()
+                    exists = p.exists()
+                except (OSError, ValueError, RuntimeError):
+                    continue
+                if exists:
                     found.append((f"parameter {name}", p))
     return found
 

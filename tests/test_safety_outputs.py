@@ -481,3 +481,12 @@ def test_build_refuses_a_users_folder_as_a_report_folder_and_touches_nothing(bui
     assert f"output folder {mine} holds files that are not an aeeval report" in res.stderr
     assert res.stdout.splitlines()[-1] == "0 of 1 report(s) built, 1 failed"
     assert tree(build_project) == before
+
+
+def test_text_parameters_that_cannot_be_file_names_are_not_taken_for_inputs(tmp_path):
+    from aeeval.outdir import path_parameters
+
+    (tmp_path / "data").mkdir()
+    found = path_parameters({"title": "x" * 5000, "odd": "a\0b", "blank": " ", "n": 3,
+                             "data_dir": "data", "dirs": ["nope", str(tmp_path / "data")]}, tmp_path)
+    assert found == [("parameter data_dir", tmp_path / "data"), ("parameter dirs", tmp_path / "data")]
