@@ -14,18 +14,29 @@ A config names notebooks and the parameter sets to run each with::
 Relative paths in a config (notebooks, ``output_dir``, and data paths given as parameters) are
 relative to the config file's folder, which is also the kernels' working directory. The whole
 config is checked before anything runs: its shape, every notebook, every parameter's name and
-type, and that no two reports share an output folder.
+type, that every report's folder (its ``out`` filled in) lies inside ``output_dir`` — not
+``output_dir`` itself, no ``..``, not absolute — that no two reports' folders are the same or nest,
+and that no folder contains or lies inside the notebook, the config or a path given as a parameter.
 
 The notebooks run in a pool of worker processes (``--jobs``), each keeping papermill and
 nbconvert loaded; the main process prints every PDF with one browser and publishes each report
 (:func:`aeeval.report.publish`) as soon as it is ready. A failed report does not stop the others;
 the summary at the end lists every report and why any failed.
+
+The batch holds the lock of every output folder it writes (:func:`aeeval.outdir.locked`).
+Ctrl-C, SIGTERM or SIGHUP stops every worker (and with it its kernel) and the browser, removes
+the work folders and raises :class:`KeyboardInterrupt`. Workers die with the main process (Linux
+``PR_SET_PDEATHSIG``, and a check of their parent before each report), and kernels with their
+worker, so after a ``kill -9`` of the main process no queued report starts; the next run on those
+folders removes the work folders left behind.
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -35,8 +46,19 @@ from pathlib import Path
 
 from .files import InputFileError, read_yaml
 from .gate.names import read_names
+from .outdir import (
+    OutputError,
+    check_apart,
+    check_destination,
+    clean_leftovers,
+    die_with_parent,
+    locked,
+    path_parameters,
+    signals_held,
+    sigterm_interrupts,
+)
 from .parameters import ParameterError, check_parameters, declared_parameters
-from .report import FORMATS, ReportError, check_formats, prepare, publish
+from .report import FORMATS, ReportError, check_formats, close_quietly, prepare, publish
 
 __all__ = ["ConfigError", "Job", "Outcome", "load_config", "run_jobs", "summary_table"]
 
@@ -170,8 +192,11 @@ def load_config(path, *, formats=None) -> tuple[list[Job], list[str]]:
                 params = {**entry.get("parameters", {}), **varying}
                 try:
                     params = check_parameters(notebook, params, declared)
-                    out = output_dir / _out_name(entry.get("out"), notebook, varying, where)
-                except (ParameterError, ConfigError) as exc:
+                    out = _out_folder(output_dir,
+                                      _out_name(entry.get("out"), notebook, varying, where), where)
+                    check_apart(out, [("the notebook", notebook), ("the config", path),
+                                      *path_parameters(params, base)])
+                except (ParameterError, ConfigError, OutputError) as exc:
                     problems.append(f"{where}: {exc}")
                     continue
                 label = ", ".join(f"{k}={v}" for k, v in varying.items())
@@ -179,11 +204,29 @@ def load_config(path, *, formats=None) -> tuple[list[Job], list[str]]:
                     problems.append(f"{where}: output folder {out} is also used by {outs[out]}; "
                                     "give each report its own 'out'")
                     continue
+                nested = next((o for o in outs if o.is_relative_to(out) or out.is_relative_to(o)),
+                              None)
+                if nested is not None:
+                    problems.append(f"{where}: output folder {out} and {nested} (of "
+                                    f"{outs[nested]}) nest, and a report replaces its folder "
+                                    "whole; give each report a folder of its own")
+                    continue
                 outs[out] = f"{where} ({notebook.name} {label})".strip()
                 jobs.append(Job(notebook, params, out, base, label, people))
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
     return jobs, formats
+
+
+def _out_folder(output_dir: Path, name: str, where: str) -> Path:
+    """``output_dir / name``, or :class:`ConfigError` unless it lies strictly inside it."""
+    rel = Path(name)
+    folder = (output_dir / rel).resolve()
+    if rel.is_absolute() or ".." in rel.parts or folder == output_dir \
+            or not folder.is_relative_to(output_dir):
+        raise ConfigError(f"{where}.out: {name!r} must name a folder inside output_dir "
+                          f"{output_dir} (not output_dir itself, no '..', not an absolute path)")
+    return folder
 
 
 def _schema_message(error) -> str:
@@ -199,8 +242,9 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def _warm(threads: int) -> None:
-    """Worker start-up: share the cores between the kernels, skip jsonschema's IRI parser
+def _warm(threads: int, parent: int | None = None) -> None:
+    """Worker start-up: die with the main process ``parent`` and leave Ctrl-C to it, share the
+    cores between the kernels, skip jsonschema's IRI parser
     (:func:`aeeval.cli.skip_iri_grammar`) and load the heavy modules once per process, not once
     per report.
 
@@ -211,6 +255,9 @@ def _warm(threads: int) -> None:
     """
     from .cli import skip_iri_grammar
 
+    if parent is not None:
+        die_with_parent(parent)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process stops the workers
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(threads))
     skip_iri_grammar()
@@ -218,7 +265,9 @@ def _warm(threads: int) -> None:
     import papermill  # noqa: F401
 
 
-def _prepare(job: Job) -> tuple[dict | None, str, float]:
+def _prepare(job: Job, parent: int | None = None) -> tuple[dict | None, str, float]:
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the main process is gone: start no queued report
     start = time.monotonic()
     try:
         prepared = prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd, names=job.names,
@@ -241,35 +290,98 @@ def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
              progress: bool = True) -> list[Outcome]:
     """Run a batch: ``prepare`` in ``workers`` processes, ``publish`` here with one browser.
 
-    Returns one :class:`Outcome` per job, in the jobs' order. Never raises for a failed report.
+    Returns one :class:`Outcome` per job, in the jobs' order. Never raises for a failed report; a
+    report whose folder another run holds, or that is not a folder aeeval may replace, fails
+    without running. Ctrl-C, SIGTERM or SIGHUP raise :class:`KeyboardInterrupt` once every worker,
+    kernel and browser is stopped and the work folders are removed.
     """
+    with sigterm_interrupts():
+        return _run_jobs(jobs, workers=workers, formats=formats, progress=progress)
+
+
+def _worker_stopper():
+    """An exit callback that, when the batch ends by an exception (Ctrl-C …), kills the worker
+    processes started after this call (the pool's), which takes their kernels along
+    (:func:`aeeval.outdir.die_with_parent`); without it the pool's exit waits for every running
+    notebook to finish."""
+    before = set(multiprocessing.active_children())
+
+    def stop(kind, value, traceback) -> None:
+        if kind is None:
+            return
+        workers = set(multiprocessing.active_children()) - before
+        for process in workers:
+            process.kill()
+        for process in workers:
+            process.join(5)
+
+    return stop
+
+
+def _run_jobs(jobs: list[Job], *, workers, formats, progress) -> list[Outcome]:
+    from contextlib import ExitStack
+
+    from .browser import BrowserError, find_chromium, find_pdftotext
+
+    formats = check_formats(formats)
+    if "pdf" in formats:
+        try:  # before anything is locked or created
+            find_pdftotext()
+            find_chromium()
+        except BrowserError as exc:
+            return [Outcome(job, False, 0.0, str(exc)) for job in jobs]
+    outcomes: dict[int, Outcome] = {}
+    with ExitStack() as locks:
+        runnable = []
+        for i, job in enumerate(jobs):
+            try:
+                locks.enter_context(locked(job.out))
+                check_destination(job.out)
+            except OutputError as exc:
+                outcomes[i] = Outcome(job, False, 0.0, str(exc))
+                continue
+            runnable.append(i)
+        try:
+            _run_locked(jobs, runnable, outcomes, workers=workers, formats=formats,
+                        progress=progress)
+        except BaseException:
+            with signals_held():
+                for i in runnable:
+                    clean_leftovers(jobs[i].out)
+            raise
+    return [outcomes[i] for i in range(len(jobs))]
+
+
+def _run_locked(jobs, runnable, outcomes, *, workers, formats, progress) -> None:
     from contextlib import ExitStack
 
     from tqdm import tqdm
 
-    from .browser import Browser, BrowserError, find_pdftotext
+    from .browser import Browser, BrowserError
 
-    formats = check_formats(formats)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    outcomes: dict[int, Outcome] = {}
+    workers = max(1, min(workers or os.cpu_count() or 1, len(runnable) or 1))
     with ExitStack() as stack:
         browser = None
-        if "pdf" in formats:
+        if "pdf" in formats and runnable:
             try:
-                find_pdftotext()
-                browser = stack.enter_context(Browser())
+                browser = Browser().__enter__()
             except BrowserError as exc:
-                return [Outcome(job, False, 0.0, str(exc)) for job in jobs]
-        bar = stack.enter_context(tqdm(total=len(jobs), unit="report", desc="aeeval build",
-                                       disable=not progress, file=sys.stderr))
+                outcomes.update({i: Outcome(jobs[i], False, 0.0, str(exc)) for i in runnable})
+                return
+            stack.callback(close_quietly, browser)
+        bar = stack.enter_context(tqdm(total=len(jobs), initial=len(jobs) - len(runnable),
+                                       unit="report", desc="aeeval build", disable=not progress,
+                                       file=sys.stderr))
         if workers == 1:
-            finished = ((i, _prepare(job)) for i, job in enumerate(jobs))
+            finished = ((i, _prepare(jobs[i])) for i in runnable)
         else:
             threads = max(1, (os.cpu_count() or 1) // workers)
+            stop = _worker_stopper()
             pool = stack.enter_context(ProcessPoolExecutor(
                 max_workers=workers, mp_context=get_context("spawn"), initializer=_warm,
-                initargs=(threads,)))
-            futures = {pool.submit(_prepare, job): i for i, job in enumerate(jobs)}
+                initargs=(threads, os.getpid())))
+            stack.push(stop)  # runs before the pool's exit
+            futures = {pool.submit(_prepare, jobs[i], os.getpid()): i for i in runnable}
             finished = ((futures[f], _result(f)) for f in as_completed(futures))
         for i, (prepared, error, seconds) in finished:
             job = jobs[i]
@@ -285,7 +397,6 @@ def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
             outcomes[i] = Outcome(job, not error, seconds, error)
             bar.set_postfix_str(f"{job.notebook.name} {job.label}".strip()[:40])
             bar.update()
-    return [outcomes[i] for i in range(len(jobs))]
 
 
 def summary_table(outcomes: list[Outcome], *, root: Path | None = None) -> str:

@@ -41,6 +41,7 @@ def _run(args) -> int:
     from .browser import BrowserError, find_chromium, find_pdftotext
     from .disclosure import check_min_base, parameter_min_base
     from .gate.names import read_names
+    from .outdir import sigterm_interrupts
     from .report import ReportError, check_formats, notebook_parameters, run_report
 
     try:
@@ -53,14 +54,19 @@ def _run(args) -> int:
             find_chromium()
             find_pdftotext()
         names = [n for f in args.names or () for n in read_names(f)]
-        out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
-                         formats=formats, parameters_files=args.parameters_file or (), names=names,
-                         allow_min_base=allowed)
+        with sigterm_interrupts():
+            out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
+                             formats=formats, parameters_files=args.parameters_file or (),
+                             names=names, allow_min_base=allowed)
     except (ReportError, BrowserError, ValueError, OSError) as exc:
         from .files import printable
 
         print(f"error: {printable(exc, lines=True)}", file=sys.stderr)  # a file's escapes shown
         return 1
+    except KeyboardInterrupt as exc:
+        print(f"aeeval run: interrupted ({exc or 'SIGINT'}); the output folder was left as it was",
+              file=sys.stderr)
+        return 130
     print(f"report written to {out}")
     return 0
 
@@ -94,7 +100,13 @@ def _build(args) -> int:
         return 2
     if not _allow_min_base(jobs, args):
         return 2
-    outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
+    try:
+        outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
+    except KeyboardInterrupt as exc:
+        print(f"\naeeval build: interrupted ({exc or 'SIGINT'}); every worker, kernel and browser "
+              "is stopped, reports published before stay, the others were left as they were",
+              file=sys.stderr)
+        return 130
     print(summary_table(outcomes, root=Path.cwd()))
     failed = [o for o in outcomes if not o.ok]
     for o in failed:

@@ -6,7 +6,8 @@ provenance appendix, no network) → one headless Chromium prints it to PDF → 
 scans the tables, the text and the figures' text → ``manifest.json`` records inputs, parameters
 and software → the folder is moved into place. Everything is built in a temporary folder beside
 the destination, so a failed run never replaces a good report; a failed notebook is kept in
-``<out>.failed/``.
+``<out>.failed/``. What may be replaced, the atomic swap, the lock and the cleaning of an
+interrupted run's leftovers are :mod:`aeeval.outdir`'s.
 
 :func:`prepare` (execute, collect, export HTML) and :func:`publish` (PDF, gate, manifest, move)
 are separate so that a batch can run many :func:`prepare` calls in worker processes while one
@@ -19,8 +20,7 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
-from contextlib import nullcontext
+from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,22 @@ from .disclosure import check_min_base, parameter_min_base
 from .figures import FiguresError, collect_figure_texts, dumps, figures_document
 from .gate import DisclosureError, check_published
 from .options import DEFAULT_MIN_BASE
+from .outdir import (
+    MARKER,
+    MARKER_KEY,
+    WORK_OWNER,
+    OutputError,
+    check_apart,
+    check_destination,
+    die_with_parent,
+    failed_folder,
+    is_failed_folder,
+    locked,
+    make_work_folder,
+    path_parameters,
+    remove_folder,
+    swap_into_place,
+)
 from .parameters import (
     ParameterError,
     check_parameters,
@@ -49,7 +65,7 @@ from .provenance import (
 )
 
 __all__ = ["ReportError", "FORMATS", "Browser", "execute_notebook", "export_html",
-           "prepare", "publish", "run_report", "notebook_parameters"]
+           "check_output", "close_quietly", "prepare", "publish", "run_report", "notebook_parameters"]
 
 FORMATS = ("pdf", "html")
 INJECTED_TAG = "aeeval-injected"
@@ -110,13 +126,17 @@ def _cell_label(source: str) -> str:
 def _logged_kernel_manager(log):
     """A kernel manager whose kernel writes its own stdout/stderr to ``log`` (an open file), not
     to the terminal: ipykernel's start-up warnings and shutdown messages are noise for a user,
-    but worth keeping when a kernel dies."""
+    but worth keeping when a kernel dies. The kernel is killed when the process that started it
+    dies (:func:`aeeval.outdir.die_with_parent`): a killed ``aeeval run`` or batch worker leaves
+    no kernel running."""
     from jupyter_client.manager import AsyncKernelManager
 
     class LoggedKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw.setdefault("stdout", log)
             kw.setdefault("stderr", log)
+            parent = os.getpid()
+            kw.setdefault("preexec_fn", lambda: die_with_parent(parent))
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return LoggedKernelManager
@@ -130,12 +150,15 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     Parameters are checked first (:func:`aeeval.parameters.check_parameters`): an unknown name or
     a wrong type is an error. A failing cell raises :class:`ReportError` naming the notebook, the
     cell (its execution count and first line) and the exception; the executed notebook is still
-    written to ``output`` for inspection. With ``record_inputs`` the kernel also notes every data
-    file it reads (see :mod:`aeeval.provenance`) and the text of every figure it shows (see
+    written to ``output`` for inspection (:func:`prepare` keeps it in ``<out>.failed/``). A kernel
+    that dies is an error saying so; with ``kernel_log`` its output and papermill's log lines go
+    to that file. With ``record_inputs`` the kernel also notes every data file it reads (see
+    :mod:`aeeval.provenance`) and the text of every figure it shows (see
     :func:`aeeval.figures.record_figure_text`). ``declared`` is the notebook's parameters as
     :func:`notebook_parameters` gives them, when the caller already has them.
     """
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
 
     notebook = Path(notebook)
     try:
@@ -146,20 +169,62 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     source = _with_recording(notebook) if record_inputs else str(notebook)
     log = open(kernel_log, "ab") if kernel_log is not None else None
     extra = {"kernel_manager_class": _logged_kernel_manager(log)} if log is not None else {}
+    restore_logger = _log_papermill_to(kernel_log) if kernel_log is not None else None
     try:
         pm.execute_notebook(source, str(output), parameters=for_papermill(parameters),
                             cwd=str(cwd or Path.cwd()),
                             kernel_name=kernel_name, progress_bar=False, log_output=False,
                             request_save_on_cell_execute=False, **extra)
     except pm.PapermillExecutionError as exc:
+        _reraise_interrupt(exc)
         raise ReportError(
             f"{notebook}: cell In [{exc.exec_count}] ({_cell_label(exc.source)}) raised "
-            f"{exc.ename}: {exc.evalue} (executed notebook kept for inspection)") from None
+            f"{exc.ename}: {exc.evalue}") from None
     except Exception as exc:  # kernel died, notebook unreadable …
-        raise ReportError(f"{notebook}: could not execute: {type(exc).__name__}: {exc}") from None
+        _reraise_interrupt(exc)
+        if isinstance(exc, DeadKernelError):
+            raise ReportError(f"{notebook}: the kernel died while the notebook ran (killed, out of "
+                              "memory or crashed); its log says more") from None
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise ReportError(f"{notebook}: could not execute: {type(exc).__name__}: {first}") from None
     finally:
         if log is not None:
             log.close()
+        if restore_logger is not None:
+            restore_logger()
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Raise the :class:`KeyboardInterrupt` (Ctrl-C, or SIGTERM as :mod:`aeeval.outdir` turns it)
+    that ``exc`` was raised while handling, if any: clean-up code in the kernel client can turn an
+    interrupt into an ordinary error, which must not be reported as a failed notebook."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, KeyboardInterrupt):
+            raise exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _log_papermill_to(path: Path):
+    """Send papermill's (and nbclient's) log lines to ``path`` instead of the terminal — "Kernel
+    died while waiting for execute reply." belongs with the kernel's log, the user gets one
+    message — and return the function that undoes it."""
+    import logging
+
+    logger = logging.getLogger("papermill")
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    def restore() -> None:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.propagate = propagate
+
+    return restore
 
 
 def _recorded_inputs(nb) -> list:
@@ -212,12 +277,6 @@ def _environment() -> dict:
     return environment()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
@@ -229,7 +288,10 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
 
     Works in a new temporary folder beside ``out`` and returns a plain dict (it crosses process
     boundaries in a batch) for :func:`publish`. On failure the temporary folder is removed, the
-    executed notebook (if any) is kept in ``<out>.failed/`` and :class:`ReportError` is raised.
+    executed notebook (if any) and the kernel's log are kept in ``<out>.failed/`` and
+    :class:`ReportError` is raised. ``out`` must be a folder aeeval may replace, apart from the
+    run's inputs (:func:`check_output`), before and after the notebook runs (then against every
+    file the kernel read).
     ``names``: person names the disclosure gate looks for besides the register's contacts.
     """
     import nbformat
@@ -237,8 +299,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     started = _now()
     notebook, out = Path(notebook), Path(out)
     parameters = dict(parameters or {})
-    if not notebook.is_file():
-        raise ReportError(f"notebook {notebook} does not exist")
+    check_output(notebook, parameters, out, cwd=cwd, parameters_files=parameters_files)
     declared = notebook_parameters(notebook)
     min_base = parameter_min_base(parameters, declared)
     try:  # a min_base below the project default needs --allow-min-base (recorded in the manifest)
@@ -246,17 +307,20 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     except ValueError as exc:
         raise ReportError(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    work.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would make the published folder private
+    work = make_work_folder(out)
     executed = work / "executed.ipynb"
     try:
         try:
             execute_notebook(notebook, parameters, executed, cwd=cwd, kernel_name=kernel_name,
                              record_inputs=True, kernel_log=work / "kernel.log", declared=declared)
-        except ReportError:
-            _keep_failed(out, executed, None)
-            raise
+        except ReportError as exc:
+            kept = _keep_failed(out, executed, str(exc))
+            raise ReportError(f"{exc}{kept}") from None
         nb = nbformat.read(str(executed), as_version=4)
+        try:
+            check_apart(out, [("a file the notebook read", p) for p in _recorded_inputs(nb)])
+        except OutputError as exc:
+            raise ReportError(f"{notebook}: {exc}") from None
         try:
             figures = figures_document(nb, notebook=notebook.name, parameters=parameters)
         except FiguresError as exc:
@@ -303,6 +367,10 @@ def publish(prepared: dict, *, formats=FORMATS,
     formats = check_formats(formats)
     work, out = Path(prepared["work"]), Path(prepared["out"])
     try:
+        try:
+            check_destination(out)
+        except OutputError as exc:
+            raise ReportError(f"{prepared['notebook']}: {exc}") from None
         html_path = work / "report.html"
         browser_version = reader_version = pages = None
         if "pdf" in formats:
@@ -318,6 +386,12 @@ def publish(prepared: dict, *, formats=FORMATS,
                 reader_version = pdftotext_version()
             except BrowserError as exc:
                 raise ReportError(f"{prepared['notebook']}: {exc}") from None
+            except Exception as exc:  # Chromium died or was killed while printing
+                first = (str(exc).strip().splitlines() or [""])[0]
+                message = (f"{prepared['notebook']}: Chromium stopped while printing the PDF "
+                           f"({type(exc).__name__}: {first}); nothing was replaced")
+                raise ReportError(message + _keep_failed(out, work / "executed.ipynb", message)) \
+                    from None
         findings = check_published(work, figure_texts=prepared["figure_texts"], pdf_pages=pages,
                                    names=prepared.get("names", ()), inputs=prepared["inputs"])
         if findings:
@@ -328,10 +402,13 @@ def publish(prepared: dict, *, formats=FORMATS,
             html_path.unlink()
         (work / "kernel.log").unlink(missing_ok=True)  # kept only when a run fails
         _write_manifest(prepared, work, browser_version, reader_version)
-        _replace_dir(work, out)
+        (work / WORK_OWNER).unlink()  # the manifest now marks the folder as aeeval's
+        swap_into_place(work, out)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    shutil.rmtree(out.with_name(out.name + ".failed"), ignore_errors=True)
+        remove_folder(work)
+    failed = failed_folder(out)
+    if is_failed_folder(failed):
+        shutil.rmtree(failed, ignore_errors=True)
     return out
 
 
@@ -340,6 +417,7 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
     env = {**_environment(), "browser": browser_version, "pdf_reader": reader_version}
     notebook = Path(prepared["notebook"])
     manifest = {
+        MARKER_KEY: MARKER,  # only a folder with this key is ever replaced (aeeval.outdir)
         "aeeval_version": env.pop("aeeval_version"),
         "notebook": {"path": display_path(notebook), "sha256": file_sha256(notebook)},
         "parameters": prepared["parameters"],
@@ -347,7 +425,8 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
         "parameters_files": describe_inputs(prepared["parameters_files"]),
         "inputs": prepared["inputs"],
         "disclosure": prepared.get("disclosure"),
-        "outputs": {p.name: file_sha256(p) for p in sorted(work.iterdir()) if p.is_file()},
+        "outputs": {p.name: file_sha256(p) for p in sorted(work.iterdir())
+                    if p.is_file() and p.name != WORK_OWNER},
         **env,
         "started": prepared["started"],
         "finished": _now(),
@@ -355,18 +434,49 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-def _keep_failed(out: Path, executed: Path, message: str | None) -> None:
-    """Keep a failed run's executed notebook (and the reason) in ``<out>.failed/``."""
-    failed = out.with_name(out.name + ".failed")
+def _keep_failed(out: Path, executed: Path, message: str | None) -> str:
+    """Keep a failed run's executed notebook, kernel log and reason in ``<out>.failed/``.
+
+    A ``<out>.failed`` holding anything else is left alone. Returns a sentence for the error
+    message saying what was kept where ("" when nothing was).
+    """
+    failed = failed_folder(out)
+    if failed.exists() and not is_failed_folder(failed):
+        return ""
     shutil.rmtree(failed, ignore_errors=True)
-    if executed.exists() or message:
-        failed.mkdir(parents=True)
-        if executed.exists():
-            shutil.copy2(executed, failed / "executed.ipynb")
-        if (executed.parent / "kernel.log").exists():
-            shutil.copy2(executed.parent / "kernel.log", failed / "kernel.log")
-        if message:
-            (failed / "error.txt").write_text(message + "\n", encoding="utf-8")
+    log = executed.parent / "kernel.log"
+    if not (executed.exists() or log.exists()):  # the notebook never ran: nothing to keep
+        return ""
+    failed.mkdir(parents=True)
+    kept = []
+    if executed.exists():
+        shutil.copy2(executed, failed / "executed.ipynb")
+        kept.append("the executed notebook")
+    if log.exists():
+        shutil.copy2(log, failed / "kernel.log")
+        kept.append("the kernel's log")
+    if message:
+        (failed / "error.txt").write_text(message + "\n", encoding="utf-8")
+    return f" ({' and '.join(kept)} kept in {failed}/)" if kept else ""
+
+
+def check_output(notebook: Path, parameters: dict, out: Path, *, cwd: Path | None = None,
+                 parameters_files=()) -> None:
+    """Check before a run that ``out`` may be written: :class:`ReportError` if the notebook is
+    missing, if ``out`` is not absent, empty or an aeeval report folder
+    (:func:`aeeval.outdir.check_destination`), or if it contains or lies inside the notebook, a
+    parameter file or a file or folder named by a parameter (:func:`aeeval.outdir.check_apart`).
+    """
+    notebook, out = Path(notebook), Path(out)
+    if not notebook.is_file():
+        raise ReportError(f"notebook {notebook} does not exist")
+    inputs = [("the notebook", notebook), *(("parameters file", Path(f)) for f in parameters_files),
+              *path_parameters(parameters, Path(cwd or Path.cwd()))]
+    try:
+        check_apart(out, inputs)
+        check_destination(out)
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | None = None,
@@ -379,11 +489,11 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     ``reports/<notebook name>/``) receives ``executed.ipynb``, ``report.pdf`` and
     ``report.html`` (as ``formats`` asks), ``figures.json`` and ``manifest.json``. If any step
     fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
-    the failed executed notebook is kept in ``<out>.failed/``. ``names``: person names no
-    published byte may hold, besides the register's contacts (see :mod:`aeeval.gate.names`).
-    A ``min_base`` parameter below
-    the project default needs ``allow_min_base`` (at most that value), recorded in
-    ``manifest.json`` under ``disclosure``.
+    the failed executed notebook is kept in ``<out>.failed/``. The run holds ``out``'s lock
+    (:func:`aeeval.outdir.locked`) throughout: a second run on the same folder fails at once.
+    ``names``: person names no published byte may hold, besides the register's contacts (see
+    :mod:`aeeval.gate.names`). A ``min_base`` parameter below the project default needs
+    ``allow_min_base`` (at most that value), recorded in ``manifest.json`` under ``disclosure``.
 
     Examples
     --------
@@ -394,30 +504,27 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     formats = check_formats(formats)
     notebook = Path(notebook)
     out = Path(out) if out is not None else REPORTS / notebook.stem
-    own = None
-    if browser is None and "pdf" in formats:
+    check_output(notebook, dict(parameters or {}), out, cwd=cwd, parameters_files=parameters_files)
+    with ExitStack() as stack:
         try:
-            browser = own = BackgroundBrowser()  # Chromium starts while the notebook runs
-        except BrowserError as exc:
-            raise ReportError(f"{notebook}: {exc}") from None
-    with own or nullcontext():
+            stack.enter_context(locked(out))
+        except OutputError as exc:
+            raise ReportError(str(exc)) from None
+        if browser is None and "pdf" in formats:
+            try:
+                browser = BackgroundBrowser()  # Chromium starts while the notebook runs
+            except BrowserError as exc:
+                raise ReportError(f"{notebook}: {exc}") from None
+            stack.callback(close_quietly, browser)
         prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files,
                            names=names, allow_min_base=allow_min_base)
         return publish(prepared, formats=formats, browser=browser)
 
 
-def _replace_dir(new: Path, dest: Path) -> None:
-    """Move a finished folder into place; the old one is removed only after the swap."""
-    old = None
-    if dest.exists():
-        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        dest.rename(old)
+def close_quietly(browser: Browser | BackgroundBrowser) -> None:
+    """Close a browser that may have died (killed, crashed): its death is reported where it was
+    used; closing it must not raise another error over that one."""
     try:
-        new.rename(dest)
-    except OSError:
-        if old is not None:
-            old.rename(dest)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        browser.__exit__(None, None, None)
+    except Exception:  # a browser that died cannot be closed; publish has reported its death
+        pass

@@ -51,6 +51,7 @@ def test_batch_keeps_going_reports_failures_and_keeps_good_reports(project):
     # A good report from an earlier run where the notebook now fails: it must be left untouched.
     (out / "fails-2").mkdir(parents=True)
     (out / "fails-2" / "report.pdf").write_bytes(b"previous good report")
+    (out / "fails-2" / "manifest.json").write_text('{"aeeval_report": {"format": 1}}')
     res = aeeval_cli("build", cfg, "--jobs", "2")
     assert res.returncode == 1, res.stderr
     lines = res.stdout.splitlines()

@@ -203,11 +203,13 @@ def test_disclosure_gate_fails_the_build_and_keeps_the_previous_report(tmp_path,
     out = tmp_path / "out"
     out.mkdir()
     (out / "report.pdf").write_bytes(b"previous")
+    (out / "manifest.json").write_text('{"aeeval_report": {"format": 1}}')  # a report of aeeval's
     res = aeeval("run", nb, "--out", out)
     assert res.returncode == 1
     assert "the disclosure gate stopped the report" in res.stderr and where in res.stderr, res.stderr
     assert "jo.bloggs" not in res.stderr and "476 5919" not in res.stderr   # masked in the message
-    assert [p.name for p in out.iterdir()] == ["report.pdf"] and (out / "report.pdf").read_bytes() == b"previous"
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "report.pdf"]
+    assert (out / "report.pdf").read_bytes() == b"previous"
     assert (tmp_path / "out.failed" / "error.txt").read_text().startswith("the disclosure gate")
     assert not list(tmp_path.glob(".out.*"))  # no temporary folder left behind
 
