@@ -317,8 +317,9 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
             kept = _keep_failed(out, executed, str(exc))
             raise ReportError(f"{exc}{kept}") from None
         nb = nbformat.read(str(executed), as_version=4)
+        recorded = _recorded_inputs(nb)  # [{"path", "bytes", "sha256", "versions"}], as read
         try:
-            check_apart(out, [("a file the notebook read", p) for p in _recorded_inputs(nb)])
+            check_apart(out, [("a file the notebook read", r["path"]) for r in recorded])
         except OutputError as exc:
             raise ReportError(f"{notebook}: {exc}") from None
         try:
@@ -328,7 +329,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
             raise ReportError(f"{notebook}: {exc}") from None
         (work / "figures.json").write_text(dumps(figures), encoding="utf-8")
         try:  # hashed by the kernel as it read them; a file changed since then is an error
-            read = verify_inputs(_recorded_inputs(nb))
+            read = verify_inputs(recorded)
         except InputChangedError as exc:
             _keep_failed(out, executed, str(exc))
             raise ReportError(f"{notebook}: {exc}") from None

@@ -499,7 +499,7 @@ def test_manifest_records_every_file_the_kernel_read_whatever_its_suffix(tmp_pat
         "import pickle\nimport pandas as pd\n"
         "counts = pd.read_csv(f'{data_dir}/counts.csv.gz')\n"
         "with open(f'{data_dir}/model.pkl', 'rb') as fh:\n    model = pickle.load(fh)\n"
-        "print(len(counts), model)")
+        "shown = (len(counts), model)  # no print: numbers in stdout fail the disclosure gate")
     out = tmp_path / "out"
     res = aeeval_cli("run", nb, "-p", "data_dir", data, "--out", out, "--format", "html")
     assert res.returncode == 0, res.stderr
@@ -519,7 +519,7 @@ def test_an_input_rewritten_while_the_report_runs_fails_it(tmp_path):
         tmp_path / "nb.ipynb", 'path: str = ""  # data file\nrewrite: bool = False  # change it',
         "import pandas as pd\ncounts = pd.read_csv(path)",
         "if rewrite:\n    with open(path, 'w') as fh:\n        fh.write('ward,n\\nA,13\\n')",
-        "print(counts)")
+        "rows = len(counts)  # no print: numbers in stdout fail the disclosure gate")
     out = tmp_path / "out"
     res = aeeval_cli("run", nb, "-p", "path", data, "--out", out, "--format", "html")
     assert res.returncode == 0, res.stderr

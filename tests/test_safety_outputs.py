@@ -26,7 +26,8 @@ from aeeval.paths import EXAMPLES, NOTEBOOKS
 SURVEY_NB = NOTEBOOKS / "01-survey-outcomes.ipynb"
 SHOW = ("import pandas as pd\nimport aeeval as ae\n"
         "ae.show(pd.DataFrame({'k': [k], 'n': [k * 10], 'base': [100], 'estimate': [k / 10],"
-        " 'suppressed': [False]}), name='result', title=f'Result for k = {k}', min_base=10)")
+        " 'suppressed': [False]}), name='result', title=f'Result for k = {k}', min_base=10,"
+        " base='base', rule='people')")
 
 
 def tree(folder: Path) -> dict:

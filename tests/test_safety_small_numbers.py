@@ -25,6 +25,7 @@ from aeeval.disclosure import (
 from aeeval.gate import check_tables
 from aeeval.gate.counts import check_notebook_outputs, count_findings
 from aeeval.options import DEFAULT_MIN_BASE
+from aeeval.outdir import MARKER, MARKER_KEY
 from aeeval.tables import format_table
 
 EVALUATION_NB = "notebooks/05-evaluation-report.ipynb"
@@ -331,7 +332,8 @@ PREVIOUS = b"previous report"
 def run_leak(tmp_path, *cells, fmt="html"):
     nb = write_notebook(tmp_path / "leak.ipynb", "min_base: int = 10  # threshold", *cells)
     out = tmp_path / "out"
-    out.mkdir()
+    out.mkdir()  # a previous report: aeeval's marker in its manifest (aeeval.outdir)
+    (out / "manifest.json").write_text(json.dumps({MARKER_KEY: MARKER}), encoding="utf-8")
     (out / "report.html").write_bytes(PREVIOUS)
     return aeeval_cli("run", str(nb), "--out", str(out), "--format", fmt), out
 
@@ -370,7 +372,7 @@ def test_counts_a_reader_could_see_stop_the_report(tmp_path, cells, where):
     res, out = run_leak(tmp_path, *cells)
     assert res.returncode == 1
     assert "the disclosure gate stopped the report" in res.stderr and where in res.stderr, res.stderr
-    assert [p.name for p in out.iterdir()] == ["report.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "report.html"]
     assert (out / "report.html").read_bytes() == PREVIOUS  # the previous report is intact
     assert not list(tmp_path.glob(".out.*"))
 
