@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from .files import InputFileError, read_yaml
+from .files import InputFileError, printable, read_yaml
 from .gate.names import read_names
 from .outdir import (
     OutputError,
@@ -410,8 +410,9 @@ def summary_table(outcomes: list[Outcome], *, root: Path | None = None) -> str:
             except ValueError:
                 pass
         first = o.message.splitlines()[0] if o.message else ""
-        rows.append((str(i), o.job.notebook.name, o.job.label or "-", "ok" if o.ok else "FAILED",
-                     f"{o.seconds:.1f}", str(out) if o.ok else first[:120]))
+        rows.append(tuple(printable(v) for v in (  # a config's values may hold terminal escapes
+            str(i), o.job.notebook.name, o.job.label or "-", "ok" if o.ok else "FAILED",
+            f"{o.seconds:.1f}", str(out) if o.ok else first[:120])))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]) - 1)]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
     ok = sum(o.ok for o in outcomes)

@@ -227,6 +227,20 @@ def _log_papermill_to(path: Path):
     return restore
 
 
+def _name_papermill_paths(nb, notebook: Path) -> bool:
+    """Papermill records the notebook it ran under ``metadata.papermill``: given the notebook with
+    aeeval's injected cells (a node, not a path), ``input_path`` held a second copy of every
+    cell, and ``output_path`` the temporary work folder. Name the notebook and the published
+    file instead; True when anything changed."""
+    meta = nb.metadata.get("papermill")
+    if not meta:
+        return False
+    wanted = {"input_path": display_path(notebook), "output_path": "executed.ipynb"}
+    changed = any(meta.get(k) != v for k, v in wanted.items())
+    meta.update(wanted)
+    return changed
+
+
 def _recorded_inputs(nb) -> list:
     for cell in reversed(nb.cells):
         for output in cell.get("outputs", []):
@@ -317,6 +331,8 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
             kept = _keep_failed(out, executed, str(exc))
             raise ReportError(f"{exc}{kept}") from None
         nb = nbformat.read(str(executed), as_version=4)
+        if _name_papermill_paths(nb, notebook):
+            nbformat.write(nb, str(executed))
         recorded = _recorded_inputs(nb)  # [{"path", "bytes", "sha256", "versions"}], as read
         try:
             check_apart(out, [("a file the notebook read", r["path"]) for r in recorded])
@@ -393,16 +409,18 @@ def publish(prepared: dict, *, formats=FORMATS,
                            f"({type(exc).__name__}: {first}); nothing was replaced")
                 raise ReportError(message + _keep_failed(out, work / "executed.ipynb", message)) \
                     from None
+        # Read by the gate, not published: the kernel's log (kept only when a run fails) and the
+        # HTML when only a PDF is asked for.
+        leave_out = ("kernel.log",) + (() if "html" in formats else ("report.html",))
+        _write_manifest(prepared, work, browser_version, reader_version, leave_out=leave_out)
         findings = check_published(work, figure_texts=prepared["figure_texts"], pdf_pages=pages,
                                    names=prepared.get("names", ()), inputs=prepared["inputs"])
         if findings:
             error = DisclosureError(findings)
             _keep_failed(out, work / "executed.ipynb", str(error))
             raise ReportError(f"{prepared['notebook']}: {error}")
-        if "html" not in formats:
-            html_path.unlink()
-        (work / "kernel.log").unlink(missing_ok=True)  # kept only when a run fails
-        _write_manifest(prepared, work, browser_version, reader_version)
+        for name in leave_out:
+            (work / name).unlink(missing_ok=True)
         (work / WORK_OWNER).unlink()  # the manifest now marks the folder as aeeval's
         swap_into_place(work, out)
     finally:
@@ -414,7 +432,7 @@ def publish(prepared: dict, *, formats=FORMATS,
 
 
 def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
-                    reader_version: str | None) -> None:
+                    reader_version: str | None, *, leave_out=()) -> None:
     env = {**_environment(), "browser": browser_version, "pdf_reader": reader_version}
     notebook = Path(prepared["notebook"])
     manifest = {
@@ -427,7 +445,7 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
         "inputs": prepared["inputs"],
         "disclosure": prepared.get("disclosure"),
         "outputs": {p.name: file_sha256(p) for p in sorted(work.iterdir())
-                    if p.is_file() and p.name != WORK_OWNER},
+                    if p.is_file() and p.name not in (WORK_OWNER, *leave_out)},
         **env,
         "started": prepared["started"],
         "finished": _now(),

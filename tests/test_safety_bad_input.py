@@ -531,3 +531,12 @@ def test_an_input_rewritten_while_the_report_runs_fails_it(tmp_path):
                          f"{data.as_posix()} (read as sha256 {first[:12]}")
     assert snapshot(out) == good  # the previous report is intact
     assert "input changed" in (tmp_path / "out.failed" / "error.txt").read_text()
+
+
+def test_summary_table_escapes_what_a_config_put_in_a_label(tmp_path):
+    from aeeval.build import Job, Outcome, summary_table
+
+    job = Job(tmp_path / "nb.ipynb", {"site": "\x1b[31mred"}, tmp_path / "out", tmp_path,
+              label="site=\x1b[31mred")
+    table = summary_table([Outcome(job, False, 1.0, "boom \x1b[2J")])
+    assert "\x1b" not in table and "\\x1b[31mred" in table

@@ -475,3 +475,20 @@ def test_a_build_configs_names_list_reaches_the_gate_of_every_report(tmp_path):
     res = aeeval_cli("build", tmp_path / "b.yml", "-j", "1", "-q")
     assert res.returncode == 1 and "unredacted name P" in res.stderr, res.stdout + res.stderr
     assert "Raman" not in res.stderr + res.stdout and not (tmp_path / "out" / "thanks").exists()
+
+
+@pytest.mark.slow
+def test_manifest_is_read_by_the_gate_and_names_the_notebook_once(tmp_path):
+    # The manifest is published too: a parameter holding an e-mail address (here one the
+    # notebook never shows) stops the report; papermill's copy of the notebook and the temporary
+    # work folder are not left in executed.ipynb.
+    nb = write_notebook(tmp_path / "p.ipynb", 'who: str = ""  # never shown', "x = 1")
+    out = tmp_path / "out"
+    res = aeeval_cli("run", nb, "-p", "who", EMAIL, "--out", out, "--format", "html")
+    assert res.returncode == 1, res.stderr
+    assert "manifest.json, key 'parameters', key 'who': unredacted e-mail" in res.stderr, res.stderr
+    res = aeeval_cli("run", nb, "--out", out, "--format", "html")
+    assert res.returncode == 0, res.stderr
+    meta = nbformat.read(out / "executed.ipynb", as_version=4).metadata["papermill"]
+    assert meta["output_path"] == "executed.ipynb" and meta["input_path"].endswith("p.ipynb")
+    assert "kernel.log" not in json.loads((out / "manifest.json").read_text())["outputs"]

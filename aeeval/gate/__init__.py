@@ -55,7 +55,7 @@ def check_published(folder: Path, *, figure_texts: list[dict], pdf_pages: list[s
                     names=(), inputs=()) -> list[str]:
     """Every finding in a report folder about to be published (empty when publishable).
 
-    ``folder`` holds ``figures.json``, ``report.html`` and ``executed.ipynb`` (and
+    ``folder`` holds ``figures.json``, ``report.html``, ``executed.ipynb``, ``manifest.json`` (and
     ``report.pdf``, whose page text as ``pdftotext -layout`` reads it is ``pdf_pages``);
     ``figure_texts`` as :func:`aeeval.figures.collect_figure_texts` gives them. ``names``: person
     names to look for besides those of the register's contact columns, which are read from the
@@ -74,6 +74,9 @@ def check_published(folder: Path, *, figure_texts: list[dict], pdf_pages: list[s
     if (folder / "executed.ipynb").exists():
         findings += check_notebook(nbformat.read(str(folder / "executed.ipynb"), as_version=4),
                                    names=names)
+    if (folder / "manifest.json").exists():  # parameters, parameter files' and inputs' paths
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        findings += check_value(manifest, "manifest.json", names=names)
     findings += check_figures(figure_texts, names=names)
     findings += check_counts(folder, figure_texts=figure_texts)
     if (folder / "report.pdf").exists():
