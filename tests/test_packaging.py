@@ -79,3 +79,35 @@ def test_ci_runs_the_readme_test_command():
     assert os.access(ci, os.X_OK)
     lines = [ln.strip() for ln in ci.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     assert any(ln.startswith("make test") for ln in lines)
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_licence_is_an_spdx_expression_with_its_file():
+    """PEP 639: an SPDX ``license`` string and the licence text shipped with the wheel, built by a
+    setuptools that reads them (77 is the first; older ones reject the string)."""
+    pyproject = _pyproject()
+    project = pyproject["project"]
+    assert project["license"] == "MIT"
+    assert project["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License") and "aeeval contributors" in text
+    # A licence classifier beside a licence expression is an error for setuptools >= 77.
+    assert not [c for c in project["classifiers"] if c.startswith("License ::")]
+    setuptools = next(r for r in pyproject["build-system"]["requires"] if _name(r) == "setuptools")
+    floor = re.search(r">=\s*(\d+)", setuptools)
+    assert floor and int(floor.group(1)) >= 77, setuptools
+
+
+def test_project_urls_and_classifiers():
+    project = _pyproject()["project"]
+    assert set(project["urls"]) == {"Homepage", "Documentation", "Issues", "Changelog"}
+    assert all(url.startswith("https://") for url in project["urls"].values())
+    assert project["urls"]["Changelog"].endswith("/CHANGELOG.md")
+    classifiers = set(project["classifiers"])
+    assert {"Programming Language :: Python :: 3.11", "Intended Audience :: Science/Research",
+            "Intended Audience :: Healthcare Industry", "Operating System :: POSIX :: Linux",
+            "Framework :: Jupyter"} <= classifiers
+    assert project["requires-python"] == ">=3.11"
