@@ -132,18 +132,46 @@ def _allow_min_base(jobs, args) -> bool:
     return True
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aeeval", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+EXIT_CODES = """\
+exit codes:
+  0    success: every file valid, every report published
+  1    aeeval validate found a problem in a file; aeeval run failed (its notebook, the
+       publish or the disclosure gate, or before anything ran: a bad parameter, a missing
+       browser, an output folder refused); aeeval build: at least one report failed
+  2    usage error (an unknown option, a missing argument); aeeval build: a config that
+       cannot run (a config error, --jobs below 1, a min_base not allowed)
+  130  aeeval run or build interrupted (Ctrl-C, SIGTERM or SIGHUP); output folders not
+       yet published are left as they were
 
-    v = sub.add_parser("validate", help="check input files against their schemas")
-    v.add_argument("paths", nargs="+", metavar="PATH")
+'aeeval COMMAND --help' gives the options of each command."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="aeeval", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Evaluation reports for NHS England's Always Events programme: check input\n"
+                    "files, run a notebook as a published report, build a batch of reports.")
+    parser.add_argument("--version", action="version", version=f"aeeval {__version__}",
+                        help="print the version of aeeval and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                title="commands", help="one of:")
+
+    raw = argparse.RawDescriptionHelpFormatter
+    v = sub.add_parser("validate", help="check input files against their schemas",
+                       formatter_class=raw, epilog="exit codes: 0 every file valid, 1 a problem "
+                       "found in a file, 2 usage error")
+    v.add_argument("paths", nargs="+", metavar="PATH",
+                   help="an input file (CSV or XLSX) to check; several may be given")
     v.add_argument("--schema", help="schema name or file (default: guessed from the file name/header)")
     v.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     v.set_defaults(func=_validate)
 
-    r = sub.add_parser("run", help="execute a notebook with parameters and export it as a report")
-    r.add_argument("notebook")
+    r = sub.add_parser("run", help="execute a notebook with parameters and export it as a report",
+                       formatter_class=raw, epilog="exit codes: 0 report published, 1 it failed "
+                       "(or could not start), 2 usage error, 130 interrupted")
+    r.add_argument("notebook", help="the notebook (.ipynb) to execute")
     r.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append",
                    metavar=("NAME", "VALUE"), help="a parameter (value read as YAML)")
     r.add_argument("-f", "--parameters-file", action="append", help="YAML file of parameters")
@@ -155,8 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--allow-min-base", type=int, metavar="N", help=ALLOW_HELP)
     r.set_defaults(func=_run)
 
-    b = sub.add_parser("build", help="build a batch of reports (notebooks x parameter sets) from a config")
-    b.add_argument("config", metavar="CONFIG.yml")
+    b = sub.add_parser("build", help="build a batch of reports (notebooks x parameter sets) from a config",
+                       formatter_class=raw, epilog="exit codes: 0 every report published, 1 a "
+                       "report failed, 2 a config that cannot run or\na usage error, 130 "
+                       "interrupted")
+    b.add_argument("config", metavar="CONFIG.yml",
+                   help="the build config (YAML); paths in it are relative to it")
     b.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks run at once (default: the number of CPU cores)")
     b.add_argument("--format", default=None, help="comma-separated: pdf, html (default: the config's)")
