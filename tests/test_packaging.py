@@ -111,3 +111,15 @@ def test_project_urls_and_classifiers():
             "Intended Audience :: Healthcare Industry", "Operating System :: POSIX :: Linux",
             "Framework :: Jupyter"} <= classifiers
     assert project["requires-python"] == ">=3.11"
+
+
+def test_changelog_has_unreleased_and_the_current_version():
+    """Keep a Changelog: an Unreleased section on top, then one section per version, newest first;
+    the version pyproject.toml declares has its section."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", text, flags=re.M)
+    assert headings and headings[0] == ("Unreleased", "")
+    versions = [v for v, _ in headings[1:]]
+    assert _pyproject()["project"]["version"] in versions
+    assert all(date for _, date in headings[1:]), "each release has its date"
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in versions)
