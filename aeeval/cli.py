@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="execute a notebook with parameters and export it as a report",
                        formatter_class=raw, epilog="exit codes: 0 report published, 1 it failed "
-                       "(or could not start), 2 usage error, 130 interrupted")
+                       "(or could not start), 2 usage error,\n130 interrupted")
     r.add_argument("notebook", help="the notebook (.ipynb) to execute")
     r.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append",
                    metavar=("NAME", "VALUE"), help="a parameter (value read as YAML)")
