@@ -173,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(or could not start), 2 usage error,\n130 interrupted")
     r.add_argument("notebook", help="the notebook (.ipynb) to execute")
     r.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append",
-                   metavar=("NAME", "VALUE"), help="a parameter (value read as YAML)")
+                   metavar=("NAME", "VALUE"), help="a parameter; VALUE follows the type the notebook declares (a str stays "
+                        "as typed; int, float, list, dict and dates are read as YAML)")
     r.add_argument("-f", "--parameters-file", action="append", help="YAML file of parameters")
     r.add_argument("--out", help="output folder (default: reports/<notebook>/)")
     r.add_argument("--format", default="pdf,html", help="comma-separated: pdf, html")
