@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import SHARED_DATA
+from .paths import PUBLIC_DATA
 from .schemas import read_table
 
 __all__ = ["AE_FILE", "ae_four_hour_performance", "read_ae_attendances", "select_measure"]
@@ -54,12 +54,14 @@ def select_measure(measures: pd.DataFrame, team: str, measure: str | None = None
 def read_ae_attendances(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate the NHS England A&E attendances file (``ae_attendances`` schema).
 
-    ``path=None`` reads ``ae_attendances.csv`` from :data:`aeeval.paths.SHARED_DATA`.
+    ``path=None`` reads the bundled ``ae_attendances.csv`` from :data:`aeeval.paths.PUBLIC_DATA`
+    (``data/public/``, or the folder ``AEEVAL_SHARED_DATA`` names).
     """
-    path = Path(path) if path is not None else SHARED_DATA / AE_FILE
+    path = Path(path) if path is not None else PUBLIC_DATA / AE_FILE
     if not path.exists():
-        raise FileNotFoundError(f"A&E attendances file not found at {path}; the real NHS data live "
-                                "in ../shared/data (set AEEVAL_SHARED_DATA to point elsewhere)")
+        raise FileNotFoundError(f"A&E attendances file not found at {path}; the real NHS data are "
+                                "bundled in data/public (AEEVAL_SHARED_DATA, when set, names another "
+                                "folder holding ae_attendances.csv)")
     return read_table(path, "ae_attendances")
 
 

@@ -4,7 +4,7 @@ The questionnaire changed over the years, so which question number holds which *
 year lives in a mapping file, ``data/schemas/staff_survey_items.csv`` (see ``data/schemas/README.md``),
 never in code. :func:`read_staff_survey` turns a results file — the project's tidy CSV, the published
 wide layout (``q22c_2019`` / ``q22c_n_2019`` columns, one XLSX sheet per benchmark group) or the two
-real panels in ``../shared/data`` — into one long table, one row per trust × year × series, and
+real panels bundled in ``data/public`` — into one long table, one row per trust × year × series, and
 suppresses results below the publication threshold. The statistics take that table:
 :func:`item_trend`, :func:`participation_effect`, :func:`pretrend_test`, :func:`funnel_limits` and
 :func:`funnel_flags`.
@@ -53,7 +53,7 @@ VOLUNTARY_CAVEAT = (
 RESULT_COLUMNS = ["org_code", "year", "series", "item", "positive", "base", "estimate", "suppressed",
                   "benchmark_group", "region"]
 
-#: NHS England region codes (ODS ``nhser_code``) and their names, as in ../shared/data/README.md.
+#: NHS England region codes (ODS ``nhser_code``) and their names, as in data/public/README.md.
 NHSER_NAMES = {"Y56": "London", "Y58": "South West", "Y59": "South East", "Y60": "Midlands",
                "Y61": "East of England", "Y62": "North West", "Y63": "North East and Yorkshire"}
 _MAP_COLUMNS = ["series", "year", "status", "item", "question", "wording", "response_options",
@@ -320,13 +320,13 @@ def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base
         dict ``{year: threshold}`` overrides single years.
     benchmark_groups : str, Path or DataFrame, optional
         A lookup of ODS code → benchmarking group (``ODS code`` / ``org_code`` and
-        ``Benchmarking group`` / ``benchmark_group`` columns, e.g. the shared
+        ``Benchmarking group`` / ``benchmark_group`` columns, e.g. the bundled
         ``staff_survey_benchmark_groups.csv``) used where the results file has no group. Trusts it
         does not name keep a blank group, listed in ``attrs["benchmark_group_unknown"]``.
     regions : str, Path or DataFrame, optional
         A lookup of ODS code → NHS England region, for ``item_trend(..., by="region")``: an
         ``org_code`` / ``ODS code`` column and either ``region`` (names) or ``nhser_code`` (``Y56``…,
-        turned into names; e.g. the shared ``ods_nhs_trusts_2025.csv``). A wide file's own
+        turned into names; e.g. the bundled ``ods_nhs_trusts_2025.csv``). A wide file's own
         ``region`` column is used first. Trusts it does not name (codes change when trusts merge)
         keep a blank region, listed in ``attrs["region_unknown"]``.
 

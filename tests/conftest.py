@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from aeeval.paths import EXAMPLES, ROOT, SHARED_DATA
+from aeeval.paths import EXAMPLES, PUBLIC_DATA, ROOT
 
 
 def sha256(path: Path) -> str:
@@ -22,10 +22,11 @@ def root() -> Path:
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real shared data not found at {SHARED_DATA}")
-    return SHARED_DATA
+def public_data() -> Path:
+    """The real public NHS data bundled in data/public (or the folder AEEVAL_SHARED_DATA names).
+    They are always there: a missing folder is a failure, never a skip."""
+    assert PUBLIC_DATA.is_dir(), f"the bundled real data are missing: {PUBLIC_DATA}"
+    return PUBLIC_DATA
 
 
 @pytest.fixture

@@ -231,25 +231,25 @@ def test_header_in_another_case_gets_hints_not_the_different_table_message(tmp_p
     assert any("did you mean 'org_code'" in p.message for p in found)
 
 
-# ---- the real NHS England A&E file (../shared/data), read-only ----------------------------------
+# ---- the real NHS England A&E file (bundled in data/public), read-only ---------------------------
 
-def test_real_ae_attendances_file_is_valid_and_untouched(shared_data):
-    path = shared_data / "ae_attendances.csv"
+def test_real_ae_attendances_file_is_valid_and_untouched(public_data):
+    path = public_data / "ae_attendances.csv"
     before = sha256(path)
     res = subprocess.run([sys.executable, "-m", "aeeval.cli", "validate", str(path)],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == f"{path}: valid against schema 'ae_attendances'"
     table = read_table(path, "ae_attendances")
-    assert len(table) == 12_765  # rows in ../shared/data/README.md
+    assert len(table) == 12_765  # rows in data/public/README.md
     assert str(table["attendances"].dtype) == "Float64"
     assert table["period"].min() == pd.Timestamp("2016-04-01")
     assert sha256(path) == before
 
 
-def test_real_file_with_one_broken_cell(shared_data, tmp_path):
+def test_real_file_with_one_broken_cell(public_data, tmp_path):
     """A copy of the real file with breaches > attendances on spreadsheet row 101."""
-    lines = (shared_data / "ae_attendances.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = (public_data / "ae_attendances.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     period, org, typ, att, _, adm = lines[100].rstrip("\r\n").split(",")
     lines[100] = ",".join([period, org, typ, att, str(float(att) + 1), adm]) + "\n"
     copy = tmp_path / "ae_attendances.csv"

@@ -300,10 +300,10 @@ def test_nhsrplotthedots_two_in_three_opposite_sides():
     assert chart["point_type"].iloc[-2:].tolist() == ["common_cause", "common_cause"]
 
 
-def ae_all(shared_data):
+def ae_all(public_data):
     """NHSRplotthedots tests/testthat/test-integration_tests.R, ae_all(): ae_attendances summed
     over trusts and types by month, performance = 1 - breaches / attendances."""
-    ae_data = ae.read_ae_attendances(shared_data / "ae_attendances.csv")
+    ae_data = ae.read_ae_attendances(public_data / "ae_attendances.csv")
     out = ae_data.groupby("period", as_index=False)[["attendances", "breaches"]].sum()
     out["performance"] = 1 - out["breaches"] / out["attendances"]
     return out
@@ -311,8 +311,8 @@ def ae_all(shared_data):
 
 # Published values decoded from the serialised results in NHSRplotthedots
 # tests/testthat/_snaps/integration_tests.md (commit 0c096d8; R doubles, full precision).
-def test_nhsrplotthedots_integration_ae_all_attendances(shared_data):
-    data = ae_all(shared_data)
+def test_nhsrplotthedots_integration_ae_all_attendances(public_data):
+    data = ae_all(public_data)
     chart = ae.xmr(data, "attendances", "period")              # ptd_spc(ae_all(), attendances, period)
     assert len(chart) == 36
     assert chart["mean"].iloc[0] == pytest.approx(2000538.9444444445, rel=1e-12)
@@ -329,9 +329,9 @@ def test_nhsrplotthedots_integration_ae_all_attendances(shared_data):
     assert rebased["rebase_group"].value_counts().sort_index().tolist() == [12, 24]
 
 
-def test_nhsrplotthedots_integration_ae_all_performance(shared_data):
+def test_nhsrplotthedots_integration_ae_all_performance(public_data):
     # ptd_spc(ae_all(), performance, period, fix_after_n_points = 12)
-    chart = ae.xmr(ae_all(shared_data), "performance", "period", fix_after_n_points=12)
+    chart = ae.xmr(ae_all(public_data), "performance", "period", fix_after_n_points=12)
     assert chart["mean"].iloc[0] == pytest.approx(0.8908915564349236, rel=1e-13)
     assert chart["lpl"].iloc[0] == pytest.approx(0.8614049789074258, rel=1e-13)
     assert chart["upl"].iloc[0] == pytest.approx(0.9203781339624213, rel=1e-13)
@@ -762,8 +762,8 @@ def test_input_not_modified():
 
 # ------------------------------------------------------------------------------ real A&E data
 
-def test_real_ae_four_hour_performance_laney(shared_data):
-    ae_data = ae.read_table(shared_data / "ae_attendances.csv", "ae_attendances")
+def test_real_ae_four_hour_performance_laney(public_data):
+    ae_data = ae.read_table(public_data / "ae_attendances.csv", "ae_attendances")
     trust = ae_data[ae_data["org_code"] == "RF4"].groupby("period", as_index=False)[
         ["attendances", "breaches"]].sum()
     trust["within_4h"] = trust["attendances"] - trust["breaches"]
@@ -809,7 +809,7 @@ def test_plots_draw_titled_labelled_figures(examples):
     {"team": "Ward 7 (older people)", "direction": "decrease", "target": None,
      "rebase": ["2018-04-01"], "trust": "RQM"},
 ], ids=["defaults", "rebase-decrease"])
-def test_notebook_04_executes_with_real_ae_data(tmp_path, shared_data, parameters):
+def test_notebook_04_executes_with_real_ae_data(tmp_path, public_data, parameters):
     import nbformat
 
     from aeeval.paths import NOTEBOOKS
@@ -831,15 +831,13 @@ def test_notebook_04_executes_with_real_ae_data(tmp_path, shared_data, parameter
 
 
 @pytest.mark.slow
-def test_notebook_04_says_so_when_shared_data_missing(tmp_path, monkeypatch):
-    import nbformat
-
+def test_notebook_04_fails_loudly_when_the_named_data_folder_lacks_the_file(tmp_path, monkeypatch):
+    """The real-data section always runs: an AEEVAL_SHARED_DATA folder without the A&E file is an
+    error naming where it looked, never a section silently left out of the report."""
     from aeeval.paths import NOTEBOOKS
-    from aeeval.report import execute_notebook
+    from aeeval.report import ReportError, execute_notebook
     monkeypatch.setenv("AEEVAL_SHARED_DATA", str(tmp_path / "nowhere"))
-    out = tmp_path / "executed.ipynb"
-    execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", {}, out, cwd=tmp_path)
-    nb = nbformat.read(out, as_version=4)
-    markdown = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code"
-                for o in c.outputs if "text/markdown" in o.get("data", {})]
-    assert any("were not found" in m and "skipped" in m for m in markdown)
+    with pytest.raises(ReportError, match="A&E attendances file not found") as err:
+        execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", {}, tmp_path / "executed.ipynb",
+                         cwd=tmp_path)
+    assert "nowhere" in str(err.value) and "data/public" in str(err.value)

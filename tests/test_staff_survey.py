@@ -266,11 +266,11 @@ def test_item_trend_against_formulas():
     assert m["n_trusts"] == len(x) and m["n_suppressed"] == 1
 
 
-def test_item_trend_by_region_from_ods_lookup(shared_data):
-    r = ae.read_staff_survey(shared_data / "staff_survey_acute_trusts_2012_2019.csv",
-                             regions=shared_data / "ods_nhs_trusts_2025.csv")
-    ods = pd.read_csv(shared_data / "ods_nhs_trusts_2025.csv", dtype=str)
-    # RJ1 is Guy's and St Thomas' (ODS nhser_code Y56 = London, ../shared/data/README.md)
+def test_item_trend_by_region_from_ods_lookup(public_data):
+    r = ae.read_staff_survey(public_data / "staff_survey_acute_trusts_2012_2019.csv",
+                             regions=public_data / "ods_nhs_trusts_2025.csv")
+    ods = pd.read_csv(public_data / "ods_nhs_trusts_2025.csv", dtype=str)
+    # RJ1 is Guy's and St Thomas' (ODS nhser_code Y56 = London, data/public/README.md)
     assert ods.loc[ods["org_code"] == "RJ1", "nhser_code"].iloc[0] == "Y56"
     assert set(r.loc[r["org_code"] == "RJ1", "region"]) == {"London"}
     t = ae.item_trend(r, series="recommend_work", by="region")
@@ -537,15 +537,15 @@ def test_example_register_effect_recovered():
 
 # ------------------------------------------------------------------------------------- real data
 
-def test_real_acute_panel_loads(shared_data):
-    r = ae.read_staff_survey(shared_data / "staff_survey_acute_trusts_2012_2019.csv",
-                             benchmark_groups=shared_data / "staff_survey_benchmark_groups.csv")
+def test_real_acute_panel_loads(public_data):
+    r = ae.read_staff_survey(public_data / "staff_survey_acute_trusts_2012_2019.csv",
+                             benchmark_groups=public_data / "staff_survey_benchmark_groups.csv")
     assert r.attrs["layout"] == "acute_panel"
     assert set(r["series"]) == {"recommend_work", "recommend_care"}
     work = r[(r["series"] == "recommend_work") & ~r["suppressed"]]
     assert work["year"].min() == 2012 and work["year"].max() == 2019
     assert work["estimate"].between(0, 1).all() and (work["base"] >= 11).all()
-    raw = pd.read_csv(shared_data / "staff_survey_acute_trusts_2012_2019.csv")
+    raw = pd.read_csv(public_data / "staff_survey_acute_trusts_2012_2019.csv")
     published = raw["RecommendWork.Index.dichot"].notna() | raw["Responses"].notna()
     assert len(r[r["series"] == "recommend_work"]) == int(published.sum())
     ex = r.attrs["exclusions"]
@@ -555,10 +555,10 @@ def test_real_acute_panel_loads(shared_data):
     assert t["n_trusts"].min() > 100
 
 
-def test_real_org_results_load(shared_data):
-    r = ae.read_staff_survey(shared_data / "staff_survey_org_results_2021_2024.csv")
+def test_real_org_results_load(public_data):
+    r = ae.read_staff_survey(public_data / "staff_survey_org_results_2021_2024.csv")
     assert r.attrs["layout"] == "org_results" and set(r["year"]) == {2021, 2022, 2023, 2024}
-    raw = pd.read_csv(shared_data / "staff_survey_org_results_2021_2024.csv")
+    raw = pd.read_csv(public_data / "staff_survey_org_results_2021_2024.csv")
     stress = r[r["series"] == "stress"].set_index(["org_code", "year"])
     row = raw[raw["ODS code"] == "RJ1"].iloc[0]
     assert stress.loc[("RJ1", int(row["Year"])), "estimate"] == pytest.approx(

@@ -46,15 +46,15 @@ def test_notebook_on_examples(tmp_path):
     assert len(figures) == 2
 
 
-def test_notebook_on_real_acute_panel(tmp_path, shared_data):
-    raw = pd.read_csv(shared_data / "staff_survey_acute_trusts_2012_2019.csv")
+def test_notebook_on_real_acute_panel(tmp_path, public_data):
+    raw = pd.read_csv(public_data / "staff_survey_acute_trusts_2012_2019.csv")
     codes = sorted(raw.dropna(subset=["RecommendWork.Index.dichot"])["Code"].unique())[:25]
     reg = tmp_path / "register.csv"  # a researcher's comparison list: org_code and start_year only
     pd.DataFrame({"org_code": codes, "start_year": 2016}).to_csv(reg, index=False)
     out = tmp_path / "executed.ipynb"
-    execute_notebook(NB, {"data_path": str(shared_data / "staff_survey_acute_trusts_2012_2019.csv"),
-                          "benchmark_groups_path": str(shared_data / "staff_survey_benchmark_groups.csv"),
-                          "regions_path": str(shared_data / "ods_nhs_trusts_2025.csv"),
+    execute_notebook(NB, {"data_path": str(public_data / "staff_survey_acute_trusts_2012_2019.csv"),
+                          "benchmark_groups_path": str(public_data / "staff_survey_benchmark_groups.csv"),
+                          "regions_path": str(public_data / "ods_nhs_trusts_2025.csv"),
                           "register_path": str(reg), "series": "recommend_work",
                           "later_series": None, "years": list(range(2013, 2020))}, out, cwd=tmp_path)
     t, _ = tables(out)
@@ -66,13 +66,13 @@ def test_notebook_on_real_acute_panel(tmp_path, shared_data):
                        "North East and Yorkshire"}
 
 
-def test_notebook_on_real_org_results(tmp_path, shared_data):
-    raw = pd.read_csv(shared_data / "staff_survey_org_results_2021_2024.csv")
+def test_notebook_on_real_org_results(tmp_path, public_data):
+    raw = pd.read_csv(public_data / "staff_survey_org_results_2021_2024.csv")
     acute = raw[raw["Benchmarking group"] == "Acute and Acute & Community Trusts"]
     codes = sorted(acute["ODS code"].unique())[:30]
     reg = real_register(tmp_path / "register.csv", codes, "2022-04-01")
     out = tmp_path / "executed.ipynb"
-    execute_notebook(NB, {"data_path": str(shared_data / "staff_survey_org_results_2021_2024.csv"),
+    execute_notebook(NB, {"data_path": str(public_data / "staff_survey_org_results_2021_2024.csv"),
                           "register_path": str(reg), "series": "stress", "later_series": None,
                           "benchmark_group": "Acute and Acute & Community Trusts",
                           "funnel_year": 2023}, out, cwd=tmp_path)
