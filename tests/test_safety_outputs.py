@@ -246,14 +246,20 @@ def test_a_signal_at_any_step_of_the_swap_leaves_a_complete_report(published, po
     assert leftovers(out.parent, "rep") == []
 
 
-@pytest.mark.slow
-def test_ctrl_c_while_the_kernel_runs_keeps_the_report_and_stops_the_kernel(published, tmp_path):
-    nb, out, before = published
-    pid_file = tmp_path / "kernel.pid"
+def _start_slow_run(nb, out, pid_file):
+    """``aeeval run`` of the slow notebook in a process of its own, once its kernel is running:
+    (the process, the kernel's pid as the notebook wrote it to ``pid_file``)."""
     proc = subprocess.Popen([sys.executable, "-m", "aeeval.cli", "run", str(nb), "-p", "secs",
                              "60", "--out", str(out)], stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "KERNEL_PID_FILE": str(pid_file)})
     kernel = _wait_for(lambda: pid_file.exists() and pid_file.read_text() and int(pid_file.read_text()))
+    return proc, kernel
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_kernel_runs_keeps_the_report_and_stops_the_kernel(published, tmp_path):
+    nb, out, before = published
+    proc, kernel = _start_slow_run(nb, out, tmp_path / "kernel.pid")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "Traceback" not in err, err
@@ -265,11 +271,7 @@ def test_ctrl_c_while_the_kernel_runs_keeps_the_report_and_stops_the_kernel(publ
 @pytest.mark.slow
 def test_kill_9_of_a_run_takes_its_kernel_along_and_the_next_run_cleans_up(published, tmp_path):
     nb, out, before = published
-    pid_file = tmp_path / "kernel.pid"
-    proc = subprocess.Popen([sys.executable, "-m", "aeeval.cli", "run", str(nb), "-p", "secs",
-                             "60", "--out", str(out)], stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "KERNEL_PID_FILE": str(pid_file)})
-    kernel = _wait_for(lambda: pid_file.exists() and pid_file.read_text() and int(pid_file.read_text()))
+    proc, kernel = _start_slow_run(nb, out, tmp_path / "kernel.pid")
     proc.kill()
     proc.communicate(timeout=10)
     _wait_for(lambda: not Path(f"/proc/{kernel}").exists(), timeout=5)
