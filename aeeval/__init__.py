@@ -15,10 +15,12 @@ from .agreement import (
 from .coding import code_responses, load_codebook
 from .compare import adjust_p, compare_groups, compare_proportions, group_test, trend_test
 from .disclosure import suppress
+from .errors import AeevalError, AeevalWarning
 from .evaluation import load_evaluation
-from .figures import safe_image
 from .measures import ae_four_hour_performance, read_ae_attendances, select_measure
 from .proportions import distribution, proportion_ci, proportions
+from .publish.figures import safe_image
+from .publish.report import ReportError, run_report
 from .qual import (
     QDAFormatError,
     QDAWarning,
@@ -37,7 +39,6 @@ from .qual import (
 )
 from .reading import read_comparisons, read_proportions, read_tests
 from .redaction import redact
-from .report import ReportError, run_report
 from .schemas import ValidationError, read_table, validate_table
 from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
 from .staff_survey import (
@@ -59,6 +60,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "AeevalError",
+    "AeevalWarning",
     "load_evaluation",
     "ReportError",
     "run_report",

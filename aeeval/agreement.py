@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from .disclosure import declare
+from .errors import AeevalError
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 
 __all__ = [
@@ -42,7 +43,7 @@ _LABELS = {"n": "Units (n)", "n_coders": "Coders", "percent_agreement": "Agreeme
            "ci_low": "CI", "se": "SE", "kappa": "Kappa", "alpha": "Alpha"}
 
 
-class AgreementError(ValueError):
+class AgreementError(AeevalError, ValueError):
     """Data that cannot give an agreement statistic (one coder, coder sets that differ, …)."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import AeevalError
 from .paths import SCHEMAS
 
 __all__ = ["Codebook", "Question", "CodingError", "load_codebook", "normalise_label", "code_responses"]
@@ -24,7 +25,7 @@ __all__ = ["Codebook", "Question", "CodingError", "load_codebook", "normalise_la
 DEFAULT_CODEBOOK = SCHEMAS / "survey_codebook.yaml"
 
 
-class CodingError(ValueError):
+class CodingError(AeevalError, ValueError):
     """Raw answers that the codebook does not map. ``unmapped`` is a tidy DataFrame
     (``column``, ``value``, ``count``, ``rows``: where the first few are — spreadsheet rows when
     the data came from :func:`aeeval.read_table`, else index labels)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .errors import AeevalError
 from .options import DEFAULT_MIN_BASE
 
 __all__ = ["DISCLOSURE_RULES", "DeclarationError", "QUALITATIVE_RULE", "VALUE_COLUMNS",
@@ -46,7 +47,7 @@ PERCENT_NAMES = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "es
 _PERCENT_PREFIXES = ("pct", "percent", "share", "rate", "proportion")
 
 
-class DeclarationError(ValueError):
+class DeclarationError(AeevalError, ValueError):
     """A table to be published does not say what it counts (its base) or which rule it follows."""
 
 #: Columns blanked in a suppressed row (those present in the table). ``excluded`` counts
@@ -406,7 +407,7 @@ def apply_rule(table: pd.DataFrame, decl: dict) -> pd.DataFrame:
 
 def parameter_min_base(parameters: dict, declared: dict):
     """The ``min_base`` a notebook run would use: the parameter given, else the notebook's
-    default (``declared`` as :func:`aeeval.parameters.declared_parameters` gives it); ``None``
+    default (``declared`` as :func:`aeeval.publish.parameters.declared_parameters` gives it); ``None``
     when the notebook has no such parameter or the value is not a whole number."""
     if "min_base" in parameters:
         return parameters["min_base"]

@@ -16,10 +16,12 @@ import os
 import stat
 from pathlib import Path
 
+from .errors import AeevalError
+
 __all__ = ["InputFileError", "file_problem", "read_text", "load_yaml", "read_yaml", "printable"]
 
 
-class InputFileError(ValueError):
+class InputFileError(AeevalError, ValueError):
     """A file a user named cannot be read; the message names the file and says why."""
 
 

@@ -15,7 +15,7 @@ SCHEMAS = ROOT / "data" / "schemas"
 EXAMPLES = ROOT / "data" / "examples"
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
-TEMPLATES = PACKAGE / "templates"
+TEMPLATES = PACKAGE / "publish" / "templates"
 #: Real public NHS data bundled with the project (Open Government Licence v3 / CC0; provenance in
 #: ``data/public/README.md``). ``AEEVAL_SHARED_DATA`` points aeeval at another folder of the same files.
 PUBLIC_DATA = Path(os.environ.get("AEEVAL_SHARED_DATA") or ROOT / "data" / "public").resolve()

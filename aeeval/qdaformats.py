@@ -44,6 +44,7 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 
+from .errors import AeevalError, AeevalWarning
 from .paths import EXAMPLE_FILES, EXAMPLES
 from .schemas import read_table
 
@@ -69,11 +70,11 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 _CODEBOOK_COLUMNS = ["guid", "code", "parent", "theme", "depth", "codable", "description"]
 
 
-class QDAWarning(UserWarning):
+class QDAWarning(AeevalWarning):
     """Part of a QDA file that is not coded text (pictures, audio, whole-source codings) was left out."""
 
 
-class QDAFormatError(ValueError):
+class QDAFormatError(AeevalError, ValueError):
     """A QDA file (REFI-QDA or QualCoder) that cannot be read as coded segments."""
 
     def __init__(self, file, message: str):

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import AeevalError
 from .files import InputFileError, file_problem, printable, read_text
 from .paths import SCHEMAS
 
@@ -91,7 +92,7 @@ class RowNumbers(tuple):
         return self
 
 
-class ValidationError(ValueError):
+class ValidationError(AeevalError, ValueError):
     """An input table broke its schema. ``problems`` holds every :class:`Problem` found."""
 
     def __init__(self, problems: list[Problem]):

@@ -34,6 +34,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from .errors import AeevalWarning
 from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE, check_choice, check_confidence
 
 __all__ = [
@@ -78,7 +79,7 @@ ASSURANCE_WORDS = {"consistent_pass": "Passes target", "consistent_fail": "Fails
                    "inconsistent": "Hit and miss"}
 
 
-class TrialLimitsWarning(UserWarning):
+class TrialLimitsWarning(AeevalWarning):
     """Limits were computed from fewer than 12 points: treat them as trial limits."""
 
 

@@ -34,8 +34,8 @@ import nbformat
 import pandas as pd
 import yaml
 
-from aeeval.browser import CHROMIUM_ARGS, find_chromium
 from aeeval.paths import EXAMPLES, NOTEBOOKS
+from aeeval.publish.browser import CHROMIUM_ARGS, find_chromium
 
 REPORT = NOTEBOOKS / "05-evaluation-report.ipynb"
 BIN = Path(sys.executable).parent

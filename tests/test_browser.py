@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from aeeval.browser import BrowserError, find_chromium
+from aeeval.publish.browser import BrowserError, find_chromium
 
 
 def _fake_browser(folder, name="chromium"):
@@ -49,7 +49,7 @@ def test_background_browser_prints_from_its_own_thread(tmp_path):
     import subprocess
     import threading
 
-    from aeeval.browser import BackgroundBrowser
+    from aeeval.publish.browser import BackgroundBrowser
 
     html = tmp_path / "r.html"
     html.write_text("<html><body><h1>Started while the notebook ran</h1></body></html>")
@@ -65,7 +65,7 @@ def test_background_browser_prints_from_its_own_thread(tmp_path):
 
 @pytest.mark.slow
 def test_background_browser_that_cannot_start_fails_when_used_and_closes(tmp_path):
-    from aeeval.browser import BackgroundBrowser
+    from aeeval.publish.browser import BackgroundBrowser
 
     broken = _fake_browser(tmp_path, "broken-chrome")  # exits at once: playwright cannot connect
     with BackgroundBrowser(str(broken)) as browser:

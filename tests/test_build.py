@@ -120,7 +120,7 @@ def test_config_that_is_not_yaml_or_missing(project):
 
 
 def test_missing_pdftotext_fails_every_report_and_replaces_nothing(project):
-    from aeeval.browser import find_chromium
+    from aeeval.publish.browser import find_chromium
 
     cfg = config(project, {"output_dir": "../out", "reports": [{"notebook": "good.ipynb"}]})
     res = aeeval_cli("build", cfg, env={"PATH": str(project), "AEEVAL_CHROMIUM": find_chromium()})
@@ -138,7 +138,7 @@ def test_missing_browser_fails_every_report_and_replaces_nothing(project):
 
 def test_demo_config_covers_every_cohort_of_the_example_data(root):
     import aeeval as ae
-    from aeeval.build import load_config
+    from aeeval.publish.build import load_config
 
     jobs, formats = load_config(root / "notebooks" / "demo.yml")
     cohorts = sorted(ae.read_table(root / "data" / "examples" / "register.csv", "register")["cohort"].unique())
@@ -166,7 +166,7 @@ def test_commands_and_batch_workers_do_not_build_jsonschemas_iri_grammar(project
     imported = {line.rsplit("|", 1)[1].strip() for line in res.stderr.splitlines()
                 if line.startswith("import time:")}
     assert "jsonschema" in imported and not {"lark", "rfc3987_syntax.syntax_helpers"} & imported
-    worker = subprocess.run([sys.executable, "-c", "import sys\nfrom aeeval.build import _warm\n"
+    worker = subprocess.run([sys.executable, "-c", "import sys\nfrom aeeval.publish.build import _warm\n"
                              "_warm(1)\nprint('nbformat' in sys.modules, sys.modules['rfc3987_syntax'])"],
                             capture_output=True, text=True, check=True)
     assert worker.stdout.split() == ["True", "None"]

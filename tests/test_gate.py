@@ -2,8 +2,8 @@
 
 import pytest
 
-from aeeval.figures import FIGURE_TEXT_MIMETYPE, collect_figure_texts, figure_texts
-from aeeval.gate import DisclosureError, check_figures, check_tables, check_text, html_text
+from aeeval.publish.figures import FIGURE_TEXT_MIMETYPE, collect_figure_texts, figure_texts
+from aeeval.publish.gate import DisclosureError, check_figures, check_tables, check_text, html_text
 
 
 def table(records, *, min_base=10, name="t", columns=None):

@@ -8,7 +8,7 @@ import pytest
 
 import aeeval as ae
 from aeeval.paths import NOTEBOOKS
-from aeeval.report import execute_notebook
+from aeeval.publish.report import execute_notebook
 from aeeval.tables import TABLE_MIMETYPE
 
 pytestmark = pytest.mark.slow

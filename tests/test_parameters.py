@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from conftest import write_notebook
 
-from aeeval.parameters import (
+from aeeval.publish.parameters import (
     ParameterError,
     check_parameters,
     declared_parameters,

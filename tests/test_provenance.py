@@ -7,12 +7,12 @@ import sys
 from importlib.metadata import version
 
 from aeeval.paths import ROOT
-from aeeval.provenance import describe_inputs, display_path, environment
+from aeeval.publish.provenance import describe_inputs, display_path, environment
 
 RECORD = """
 import json, sys
 import pandas as pd
-import aeeval.provenance as prov
+import aeeval.publish.provenance as prov
 prov.record_inputs()
 data, other, out = sys.argv[1:4]
 pd.read_csv(data)                        # read: recorded

@@ -303,7 +303,7 @@ def test_missing_browser_is_a_clear_error_before_the_notebook_runs(tmp_path):
 def test_missing_pdftotext_is_a_clear_error_before_the_notebook_runs(tmp_path):
     import os
 
-    from aeeval.browser import find_chromium
+    from aeeval.publish.browser import find_chromium
 
     env = {**os.environ, "PATH": str(tmp_path), "AEEVAL_CHROMIUM": find_chromium()}
     res = subprocess.run([sys.executable, "-m", "aeeval.cli", "run", str(SURVEY_NB), "--out",

@@ -460,7 +460,7 @@ def test_a_bad_schema_file_or_codebook_is_named(tmp_path):
 
 RECORD = """
 import json, sys
-import aeeval.provenance as prov
+import aeeval.publish.provenance as prov
 prov.record_inputs()
 data = sys.argv[1]
 first = open(data, "rb").read()
@@ -479,7 +479,7 @@ def test_the_kernel_hashes_a_file_as_it_opens_it(tmp_path):
     assert entry["path"] == str(data) and entry["bytes"] == 8
     assert entry["sha256"] == hashlib.sha256(b"as read\n").hexdigest()  # not the file's bytes now
 
-    from aeeval.provenance import InputChangedError, verify_inputs
+    from aeeval.publish.provenance import InputChangedError, verify_inputs
 
     with pytest.raises(InputChangedError, match=r"counts\.bin \(read as sha256 "):
         verify_inputs([entry])
@@ -534,7 +534,7 @@ def test_an_input_rewritten_while_the_report_runs_fails_it(tmp_path):
 
 
 def test_summary_table_escapes_what_a_config_put_in_a_label(tmp_path):
-    from aeeval.build import Job, Outcome, summary_table
+    from aeeval.publish.build import Job, Outcome, summary_table
 
     job = Job(tmp_path / "nb.ipynb", {"site": "\x1b[31mred"}, tmp_path / "out", tmp_path,
               label="site=\x1b[31mred")

@@ -15,13 +15,19 @@ import nbformat
 import pytest
 from conftest import aeeval_cli, write_notebook
 
-from aeeval.figures import FIGURE_TEXT_MIMETYPE, SAFE_IMAGE, figure_texts
-from aeeval.gate import check_document, check_figures, check_html, check_notebook, check_tables
-from aeeval.gate.html import read_html
-from aeeval.gate.names import contact_columns, read_names, register_names
-from aeeval.gate.pdf import check_pdf, pdf_strings
-from aeeval.gate.text import check_text, check_value
 from aeeval.paths import EXAMPLES, NOTEBOOKS
+from aeeval.publish.figures import FIGURE_TEXT_MIMETYPE, SAFE_IMAGE, figure_texts
+from aeeval.publish.gate import (
+    check_document,
+    check_figures,
+    check_html,
+    check_notebook,
+    check_tables,
+)
+from aeeval.publish.gate.html import read_html
+from aeeval.publish.gate.names import contact_columns, read_names, register_names
+from aeeval.publish.gate.pdf import check_pdf, pdf_strings
+from aeeval.publish.gate.text import check_text, check_value
 from aeeval.redaction import find_identifiers, normalise, redact
 from aeeval.schemas import load_schema
 
@@ -315,7 +321,7 @@ def test_names_list_file(tmp_path):
 
 
 def test_build_config_names_key(tmp_path):
-    from aeeval.build import ConfigError, load_config
+    from aeeval.publish.build import ConfigError, load_config
 
     (tmp_path / "people.txt").write_text("Priya Raman\n")
     config = tmp_path / "b.yml"
@@ -436,7 +442,7 @@ def test_names_list_and_safe_images_from_the_command_line(tmp_path):
 
 
 def test_safe_image_needs_a_reason():
-    from aeeval.figures import safe_image
+    from aeeval.publish.figures import safe_image
 
     with pytest.raises(ValueError, match="needs a reason"):
         safe_image("logo.png", reason=" ")

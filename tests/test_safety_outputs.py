@@ -184,7 +184,7 @@ def test_build_config_with_an_out_that_escapes_or_nests_is_refused_before_anythi
     cfg.write_text(yaml.safe_dump({"output_dir": "../out", "formats": ["html"], "reports": entries}))
     before = tree(build_project)
     if expected is None:  # a file given as a parameter beside (not inside) the folder is fine
-        from aeeval.build import load_config
+        from aeeval.publish.build import load_config
 
         assert [j.out.name for j in load_config(cfg)[0]] == ["k"]
         return
@@ -487,7 +487,7 @@ def test_build_refuses_a_users_folder_as_a_report_folder_and_touches_nothing(bui
 
 
 def test_text_parameters_that_cannot_be_file_names_are_not_taken_for_inputs(tmp_path):
-    from aeeval.outdir import path_parameters
+    from aeeval.publish.outdir import path_parameters
 
     (tmp_path / "data").mkdir()
     found = path_parameters({"title": "x" * 5000, "odd": "a\0b", "blank": " ", "n": 3,

@@ -22,10 +22,10 @@ from aeeval.disclosure import (
     sibling_sets,
     suppress,
 )
-from aeeval.gate import check_tables
-from aeeval.gate.counts import check_notebook_outputs, count_findings
 from aeeval.options import DEFAULT_MIN_BASE
-from aeeval.outdir import MARKER, MARKER_KEY
+from aeeval.publish.gate import check_tables
+from aeeval.publish.gate.counts import check_notebook_outputs, count_findings
+from aeeval.publish.outdir import MARKER, MARKER_KEY
 from aeeval.tables import format_table
 
 EVALUATION_NB = "notebooks/05-evaluation-report.ipynb"
@@ -332,7 +332,7 @@ PREVIOUS = b"previous report"
 def run_leak(tmp_path, *cells, fmt="html"):
     nb = write_notebook(tmp_path / "leak.ipynb", "min_base: int = 10  # threshold", *cells)
     out = tmp_path / "out"
-    out.mkdir()  # a previous report: aeeval's marker in its manifest (aeeval.outdir)
+    out.mkdir()  # a previous report: aeeval's marker in its manifest (aeeval.publish.outdir)
     (out / "manifest.json").write_text(json.dumps({MARKER_KEY: MARKER}), encoding="utf-8")
     (out / "report.html").write_bytes(PREVIOUS)
     return aeeval_cli("run", str(nb), "--out", str(out), "--format", fmt), out

@@ -813,7 +813,7 @@ def test_notebook_04_executes_with_real_ae_data(tmp_path, public_data, parameter
     import nbformat
 
     from aeeval.paths import NOTEBOOKS
-    from aeeval.report import execute_notebook
+    from aeeval.publish.report import execute_notebook
     out = tmp_path / "executed.ipynb"
     execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", parameters, out, cwd=tmp_path)
     nb = nbformat.read(out, as_version=4)
@@ -835,7 +835,7 @@ def test_notebook_04_fails_loudly_when_the_named_data_folder_lacks_the_file(tmp_
     """The real-data section always runs: an AEEVAL_SHARED_DATA folder without the A&E file is an
     error naming where it looked, never a section silently left out of the report."""
     from aeeval.paths import NOTEBOOKS
-    from aeeval.report import ReportError, execute_notebook
+    from aeeval.publish.report import ReportError, execute_notebook
     monkeypatch.setenv("AEEVAL_SHARED_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(ReportError, match="A&E attendances file not found") as err:
         execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", {}, tmp_path / "executed.ipynb",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from aeeval.paths import NOTEBOOKS
-from aeeval.report import execute_notebook
+from aeeval.publish.report import execute_notebook
 from aeeval.tables import TABLE_MIMETYPE
 
 pytestmark = pytest.mark.slow

@@ -115,7 +115,7 @@ def test_notebook_defaults_are_the_project_defaults():
 
 @pytest.mark.slow
 def test_notebook_for_one_cohort_shows_comparisons(tmp_path):
-    from aeeval.report import execute_notebook
+    from aeeval.publish.report import execute_notebook
 
     out = tmp_path / "executed.ipynb"
     execute_notebook(NOTEBOOKS / "01-survey-outcomes.ipynb", {"cohort": 1}, out)

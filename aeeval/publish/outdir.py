@@ -1,7 +1,7 @@
 """Output folders that are aeeval's alone, replaced atomically, one writer at a time.
 
 A report folder is recognised by its ``manifest.json``: the key ``"aeeval_report"`` (written by
-:mod:`aeeval.report` since this module exists) or, for reports published by earlier versions, the
+:mod:`aeeval.publish.report` since this module exists) or, for reports published by earlier versions, the
 keys ``"aeeval_version"`` and ``"outputs"`` together. Only such a folder, or an empty one, may be
 replaced; a file, a symbolic link or a folder holding anything else at the output path is an error
 (:func:`check_destination`) and nothing is touched. An output folder may not contain, or lie inside,
@@ -58,6 +58,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import AeevalError
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -80,7 +82,7 @@ RENAME_SWAP = 2  # macOS renamex_np
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith(("linux", "darwin")) else None
 
 
-class OutputError(ValueError):
+class OutputError(AeevalError, ValueError):
     """An output path aeeval may not write: the message names it and says why."""
 
 

@@ -4,14 +4,14 @@ Independent of how a report was made, :func:`check_published` reads every byte o
 folder that a reader can see or follow — ``figures.json`` whole, the PDF (page text, links,
 alternative text, outline, metadata), the HTML (rendered text, attributes, comments, scripts,
 styles), the executed notebook (sources, comments, every output's every MIME type) — and the
-text of every figure the notebook showed (see :func:`aeeval.figures.record_figure_text`), for
+text of every figure the notebook showed (see :func:`aeeval.publish.figures.record_figure_text`), for
 identifiers and for the names of the register's contacts and of a names list. Any finding fails
 the build, with its location, before anything is moved into place.
 
-The checks live in one module each: :mod:`aeeval.gate.tables` (small numbers and identifiers in
-tables), :mod:`aeeval.gate.text` (identifiers in text, figures and JSON values),
-:mod:`aeeval.gate.html`, :mod:`aeeval.gate.pdf`, :mod:`aeeval.gate.notebook` (reading each kind
-of file) and :mod:`aeeval.gate.names` (which names to look for).
+The checks live in one module each: :mod:`aeeval.publish.gate.tables` (small numbers and identifiers in
+tables), :mod:`aeeval.publish.gate.text` (identifiers in text, figures and JSON values),
+:mod:`aeeval.publish.gate.html`, :mod:`aeeval.publish.gate.pdf`, :mod:`aeeval.publish.gate.notebook` (reading each kind
+of file) and :mod:`aeeval.publish.gate.names` (which names to look for).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ...errors import AeevalError
 from .counts import check_counts
 from .html import check_html
 from .names import register_names
@@ -30,7 +31,7 @@ __all__ = ["DisclosureError", "check_counts", "check_document", "check_figures",
            "check_notebook", "check_published", "check_tables", "check_text", "html_text"]
 
 
-class DisclosureError(RuntimeError):
+class DisclosureError(AeevalError, RuntimeError):
     """A report would disclose: the message lists every finding and where it is."""
 
     def __init__(self, findings: list[str]):
@@ -57,9 +58,9 @@ def check_published(folder: Path, *, figure_texts: list[dict], pdf_pages: list[s
 
     ``folder`` holds ``figures.json``, ``report.html``, ``executed.ipynb``, ``manifest.json`` (and
     ``report.pdf``, whose page text as ``pdftotext -layout`` reads it is ``pdf_pages``);
-    ``figure_texts`` as :func:`aeeval.figures.collect_figure_texts` gives them. ``names``: person
+    ``figure_texts`` as :func:`aeeval.publish.figures.collect_figure_texts` gives them. ``names``: person
     names to look for besides those of the register's contact columns, which are read from the
-    register among ``inputs`` (the files the kernel read, :func:`aeeval.gate.names.register_names`).
+    register among ``inputs`` (the files the kernel read, :func:`aeeval.publish.gate.names.register_names`).
     """
     import nbformat
 

@@ -14,13 +14,14 @@ import math
 import re
 from pathlib import Path
 
-from .files import file_problem, load_yaml
+from ..errors import AeevalError
+from ..files import file_problem, load_yaml
 
 __all__ = ["ParameterError", "declared_parameters", "check_parameters", "parse_cli_value",
            "jsonable", "for_papermill", "use_date_translator"]
 
 
-class ParameterError(ValueError):
+class ParameterError(AeevalError, ValueError):
     """Parameters that a notebook does not declare, or values of the wrong type."""
 
 

@@ -13,7 +13,7 @@ of its figures (e.g. a bar annotated "2 of 3"). What "shows counts" means here:
   respondents, staff, people …) and "n = N".
 
 Text shown with :func:`aeeval.say` and ``safe="reason"`` is accepted (the reason is kept with
-the output); identifiers are checked in it all the same (:mod:`aeeval.gate.text`).
+the output); identifiers are checked in it all the same (:mod:`aeeval.publish.gate.text`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import json
 import re
 from pathlib import Path
 
-from ..options import DEFAULT_MIN_BASE
-from ..tables import SAFE_TEXT_MIMETYPE, TABLE_MIMETYPE
+from ...options import DEFAULT_MIN_BASE
+from ...tables import SAFE_TEXT_MIMETYPE, TABLE_MIMETYPE
 from .text import html_text
 
 __all__ = ["check_counts", "check_notebook_outputs", "count_findings"]

@@ -2,7 +2,7 @@
 list given to the run.
 
 The gate learns the register from the files the report's kernel read (``inputs`` of
-:func:`aeeval.report.prepare`): each data table that follows a bundled schema
+:func:`aeeval.publish.report.prepare`): each data table that follows a bundled schema
 (:func:`aeeval.schemas.guess_schema`) with contact columns is read with
 :func:`aeeval.schemas.read_table`, and every name in those columns is a name no published byte
 may hold. A contact column is a field named ``contact…`` or one whose title or description says
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..files import InputFileError, read_text
-from ..paths import ROOT
+from ...files import InputFileError, read_text
+from ...paths import ROOT
 
 __all__ = ["contact_columns", "read_names", "register_names"]
 
@@ -53,12 +53,12 @@ def read_names(path) -> list[str]:
 def register_names(inputs) -> tuple[list[str], list[str]]:
     """The names in the contact columns of every register-like table among ``inputs``.
 
-    ``inputs``: paths, or ``{"path": …}`` records as :func:`aeeval.provenance.describe_inputs`
+    ``inputs``: paths, or ``{"path": …}`` records as :func:`aeeval.publish.provenance.describe_inputs`
     gives them (relative to the project root when inside it). Returns ``(names, problems)``:
     a table whose schema has contact columns but that cannot be read is a problem (the gate fails
     rather than publish without its names); other files are not tables and are left alone.
     """
-    from ..schemas import guess_schema, load_schema, read_table
+    from ...schemas import guess_schema, load_schema, read_table
 
     names, problems = [], []
     for item in inputs:

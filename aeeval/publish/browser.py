@@ -15,6 +15,8 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import AeevalError
+
 __all__ = ["BackgroundBrowser", "BrowserError", "Browser", "find_chromium", "find_pdftotext",
            "pdf_text", "pdftotext_version"]
 
@@ -29,7 +31,7 @@ FOOTER = ('<div style="width:100%;font-size:8px;font-family:\'DejaVu Sans\',sans
           '<span class="totalPages"></span></span></div>')
 
 
-class BrowserError(RuntimeError):
+class BrowserError(AeevalError, RuntimeError):
     """Chromium (which prints the PDF) or pdftotext (which reads it back) is missing or failed;
     the message says what to install or set."""
 

@@ -1,7 +1,7 @@
 """The disclosure gate's reading of a published PDF: its page text and every string a viewer can
 show or follow.
 
-Page text is read as poppler's ``pdftotext -layout`` lays it out (:func:`aeeval.browser.pdf_text`:
+Page text is read as poppler's ``pdftotext -layout`` lays it out (:func:`aeeval.publish.browser.pdf_text`:
 what the tests and readers' tools see), column by column. Everything else is read with pypdf
 (imported here only, so nothing else pays for it): every text string reachable from the
 document's catalogue and its information dictionary — link annotations (``/URI`` of ``mailto:``
@@ -117,7 +117,7 @@ def check_pdf(path: Path, where: str = "report.pdf", *, pages: list[str] | None 
               names=()) -> list[str]:
     """Every finding of identifiers (and ``names``) in a PDF.
 
-    ``pages`` is its page text as :func:`aeeval.browser.pdf_text` reads it (``"<where> page 3,
+    ``pages`` is its page text as :func:`aeeval.publish.browser.pdf_text` reads it (``"<where> page 3,
     line 12"``); every other string is found with :func:`pdf_strings` (``"<where>, link
     annotation on page 3 (/URI)"``).
     """

@@ -17,7 +17,7 @@ recorded by :func:`aeeval.show` — and the gate enforces it:
 A table recorded without a declaration (not through :func:`aeeval.show`) is held to the rule for
 people, with the columns named like a base (``base``, ``base1``, ``*_base``, ``denominator``,
 ``responses``, ``respondents``). No cell may hold an identifier; a table's note is read for counts
-like the report's text (:func:`aeeval.gate.counts.count_findings`).
+like the report's text (:func:`aeeval.publish.gate.counts.count_findings`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from __future__ import annotations
 import re
 from numbers import Real
 
-from ..disclosure import META_COLUMNS, VALUE_COLUMNS, exposed
-from ..options import DEFAULT_MIN_BASE
-from ..redaction import find_identifiers
+from ...disclosure import META_COLUMNS, VALUE_COLUMNS, exposed
+from ...options import DEFAULT_MIN_BASE
+from ...redaction import find_identifiers
 from .counts import count_findings
 from .text import check_value
 
@@ -102,7 +102,7 @@ def check_tables(figures: dict, *, source: str = "figures.json", names=()) -> li
 
     A table without ``min_base`` is held to the project default
     (:data:`aeeval.options.DEFAULT_MIN_BASE`): safe unless it says otherwise. Every cell is
-    checked for identifiers and ``names`` whatever its type (:func:`aeeval.gate.text.check_value`).
+    checked for identifiers and ``names`` whatever its type (:func:`aeeval.publish.gate.text.check_value`).
     """
     findings = []
     tables = figures.get("tables", [])

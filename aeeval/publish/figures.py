@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 
+from ..errors import AeevalError
+from ..tables import TABLE_MIMETYPE
 from .parameters import jsonable
-from .tables import TABLE_MIMETYPE
 
 __all__ = ["FIGURE_TEXT_MIMETYPE", "SAFE_IMAGE", "FiguresError", "collect_figure_texts",
            "collect_tables", "dumps", "figure_texts", "figures_document", "record_figure_text",
@@ -28,7 +29,7 @@ FIGURE_TEXT_MIMETYPE = "application/vnd.aeeval.figure-text+json"
 SAFE_IMAGE = "aeeval/safe-image"
 
 
-class FiguresError(ValueError):
+class FiguresError(AeevalError, ValueError):
     """The tables of a notebook cannot be collected (e.g. two tables share a name)."""
 
 

@@ -20,10 +20,10 @@ and that no folder contains or lies inside the notebook, the config or a path gi
 
 The notebooks run in a pool of worker processes (``--jobs``), each keeping papermill and
 nbconvert loaded; the main process prints every PDF with one browser and publishes each report
-(:func:`aeeval.report.publish`) as soon as it is ready. A failed report does not stop the others;
+(:func:`aeeval.publish.report.publish`) as soon as it is ready. A failed report does not stop the others;
 the summary at the end lists every report and why any failed.
 
-The batch holds the lock of every output folder it writes (:func:`aeeval.outdir.locked`).
+The batch holds the lock of every output folder it writes (:func:`aeeval.publish.outdir.locked`).
 Ctrl-C, SIGTERM or SIGHUP stops every worker (and with it its kernel) and the browser, removes
 the work folders and raises :class:`KeyboardInterrupt`. Workers die with the main process (Linux
 ``PR_SET_PDEATHSIG``, and a check of their parent before each report), and kernels with their
@@ -44,7 +44,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from .files import InputFileError, printable, read_yaml
+from ..errors import AeevalError
+from ..files import InputFileError, printable, read_yaml
 from .gate.names import read_names
 from .outdir import (
     OutputError,
@@ -92,7 +93,7 @@ CONFIG_SCHEMA = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(AeevalError, ValueError):
     """A build config that cannot run; the message lists every problem with its place."""
 
 
@@ -253,7 +254,7 @@ def _warm(threads: int, parent: int | None = None) -> None:
     each other — measured on 2 cores, a 6-report batch took 75 s with OpenBLAS's default threads
     and 19 s with one each.
     """
-    from .cli import skip_iri_grammar
+    from ..cli import skip_iri_grammar
 
     if parent is not None:
         die_with_parent(parent)
@@ -302,7 +303,7 @@ def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
 def _worker_stopper():
     """An exit callback that, when the batch ends by an exception (Ctrl-C …), kills the worker
     processes started after this call (the pool's), which takes their kernels along
-    (:func:`aeeval.outdir.die_with_parent`); without it the pool's exit waits for every running
+    (:func:`aeeval.publish.outdir.die_with_parent`); without it the pool's exit waits for every running
     notebook to finish."""
     before = set(multiprocessing.active_children())
 

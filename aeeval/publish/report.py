@@ -7,11 +7,11 @@ scans the tables, the text and the figures' text → ``manifest.json`` records i
 and software → the folder is moved into place. Everything is built in a temporary folder beside
 the destination, so a failed run never replaces a good report; a failed notebook is kept in
 ``<out>.failed/``. What may be replaced, the atomic swap, the lock and the cleaning of an
-interrupted run's leftovers are :mod:`aeeval.outdir`'s.
+interrupted run's leftovers are :mod:`aeeval.publish.outdir`'s.
 
 :func:`prepare` (execute, collect, export HTML) and :func:`publish` (PDF, gate, manifest, move)
 are separate so that a batch can run many :func:`prepare` calls in worker processes while one
-browser prints every PDF (:mod:`aeeval.build`).
+browser prints every PDF (:mod:`aeeval.publish.build`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
 
+from ..disclosure import check_min_base, parameter_min_base
+from ..errors import AeevalError
+from ..options import DEFAULT_MIN_BASE
+from ..paths import REPORTS, TEMPLATES
 from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
-from .disclosure import check_min_base, parameter_min_base
 from .figures import FiguresError, collect_figure_texts, dumps, figures_document
 from .gate import DisclosureError, check_published
-from .options import DEFAULT_MIN_BASE
 from .outdir import (
     MARKER,
     MARKER_KEY,
@@ -53,7 +55,6 @@ from .parameters import (
     jsonable,
     use_date_translator,
 )
-from .paths import REPORTS, TEMPLATES
 from .provenance import (
     INPUTS_MIMETYPE,
     InputChangedError,
@@ -76,15 +77,34 @@ INJECTED_TAG = "aeeval-injected"
 _RECORD = ("# Injected by aeeval: note every data file this kernel reads, for manifest.json, and the\n"
            "# text of every figure shown, for the disclosure gate; leave the libraries loaded so far\n"
            "# out of later garbage collections.\n"
-           "import aeeval.figures\nimport aeeval.provenance\naeeval.provenance.record_inputs()\n"
-           "aeeval.figures.record_figure_text()\nimport gc\ngc.freeze()")
+           "import aeeval.publish.figures\nimport aeeval.publish.provenance\naeeval.publish.provenance.record_inputs()\n"
+           "aeeval.publish.figures.record_figure_text()\nimport gc\ngc.freeze()")
 _EMIT = ("# Injected by aeeval: hand the list of files read back to the report builder, then let the\n"
          "# kernel exit without a last garbage collection over every library it loaded.\n"
-         "aeeval.provenance.emit_inputs()\nimport gc\ngc.freeze()")
+         "aeeval.publish.provenance.emit_inputs()\nimport gc\ngc.freeze()")
 
 
-class ReportError(RuntimeError):
-    """A report could not be built; the message says which notebook, which step and why."""
+class ReportError(AeevalError, RuntimeError):
+    """A report could not be built; the message says which notebook, which step and why.
+
+    Structured fields, ``None`` when they do not apply: ``notebook`` (its path), ``cell`` (the
+    execution count of the cell that failed, ``In [cell]`` in the executed notebook), ``ename``
+    and ``evalue`` (the exception the cell raised, as papermill reports them) and ``findings``
+    (the disclosure gate's findings, when the gate stopped the report).
+    """
+
+    def __init__(self, message: str, *, notebook=None, cell: int | None = None,
+                 ename: str | None = None, evalue: str | None = None,
+                 findings: list[str] | None = None):
+        super().__init__(message)
+        self.notebook = None if notebook is None else str(notebook)
+        self.cell, self.ename, self.evalue = cell, ename, evalue
+        self.findings = None if findings is None else list(findings)
+
+    def fields(self) -> dict:
+        """The structured fields as a dict (the message is ``str(error)``)."""
+        return {"notebook": self.notebook, "cell": self.cell, "ename": self.ename,
+                "evalue": self.evalue, "findings": self.findings}
 
 
 def notebook_parameters(notebook: Path) -> dict:
@@ -127,7 +147,7 @@ def _logged_kernel_manager(log):
     """A kernel manager whose kernel writes its own stdout/stderr to ``log`` (an open file), not
     to the terminal: ipykernel's start-up warnings and shutdown messages are noise for a user,
     but worth keeping when a kernel dies. The kernel is killed when the process that started it
-    dies (:func:`aeeval.outdir.die_with_parent`): a killed ``aeeval run`` or batch worker leaves
+    dies (:func:`aeeval.publish.outdir.die_with_parent`): a killed ``aeeval run`` or batch worker leaves
     no kernel running."""
     from jupyter_client.manager import AsyncKernelManager
 
@@ -147,14 +167,14 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
                      kernel_log: Path | None = None, declared: dict | None = None) -> None:
     """Run ``notebook`` with ``parameters`` through papermill into ``output``.
 
-    Parameters are checked first (:func:`aeeval.parameters.check_parameters`): an unknown name or
+    Parameters are checked first (:func:`aeeval.publish.parameters.check_parameters`): an unknown name or
     a wrong type is an error. A failing cell raises :class:`ReportError` naming the notebook, the
     cell (its execution count and first line) and the exception; the executed notebook is still
     written to ``output`` for inspection (:func:`prepare` keeps it in ``<out>.failed/``). A kernel
     that dies is an error saying so; with ``kernel_log`` its output and papermill's log lines go
     to that file. With ``record_inputs`` the kernel also notes every data file it reads (see
-    :mod:`aeeval.provenance`) and the text of every figure it shows (see
-    :func:`aeeval.figures.record_figure_text`). ``declared`` is the notebook's parameters as
+    :mod:`aeeval.publish.provenance`) and the text of every figure it shows (see
+    :func:`aeeval.publish.figures.record_figure_text`). ``declared`` is the notebook's parameters as
     :func:`notebook_parameters` gives them, when the caller already has them.
     """
     import papermill as pm
@@ -179,7 +199,8 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
         _reraise_interrupt(exc)
         raise ReportError(
             f"{notebook}: cell In [{exc.exec_count}] ({_cell_label(exc.source)}) raised "
-            f"{exc.ename}: {exc.evalue}") from None
+            f"{exc.ename}: {exc.evalue}", notebook=notebook, cell=exc.exec_count,
+            ename=exc.ename, evalue=exc.evalue) from None
     except Exception as exc:  # kernel died, notebook unreadable …
         _reraise_interrupt(exc)
         if isinstance(exc, DeadKernelError):
@@ -195,7 +216,7 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
 
 
 def _reraise_interrupt(exc: BaseException) -> None:
-    """Raise the :class:`KeyboardInterrupt` (Ctrl-C, or SIGTERM as :mod:`aeeval.outdir` turns it)
+    """Raise the :class:`KeyboardInterrupt` (Ctrl-C, or SIGTERM as :mod:`aeeval.publish.outdir` turns it)
     that ``exc`` was raised while handling, if any: clean-up code in the kernel client can turn an
     interrupt into an ordinary error, which must not be reported as a failed notebook."""
     seen = set()
@@ -329,7 +350,7 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
                              record_inputs=True, kernel_log=work / "kernel.log", declared=declared)
         except ReportError as exc:
             kept = _keep_failed(out, executed, str(exc))
-            raise ReportError(f"{exc}{kept}") from None
+            raise ReportError(f"{exc}{kept}", **exc.fields()) from None
         nb = nbformat.read(str(executed), as_version=4)
         if _name_papermill_paths(nb, notebook):
             nbformat.write(nb, str(executed))
@@ -376,8 +397,8 @@ def publish(prepared: dict, *, formats=FORMATS,
             browser: Browser | BackgroundBrowser | None = None) -> Path:
     """Second half of a report: print the PDF, run the disclosure gate, write the manifest, move.
 
-    ``browser`` is an open :class:`aeeval.browser.Browser` (or
-    :class:`~aeeval.browser.BackgroundBrowser`) to reuse; one is started when needed and none is
+    ``browser`` is an open :class:`aeeval.publish.browser.Browser` (or
+    :class:`~aeeval.publish.browser.BackgroundBrowser`) to reuse; one is started when needed and none is
     given. Raises :class:`ReportError` (nothing moved, the failed notebook kept in
     ``<out>.failed/``) if printing fails or the gate finds anything.
     """
@@ -418,7 +439,8 @@ def publish(prepared: dict, *, formats=FORMATS,
         if findings:
             error = DisclosureError(findings)
             _keep_failed(out, work / "executed.ipynb", str(error))
-            raise ReportError(f"{prepared['notebook']}: {error}")
+            raise ReportError(f"{prepared['notebook']}: {error}", notebook=prepared["notebook"],
+                              findings=error.findings)
         for name in leave_out:
             (work / name).unlink(missing_ok=True)
         (work / WORK_OWNER).unlink()  # the manifest now marks the folder as aeeval's
@@ -436,7 +458,7 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
     env = {**_environment(), "browser": browser_version, "pdf_reader": reader_version}
     notebook = Path(prepared["notebook"])
     manifest = {
-        MARKER_KEY: MARKER,  # only a folder with this key is ever replaced (aeeval.outdir)
+        MARKER_KEY: MARKER,  # only a folder with this key is ever replaced (aeeval.publish.outdir)
         "aeeval_version": env.pop("aeeval_version"),
         "notebook": {"path": display_path(notebook), "sha256": file_sha256(notebook)},
         "parameters": prepared["parameters"],
@@ -483,8 +505,8 @@ def check_output(notebook: Path, parameters: dict, out: Path, *, cwd: Path | Non
                  parameters_files=()) -> None:
     """Check before a run that ``out`` may be written: :class:`ReportError` if the notebook is
     missing, if ``out`` is not absent, empty or an aeeval report folder
-    (:func:`aeeval.outdir.check_destination`), or if it contains or lies inside the notebook, a
-    parameter file or a file or folder named by a parameter (:func:`aeeval.outdir.check_apart`).
+    (:func:`aeeval.publish.outdir.check_destination`), or if it contains or lies inside the notebook, a
+    parameter file or a file or folder named by a parameter (:func:`aeeval.publish.outdir.check_apart`).
     """
     notebook, out = Path(notebook), Path(out)
     if not notebook.is_file():
@@ -509,9 +531,9 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     ``report.html`` (as ``formats`` asks), ``figures.json`` and ``manifest.json``. If any step
     fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
     the failed executed notebook is kept in ``<out>.failed/``. The run holds ``out``'s lock
-    (:func:`aeeval.outdir.locked`) throughout: a second run on the same folder fails at once.
+    (:func:`aeeval.publish.outdir.locked`) throughout: a second run on the same folder fails at once.
     ``names``: person names no published byte may hold, besides the register's contacts (see
-    :mod:`aeeval.gate.names`). A ``min_base`` parameter below the project default needs
+    :mod:`aeeval.publish.gate.names`). A ``min_base`` parameter below the project default needs
     ``allow_min_base`` (at most that value), recorded in ``manifest.json`` under ``disclosure``.
 
     Examples

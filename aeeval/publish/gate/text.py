@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..redaction import find_identifiers
+from ...redaction import find_identifiers
 
 __all__ = ["KINDS", "check_figures", "check_joined", "check_text", "check_value", "html_text",
            "mask", "value_text"]
@@ -146,7 +146,7 @@ def check_value(value, where: str, *, names=(), key_word: str = "key") -> list[s
 def check_figures(figures: list[dict], *, source: str = "executed.ipynb", names=()) -> list[str]:
     """Findings of identifiers in the text of figures (titles, labels, legends, annotations,
     table cells), which the PDF holds only as pictures. ``figures`` as
-    :func:`aeeval.figures.collect_figure_texts` gives them; each text is checked on its own, so
+    :func:`aeeval.publish.figures.collect_figure_texts` gives them; each text is checked on its own, so
     neighbouring tick labels are never read as one number, and each pair of texts placed next
     to each other on one axes (``joined``: an e-mail address written with two ``ax.text``
     calls) is checked across the join.
@@ -165,7 +165,7 @@ def check_figures(figures: list[dict], *, source: str = "executed.ipynb", names=
 
 def html_text(document: str) -> str:
     """The visible text of an HTML report as a browser lays it out: one line per block or table
-    cell (see :func:`aeeval.gate.html.read_html`)."""
+    cell (see :func:`aeeval.publish.gate.html.read_html`)."""
     from .html import read_html
 
     return "\n".join(read_html(document).lines)

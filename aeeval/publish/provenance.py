@@ -30,7 +30,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .paths import ROOT
+from ..errors import AeevalError
+from ..paths import ROOT
 
 __all__ = ["INPUTS_MIMETYPE", "InputChangedError", "record_inputs", "recorded_inputs",
            "read_inputs", "emit_inputs", "file_sha256", "describe_inputs", "verify_inputs",
@@ -49,7 +50,7 @@ _ignored: tuple[str, ...] = ()
 _hashing = threading.local()  # the hook's own reads of a file it hashes are not inputs
 
 
-class InputChangedError(RuntimeError):
+class InputChangedError(AeevalError, RuntimeError):
     """An input file changed while the report ran: what the kernel read is not what is recorded."""
 
 
@@ -263,7 +264,7 @@ def environment(browser_version: str | None = None) -> dict:
     ``git.commit`` is ``None`` outside a git checkout; ``git.dirty`` is true when tracked files
     differ from the commit or untracked, unignored files exist.
     """
-    from . import __version__
+    from .. import __version__
 
     commit = _git("rev-parse", "HEAD")
     status = _git("status", "--porcelain") if commit else None

@@ -9,20 +9,20 @@ is checked:
 - every cell's source (code with its comments, Markdown, raw), line by line, and its metadata;
 - every output: stream text, error messages and tracebacks, and each MIME type of a rich output —
   the ``text/plain`` alternative as much as the ``text/html`` one (read as
-  :mod:`aeeval.gate.html` reads a page: attributes, comments, scripts), ``text/markdown``,
+  :mod:`aeeval.publish.gate.html` reads a page: attributes, comments, scripts), ``text/markdown``,
   ``text/latex``, SVG, every JSON payload whatever its values' types — and its metadata;
 - the notebook's metadata (papermill's record of the parameters included).
 
 Two payloads are checked where they are published with better places to name: the tables of
 ``ae.show`` (:data:`aeeval.tables.TABLE_MIMETYPE`, in ``figures.json``) and the text of figures
-(:data:`aeeval.figures.FIGURE_TEXT_MIMETYPE`, :func:`aeeval.gate.text.check_figures`).
+(:data:`aeeval.publish.figures.FIGURE_TEXT_MIMETYPE`, :func:`aeeval.publish.gate.text.check_figures`).
 
 Pictures: a figure matplotlib drew in the report's kernel carries its text (see
-:func:`aeeval.figures.record_figure_text`), so the gate has read it. Any other picture — a PNG or
+:func:`aeeval.publish.figures.record_figure_text`), so the gate has read it. Any other picture — a PNG or
 JPEG output without that text (``IPython.display.Image``, a saved figure shown from its file), an
 ``<img>`` or ``![…](…)`` in Markdown or HTML, an attachment of a Markdown cell, an RGB picture
 drawn into a figure with ``imshow`` — cannot be read and fails the gate, unless it is shown with
-:func:`aeeval.figures.safe_image`, which records in the output's metadata who declared it safe
+:func:`aeeval.publish.figures.safe_image`, which records in the output's metadata who declared it safe
 and why.
 """
 
@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import re
 
+from ...tables import TABLE_MIMETYPE
 from ..figures import FIGURE_TEXT_MIMETYPE, SAFE_IMAGE
-from ..tables import TABLE_MIMETYPE
 from .html import check_html
 from .text import check_text, check_value
 
