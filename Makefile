@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name aeeval --display-name "Python (aeeval)" >/dev/null
 	touch $@
 
+# JupyterLab is the `lab` extra, not a runtime dependency: `make lab` needs it, and so does
+# `make test` (tests/test_lab.py starts the server as `make lab` does).
+$(VENV)/.lab-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	touch $@
+
 # Chromium prints the PDFs; pdftotext reads them back for the disclosure gate (and, with pdftoppm, in tests).
 system-deps:
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$AEEVAL_CHROMIUM" ]; then \
@@ -38,11 +44,11 @@ demo: setup
 	$(BIN)/aeeval build notebooks/demo.yml
 	@echo "Demo reports: reports/demo/ (evaluation/cohort-N/report.pdf for each cohort)"
 
-test: setup
+test: setup $(VENV)/.lab-installed
 	$(BIN)/ruff check aeeval tests benchmarks
 	$(BIN)/python -m pytest
 
-lab: setup
+lab: setup $(VENV)/.lab-installed
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 examples: setup

@@ -1,132 +1,139 @@
-"""aeeval: an evaluation and research workbench for NHS England's Always Events programme."""
+"""aeeval: an evaluation and research workbench for NHS England's Always Events programme.
 
-from importlib.metadata import PackageNotFoundError, version
+``import aeeval`` is lazy (PEP 562): a public name is imported from its submodule the first time
+it is used, so the command line (``aeeval --help``, ``aeeval validate``) and a report kernel's
+first cell do not load scipy, statsmodels or matplotlib they do not need. ``ae.NAME`` and
+``from aeeval import NAME`` work as before; ``ae.SUBMODULE`` (e.g. ``ae.qual``) imports it.
 
-from .agreement import (
-    AgreementError,
-    code_agreement,
-    cohens_kappa,
-    fleiss_kappa,
-    interpret_alpha,
-    interpret_kappa,
-    krippendorff_alpha,
-    presence_table,
-)
-from .coding import code_responses, load_codebook
-from .compare import adjust_p, compare_groups, compare_proportions, group_test, trend_test
-from .disclosure import suppress
-from .errors import AeevalError, AeevalWarning
-from .evaluation import load_evaluation
-from .measures import ae_four_hour_performance, read_ae_attendances, select_measure
-from .proportions import distribution, proportion_ci, proportions
-from .publish.figures import safe_image
-from .publish.report import ReportError, run_report
-from .qual import (
-    QDAFormatError,
-    QDAWarning,
-    cooccurrence,
-    framework_matrix,
-    framework_table,
-    read_qdc,
-    read_qdpx,
-    read_qualcoder,
-    read_segments,
-    read_segments_csv,
-    select_quotes,
-    theme_frequencies,
-    write_qdc,
-    write_qdpx,
-)
-from .reading import read_comparisons, read_proportions, read_tests
-from .redaction import redact
-from .schemas import ValidationError, read_table, validate_table
-from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
-from .staff_survey import (
-    funnel_flags,
-    funnel_limits,
-    item_trend,
-    load_item_map,
-    participation_effect,
-    pretrend_test,
-    read_staff_survey,
-    select_staff_survey,
-)
-from .survey import headline_comparisons, headline_figures, headline_tests, load_survey
-from .tables import say, show
+Examples
+--------
+>>> import aeeval as ae
+>>> [round(x, 3) for x in ae.proportion_ci(3, 10, method="wilson")]  # imports aeeval.proportions
+[0.108, 0.603]
+>>> "proportion_ci" in dir(ae)
+True
+"""
 
-try:
-    __version__ = version("aeeval")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+from __future__ import annotations
 
-__all__ = [
-    "AeevalError",
-    "AeevalWarning",
-    "load_evaluation",
-    "ReportError",
-    "run_report",
-    "AgreementError",
-    "QDAFormatError",
-    "QDAWarning",
-    "code_agreement",
-    "cohens_kappa",
-    "cooccurrence",
-    "fleiss_kappa",
-    "framework_matrix",
-    "framework_table",
-    "interpret_alpha",
-    "interpret_kappa",
-    "krippendorff_alpha",
-    "presence_table",
-    "read_qdc",
-    "read_qdpx",
-    "read_qualcoder",
-    "read_segments",
-    "read_segments_csv",
-    "select_quotes",
-    "theme_frequencies",
-    "write_qdc",
-    "write_qdpx",
-    "ValidationError",
-    "code_responses",
-    "funnel_flags",
-    "funnel_limits",
-    "item_trend",
-    "load_item_map",
-    "participation_effect",
-    "pretrend_test",
-    "read_staff_survey",
-    "select_staff_survey",
-    "headline_figures",
-    "load_survey",
-    "load_codebook",
-    "proportion_ci",
-    "proportions",
-    "read_table",
-    "redact",
-    "safe_image",
-    "say",
-    "show",
-    "suppress",
-    "validate_table",
-    "TrialLimitsWarning",
-    "p_chart",
-    "run_chart",
-    "runs_limits",
-    "spc_summary",
-    "xmr",
-    "ae_four_hour_performance",
-    "read_ae_attendances",
-    "select_measure",
-    "adjust_p",
-    "compare_groups",
-    "compare_proportions",
-    "distribution",
-    "group_test",
-    "headline_comparisons",
-    "headline_tests",
-    "read_comparisons",
-    "read_proportions",
-    "read_tests",
-    "trend_test",
-]
+import importlib
+import importlib.util
+import sys
+import types
+
+# Every public name → the submodule (of aeeval) that defines it. To move a function, edit its
+# submodule here; __all__, __getattr__ and __dir__ follow.
+_EXPORTS = {
+    "load_evaluation": "evaluation",
+    "AeevalError": "errors",
+    "AeevalWarning": "errors",
+    "ReportError": "publish.report",
+    "run_report": "publish.report",
+    "AgreementError": "agreement",
+    "QDAFormatError": "qual",
+    "QDAWarning": "qual",
+    "code_agreement": "agreement",
+    "cohens_kappa": "agreement",
+    "cooccurrence": "qual",
+    "fleiss_kappa": "agreement",
+    "framework_matrix": "qual",
+    "framework_table": "qual",
+    "interpret_alpha": "agreement",
+    "interpret_kappa": "agreement",
+    "krippendorff_alpha": "agreement",
+    "presence_table": "agreement",
+    "read_qdc": "qual",
+    "read_qdpx": "qual",
+    "read_qualcoder": "qual",
+    "read_segments": "qual",
+    "read_segments_csv": "qual",
+    "select_quotes": "qual",
+    "theme_frequencies": "qual",
+    "write_qdc": "qual",
+    "write_qdpx": "qual",
+    "ValidationError": "schemas",
+    "code_responses": "coding",
+    "funnel_flags": "staff_survey",
+    "funnel_limits": "staff_survey",
+    "item_trend": "staff_survey",
+    "load_item_map": "staff_survey",
+    "participation_effect": "staff_survey",
+    "pretrend_test": "staff_survey",
+    "read_staff_survey": "staff_survey",
+    "select_staff_survey": "staff_survey",
+    "headline_figures": "survey",
+    "load_survey": "survey",
+    "load_codebook": "coding",
+    "proportion_ci": "proportions",
+    "proportions": "proportions",
+    "read_table": "schemas",
+    "redact": "redaction",
+    "safe_image": "publish.figures",
+    "say": "tables",
+    "show": "tables",
+    "suppress": "disclosure",
+    "validate_table": "schemas",
+    "TrialLimitsWarning": "spc",
+    "p_chart": "spc",
+    "run_chart": "spc",
+    "runs_limits": "spc",
+    "spc_summary": "spc",
+    "xmr": "spc",
+    "ae_four_hour_performance": "measures",
+    "read_ae_attendances": "measures",
+    "select_measure": "measures",
+    "adjust_p": "compare",
+    "compare_groups": "compare",
+    "compare_proportions": "compare",
+    "distribution": "proportions",
+    "group_test": "compare",
+    "headline_comparisons": "survey",
+    "headline_tests": "survey",
+    "read_comparisons": "reading",
+    "read_proportions": "reading",
+    "read_tests": "reading",
+    "trend_test": "compare",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    elif name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("aeeval")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            value = "0.0.0+unknown"
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")  # ae.qual, ae.publish, ...
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # resolved once; later lookups do not reach __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+class _Package(types.ModuleType):
+    """Keeps a public name that is also a submodule's name (``proportions``) bound to the function.
+
+    Importing a submodule sets it as an attribute of its package; eagerly, ``from .proportions
+    import proportions`` overwrote that at once. Lazily, the submodule may be imported later (by
+    another submodule), so that binding is refused here and ``__getattr__`` gives the function.
+    The submodule itself stays importable (``from aeeval.proportions import ...``).
+    """
+
+    def __setattr__(self, name, value):
+        if (name in _EXPORTS and isinstance(value, types.ModuleType)
+                and value.__name__ == f"{__name__}.{name}"):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

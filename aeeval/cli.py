@@ -80,16 +80,19 @@ def main(argv=None) -> int:
 
 
 def skip_iri_grammar() -> None:
-    """Keep jsonschema from building an IRI parser that no aeeval command uses (1.1 s a command).
+    """Keep jsonschema from building an IRI parser that no aeeval command uses (~1 s a command).
 
     nbformat imports jsonschema (so every papermill run and nbconvert export does), and jsonschema
-    4.25+ then imports ``rfc3987_syntax`` if it is installed (jupyter-events pulls it in with
-    ``jsonschema[format-nongpl]``), which compiles a Lark grammar of RFC 3987 at import: measured
-    here, 0.8 s plus the garbage collections over what it allocates, 1.1 s in all. It only serves
-    the "iri" and "iri-reference" format checks, which aeeval never asks for (its config schema is
-    checked without format checking); jsonschema leaves those checks out when the module cannot
-    be imported (python-jsonschema/jsonschema#1428). Only for aeeval's own processes — the command
-    and its batch workers — never on import, so kernels and users' programs are untouched.
+    4.25+ then imports ``rfc3987_syntax`` if it is installed, which compiles a Lark grammar of
+    RFC 3987 at import. aeeval itself no longer brings it: it came with JupyterLab (jupyter-events
+    requires ``jsonschema[format-nongpl]``), now the ``lab`` extra; without it ``import
+    nbformat`` takes 0.07 s and this is a no-op. It is kept for the environments that do have it
+    — ``make test``, ``make lab``, environment.yml, any user with JupyterLab beside aeeval — where
+    it saves 0.9 s of CPU of every ``aeeval run`` (benchmarks/bench_cli.py, part B). It only
+    serves the "iri" and "iri-reference" format checks, which aeeval never asks for; jsonschema
+    leaves those out when the module cannot be imported (python-jsonschema/jsonschema#1428).
+    Only for aeeval's own processes — the command and its batch workers — never on import, so
+    kernels and users' programs are untouched.
     """
     sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" fails at once
 
@@ -98,14 +101,17 @@ def run() -> None:
     """The ``aeeval`` console script: :func:`main`, then exit.
 
     :func:`skip_iri_grammar` first. Before exiting, the garbage collector is frozen: Python's last
-    collections over every object of pandas, scipy, papermill … took 0.25–0.4 s of every command;
-    frozen objects are skipped at exit (the process ends anyway). Only here, not in :func:`main`,
-    which may be called in a long-running process.
+    collections walk every object of pandas, papermill …; frozen objects are skipped at exit (the
+    process ends anyway). Measured (benchmarks/bench_cli.py, part B): 0.06 s of CPU of ``aeeval
+    validate``, 0.14 s of ``aeeval run``. Only here, not in :func:`main`, which may be called in a
+    long-running process.
     """
     import gc
 
     skip_iri_grammar()
     code = main()
+    # gc.freeze() does not nest: any later gc.unfreeze() thaws everything, this freeze included,
+    # so no code path between here and the exit may call it.
     gc.freeze()
     sys.exit(code)
 

@@ -5,8 +5,6 @@ Each function wraps statsmodels or scipy; this module validates inputs and retur
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -17,7 +15,8 @@ from .disclosure import declare
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 from .proportions import _check_counts
 
-__all__ = ["compare_proportions", "group_test", "trend_test", "adjust_p", "compare_groups",
+__all__ = ["compare_proportions", "group_test", "trend_test", "adjust_p", "holm_step_down",
+           "compare_groups",
            "GROUP_TEST_METHODS", "ADJUST_METHODS"]
 
 #: Tests across groups: ``"auto"`` picks ``"chi2"`` when every expected count is at least 5
@@ -224,7 +223,7 @@ def adjust_p(p_values, method: str = "holm") -> np.ndarray:
     method : {"holm", "benjamini_hochberg", "bonferroni"}
         ``"holm"``: Holm's step-down method (controls the family-wise error rate).
         ``"benjamini_hochberg"``: Benjamini–Hochberg step-up method (controls the false
-        discovery rate). ``"bonferroni"``. Computed by
+        discovery rate). ``"bonferroni"``. Holm by :func:`holm_step_down`, the others by
         :func:`statsmodels.stats.multitest.multipletests`.
 
     Returns
@@ -253,14 +252,43 @@ def adjust_p(p_values, method: str = "holm") -> np.ndarray:
         raise ValueError(f"p-values must lie between 0 and 1; got {float(p[i])!r} at position {i}")
     out = np.full(p.shape, np.nan)
     if ok.any():
-        # statsmodels' Holm branch calls gc.collect(), which scans every object in the process
-        # (~50 ms in a kernel with pandas and matplotlib loaded); with the existing objects frozen
-        # for the call it only looks at the few that multipletests made.
-        gc.freeze()
-        try:
+        if method == "holm":
+            out[ok] = holm_step_down(p[ok])
+        else:
             out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]
-        finally:
-            gc.unfreeze()
+    return out
+
+
+def holm_step_down(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values of finite p-values (no NaN), in the input order.
+
+    Sorted ascending, the k-th smallest of m p-values is multiplied by m − k + 1; the running
+    maximum keeps the adjusted values in the order of the raw ones, and they are capped at 1
+    (Holm 1979; Wright 1992, "Adjusted p-values for simultaneous inference", Biometrics 48:1005).
+    The same arithmetic as :func:`statsmodels.stats.multitest.multipletests` with
+    ``method="holm"``, without its ``gc.collect()`` (a scan of every object in the process, ~50 ms
+    in a report kernel). :func:`adjust_p` is the checked entry point (ranges, NaN).
+
+    Parameters
+    ----------
+    p_values : array-like of float
+        p-values in [0, 1], none missing.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values.
+
+    Examples
+    --------
+    >>> holm_step_down([0.01, 0.04, 0.03, 0.005]).round(3).tolist()  # R: p.adjust(p, "holm")
+    [0.03, 0.06, 0.06, 0.02]
+    """
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1))
+    out = np.empty_like(stepped)
+    out[order] = np.minimum(stepped, 1.0)
     return out
 
 

@@ -20,7 +20,7 @@ def _name(spec: str) -> str:
 def test_environment_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip_names = {_name(d) for d in project["dependencies"]}
-    pip_names |= {_name(d) for d in project["optional-dependencies"]["dev"]}
+    pip_names |= {_name(d) for extra in project["optional-dependencies"].values() for d in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda_names = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
     assert conda_names - {"poppler"} == pip_names  # poppler (pdftotext) is a system tool, not on PyPI
@@ -31,7 +31,8 @@ def test_environment_mirrors_pyproject():
 
 def test_dependency_ranges_are_bounded():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+    extras = [d for extra in project["optional-dependencies"].values() for d in extra]
+    for spec in project["dependencies"] + extras:
         assert ">=" in spec and "<" in spec.replace("<=", ""), f"{spec} needs a tested range"
 
 
