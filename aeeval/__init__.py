@@ -17,6 +17,7 @@ from .compare import adjust_p, compare_groups, compare_proportions, group_test, 
 from .disclosure import suppress
 from .evaluation import load_evaluation
 from .figures import safe_image
+from .funnel import funnel_flags, funnel_limits
 from .measures import ae_four_hour_performance, read_ae_attendances, select_measure
 from .proportions import distribution, proportion_ci, proportions
 from .qual import (
@@ -41,8 +42,6 @@ from .report import ReportError, run_report
 from .schemas import ValidationError, read_table, validate_table
 from .spc import TrialLimitsWarning, p_chart, run_chart, runs_limits, spc_summary, xmr
 from .staff_survey import (
-    funnel_flags,
-    funnel_limits,
     item_trend,
     load_item_map,
     participation_effect,

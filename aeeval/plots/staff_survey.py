@@ -77,7 +77,7 @@ def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
     -------
     (fig, ax)
     """
-    from ..staff_survey import funnel_limits
+    from ..funnel import funnel_limits
 
     if ax is None:
         fig, ax = figure(height=3.6)
