@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import aeeval as ae
-from aeeval.spc import TrialLimitsWarning, _runs_pmf
+from aeeval.spc import TrialLimitsWarning, runs_distribution
 
 MONTHS = "MS"
 
@@ -600,7 +600,7 @@ def test_runs_limits_against_swed_eisenhart_table(counts, critical):
 
 def test_runs_distribution_published_probabilities():
     # n1 = n2 = 10: P(R ≤ 6) = 0.019, P(R ≤ 7) = 0.051 (real-statistics.com runs test table)
-    pmf = _runs_pmf(10, 10)
+    pmf = runs_distribution(10, 10)
     assert sum(p for r, p in pmf.items() if r <= 6) == pytest.approx(0.019, abs=5e-4)
     assert sum(p for r, p in pmf.items() if r <= 7) == pytest.approx(0.051, abs=5e-4)
 
@@ -614,7 +614,7 @@ def test_runs_distribution_against_enumeration(n_above, n_below):
         r = 1 + sum(a != b for a, b in zip(seq, seq[1:]))
         counts[r] = counts.get(r, 0) + 1
     total = sum(counts.values())
-    pmf = _runs_pmf(n_above, n_below)
+    pmf = runs_distribution(n_above, n_below)
     assert pmf == pytest.approx({r: c / total for r, c in counts.items()})
 
 
