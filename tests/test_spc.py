@@ -783,7 +783,7 @@ def test_plots_draw_titled_labelled_figures(examples):
 
     from aeeval.plots import plot_run_chart, plot_spc
     chart = xmr(BASE + [25], target=12)
-    fig, ax = plot_spc(chart, title="A measure", ylabel="Value")
+    ax = plot_spc(chart, title="A measure", ylabel="Value")
     assert ax.get_title(loc="left") == "A measure" and ax.get_ylabel() == "Value"
     texts = [t.get_text() for t in ax.texts]
     # variation icon: improvement, high (Making Data Count "H"); assurance: 12 inside the limits
@@ -791,12 +791,12 @@ def test_plots_draw_titled_labelled_figures(examples):
     assert "Hit and miss" in texts
     assert ax.get_legend().get_title().get_text() == ""          # 13 points: no trial limits
     low = xmr(BASE + [25], improvement_direction="decrease")
-    _, ax_low = plot_spc(low, title="Lower is better", ylabel="Value")
+    ax_low = plot_spc(low, title="Lower is better", ylabel="Value")
     assert "Concern (high)" in [t.get_text() for t in ax_low.texts]
     short = xmr([5, 6, 5, 7, 6])
-    _, ax_short = plot_spc(short, title="Short", ylabel="Value")
+    ax_short = plot_spc(short, title="Short", ylabel="Value")
     assert "Trial limits" in ax_short.get_legend().get_title().get_text()
-    fig2, ax2 = plot_run_chart(run(BASE), title="Run", ylabel="Value")
+    ax2 = plot_run_chart(run(BASE), title="Run", ylabel="Value")
     assert ax2.get_xlabel() == "Period"
     plt.close("all")
 
