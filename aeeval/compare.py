@@ -12,8 +12,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from .disclosure import declare
-from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
-from .proportions import _check_counts
+from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence, check_counts
 
 __all__ = ["compare_proportions", "group_test", "trend_test", "adjust_p", "holm_step_down",
            "compare_groups",
@@ -34,7 +33,7 @@ def _pair(n, base, group):
     names = (f"n{group}", f"base{group}")
     if np.ndim(n) or np.ndim(base):
         raise ValueError(f"{names[0]} and {names[1]} must be single numbers; got {n!r} and {base!r}")
-    count, total = _check_counts(n, base, names)
+    count, total = check_counts(n, base, names)
     return int(count), int(total)
 
 
@@ -95,7 +94,7 @@ def _check_groups(n, base):
         raise ValueError(f"n and base must be lists of the same length; got {n.shape} and {base.shape}")
     if len(n) < 2:
         raise ValueError(f"a test across groups needs at least 2 groups; got {len(n)}")
-    count, total = _check_counts(n, base, ("n", "base"))
+    count, total = check_counts(n, base, ("n", "base"))
     return count, total
 
 

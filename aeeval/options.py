@@ -1,4 +1,4 @@
-"""Project-wide defaults and the one place options are validated.
+"""Project-wide defaults and the one place options and counts are validated.
 
 These are constants, not mutable global options: pass a different value to a function to change
 it for one call.
@@ -6,9 +6,10 @@ it for one call.
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 
-__all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_MIN_BASE", "check_confidence", "check_choice"]
+__all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_MIN_BASE", "check_choice", "check_confidence", "check_counts"]
 
 #: Confidence level used everywhere unless a call says otherwise.
 DEFAULT_CONFIDENCE = 0.95
@@ -30,3 +31,95 @@ def check_choice(name: str, value, allowed) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value
+
+
+def _describe(name: str, arr, flat_index: int) -> str:
+    """``name`` (scalar) or ``name[i]`` (array, position as given) for an error message."""
+    import numpy as np
+
+    if arr.ndim == 0:
+        return name
+    return f"{name}[{', '.join(map(str, np.unravel_index(flat_index, arr.shape)))}]"
+
+
+def _is_number(x) -> bool:
+    try:
+        float(x)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _show(value) -> str:
+    value = float(value)
+    return f"{value:g}" if math.isfinite(value) else repr(value)
+
+
+_RULE = "counts and bases must be whole numbers ≥ 0"
+
+
+def check_counts(count, base, names=("count", "base")):
+    """Return counts and their bases as float arrays, or raise ``ValueError`` naming the bad value.
+
+    Counts and bases must be whole numbers ≥ 0, each base at least 1 and no count above its base;
+    the two broadcast against each other (one may be a single number). Each error names the
+    argument, the position in an array, the value and the rule.
+
+    Parameters
+    ----------
+    count, base : number or array-like
+        The counts (e.g. positive answers) and their denominators.
+    names : tuple of str
+        What to call the two in messages (e.g. ``("n1", "base1")``).
+
+    Returns
+    -------
+    (count, base) : numpy.ndarray
+        As floats, in their own shapes.
+
+    Examples
+    --------
+    >>> check_counts([3, 4], 10)
+    (array([3., 4.]), array(10.))
+    >>> check_counts(11, 10)
+    Traceback (most recent call last):
+    ...
+    ValueError: count (11) is larger than its base (10): a count cannot exceed its base
+    """
+    import numpy as np  # here, not at the top: the command line imports this module
+    arrays = []
+    for name, value in zip(names, (count, base)):
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raw = np.asarray(value, dtype=object)
+            i, item = next((i, x) for i, x in enumerate(raw.flat) if not _is_number(x))
+            raise ValueError(f"{_describe(name, raw, i)} = {item!r} is not a number: "
+                             f"{_RULE}") from None
+        arrays.append(arr)
+    count, base = arrays
+    try:
+        shape = np.broadcast_shapes(count.shape, base.shape)
+    except ValueError:
+        raise ValueError(f"{names[0]} and {names[1]} must have the same length (or one be a single "
+                         f"number); got shapes {count.shape} and {base.shape}") from None
+    for name, arr in ((names[0], count), (names[1], base)):
+        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            value = arr.flat[i]
+            why = ("is negative" if np.isfinite(value) and value < 0 else
+                   "is not a whole number" if np.isfinite(value) else "is missing or infinite")
+            raise ValueError(f"{_describe(name, arr, i)} = {_show(value)} {why}: {_RULE}")
+    if (base == 0).any():
+        i = int(np.flatnonzero(base == 0)[0])
+        raise ValueError(f"{_describe(names[1], base, i)} = 0: a base must be at least 1 "
+                         "(a proportion of nothing has no interval)")
+    over = np.broadcast_to(count > base, shape)
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        c, b = np.broadcast_to(count, shape).flat[i], np.broadcast_to(base, shape).flat[i]
+        where = "" if not shape else f" at position {', '.join(map(str, np.unravel_index(i, shape)))}"
+        raise ValueError(f"{names[0]} ({_show(c)}) is larger than its {names[1]} ({_show(b)}){where}: "
+                         "a count cannot exceed its base")
+    return count, base

@@ -11,7 +11,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from .disclosure import declare
-from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence
+from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence, check_counts
 
 __all__ = ["proportion_ci", "proportions", "distribution", "CI_METHODS"]
 
@@ -22,70 +22,6 @@ CI_METHODS = {
     "agresti_coull": "agresti_coull",
     "jeffreys": "jeffreys",
 }
-
-
-def _describe(name: str, arr: np.ndarray, flat_index: int) -> str:
-    """``name`` (scalar) or ``name[i]`` (array, position as given) for an error message."""
-    if arr.ndim == 0:
-        return name
-    return f"{name}[{', '.join(map(str, np.unravel_index(flat_index, arr.shape)))}]"
-
-
-def _is_number(x) -> bool:
-    try:
-        float(x)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _show(value) -> str:
-    value = float(value)
-    return f"{value:g}" if np.isfinite(value) else repr(value)
-
-
-_RULE = "counts and bases must be whole numbers ≥ 0"
-
-
-def _check_counts(count, base, names=("count", "base")):
-    """Check counts and bases (whole numbers ≥ 0, base ≥ 1, count ≤ base) and return them as
-    float arrays. Each error names the argument, its position in an array, the value and the rule."""
-    arrays = []
-    for name, value in zip(names, (count, base)):
-        try:
-            arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raw = np.asarray(value, dtype=object)
-            i, item = next((i, x) for i, x in enumerate(raw.flat) if not _is_number(x))
-            raise ValueError(f"{_describe(name, raw, i)} = {item!r} is not a number: "
-                             f"{_RULE}") from None
-        arrays.append(arr)
-    count, base = arrays
-    try:
-        shape = np.broadcast_shapes(count.shape, base.shape)
-    except ValueError:
-        raise ValueError(f"{names[0]} and {names[1]} must have the same length (or one be a single "
-                         f"number); got shapes {count.shape} and {base.shape}") from None
-    for name, arr in ((names[0], count), (names[1], base)):
-        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            value = arr.flat[i]
-            why = ("is negative" if np.isfinite(value) and value < 0 else
-                   "is not a whole number" if np.isfinite(value) else "is missing or infinite")
-            raise ValueError(f"{_describe(name, arr, i)} = {_show(value)} {why}: {_RULE}")
-    if (base == 0).any():
-        i = int(np.flatnonzero(base == 0)[0])
-        raise ValueError(f"{_describe(names[1], base, i)} = 0: a base must be at least 1 "
-                         "(a proportion of nothing has no interval)")
-    over = np.broadcast_to(count > base, shape)
-    if over.any():
-        i = int(np.flatnonzero(over)[0])
-        c, b = np.broadcast_to(count, shape).flat[i], np.broadcast_to(base, shape).flat[i]
-        where = "" if not shape else f" at position {', '.join(map(str, np.unravel_index(i, shape)))}"
-        raise ValueError(f"{names[0]} ({_show(c)}) is larger than its {names[1]} ({_show(b)}){where}: "
-                         "a count cannot exceed its base")
-    return count, base
 
 
 def proportion_ci(count, base, confidence: float = DEFAULT_CONFIDENCE, method: str = "wilson"):
@@ -126,7 +62,7 @@ def proportion_ci(count, base, confidence: float = DEFAULT_CONFIDENCE, method: s
     confidence = check_confidence(confidence)
     check_choice("method", method, list(CI_METHODS))
     scalar = np.ndim(count) == 0 and np.ndim(base) == 0
-    count, base = _check_counts(count, base)
+    count, base = check_counts(count, base)
     low, high = _interval(count, base, confidence, method)
     if scalar:
         return float(low), float(high)

@@ -27,7 +27,7 @@ from .qdaformats import (
     write_qdc,
     write_qdpx,
 )
-from .redaction import _as_names, redact
+from .redaction import as_names, redact
 
 __all__ = [
     "SEGMENT_COLUMNS",
@@ -178,7 +178,7 @@ def framework_matrix(segments: pd.DataFrame, *, names=(), max_chars: int = 120,
     """
     if not isinstance(max_chars, int) or max_chars < 10:
         raise ValueError(f"max_chars must be a whole number of at least 10; got {max_chars!r}")
-    names = _as_names(names)
+    names = as_names(names)
     seg = _check(segments, coder)
     spans = seg.drop_duplicates(["interview", "code", "start", "end"])
     rows = []
@@ -317,7 +317,7 @@ def select_quotes(segments: pd.DataFrame, *, names=(), per_theme: int = 3, max_c
         raise ValueError(f"per_theme must be a whole number of at least 1; got {per_theme!r}")
     if not isinstance(max_chars, int) or max_chars < 10:
         raise ValueError(f"max_chars must be a whole number of at least 10; got {max_chars!r}")
-    names = _as_names(names)
+    names = as_names(names)
     seg = _check(segments, coder)
     spans = seg.drop_duplicates(["interview", "code", "start", "end"]).copy()
     spans["clean"] = spans["text"].astype(str).map(lambda t: " ".join(t.split()))

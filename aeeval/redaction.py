@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Identifier", "find_identifiers", "redact", "is_valid_nhs_number", "normalise",
+__all__ = ["Identifier", "as_names", "find_identifiers", "redact", "is_valid_nhs_number", "normalise",
            "PLACEHOLDERS"]
 
 PLACEHOLDERS = {"name": "[name]", "email": "[email]", "phone": "[phone]",
@@ -158,8 +158,19 @@ def is_valid_nhs_number(text: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def _as_names(names) -> list[str]:
-    """``names`` as a list of names: one string is one name (never a list of its characters)."""
+def as_names(names) -> list[str]:
+    """``names`` as a list of names: one string is one name (never a list of its characters).
+
+    How every function that takes ``names=`` (people to redact) reads it: ``None`` is no names,
+    a string is one name, and blanks or non-strings in a list are dropped.
+
+    Examples
+    --------
+    >>> as_names("Jo Bloggs")
+    ['Jo Bloggs']
+    >>> as_names(["Jo Bloggs", " ", None, "Sam Patel"])
+    ['Jo Bloggs', 'Sam Patel']
+    """
     if names is None:
         return []
     if isinstance(names, str):
@@ -170,7 +181,7 @@ def _as_names(names) -> list[str]:
 @lru_cache(maxsize=32)
 def _name_pattern(names: tuple) -> re.Pattern | None:
     full, parts = set(), set()
-    for name in _as_names(names):
+    for name in as_names(names):
         words = normalise(name).split()
         full.add(r"\s+".join(map(re.escape, words)))
         # Single first names / surnames (not titles), matched only when written as names are:
@@ -190,7 +201,7 @@ def _name_pattern(names: tuple) -> re.Pattern | None:
 @lru_cache(maxsize=32)
 def _name_words(names: tuple) -> frozenset:
     """Every word of the listed names, in lower case: a text holding none of them holds no name."""
-    return frozenset(w for name in _as_names(names) for w in _WORD.findall(normalise(name).lower()))
+    return frozenset(w for name in as_names(names) for w in _WORD.findall(normalise(name).lower()))
 
 
 def _one_kind_of_separator(number: str) -> bool:
@@ -229,7 +240,7 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
     spans: list[tuple[str, re.Match]] = []
     if _MAYBE.search(plain):
         spans += _identifier_spans(plain)
-    names = names if isinstance(names, tuple) else tuple(_as_names(names))
+    names = names if isinstance(names, tuple) else tuple(as_names(names))
     if names and _name_words(names).intersection(_WORD.findall(plain.lower())):
         spans += [("name", m) for m in _name_pattern(names).finditer(plain)]
     found = []

@@ -38,8 +38,9 @@ from .paths import SCHEMAS
 __all__ = [
     "Problem",
     "ValidationError",
-    "load_schema",
     "list_schemas",
+    "load_schema",
+    "read_cells",
     "read_table",
     "validate_table",
     "guess_schema",
@@ -160,7 +161,7 @@ def guess_schema(path: str | Path) -> str:
         return by_name[0]
     unreadable = None
     try:
-        header = {h.strip() for h in _read_cells(path)[0][0]}
+        header = {h.strip() for h in read_cells(path)[0][0]}
     except ValidationError as exc:
         header, unreadable = set(), exc.problems[0]
     except IndexError:
@@ -297,11 +298,40 @@ def _excel_text(value) -> str:
     return str(value)
 
 
-def _read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[str]], list[int]]:
-    """Return (records, row numbers as a spreadsheet shows them); records[0] is the header.
+def read_cells(path: Path, sheet: str | int | None = None) -> tuple[list[list[str]], list[int]]:
+    """Read a CSV or XLSX file as text cells, before any schema is applied.
 
-    Only a regular file is opened: a named pipe (which would block), a device or a socket is a
-    ``file`` problem."""
+    The one reader of the project's tables: :func:`read_table` and the Staff Survey readers use it,
+    so that every file gets the same checks and the same row numbers.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.csv`` file (UTF-8, UTF-8 with BOM or Windows-1252) or an ``.xlsx`` / ``.xlsm``
+        workbook. Only a regular file is opened: a named pipe (which would block), a device or a
+        socket is a ``file`` problem.
+    sheet : str or int, optional
+        The workbook sheet (name or 0-based position; default the first). Ignored for CSV.
+
+    Returns
+    -------
+    records : list of list of str
+        Every row as text cells; ``records[0]`` is the header.
+    rows : list of int
+        Each record's row number as a spreadsheet shows it (1 for the header of a plain file).
+
+    Raises
+    ------
+    ValidationError
+        The file cannot be opened or decoded, is empty, or has an over-long cell.
+
+    Examples
+    --------
+    >>> from aeeval.paths import EXAMPLES
+    >>> records, rows = read_cells(EXAMPLES / "register.csv")
+    >>> records[0][:2], rows[:2]
+    (['org_code', 'org_name'], [1, 2])
+    """
     name = str(path)
     reason = file_problem(path)
     if reason is not None:
@@ -757,7 +787,7 @@ def validate_table(path: str | Path, schema: str | Path | dict, *, sheet: str | 
     descriptor = load_schema(schema)
     path = Path(path)
     try:
-        records, row_numbers = _read_cells(path, sheet)
+        records, row_numbers = read_cells(path, sheet)
     except ValidationError as exc:
         return exc.problems
     return _validate(records, row_numbers, descriptor, str(path))[1]
@@ -798,7 +828,7 @@ def read_table(path: str | Path, schema: str | Path | dict, *, sheet: str | int 
     """
     descriptor = load_schema(schema)
     path = Path(path)
-    records, row_numbers = _read_cells(path, sheet)
+    records, row_numbers = read_cells(path, sheet)
     typed, problems = _validate(records, row_numbers, descriptor, str(path))
     if problems:
         raise ValidationError(problems)

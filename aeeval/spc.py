@@ -47,6 +47,7 @@ __all__ = [
     "p_chart",
     "summary_disclosure",
     "run_chart",
+    "runs_distribution",
     "runs_limits",
     "spc_summary",
     "xmr",
@@ -702,8 +703,35 @@ def summary_disclosure(summary: pd.DataFrame, *, by=(), min_base: int | None = D
 # ------------------------------------------------------------------------------ run charts
 
 
-def _runs_pmf(n_above: int, n_below: int) -> dict[int, float]:
-    """Exact distribution of the number of runs (Swed & Eisenhart 1943) given the two counts."""
+def runs_distribution(n_above: int, n_below: int) -> dict[int, float]:
+    """Exact distribution of the number of runs about the centre line, given the two counts.
+
+    With ``n_above`` points above the line and ``n_below`` below, in random order, the number of
+    runs R has P(R = 2k) = 2·C(a−1, k−1)·C(b−1, k−1) / C(a+b, a) and
+    P(R = 2k+1) = [C(a−1, k)·C(b−1, k−1) + C(a−1, k−1)·C(b−1, k)] / C(a+b, a)
+    (Swed & Eisenhart 1943). :func:`runs_limits` takes its tails.
+
+    Parameters
+    ----------
+    n_above, n_below : int
+        Points above and below the centre line (points on it are not counted), each ≥ 0.
+
+    Returns
+    -------
+    dict
+        Number of runs → probability, only the runs that can occur (they sum to 1).
+
+    References
+    ----------
+    Swed FS, Eisenhart C (1943) Tables for testing randomness of grouping in a sequence of
+    alternatives. *Ann Math Stat* 14(1):66–87.
+
+    Examples
+    --------
+    >>> from aeeval.spc import runs_distribution
+    >>> runs_distribution(2, 2)   # AABB, ABBA, ABAB and their mirror images: 6 orders
+    {2: 0.3333333333333333, 3: 0.3333333333333333, 4: 0.3333333333333333}
+    """
     if n_above < 0 or n_below < 0:
         raise ValueError("counts must not be negative")
     if n_above == 0 or n_below == 0:
@@ -745,7 +773,7 @@ def runs_limits(n_above: int, n_below: int, confidence: float = DEFAULT_CONFIDEN
     """
     confidence = check_confidence(confidence)
     tail = (1 - confidence) / 2
-    pmf = _runs_pmf(int(n_above), int(n_below))
+    pmf = runs_distribution(int(n_above), int(n_below))
     values = sorted(pmf)
     cdf = np.cumsum([pmf[r] for r in values])
     sf = 1 - np.concatenate([[0.0], cdf[:-1]])  # P(R >= r)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import aeeval as ae
-from aeeval.plots.qual import cooccurrence_heatmap, theme_frequency_chart
+from aeeval.plots.qual import plot_cooccurrence, plot_theme_frequencies
 
 matplotlib.use("Agg")
 
@@ -705,9 +705,9 @@ def test_select_quotes_redacts_before_shortening():
 
 def test_plots(examples):
     seg = ae.read_segments(examples / "interview_segments.csv")
-    fig, ax = theme_frequency_chart(ae.theme_frequencies(seg))
+    ax = plot_theme_frequencies(ae.theme_frequencies(seg))
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and len(ax.patches) == 14
-    fig, ax = cooccurrence_heatmap(ae.cooccurrence(seg))
+    ax = plot_cooccurrence(ae.cooccurrence(seg))
     assert ax.get_title() and ax.get_xlabel() == "Code" and len(ax.get_xticklabels()) == 14
 
 

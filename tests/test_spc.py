@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import aeeval as ae
-from aeeval.spc import TrialLimitsWarning, _runs_pmf
+from aeeval.spc import TrialLimitsWarning, runs_distribution
 
 MONTHS = "MS"
 
@@ -600,7 +600,7 @@ def test_runs_limits_against_swed_eisenhart_table(counts, critical):
 
 def test_runs_distribution_published_probabilities():
     # n1 = n2 = 10: P(R ≤ 6) = 0.019, P(R ≤ 7) = 0.051 (real-statistics.com runs test table)
-    pmf = _runs_pmf(10, 10)
+    pmf = runs_distribution(10, 10)
     assert sum(p for r, p in pmf.items() if r <= 6) == pytest.approx(0.019, abs=5e-4)
     assert sum(p for r, p in pmf.items() if r <= 7) == pytest.approx(0.051, abs=5e-4)
 
@@ -614,7 +614,7 @@ def test_runs_distribution_against_enumeration(n_above, n_below):
         r = 1 + sum(a != b for a, b in zip(seq, seq[1:]))
         counts[r] = counts.get(r, 0) + 1
     total = sum(counts.values())
-    pmf = _runs_pmf(n_above, n_below)
+    pmf = runs_distribution(n_above, n_below)
     assert pmf == pytest.approx({r: c / total for r, c in counts.items()})
 
 
@@ -783,7 +783,7 @@ def test_plots_draw_titled_labelled_figures(examples):
 
     from aeeval.plots import plot_run_chart, plot_spc
     chart = xmr(BASE + [25], target=12)
-    fig, ax = plot_spc(chart, title="A measure", ylabel="Value")
+    ax = plot_spc(chart, title="A measure", ylabel="Value")
     assert ax.get_title(loc="left") == "A measure" and ax.get_ylabel() == "Value"
     texts = [t.get_text() for t in ax.texts]
     # variation icon: improvement, high (Making Data Count "H"); assurance: 12 inside the limits
@@ -791,12 +791,12 @@ def test_plots_draw_titled_labelled_figures(examples):
     assert "Hit and miss" in texts
     assert ax.get_legend().get_title().get_text() == ""          # 13 points: no trial limits
     low = xmr(BASE + [25], improvement_direction="decrease")
-    _, ax_low = plot_spc(low, title="Lower is better", ylabel="Value")
+    ax_low = plot_spc(low, title="Lower is better", ylabel="Value")
     assert "Concern (high)" in [t.get_text() for t in ax_low.texts]
     short = xmr([5, 6, 5, 7, 6])
-    _, ax_short = plot_spc(short, title="Short", ylabel="Value")
+    ax_short = plot_spc(short, title="Short", ylabel="Value")
     assert "Trial limits" in ax_short.get_legend().get_title().get_text()
-    fig2, ax2 = plot_run_chart(run(BASE), title="Run", ylabel="Value")
+    ax2 = plot_run_chart(run(BASE), title="Run", ylabel="Value")
     assert ax2.get_xlabel() == "Period"
     plt.close("all")
 

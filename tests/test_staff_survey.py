@@ -595,3 +595,18 @@ def test_participation_effect_is_shown_in_log_odds_not_percent():
     low, high = fx[["ci_low", "ci_high"]].round(4).iloc[0]
     assert shown["95% CI"].iloc[0] == f"{low:.3f} to {high:.3f}"
     assert "%" not in "".join(shown.iloc[0])
+
+
+def test_register_start_years_reads_the_year_each_trust_joined_from_the_programme_register():
+    from aeeval.staff_survey import register_start_years
+
+    # independent: the register's own start_date column, parsed by pandas, day first as in the file
+    raw = pd.read_csv(EXAMPLES / "register.csv", dtype=str)
+    expected = dict(zip(raw["org_code"], pd.to_datetime(raw["start_date"], dayfirst=True,
+                                                        format="mixed").dt.year))
+    years = register_start_years(EXAMPLES / "register.csv")
+    assert dict(zip(years["org_code"], years["start_year"])) == expected
+    assert years.attrs["start_year_from"] == "start_date (calendar year)"
+    twice = pd.DataFrame({"org_code": ["RXA", "RXB", "RXA"], "start_year": [2016, 2017, 2018]})
+    with pytest.raises(ValueError, match="row 4 names RXA a second time"):
+        register_start_years(twice)

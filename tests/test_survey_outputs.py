@@ -11,18 +11,18 @@ import pytest  # noqa: E402
 
 import aeeval as ae  # noqa: E402
 from aeeval.paths import NOTEBOOKS  # noqa: E402
-from aeeval.plots import likert_bars, proportion_dots  # noqa: E402
+from aeeval.plots import plot_likert, plot_proportions  # noqa: E402
 
 
 def test_plots_are_titled_labelled_and_skip_suppressed_groups():
     r = ae.load_survey()
     d = ae.distribution(r, "influenced_coproduction", by="cohort", exclude=["Don't know"], min_base=10)
     assert d.groupby("cohort")["estimate"].sum().round(9).eq(1).all()   # shares add up per group
-    fig, ax = likert_bars(d, by="cohort", title="Influence")
+    ax = plot_likert(d, by="cohort", title="Influence")
     assert ax.get_title() == "Influence" and ax.get_xlabel() and ax.get_ylabel() == "cohort"
     t = ae.proportions(r, "improved_experience", "Yes, definitely", by="setting",
                        exclude=["Don't know"], min_base=10)
-    fig, ax = proportion_dots(t, by="setting", title="Definitely")
+    ax = plot_proportions(t, by="setting", title="Definitely")
     assert sum("suppressed" in x.get_text() for x in ax.texts) == int(t["suppressed"].sum()) > 0
 
 
@@ -39,7 +39,7 @@ def test_likert_bars_diverge_at_zero_with_the_shares_of_the_table():
     scale = pd.CategoricalDtype(["Great", "Good", "Poor", "Bad"], ordered=True)
     q = ["Great"] * 4 + ["Good"] * 3 + ["Poor"] * 2 + ["Bad"] + ["Great"] * 5 + ["Bad"] * 5
     df = pd.DataFrame({"q": pd.Series(q, dtype=scale), "g": ["x"] * 10 + ["y"] * 10})
-    fig, ax = likert_bars(ae.distribution(df, "q", by="g"), by="g", title="T")
+    ax = plot_likert(ae.distribution(df, "q", by="g"), by="g", title="T")
     bars = _bars(ax)
     top, bottom = max(bars), min(bars)     # group x is drawn on top
     # x: Good 0→30 then Great 30→70 on the right; Poor 0→−20 then Bad −20→−30 on the left.
@@ -52,7 +52,7 @@ def test_likert_bars_diverge_at_zero_with_the_shares_of_the_table():
 def test_likert_bars_split_a_neutral_middle_option_across_zero():
     scale = pd.CategoricalDtype(["Agree", "Neither", "Disagree"], ordered=True)
     q = pd.Series(["Agree"] * 5 + ["Neither"] * 2 + ["Disagree"] * 3, dtype=scale)
-    fig, ax = likert_bars(ae.distribution(pd.DataFrame({"q": q}), "q"), title="T")
+    ax = plot_likert(ae.distribution(pd.DataFrame({"q": q}), "q"), title="T")
     [bars] = _bars(ax).values()
     assert bars == [(-40, -10), (-10, 10), (10, 60)]
 
@@ -61,7 +61,7 @@ def test_proportion_dots_draw_each_estimate_and_interval():
     df = pd.DataFrame({"q": ["Yes"] * 6 + ["No"] * 4 + ["Yes"] * 2 + ["No"] * 18,
                        "g": ["a"] * 10 + ["b"] * 20})
     t = ae.proportions(df, "q", "Yes", by="g")
-    fig, ax = proportion_dots(t, by="g", title="T")
+    ax = plot_proportions(t, by="g", title="T")
     line = ax.lines[0]   # the dots
     assert list(line.get_xdata()) == pytest.approx([60, 10])
     segments = ax.collections[0].get_segments()   # the interval bars

@@ -8,13 +8,13 @@ from matplotlib.patches import Patch
 
 from .style import NHS_COLOURS, figure
 
-__all__ = ["theme_frequency_chart", "cooccurrence_heatmap"]
+__all__ = ["plot_cooccurrence", "plot_theme_frequencies"]
 
 _THEME_COLOURS = [NHS_COLOURS[c] for c in ("blue", "aqua_green", "warm_yellow", "purple", "pink",
                                             "dark_grey")]
 
 
-def theme_frequency_chart(frequencies: pd.DataFrame, *, title: str | None = None):
+def plot_theme_frequencies(frequencies: pd.DataFrame, *, title: str | None = None, ax=None):
     """Horizontal bars: interviews mentioning each code, coloured by theme.
 
     Parameters
@@ -23,15 +23,18 @@ def theme_frequency_chart(frequencies: pd.DataFrame, *, title: str | None = None
         :func:`aeeval.theme_frequencies` (its ``level="code"`` rows are drawn).
     title : str, optional
         Figure title.
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure` sized for the content.
 
     Returns
     -------
-    (matplotlib.figure.Figure, matplotlib.axes.Axes)
+    matplotlib.axes.Axes
+        The Axes drawn on: ``ax`` when given, else that of a new figure (``ax.figure``).
 
     Examples
     --------
     >>> import aeeval as ae
-    >>> fig, ax = theme_frequency_chart(ae.theme_frequencies(ae.read_segments(None)))
+    >>> ax = plot_theme_frequencies(ae.theme_frequencies(ae.read_segments(None)))
     >>> ax.get_xlabel()
     'Interviews mentioning the code (of 12)'
     """
@@ -41,7 +44,8 @@ def theme_frequency_chart(frequencies: pd.DataFrame, *, title: str | None = None
     base = int(codes["interviews_base"].iloc[0])
     themes = list(dict.fromkeys(codes["theme"]))
     colour = {t: _THEME_COLOURS[i % len(_THEME_COLOURS)] for i, t in enumerate(themes)}
-    fig, ax = figure(6.5, 0.28 * len(codes) + 1.2)
+    if ax is None:
+        _, ax = figure(6.5, 0.28 * len(codes) + 1.2)
     y = np.arange(len(codes))[::-1]
     ax.barh(y, codes["n_interviews"], color=[colour[t] for t in codes["theme"]])
     ax.set_yticks(y, codes["code"].str.replace("_", " "))
@@ -53,10 +57,10 @@ def theme_frequency_chart(frequencies: pd.DataFrame, *, title: str | None = None
     handles = [Patch(color=colour[t], label=t) for t in themes]
     ax.legend(handles=handles, title="Theme", loc="lower right", frameon=False)
     ax.set_title(title or "Codes by number of interviews mentioning them")
-    return fig, ax
+    return ax
 
 
-def cooccurrence_heatmap(matrix: pd.DataFrame, *, title: str | None = None):
+def plot_cooccurrence(matrix: pd.DataFrame, *, title: str | None = None, ax=None):
     """Heatmap of :func:`aeeval.cooccurrence` with the counts written in the cells.
 
     Parameters
@@ -65,23 +69,27 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, *, title: str | None = None):
         :func:`aeeval.cooccurrence` (by interview or by segment; the colour bar says which).
     title : str, optional
         Figure title.
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure` sized for the content.
 
     Returns
     -------
-    (matplotlib.figure.Figure, matplotlib.axes.Axes)
+    matplotlib.axes.Axes
+        The Axes drawn on: ``ax`` when given, else that of a new figure (``ax.figure``).
 
     Examples
     --------
     >>> import aeeval as ae
-    >>> fig, ax = cooccurrence_heatmap(ae.cooccurrence(ae.read_segments(None)))
+    >>> ax = plot_cooccurrence(ae.cooccurrence(ae.read_segments(None)))
     >>> ax.get_title()
     'Code co-occurrence (interviews with both codes)'
     """
     if matrix.empty:
         raise ValueError("no codes to plot: the co-occurrence matrix is empty")
     labels = [str(c).replace("_", " ") for c in matrix.columns]
-    size = 0.32 * len(labels) + 2.2
-    fig, ax = figure(size + 1.0, size)
+    if ax is None:
+        size = 0.32 * len(labels) + 2.2
+        _, ax = figure(size + 1.0, size)
     values = matrix.to_numpy()
     im = ax.imshow(values, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=90)
@@ -93,8 +101,8 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, *, title: str | None = None):
                     color="white" if values[i, j] > top / 2 else NHS_COLOURS["black"])
     by = matrix.attrs.get("method", "interview")
     what = "Interviews with both codes" if by == "interview" else "Overlapping segment pairs"
-    fig.colorbar(im, ax=ax, label=what, shrink=0.7)
+    ax.figure.colorbar(im, ax=ax, label=what, shrink=0.7)
     ax.set_xlabel("Code")
     ax.set_ylabel("Code")
     ax.set_title(title or f"Code co-occurrence ({what.lower()})")
-    return fig, ax
+    return ax

@@ -76,8 +76,8 @@ def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: 
         The table returned by ``xmr`` or ``p_chart`` for a single series (filter ``by`` first).
     title, ylabel : str
         Figure title and y-axis label (every figure is titled and labelled).
-    ax : matplotlib Axes, optional
-        Draw into this axes; default a new :func:`aeeval.plots.figure`.
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure`.
     percent : bool
         Show the y axis as percentages (for proportions).
     icons : bool
@@ -85,16 +85,25 @@ def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: 
 
     Returns
     -------
-    (fig, ax)
+    matplotlib.axes.Axes
+        The Axes drawn on: ``ax`` when given, else that of a new figure (``ax.figure``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aeeval as ae
+    >>> data = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=12, freq="MS"),
+    ...                      "y": [12, 8, 11, 9, 13, 7, 12, 10, 14, 15, 16, 15]})
+    >>> ax = plot_spc(ae.xmr(data, "y", "month"), title="A measure", ylabel="Value")
+    >>> ax.get_xlabel()
+    'Period'
     """
     by = chart.attrs.get("by") or []
     if by and chart.groupby(by, dropna=False).ngroups > 1:
         raise ValueError(f"plot_spc draws one series; filter the chart on {', '.join(by)} first")
     date = chart.attrs["date"]
     if ax is None:
-        fig, ax = figure()
-    else:
-        fig = ax.figure
+        _, ax = figure()
     x = chart[date]
     for _, seg in chart.groupby("rebase_group", sort=True):
         ax.plot(seg[date], seg["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
@@ -128,22 +137,46 @@ def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: 
         if pd.notna(summary["assurance"]):
             shown.append(_ASSURANCE[summary["assurance"]])
         _icons(ax, shown)
-    return fig, ax
+    return ax
 
 
 def plot_run_chart(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: bool = False):
     """Draw one series of an :func:`aeeval.run_chart` result: points, median, signals.
 
     Points in a shift or trend are blue; astronomical points (when requested) orange.
+
+    Parameters
+    ----------
+    chart : pandas.DataFrame
+        The table returned by ``run_chart`` for a single series (filter ``by`` first).
+    title, ylabel : str
+        Figure title and y-axis label.
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure`.
+    percent : bool
+        Show the y axis as percentages (for proportions).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on: ``ax`` when given, else that of a new figure (``ax.figure``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aeeval as ae
+    >>> data = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=12, freq="MS"),
+    ...                      "y": [12, 8, 11, 9, 13, 7, 12, 10, 14, 15, 16, 15]})
+    >>> ax = plot_run_chart(ae.run_chart(data, "y", "month"), title="A measure", ylabel="Value")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:1]
+    ['Median']
     """
     by = chart.attrs.get("by") or []
     if by and chart.groupby(by, dropna=False).ngroups > 1:
         raise ValueError(f"plot_run_chart draws one series; filter the chart on {', '.join(by)} first")
     date = chart.attrs["date"]
     if ax is None:
-        fig, ax = figure()
-    else:
-        fig = ax.figure
+        _, ax = figure()
     ax.plot(chart[date], chart["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
     ax.plot(chart[date], chart["median"], color=NHS_COLOURS["black"], linewidth=1, label="Median")
     signal = chart["shift"].fillna(False).astype(bool) | chart["trend"].fillna(False).astype(bool)
@@ -163,4 +196,4 @@ def plot_run_chart(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, per
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Period")
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.17), fontsize=7, frameon=False, ncol=6)
-    return fig, ax
+    return ax

@@ -20,14 +20,31 @@ def plot_item_trend(trend: pd.DataFrame, *, by: str | None = None, title: str | 
     error bars. Years inside a series without results leave a gap in the line. With ``by`` (the
     grouping column the trend was computed by), each group has its own colour.
 
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        :func:`aeeval.item_trend` output.
+    by : str, optional
+        The ``by`` column the trend was computed by (one colour per group).
+    title : str, optional
+        Figure title.
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure`.
+
     Returns
     -------
-    (fig, ax)
+    matplotlib.axes.Axes
+        The Axes drawn on: ``ax`` when given, else that of a new figure (``ax.figure``).
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> ax = plot_item_trend(ae.item_trend(ae.read_staff_survey()))
+    >>> ax.get_ylabel()
+    '% positive'
     """
     if ax is None:
-        fig, ax = figure()
-    else:
-        fig = ax.figure
+        _, ax = figure()
     series_order = list(dict.fromkeys(trend.sort_values("year")["series"]))
     groups = [None] if by is None else list(dict.fromkeys(trend[by]))
     for k, s in enumerate(series_order):
@@ -65,7 +82,7 @@ def plot_item_trend(trend: pd.DataFrame, *, by: str | None = None, title: str | 
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title(title or "Staff Survey item by year")
     ax.legend(fontsize=7, loc="lower left", frameon=False)
-    return fig, ax
+    return ax
 
 
 def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
@@ -73,16 +90,31 @@ def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
     national value and the funnel limits; trusts outside the outermost limits are drawn in red,
     outside the inner limits in orange.
 
+    Parameters
+    ----------
+    flags : pandas.DataFrame
+        :func:`aeeval.funnel_flags` output (its ``attrs`` give the centre line and the levels).
+    title : str, optional
+        Figure title.
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure`.
+
     Returns
     -------
-    (fig, ax)
+    matplotlib.axes.Axes
+        The Axes drawn on: ``ax`` when given, else that of a new figure (``ax.figure``).
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> ax = plot_funnel(ae.funnel_flags(ae.read_staff_survey(), year=2020))
+    >>> ax.get_xscale()
+    'log'
     """
-    from ..staff_survey import funnel_limits
+    from ..funnel import funnel_limits
 
     if ax is None:
-        fig, ax = figure(height=3.6)
-    else:
-        fig = ax.figure
+        _, ax = figure(height=3.6)
     p0 = flags.attrs["p0"]
     levels = flags.attrs["confidence"]
     method = flags.attrs["method"]
@@ -107,4 +139,4 @@ def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
     ax.set_ylabel("% positive")
     ax.set_title(title or f"{flags.attrs['series']} {flags.attrs['year']}: trusts against the national value")
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    return fig, ax
+    return ax

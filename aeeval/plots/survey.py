@@ -11,7 +11,7 @@ import pandas as pd
 
 from .style import NHS_COLOURS, figure
 
-__all__ = ["likert_bars", "proportion_dots"]
+__all__ = ["plot_likert", "plot_proportions"]
 
 # Best option first: dark blue → light blue for the favourable side, warm → red for the other.
 _POSITIVE = [NHS_COLOURS["dark_blue"], NHS_COLOURS["blue"], NHS_COLOURS["light_blue"]]
@@ -25,8 +25,8 @@ def _group_labels(table: pd.DataFrame, by: list) -> list[str]:
     return [", ".join(str(v) for v in values) for values in table[by].itertuples(index=False)]
 
 
-def likert_bars(table: pd.DataFrame, *, by=None, title: str, favourable: int | None = None,
-                xlabel: str = "Share of answers (%)", ylabel: str | None = None):
+def plot_likert(table: pd.DataFrame, *, by=None, title: str, favourable: int | None = None,
+                xlabel: str = "Share of answers (%)", ylabel: str | None = None, ax=None):
     """Diverging stacked bars: favourable options to the right of 0, the others to the left.
 
     Parameters
@@ -42,17 +42,20 @@ def likert_bars(table: pd.DataFrame, *, by=None, title: str, favourable: int | N
         the middle option is neutral and split across 0).
     xlabel, ylabel : str
         Axis labels (``ylabel`` default: the grouping column names).
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure` sized for the content.
 
     Returns
     -------
-    (fig, ax)
+    matplotlib.axes.Axes
+        The Axes drawn on: ``ax`` when given, else that of a new figure (``ax.figure``).
 
     Examples
     --------
     >>> import aeeval as ae
     >>> d = ae.distribution(ae.load_survey(), "influenced_coproduction", by="cohort",
     ...                     exclude=["Don't know"], min_base=10)
-    >>> fig, ax = likert_bars(d, by="cohort", title="Influenced co-production")
+    >>> ax = plot_likert(d, by="cohort", title="Influenced co-production")
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['A great deal', 'To some extent', 'Very little', 'Not at all']
     """
@@ -77,7 +80,8 @@ def likert_bars(table: pd.DataFrame, *, by=None, title: str, favourable: int | N
             if len(r):
                 shares[gi, oi] = r["estimate"].iloc[0]
                 hidden[gi] |= bool(r["suppressed"].iloc[0]) if "suppressed" in r else False
-    fig, ax = figure(6.5, 0.45 * len(groups) + 1.6)
+    if ax is None:
+        _, ax = figure(6.5, 0.45 * len(groups) + 1.6)
     y = np.arange(len(groups))[::-1]
     colours = (_POSITIVE[:fav][::-1] if fav <= 3 else [NHS_COLOURS["blue"]] * fav)
     colours = colours[::-1]
@@ -118,11 +122,11 @@ def likert_bars(table: pd.DataFrame, *, by=None, title: str, favourable: int | N
         ax.legend([handles[i] for i in order], [names[i] for i in order], ncols=min(k, 5),
                   loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(groups) < 4 else -0.12),
                   frameon=False, fontsize=8)
-    return fig, ax
+    return ax
 
 
-def proportion_dots(table: pd.DataFrame, *, by, title: str, xlabel: str | None = None,
-                    ylabel: str | None = None, reference: float | None = None):
+def plot_proportions(table: pd.DataFrame, *, by, title: str, xlabel: str | None = None,
+                     ylabel: str | None = None, reference: float | None = None, ax=None):
     """Dot-and-interval plot of a proportion by group (one row per group).
 
     Parameters
@@ -135,23 +139,27 @@ def proportion_dots(table: pd.DataFrame, *, by, title: str, xlabel: str | None =
         Title and axis labels.
     reference : float, optional
         A proportion drawn as a dashed vertical line (e.g. the programme figure).
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure` sized for the content.
 
     Returns
     -------
-    (fig, ax)
+    matplotlib.axes.Axes
+        The Axes drawn on: ``ax`` when given, else that of a new figure (``ax.figure``).
 
     Examples
     --------
     >>> import aeeval as ae
     >>> t = ae.proportions(ae.load_survey(), "improved_experience", "Yes, definitely",
     ...                    by="cohort", exclude=["Don't know"], min_base=10)
-    >>> fig, ax = proportion_dots(t, by="cohort", title="Definitely improved experience")
+    >>> ax = plot_proportions(t, by="cohort", title="Definitely improved experience")
     >>> ax.get_xlabel()
     'Percentage (95% CI)'
     """
     by = [by] if isinstance(by, str) else list(by)
     labels = _group_labels(table, by)
-    fig, ax = figure(6.5, 0.35 * len(table) + 1.3)
+    if ax is None:
+        _, ax = figure(6.5, 0.35 * len(table) + 1.3)
     y = np.arange(len(table))[::-1]
     hidden = table["suppressed"].astype(bool).to_numpy() if "suppressed" in table else np.zeros(len(table), bool)
     est = table["estimate"].to_numpy(dtype=float) * 100
@@ -173,4 +181,4 @@ def proportion_dots(table: pd.DataFrame, *, by, title: str, xlabel: str | None =
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel if ylabel is not None else " × ".join(by))
     ax.set_title(title)
-    return fig, ax
+    return ax

@@ -1,0 +1,35 @@
+"""NHS Staff Survey: reading and harmonising trust results (:mod:`.reading`) and the models that
+take them (:mod:`.models`).
+
+Every name is importable from here (``from aeeval.staff_survey import item_trend``); the funnel
+limits, which are not specific to the Staff Survey, live in :mod:`aeeval.funnel` and are
+re-exported here too.
+"""
+
+from ..funnel import funnel_flags, funnel_limits
+from .models import VOLUNTARY_CAVEAT, item_trend, participation_effect, pretrend_test
+from .reading import (
+    ITEM_MAP,
+    NHSER_NAMES,
+    RESULT_COLUMNS,
+    load_item_map,
+    read_staff_survey,
+    register_start_years,
+    select_staff_survey,
+)
+
+__all__ = [
+    "ITEM_MAP",
+    "NHSER_NAMES",
+    "RESULT_COLUMNS",
+    "VOLUNTARY_CAVEAT",
+    "funnel_flags",
+    "funnel_limits",
+    "item_trend",
+    "load_item_map",
+    "participation_effect",
+    "pretrend_test",
+    "read_staff_survey",
+    "register_start_years",
+    "select_staff_survey",
+]
