@@ -166,7 +166,7 @@ def test_commands_and_batch_workers_do_not_build_jsonschemas_iri_grammar(project
     imported = {line.rsplit("|", 1)[1].strip() for line in res.stderr.splitlines()
                 if line.startswith("import time:")}
     assert "jsonschema" in imported and not {"lark", "rfc3987_syntax.syntax_helpers"} & imported
-    worker = subprocess.run([sys.executable, "-c", "import sys\nfrom aeeval.publish.build import _warm\n"
-                             "_warm(1)\nprint('nbformat' in sys.modules, sys.modules['rfc3987_syntax'])"],
+    worker = subprocess.run([sys.executable, "-c", "import sys\nfrom aeeval.publish.build import warm_worker\n"
+                             "warm_worker(1)\nprint('nbformat' in sys.modules, sys.modules['rfc3987_syntax'])"],
                             capture_output=True, text=True, check=True)
     assert worker.stdout.split() == ["True", "None"]

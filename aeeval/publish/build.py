@@ -243,7 +243,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def _warm(threads: int, parent: int | None = None) -> None:
+def warm_worker(threads: int, parent: int | None = None) -> None:
     """Worker start-up: die with the main process ``parent`` and leave Ctrl-C to it, share the
     cores between the kernels, skip jsonschema's IRI parser
     (:func:`aeeval.cli.skip_iri_grammar`) and load the heavy modules once per process, not once
@@ -379,7 +379,7 @@ def _run_locked(jobs, runnable, outcomes, *, workers, formats, progress) -> None
             threads = max(1, (os.cpu_count() or 1) // workers)
             stop = _worker_stopper()
             pool = stack.enter_context(ProcessPoolExecutor(
-                max_workers=workers, mp_context=get_context("spawn"), initializer=_warm,
+                max_workers=workers, mp_context=get_context("spawn"), initializer=warm_worker,
                 initargs=(threads, os.getpid())))
             stack.push(stop)  # runs before the pool's exit
             futures = {pool.submit(_prepare, jobs[i], os.getpid()): i for i in runnable}
