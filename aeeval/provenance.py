@@ -64,7 +64,10 @@ def _ignored_folders() -> tuple[str, ...]:
     import tempfile
 
     home = Path.home()
-    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(),
+    # every folder of installed packages on the path, also one a .pth file adds (a stacked
+    # environment): the data files of libraries (matplotlib's styles …) are not inputs
+    packages = [p for p in sys.path if Path(p).name in {"site-packages", "dist-packages"}]
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), *packages,
                site.getusersitepackages(), str(home / ".cache"), str(home / ".config"),
                str(home / ".local"), str(home / ".ipython"), str(home / ".jupyter"),
                os.environ.get("XDG_CACHE_HOME", ""), os.environ.get("MPLCONFIGDIR", ""),
