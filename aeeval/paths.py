@@ -151,15 +151,15 @@ def bundled_configs() -> dict[str, Path]:
     return {p.stem: p for p in sorted(NOTEBOOKS.glob("*.yml"))}
 
 
-def _find(given, bundled: dict[str, Path], what: str) -> Path:
+def _find(given, bundled: dict[str, Path], what: str, missing: str) -> Path:
     path = Path(given)
     if path.is_file():
         return path
     for name, found in bundled.items():
         if str(given) in (name, found.name, found.stem):
             return found
-    raise ValueError(f"{given}: no such {what} file, and no {what} bundled with aeeval has that "
-                     f"name (bundled: {', '.join(bundled) or 'none'})")
+    raise ValueError(f"{missing}, and no {what} bundled with aeeval has that name (bundled: "
+                     f"{', '.join(bundled) or 'none'})")
 
 
 def notebook_path(given) -> Path:
@@ -173,7 +173,7 @@ def notebook_path(given) -> Path:
     >>> notebook_path("survey-outcomes") == NOTEBOOKS / "01-survey-outcomes.ipynb"
     True
     """
-    return _find(given, bundled_notebooks(), "notebook")
+    return _find(given, bundled_notebooks(), "notebook", f"{given} does not exist")
 
 
 def config_path(given) -> Path:
@@ -185,4 +185,4 @@ def config_path(given) -> Path:
     >>> config_path("demo").name
     'demo.yml'
     """
-    return _find(given, bundled_configs(), "config")
+    return _find(given, bundled_configs(), "config", f"{given}: no such config file")

@@ -29,7 +29,7 @@ def test_a_file_wins_over_a_bundled_name(tmp_path, monkeypatch):
 
 
 def test_an_unknown_name_lists_the_bundled_ones():
-    with pytest.raises(ValueError, match="no such notebook file.*survey-outcomes, interviews"):
+    with pytest.raises(ValueError, match="survey does not exist, and no notebook bundled.*survey-outcomes, interviews"):
         paths.notebook_path("survey")
     with pytest.raises(ValueError, match=r"no such config file.*\(bundled: demo\)"):
         paths.config_path("demos")
