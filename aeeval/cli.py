@@ -99,7 +99,7 @@ def _build(args) -> int:
         print(f"error: {printable(exc, lines=True)}", file=sys.stderr)
         return 2
     # A bundled config (named, not a file here) writes to ./reports/<name>/, not beside itself.
-    bundled = not Path(args.config).is_file()
+    bundled = config != Path(args.config)
     try:
         jobs, formats = load_config(config, formats=args.format,
                                     output_dir=reports_dir() / config.stem if bundled else None)

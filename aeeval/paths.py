@@ -153,7 +153,7 @@ def bundled_configs() -> dict[str, Path]:
 
 def _find(given, bundled: dict[str, Path], what: str, missing: str) -> Path:
     path = Path(given)
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a pipe too: the reader refuses it, saying why
         return path
     for name, found in bundled.items():
         if str(given) in (name, found.name, found.stem):
