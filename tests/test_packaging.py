@@ -17,12 +17,17 @@ def _name(spec: str) -> str:
     return re.split(r"[<>=!~\[ ;]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
+#: conda-forge names of PyPI packages that conda-forge calls otherwise.
+CONDA_NAMES = {"python-build": "build"}
+
+
 def test_environment_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip_names = {_name(d) for d in project["dependencies"]}
     pip_names |= {_name(d) for extra in project["optional-dependencies"].values() for d in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda_names = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    conda_names = {CONDA_NAMES.get(_name(d), _name(d)) for d in env["dependencies"]
+                   if isinstance(d, str)} - {"python", "pip"}
     assert conda_names - {"poppler"} == pip_names  # poppler (pdftotext) is a system tool, not on PyPI
     assert "poppler" in conda_names
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
@@ -124,3 +129,22 @@ def test_changelog_has_unreleased_and_the_current_version():
     assert _pyproject()["project"]["version"] in versions
     assert all(date for _, date in headings[1:]), "each release has its date"
     assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in versions)
+
+
+def test_bundled_folders_are_the_ones_setup_py_maps():
+    """setup.py maps each source folder onto an aeeval.resources subpackage; aeeval.paths finds
+    the same folders through importlib.resources, and pyproject.toml ships their files."""
+    import ast
+    from importlib.resources import files
+
+    from aeeval.paths import BUNDLED
+
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    (resources,) = [ast.literal_eval(node.value) for node in tree.body
+                    if isinstance(node, ast.Assign) and node.targets[0].id == "RESOURCES"]
+    assert sorted(resources.values()) == sorted(BUNDLED)
+    for package, folder in resources.items():
+        assert files(package) == BUNDLED[folder] == (ROOT / folder).resolve(), package
+        assert (ROOT / folder / "__init__.py").is_file(), f"{folder} needs its package marker"
+    package_data = _pyproject()["tool"]["setuptools"]["package-data"]
+    assert set(resources) <= set(package_data)

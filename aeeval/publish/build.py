@@ -140,8 +140,11 @@ def _out_name(template: str | None, notebook: Path, varying: dict, where: str) -
                           f"matrix / parameter-set key ({', '.join(varying) or 'none'})") from None
 
 
-def load_config(path, *, formats=None) -> tuple[list[Job], list[str]]:
+def load_config(path, *, formats=None, output_dir=None) -> tuple[list[Job], list[str]]:
     """Read and check a build config; return its jobs and formats.
+
+    ``output_dir``, when given, replaces the config's own (``aeeval build`` gives
+    ``./reports/<name>/`` for a config bundled with aeeval, which lives among its installed files).
 
     Raises :class:`ConfigError` listing every problem (file, place in the config, what is wrong).
     """
@@ -160,7 +163,8 @@ def load_config(path, *, formats=None) -> tuple[list[Job], list[str]]:
         raise ConfigError(f"{path}: " + "; ".join(
             f"{_where(e.absolute_path)}: {_schema_message(e)}" for e in errors))
     base = path.resolve().parent
-    output_dir = (base / config.get("output_dir", "reports")).resolve()
+    output_dir = (Path(output_dir) if output_dir is not None
+                  else base / config.get("output_dir", "reports")).resolve()
     try:
         formats = check_formats(formats or config.get("formats", FORMATS))
     except ReportError as exc:

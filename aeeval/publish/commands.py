@@ -19,6 +19,7 @@ ALLOW_HELP = ("allow a min_base parameter as low as N, below the project default
 
 def _run(args) -> int:
     from ..disclosure import check_min_base, parameter_min_base
+    from ..paths import notebook_path
     from .browser import BrowserError, find_chromium, find_pdftotext
     from .gate.names import read_names
     from .outdir import sigterm_interrupts
@@ -26,7 +27,8 @@ def _run(args) -> int:
 
     try:
         formats = check_formats(args.format)
-        declared = notebook_parameters(Path(args.notebook))
+        notebook = notebook_path(args.notebook)  # a file, or a bundled notebook's name
+        declared = notebook_parameters(notebook)
         params = _parse_params(args.parameters, args.parameters_file, declared)
         allowed = check_min_base(parameter_min_base(params, declared), args.allow_min_base,
                                  where=args.notebook)
@@ -35,7 +37,7 @@ def _run(args) -> int:
             find_pdftotext()
         names = [n for f in args.names or () for n in read_names(f)]
         with sigterm_interrupts():
-            out = run_report(Path(args.notebook), params, out=Path(args.out) if args.out else None,
+            out = run_report(notebook, params, out=Path(args.out) if args.out else None,
                              formats=formats, parameters_files=args.parameters_file or (),
                              names=names, allow_min_base=allowed)
     except (ReportError, BrowserError, ValueError, OSError) as exc:
@@ -68,10 +70,19 @@ def _parse_params(pairs, files, declared) -> dict:
 
 def _build(args) -> int:
     from ..files import printable
+    from ..paths import config_path, reports_dir
     from .build import ConfigError, load_config, run_jobs, summary_table
 
     try:
-        jobs, formats = load_config(args.config, formats=args.format)
+        config = config_path(args.config)
+    except ValueError as exc:
+        print(f"error: {printable(exc, lines=True)}", file=sys.stderr)
+        return 2
+    # A bundled config (named, not a file here) writes to ./reports/<name>/, not beside itself.
+    bundled = config != Path(args.config)
+    try:
+        jobs, formats = load_config(config, formats=args.format,
+                                    output_dir=reports_dir() / config.stem if bundled else None)
     except ConfigError as exc:
         print(f"error: {printable(exc, lines=True)}", file=sys.stderr)  # "\e[31m" in a config
         return 2
@@ -112,14 +123,28 @@ def _allow_min_base(jobs, args) -> bool:
     return True
 
 
+def _bundled_list(kind: str, bundled: dict) -> str:
+    """``bundled KIND (give the name): a, b, …``, wrapped for an 80-column terminal."""
+    import textwrap
+
+    return textwrap.fill(f"bundled {kind} (give the name): {', '.join(bundled)}", width=78,
+                         subsequent_indent="  ", break_on_hyphens=False)
+
+
 def add_commands(sub) -> None:
     """Add the publishing commands, ``run`` and ``build``, to the ``aeeval`` parser's
-    sub-parsers (their code is imported only when one of them runs)."""
+    sub-parsers, with the bundled notebooks and configs listed in their help (their code is
+    imported only when one of them runs)."""
+    from ..paths import bundled_configs, bundled_notebooks
+
+    notebooks, configs = bundled_notebooks(), bundled_configs()
     raw = argparse.RawDescriptionHelpFormatter
     r = sub.add_parser("run", help="execute a notebook with parameters and export it as a report",
-                       formatter_class=raw, epilog="exit codes: 0 report published, 1 it failed "
+                       formatter_class=raw, epilog=f"{_bundled_list('notebooks', notebooks)}\n\n"
+                       "exit codes: 0 report published, 1 it failed "
                        "(or could not start), 2 usage error,\n130 interrupted")
-    r.add_argument("notebook", help="the notebook (.ipynb) to execute")
+    r.add_argument("notebook", help="the notebook (.ipynb) to execute, or the name of a "
+                   "notebook bundled with aeeval (listed below)")
     r.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append",
                    metavar=("NAME", "VALUE"), help="a parameter; VALUE follows the type the notebook declares (a str stays "
                         "as typed; int, float, list, dict and dates are read as YAML)")
@@ -133,11 +158,14 @@ def add_commands(sub) -> None:
     r.set_defaults(func=_run)
 
     b = sub.add_parser("build", help="build a batch of reports (notebooks x parameter sets) from a config",
-                       formatter_class=raw, epilog="exit codes: 0 every report published, 1 a "
+                       formatter_class=raw, epilog=f"{_bundled_list('configs', configs)}\n\n"
+                       "exit codes: 0 every report published, 1 a "
                        "report failed, 2 a config that cannot run or\na usage error, 130 "
                        "interrupted")
     b.add_argument("config", metavar="CONFIG.yml",
-                   help="the build config (YAML); paths in it are relative to it")
+                   help="the build config (YAML); paths in it are relative to it. Or the name of "
+                        "a config bundled with aeeval (listed below), whose reports go to "
+                        "./reports/<name>/")
     b.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks run at once (default: the number of CPU cores)")
     b.add_argument("--format", default=None, help="comma-separated: pdf, html (default: the config's)")

@@ -12,9 +12,11 @@ that ``manifest.json`` and the report's appendix show.
 Which files count: every regular file opened for reading, whatever its suffix (``.gz``, ``.pkl``
 as well as ``.csv``), anywhere but in the folders of software and settings
 (:func:`_ignored_folders`: the Python installation and site-packages, caches, Jupyter's and
-IPython's own files, ``/usr``, ``/etc``, ``/proc`` …) and except Python code itself (``.py``,
+IPython's own files, ``/usr``, ``/etc``, ``/proc`` …) — aeeval's bundled data, schemas and
+notebooks (:data:`aeeval.paths.BUNDLED`) always count, also from site-packages — and except
+Python code itself (``.py``,
 ``.pyc``, extension modules: imports are recorded by the git commit and package versions). So the
-data folders are wherever data is read from: the project's ``data/``, a folder given as a
+data folders are wherever data is read from: aeeval's bundled ``data/``, a folder given as a
 parameter, the notebook's working folder, the temporary folder.
 """
 
@@ -31,7 +33,7 @@ import threading
 from pathlib import Path
 
 from ..errors import AeevalError
-from ..paths import ROOT
+from ..paths import BUNDLED, ROOT, display_path
 
 __all__ = ["INPUTS_MIMETYPE", "InputChangedError", "record_inputs", "recorded_inputs",
            "read_inputs", "emit_inputs", "file_sha256", "describe_inputs", "verify_inputs",
@@ -47,6 +49,8 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 # "versions" (every distinct SHA-256 seen at an open), "stat" (size, mtime, inode at the last hash)}.
 _recorded: dict[str, dict] = {}
 _ignored: tuple[str, ...] = ()
+# aeeval's bundled data and notebooks are data wherever they are installed (site-packages too).
+_bundled = tuple(os.path.realpath(f) + os.sep for f in BUNDLED.values())
 _hashing = threading.local()  # the hook's own reads of a file it hashes are not inputs
 
 
@@ -61,7 +65,10 @@ def _ignored_folders() -> tuple[str, ...]:
     import tempfile
 
     home = Path.home()
-    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(),
+    # every folder of installed packages on the path, also one a .pth file adds (a stacked
+    # environment): the data files of libraries (matplotlib's styles …) are not inputs
+    packages = [p for p in sys.path if Path(p).name in {"site-packages", "dist-packages"}]
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), *packages,
                site.getusersitepackages(), str(home / ".cache"), str(home / ".config"),
                str(home / ".local"), str(home / ".ipython"), str(home / ".jupyter"),
                os.environ.get("XDG_CACHE_HOME", ""), os.environ.get("MPLCONFIGDIR", ""),
@@ -86,7 +93,8 @@ def _note(path) -> None:
     if os.path.splitext(path)[1].lower() in CODE_SUFFIXES:
         return
     path = os.path.realpath(path)
-    if path.startswith(_ignored) or _PACKAGE_METADATA.search(path) or "__pycache__" in path:
+    if (path.startswith(_ignored) and not path.startswith(_bundled)) \
+            or _PACKAGE_METADATA.search(path) or "__pycache__" in path:
         return
     try:
         info = os.stat(path)
@@ -175,15 +183,6 @@ def file_sha256(path: Path) -> str:
     return _hash(path)[0]
 
 
-def display_path(path: Path) -> str:
-    """A path as reports show it: relative to the project root when inside it."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def describe_inputs(paths) -> list[dict]:
     """``[{"path", "bytes", "sha256"}]`` for each existing file in ``paths`` (duplicates once)."""
     out, seen = [], set()
@@ -232,6 +231,8 @@ def verify_inputs(read: list) -> list[dict]:
 
 
 def _git(*args) -> str | None:
+    if ROOT is None:  # installed from a wheel: its version says what it is
+        return None
     try:
         res = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
                              timeout=20)

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..disclosure import check_min_base, parameter_min_base
 from ..errors import AeevalError
 from ..options import DEFAULT_MIN_BASE
-from ..paths import REPORTS, TEMPLATES
+from ..paths import TEMPLATES, reports_dir
 from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
 from .figures import FiguresError, collect_figure_texts, dumps, figures_document
 from .gate import DisclosureError, check_published
@@ -527,7 +527,7 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     """Execute ``notebook`` and publish the report folder ``out`` atomically.
 
     Without a ``browser``, Chromium is started while the notebook runs. ``out`` (default
-    ``reports/<notebook name>/``) receives ``executed.ipynb``, ``report.pdf`` and
+    ``reports/<notebook name>/`` in the current directory) receives ``executed.ipynb``, ``report.pdf`` and
     ``report.html`` (as ``formats`` asks), ``figures.json`` and ``manifest.json``. If any step
     fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
     the failed executed notebook is kept in ``<out>.failed/``. The run holds ``out``'s lock
@@ -544,7 +544,7 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
     """
     formats = check_formats(formats)
     notebook = Path(notebook)
-    out = Path(out) if out is not None else REPORTS / notebook.stem
+    out = Path(out) if out is not None else reports_dir() / notebook.stem
     check_output(notebook, dict(parameters or {}), out, cwd=cwd, parameters_files=parameters_files)
     with ExitStack() as stack:
         try:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...files import InputFileError, read_text
-from ...paths import ROOT
+from ...paths import bundled_path
 
 __all__ = ["contact_columns", "read_names", "register_names"]
 
@@ -54,7 +54,8 @@ def register_names(inputs) -> tuple[list[str], list[str]]:
     """The names in the contact columns of every register-like table among ``inputs``.
 
     ``inputs``: paths, or ``{"path": …}`` records as :func:`aeeval.publish.provenance.describe_inputs`
-    gives them (relative to the project root when inside it). Returns ``(names, problems)``:
+    gives them (a bundled file relative, as :func:`aeeval.paths.display_path` shows it).
+    Returns ``(names, problems)``:
     a table whose schema has contact columns but that cannot be read is a problem (the gate fails
     rather than publish without its names); other files are not tables and are left alone.
     """
@@ -62,9 +63,7 @@ def register_names(inputs) -> tuple[list[str], list[str]]:
 
     names, problems = [], []
     for item in inputs:
-        path = Path(item["path"] if isinstance(item, dict) else item)
-        if not path.is_absolute():
-            path = ROOT / path
+        path = bundled_path(item["path"]) if isinstance(item, dict) else Path(item)
         if isinstance(item, dict) and item.get("kind") == "definition":
             continue
         if path.suffix.lower() not in _TABLE_SUFFIXES or not path.is_file():
