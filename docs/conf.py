@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import aeeval
@@ -104,6 +105,9 @@ def copy_notebooks() -> None:
 
 
 copy_notebooks()
+# autosummary writes one page per name into generated/ at every build: start from none, so that a
+# renamed or removed name leaves no stale page behind ("document isn't included in any toctree").
+shutil.rmtree(DOCS / "generated", ignore_errors=True)
 
 
 # --- API coverage ------------------------------------------------------------------------------
