@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 APT_PACKAGES = chromium poppler-utils fonts-dejavu-core
 
-.PHONY: setup system-deps demo test lab examples clean-reports bench
+.PHONY: setup system-deps demo test docs lab examples clean-reports bench
 
 setup: $(VENV)/.installed system-deps
 
@@ -47,6 +47,19 @@ demo: setup
 test: setup $(VENV)/.lab-installed
 	$(BIN)/ruff check aeeval tests benchmarks
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory docs
+
+# The documentation site (docs/ → docs/_build/html), warnings as errors; the notebook gallery is
+# executed with the aeeval kernel while it builds. -E: every page is read again, so that a
+# warning of an unchanged page still fails the build and the gallery shows this code's outputs.
+# No network needed.
+$(VENV)/.docs-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $@
+
+docs: setup $(VENV)/.docs-installed
+	$(BIN)/sphinx-build -E -W --keep-going -q -b html docs docs/_build/html
+	@echo "Documentation: docs/_build/html/index.html"
 
 lab: setup $(VENV)/.lab-installed
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

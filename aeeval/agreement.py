@@ -129,6 +129,20 @@ def presence_table(segments: pd.DataFrame, *, unit: str = "interview", coder: st
     A unit counts as coded by a coder when the coder has at least one segment in it. Columns:
     ``unit``, ``coder``, ``code``, ``present`` (bool) and ``item`` (``"<unit> / <code>"``, one rated
     item, e.g. for Krippendorff's alpha over all codes at once).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> segments = pd.DataFrame({"interview": ["i1", "i1", "i2"], "coder": ["A", "B", "A"],
+    ...                          "code": ["staff", "staff", "time"]})
+    >>> presence_table(segments)
+      interview coder   code  present        item
+    0        i1     A  staff     True  i1 / staff
+    1        i1     B  staff     True  i1 / staff
+    2        i2     A  staff    False  i2 / staff
+    3        i1     A   time    False   i1 / time
+    4        i1     B   time    False   i1 / time
+    5        i2     A   time     True   i2 / time
     """
     _check_columns(segments, unit=unit, coder=coder, code=code)
     coded = segments[[unit, coder]].drop_duplicates()

@@ -131,7 +131,16 @@ def normalise_label(text: str) -> str:
 
 
 def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
-    """Read and check a codebook file (YAML or JSON). Raises ``ValueError`` naming the problem."""
+    """Read and check a codebook file (YAML or JSON). Raises ``ValueError`` naming the problem.
+
+    Examples
+    --------
+    >>> codebook = load_codebook()  # the bundled survey codebook
+    >>> codebook.name
+    'picker_organisation_survey'
+    >>> list(codebook.questions)[:2]
+    ['improved_experience', 'influenced_coproduction']
+    """
     return _load_codebook(str(path))
 
 

@@ -56,6 +56,14 @@ def read_ae_attendances(path: str | Path | None = None) -> pd.DataFrame:
 
     ``path=None`` reads the bundled ``ae_attendances.csv`` from :data:`aeeval.paths.PUBLIC_DATA`
     (``data/public/``, or the folder ``AEEVAL_SHARED_DATA`` names).
+
+    Examples
+    --------
+    >>> ae = read_ae_attendances()  # the bundled NHS England data
+    >>> list(ae.columns)
+    ['period', 'org_code', 'type', 'attendances', 'breaches', 'admissions']
+    >>> len(ae)
+    12765
     """
     path = Path(path) if path is not None else PUBLIC_DATA / AE_FILE
     if not path.exists():
@@ -71,6 +79,18 @@ def ae_four_hour_performance(ae_data: pd.DataFrame, org_code: str) -> pd.DataFra
     Returns ``period``, ``org_code``, ``attendances``, ``breaches``, ``within_4h``
     (attendances − breaches) and ``performance`` (1 − breaches / attendances), sorted by period:
     ready for ``p_chart(…, "within_4h", "attendances", "period")``.
+
+    Examples
+    --------
+    >>> rf4 = ae_four_hour_performance(read_ae_attendances(), "RF4")
+    >>> rf4.iloc[0]
+    period         2016-04-01 00:00:00
+    org_code                       RF4
+    attendances                22034.0
+    breaches                    4104.0
+    within_4h                  17930.0
+    performance               0.813742
+    Name: 0, dtype: object
     """
     codes = ae_data["org_code"].dropna().unique()
     if org_code not in codes:

@@ -205,7 +205,18 @@ def framework_matrix(segments: pd.DataFrame, *, names=(), max_chars: int = 120,
 
 def framework_table(matrix: pd.DataFrame) -> pd.DataFrame:
     """Reshape :func:`framework_matrix` into the display matrix: one row per organisation, one
-    column per theme, each cell ``"3 segments: “quote”"`` (empty when nothing was coded)."""
+    column per theme, each cell ``"3 segments: “quote”"`` (empty when nothing was coded).
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> from aeeval.qual import framework_matrix
+    >>> table = ae.framework_table(framework_matrix(ae.read_segments(None)))
+    >>> list(table.columns)
+    ['org_code', 'Challenges', 'Key learnings', 'What helps']
+    >>> table.loc[0, "Challenges"].startswith("1 segment: “")
+    True
+    """
     missing = {"org_code", "theme", "n_segments", "quote"} - set(matrix.columns)
     if missing:
         raise KeyError(f"not a framework_matrix table: lacks {sorted(missing)}")

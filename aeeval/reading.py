@@ -86,6 +86,13 @@ def read_comparisons(table: pd.DataFrame, *, by: str = "cohort", adjusted: str =
 
     Names the comparisons whose adjusted p-value is below ``threshold`` and says how many were
     made; differences are in percentage points with their interval.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> responses = ae.load_survey(None)  # the bundled synthetic example
+    >>> print(read_comparisons(ae.headline_comparisons(responses, by="cohort")))  # doctest: +ELLIPSIS
+    12 comparison(s) of a cohort with the rest of the programme (Holm-adjusted across the table). None differs after adjustment (adjusted p ≥ 0.05); ...
     """
     confidence = table.attrs.get("confidence", 0.95)
     shown = table[~table["suppressed"].astype(bool)] if "suppressed" in table else table
@@ -117,7 +124,15 @@ def read_comparisons(table: pd.DataFrame, *, by: str = "cohort", adjusted: str =
 
 
 def read_tests(table: pd.DataFrame, *, adjusted: str = "p_holm", threshold: float = 0.05) -> str:
-    """Sentences for a table of tests across groups (:func:`aeeval.headline_tests`)."""
+    """Sentences for a table of tests across groups (:func:`aeeval.headline_tests`).
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> responses = ae.load_survey(None)  # the bundled synthetic example
+    >>> print(read_tests(ae.headline_tests(responses, by="cohort")))  # doctest: +ELLIPSIS
+    Improved definitely: no clear evidence that it differs across groups (chi2, p = 0.027, adjusted p = 0.107). ...
+    """
     if table.empty:
         return "Fewer than two groups have answers, so there is nothing to compare."
     parts = []

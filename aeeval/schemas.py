@@ -783,7 +783,22 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
 def validate_table(path: str | Path, schema: str | Path | dict, *, sheet: str | int | None = None
                    ) -> list[Problem]:
     """Return every :class:`Problem` in a file (an empty list when it is valid). Never raises for
-    a bad file; raises ``ValueError`` for an unknown schema."""
+    a bad file; raises ``ValueError`` for an unknown schema.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from aeeval.paths import EXAMPLES
+    >>> validate_table(EXAMPLES / "register.csv", "register")
+    []
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     bad = Path(folder, "register.csv")
+    ...     _ = bad.write_text("org_code,cohort\\nRXX,two\\n", encoding="utf-8")
+    ...     problems = validate_table(bad, "register")
+    >>> problems[0].row, problems[0].column, problems[0].rule
+    (1, 'org_name', 'missing-column')
+    """
     descriptor = load_schema(schema)
     path = Path(path)
     try:

@@ -230,6 +230,22 @@ def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
     ------
     aeeval.disclosure.DeclarationError
         The table declares no disclosure rule, or a base column it does not have.
+
+    Examples
+    --------
+    A table must say what it counts; a row whose base is below 10 is suppressed, and so is the
+    next-smallest sibling (``*``), so that it cannot be worked out from a total:
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"setting": ["Acute", "Community", "Mental health"],
+    ...                   "n": [30, 4, 12], "base": [40, 6, 20]})
+    >>> show(t, name="by_setting", title="Said yes, by setting")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    aeeval.disclosure.DeclarationError: table 'by_setting' does not say what it counts: ...
+    >>> show(t, name="by_setting", title="Said yes, by setting", base="base", rule="people",
+    ...      by="setting")  # doctest: +ELLIPSIS
+    {'text/html': '...<td class="text">Community</td><td class="num">*</td><td class="num">6</td>...
     """
     from IPython.display import display
 
@@ -276,6 +292,13 @@ def say(text: str, *, safe: str | None = None):
         Markdown.
     safe : str, optional
         Why the numbers in ``text`` disclose nothing about a small group of people.
+
+    Examples
+    --------
+    In a notebook the text is shown as Markdown; elsewhere the output bundle is printed:
+
+    >>> say("12 months, January to December 2025.", safe="a count of months, not of people")
+    {'text/markdown': '12 months, January to December 2025.', 'text/plain': '12 months, January to December 2025.', 'application/vnd.aeeval.safe-text+json': {'reason': 'a count of months, not of people'}}
     """
     from IPython.display import display
 

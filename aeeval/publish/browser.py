@@ -74,8 +74,14 @@ class Browser:
 
     Examples
     --------
-    >>> with Browser() as browser:                                  # doctest: +SKIP
-    ...     browser.print_pdf("report.html", "report.pdf", title="Cohort 1")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder, Browser() as browser:
+    ...     html, pdf = Path(folder, "report.html"), Path(folder, "report.pdf")
+    ...     _ = html.write_text("<h1>Cohort 1</h1>", encoding="utf-8")
+    ...     browser.print_pdf(html, pdf, title="Cohort 1")
+    ...     pdf.read_bytes()[:5]
+    b'%PDF-'
     """
 
     def __init__(self, executable: str | None = None):
@@ -136,9 +142,14 @@ class BackgroundBrowser:
 
     Examples
     --------
-    >>> with BackgroundBrowser() as browser:                        # doctest: +SKIP
-    ...     ...                                                     # Chromium starts meanwhile
-    ...     browser.print_pdf("report.html", "report.pdf", title="Cohort 1")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder, BackgroundBrowser() as browser:
+    ...     html, pdf = Path(folder, "report.html"), Path(folder, "report.pdf")
+    ...     _ = html.write_text("<h1>Cohort 1</h1>", encoding="utf-8")  # Chromium starts meanwhile
+    ...     browser.print_pdf(html, pdf, title="Cohort 1")
+    ...     pdf.read_bytes()[:5]
+    b'%PDF-'
     """
 
     def __init__(self, executable: str | None = None):

@@ -116,6 +116,25 @@ def safe_image(filename, *, reason: str, **kwargs) -> None:
     published with the executed notebook, so a reviewer sees who vouched for what.
 
     Raises :class:`ValueError` when ``reason`` is blank.
+
+    Examples
+    --------
+    Outside a notebook the image is printed as its description; in a notebook it is shown.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    ...                     "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db000"
+    ...                     "00000049454e44ae426082")  # one transparent pixel
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     logo = Path(folder, "logo.png")
+    ...     _ = logo.write_bytes(PNG)
+    ...     safe_image(logo, reason="the programme logo: no text, no people")
+    <IPython.core.display.Image object>
+    >>> safe_image("logo.png", reason=" ")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ae.safe_image needs a reason: say why the picture is safe to publish, ...
     """
     from pathlib import Path
 

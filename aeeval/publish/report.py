@@ -538,9 +538,14 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
 
     Examples
     --------
-    >>> run_report("notebooks/01-survey-outcomes.ipynb", {"cohort": 2},
-    ...            out="reports/cohort-2")                          # doctest: +SKIP
-    PosixPath('reports/cohort-2')
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from aeeval.paths import NOTEBOOKS
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = run_report(NOTEBOOKS / "01-survey-outcomes.ipynb", {"cohort": 2},
+    ...                      out=Path(folder, "cohort-2"))
+    ...     sorted(p.name for p in out.iterdir())
+    ['executed.ipynb', 'figures.json', 'manifest.json', 'report.html', 'report.pdf']
     """
     formats = check_formats(formats)
     notebook = Path(notebook)
