@@ -4,7 +4,7 @@ configs, and the default output folder of the directory a command runs in."""
 from pathlib import Path
 
 import pytest
-from aeeval.build import load_config
+from aeeval.publish.build import load_config
 from conftest import aeeval_cli
 
 from aeeval import paths

@@ -58,7 +58,7 @@ def test_discovery_finds_the_examples():
     the walk must reach the subpackages and find at least the examples there were when this
     test was written (218 examples in 73 docstrings of 23 modules, December 2026)."""
     modules = _modules()
-    assert {"aeeval.plots.survey", "aeeval.gate.counts", "aeeval.proportions"} <= set(modules)
+    assert {"aeeval.plots.survey", "aeeval.publish.gate.counts", "aeeval.proportions"} <= set(modules)
     examples = sum(len(t.examples) for name in MODULES_WITH_EXAMPLES for t in _doctests(name))
     assert len(MODULES_WITH_EXAMPLES) >= 23 and examples >= 218, (len(MODULES_WITH_EXAMPLES),
                                                                   examples)
