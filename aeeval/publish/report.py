@@ -70,15 +70,15 @@ __all__ = ["ReportError", "FORMATS", "Browser", "execute_notebook", "export_html
 
 FORMATS = ("pdf", "html")
 INJECTED_TAG = "aeeval-injected"
-# gc.freeze() in both injected cells: the garbage collector then skips the objects of every library
-# imported so far. After the first cell, each full collection while the notebook runs walked aeeval's,
-# pandas' and statsmodels' objects (a cohort report's cells took 0.1 s longer); after the last, the
-# kernel is shut down, and its exit spent 0.3–0.6 s in final collections.
 _RECORD = ("# Injected by aeeval: note every data file this kernel reads, for manifest.json, and the\n"
-           "# text of every figure shown, for the disclosure gate; leave the libraries loaded so far\n"
-           "# out of later garbage collections.\n"
-           "import aeeval.publish.figures\nimport aeeval.publish.provenance\naeeval.publish.provenance.record_inputs()\n"
-           "aeeval.publish.figures.record_figure_text()\nimport gc\ngc.freeze()")
+           "# text of every figure shown, for the disclosure gate.\n"
+           "import aeeval.publish.figures\nimport aeeval.publish.provenance\n"
+           "aeeval.publish.provenance.record_inputs()\naeeval.publish.figures.record_figure_text()")
+# gc.freeze() in the last injected cell: the kernel is shut down next, and without it its exit spent
+# 0.5-0.9 s of CPU in final collections over every object of pandas, matplotlib, statsmodels ...
+# (benchmarks/bench_cli.py, part C). gc.freeze() does not nest: a later gc.unfreeze() would thaw
+# this freeze too, so nothing may run gc.unfreeze() after it. (The first cell froze as well; since
+# `import aeeval` is lazy that cell loads little, and it measured no gain.)
 _EMIT = ("# Injected by aeeval: hand the list of files read back to the report builder, then let the\n"
          "# kernel exit without a last garbage collection over every library it loaded.\n"
          "aeeval.publish.provenance.emit_inputs()\nimport gc\ngc.freeze()")
