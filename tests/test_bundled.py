@@ -4,10 +4,10 @@ configs, and the default output folder of the directory a command runs in."""
 from pathlib import Path
 
 import pytest
-from aeeval.publish.build import load_config
 from conftest import aeeval_cli
 
 from aeeval import paths
+from aeeval.publish.build import load_config
 
 
 def test_bundled_notebooks_by_name_stem_and_file_name(tmp_path, monkeypatch):
