@@ -6,9 +6,14 @@ Every reader returns the same long table, one row per coded segment, with the co
 ``interview``, ``org_code`` (organisation), ``coder``, ``code``, ``theme`` (parent theme), ``text``,
 ``start``, ``end`` (character offsets in the transcript, ``end`` exclusive).
 
-**Codes and themes.** A code's theme is its top-level ancestor in the codebook: in REFI-QDA the
-outermost ``<Code>`` it is nested in, in QualCoder the top category (``code_cat``) above it. A code
-that is not nested under a theme is an error (it cannot be counted under a theme).
+**Codes and themes.** A code's theme follows the codebook's shape (the rule used is stated in
+the result's ``attrs["theme_rule"]``): a flat codebook (ATLAS.ti, Taguette, NVivo without folders)
+makes each code its own theme; a codebook with a single root (e.g. QualCoder categories under one
+category) makes the codes one level below the root the themes; otherwise the top-level codes are
+the themes, and a code above the theme level is its own theme. ``theme_level=`` picks another
+level, ``themes="sets"`` uses REFI-QDA ``<Sets>`` (code groups), and ``themes=`` a mapping
+code → theme (dict, DataFrame or CSV/XLSX file with columns ``code``, ``theme``); a mapping that
+leaves a coded code without a theme is an error naming it.
 
 **Interviews and organisations.** An interview is one text source; its id is the source name
 without the file extension (``INT01.txt`` → ``INT01``). Its organisation comes, in this order, from
@@ -21,16 +26,24 @@ without the file extension (``INT01.txt`` → ``INT01``). Its organisation comes
 
 An interview with no organisation is an error naming the interview and both ways to supply one.
 
-**Positions.** REFI-QDA ``startPosition``/``endPosition`` are character (code point) offsets into
-the source's plain text; like QualCoder's exporter (``code_text.pos0``/``pos1``) the end is read as
-exclusive, and the selected text is taken from the source text.
+**Positions.** REFI-QDA ``startPosition``/``endPosition`` count in the unit of the tool that
+wrote the file: code points, UTF-16 code units (NVivo; QualCoder, whose Qt editor counts them),
+UTF-8 bytes (Taguette), with a CRLF line ending counted as one (ATLAS.ti) or as two characters.
+The unit is decided per file from the project's ``origin`` and by checking every selection
+against the source text (and against its ``name`` where the tool stores the selected text there),
+then converted to Python string indices: ``start``/``end`` index the transcript as stored, end
+exclusive, and ``text`` is the transcript between them. When units that fit select different text
+and nothing tells them apart, it is an error naming the file and the first disagreeing selection
+(``position_unit=`` settles it), never a silent shift. docs/qda-formats.md gives the evidence for
+each tool.
 
 Nothing is returned half-read: a file that is not what it claims, an element (anywhere in the
 document) in another namespace, a coding that points to a missing source, code or user, a position
-outside its transcript, or two sources that would be the same interview raises
-:class:`QDAFormatError` naming the file, the element or row, and what is wrong. Codings the long
-table cannot hold (pictures, audio and video, PDF regions, whole sources) are counted in a
-:class:`QDAWarning`, never dropped silently.
+outside its transcript, an attribute the REFI-QDA schema requires, or two sources that would be
+the same interview raises :class:`QDAFormatError` naming the file, the element or row, and what is
+wrong. What the long table cannot hold — selections with no coding, codings of notes, memos,
+cases and variables, of whole sources, pictures, audio and video, PDF regions — is counted in one
+:class:`QDAWarning` per kind (and in ``attrs["skipped"]``), never dropped silently.
 """
 
 from __future__ import annotations
@@ -80,7 +93,7 @@ _CODEBOOK_COLUMNS = ["guid", "code", "parent", "theme", "depth", "codable", "des
 
 
 class QDAWarning(UserWarning):
-    """Part of a QDA file that is not coded text (pictures, audio, whole-source codings) was left out."""
+    """Part of a QDA file that is not coded text (uncoded selections, memos, media) was left out."""
 
 
 class QDAFormatError(ValueError):

@@ -43,7 +43,11 @@ tool writes, and the public evidence for it (all recorded in docs/qda-formats.md
 
 from __future__ import annotations
 
+import csv
 import html
+import json
+import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -52,8 +56,11 @@ import zipfile
 
 import pandas as pd
 import pytest
+from conftest import aeeval_cli
 
 import aeeval as ae
+from aeeval.evaluation import analyse, limitations, load_evaluation
+from aeeval.paths import NOTEBOOKS
 from aeeval.qdaformats import WRITTEN_UNIT
 
 # ---------------------------------------------------------------------------- transcripts
@@ -543,8 +550,6 @@ def _good(tmp_path, name):
 
 
 def test_bad_input_each_with_file_element_and_rule(tmp_path):
-    import re
-
     not_zip = tmp_path / "text.qdpx"
     not_zip.write_text("hello")
     cases = [
@@ -592,8 +597,6 @@ def write_qualcoder_coded_text(path, *, case_report=False, org_column=True, medi
     export_xlsx_file write it: File (or Case, Filename), Coder, Coded, Id ("ctid:N"), Codename,
     Coded_Memo, then one "Category" column per level (nearest category first), then
     FileVar_<name> when variables are exported; utf-8-sig, every cell quoted."""
-    import csv
-
     head = (["Case", "Filename"] if case_report else ["File"]) + [
         "Coder", "Coded", "Id", "Codename", "Coded_Memo", "Category", "Category"]
     if org_column:
@@ -678,10 +681,6 @@ def test_validate_reports_each_qda_file(tmp_path):
 
 
 def test_a_data_folder_with_a_qdpx_feeds_the_evaluation(tmp_path, examples):
-    import shutil
-
-    from aeeval.evaluation import analyse, limitations, load_evaluation
-
     folder = tmp_path / "data"
     folder.mkdir()
     shutil.copy(examples / "register.csv", folder / "register.csv")
@@ -694,3 +693,22 @@ def test_a_data_folder_with_a_qdpx_feeds_the_evaluation(tmp_path, examples):
     assert res.themes is not None and not res.themes.empty
     methods = " ".join(limitations(ev, res))
     assert "the themes are the top-level codes of the codebook" in methods
+
+
+@pytest.mark.slow
+def test_evaluation_report_runs_on_a_folder_with_a_qdpx(tmp_path, examples):
+    # The real CLI and kernel: notebook 05 with -p data_dir, the interviews as a .qdpx only.
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("register.csv", "survey_responses.csv"):
+        shutil.copy(examples / name, data / name)
+    ae.write_qdpx(ae.read_segments(None), data / "interviews.qdpx")
+    out = tmp_path / "out"
+    res = aeeval_cli("run", NOTEBOOKS / "05-evaluation-report.ipynb", "-p", "cohort", "2",
+                     "-p", "data_dir", data, "--out", out, "--format", "html")
+    assert res.returncode == 0, res.stderr
+    page = (out / "report.html").read_text()
+    assert "Themes: the themes are the top-level codes of the codebook" in page
+    assert "4 interview(s) fall in Cohort 2" in page
+    inputs = [i["path"] for i in json.loads((out / "manifest.json").read_text())["inputs"]]
+    assert str(data / "interviews.qdpx") in inputs
