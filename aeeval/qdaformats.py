@@ -49,6 +49,7 @@ cases and variables, of whole sources, pictures, audio and video, PDF regions �
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 import uuid
 import warnings
 import zipfile
@@ -171,7 +172,7 @@ LINE_ENDINGS = ("as stored", "CRLF as one", "LF as two")
 _ORIGIN_UNITS = (
     ("nvivo", ("UTF-16 code units",), ("as stored",)),
     ("atlas", ("code points", "UTF-16 code units"), ("CRLF as one",)),
-    ("maxqda", ("code points", "UTF-16 code units"), ("as stored",)),
+    ("maxqda", ("code points", "UTF-16 code units"), ("as stored", "CRLF as one")),
     ("qualcoder", ("UTF-16 code units",), ("as stored", "CRLF as one")),
     ("taguette", ("UTF-8 bytes",), ("as stored", "CRLF as one")),
     ("aeeval", ("code points",), ("as stored",)),
@@ -220,6 +221,20 @@ def _name_matches(name: str, quote: str) -> bool:
 def _short_quote(text: str, n: int = 40) -> str:
     text = _norm(text)
     return repr(text if len(text) <= n else text[:n - 1] + "…")
+
+
+_MIN_CUTS = 3  # selections a wrong unit must cut mid-word before word boundaries decide
+
+
+def _cuts_word(text: str, i: int, j: int) -> bool:
+    """Whether the selection ``text[i:j]`` starts or ends inside a word or a combined character."""
+    def inside(k):
+        if k <= 0 or k >= len(text):
+            return False
+        a, b = text[k - 1], text[k]
+        return ((a.isalnum() and b.isalnum()) or unicodedata.combining(b) > 0
+                or "\u200d" in (a, b) or 0xFE00 <= ord(b) <= 0xFE0F or 0x1F3FB <= ord(b) <= 0x1F3FF)
+    return inside(i) or inside(j)
 
 
 def _resolve_positions(where, origin: str | None, sources: list, forced: str | None = None) -> dict:
@@ -307,6 +322,20 @@ def _resolve_positions(where, origin: str | None, sources: list, forced: str | N
     groups: dict = {}
     for c in fits:
         groups.setdefault(tuple(_norm(q) for q in quotes[c]), []).append(c)
+    reason_words = ""
+    if len(groups) > 1:
+        # Coders select words: in the right unit no selection starts or ends inside a word. Used
+        # only when decisive (one unit cuts none, every other cuts at least _MIN_CUTS).
+        flat_spans = {c: [x for per in fits[c] for x in per] for c in fits}
+        cuts = {key: sum(_cuts_word(texts[k], i, j) for k, (i, j) in enumerate(flat_spans[g[0]]))
+                for key, g in groups.items()}
+        clean = [key for key, n in cuts.items() if n == 0]
+        if len(clean) == 1 and all(n >= _MIN_CUTS for key, n in cuts.items() if key != clean[0]):
+            others = ", ".join(f"{_unit_label(*g[0])} {cuts[key]}" for key, g in groups.items()
+                               if key != clean[0])
+            groups = {clean[0]: groups[clean[0]]}
+            reason_words = (f"only in this unit does no selection start or end inside a word "
+                            f"(of {len(flat)}, the other units cut: {others})")
     if len(groups) > 1:
         reps = [g[0] for g in groups.values()]
         k = next(k for k in range(len(flat)) if len({_norm(quotes[c][k]) for c in reps}) > 1)
@@ -338,6 +367,8 @@ def _resolve_positions(where, origin: str | None, sources: list, forced: str | N
                "only this one fits every selection")
     if reason_names:
         why += f"; {reason_names}"
+    if reason_words:
+        why += f"; {reason_words}"
     return {"spans": fits[chosen], "unit": _unit_label(*chosen), "reason": why}
 
 
@@ -725,9 +756,10 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
     **Positions** are converted from the unit the writing tool counted in — code points, UTF-16
     code units (NVivo, QualCoder), UTF-8 bytes (Taguette), with CRLF line endings counted as one
     (ATLAS.ti) or two — to Python string indices. The unit is decided for the whole file from the
-    project's ``origin`` and by checking every selection against the source text (and against the
-    selection's ``name`` where the tool stores the selected text there); when units that fit give
-    different text and nothing tells them apart it is an error, never a silent shift.
+    project's ``origin`` and by checking every selection against the source text (against the
+    selection's ``name`` where the tool stores the selected text there, and whether selections
+    start and end on word boundaries); when units that fit give different text and nothing tells
+    them apart it is an error, never a silent shift.
     ``attrs["position_unit"]`` and ``attrs["position_unit_reason"]`` say what was used and why.
 
     **Themes** follow the codebook's shape (``attrs["theme_rule"]`` states the rule): a flat
