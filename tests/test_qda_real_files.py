@@ -60,7 +60,7 @@ from conftest import aeeval_cli
 
 import aeeval as ae
 from aeeval.evaluation import analyse, limitations, load_evaluation
-from aeeval.paths import NOTEBOOKS
+from aeeval.paths import EXAMPLES, NOTEBOOKS
 from aeeval.qdaformats import WRITTEN_UNIT
 
 # ---------------------------------------------------------------------------- transcripts
@@ -237,6 +237,7 @@ def assert_exact(seg, texts, quotes=QUOTES):
 
 
 LF = {"INT01": TEXT_A, "INT02": TEXT_B}
+EXAMPLES_REGISTER = EXAMPLES / "register.csv"
 CRLF = {iv: crlf(t) for iv, t in LF.items()}
 
 
@@ -729,3 +730,40 @@ def test_evaluation_report_runs_on_a_folder_with_a_qdpx(tmp_path, examples):
     assert "4 interview(s) fall in Cohort 2" in page
     inputs = [i["path"] for i in json.loads((out / "manifest.json").read_text())["inputs"]]
     assert str(data / "interviews.qdpx") in inputs
+
+
+BMP = {iv: t.replace("👍", "(thumbs up)").replace("😀", ":)").replace("👨‍👩‍👧", "(family)")
+       .replace("🙁", ":(").replace("💪", "(strong)").replace("𝔘", "U").replace("𝔄𝔅", "AB")
+       for iv, t in LF.items()}
+BMP_QUOTES = [(iv, q.replace("😀", ":)").replace("👨‍👩‍👧", "(family)").replace("🙁", ":(")
+               .replace("💪", "(strong)").replace("𝔘", "U").replace("𝔄𝔅", "AB"), c)
+              for iv, q, c in QUOTES]
+
+
+@pytest.mark.parametrize("endings", ["as stored", "CRLF as one"])
+def test_maxqda_either_crlf_rule_is_settled_by_the_selections(tmp_path, endings):
+    # MAXQDA's CRLF rule is not established (docs/qda-formats.md): whichever it is, a Windows
+    # transcript's quotes come out exactly, and the reason says what settled it.
+    texts = {iv: crlf(t) for iv, t in BMP.items()}
+    path = write_project(tmp_path / "maxqda.qdpx", origin="MAXQDA 24 (Release 24.7.0)",
+                         texts=texts, unit="code points", endings=endings, names="none",
+                         case_names=False, quotes=BMP_QUOTES)
+    seg = ae.read_qdpx(path)
+    assert_exact(seg, texts, BMP_QUOTES)
+    assert seg.attrs["position_unit"].endswith("CRLF as one") == (endings == "CRLF as one")
+
+
+def test_validate_a_codebook_and_a_folder_with_two_projects(tmp_path):
+    qdc = tmp_path / "book.qdc"
+    ae.write_qdc(ae.read_segments(None), qdc)
+    run = _validate(qdc)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[1] == "  17 codes, 3 at the top level, 0 code set(s); a " \
+                                         "codebook holds no codings"
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(EXAMPLES_REGISTER, folder / "register.csv")
+    for name in ("a.qdpx", "b.qdpx"):
+        ae.write_qdpx(ae.read_segments(None), folder / name)
+    with pytest.raises(ValueError, match=r"several coded-interview files \(a\.qdpx, b\.qdpx\)"):
+        load_evaluation(folder)
