@@ -45,6 +45,7 @@ _EXPORTS = {
     "read_qdc": "qual",
     "read_qdpx": "qual",
     "read_qualcoder": "qual",
+    "read_qualcoder_export": "qual",
     "read_segments": "qual",
     "read_segments_csv": "qual",
     "select_quotes": "qual",

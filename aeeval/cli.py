@@ -11,10 +11,22 @@ __all__ = ["main", "run"]
 
 def _validate(args) -> int:
     from .files import printable
+    from .qdaformats import QDAFormatError, qda_report
     from .schemas import guess_schema, load_schema, validate_table
 
     failed = 0
     for path in args.paths:
+        if args.schema is None:  # a QDA project, codebook or coded-text export: the QDA checks
+            try:
+                report = qda_report(path)
+            except (QDAFormatError, ValueError, TypeError) as exc:
+                print(f"error: {printable(exc, lines=True)}", file=sys.stderr)
+                failed += 1
+                continue
+            if report is not None:
+                for line in report:
+                    print(printable(line))
+                continue
         try:
             schema = args.schema or guess_schema(path)
             load_schema(schema)
@@ -65,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=raw, epilog="exit codes: 0 every file valid, 1 a problem "
                        "found in a file, 2 usage error")
     v.add_argument("paths", nargs="+", metavar="PATH",
-                   help="an input file (CSV or XLSX) to check; several may be given")
+                   help="an input file (CSV or XLSX; or a .qdpx, .qdc, QualCoder project or "
+                   "coded-text export, read with the QDA checks) to check; several may be given")
     v.add_argument("--schema", help="schema name or file (default: guessed from the file name/header)")
     v.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     v.set_defaults(func=_validate)

@@ -94,7 +94,9 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
     data_dir : str or Path, optional
         Folder with ``register.csv`` (required) and any of ``survey_responses.csv``,
         ``interview_segments.csv``, ``staff_survey.csv``, ``measures.csv`` (or ``.xlsx``);
-        default: the bundled synthetic examples. Each file is validated against its schema.
+        default: the bundled synthetic examples. Each file is validated against its schema. In
+        place of ``interview_segments.csv`` the coded interviews may be a QDA tool's own file,
+        read as it is: one ``.qdpx`` or a QualCoder project (``*.qda`` folder or ``data.qda``).
     cohort : int, optional
         Report on this cohort's organisations (default: the whole programme).
     codebook : str or Path, optional
@@ -124,6 +126,8 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
     if not folder.is_dir():
         raise FileNotFoundError(f"data folder {folder} does not exist")
     sources = {key: find_input(folder, EXAMPLE_FILES[key], required=False) for key in SOURCES}
+    if sources["interview_segments"] is None:  # a QDA tool's own file, read as it is
+        sources["interview_segments"] = _qda_input(folder)
     if sources["register"] is None:
         raise FileNotFoundError(f"{folder}: no {EXAMPLE_FILES['register']} (or .xlsx): the register "
                                 "says which organisations are in each cohort")
@@ -153,6 +157,17 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
             keep |= ~linked
         ev.measures = measures[keep].reset_index(drop=True)
     return ev
+
+
+def _qda_input(folder: Path) -> Path | None:
+    """The one REFI-QDA project (``.qdpx``) or QualCoder project in ``folder``, if any."""
+    found = sorted(folder.glob("*.qdpx")) + sorted(p for p in folder.glob("*.qda") if p.is_dir())
+    if (folder / "data.qda").is_file():
+        found.append(folder / "data.qda")
+    if len(found) > 1:
+        raise ValueError(f"{folder}: several coded-interview files ({', '.join(p.name for p in found)}"
+                         f"); keep one, or give {EXAMPLE_FILES['interview_segments']}")
+    return found[0] if found else None
 
 
 def analyse(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
@@ -415,6 +430,12 @@ def limitations(ev: Evaluation, res: Results, *, min_base: int | None = DEFAULT_
         n = ev.segments["interview"].nunique()
         out.append(f"{n} interview(s) fall in {ev.scope}: theme counts describe what was raised in "
                    "them, not how common a view is across all organisations.")
+        attrs = ev.all_segments.attrs if ev.all_segments is not None else {}
+        if attrs.get("theme_rule"):  # read from a QDA tool's file: how codes became themes
+            out.append(f"Themes: {attrs['theme_rule']}.")
+        if attrs.get("positions") is False:
+            out.append("The coded interviews came without text positions (a coded-text export): "
+                       "codes are counted per interview, and co-occurrence is by interview only.")
     if ev.staff_survey is not None:
         out.append(VOLUNTARY_CAVEAT + " The Staff Survey question on patient feedback changed in "
                    "2021; the later item is a different question and is never joined to Q22c.")

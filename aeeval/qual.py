@@ -22,6 +22,7 @@ from .qdaformats import (
     read_qdc,
     read_qdpx,
     read_qualcoder,
+    read_qualcoder_export,
     read_segments,
     read_segments_csv,
     write_qdc,
@@ -38,6 +39,7 @@ __all__ = [
     "read_qdpx",
     "read_qdc",
     "read_qualcoder",
+    "read_qualcoder_export",
     "write_qdpx",
     "write_qdc",
     "theme_frequencies",
@@ -46,6 +48,9 @@ __all__ = [
     "cooccurrence",
     "select_quotes",
 ]
+
+# One coded span: without positions (QualCoder's coded-text export) the text tells spans apart.
+_SPAN = ["interview", "code", "start", "end", "text"]
 
 _FREQ_LABELS = {"n_interviews": "Interviews (n)", "interviews_base": "Interviews (N)",
                 "pct_interviews": "% of interviews", "n_organisations": "Organisations (n)",
@@ -110,7 +115,7 @@ def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None,
     all_seg = _check(segments, None)
     seg = _check(segments, coder)
     n_iv, n_org = all_seg["interview"].nunique(), all_seg["org_code"].nunique()
-    spans = seg.drop_duplicates(["interview", "code", "start", "end"])
+    spans = seg.drop_duplicates(_SPAN)
 
     def counts(keys):
         g = seg.groupby(keys)
@@ -180,7 +185,7 @@ def framework_matrix(segments: pd.DataFrame, *, names=(), max_chars: int = 120,
         raise ValueError(f"max_chars must be a whole number of at least 10; got {max_chars!r}")
     names = as_names(names)
     seg = _check(segments, coder)
-    spans = seg.drop_duplicates(["interview", "code", "start", "end"])
+    spans = seg.drop_duplicates(_SPAN)
     rows = []
     orgs = sorted(_check(segments, None)["org_code"].unique())
     themes = sorted(_check(segments, None)["theme"].unique())
@@ -262,6 +267,9 @@ def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
     if by not in ("interview", "segment"):
         raise ValueError(f"by must be 'interview' or 'segment'; got {by!r}")
     seg = _check(segments, coder)
+    if by == "segment" and seg[["start", "end"]].isna().any().any():
+        raise ValueError("by='segment' needs positions, and these segments have none (e.g. "
+                         "QualCoder's coded-text export); use by='interview'")
     order = (_check(segments, None)[["theme", "code"]].drop_duplicates()
              .sort_values(["theme", "code"]))
     codes = order["code"].tolist()
@@ -271,7 +279,7 @@ def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
         present = present.reindex(columns=codes, fill_value=0)
         out.loc[:, :] = present.T.to_numpy() @ present.to_numpy()
     else:
-        spans = seg.drop_duplicates(["interview", "coder", "code", "start", "end"])
+        spans = seg.drop_duplicates(["coder", *_SPAN])
         for _, g in spans.groupby(["interview", "coder"]):
             g = g.sort_values("start")
             recs = list(zip(g["code"], g["start"].astype(int), g["end"].astype(int)))
@@ -330,7 +338,7 @@ def select_quotes(segments: pd.DataFrame, *, names=(), per_theme: int = 3, max_c
         raise ValueError(f"max_chars must be a whole number of at least 10; got {max_chars!r}")
     names = as_names(names)
     seg = _check(segments, coder)
-    spans = seg.drop_duplicates(["interview", "code", "start", "end"]).copy()
+    spans = seg.drop_duplicates(_SPAN).copy()
     spans["clean"] = spans["text"].astype(str).map(lambda t: " ".join(t.split()))
     spans["length"] = spans["clean"].str.len()
     spans["long"] = spans["length"] > max_chars

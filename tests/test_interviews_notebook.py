@@ -38,6 +38,9 @@ def test_interviews_notebook_runs_on_qdpx(tmp_path, examples, root):
                         "quotes"}
     freq = {(r["theme"], r["code"]): r["n_interviews"] for r in got["theme_frequencies"]["records"]}
     assert freq[("Challenges", "protected_time")] == 9  # the example data's 9 of 12
+    # The theme rule the reader used is stated under the table (issue 14, item 2).
+    assert got["theme_frequencies"]["note"] == ("Themes: the themes are the top-level codes of the "
+                                                "codebook; codes are nested inside.")
     assert len(got["quotes"]["records"]) == 6
     names = ae.read_table(examples / "register.csv", "register")["contact_name"].dropna().tolist()
     for r in got["quotes"]["records"]:

@@ -154,6 +154,14 @@ UNTHEMED = project_qde().replace(
     'name="senior_support" isCodable="true" color="#81F7D8" />\n</Code>',
     '<Code guid="K-senior" name="senior_support" isCodable="true"/>')
 
+
+def test_a_top_level_code_in_a_nested_codebook_is_its_own_theme(tmp_path):
+    # Until issue 14 this was an error ("not nested under a theme"); a code that sits at the top
+    # level beside the themes is now counted as its own theme, and the rule says so.
+    seg = ae.read_qdpx(make_qdpx(tmp_path / "theme.qdpx", qde=UNTHEMED))
+    assert set(seg.loc[seg["code"] == "senior_support", "theme"]) == {"senior_support"}
+    assert seg.attrs["theme_rule"].startswith("the themes are the top-level codes")
+
 # Every bad .qdpx: (what is wrong, project.qde or False for none, source files, the message:
 # file, element and what is wrong).
 QDPX_BAD = [
@@ -197,9 +205,6 @@ QDPX_BAD = [
      r"positions 90–999 lie outside the 93-character transcript"),
     ("positions that are not numbers", project_qde(sel1=_selection("S7", "a", "b", "K-time")), None,
      r"num\.qdpx \[project\.qde\]: <PlainTextSelection guid='S7'> .*'a'/'b' are not whole numbers"),
-    ("a code not under a theme", UNTHEMED, None,
-     r"theme\.qdpx \[project\.qde\]: <PlainTextSelection guid='S2'> in source 'INT01\.txt': code "
-     r"'senior_support' is not nested under a theme"),
     ("two sources that are the same interview",
      project_qde().replace('name="INT02.txt"', 'name="INT01.docx"'), None,
      r"twice\.qdpx \[project\.qde\]: <TextSource name='INT01\.docx' guid='SRC2'> and source "
@@ -256,10 +261,13 @@ def test_codings_that_are_not_text_segments_are_counted_in_a_warning(tmp_path):
         '</PlainTextSelection>\n</TextSource>\n<PictureSource',
         '</PlainTextSelection>\n<Coding guid="WC1" creatingUser="U1"><CodeRef targetGUID="K-eng"/>'
         '</Coding>\n</TextSource>\n<PictureSource')
-    with pytest.warns(ae.QDAWarning, match=r"w\.qdpx \[project\.qde\]: coding\(s\) not on a text "
-                                           r"selection were left out: 1 in <TextSource "
-                                           r"name='INT02\.txt'> .*; 1 in <PictureSource "
-                                           r"name='poster\.png'>"):
+    # One warning per kind (issue 14, item 3): whole-source codings, media codings.
+    with pytest.warns(ae.QDAWarning, match=r"w\.qdpx \[project\.qde\]: 1 coding\(s\) of a whole "
+                                           r"source, not of a text selection left out .*: 1 in "
+                                           r"<TextSource name='INT02\.txt'>"), \
+            pytest.warns(ae.QDAWarning, match=r"w\.qdpx \[project\.qde\]: 1 coding\(s\) not on a "
+                                              r"text selection \(pictures, .*: 1 in <PictureSource "
+                                              r"name='poster\.png'>"):
         seg = ae.read_qdpx(make_qdpx(tmp_path / "w.qdpx", qde=qde))
     assert len(seg) == 4  # the text codings are all there
 
@@ -527,8 +535,6 @@ QUALCODER_BAD = [
     ("a coding pointing to a missing source", _qc_coding(fid=9),
      r"code_text row 4: fid 9 is not in source"),
     ("a coding pointing to a missing code", _qc_coding(cid=7), r"code_text row 4: cid 7 is not in code_name"),
-    ("a code in no category", "UPDATE code_name SET catid = NULL WHERE cid = 3;",
-     r"code_text row 2: code 'senior_support' is in no category \(code_cat\), so it has no theme"),
     ("a code in a missing category", "UPDATE code_name SET catid = 42 WHERE cid = 3;",
      r"code_text row 2: code 'senior_support' points to category 42, which is not in code_cat"),
     ("a sub-code whose parent code is missing",
@@ -543,7 +549,8 @@ QUALCODER_BAD = [
     ("a coding with no owner", _qc_coding(owner="NULL"), r"code_text row 4: no owner, so the coder is unknown"),
     ("an empty span", _qc_coding(pos0=5, pos1=5), r"code_text row 4: positions 5–5 are not a valid span"),
     ("a span outside the text", _qc_coding(pos0=80, pos1=200),
-     r"code_text row 4: positions 80–200 lie outside the 93-character text of source 'INT01\.txt'"),
+     r"code_text row 4: positions 80–200 lie outside the 93-character transcript of source "
+     r"'INT01\.txt'"),
     ("two files that are the same interview",
      "INSERT INTO source (id, name, fulltext) VALUES (3, 'INT02.txt', 'again');",
      r"source files 'INT02\.docx' and 'INT02\.txt' both give interview id 'INT02'"),
@@ -589,8 +596,8 @@ def test_qualcoder_media_codings_are_counted_in_a_warning(tmp_path):
         "INSERT INTO code_image (id, x1, y1, width, height, cid, owner) VALUES (1, 0, 0, 5, 5, 3, 'Coder A');"
         "INSERT INTO code_av (id, pos0, pos1, cid, owner) VALUES (1, 0, 900, 3, 'Coder A'),"
         " (1, 900, 1800, 3, 'Coder B');"))
-    with pytest.warns(ae.QDAWarning, match=r"media\.qda[/\\]data\.qda: codings of media cannot become "
-                                           r"text segments and were left out: 1 in table code_image "
+    with pytest.warns(ae.QDAWarning, match=r"media\.qda[/\\]data\.qda: 3 coding\(s\) not on a text "
+                                           r"selection .* left out .*: 1 in table code_image "
                                            r"\(pictures and PDF regions\); 2 in table code_av"):
         seg = ae.read_qualcoder(folder)
     assert len(seg) == 3
