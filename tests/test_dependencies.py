@@ -18,6 +18,7 @@ NOT_IMPORTED = {
     "ipykernel": "the Python kernel papermill starts for every report ('make setup' registers it)",
     "ruff": "the linter 'make test' runs",
     "jupyterlab": "'make lab' and tests/test_lab.py run 'jupyter lab'",
+    "build": "tests/test_wheel.py runs 'python -m build' to make the sdist and wheel",
 }
 
 

@@ -23,7 +23,7 @@ from aeeval.disclosure import (
     suppress,
 )
 from aeeval.options import DEFAULT_MIN_BASE
-from aeeval.publish.gate import check_tables
+from aeeval.publish.gate import check_tables, html_text
 from aeeval.publish.gate.counts import check_notebook_outputs, count_findings
 from aeeval.publish.outdir import MARKER, MARKER_KEY
 from aeeval.tables import format_table
@@ -390,7 +390,7 @@ def test_numbers_marked_safe_and_declared_tables_are_published(tmp_path):
     (table,) = json.loads((out / "figures.json").read_text())["tables"]
     assert table["base_columns"] == ["responses"] and table["rule"] == "people"
     assert [r["share"] for r in table["records"]] == [None, None, 0.6]
-    text = ae.gate.html_text((out / "report.html").read_text())
+    text = html_text((out / "report.html").read_text())
     rows = text[text.index("Wards"):].splitlines()[1:13]
     assert "0.75" not in rows and "0.5" not in rows and "0.6" in rows, rows  # cells, one a line
     reason = [o["data"][ae.tables.SAFE_TEXT_MIMETYPE]["reason"]
@@ -418,7 +418,7 @@ def test_an_spc_summary_does_not_publish_a_latest_month_of_2_of_3_patients(tmp_p
         (row,) = t["records"]
         assert row["denominator"] == 3 and row["suppressed"] is True
         assert row["value"] is None and row["variation"] is None and row["mean"] is None
-    text = ae.gate.html_text((out / "report.html").read_text())
+    text = html_text((out / "report.html").read_text())
     assert "67%" not in text and "0.667" not in text
 
 
