@@ -12,7 +12,7 @@ from .schemas import read_table
 
 __all__ = ["AE_FILE", "ae_four_hour_performance", "read_ae_attendances", "select_measure"]
 
-#: The real NHS England A&E file shared beside the project (see its README for provenance).
+#: The real NHS England A&E file bundled in data/public (see its README for provenance).
 AE_FILE = "ae_attendances.csv"
 
 
@@ -55,7 +55,7 @@ def read_ae_attendances(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate the NHS England A&E attendances file (``ae_attendances`` schema).
 
     ``path=None`` reads the bundled ``ae_attendances.csv`` from :data:`aeeval.paths.PUBLIC_DATA`
-    (``data/public/``, or the folder ``AEEVAL_SHARED_DATA`` names).
+    (``data/public/``, or the folder ``AEEVAL_PUBLIC_DATA`` names).
 
     Examples
     --------
@@ -68,7 +68,7 @@ def read_ae_attendances(path: str | Path | None = None) -> pd.DataFrame:
     path = Path(path) if path is not None else PUBLIC_DATA / AE_FILE
     if not path.exists():
         raise FileNotFoundError(f"A&E attendances file not found at {path}; the real NHS data are "
-                                "bundled in data/public (AEEVAL_SHARED_DATA, when set, names another "
+                                "bundled in data/public (AEEVAL_PUBLIC_DATA, when set, names another "
                                 "folder holding ae_attendances.csv)")
     return read_table(path, "ae_attendances")
 

@@ -29,7 +29,7 @@ from importlib.resources import files
 from pathlib import Path
 
 __all__ = ["PACKAGE", "ROOT", "SCHEMAS", "EXAMPLES", "EXAMPLE_FILES", "NOTEBOOKS", "PUBLIC_DATA",
-           "SHARED_DATA", "TEMPLATES", "BUNDLED", "reports_dir", "display_path", "bundled_path", "bundled_notebooks",
+           "TEMPLATES", "BUNDLED", "reports_dir", "display_path", "bundled_path", "bundled_notebooks",
            "bundled_configs", "notebook_path", "config_path"]
 
 
@@ -58,10 +58,8 @@ NOTEBOOKS = _folder("aeeval.resources.notebooks")
 TEMPLATES = PACKAGE / "publish" / "templates"
 _PUBLIC = _folder("aeeval.resources.public")
 #: Real public NHS data bundled with aeeval (Open Government Licence v3 / CC0; provenance in
-#: ``data/public/README.md``). ``AEEVAL_SHARED_DATA`` points aeeval at another folder of the same files.
-PUBLIC_DATA = Path(os.environ.get("AEEVAL_SHARED_DATA") or _PUBLIC).resolve()
-#: The former name of :data:`PUBLIC_DATA`, kept so that code importing it still works.
-SHARED_DATA = PUBLIC_DATA
+#: ``data/public/README.md``). ``AEEVAL_PUBLIC_DATA`` points aeeval at another folder of the same files.
+PUBLIC_DATA = Path(os.environ.get("AEEVAL_PUBLIC_DATA") or _PUBLIC).resolve()
 #: The bundled folders by the name they have in aeeval's source tree (and in its sdist), which is
 #: how reports name the files read from them (:func:`display_path`).
 BUNDLED = {"data/schemas": SCHEMAS, "data/examples": EXAMPLES, "data/public": _PUBLIC,

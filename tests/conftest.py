@@ -23,7 +23,7 @@ def root() -> Path:
 
 @pytest.fixture
 def public_data() -> Path:
-    """The real public NHS data bundled in data/public (or the folder AEEVAL_SHARED_DATA names).
+    """The real public NHS data bundled in data/public (or the folder AEEVAL_PUBLIC_DATA names).
     They are always there: a missing folder is a failure, never a skip."""
     assert PUBLIC_DATA.is_dir(), f"the bundled real data are missing: {PUBLIC_DATA}"
     return PUBLIC_DATA

@@ -41,17 +41,16 @@ def test_every_file_has_its_source_and_licence():
 
 
 def _public_data(env_value):
-    env = {k: v for k, v in os.environ.items() if k != "AEEVAL_SHARED_DATA"}
+    env = {k: v for k, v in os.environ.items() if k != "AEEVAL_PUBLIC_DATA"}
     if env_value is not None:
-        env["AEEVAL_SHARED_DATA"] = str(env_value)
-    code = "from aeeval.paths import PUBLIC_DATA, SHARED_DATA; print(PUBLIC_DATA); print(SHARED_DATA)"
+        env["AEEVAL_PUBLIC_DATA"] = str(env_value)
+    code = "from aeeval.paths import PUBLIC_DATA; print(PUBLIC_DATA)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env).stdout.splitlines()
-    assert out[0] == out[1]  # the former name still works
     return out[0]
 
 
-def test_the_bundled_folder_is_the_default_and_aeeval_shared_data_overrides_it(tmp_path):
+def test_the_bundled_folder_is_the_default_and_aeeval_public_data_overrides_it(tmp_path):
     assert _public_data(None) == str(FOLDER.resolve())
     assert _public_data("") == str(FOLDER.resolve())
     assert _public_data(tmp_path) == str(tmp_path.resolve())

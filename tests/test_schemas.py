@@ -172,7 +172,7 @@ def test_row_numbers_count_blank_lines_and_multiline_cells(tmp_path):
     assert pr.row == 5  # header 1, row 2, blank 3, two-line record 4, bad record 5
 
 
-def test_row_numbers_are_shared_not_copied_by_pandas(tmp_path):
+def test_row_numbers_are_one_object_not_copied_by_pandas(tmp_path):
     text = f"{REGISTER_HEADER}\n{GOOD_ROW}\n\n{GOOD_ROW.replace('RXA', 'RXB')}\n"
     table = read_table(write(tmp_path, text), "register")
     assert list(table.attrs["rows"]) == [2, 4]
@@ -258,7 +258,7 @@ def test_same_cells_flagged_as_frictionless(tmp_path):
             GOOD_ROW.replace("RXA", "RXF").replace(",1,", ",0,")]
     p = write(tmp_path, REGISTER_HEADER + "\n" + "\n".join(rows) + "\n")
     schema = dict(load_schema("register"))
-    # frictionless has no 'categories' and no "any" date format: compare the shared rules only.
+    # frictionless has no 'categories' and no "any" date format: compare the rules both have.
     fields = []
     for f in schema["fields"]:
         f = {k: v for k, v in f.items() if k not in ("categories", "categoriesOrdered")}

@@ -155,7 +155,7 @@ def test_trend_direction_takes_precedence_over_shift_and_two_in_three():
     assert (neutral["point_type"].iloc[12:] == "special_cause_neutral_high").all()
 
 
-def test_point_shared_by_two_trends_takes_the_later_one():
+def test_point_in_two_trends_takes_the_later_one():
     # 1..7 rising then 7..1 falling after BASE (mean 10): the peak belongs to both trends and,
     # as in NHSRplotthedots' ptd_special_cause_type ("if a point is part of a trend either side,
     # use right side"), takes the falling one; every point is also in a shift below the mean.
@@ -832,11 +832,11 @@ def test_notebook_04_executes_with_real_ae_data(tmp_path, public_data, parameter
 
 @pytest.mark.slow
 def test_notebook_04_fails_loudly_when_the_named_data_folder_lacks_the_file(tmp_path, monkeypatch):
-    """The real-data section always runs: an AEEVAL_SHARED_DATA folder without the A&E file is an
+    """The real-data section always runs: an AEEVAL_PUBLIC_DATA folder without the A&E file is an
     error naming where it looked, never a section silently left out of the report."""
     from aeeval.paths import NOTEBOOKS
     from aeeval.publish.report import ReportError, execute_notebook
-    monkeypatch.setenv("AEEVAL_SHARED_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("AEEVAL_PUBLIC_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(ReportError, match="A&E attendances file not found") as err:
         execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", {}, tmp_path / "executed.ipynb",
                          cwd=tmp_path)
