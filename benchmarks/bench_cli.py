@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -31,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine
 
 from aeeval.paths import EXAMPLES, NOTEBOOKS, ROOT
 
@@ -150,12 +151,6 @@ def part_c(work: Path, repeat: int) -> None:
         if found != freezes:
             raise SystemExit(f"{name}: the executed notebook has {found} gc.freeze() calls")
     report(alternate({name: run for name, (run, _) in variants.items()}, repeat), shipped)
-
-
-def machine() -> str:
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{platform.platform()}, {os.cpu_count()} cores (load average {load}), Python "
-            f"{platform.python_version()}")
 
 
 def main(argv=None) -> int:

@@ -13,8 +13,6 @@ Run from the project root::
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 
@@ -23,6 +21,7 @@ import numpy as np
 import pandas  # noqa: F401
 import scipy.stats  # noqa: F401
 import statsmodels.api  # noqa: F401
+from machine import machine
 from statsmodels.stats.multitest import multipletests
 
 from aeeval.compare import holm_step_down
@@ -33,9 +32,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=15, help="alternated rounds (median kept)")
     ap.add_argument("--m", type=int, default=12, help="p-values adjusted together")
     args = ap.parse_args(argv)
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores (load average {load}), "
-          f"Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     p = np.random.default_rng(20261201).uniform(0, 1, args.m)
     sm, ours = [], []
     for _ in range(args.repeat):

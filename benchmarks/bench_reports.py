@@ -20,8 +20,6 @@ Run from the project root::
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -33,6 +31,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import yaml
+from machine import machine
 
 from aeeval.paths import EXAMPLES, NOTEBOOKS
 from aeeval.publish.browser import CHROMIUM_ARGS, find_chromium
@@ -102,12 +101,6 @@ def naive(work: Path, data: Path, cohorts: int) -> float:
                         f"--print-to-pdf={out / f'cohort-{c}.pdf'}", nb.with_suffix(".html").as_uri()],
                        check=True, capture_output=True)
     return time.perf_counter() - start
-
-
-def machine() -> str:
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{platform.platform()}, {os.cpu_count()} cores (load average {load}), Python "
-            f"{platform.python_version()}")
 
 
 def main(argv=None) -> int:
