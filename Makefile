@@ -45,7 +45,8 @@ demo: setup
 	@echo "Demo reports: reports/demo/ (evaluation/cohort-N/report.pdf for each cohort)"
 
 test: setup $(VENV)/.lab-installed
-	$(BIN)/ruff check aeeval tests benchmarks
+	$(BIN)/ruff check aeeval tests benchmarks setup.py docs/conf.py
+	$(BIN)/ruff format --check aeeval tests benchmarks setup.py docs/conf.py
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory docs
 

@@ -19,5 +19,6 @@ RESOURCES = {
     "aeeval.resources.notebooks": "notebooks",
 }
 
-setup(packages=find_packages(include=["aeeval", "aeeval.*"]) + list(RESOURCES),
-      package_dir=RESOURCES)
+setup(
+    packages=find_packages(include=["aeeval", "aeeval.*"]) + list(RESOURCES), package_dir=RESOURCES
+)

@@ -131,8 +131,11 @@ class _Package(types.ModuleType):
     """
 
     def __setattr__(self, name, value):
-        if (name in _EXPORTS and isinstance(value, types.ModuleType)
-                and value.__name__ == f"{__name__}.{name}"):
+        if (
+            name in _EXPORTS
+            and isinstance(value, types.ModuleType)
+            and value.__name__ == f"{__name__}.{name}"
+        ):
             return
         super().__setattr__(name, value)
 

@@ -34,13 +34,26 @@ __all__ = [
 ]
 
 #: Landis & Koch (1977) labels for kappa: (lower bound, label), checked from the top.
-KAPPA_BANDS = [(0.81, "almost perfect"), (0.61, "substantial"), (0.41, "moderate"), (0.21, "fair"),
-               (0.0, "slight"), (-np.inf, "poor")]
+KAPPA_BANDS = [
+    (0.81, "almost perfect"),
+    (0.61, "substantial"),
+    (0.41, "moderate"),
+    (0.21, "fair"),
+    (0.0, "slight"),
+    (-np.inf, "poor"),
+]
 #: Krippendorff (2004) thresholds for alpha.
 ALPHA_BANDS = [(0.8, "reliable"), (0.667, "tentative conclusions only"), (-np.inf, "unreliable")]
 
-_LABELS = {"n": "Units (n)", "n_coders": "Coders", "percent_agreement": "Agreement",
-           "ci_low": "CI", "se": "SE", "kappa": "Kappa", "alpha": "Alpha"}
+_LABELS = {
+    "n": "Units (n)",
+    "n_coders": "Coders",
+    "percent_agreement": "Agreement",
+    "ci_low": "CI",
+    "se": "SE",
+    "kappa": "Kappa",
+    "alpha": "Alpha",
+}
 
 
 class AgreementError(AeevalError, ValueError):
@@ -98,8 +111,10 @@ def _check_columns(data: pd.DataFrame, **columns) -> None:
         raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
     missing = [f"{k}={v!r}" for k, v in columns.items() if v not in data.columns]
     if missing:
-        raise KeyError(f"column(s) not in data: {', '.join(missing)}; data has "
-                       f"{', '.join(map(str, data.columns))}")
+        raise KeyError(
+            f"column(s) not in data: {', '.join(missing)}; data has "
+            f"{', '.join(map(str, data.columns))}"
+        )
 
 
 def rating_table(data: pd.DataFrame, unit: str, coder: str, value: str) -> pd.DataFrame:
@@ -114,16 +129,19 @@ def rating_table(data: pd.DataFrame, unit: str, coder: str, value: str) -> pd.Da
     dup = data.duplicated([unit, coder], keep=False)
     if dup.any():
         rows = data.index[dup][:10].tolist()
-        raise AgreementError(f"each coder must code each unit once; coder/unit pairs repeat at rows "
-                             f"{rows} (e.g. {coder}={data.loc[dup, coder].iloc[0]!r}, "
-                             f"{unit}={data.loc[dup, unit].iloc[0]!r})")
+        raise AgreementError(
+            f"each coder must code each unit once; coder/unit pairs repeat at rows "
+            f"{rows} (e.g. {coder}={data.loc[dup, coder].iloc[0]!r}, "
+            f"{unit}={data.loc[dup, unit].iloc[0]!r})"
+        )
     wide = data.pivot(index=unit, columns=coder, values=value)
     wide.columns.name = coder
     return wide
 
 
-def presence_table(segments: pd.DataFrame, *, unit: str = "interview", coder: str = "coder",
-                   code: str = "code") -> pd.DataFrame:
+def presence_table(
+    segments: pd.DataFrame, *, unit: str = "interview", coder: str = "coder", code: str = "code"
+) -> pd.DataFrame:
     """Long table of whether each coder applied each code in each unit they coded.
 
     A unit counts as coded by a coder when the coder has at least one segment in it. Columns:
@@ -159,8 +177,10 @@ def _complete(wide: pd.DataFrame, unit: str, what: str, min_coders: int = 2) -> 
     """Every unit coded by every coder, at least ``min_coders`` coders."""
     coders = list(wide.columns)
     if len(coders) < min_coders:
-        raise AgreementError(f"{what} needs at least {min_coders} coders; the data have "
-                             f"{len(coders)} ({', '.join(map(str, coders)) or 'none'})")
+        raise AgreementError(
+            f"{what} needs at least {min_coders} coders; the data have "
+            f"{len(coders)} ({', '.join(map(str, coders)) or 'none'})"
+        )
     incomplete = wide.isna().any(axis=1)
     if incomplete.any():
         examples = []
@@ -170,7 +190,8 @@ def _complete(wide: pd.DataFrame, unit: str, what: str, min_coders: int = 2) -> 
         raise AgreementError(
             f"{what} needs every unit coded by the same coders ({', '.join(map(str, coders))}); "
             f"{int(incomplete.sum())} unit(s) are coded by a different set: {'; '.join(examples)}. "
-            "Drop those units, or use krippendorff_alpha, which allows missing codings.")
+            "Drop those units, or use krippendorff_alpha, which allows missing codings."
+        )
 
 
 def _has_order(values: pd.Series) -> bool:
@@ -178,7 +199,13 @@ def _has_order(values: pd.Series) -> bool:
     if isinstance(values.dtype, pd.CategoricalDtype):
         return bool(values.cat.ordered)
     return pd.api.types.infer_dtype(values, skipna=True) in (
-        "integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty")
+        "integer",
+        "floating",
+        "mixed-integer-float",
+        "decimal",
+        "boolean",
+        "empty",
+    )
 
 
 def _categories(values: pd.Series, categories=None) -> list:
@@ -199,8 +226,16 @@ def _categories(values: pd.Series, categories=None) -> list:
 # ------------------------------------------------------------------------------------ kappa
 
 
-def cohens_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, weights: str | None = None,
-                 *, categories=None, confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+def cohens_kappa(
+    data: pd.DataFrame,
+    unit: str,
+    coder: str,
+    value: str,
+    weights: str | None = None,
+    *,
+    categories=None,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> pd.DataFrame:
     """Cohen's kappa for two coders, unweighted or weighted, with its standard error.
 
     Parameters
@@ -251,14 +286,18 @@ def cohens_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, weights:
     confidence = check_confidence(confidence)
     wide = rating_table(data, unit, coder, value)
     if weights is not None and categories is None and not _has_order(data[value]):
-        raise AgreementError(f"weights={weights!r} needs the categories in scale order; column "
-                             f"{value!r} holds text such as {data[value].dropna().iloc[0]!r}, whose "
-                             "alphabetical order is not a scale. Pass categories=[...] in scale "
-                             "order or make the column an ordered categorical")
+        raise AgreementError(
+            f"weights={weights!r} needs the categories in scale order; column "
+            f"{value!r} holds text such as {data[value].dropna().iloc[0]!r}, whose "
+            "alphabetical order is not a scale. Pass categories=[...] in scale "
+            "order or make the column an ordered categorical"
+        )
     if wide.shape[1] != 2:
-        raise AgreementError(f"Cohen's kappa needs exactly 2 coders; column {coder!r} has "
-                             f"{wide.shape[1]} ({', '.join(map(str, wide.columns))}). "
-                             "Use fleiss_kappa or krippendorff_alpha for more than two.")
+        raise AgreementError(
+            f"Cohen's kappa needs exactly 2 coders; column {coder!r} has "
+            f"{wide.shape[1]} ({', '.join(map(str, wide.columns))}). "
+            "Use fleiss_kappa or krippendorff_alpha for more than two."
+        )
     _complete(wide, unit, "Cohen's kappa")
     cats = _categories(data[value], categories)
     a = pd.Categorical(wide.iloc[:, 0], categories=cats)
@@ -273,17 +312,26 @@ def cohens_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, weights:
         res = sm_cohens_kappa(counts, wt=weights)
         kappa, se = float(res.kappa), float(res.std_kappa)
     z = stats.norm.ppf(0.5 + confidence / 2)
-    out = pd.DataFrame({
-        "coder_1": [wide.columns[0]], "coder_2": [wide.columns[1]],
-        "kappa": [kappa], "se": [se], "ci_low": [max(kappa - z * se, -1.0)],
-        "ci_high": [min(kappa + z * se, 1.0)],
-        "percent_agreement": [p_o], "n": [n], "interpretation": [interpret_kappa(kappa)],
-        "method": ["cohen" if weights is None else f"cohen_{weights}"]})
+    out = pd.DataFrame(
+        {
+            "coder_1": [wide.columns[0]],
+            "coder_2": [wide.columns[1]],
+            "kappa": [kappa],
+            "se": [se],
+            "ci_low": [max(kappa - z * se, -1.0)],
+            "ci_high": [min(kappa + z * se, 1.0)],
+            "percent_agreement": [p_o],
+            "n": [n],
+            "interpretation": [interpret_kappa(kappa)],
+            "method": ["cohen" if weights is None else f"cohen_{weights}"],
+        }
+    )
     return _attrs(out, confidence, ("kappa", "se", "ci_low", "ci_high"))
 
 
-def fleiss_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, *,
-                 method: str = "fleiss") -> pd.DataFrame:
+def fleiss_kappa(
+    data: pd.DataFrame, unit: str, coder: str, value: str, *, method: str = "fleiss"
+) -> pd.DataFrame:
     """Fleiss' kappa for two or more coders who all coded every unit.
 
     Parameters
@@ -327,14 +375,22 @@ def fleiss_kappa(data: pd.DataFrame, unit: str, coder: str, value: str, *,
     m = codes.shape[1]
     agree = float(((counts * (counts - 1)).sum(axis=1) / (m * (m - 1))).mean())
     kappa = float(sm_fleiss_kappa(counts, method=method)) if len(cats) > 1 else np.nan
-    out = pd.DataFrame({"kappa": [kappa], "n": [len(wide)], "n_coders": [m],
-                        "percent_agreement": [agree], "interpretation": [interpret_kappa(kappa)],
-                        "method": [method]})
+    out = pd.DataFrame(
+        {
+            "kappa": [kappa],
+            "n": [len(wide)],
+            "n_coders": [m],
+            "percent_agreement": [agree],
+            "interpretation": [interpret_kappa(kappa)],
+            "method": [method],
+        }
+    )
     return _attrs(out, None, ("kappa",))
 
 
-def krippendorff_alpha(data: pd.DataFrame, unit: str, coder: str, value: str,
-                       level: str = "nominal") -> pd.DataFrame:
+def krippendorff_alpha(
+    data: pd.DataFrame, unit: str, coder: str, value: str, level: str = "nominal"
+) -> pd.DataFrame:
     """Krippendorff's alpha for any number of coders, with missing codings allowed.
 
     Parameters
@@ -375,19 +431,25 @@ def krippendorff_alpha(data: pd.DataFrame, unit: str, coder: str, value: str,
     data = data[data[value].notna()]
     wide = rating_table(data, unit, coder, value)
     if wide.shape[1] < 2:
-        raise AgreementError(f"Krippendorff's alpha needs at least 2 coders; column {coder!r} has "
-                             f"{wide.shape[1]} ({', '.join(map(str, wide.columns)) or 'none'})")
+        raise AgreementError(
+            f"Krippendorff's alpha needs at least 2 coders; column {coder!r} has "
+            f"{wide.shape[1]} ({', '.join(map(str, wide.columns)) or 'none'})"
+        )
     col = data[value]
     if isinstance(col.dtype, pd.CategoricalDtype):
         if level in ("interval", "ratio"):
-            raise AgreementError(f"level={level!r} needs numeric values; column {value!r} is "
-                                 "categorical")
+            raise AgreementError(
+                f"level={level!r} needs numeric values; column {value!r} is categorical"
+            )
         if level == "ordinal" and not col.cat.ordered:
-            raise AgreementError(f"level='ordinal' needs an ordered categorical or numbers; column "
-                                 f"{value!r} is an unordered categorical")
+            raise AgreementError(
+                f"level='ordinal' needs an ordered categorical or numbers; column "
+                f"{value!r} is an unordered categorical"
+            )
         cats = list(col.cat.categories)
-        matrix = np.column_stack([pd.Categorical(wide[c], categories=cats).codes
-                                  for c in wide.columns]).astype(float)
+        matrix = np.column_stack(
+            [pd.Categorical(wide[c], categories=cats).codes for c in wide.columns]
+        ).astype(float)
         matrix[matrix < 0] = np.nan
         domain = list(range(len(cats)))
     elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
@@ -395,35 +457,54 @@ def krippendorff_alpha(data: pd.DataFrame, unit: str, coder: str, value: str,
         domain = None
     else:
         if level != "nominal":
-            raise AgreementError(f"level={level!r} needs numbers (or an ordered categorical for "
-                                 f"'ordinal'); column {value!r} holds text such as "
-                                 f"{col.iloc[0]!r}")
+            raise AgreementError(
+                f"level={level!r} needs numbers (or an ordered categorical for "
+                f"'ordinal'); column {value!r} holds text such as "
+                f"{col.iloc[0]!r}"
+            )
         cats = _categories(col)
-        matrix = np.column_stack([pd.Categorical(wide[c], categories=cats).codes
-                                  for c in wide.columns]).astype(float)
+        matrix = np.column_stack(
+            [pd.Categorical(wide[c], categories=cats).codes for c in wide.columns]
+        ).astype(float)
         matrix[matrix < 0] = np.nan
         domain = list(range(len(cats)))
     counts = (~np.isnan(matrix)).sum(axis=1)
     pairable = counts >= 2
     if not pairable.any():
-        raise AgreementError("Krippendorff's alpha needs at least one unit coded by two or more "
-                             "coders; no unit is")
+        raise AgreementError(
+            "Krippendorff's alpha needs at least one unit coded by two or more coders; no unit is"
+        )
     observed = np.unique(matrix[pairable][~np.isnan(matrix[pairable])])
     if len(observed) < 2:
         alpha = np.nan  # a single value: no disagreement possible, alpha undefined
     else:
         kwargs = {"value_domain": domain} if domain is not None else {}
-        alpha = float(krippendorff.alpha(reliability_data=matrix.T, level_of_measurement=level,
-                                         **kwargs))
-    out = pd.DataFrame({"alpha": [alpha], "n": [int(pairable.sum())], "n_coders": [wide.shape[1]],
-                        "n_values": [int(counts[pairable].sum())],
-                        "interpretation": [interpret_alpha(alpha)], "method": [level]})
+        alpha = float(
+            krippendorff.alpha(reliability_data=matrix.T, level_of_measurement=level, **kwargs)
+        )
+    out = pd.DataFrame(
+        {
+            "alpha": [alpha],
+            "n": [int(pairable.sum())],
+            "n_coders": [wide.shape[1]],
+            "n_values": [int(counts[pairable].sum())],
+            "interpretation": [interpret_alpha(alpha)],
+            "method": [level],
+        }
+    )
     return _attrs(out, None, ("alpha",))
 
 
-def code_agreement(segments: pd.DataFrame, *, unit: str = "interview", coder: str = "coder",
-                   code: str = "code", coders=None, min_kappa: float = 0.61,
-                   confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+def code_agreement(
+    segments: pd.DataFrame,
+    *,
+    unit: str = "interview",
+    coder: str = "coder",
+    code: str = "code",
+    coders=None,
+    min_kappa: float = 0.61,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> pd.DataFrame:
     """Per code: do two coders agree on whether the code applies to each double-coded interview?
 
     Each code becomes a presence/absence rating per interview per coder (:func:`presence_table`);
@@ -469,9 +550,11 @@ def code_agreement(segments: pd.DataFrame, *, unit: str = "interview", coder: st
     all_coders = sorted(segments[coder].dropna().unique())
     if coders is None:
         if len(all_coders) != 2:
-            raise AgreementError(f"per-code agreement compares two coders; column {coder!r} has "
-                                 f"{len(all_coders)} ({', '.join(map(str, all_coders)) or 'none'}); "
-                                 "pass coders=(first, second)")
+            raise AgreementError(
+                f"per-code agreement compares two coders; column {coder!r} has "
+                f"{len(all_coders)} ({', '.join(map(str, all_coders)) or 'none'}); "
+                "pass coders=(first, second)"
+            )
         coders = all_coders
     coders = list(coders)
     unknown = [c for c in coders if c not in all_coders]
@@ -486,18 +569,30 @@ def code_agreement(segments: pd.DataFrame, *, unit: str = "interview", coder: st
     pres = presence_table(seg[seg[unit].isin(double)], unit=unit, coder=coder, code=code)
     rows = []
     for name, g in pres.groupby(code, sort=True):
-        res = cohens_kappa(g, unit, coder, "present", categories=[False, True],
-                           confidence=confidence).iloc[0]
+        res = cohens_kappa(
+            g, unit, coder, "present", categories=[False, True], confidence=confidence
+        ).iloc[0]
         wide = g.pivot(index=unit, columns=coder, values="present")[coders]
         a, b = wide[coders[0]], wide[coders[1]]
         disagree = int((a != b).sum())
         review = (res["kappa"] < min_kappa) if pd.notna(res["kappa"]) else disagree > 0
-        rows.append({code: name, "n": int(res["n"]), "both": int((a & b).sum()),
-                     "coder_1_only": int((a & ~b).sum()), "coder_2_only": int((~a & b).sum()),
-                     "neither": int((~a & ~b).sum()), "percent_agreement": res["percent_agreement"],
-                     "kappa": res["kappa"], "se": res["se"], "ci_low": res["ci_low"],
-                     "ci_high": res["ci_high"], "interpretation": res["interpretation"],
-                     "needs_review": bool(review)})
+        rows.append(
+            {
+                code: name,
+                "n": int(res["n"]),
+                "both": int((a & b).sum()),
+                "coder_1_only": int((a & ~b).sum()),
+                "coder_2_only": int((~a & b).sum()),
+                "neither": int((~a & ~b).sum()),
+                "percent_agreement": res["percent_agreement"],
+                "kappa": res["kappa"],
+                "se": res["se"],
+                "ci_low": res["ci_low"],
+                "ci_high": res["ci_high"],
+                "interpretation": res["interpretation"],
+                "needs_review": bool(review),
+            }
+        )
     out = pd.DataFrame(rows)
     if "theme" in segments.columns:
         themes = segments[[code, "theme"]].drop_duplicates(code)
@@ -506,8 +601,12 @@ def code_agreement(segments: pd.DataFrame, *, unit: str = "interview", coder: st
     out = _attrs(out, confidence, ("kappa", "se", "ci_low", "ci_high"))
     out.attrs["coders"] = coders
     out.attrs["single_coded"] = [str(u) for u in single]
-    out.attrs["labels"] = {**out.attrs["labels"], "coder_1_only": f"{coders[0]} only",
-                           "coder_2_only": f"{coders[1]} only", "n": "Interviews (n)"}
+    out.attrs["labels"] = {
+        **out.attrs["labels"],
+        "coder_1_only": f"{coders[0]} only",
+        "coder_2_only": f"{coders[1]} only",
+        "n": "Interviews (n)",
+    }
     return out
 
 

@@ -9,6 +9,7 @@ from .publish.commands import add_commands
 
 __all__ = ["main", "run"]
 
+
 def _validate(args) -> int:
     from .files import printable
     from .qdaformats import QDAFormatError, qda_report
@@ -37,8 +38,10 @@ def _validate(args) -> int:
         problems = validate_table(path, schema, sheet=args.sheet)
         if problems:
             failed += 1
-            print(printable(f"{path}: {len(problems)} problem(s) against schema '{schema}':"),
-                  file=sys.stderr)
+            print(
+                printable(f"{path}: {len(problems)} problem(s) against schema '{schema}':"),
+                file=sys.stderr,
+            )
             for p in problems:
                 print(f"  {p}", file=sys.stderr)
         else:
@@ -64,22 +67,39 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser = argparse.ArgumentParser(
-        prog="aeeval", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="aeeval",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Evaluation reports for NHS England's Always Events programme: check input\n"
-                    "files, run a notebook as a published report, build a batch of reports.")
-    parser.add_argument("--version", action="version", version=f"aeeval {__version__}",
-                        help="print the version of aeeval and exit")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                title="commands", help="one of:")
+        "files, run a notebook as a published report, build a batch of reports.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"aeeval {__version__}",
+        help="print the version of aeeval and exit",
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title="commands", help="one of:"
+    )
 
     raw = argparse.RawDescriptionHelpFormatter
-    v = sub.add_parser("validate", help="check input files against their schemas",
-                       formatter_class=raw, epilog="exit codes: 0 every file valid, 1 a problem "
-                       "found in a file, 2 usage error")
-    v.add_argument("paths", nargs="+", metavar="PATH",
-                   help="an input file (CSV or XLSX; or a .qdpx, .qdc, QualCoder project or "
-                   "coded-text export, read with the QDA checks) to check; several may be given")
-    v.add_argument("--schema", help="schema name or file (default: guessed from the file name/header)")
+    v = sub.add_parser(
+        "validate",
+        help="check input files against their schemas",
+        formatter_class=raw,
+        epilog="exit codes: 0 every file valid, 1 a problem found in a file, 2 usage error",
+    )
+    v.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="an input file (CSV or XLSX; or a .qdpx, .qdc, QualCoder project or "
+        "coded-text export, read with the QDA checks) to check; several may be given",
+    )
+    v.add_argument(
+        "--schema", help="schema name or file (default: guessed from the file name/header)"
+    )
     v.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     v.set_defaults(func=_validate)
 

@@ -20,7 +20,14 @@ import pandas as pd
 from .errors import AeevalError
 from .paths import SCHEMAS
 
-__all__ = ["Codebook", "Question", "CodingError", "load_codebook", "normalise_label", "code_responses"]
+__all__ = [
+    "Codebook",
+    "Question",
+    "CodingError",
+    "load_codebook",
+    "normalise_label",
+    "code_responses",
+]
 
 DEFAULT_CODEBOOK = SCHEMAS / "survey_codebook.yaml"
 
@@ -30,11 +37,19 @@ class CodingError(AeevalError, ValueError):
     (``column``, ``value``, ``count``, ``rows``: where the first few are — spreadsheet rows when
     the data came from :func:`aeeval.read_table`, else index labels)."""
 
-    def __init__(self, unmapped: pd.DataFrame, codebook: str, source: str | None = None,
-                 row_kind: str = "row"):
+    def __init__(
+        self,
+        unmapped: pd.DataFrame,
+        codebook: str,
+        source: str | None = None,
+        row_kind: str = "row",
+    ):
         self.unmapped = unmapped
-        lines = "\n".join(f"  column '{r.column}': '{r.value}' ({r.count} row{'s' * (r.count != 1)}"
-                          f"{_where(r.rows, r.count, row_kind)})" for r in unmapped.itertuples())
+        lines = "\n".join(
+            f"  column '{r.column}': '{r.value}' ({r.count} row{'s' * (r.count != 1)}"
+            f"{_where(r.rows, r.count, row_kind)})"
+            for r in unmapped.itertuples()
+        )
         where = f" in {source}" if source else ""
         super().__init__(
             f"{len(unmapped)} distinct answer(s){where} are not in the codebook {codebook}:\n"
@@ -66,7 +81,9 @@ def _row_labeller(data: pd.DataFrame):
 
 def _first_rows(positions: np.ndarray, keys: np.ndarray, label) -> dict:
     """The first :data:`SHOW_ROWS` distinct row positions of each key, labelled."""
-    pairs = pd.DataFrame({"key": np.asarray(keys, dtype=object), "pos": positions}).drop_duplicates()
+    pairs = pd.DataFrame(
+        {"key": np.asarray(keys, dtype=object), "pos": positions}
+    ).drop_duplicates()
     first = pairs.groupby("key", sort=False).head(SHOW_ROWS)
     out: dict = {}
     for key, pos in zip(first["key"], first["pos"]):
@@ -101,8 +118,10 @@ class Codebook:
         try:
             return self.questions[qid]
         except KeyError:
-            raise KeyError(f"question '{qid}' is not in the codebook {self.path} "
-                           f"(questions: {', '.join(self.questions)})") from None
+            raise KeyError(
+                f"question '{qid}' is not in the codebook {self.path} "
+                f"(questions: {', '.join(self.questions)})"
+            ) from None
 
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
@@ -174,18 +193,29 @@ def _load_codebook(path: str) -> Codebook:
             for spelling in [o["label"], *o.get("variants", [])]:
                 key = normalise_label(spelling)
                 if lookup.get(key, o["label"]) != o["label"]:
-                    raise ValueError(f"codebook {p}, question '{q['id']}': the spelling '{spelling}' "
-                                     f"matches both '{lookup[key]}' and '{o['label']}'")
+                    raise ValueError(
+                        f"codebook {p}, question '{q['id']}': the spelling '{spelling}' "
+                        f"matches both '{lookup[key]}' and '{o['label']}'"
+                    )
                 lookup[key] = o["label"]
         for role in ("positive", "outside_base"):
             unknown = [x for x in q.get(role, []) if x not in labels]
             if unknown:
-                raise ValueError(f"codebook {p}, question '{q['id']}': {role} names "
-                                 f"{unknown}, which are not options ({', '.join(labels)})")
+                raise ValueError(
+                    f"codebook {p}, question '{q['id']}': {role} names "
+                    f"{unknown}, which are not options ({', '.join(labels)})"
+                )
         questions[q["id"]] = Question(
-            id=q["id"], column=q["column"], wording=q["wording"], labels=labels, lookup=lookup,
-            type=q.get("type", "single"), separator=q.get("separator", ";"),
-            positive=tuple(q.get("positive", [])), outside_base=tuple(q.get("outside_base", [])))
+            id=q["id"],
+            column=q["column"],
+            wording=q["wording"],
+            labels=labels,
+            lookup=lookup,
+            type=q.get("type", "single"),
+            separator=q.get("separator", ";"),
+            positive=tuple(q.get("positive", [])),
+            outside_base=tuple(q.get("outside_base", [])),
+        )
     return Codebook(name=spec.get("name", p.stem), path=str(p), questions=questions)
 
 
@@ -193,8 +223,9 @@ def _as_codebook(codebook) -> Codebook:
     return codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
 
 
-def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=None,
-                   strict: bool = True) -> pd.DataFrame:
+def code_responses(
+    data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=None, strict: bool = True
+) -> pd.DataFrame:
     """Code raw survey answers into ordered categoricals using a codebook.
 
     Parameters
@@ -230,8 +261,11 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
     ['Yes, definitely', 'Yes, to some extent', nan]
     """
     book = _as_codebook(codebook)
-    wanted = questions if questions is not None else [
-        q.id for q in book.questions.values() if q.column in data.columns]
+    wanted = (
+        questions
+        if questions is not None
+        else [q.id for q in book.questions.values() if q.column in data.columns]
+    )
     out = data.copy()
     unmapped = []
     multi = {}
@@ -239,8 +273,10 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
     for qid in wanted:
         q = book[qid]
         if q.column not in data.columns:
-            raise KeyError(f"column '{q.column}' for question '{qid}' is not in the data "
-                           f"(columns: {', '.join(map(str, data.columns))})")
+            raise KeyError(
+                f"column '{q.column}' for question '{qid}' is not in the data "
+                f"(columns: {', '.join(map(str, data.columns))})"
+            )
         if q.type == "multi":
             # Work by position so that a repeated or unusual index cannot misplace answers.
             raw = pd.Series(data[q.column].to_numpy(), dtype="string")
@@ -281,8 +317,10 @@ def code_responses(data: pd.DataFrame, codebook=DEFAULT_CODEBOOK, *, questions=N
             counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
             positions = np.flatnonzero(np.isin(codes, bad_codes))
             where = _first_rows(positions, codes[positions], row_label)
-            unmapped += sorted(((q.column, str(distinct[i]), int(counts[i]), where[i])
-                                for i in bad_codes), key=lambda r: (-r[2], r[1]))
+            unmapped += sorted(
+                ((q.column, str(distinct[i]), int(counts[i]), where[i]) for i in bad_codes),
+                key=lambda r: (-r[2], r[1]),
+            )
         out[q.column] = pd.Categorical.from_codes(target[codes], dtype=q.dtype)
     report = pd.DataFrame(unmapped, columns=["column", "value", "count", "rows"])
     if strict and len(report):

@@ -14,9 +14,16 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from .disclosure import declare
 from .options import DEFAULT_CONFIDENCE, check_choice, check_confidence, check_counts
 
-__all__ = ["compare_proportions", "group_test", "trend_test", "adjust_p", "holm_step_down",
-           "compare_groups",
-           "GROUP_TEST_METHODS", "ADJUST_METHODS"]
+__all__ = [
+    "compare_proportions",
+    "group_test",
+    "trend_test",
+    "adjust_p",
+    "holm_step_down",
+    "compare_groups",
+    "GROUP_TEST_METHODS",
+    "ADJUST_METHODS",
+]
 
 #: Tests across groups: ``"auto"`` picks ``"chi2"`` when every expected count is at least 5
 #: (Cochran's rule) and ``"fisher"`` otherwise.
@@ -32,12 +39,16 @@ FISHER_RESAMPLES = 100_000
 def _pair(n, base, group):
     names = (f"n{group}", f"base{group}")
     if np.ndim(n) or np.ndim(base):
-        raise ValueError(f"{names[0]} and {names[1]} must be single numbers; got {n!r} and {base!r}")
+        raise ValueError(
+            f"{names[0]} and {names[1]} must be single numbers; got {n!r} and {base!r}"
+        )
     count, total = check_counts(n, base, names)
     return int(count), int(total)
 
 
-def compare_proportions(n1, base1, n2, base2, confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+def compare_proportions(
+    n1, base1, n2, base2, confidence: float = DEFAULT_CONFIDENCE
+) -> pd.DataFrame:
     """Difference between two independent proportions, with Newcombe's hybrid score interval.
 
     Parameters
@@ -74,24 +85,38 @@ def compare_proportions(n1, base1, n2, base2, confidence: float = DEFAULT_CONFID
     confidence = check_confidence(confidence)
     n1, base1 = _pair(n1, base1, 1)
     n2, base2 = _pair(n2, base2, 2)
-    low, high = confint_proportions_2indep(n1, base1, n2, base2, method="newcomb", compare="diff",
-                                           alpha=1 - confidence)
+    low, high = confint_proportions_2indep(
+        n1, base1, n2, base2, method="newcomb", compare="diff", alpha=1 - confidence
+    )
     p1, p2 = n1 / base1, n2 / base2
     pooled = (n1 + n2) / (base1 + base2)
     var = pooled * (1 - pooled) * (1 / base1 + 1 / base2)
     p_value = 1.0 if var == 0 else float(2 * stats.norm.sf(abs(p1 - p2) / np.sqrt(var)))
-    return pd.DataFrame({
-        "n1": [n1], "base1": [base1], "estimate1": [p1], "n2": [n2], "base2": [base2],
-        "estimate2": [p2], "difference": [p1 - p2], "ci_low": [float(max(low, -1.0))],
-        "ci_high": [float(min(high, 1.0))], "p_value": [p_value], "method": ["newcombe"],
-        "test": ["z_pooled"]})
+    return pd.DataFrame(
+        {
+            "n1": [n1],
+            "base1": [base1],
+            "estimate1": [p1],
+            "n2": [n2],
+            "base2": [base2],
+            "estimate2": [p2],
+            "difference": [p1 - p2],
+            "ci_low": [float(max(low, -1.0))],
+            "ci_high": [float(min(high, 1.0))],
+            "p_value": [p_value],
+            "method": ["newcombe"],
+            "test": ["z_pooled"],
+        }
+    )
 
 
 def _check_groups(n, base):
     n = np.atleast_1d(np.asarray(n))
     base = np.atleast_1d(np.asarray(base))
     if n.ndim != 1 or n.shape != base.shape:
-        raise ValueError(f"n and base must be lists of the same length; got {n.shape} and {base.shape}")
+        raise ValueError(
+            f"n and base must be lists of the same length; got {n.shape} and {base.shape}"
+        )
     if len(n) < 2:
         raise ValueError(f"a test across groups needs at least 2 groups; got {len(n)}")
     count, total = check_counts(n, base, ("n", "base"))
@@ -142,16 +167,37 @@ def group_test(n, base, method: str = "auto") -> pd.DataFrame:
         method = "chi2" if min_expected >= 5 else "fisher"
     if method == "chi2":
         res = stats.chi2_contingency(table, correction=False)
-        statistic, dof, p_value, name = float(res.statistic), int(res.dof), float(res.pvalue), "chi2"
+        statistic, dof, p_value, name = (
+            float(res.statistic),
+            int(res.dof),
+            float(res.pvalue),
+            "chi2",
+        )
     elif len(table) == 2:
-        p_value, statistic, dof, name = float(stats.fisher_exact(table).pvalue), np.nan, 1, "fisher_exact"
+        p_value, statistic, dof, name = (
+            float(stats.fisher_exact(table).pvalue),
+            np.nan,
+            1,
+            "fisher_exact",
+        )
     else:
-        mc = stats.MonteCarloMethod(n_resamples=FISHER_RESAMPLES, rng=np.random.default_rng(FISHER_SEED))
+        mc = stats.MonteCarloMethod(
+            n_resamples=FISHER_RESAMPLES, rng=np.random.default_rng(FISHER_SEED)
+        )
         p_value = float(stats.fisher_exact(table, method=mc).pvalue)
         statistic, dof, name = np.nan, len(table) - 1, "fisher_monte_carlo"
-    return pd.DataFrame({"groups": [len(table)], "n": [int(count.sum())], "base": [int(total.sum())],
-                         "statistic": [statistic], "dof": [dof], "min_expected": [min_expected],
-                         "p_value": [p_value], "method": [name]})
+    return pd.DataFrame(
+        {
+            "groups": [len(table)],
+            "n": [int(count.sum())],
+            "base": [int(total.sum())],
+            "statistic": [statistic],
+            "dof": [dof],
+            "min_expected": [min_expected],
+            "p_value": [p_value],
+            "method": [name],
+        }
+    )
 
 
 def trend_test(n, base, scores=None) -> pd.DataFrame:
@@ -194,7 +240,9 @@ def trend_test(n, base, scores=None) -> pd.DataFrame:
     count, total = _check_groups(n, base)
     s = np.arange(1.0, len(count) + 1) if scores is None else np.asarray(scores, dtype=float)
     if s.shape != count.shape:
-        raise ValueError(f"scores must give one number per group ({len(count)}); got {s.shape[0] if s.ndim else s}")
+        raise ValueError(
+            f"scores must give one number per group ({len(count)}); got {s.shape[0] if s.ndim else s}"
+        )
     if not np.isfinite(s).all():
         raise ValueError("scores must be finite numbers")
     big_n = total.sum()
@@ -207,9 +255,18 @@ def trend_test(n, base, scores=None) -> pd.DataFrame:
         raise ValueError("every answer is in one category (all positive or none): nothing to test")
     t = (count * (s - s_bar)).sum()
     z = t / np.sqrt(p_bar * (1 - p_bar) * sxx)
-    return pd.DataFrame({"groups": [len(count)], "n": [int(count.sum())], "base": [int(big_n)],
-                         "slope": [t / sxx], "statistic": [z * z], "z": [z],
-                         "p_value": [float(2 * stats.norm.sf(abs(z)))], "method": ["cochran_armitage"]})
+    return pd.DataFrame(
+        {
+            "groups": [len(count)],
+            "n": [int(count.sum())],
+            "base": [int(big_n)],
+            "slope": [t / sxx],
+            "statistic": [z * z],
+            "z": [z],
+            "p_value": [float(2 * stats.norm.sf(abs(z)))],
+            "method": ["cochran_armitage"],
+        }
+    )
 
 
 def adjust_p(p_values, method: str = "holm") -> np.ndarray:
@@ -291,9 +348,18 @@ def holm_step_down(p_values) -> np.ndarray:
     return out
 
 
-def compare_groups(data: pd.DataFrame, column: str, positive, *, by: str, exclude=(),
-                   groups=None, confidence: float = DEFAULT_CONFIDENCE, adjust=("holm", "benjamini_hochberg"),
-                   min_base: int | None = None) -> pd.DataFrame:
+def compare_groups(
+    data: pd.DataFrame,
+    column: str,
+    positive,
+    *,
+    by: str,
+    exclude=(),
+    groups=None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    adjust=("holm", "benjamini_hochberg"),
+    min_base: int | None = None,
+) -> pd.DataFrame:
     """Each group against the rest of the data: difference in proportion, interval and tests.
 
     Counts come from :func:`aeeval.proportions`; each comparison from
@@ -356,16 +422,40 @@ def compare_groups(data: pd.DataFrame, column: str, positive, *, by: str, exclud
         row.insert(0, by, g)
         rows.append(row)
     if not rows:
-        out = pd.DataFrame(columns=[by, "n1", "base1", "estimate1", "n2", "base2", "estimate2",
-                                    "difference", "ci_low", "ci_high", "p_value", "method", "test"])
+        out = pd.DataFrame(
+            columns=[
+                by,
+                "n1",
+                "base1",
+                "estimate1",
+                "n2",
+                "base2",
+                "estimate2",
+                "difference",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "method",
+                "test",
+            ]
+        )
     else:
         out = pd.concat(rows, ignore_index=True)
     for m in adjust:
         out[f"p_{m}"] = adjust_p(out["p_value"].to_numpy(dtype=float), m) if len(out) else []
     out["suppressed"] = False
     if min_base is not None and len(out):
-        value_cols = ["n1", "estimate1", "n2", "estimate2", "difference", "ci_low", "ci_high",
-                      "p_value", *[f"p_{m}" for m in adjust]]
+        value_cols = [
+            "n1",
+            "estimate1",
+            "n2",
+            "estimate2",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            *[f"p_{m}" for m in adjust],
+        ]
         small_rest = out["base2"].between(1, min_base - 1)
         out["suppressed"] = small_rest
         out = suppress(out, min_base, base="base1", columns=value_cols)

@@ -25,44 +25,128 @@ __all__ = ["generate_examples", "example_path", "EXAMPLE_FILES", "SEED"]
 
 SEED = 20150401
 
-SETTINGS = ["Maternity", "Children's services", "Learning disability", "Mental health",
-            "Outpatients", "Acute inpatient wards", "Community nursing"]
-REGIONS = ["London", "South East", "South West", "East of England", "Midlands", "North West",
-           "North East and Yorkshire"]
+SETTINGS = [
+    "Maternity",
+    "Children's services",
+    "Learning disability",
+    "Mental health",
+    "Outpatients",
+    "Acute inpatient wards",
+    "Community nursing",
+]
+REGIONS = [
+    "London",
+    "South East",
+    "South West",
+    "East of England",
+    "Midlands",
+    "North West",
+    "North East and Yorkshire",
+]
 ORG_TYPE_BY_SETTING = {
-    "Maternity": "Acute trust", "Children's services": "Acute trust",
-    "Learning disability": "Mental health trust", "Mental health": "Mental health trust",
-    "Outpatients": "Acute trust", "Acute inpatient wards": "Acute trust",
+    "Maternity": "Acute trust",
+    "Children's services": "Acute trust",
+    "Learning disability": "Mental health trust",
+    "Mental health": "Mental health trust",
+    "Outpatients": "Acute trust",
+    "Acute inpatient wards": "Acute trust",
     "Community nursing": "Community trust",
 }
 COHORT_START = {1: "2016-01-11", 2: "2017-01-16", 3: "2018-01-15", 4: "2019-01-14"}
 COHORT_SIZE = {1: 30, 2: 35, 3: 30, 4: 30}  # 125 organisations
 
-FIRST = ["Amira", "Ben", "Chloe", "Dev", "Eleanor", "Femi", "Grace", "Harpreet", "Isla", "Jamal",
-         "Kate", "Liam", "Maya", "Niall", "Olu", "Priya", "Rhys", "Sian", "Tom", "Uzma", "Wei", "Zara"]
-LAST = ["Ahmed", "Baker", "Clarke", "Davies", "Evans", "Fraser", "Gill", "Hughes", "Iqbal", "Jones",
-        "Khan", "Lewis", "Morgan", "Nowak", "Owen", "Patel", "Quinn", "Roberts", "Shah", "Taylor"]
+FIRST = [
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Eleanor",
+    "Femi",
+    "Grace",
+    "Harpreet",
+    "Isla",
+    "Jamal",
+    "Kate",
+    "Liam",
+    "Maya",
+    "Niall",
+    "Olu",
+    "Priya",
+    "Rhys",
+    "Sian",
+    "Tom",
+    "Uzma",
+    "Wei",
+    "Zara",
+]
+LAST = [
+    "Ahmed",
+    "Baker",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Gill",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Owen",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Shah",
+    "Taylor",
+]
 
 # How real exports spell each answer (survey tools, hand-typed spreadsheets, Excel autocorrect).
 SPELLINGS = {
-    "Yes, definitely": ["Yes, definitely", "Yes – definitely", "yes, definitely ", "Definitely",
-                        "YES - DEFINITELY", "Yes—definitely", "Yes definitely"],
-    "Yes, to some extent": ["Yes, to some extent", "Yes – to some extent", "yes, to some extent ",
-                            "To some extent", "Yes - to some extent", "yes,to some extent"],
+    "Yes, definitely": [
+        "Yes, definitely",
+        "Yes – definitely",
+        "yes, definitely ",
+        "Definitely",
+        "YES - DEFINITELY",
+        "Yes—definitely",
+        "Yes definitely",
+    ],
+    "Yes, to some extent": [
+        "Yes, to some extent",
+        "Yes – to some extent",
+        "yes, to some extent ",
+        "To some extent",
+        "Yes - to some extent",
+        "yes,to some extent",
+    ],
     "No": ["No", "no", "No "],
     "Don't know": ["Don't know", "Don’t know", "Dont know", "don't know", "Not sure"],
     "A great deal": ["A great deal", "a great deal", "Great deal", "A Great Deal "],
-    "To some extent": ["To some extent", "to some extent", "Yes – to some extent", "To Some Extent"],
+    "To some extent": [
+        "To some extent",
+        "to some extent",
+        "Yes – to some extent",
+        "To Some Extent",
+    ],
     "Very little": ["Very little", "very little", "Very Little "],
     "Not at all": ["Not at all", "not at all", "Not At All"],
 }
-HELPED = ["Senior support", "National training", "Patient voice", "Protected time",
-          "Prior engagement work"]
-HELPED_SPELLINGS = {"Senior support": ["Senior support", "Senior leadership support"],
-                    "National training": ["National training", "National training and support"],
-                    "Patient voice": ["Patient voice", "The patient voice"],
-                    "Protected time": ["Protected time", "Protected staff time"],
-                    "Prior engagement work": ["Prior engagement work", "What matters to you"]}
+HELPED = [
+    "Senior support",
+    "National training",
+    "Patient voice",
+    "Protected time",
+    "Prior engagement work",
+]
+HELPED_SPELLINGS = {
+    "Senior support": ["Senior support", "Senior leadership support"],
+    "National training": ["National training", "National training and support"],
+    "Patient voice": ["Patient voice", "The patient voice"],
+    "Protected time": ["Protected time", "Protected staff time"],
+    "Prior engagement work": ["Prior engagement work", "What matters to you"],
+}
 
 # Interview coding frame: the published Picker themes.
 THEMES = {
@@ -71,7 +155,7 @@ THEMES = {
         "staff_engagement": ("Staff engagement", 7),
     },
     "What helps": {
-        "prior_engagement": ("Prior engagement work (\"What matters to you?\")", 6),
+        "prior_engagement": ('Prior engagement work ("What matters to you?")', 6),
         "patient_voice": ("The power of the patient voice", 10),
         "communication": ("Communication", 7),
         "national_support": ("National training and support", 8),
@@ -88,34 +172,62 @@ THEMES = {
     },
 }
 QUOTES = {
-    "protected_time": ["We never had protected time, it was all done on top of the day job.",
-                       "Releasing staff from the ward for the co-design sessions was the hardest part."],
-    "staff_engagement": ["Getting the night staff involved took months.",
-                         "Some colleagues saw it as one more initiative from above."],
-    "prior_engagement": ["Because we had already done What matters to you, patients trusted us.",
-                         "The earlier listening events gave us a head start."],
-    "patient_voice": ["When a mother told her story in the room, everything changed.",
-                      "Hearing it from patients convinced the consultants in a way data never did."],
-    "communication": ["We put the event on every huddle board and talked about it weekly.",
-                      "A simple newsletter kept everyone in the loop."],
-    "national_support": ["The national learning sessions gave us the tools and the confidence.",
-                         "Having the coaching calls kept us on track."],
-    "senior_support": ["Our chief nurse came to the first session and that mattered.",
-                       "Executive visibility opened doors for us."],
-    "qi_strategy": ["We wrote it into the trust quality improvement strategy.",
-                    "It became part of our QI programme rather than a side project."],
-    "oversight_group": ["The steering group reported to the executive board every quarter.",
-                        "Our oversight group kept momentum when people moved on."],
-    "staff_forums": ["We used the existing nursing forum rather than inventing a new meeting.",
-                     "Linking it to the staff council helped spread the word."],
-    "culture_readiness": ["You need a culture that is ready to hear uncomfortable things.",
-                          "The ward was ready because of the work that came before."],
-    "training": ["Everyone should be trained in co-production before they start.",
-                 "PDSA training made the measurement part much easier."],
-    "operational_efficiency": ["Fewer complaints meant less time spent on responses.",
-                               "Discharge got quicker once the checklist was agreed with families."],
-    "senior_accountability": ["Someone senior has to own it or it drifts.",
-                              "Accountability at board level made it stick."],
+    "protected_time": [
+        "We never had protected time, it was all done on top of the day job.",
+        "Releasing staff from the ward for the co-design sessions was the hardest part.",
+    ],
+    "staff_engagement": [
+        "Getting the night staff involved took months.",
+        "Some colleagues saw it as one more initiative from above.",
+    ],
+    "prior_engagement": [
+        "Because we had already done What matters to you, patients trusted us.",
+        "The earlier listening events gave us a head start.",
+    ],
+    "patient_voice": [
+        "When a mother told her story in the room, everything changed.",
+        "Hearing it from patients convinced the consultants in a way data never did.",
+    ],
+    "communication": [
+        "We put the event on every huddle board and talked about it weekly.",
+        "A simple newsletter kept everyone in the loop.",
+    ],
+    "national_support": [
+        "The national learning sessions gave us the tools and the confidence.",
+        "Having the coaching calls kept us on track.",
+    ],
+    "senior_support": [
+        "Our chief nurse came to the first session and that mattered.",
+        "Executive visibility opened doors for us.",
+    ],
+    "qi_strategy": [
+        "We wrote it into the trust quality improvement strategy.",
+        "It became part of our QI programme rather than a side project.",
+    ],
+    "oversight_group": [
+        "The steering group reported to the executive board every quarter.",
+        "Our oversight group kept momentum when people moved on.",
+    ],
+    "staff_forums": [
+        "We used the existing nursing forum rather than inventing a new meeting.",
+        "Linking it to the staff council helped spread the word.",
+    ],
+    "culture_readiness": [
+        "You need a culture that is ready to hear uncomfortable things.",
+        "The ward was ready because of the work that came before.",
+    ],
+    "training": [
+        "Everyone should be trained in co-production before they start.",
+        "PDSA training made the measurement part much easier.",
+    ],
+    "operational_efficiency": [
+        "Fewer complaints meant less time spent on responses.",
+        "Discharge got quicker once the checklist was agreed with families.",
+    ],
+    "senior_accountability": [
+        "Someone senior has to own it or it drifts.",
+        "Accountability at board level made it stick.",
+    ],
 }
 # A few quotes carry identifiers, as real transcripts do: redaction must catch them.
 IDENTIFIER_QUOTES = [
@@ -128,8 +240,13 @@ MEASURES = {
     "Maternity unit A": ("Partner welcome to stay", 0.62, 0.83, 14, "Maternity"),
     "Ward 7 (older people)": ("Introduced by name", 0.71, 0.90, 12, "Acute inpatient wards"),
     "Children's outpatients": ("Asked what matters to you", 0.55, 0.78, 18, "Children's services"),
-    "Learning disability team": ("Care plan shared in easy read", 0.48, 0.74, 20,
-                                 "Learning disability"),
+    "Learning disability team": (
+        "Care plan shared in easy read",
+        0.48,
+        0.74,
+        20,
+        "Learning disability",
+    ),
     "District nursing north": ("Told who to call", 0.80, 0.82, 36, "Community nursing"),
 }
 
@@ -154,39 +271,72 @@ def _register(rng):
             setting = SETTINGS[(n * 3 + cohort) % len(SETTINGS)]
             region = REGIONS[rng.integers(len(REGIONS))]
             code = f"Z{chr(65 + (n - 1) // 99)}{(n - 1) % 99 + 1:02d}"
-            start = np.datetime64(COHORT_START[cohort]) + np.timedelta64(int(rng.integers(0, 60)), "D")
-            rows.append([code, f"Example {region} NHS Trust {n:03d}", ORG_TYPE_BY_SETTING[setting],
-                         region, setting, cohort, str(start), _name(rng)])
+            start = np.datetime64(COHORT_START[cohort]) + np.timedelta64(
+                int(rng.integers(0, 60)), "D"
+            )
+            rows.append(
+                [
+                    code,
+                    f"Example {region} NHS Trust {n:03d}",
+                    ORG_TYPE_BY_SETTING[setting],
+                    region,
+                    setting,
+                    cohort,
+                    str(start),
+                    _name(rng),
+                ]
+            )
     return rows
 
 
 def _survey(rng, register):
     """79 respondents whose whole-programme results round to the published Picker figures."""
     pick = np.sort(rng.choice(len(register), size=79, replace=False))
-    improved = (["Yes, definitely"] * 44 + ["Yes, to some extent"] * 31 + ["Don't know"] * 3 + [""])
-    influenced = (["A great deal"] * 14 + ["To some extent"] * 24 + ["Very little"] * 23
-                  + ["Not at all"] * 12 + ["Don't know"] * 5 + [""])
+    improved = ["Yes, definitely"] * 44 + ["Yes, to some extent"] * 31 + ["Don't know"] * 3 + [""]
+    influenced = (
+        ["A great deal"] * 14
+        + ["To some extent"] * 24
+        + ["Very little"] * 23
+        + ["Not at all"] * 12
+        + ["Don't know"] * 5
+        + [""]
+    )
     improved = [improved[i] for i in rng.permutation(79)]
     influenced = [influenced[i] for i in rng.permutation(79)]
     roles = ["Patient experience lead", "Ward manager", "Head of nursing", "QI lead", "Matron"]
     rows = []
     for k, idx in enumerate(pick):
         org = register[idx]
+
         def spell(label):
             return "" if not label else SPELLINGS[label][rng.integers(len(SPELLINGS[label]))]
+
         chosen = [h for h in HELPED if rng.random() < 0.45]
         helped = "; ".join(HELPED_SPELLINGS[h][rng.integers(2)] for h in chosen) or (
-            "None of these" if rng.random() < 0.5 else "")
+            "None of these" if rng.random() < 0.5 else ""
+        )
         comment = ""
         if rng.random() < 0.15:
-            comment = f"Happy to talk more: contact {org[7]} on 01632 960{int(rng.integers(1000)):03d}."
+            comment = (
+                f"Happy to talk more: contact {org[7]} on 01632 960{int(rng.integers(1000)):03d}."
+            )
         elif rng.random() < 0.3:
             comment = "The co-design sessions changed how the team works with families."
         completed = np.datetime64("2019-06-03") + np.timedelta64(int(rng.integers(0, 28)), "D")
         day = str(completed)
         completed_text = f"{day[8:10]}/{day[5:7]}/{day[0:4]}" if k % 3 == 0 else day
-        rows.append([f"R{100234 + k * 7}", org[0], completed_text, roles[rng.integers(len(roles))],
-                     spell(improved[k]), spell(influenced[k]), helped, comment])
+        rows.append(
+            [
+                f"R{100234 + k * 7}",
+                org[0],
+                completed_text,
+                roles[rng.integers(len(roles))],
+                spell(improved[k]),
+                spell(influenced[k]),
+                helped,
+                comment,
+            ]
+        )
     return rows
 
 
@@ -208,7 +358,8 @@ def _interviews(rng, register):
                     text = QUOTES[code][rng.integers(2)]
                     if rng.random() < 0.12:
                         text = IDENTIFIER_QUOTES[rng.integers(len(IDENTIFIER_QUOTES))].format(
-                            name=org[7], email=org[7].lower().replace(" ", ".") + "@nhs.net")
+                            name=org[7], email=org[7].lower().replace(" ", ".") + "@nhs.net"
+                        )
                     offset += int(rng.integers(40, 400))
                     segments.append((code, theme, text, offset, offset + len(text)))
                     offset += len(text)
@@ -223,29 +374,45 @@ def _interviews(rng, register):
                 code = list(codes)[rng.integers(len(codes))]
                 if i not in present[code]:
                     text = QUOTES[code][0]
-                    rows.append([interview, org[0], coder, code, theme, text, offset + 10,
-                                 offset + 10 + len(text)])
+                    rows.append(
+                        [
+                            interview,
+                            org[0],
+                            coder,
+                            code,
+                            theme,
+                            text,
+                            offset + 10,
+                            offset + 10 + len(text),
+                        ]
+                    )
     return rows
 
 
 def _staff_survey(rng, register):
     """About 230 trusts x 2015-2024: q22c to 2020, the flagged successor item after."""
-    trusts = [r[0] for r in register] + [f"Y{chr(65 + i // 99)}{i % 99 + 1:02d}" for i in range(105)]
+    trusts = [r[0] for r in register] + [
+        f"Y{chr(65 + i // 99)}{i % 99 + 1:02d}" for i in range(105)
+    ]
     joined = {r[0]: int(r[6][:4]) for r in register}
     items = {y: "q22c" for y in range(2015, 2021)}
     items.update({2021: "q21b", 2022: "q23b", 2023: "q25b", 2024: "q25b"})
     rows = []
     for code in trusts:
-        level = rng.normal(0.35, 0.35)          # trust's log-odds of agreeing
-        size = int(rng.choice([rng.integers(6, 40), rng.integers(200, 900), rng.integers(900, 3500)],
-                              p=[0.03, 0.57, 0.40]))
+        level = rng.normal(0.35, 0.35)  # trust's log-odds of agreeing
+        size = int(
+            rng.choice(
+                [rng.integers(6, 40), rng.integers(200, 900), rng.integers(900, 3500)],
+                p=[0.03, 0.57, 0.40],
+            )
+        )
         for year, item in items.items():
             if year >= 2021:
-                logit = level - 0.25 + 0.02 * (year - 2021)   # a different question, another level
+                logit = level - 0.25 + 0.02 * (year - 2021)  # a different question, another level
             else:
                 logit = level + 0.04 * (year - 2015)
                 if code in joined and year > joined[code]:
-                    logit += 0.12                               # the effect the example carries
+                    logit += 0.12  # the effect the example carries
             base = max(1, int(size * rng.uniform(0.85, 1.15)))
             p = 1 / (1 + np.exp(-(logit + rng.normal(0, 0.05))))
             positive = int(rng.binomial(base, p))
@@ -281,17 +448,49 @@ def generate_examples(outdir: str | Path = EXAMPLES, seed: int = SEED) -> dict[s
     outdir.mkdir(parents=True, exist_ok=True)
     register = _register(rng)
     tables = {
-        "register": (["org_code", "org_name", "org_type", "region", "setting", "cohort",
-                      "start_date", "contact_name"], register, "utf-8"),
-        "survey": (["response_id", "org_code", "completed", "respondent_role", "improved_experience",
-                    "influenced_coproduction", "what_helped", "comments"],
-                   _survey(rng, register), "utf-8-sig"),
-        "interview_segments": (["interview", "org_code", "coder", "code", "theme", "text", "start",
-                                "end"], _interviews(rng, register), "utf-8"),
-        "staff_survey": (["org_code", "year", "item", "positive", "estimate", "base"],
-                         _staff_survey(rng, register), "utf-8"),
-        "measures": (["team", "org_code", "measure", "period", "numerator", "denominator"],
-                     _measures(rng, register), "utf-8"),
+        "register": (
+            [
+                "org_code",
+                "org_name",
+                "org_type",
+                "region",
+                "setting",
+                "cohort",
+                "start_date",
+                "contact_name",
+            ],
+            register,
+            "utf-8",
+        ),
+        "survey": (
+            [
+                "response_id",
+                "org_code",
+                "completed",
+                "respondent_role",
+                "improved_experience",
+                "influenced_coproduction",
+                "what_helped",
+                "comments",
+            ],
+            _survey(rng, register),
+            "utf-8-sig",
+        ),
+        "interview_segments": (
+            ["interview", "org_code", "coder", "code", "theme", "text", "start", "end"],
+            _interviews(rng, register),
+            "utf-8",
+        ),
+        "staff_survey": (
+            ["org_code", "year", "item", "positive", "estimate", "base"],
+            _staff_survey(rng, register),
+            "utf-8",
+        ),
+        "measures": (
+            ["team", "org_code", "measure", "period", "numerator", "denominator"],
+            _measures(rng, register),
+            "utf-8",
+        ),
     }
     written = {}
     for key, (header, rows, encoding) in tables.items():
@@ -306,7 +505,9 @@ def example_path(name: str) -> Path:
     try:
         return EXAMPLES / EXAMPLE_FILES[name]
     except KeyError:
-        raise KeyError(f"no example table '{name}'; choose one of {', '.join(EXAMPLE_FILES)}") from None
+        raise KeyError(
+            f"no example table '{name}'; choose one of {', '.join(EXAMPLE_FILES)}"
+        ) from None
 
 
 def main(argv=None) -> int:

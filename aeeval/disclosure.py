@@ -27,9 +27,22 @@ import pandas as pd
 from .errors import AeevalError
 from .options import DEFAULT_MIN_BASE
 
-__all__ = ["DISCLOSURE_RULES", "DeclarationError", "QUALITATIVE_RULE", "VALUE_COLUMNS",
-           "apply_rule", "check_min_base", "declaration", "declare", "exposed", "kept_columns",
-           "parameter_min_base", "percent_columns", "sibling_sets", "suppress"]
+__all__ = [
+    "DISCLOSURE_RULES",
+    "DeclarationError",
+    "QUALITATIVE_RULE",
+    "VALUE_COLUMNS",
+    "apply_rule",
+    "check_min_base",
+    "declaration",
+    "declare",
+    "exposed",
+    "kept_columns",
+    "parameter_min_base",
+    "percent_columns",
+    "sibling_sets",
+    "suppress",
+]
 
 #: The rules a table may declare (see the module's docstring).
 DISCLOSURE_RULES = ("people", "interviews", "none")
@@ -38,7 +51,8 @@ QUALITATIVE_RULE = (
     "Interview findings are reported as counts (\u201ck of N interviews\u201d), whatever the "
     "number of interviews; a percentage of fewer than {min_base} interviews or interviewed "
     "organisations is not shown, because a percentage of so few suggests a precision, and a "
-    "coverage of organisations, that the interviews do not have.")
+    "coverage of organisations, that the interviews do not have."
+)
 #: Columns a suppressed row always keeps: its flag and how its values were computed.
 META_COLUMNS = ("suppressed", "method")
 #: Column names read as percentages even when a table does not list them in
@@ -50,13 +64,30 @@ _PERCENT_PREFIXES = ("pct", "percent", "share", "rate", "proportion")
 class DeclarationError(AeevalError, ValueError):
     """A table to be published does not say what it counts (its base) or which rule it follows."""
 
+
 #: Columns blanked in a suppressed row (those present in the table). ``excluded`` counts
 #: answers too ("Don't know"): in a small group it would publish what a few people said.
-VALUE_COLUMNS = ("n", "excluded", "estimate", "ci_low", "ci_high", "design_effect", "effective_base")
+VALUE_COLUMNS = (
+    "n",
+    "excluded",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "design_effect",
+    "effective_base",
+)
 
 
-def suppress(table: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, *, base: str = "base",
-             columns=VALUE_COLUMNS, by=None, secondary: bool = True, within=()) -> pd.DataFrame:
+def suppress(
+    table: pd.DataFrame,
+    min_base: int = DEFAULT_MIN_BASE,
+    *,
+    base: str = "base",
+    columns=VALUE_COLUMNS,
+    by=None,
+    secondary: bool = True,
+    within=(),
+) -> pd.DataFrame:
     """Blank the values of rows whose base is below ``min_base``, and of siblings that would give
     them away, and flag them ``suppressed``.
 
@@ -131,8 +162,10 @@ def suppress(table: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, *, base: str
     if isinstance(min_base, bool) or not isinstance(min_base, (int, np.integer)) or min_base < 1:
         raise ValueError(f"min_base must be a whole number ≥ 1; got {min_base!r}")
     if base not in table.columns:
-        raise KeyError(f"base column '{base}' is not in the table "
-                       f"(columns: {', '.join(map(str, table.columns))})")
+        raise KeyError(
+            f"base column '{base}' is not in the table "
+            f"(columns: {', '.join(map(str, table.columns))})"
+        )
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     missing = [b for b in by if b not in table.columns]
     if missing:
@@ -219,8 +252,9 @@ def _sibling_sets(table: pd.DataFrame, by: list) -> list[np.ndarray]:
     return sets
 
 
-def _secondary(table: pd.DataFrame, hidden: np.ndarray, bases: np.ndarray, sets: list,
-               min_base: int) -> np.ndarray:
+def _secondary(
+    table: pd.DataFrame, hidden: np.ndarray, bases: np.ndarray, sets: list, min_base: int
+) -> np.ndarray:
     hidden = hidden.copy()
     live = np.nan_to_num(bases) > 0  # zero bases disclose nothing: they neither count nor protect
     changed = True
@@ -245,8 +279,17 @@ def _names(columns) -> list[str]:
     return [columns] if isinstance(columns, str) else [str(c) for c in columns]
 
 
-def declare(table: pd.DataFrame, *, rule: str, base=(), by=(), keys=None, measure: str | None = None,
-            min_base: int | None = None, total=None) -> pd.DataFrame:
+def declare(
+    table: pd.DataFrame,
+    *,
+    rule: str,
+    base=(),
+    by=(),
+    keys=None,
+    measure: str | None = None,
+    min_base: int | None = None,
+    total=None,
+) -> pd.DataFrame:
     """Say in ``table.attrs`` what a result table counts and which disclosure rule it follows.
 
     Result functions call this on the tables they return, so that :func:`aeeval.show` knows how
@@ -282,8 +325,9 @@ def declare(table: pd.DataFrame, *, rule: str, base=(), by=(), keys=None, measur
         ``measure``, ``min_base``, ``total``.
     """
     _check_rule(rule, "declare")
-    table.attrs.update(disclosure_rule=rule, base_columns=_names(base), by=_names(by),
-                       measure=measure, total=total)
+    table.attrs.update(
+        disclosure_rule=rule, base_columns=_names(base), by=_names(by), measure=measure, total=total
+    )
     if keys is not None:
         table.attrs["key_columns"] = _names(keys)
     if min_base is not None:
@@ -293,8 +337,10 @@ def declare(table: pd.DataFrame, *, rule: str, base=(), by=(), keys=None, measur
 
 def _check_rule(rule, name: str) -> str:
     if rule not in DISCLOSURE_RULES:
-        raise DeclarationError(f"{name}: disclosure rule must be one of "
-                               f"{', '.join(map(repr, DISCLOSURE_RULES))}; got {rule!r}")
+        raise DeclarationError(
+            f"{name}: disclosure rule must be one of "
+            f"{', '.join(map(repr, DISCLOSURE_RULES))}; got {rule!r}"
+        )
     return rule
 
 
@@ -304,12 +350,24 @@ def percent_columns(table: pd.DataFrame) -> list[str]:
     ``pct``, ``percent``, ``share``, ``rate`` or ``proportion``; not its coefficient columns."""
     coefficients = set(table.attrs.get("coefficient_columns", ()))
     listed = set(table.attrs.get("percent_columns", ())) | set(PERCENT_NAMES)
-    return [str(c) for c in table.columns if str(c) not in coefficients
-            and (str(c) in listed or str(c).lower().startswith(_PERCENT_PREFIXES))]
+    return [
+        str(c)
+        for c in table.columns
+        if str(c) not in coefficients
+        and (str(c) in listed or str(c).lower().startswith(_PERCENT_PREFIXES))
+    ]
 
 
-def declaration(table: pd.DataFrame, *, name: str, base=None, rule: str | None = None, by=None,
-                measure: str | None = None, min_base: int | None = None) -> dict:
+def declaration(
+    table: pd.DataFrame,
+    *,
+    name: str,
+    base=None,
+    rule: str | None = None,
+    by=None,
+    measure: str | None = None,
+    min_base: int | None = None,
+) -> dict:
     """What a table to be published declares (its attributes, overridden by the arguments).
 
     Raises :class:`DeclarationError` naming the table when it declares no rule, a rule that
@@ -327,43 +385,67 @@ def declaration(table: pd.DataFrame, *, name: str, base=None, rule: str | None =
     if rule is None:
         raise DeclarationError(
             f"{where} does not say what it counts: give its base column(s) and disclosure rule, "
-            f"e.g. ae.show(table, name={name!r}, ..., base=\"denominator\", rule=\"people\") for "
-            "counts about people (suppressed below min_base), rule=\"interviews\" for counts of "
-            "interviews, or rule=\"none\" if it holds no counts about people or organisations "
-            f"(columns: {', '.join(map(str, table.columns))})")
+            f'e.g. ae.show(table, name={name!r}, ..., base="denominator", rule="people") for '
+            'counts about people (suppressed below min_base), rule="interviews" for counts of '
+            'interviews, or rule="none" if it holds no counts about people or organisations '
+            f"(columns: {', '.join(map(str, table.columns))})"
+        )
     _check_rule(rule, where)
     base = _names(attrs.get("base_columns") if base is None else base)
     missing = [b for b in base if b not in table.columns]
-    if missing and attrs.get("base_columns") and base == _names(attrs["base_columns"]) \
-            and len(missing) < len(base):
+    if (
+        missing
+        and attrs.get("base_columns")
+        and base == _names(attrs["base_columns"])
+        and len(missing) < len(base)
+    ):
         # A table narrowed to some of its figures (e.g. the interview columns of the theme
         # frequencies, without the organisation ones) keeps the bases it still has.
         base, missing = [b for b in base if b in table.columns], []
     if missing:
-        raise DeclarationError(f"{where} declares base column(s) {', '.join(missing)} but has no "
-                               f"such column (columns: {', '.join(map(str, table.columns))}); a "
-                               "table that counts people is published with its base")
+        raise DeclarationError(
+            f"{where} declares base column(s) {', '.join(missing)} but has no "
+            f"such column (columns: {', '.join(map(str, table.columns))}); a "
+            "table that counts people is published with its base"
+        )
     percents = percent_columns(table)
     if rule == "none" and base:
-        raise DeclarationError(f"{where} declares rule 'none' (no counts about people) but a base "
-                               f"column ({', '.join(base)}): declare rule 'people' or 'interviews'")
+        raise DeclarationError(
+            f"{where} declares rule 'none' (no counts about people) but a base "
+            f"column ({', '.join(base)}): declare rule 'people' or 'interviews'"
+        )
     if not base and (rule == "people" or (rule == "interviews" and percents)):
-        raise DeclarationError(f"{where} declares rule {rule!r} but no base column: say which "
-                               "column holds the number each row is out of (base=...)")
+        raise DeclarationError(
+            f"{where} declares rule {rule!r} but no base column: say which "
+            "column holds the number each row is out of (base=...)"
+        )
     by = [b for b in _names(attrs.get("by") if by is None else by) if b in table.columns]
     if "key_columns" in attrs:
         keys = [k for k in _names(attrs["key_columns"]) if k in table.columns]
     else:
-        keys = [str(c) for c in table.columns if str(c) not in base and str(c) not in percents
-                and (not pd.api.types.is_numeric_dtype(table[c].dtype)
-                     or pd.api.types.is_bool_dtype(table[c].dtype))]
+        keys = [
+            str(c)
+            for c in table.columns
+            if str(c) not in base
+            and str(c) not in percents
+            and (
+                not pd.api.types.is_numeric_dtype(table[c].dtype)
+                or pd.api.types.is_bool_dtype(table[c].dtype)
+            )
+        ]
     min_base = min_base if min_base is not None else attrs.get("min_base") or DEFAULT_MIN_BASE
     if isinstance(min_base, bool) or not isinstance(min_base, (int, np.integer)) or min_base < 1:
         raise DeclarationError(f"{where}: min_base must be a whole number ≥ 1; got {min_base!r}")
-    return {"disclosure_rule": rule, "base_columns": base, "by": by,
-            "key_columns": [k for k in keys if k not in base and k not in by and k != "suppressed"],
-            "measure": attrs.get("measure") if measure is None else measure,
-            "min_base": int(min_base), "total": attrs.get("total"), "percent_columns": percents}
+    return {
+        "disclosure_rule": rule,
+        "base_columns": base,
+        "by": by,
+        "key_columns": [k for k in keys if k not in base and k not in by and k != "suppressed"],
+        "measure": attrs.get("measure") if measure is None else measure,
+        "min_base": int(min_base),
+        "total": attrs.get("total"),
+        "percent_columns": percents,
+    }
 
 
 def kept_columns(decl: dict) -> list[str]:
@@ -390,8 +472,9 @@ def apply_rule(table: pd.DataFrame, decl: dict) -> pd.DataFrame:
     within = [k for k in decl["key_columns"] if k in out.columns]
     if rule == "people":
         for b in decl["base_columns"]:
-            out = suppress(out, decl["min_base"], base=b, columns=derived, by=decl["by"],
-                           within=within)
+            out = suppress(
+                out, decl["min_base"], base=b, columns=derived, by=decl["by"], within=within
+            )
         return out
     if decl["base_columns"]:
         bases = out[decl["base_columns"]].apply(pd.to_numeric, errors="coerce")
@@ -441,14 +524,20 @@ def check_min_base(min_base, allow: int | None, *, where: str) -> int | None:
         ``min_base`` is below :data:`aeeval.options.DEFAULT_MIN_BASE` and ``allow`` is not given
         or is larger than it.
     """
-    if min_base is None or isinstance(min_base, bool) or not isinstance(min_base, (int, np.integer)):
+    if (
+        min_base is None
+        or isinstance(min_base, bool)
+        or not isinstance(min_base, (int, np.integer))
+    ):
         return None
     if min_base >= DEFAULT_MIN_BASE:
         return None
     if allow is None or allow > min_base:
-        raise ValueError(f"{where}: min_base {min_base} is below the project default "
-                         f"{DEFAULT_MIN_BASE} (aeeval.options.DEFAULT_MIN_BASE): results of fewer "
-                         f"than {DEFAULT_MIN_BASE} people would be published; if that is "
-                         f"intended (e.g. an agreed local rule), say so with --allow-min-base "
-                         f"{min_base}")
+        raise ValueError(
+            f"{where}: min_base {min_base} is below the project default "
+            f"{DEFAULT_MIN_BASE} (aeeval.options.DEFAULT_MIN_BASE): results of fewer "
+            f"than {DEFAULT_MIN_BASE} people would be published; if that is "
+            f"intended (e.g. an agreed local rule), say so with --allow-min-base "
+            f"{min_base}"
+        )
     return int(allow)

@@ -21,9 +21,22 @@ from .paths import EXAMPLE_FILES, EXAMPLES
 from .proportions import proportion_ci
 from .schemas import read_table
 
-__all__ = ["Evaluation", "Results", "load_evaluation", "analyse", "data_sources", "response_rate",
-           "staff_survey_groups", "staff_survey_effect", "measure_charts", "measure_summary",
-           "summary_points", "limitations", "bullets", "disclosure_methods"]
+__all__ = [
+    "Evaluation",
+    "Results",
+    "load_evaluation",
+    "analyse",
+    "data_sources",
+    "response_rate",
+    "staff_survey_groups",
+    "staff_survey_effect",
+    "measure_charts",
+    "measure_summary",
+    "summary_points",
+    "limitations",
+    "bullets",
+    "disclosure_methods",
+]
 
 SOURCES = {
     "register": "Programme register",
@@ -56,8 +69,11 @@ class Evaluation:
     @property
     def synthetic(self) -> bool:
         """True when the data are the bundled synthetic examples."""
-        return any(Path(p).resolve().parent == EXAMPLES.resolve()
-                   for p in self.sources.values() if p is not None)
+        return any(
+            Path(p).resolve().parent == EXAMPLES.resolve()
+            for p in self.sources.values()
+            if p is not None
+        )
 
     @property
     def contact_names(self) -> list[str]:
@@ -129,23 +145,34 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
     if sources["interview_segments"] is None:  # a QDA tool's own file, read as it is
         sources["interview_segments"] = _qda_input(folder)
     if sources["register"] is None:
-        raise FileNotFoundError(f"{folder}: no {EXAMPLE_FILES['register']} (or .xlsx): the register "
-                                "says which organisations are in each cohort")
+        raise FileNotFoundError(
+            f"{folder}: no {EXAMPLE_FILES['register']} (or .xlsx): the register "
+            "says which organisations are in each cohort"
+        )
     register = read_table(sources["register"], "register")
     cohorts = sorted(register["cohort"].dropna().unique())
     if cohort is not None and cohort not in cohorts:
-        raise ValueError(f"cohort {cohort!r} is not in the register {sources['register']} "
-                         f"(cohorts: {', '.join(map(str, cohorts))})")
+        raise ValueError(
+            f"cohort {cohort!r} is not in the register {sources['register']} "
+            f"(cohorts: {', '.join(map(str, cohorts))})"
+        )
     members = register if cohort is None else register[register["cohort"] == cohort]
     in_scope = set(members["org_code"])
-    ev = Evaluation(cohort=cohort, scope="the whole programme" if cohort is None else f"Cohort {cohort}",
-                    register=register, members=members.reset_index(drop=True), sources=sources)
+    ev = Evaluation(
+        cohort=cohort,
+        scope="the whole programme" if cohort is None else f"Cohort {cohort}",
+        register=register,
+        members=members.reset_index(drop=True),
+        sources=sources,
+    )
     if sources["survey"] is not None:
         ev.programme = load_survey(folder, codebook=codebook)
         ev.responses = ev.programme[ev.programme["org_code"].isin(in_scope)].reset_index(drop=True)
     if sources["interview_segments"] is not None:
         ev.all_segments = read_segments(sources["interview_segments"])
-        ev.segments = ev.all_segments[ev.all_segments["org_code"].isin(in_scope)].reset_index(drop=True)
+        ev.segments = ev.all_segments[ev.all_segments["org_code"].isin(in_scope)].reset_index(
+            drop=True
+        )
     if sources["staff_survey"] is not None:
         ev.staff_survey = read_staff_survey(sources["staff_survey"])
     if sources["measures"] is not None:
@@ -165,15 +192,25 @@ def _qda_input(folder: Path) -> Path | None:
     if (folder / "data.qda").is_file():
         found.append(folder / "data.qda")
     if len(found) > 1:
-        raise ValueError(f"{folder}: several coded-interview files ({', '.join(p.name for p in found)}"
-                         f"); keep one, or give {EXAMPLE_FILES['interview_segments']}")
+        raise ValueError(
+            f"{folder}: several coded-interview files ({', '.join(p.name for p in found)}"
+            f"); keep one, or give {EXAMPLE_FILES['interview_segments']}"
+        )
     return found[0] if found else None
 
 
-def analyse(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
-            min_base: int | None = DEFAULT_MIN_BASE, codebook=None, staff_series: str = "q22c",
-            measure_direction: str = "increase", measure_target: float | None = None,
-            quotes_per_theme: int = 2, max_quote_chars: int = 160) -> Results:
+def analyse(
+    ev: Evaluation,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_base: int | None = DEFAULT_MIN_BASE,
+    codebook=None,
+    staff_series: str = "q22c",
+    measure_direction: str = "increase",
+    measure_target: float | None = None,
+    quotes_per_theme: int = 2,
+    max_quote_chars: int = 160,
+) -> Results:
     """Run the analyses of an evaluation report on whatever ``ev`` holds.
 
     Survey: response rate, headline figures (all, by care setting), the cohort against the rest
@@ -199,24 +236,36 @@ def analyse(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
         if by_setting["estimate"].isna().all():  # every setting suppressed (or without answers)
             res.notes["by_setting"] = (
                 f"Too few organisations in each care setting of {ev.scope} answered to publish "
-                f"figures by setting (the minimum base is {min_base}).")
+                f"figures by setting (the minimum base is {min_base})."
+            )
         else:
             res.by_setting = by_setting
-            res.improved = distribution(ev.responses, "improved_experience", by="setting",
-                                        exclude=["Don't know"], confidence=confidence,
-                                        min_base=min_base)
+            res.improved = distribution(
+                ev.responses,
+                "improved_experience",
+                by="setting",
+                exclude=["Don't know"],
+                confidence=confidence,
+                min_base=min_base,
+            )
         if ev.cohort is not None and ev.programme["cohort"].nunique() > 1:
             res.comparisons = headline_comparisons(ev.programme, groups=[ev.cohort], **common)
     if ev.segments is not None and not ev.segments.empty:
         res.themes = theme_frequencies(ev.segments, min_base=min_base)
-        res.quotes = select_quotes(ev.segments, names=ev.contact_names, per_theme=quotes_per_theme,
-                                   max_chars=max_quote_chars)[["theme", "quote"]]
+        res.quotes = select_quotes(
+            ev.segments,
+            names=ev.contact_names,
+            per_theme=quotes_per_theme,
+            max_chars=max_quote_chars,
+        )[["theme", "quote"]]
         if ev.all_segments["coder"].nunique() > 1:
-            res.agreement = krippendorff_alpha(presence_table(ev.all_segments), "item", "coder",
-                                               "present", level="nominal")
+            res.agreement = krippendorff_alpha(
+                presence_table(ev.all_segments), "item", "coder", "present", level="nominal"
+            )
     if ev.staff_survey is not None:
-        res.trend = item_trend(staff_survey_groups(ev), series=staff_series, by="group",
-                               confidence=confidence)
+        res.trend = item_trend(
+            staff_survey_groups(ev), series=staff_series, by="group", confidence=confidence
+        )
         try:
             res.effect = staff_survey_effect(ev, series=staff_series, confidence=confidence)
         except ValueError as exc:  # e.g. no trust of this cohort has results for the series
@@ -233,25 +282,41 @@ def data_sources(ev: Evaluation) -> pd.DataFrame:
         "register": (len(ev.members), len(ev.members)),
         "survey": _sizes(ev.responses, "org_code"),
         "interview_segments": _sizes(ev.segments, "interview"),
-        "staff_survey": _sizes(None if ev.staff_survey is None else
-                               ev.staff_survey[ev.staff_survey["org_code"].isin(ev.members["org_code"])],
-                               "org_code"),
+        "staff_survey": _sizes(
+            None
+            if ev.staff_survey is None
+            else ev.staff_survey[ev.staff_survey["org_code"].isin(ev.members["org_code"])],
+            "org_code",
+        ),
         "measures": _sizes(ev.measures, "team"),
     }
-    units = {"register": "organisation(s)", "survey": "responding organisation(s)",
-             "interview_segments": "interview(s)", "staff_survey": "trust(s)",
-             "measures": "team(s)"}
+    units = {
+        "register": "organisation(s)",
+        "survey": "responding organisation(s)",
+        "interview_segments": "interview(s)",
+        "staff_survey": "trust(s)",
+        "measures": "team(s)",
+    }
     rows = []
     for key, title in SOURCES.items():
         path = ev.sources.get(key)
         n, records = counts[key]
-        rows.append({"source": title, "file": Path(path).name if path is not None else "not supplied",
-                     "in_scope": f"{n} {units[key]}" if path is not None else "",
-                     "rows": records if path is not None else pd.NA})
+        rows.append(
+            {
+                "source": title,
+                "file": Path(path).name if path is not None else "not supplied",
+                "in_scope": f"{n} {units[key]}" if path is not None else "",
+                "rows": records if path is not None else pd.NA,
+            }
+        )
     out = pd.DataFrame(rows)
     out["rows"] = out["rows"].astype("Int64")
-    out.attrs["labels"] = {"source": "Data", "file": "File", "in_scope": f"In {ev.scope}",
-                           "rows": "Rows in scope"}
+    out.attrs["labels"] = {
+        "source": "Data",
+        "file": "File",
+        "in_scope": f"In {ev.scope}",
+        "rows": "Rows in scope",
+    }
     # The size of each input in scope: the bases the other tables show anyway, no results.
     return declare(out, rule="none")
 
@@ -262,8 +327,12 @@ def _sizes(table, unit: str) -> tuple[int, int]:
     return int(table[unit].nunique()), len(table)
 
 
-def response_rate(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
-                  min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
+def response_rate(
+    ev: Evaluation,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_base: int | None = DEFAULT_MIN_BASE,
+) -> pd.DataFrame:
     """Organisations in scope that answered the survey: ``n`` of ``base`` with a Wilson interval.
 
     Returns one row (``n``, ``base``, ``estimate``, ``ci_low``, ``ci_high``, ``method``,
@@ -274,8 +343,16 @@ def response_rate(ev: Evaluation, *, confidence: float = DEFAULT_CONFIDENCE,
     n = 0 if ev.responses is None else int(ev.responses["org_code"].nunique())
     base = len(ev.members)
     low, high = proportion_ci(n, base, confidence=confidence)
-    out = pd.DataFrame({"n": [n], "base": [base], "estimate": [n / base], "ci_low": [low],
-                        "ci_high": [high], "method": ["wilson"]})
+    out = pd.DataFrame(
+        {
+            "n": [n],
+            "base": [base],
+            "estimate": [n / base],
+            "ci_low": [low],
+            "ci_high": [high],
+            "method": ["wilson"],
+        }
+    )
     out = suppress(out, min_base) if min_base is not None else out.assign(suppressed=False)
     out.attrs["confidence"] = confidence
     out.attrs["labels"] = {"n": "Answered (n)", "base": "Organisations in scope"}
@@ -297,20 +374,27 @@ def staff_survey_groups(ev: Evaluation) -> pd.DataFrame:
     return results.assign(group=group)
 
 
-def staff_survey_effect(ev: Evaluation, *, series: str = "q22c", design: str = "did",
-                        confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+def staff_survey_effect(
+    ev: Evaluation,
+    *,
+    series: str = "q22c",
+    design: str = "did",
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> pd.DataFrame:
     """:func:`aeeval.participation_effect` of the scope's trusts against trusts outside the
     programme; other cohorts' trusts are left out of the comparison (they joined too)."""
     from .staff_survey import participation_effect
 
     grouped = staff_survey_groups(ev)
     compared = grouped[grouped["group"] != OTHER_COHORTS].drop(columns="group")
-    return participation_effect(compared, ev.members, series=series, design=design,
-                                confidence=confidence, missing="exclude")
+    return participation_effect(
+        compared, ev.members, series=series, design=design, confidence=confidence, missing="exclude"
+    )
 
 
-def measure_charts(ev: Evaluation, *, improvement_direction: str = "increase",
-                   target: float | None = None) -> dict[tuple[str, str], pd.DataFrame]:
+def measure_charts(
+    ev: Evaluation, *, improvement_direction: str = "increase", target: float | None = None
+) -> dict[tuple[str, str], pd.DataFrame]:
     """A p-chart (:func:`aeeval.p_chart`) for each team's measure in scope: (team, measure) → chart."""
     from .measures import select_measure
     from .spc import p_chart
@@ -320,8 +404,14 @@ def measure_charts(ev: Evaluation, *, improvement_direction: str = "increase",
     charts = {}
     for (team, measure), _ in ev.measures.groupby(["team", "measure"], sort=True):
         series = select_measure(ev.measures, team, measure)
-        charts[(team, measure)] = p_chart(series, "numerator", "denominator", "period",
-                                          improvement_direction=improvement_direction, target=target)
+        charts[(team, measure)] = p_chart(
+            series,
+            "numerator",
+            "denominator",
+            "period",
+            improvement_direction=improvement_direction,
+            target=target,
+        )
     return charts
 
 
@@ -330,19 +420,38 @@ def measure_summary(charts: dict, *, min_base: int | None = DEFAULT_MIN_BASE) ->
     whose latest month has fewer than ``min_base`` patients is suppressed."""
     from .spc import spc_summary, summary_disclosure
 
-    parts = [spc_summary(chart, min_base=min_base).assign(team=team, measure=measure)
-             for (team, measure), chart in charts.items()]
+    parts = [
+        spc_summary(chart, min_base=min_base).assign(team=team, measure=measure)
+        for (team, measure), chart in charts.items()
+    ]
     if not parts:
-        return pd.DataFrame(columns=["team", "measure", "n_points", "date", "value", "mean",
-                                     "variation", "assurance"])
+        return pd.DataFrame(
+            columns=[
+                "team",
+                "measure",
+                "n_points",
+                "date",
+                "value",
+                "mean",
+                "variation",
+                "assurance",
+            ]
+        )
     out = pd.concat(parts, ignore_index=True)
     first = ["team", "measure"]
     out = out[first + [c for c in out.columns if c not in first]]
     out.attrs["percent_columns"] = ["value", "mean", "lpl", "upl", "target"]
     out.attrs["value_labels"] = parts[0].attrs["value_labels"]  # concat keeps no attrs
-    out.attrs["labels"] = {"date": "Latest month", "value": "Latest", "mean": "Mean",
-                           "n_points": "Months", "lpl": "Lower limit", "upl": "Upper limit",
-                           "target": "Target", "denominator": "Patients"}
+    out.attrs["labels"] = {
+        "date": "Latest month",
+        "value": "Latest",
+        "mean": "Mean",
+        "n_points": "Months",
+        "lpl": "Lower limit",
+        "upl": "Upper limit",
+        "target": "Target",
+        "denominator": "Patients",
+    }
     return summary_disclosure(out, min_base=min_base)
 
 
@@ -361,90 +470,135 @@ def summary_points(ev: Evaluation, res: Results, *, top_codes: int = 3) -> list[
     """
     from .reading import read_proportions
 
-    rate, headlines, themes, trend, effect, measures = (res.rate, res.headlines, res.themes,
-                                                        res.trend, res.effect, res.measures)
+    rate, headlines, themes, trend, effect, measures = (
+        res.rate,
+        res.headlines,
+        res.themes,
+        res.trend,
+        res.effect,
+        res.measures,
+    )
     points = []
     if rate is not None and not rate["suppressed"].iloc[0]:
         r = rate.iloc[0]
-        points.append(f"{int(r['n'])} of {int(r['base'])} organisations in {ev.scope} answered the "
-                      f"survey ({_pct(r['estimate'])}).")
+        points.append(
+            f"{int(r['n'])} of {int(r['base'])} organisations in {ev.scope} answered the "
+            f"survey ({_pct(r['estimate'])})."
+        )
     if headlines is not None and not headlines.empty:
         points.append(read_proportions(headlines))
     if themes is not None and not themes.empty:
-        codes = themes[themes["level"] == "code"].sort_values(
-            ["n_interviews", "code"], ascending=[False, True]).head(top_codes)
+        codes = (
+            themes[themes["level"] == "code"]
+            .sort_values(["n_interviews", "code"], ascending=[False, True])
+            .head(top_codes)
+        )
         n = int(themes["interviews_base"].iloc[0])
-        listed = ", ".join(f"{c.replace('_', ' ')} ({k} of {n} interviews)"
-                           for c, k in zip(codes["code"], codes["n_interviews"]))
-        points.append(f"{n} interview(s) with organisations in {ev.scope}; the codes raised in most "
-                      f"interviews: {listed}.")
+        listed = ", ".join(
+            f"{c.replace('_', ' ')} ({k} of {n} interviews)"
+            for c, k in zip(codes["code"], codes["n_interviews"])
+        )
+        points.append(
+            f"{n} interview(s) with organisations in {ev.scope}; the codes raised in most "
+            f"interviews: {listed}."
+        )
     if trend is not None and not trend.empty:
         year = int(trend["year"].max())
         latest = trend[(trend["year"] == year) & trend["estimate"].notna()]
-        parts = [f"{g} {_pct(e)} ({_pct(lo)} to {_pct(hi)})" for g, e, lo, hi in
-                 zip(latest["group"], latest["estimate"], latest["ci_low"], latest["ci_high"])]
+        parts = [
+            f"{g} {_pct(e)} ({_pct(lo)} to {_pct(hi)})"
+            for g, e, lo, hi in zip(
+                latest["group"], latest["estimate"], latest["ci_low"], latest["ci_high"]
+            )
+        ]
         if parts:
-            points.append(f"Staff Survey, {year} ({trend['series'].iloc[0]}): " + "; ".join(parts) + ".")
+            points.append(
+                f"Staff Survey, {year} ({trend['series'].iloc[0]}): " + "; ".join(parts) + "."
+            )
     if "effect" in res.notes:
         points.append(res.notes["effect"])
     if effect is not None and not effect.empty:
         e = effect.iloc[0]
-        points.append(f"After joining, the trusts of {ev.scope} moved by {e['estimate']:+.2f} in "
-                      f"log-odds relative to trusts outside the programme ("
-                      f"{round(100 * effect.attrs.get('confidence', 0.95))}% CI {e['ci_low']:+.2f} to "
-                      f"{e['ci_high']:+.2f}, p {_p(e['p_value'])}); joining was voluntary, so this "
-                      "is an association, not proof of an effect.")
+        points.append(
+            f"After joining, the trusts of {ev.scope} moved by {e['estimate']:+.2f} in "
+            f"log-odds relative to trusts outside the programme ("
+            f"{round(100 * effect.attrs.get('confidence', 0.95))}% CI {e['ci_low']:+.2f} to "
+            f"{e['ci_high']:+.2f}, p {_p(e['p_value'])}); joining was voluntary, so this "
+            "is an association, not proof of an effect."
+        )
     if measures is not None and not measures.empty:
         counts = measures["variation"].value_counts()
         said = ", ".join(f"{k} {v.replace('_', ' ')}" for v, k in counts.items())
         text = f"{len(measures)} Always Event measure(s) tracked by teams in {ev.scope}; latest month: {said}"
         if "assurance" in measures and measures["assurance"].notna().any():
             a = measures["assurance"].dropna().value_counts()
-            text += "; against target: " + ", ".join(f"{k} {v.replace('_', ' ')}" for v, k in a.items())
+            text += "; against target: " + ", ".join(
+                f"{k} {v.replace('_', ' ')}" for v, k in a.items()
+            )
         points.append(text + ".")
     return points
 
 
-def limitations(ev: Evaluation, res: Results, *, min_base: int | None = DEFAULT_MIN_BASE) -> list[str]:
+def limitations(
+    ev: Evaluation, res: Results, *, min_base: int | None = DEFAULT_MIN_BASE
+) -> list[str]:
     """The limits a reader should know, from the data this report holds."""
     from .staff_survey import VOLUNTARY_CAVEAT
 
     rate = res.rate
     out = []
     if ev.synthetic:
-        out.append("These are the bundled synthetic example data, not real NHS results: the report "
-                   "shows what the evaluation produces, not what the programme achieved.")
+        out.append(
+            "These are the bundled synthetic example data, not real NHS results: the report "
+            "shows what the evaluation produces, not what the programme achieved."
+        )
     if ev.responses is not None:
-        text = ("The survey asked one lead per organisation about its own Always Event; answers are "
-                "self-reported and may be more favourable than an independent assessment.")
+        text = (
+            "The survey asked one lead per organisation about its own Always Event; answers are "
+            "self-reported and may be more favourable than an independent assessment."
+        )
         if rate is not None and not rate["suppressed"].iloc[0]:
             r = rate.iloc[0]
-            text += (f" {int(r['base']) - int(r['n'])} of {int(r['base'])} organisations in scope did "
-                     "not answer and may differ from those that did.")
+            text += (
+                f" {int(r['base']) - int(r['n'])} of {int(r['base'])} organisations in scope did "
+                "not answer and may differ from those that did."
+            )
         out.append(text)
     if min_base is not None:
-        out.append(f"Figures based on fewer than {min_base} answers are suppressed, with the next "
-                   "smallest where needed so that none can be worked out by subtraction; small "
-                   "groups are therefore not reported on their own.")
+        out.append(
+            f"Figures based on fewer than {min_base} answers are suppressed, with the next "
+            "smallest where needed so that none can be worked out by subtraction; small "
+            "groups are therefore not reported on their own."
+        )
     if ev.segments is not None:
         n = ev.segments["interview"].nunique()
-        out.append(f"{n} interview(s) fall in {ev.scope}: theme counts describe what was raised in "
-                   "them, not how common a view is across all organisations.")
+        out.append(
+            f"{n} interview(s) fall in {ev.scope}: theme counts describe what was raised in "
+            "them, not how common a view is across all organisations."
+        )
         attrs = ev.all_segments.attrs if ev.all_segments is not None else {}
         if attrs.get("theme_rule"):  # read from a QDA tool's file: how codes became themes
             out.append(f"Themes: {attrs['theme_rule']}.")
         if attrs.get("positions") is False:
-            out.append("The coded interviews came without text positions (a coded-text export): "
-                       "codes are counted per interview, and co-occurrence is by interview only.")
+            out.append(
+                "The coded interviews came without text positions (a coded-text export): "
+                "codes are counted per interview, and co-occurrence is by interview only."
+            )
     if ev.staff_survey is not None:
-        out.append(VOLUNTARY_CAVEAT + " The Staff Survey question on patient feedback changed in "
-                   "2021; the later item is a different question and is never joined to Q22c.")
+        out.append(
+            VOLUNTARY_CAVEAT + " The Staff Survey question on patient feedback changed in "
+            "2021; the later item is a different question and is never joined to Q22c."
+        )
     if ev.unlinked_teams and ev.cohort is not None:
-        out.append(f"{len(ev.unlinked_teams)} team(s) in the measures file have no org_code, so "
-                   f"they belong to no cohort and are not shown: {', '.join(ev.unlinked_teams)}.")
+        out.append(
+            f"{len(ev.unlinked_teams)} team(s) in the measures file have no org_code, so "
+            f"they belong to no cohort and are not shown: {', '.join(ev.unlinked_teams)}."
+        )
     if ev.measures is not None and not ev.measures.empty:
-        out.append("SPC charts show whether a measure changed beyond its usual variation; they do "
-                   "not say why it changed.")
+        out.append(
+            "SPC charts show whether a measure changed beyond its usual variation; they do "
+            "not say why it changed."
+        )
     missing = [SOURCES[k] for k, p in ev.sources.items() if p is None]
     if missing:
         out.append("Not supplied for this report, so not covered: " + "; ".join(missing) + ".")
@@ -458,16 +612,18 @@ def disclosure_methods(*, min_base: int | None = DEFAULT_MIN_BASE) -> str:
     (:data:`aeeval.disclosure.QUALITATIVE_RULE`), which uses the same threshold.
     """
     threshold = DEFAULT_MIN_BASE if min_base is None else min_base
-    return ("**Disclosure control.** Survey figures, Staff Survey results and Always Event "
-            f"measures count people: a result with a base below {threshold} is suppressed, and so "
-            "is the next-smallest group where a suppressed figure could otherwise be worked out "
-            "from a total (a report whose other tables would still give one away is not built). "
-            "A suppressed row shows its base and nothing "
-            "computed from it: no count, percentage, interval or difference. "
-            + QUALITATIVE_RULE.format(min_base=threshold)
-            + " Before publication every table, the text of this report and the words in its "
-            "figures are checked again for small numbers and identifiers; a report that would "
-            "disclose is not built.")
+    return (
+        "**Disclosure control.** Survey figures, Staff Survey results and Always Event "
+        f"measures count people: a result with a base below {threshold} is suppressed, and so "
+        "is the next-smallest group where a suppressed figure could otherwise be worked out "
+        "from a total (a report whose other tables would still give one away is not built). "
+        "A suppressed row shows its base and nothing "
+        "computed from it: no count, percentage, interval or difference. "
+        + QUALITATIVE_RULE.format(min_base=threshold)
+        + " Before publication every table, the text of this report and the words in its "
+        "figures are checked again for small numbers and identifiers; a report that would "
+        "disclose is not built."
+    )
 
 
 def bullets(lines) -> str:

@@ -27,9 +27,21 @@ class InputFileError(AeevalError, ValueError):
 
 # C0 controls, DEL and C1 controls, bidirectional overrides and isolates (they reorder what a
 # terminal shows), line and paragraph separators: shown as escapes (\x1b, \r, \u202e).
-_ESCAPED = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7f, *range(0x80, 0xa0)]}
-_ESCAPED.update({c: f"\\u{c:04x}" for c in [0x061c, 0x200e, 0x200f, *range(0x202a, 0x202f),
-                                             *range(0x2066, 0x206a), 0x2028, 0x2029]})
+_ESCAPED = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_ESCAPED.update(
+    {
+        c: f"\\u{c:04x}"
+        for c in [
+            0x061C,
+            0x200E,
+            0x200F,
+            *range(0x202A, 0x202F),
+            *range(0x2066, 0x206A),
+            0x2028,
+            0x2029,
+        ]
+    }
+)
 _ESCAPED.update({ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"})
 _ESCAPED_KEEP_LINES = {**_ESCAPED}
 del _ESCAPED_KEEP_LINES[ord("\n")]
@@ -70,9 +82,15 @@ def file_problem(path) -> str | None:
         return None
     if stat.S_ISDIR(mode):
         return "is a folder, not a file: name the files in it"
-    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
-            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
-            "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
     return f"is {kind}, not a regular file: aeeval reads only regular files (save the data to one)"
 
 
@@ -95,12 +113,13 @@ def read_text(path) -> str:
     except OSError as exc:
         raise InputFileError(f"{printable(path)}: cannot be read ({exc.strerror or exc})") from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
-        raise InputFileError(f"{printable(path)}: is UTF-16 text (or not text at all); "
-                             "save it as UTF-8")
+        raise InputFileError(
+            f"{printable(path)}: is UTF-16 text (or not text at all); save it as UTF-8"
+        )
     try:
         return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         try:
             raw.decode("cp1252")
             kind = "Windows-1252 ('ANSI') text"
@@ -108,7 +127,8 @@ def read_text(path) -> str:
             kind = "not UTF-8 text"
         raise InputFileError(
             f"{printable(path)}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8: the file "
-            f"is {kind}; save it as UTF-8") from None
+            f"is {kind}; save it as UTF-8"
+        ) from None
 
 
 def _loader():
@@ -121,8 +141,12 @@ def _loader():
             event = self.peek_event()
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
                 raise yaml.composer.ComposerError(
-                    None, None, "anchors (&name) and aliases (*name) are not allowed: write the "
-                    "value out in full", event.start_mark)
+                    None,
+                    None,
+                    "anchors (&name) and aliases (*name) are not allowed: write the "
+                    "value out in full",
+                    event.start_mark,
+                )
             return super().compose_node(parent, index)
 
     return NoAliasLoader
@@ -139,9 +163,11 @@ def load_yaml(text: str, source: str):
     try:
         loader = _loader()(text)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control code)
-        line = text[:exc.position].count("\n") + 1
-        raise InputFileError(f"{printable(source)}, line {line}: not valid YAML: character "
-                             f"{exc.character:#06x} is not allowed") from None
+        line = text[: exc.position].count("\n") + 1
+        raise InputFileError(
+            f"{printable(source)}, line {line}: not valid YAML: character "
+            f"{exc.character:#06x} is not allowed"
+        ) from None
     loader.name = str(source)
     try:
         return loader.get_single_data()
@@ -149,8 +175,9 @@ def load_yaml(text: str, source: str):
         mark = exc.problem_mark or exc.context_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = ": ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise InputFileError(f"{printable(source)}{where}: not valid YAML: {printable(what)}"
-                             ) from None
+        raise InputFileError(
+            f"{printable(source)}{where}: not valid YAML: {printable(what)}"
+        ) from None
     except yaml.YAMLError as exc:
         raise InputFileError(f"{printable(source)}: not valid YAML: {printable(exc)}") from None
     except RecursionError:

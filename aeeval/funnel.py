@@ -71,9 +71,17 @@ def funnel_limits(base, p0: float, *, confidence=(0.95, 0.998), method="normal")
             lower, upper = p0 - half, p0 + half
         else:
             lower, upper = (_exact_limit(n, p0, p) for p in (tail, 1 - tail))
-        frames.append(pd.DataFrame({"base": n.astype("int64"), "confidence": c,
-                                    "lower": np.clip(lower, 0, 1), "upper": np.clip(upper, 0, 1),
-                                    "method": method}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "base": n.astype("int64"),
+                    "confidence": c,
+                    "lower": np.clip(lower, 0, 1),
+                    "upper": np.clip(upper, 0, 1),
+                    "method": method,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -85,9 +93,17 @@ def _exact_limit(n: np.ndarray, p0: float, p: float) -> np.ndarray:
     return (r - alpha) / n
 
 
-def funnel_flags(results: pd.DataFrame, *, series="q22c", year=None, p0: float | None = None,
-                 reference: pd.DataFrame | None = None, confidence=(0.95, 0.998), method="exact",
-                 outside_only: bool = False) -> pd.DataFrame:
+def funnel_flags(
+    results: pd.DataFrame,
+    *,
+    series="q22c",
+    year=None,
+    p0: float | None = None,
+    reference: pd.DataFrame | None = None,
+    confidence=(0.95, 0.998),
+    method="exact",
+    outside_only: bool = False,
+) -> pd.DataFrame:
     """Each trust's result for one year against funnel limits around the national value.
 
     Parameters
@@ -130,18 +146,24 @@ def funnel_flags(results: pd.DataFrame, *, series="q22c", year=None, p0: float |
     data = select_staff_survey(results, series=series)
     year = int(data["year"].max()) if year is None else int(year)
     if year not in set(data["year"]):
-        raise ValueError(f"year {year} has no '{series}' results "
-                         f"(years: {', '.join(map(str, sorted(data['year'].unique())))})")
+        raise ValueError(
+            f"year {year} has no '{series}' results "
+            f"(years: {', '.join(map(str, sorted(data['year'].unique())))})"
+        )
     data = data[data["year"] == year]
     used = data[~data["suppressed"]].reset_index(drop=True)
     if p0 is None:
         ref = used if reference is None else select_staff_survey(reference, series=series)
         ref = ref[(ref["year"] == year) & ~ref["suppressed"]]
         if ref.empty:
-            raise ValueError(f"the reference results have no unsuppressed '{series}' results in {year}")
+            raise ValueError(
+                f"the reference results have no unsuppressed '{series}' results in {year}"
+            )
         p0 = float(ref["positive"].sum() / ref["base"].sum())
     levels = sorted([confidence] if np.ndim(confidence) == 0 else list(confidence))
-    out = used[["org_code", "benchmark_group", "year", "series", "positive", "base", "estimate"]].copy()
+    out = used[
+        ["org_code", "benchmark_group", "year", "series", "positive", "base", "estimate"]
+    ].copy()
     out["p0"] = p0
     flag = pd.Series("within", index=out.index, dtype="str")
     for c in levels:
@@ -154,7 +176,14 @@ def funnel_flags(results: pd.DataFrame, *, series="q22c", year=None, p0: float |
     out["method"] = f"funnel limits ({method}) around p0 = {p0:.4f}"
     if outside_only:
         out = out[out["flag"] != "within"].reset_index(drop=True)
-    out.attrs.update(p0=p0, confidence=levels, method=method, year=year, series=series,
-                     n_suppressed=int(data["suppressed"].sum()))
-    return declare(out, rule="people", base="base", keys=["org_code", "benchmark_group", "year",
-                                                          "series"])
+    out.attrs.update(
+        p0=p0,
+        confidence=levels,
+        method=method,
+        year=year,
+        series=series,
+        n_suppressed=int(data["suppressed"].sum()),
+    )
+    return declare(
+        out, rule="people", base="base", keys=["org_code", "benchmark_group", "year", "series"]
+    )

@@ -32,22 +32,28 @@ def select_measure(measures: pd.DataFrame, team: str, measure: str | None = None
     """
     for col in ("team", "measure", "period"):
         if col not in measures.columns:
-            raise KeyError(f"column '{col}' not in the measures table (read it with "
-                           "read_table(path, 'measures'))")
+            raise KeyError(
+                f"column '{col}' not in the measures table (read it with "
+                "read_table(path, 'measures'))"
+            )
     teams = measures["team"].dropna().unique().tolist()
     if team not in teams:
-        raise ValueError(f"team {team!r} is not in the measures table; teams: "
-                         f"{', '.join(map(repr, teams))}")
+        raise ValueError(
+            f"team {team!r} is not in the measures table; teams: {', '.join(map(repr, teams))}"
+        )
     rows = measures[measures["team"] == team]
     names = rows["measure"].dropna().unique().tolist()
     if measure is None:
         if len(names) != 1:
-            raise ValueError(f"team {team!r} has {len(names)} measures; choose one with measure=: "
-                             f"{', '.join(map(repr, names))}")
+            raise ValueError(
+                f"team {team!r} has {len(names)} measures; choose one with measure=: "
+                f"{', '.join(map(repr, names))}"
+            )
         measure = names[0]
     elif measure not in names:
-        raise ValueError(f"team {team!r} has no measure {measure!r}; its measures: "
-                         f"{', '.join(map(repr, names))}")
+        raise ValueError(
+            f"team {team!r} has no measure {measure!r}; its measures: {', '.join(map(repr, names))}"
+        )
     return rows[rows["measure"] == measure].sort_values("period")
 
 
@@ -67,9 +73,11 @@ def read_ae_attendances(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else PUBLIC_DATA / AE_FILE
     if not path.exists():
-        raise FileNotFoundError(f"A&E attendances file not found at {path}; the real NHS data are "
-                                "bundled in data/public (AEEVAL_PUBLIC_DATA, when set, names another "
-                                "folder holding ae_attendances.csv)")
+        raise FileNotFoundError(
+            f"A&E attendances file not found at {path}; the real NHS data are "
+            "bundled in data/public (AEEVAL_PUBLIC_DATA, when set, names another "
+            "folder holding ae_attendances.csv)"
+        )
     return read_table(path, "ae_attendances")
 
 
@@ -94,8 +102,10 @@ def ae_four_hour_performance(ae_data: pd.DataFrame, org_code: str) -> pd.DataFra
     """
     codes = ae_data["org_code"].dropna().unique()
     if org_code not in codes:
-        raise ValueError(f"org_code {org_code!r} is not in the A&E data ({len(codes)} trusts, "
-                         f"e.g. {', '.join(sorted(codes)[:8])})")
+        raise ValueError(
+            f"org_code {org_code!r} is not in the A&E data ({len(codes)} trusts, "
+            f"e.g. {', '.join(sorted(codes)[:8])})"
+        )
     rows = ae_data[ae_data["org_code"] == org_code]
     out = rows.groupby("period", as_index=False)[["attendances", "breaches"]].sum()
     out.insert(1, "org_code", org_code)

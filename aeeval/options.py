@@ -9,7 +9,13 @@ from __future__ import annotations
 import math
 from numbers import Real
 
-__all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_MIN_BASE", "check_choice", "check_confidence", "check_counts"]
+__all__ = [
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_MIN_BASE",
+    "check_choice",
+    "check_confidence",
+    "check_counts",
+]
 
 #: Confidence level used everywhere unless a call says otherwise.
 DEFAULT_CONFIDENCE = 0.95
@@ -21,8 +27,9 @@ DEFAULT_MIN_BASE = 10
 def check_confidence(confidence) -> float:
     """Return ``confidence`` as a float, or raise ``ValueError`` if it is not strictly in (0, 1)."""
     if isinstance(confidence, bool) or not isinstance(confidence, Real) or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a number strictly between 0 and 1 (e.g. 0.95); "
-                         f"got {confidence!r}")
+        raise ValueError(
+            f"confidence must be a number strictly between 0 and 1 (e.g. 0.95); got {confidence!r}"
+        )
     return float(confidence)
 
 
@@ -87,6 +94,7 @@ def check_counts(count, base, names=("count", "base")):
     ValueError: count (11) is larger than its base (10): a count cannot exceed its base
     """
     import numpy as np  # here, not at the top: the command line imports this module
+
     arrays = []
     for name, value in zip(names, (count, base)):
         try:
@@ -94,32 +102,46 @@ def check_counts(count, base, names=("count", "base")):
         except (TypeError, ValueError):
             raw = np.asarray(value, dtype=object)
             i, item = next((i, x) for i, x in enumerate(raw.flat) if not _is_number(x))
-            raise ValueError(f"{_describe(name, raw, i)} = {item!r} is not a number: "
-                             f"{_RULE}") from None
+            raise ValueError(
+                f"{_describe(name, raw, i)} = {item!r} is not a number: {_RULE}"
+            ) from None
         arrays.append(arr)
     count, base = arrays
     try:
         shape = np.broadcast_shapes(count.shape, base.shape)
     except ValueError:
-        raise ValueError(f"{names[0]} and {names[1]} must have the same length (or one be a single "
-                         f"number); got shapes {count.shape} and {base.shape}") from None
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same length (or one be a single "
+            f"number); got shapes {count.shape} and {base.shape}"
+        ) from None
     for name, arr in ((names[0], count), (names[1], base)):
         bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             value = arr.flat[i]
-            why = ("is negative" if np.isfinite(value) and value < 0 else
-                   "is not a whole number" if np.isfinite(value) else "is missing or infinite")
+            why = (
+                "is negative"
+                if np.isfinite(value) and value < 0
+                else "is not a whole number"
+                if np.isfinite(value)
+                else "is missing or infinite"
+            )
             raise ValueError(f"{_describe(name, arr, i)} = {_show(value)} {why}: {_RULE}")
     if (base == 0).any():
         i = int(np.flatnonzero(base == 0)[0])
-        raise ValueError(f"{_describe(names[1], base, i)} = 0: a base must be at least 1 "
-                         "(a proportion of nothing has no interval)")
+        raise ValueError(
+            f"{_describe(names[1], base, i)} = 0: a base must be at least 1 "
+            "(a proportion of nothing has no interval)"
+        )
     over = np.broadcast_to(count > base, shape)
     if over.any():
         i = int(np.flatnonzero(over)[0])
         c, b = np.broadcast_to(count, shape).flat[i], np.broadcast_to(base, shape).flat[i]
-        where = "" if not shape else f" at position {', '.join(map(str, np.unravel_index(i, shape)))}"
-        raise ValueError(f"{names[0]} ({_show(c)}) is larger than its {names[1]} ({_show(b)}){where}: "
-                         "a count cannot exceed its base")
+        where = (
+            "" if not shape else f" at position {', '.join(map(str, np.unravel_index(i, shape)))}"
+        )
+        raise ValueError(
+            f"{names[0]} ({_show(c)}) is larger than its {names[1]} ({_show(b)}){where}: "
+            "a count cannot exceed its base"
+        )
     return count, base

@@ -28,17 +28,34 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["PACKAGE", "ROOT", "SCHEMAS", "EXAMPLES", "EXAMPLE_FILES", "NOTEBOOKS", "PUBLIC_DATA",
-           "TEMPLATES", "BUNDLED", "reports_dir", "display_path", "bundled_path", "bundled_notebooks",
-           "bundled_configs", "notebook_path", "config_path"]
+__all__ = [
+    "PACKAGE",
+    "ROOT",
+    "SCHEMAS",
+    "EXAMPLES",
+    "EXAMPLE_FILES",
+    "NOTEBOOKS",
+    "PUBLIC_DATA",
+    "TEMPLATES",
+    "BUNDLED",
+    "reports_dir",
+    "display_path",
+    "bundled_path",
+    "bundled_notebooks",
+    "bundled_configs",
+    "notebook_path",
+    "config_path",
+]
 
 
 def _folder(package: str) -> Path:
     """The folder of the (resource) package ``package``, as a real path."""
     found = files(package)
     if not isinstance(found, Path) or not found.is_dir():
-        raise ImportError(f"aeeval's files must be installed as files on disk, but {package} is "
-                          f"{found}: reinstall aeeval with pip (not as a zip file)")
+        raise ImportError(
+            f"aeeval's files must be installed as files on disk, but {package} is "
+            f"{found}: reinstall aeeval with pip (not as a zip file)"
+        )
     return found.resolve()
 
 
@@ -62,8 +79,12 @@ _PUBLIC = _folder("aeeval.resources.public")
 PUBLIC_DATA = Path(os.environ.get("AEEVAL_PUBLIC_DATA") or _PUBLIC).resolve()
 #: The bundled folders by the name they have in aeeval's source tree (and in its sdist), which is
 #: how reports name the files read from them (:func:`display_path`).
-BUNDLED = {"data/schemas": SCHEMAS, "data/examples": EXAMPLES, "data/public": _PUBLIC,
-           "notebooks": NOTEBOOKS}
+BUNDLED = {
+    "data/schemas": SCHEMAS,
+    "data/examples": EXAMPLES,
+    "data/public": _PUBLIC,
+    "notebooks": NOTEBOOKS,
+}
 #: Bundled example tables by schema name → file name in :data:`EXAMPLES`.
 EXAMPLE_FILES = {
     "register": "register.csv",
@@ -123,8 +144,10 @@ def bundled_path(shown) -> Path:
     for name, folder in BUNDLED.items():
         if path.is_relative_to(name):
             return folder / path.relative_to(name)
-    raise ValueError(f"{shown}: a relative path that names no file bundled with aeeval "
-                     f"(its folders are {', '.join(BUNDLED)})")
+    raise ValueError(
+        f"{shown}: a relative path that names no file bundled with aeeval "
+        f"(its folders are {', '.join(BUNDLED)})"
+    )
 
 
 def bundled_notebooks() -> dict[str, Path]:
@@ -156,8 +179,10 @@ def _find(given, bundled: dict[str, Path], what: str, missing: str) -> Path:
     for name, found in bundled.items():
         if str(given) in (name, found.name, found.stem):
             return found
-    raise ValueError(f"{missing}, and no {what} bundled with aeeval has that name (bundled: "
-                     f"{', '.join(bundled) or 'none'})")
+    raise ValueError(
+        f"{missing}, and no {what} bundled with aeeval has that name (bundled: "
+        f"{', '.join(bundled) or 'none'})"
+    )
 
 
 def notebook_path(given) -> Path:

@@ -80,9 +80,18 @@ def _interval(count, base, confidence, method):
     return low, high
 
 
-def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(),
-                confidence: float = DEFAULT_CONFIDENCE, method: str = "wilson",
-                min_base: int | None = None, weights=None) -> pd.DataFrame:
+def proportions(
+    data: pd.DataFrame,
+    column: str,
+    positive,
+    *,
+    by=None,
+    exclude=(),
+    confidence: float = DEFAULT_CONFIDENCE,
+    method: str = "wilson",
+    min_base: int | None = None,
+    weights=None,
+) -> pd.DataFrame:
     """Proportion of answers that are positive, with a confidence interval, by group.
 
     Parameters
@@ -176,8 +185,10 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         for role, values in (("positive", positive), ("exclude", exclude)):
             unknown = [v for v in values if v not in set(categories)]
             if unknown:
-                raise ValueError(f"{role} option(s) {unknown} are not answers to '{column}' "
-                                 f"(options: {', '.join(map(str, categories))})")
+                raise ValueError(
+                    f"{role} option(s) {unknown} are not answers to '{column}' "
+                    f"(options: {', '.join(map(str, categories))})"
+                )
     else:
         # Uncoded answers cannot be checked (an option may simply not occur): code them with
         # code_responses first to have positive/exclude checked against the codebook.
@@ -214,8 +225,9 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         est = np.full(len(table), np.nan)
         est[has_base] = n_arr[has_base] / base_arr[has_base]
         if has_base.any():
-            low[has_base], high[has_base] = _interval(n_arr[has_base], base_arr[has_base],
-                                                       confidence, method)
+            low[has_base], high[has_base] = _interval(
+                n_arr[has_base], base_arr[has_base], confidence, method
+            )
     else:
         w_base = w_sum[:, 0] + w_sum[:, 1]
         w2_base = w2_sum[:, 0] + w2_sum[:, 1]
@@ -229,8 +241,9 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
         deff[ok] = table["base"].to_numpy()[ok] / n_eff[ok]
         if ok.any():
             # Clip guards rounding: the effective count must lie in [0, effective base].
-            low[ok], high[ok] = _interval(np.clip(est[ok] * n_eff[ok], 0, n_eff[ok]), n_eff[ok],
-                                          confidence, method)
+            low[ok], high[ok] = _interval(
+                np.clip(est[ok] * n_eff[ok], 0, n_eff[ok]), n_eff[ok], confidence, method
+            )
     table["estimate"] = est
     table["ci_low"] = low
     table["ci_high"] = high
@@ -244,14 +257,28 @@ def proportions(data: pd.DataFrame, column: str, positive, *, by=None, exclude=(
 
         table = suppress(table, min_base=min_base, by=by)
     table.attrs["confidence"] = confidence
-    declare(table, rule="people", base="base", by=by, keys=[], min_base=min_base,
-            measure=f"proportions:{column}:{'|'.join(map(str, positive))}")
+    declare(
+        table,
+        rule="people",
+        base="base",
+        by=by,
+        keys=[],
+        min_base=min_base,
+        measure=f"proportions:{column}:{'|'.join(map(str, positive))}",
+    )
     return table
 
 
-def distribution(data: pd.DataFrame, column: str, *, by=None, exclude=(),
-                 confidence: float = DEFAULT_CONFIDENCE, method: str = "wilson",
-                 min_base: int | None = None) -> pd.DataFrame:
+def distribution(
+    data: pd.DataFrame,
+    column: str,
+    *,
+    by=None,
+    exclude=(),
+    confidence: float = DEFAULT_CONFIDENCE,
+    method: str = "wilson",
+    min_base: int | None = None,
+) -> pd.DataFrame:
     """Share of each answer option, by group (the numbers behind a Likert bar chart).
 
     Each option is a :func:`proportions` of its own, so every share has an interval; ``exclude``
@@ -280,7 +307,9 @@ def distribution(data: pd.DataFrame, column: str, *, by=None, exclude=(),
     1   Poor  1     3
     """
     if column not in data.columns:
-        raise KeyError(f"column '{column}' is not in the data (columns: {', '.join(map(str, data.columns))})")
+        raise KeyError(
+            f"column '{column}' is not in the data (columns: {', '.join(map(str, data.columns))})"
+        )
     if not isinstance(data[column].dtype, pd.CategoricalDtype):
         raise ValueError(f"column '{column}' must be coded (categorical) first: see code_responses")
     exclude = [exclude] if isinstance(exclude, str) else list(exclude)
@@ -288,8 +317,9 @@ def distribution(data: pd.DataFrame, column: str, *, by=None, exclude=(),
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     parts = []
     for option in options:
-        t = proportions(data, column, option, by=by, exclude=exclude, confidence=confidence,
-                        method=method)
+        t = proportions(
+            data, column, option, by=by, exclude=exclude, confidence=confidence, method=method
+        )
         t.insert(len(by), "option", option)
         parts.append(t)
     out = pd.concat(parts, ignore_index=True)
@@ -300,8 +330,15 @@ def distribution(data: pd.DataFrame, column: str, *, by=None, exclude=(),
 
         out = suppress(out, min_base=min_base, by=[*by, "option"])
     out.attrs["confidence"] = check_confidence(confidence)
-    declare(out, rule="people", base="base", by=[*by, "option"], keys=[], min_base=min_base,
-            measure=f"distribution:{column}")
+    declare(
+        out,
+        rule="people",
+        base="base",
+        by=[*by, "option"],
+        keys=[],
+        min_base=min_base,
+        measure=f"distribution:{column}",
+    )
     return out
 
 
@@ -335,7 +372,9 @@ def _group_codes(data: pd.DataFrame, by: list) -> tuple[np.ndarray, pd.DataFrame
     rest = np.asarray(seen, dtype=np.int64)
     for b, u in zip(reversed(by), reversed(uniques)):
         size = max(len(u), 1)
-        labels[b] = u.take(rest % size) if isinstance(u, pd.Index) else pd.Index(u).take(rest % size)
+        labels[b] = (
+            u.take(rest % size) if isinstance(u, pd.Index) else pd.Index(u).take(rest % size)
+        )
         rest = rest // size
     frame = pd.DataFrame({b: labels[b] for b in by})
     for b in by:
@@ -350,8 +389,10 @@ def _check_weights(data: pd.DataFrame, weights, answered) -> np.ndarray:
     if not isinstance(weights, str):
         raise TypeError(f"weights must name a column of the data; got {type(weights).__name__}")
     if weights not in data.columns:
-        raise KeyError(f"weights column '{weights}' is not in the data "
-                       f"(columns: {', '.join(map(str, data.columns))})")
+        raise KeyError(
+            f"weights column '{weights}' is not in the data "
+            f"(columns: {', '.join(map(str, data.columns))})"
+        )
     try:
         w = pd.to_numeric(data[weights], errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
@@ -359,7 +400,9 @@ def _check_weights(data: pd.DataFrame, weights, answered) -> np.ndarray:
     bad = answered & (~np.isfinite(w) | (w < 0))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"weights column '{weights}', row {data.index[i]!r}: weight {float(w[i])!r} "
-                         "must be a finite number ≥ 0 (missing weights are not allowed for "
-                         f"answered rows; {int(bad.sum())} such row(s))")
+        raise ValueError(
+            f"weights column '{weights}', row {data.index[i]!r}: weight {float(w[i])!r} "
+            "must be a finite number ≥ 0 (missing weights are not allowed for "
+            f"answered rows; {int(bad.sum())} such row(s))"
+        )
     return np.where(answered, w, 0.0)

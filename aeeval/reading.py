@@ -25,8 +25,9 @@ def _label(row, by) -> str:
     return ", ".join(f"{b.replace('_', ' ')} {getattr(row, b)}" for b in by)
 
 
-def read_proportions(table: pd.DataFrame, *, by=None, subject: str = "organisations",
-                     label: str = "figure") -> str:
+def read_proportions(
+    table: pd.DataFrame, *, by=None, subject: str = "organisations", label: str = "figure"
+) -> str:
     """One sentence per figure of a :func:`aeeval.proportions` (or headline) table.
 
     Without ``by``: the estimate, interval and counts of each row. With ``by``: the highest and
@@ -53,8 +54,10 @@ def read_proportions(table: pd.DataFrame, *, by=None, subject: str = "organisati
         hidden = int(part["suppressed"].astype(bool).sum())
         if not by:
             for row in shown.itertuples():
-                sentences.append(f"{wording}: {_pct(row.estimate)} of {row.base} {subject} "
-                                 f"({int(row.n)}; {_ci(row, confidence)}).")
+                sentences.append(
+                    f"{wording}: {_pct(row.estimate)} of {row.base} {subject} "
+                    f"({int(row.n)}; {_ci(row, confidence)})."
+                )
             if hidden:
                 sentences.append(f"{wording}: too few answers to publish (suppressed).")
             continue
@@ -66,13 +69,18 @@ def read_proportions(table: pd.DataFrame, *, by=None, subject: str = "organisati
         if len(shown) == 1:  # one group shown: nothing is highest or lowest
             text = f"{wording}: {_label(hi, by)} {_pct(hi.estimate)} ({_ci(hi, confidence)})"
         else:
-            text = (f"{wording}: highest in {_label(hi, by)} ({_pct(hi.estimate)}, "
-                    f"{_ci(hi, confidence)}), lowest in {_label(lo, by)} ({_pct(lo.estimate)}, "
-                    f"{_ci(lo, confidence)})")
+            text = (
+                f"{wording}: highest in {_label(hi, by)} ({_pct(hi.estimate)}, "
+                f"{_ci(hi, confidence)}), lowest in {_label(lo, by)} ({_pct(lo.estimate)}, "
+                f"{_ci(lo, confidence)})"
+            )
         if len(shown) > 1:
             overlap = hi.ci_low <= lo.ci_high
-            text += ("; their intervals overlap (the tests below say whether groups differ)"
-                     if overlap else "; their intervals do not overlap")
+            text += (
+                "; their intervals overlap (the tests below say whether groups differ)"
+                if overlap
+                else "; their intervals do not overlap"
+            )
         text += "."
         if hidden:
             text += f" {hidden} group(s) suppressed (too few answers)."
@@ -80,8 +88,9 @@ def read_proportions(table: pd.DataFrame, *, by=None, subject: str = "organisati
     return " ".join(sentences)
 
 
-def read_comparisons(table: pd.DataFrame, *, by: str = "cohort", adjusted: str = "p_holm",
-                     threshold: float = 0.05) -> str:
+def read_comparisons(
+    table: pd.DataFrame, *, by: str = "cohort", adjusted: str = "p_holm", threshold: float = 0.05
+) -> str:
     """Sentences for a group-versus-rest comparison table (:func:`aeeval.headline_comparisons`).
 
     Names the comparisons whose adjusted p-value is below ``threshold`` and says how many were
@@ -101,22 +110,28 @@ def read_comparisons(table: pd.DataFrame, *, by: str = "cohort", adjusted: str =
     name = adjusted.removeprefix("p_").replace("_", "–").title()
     hits = shown[shown[adjusted] < threshold]
     what = "figure" if "figure" in shown.columns else None
-    parts = [f"{len(shown)} comparison(s) of a {by} with the rest of the programme"
-             f" ({name}-adjusted across the table)."]
+    parts = [
+        f"{len(shown)} comparison(s) of a {by} with the rest of the programme"
+        f" ({name}-adjusted across the table)."
+    ]
     if hits.empty:
         best = shown.loc[shown["p_value"].idxmin()]
-        parts.append(f"None differs after adjustment (adjusted p ≥ {threshold:g}); the largest "
-                     f"unadjusted signal is {by} {getattr(best, by)}"
-                     + (f" on {best.figure.replace('_', ' ')}" if what else "")
-                     + f": {100 * best.difference:+.0f} points ({round(100 * confidence)}% CI "
-                     f"{100 * best.ci_low:+.0f} to {100 * best.ci_high:+.0f}), p = {best.p_value:.3f}.")
+        parts.append(
+            f"None differs after adjustment (adjusted p ≥ {threshold:g}); the largest "
+            f"unadjusted signal is {by} {getattr(best, by)}"
+            + (f" on {best.figure.replace('_', ' ')}" if what else "")
+            + f": {100 * best.difference:+.0f} points ({round(100 * confidence)}% CI "
+            f"{100 * best.ci_low:+.0f} to {100 * best.ci_high:+.0f}), p = {best.p_value:.3f}."
+        )
     else:
         for row in hits.itertuples():
-            parts.append(f"{by.capitalize()} {getattr(row, by)}"
-                         + (f" on {row.figure.replace('_', ' ')}" if what else "")
-                         + f" differs by {100 * row.difference:+.0f} points "
-                         f"({round(100 * confidence)}% CI {100 * row.ci_low:+.0f} to "
-                         f"{100 * row.ci_high:+.0f}; adjusted p = {getattr(row, adjusted):.3f}).")
+            parts.append(
+                f"{by.capitalize()} {getattr(row, by)}"
+                + (f" on {row.figure.replace('_', ' ')}" if what else "")
+                + f" differs by {100 * row.difference:+.0f} points "
+                f"({round(100 * confidence)}% CI {100 * row.ci_low:+.0f} to "
+                f"{100 * row.ci_high:+.0f}; adjusted p = {getattr(row, adjusted):.3f})."
+            )
     hidden = len(table) - len(shown)
     if hidden:
         parts.append(f"{hidden} comparison(s) suppressed (too few answers).")
@@ -138,8 +153,18 @@ def read_tests(table: pd.DataFrame, *, adjusted: str = "p_holm", threshold: floa
     parts = []
     for row in table.itertuples():
         p_adj = getattr(row, adjusted)
-        what = "differs across groups" if row.test == "across groups" else "trends across the ordered groups"
-        verdict = "evidence that it" if (not math.isnan(p_adj) and p_adj < threshold) else "no clear evidence that it"
-        parts.append(f"{row.figure.replace('_', ' ').capitalize()}: {verdict} {what} "
-                     f"({row.method.replace('_', ' ')}, p = {row.p_value:.3f}, adjusted p = {p_adj:.3f}).")
+        what = (
+            "differs across groups"
+            if row.test == "across groups"
+            else "trends across the ordered groups"
+        )
+        verdict = (
+            "evidence that it"
+            if (not math.isnan(p_adj) and p_adj < threshold)
+            else "no clear evidence that it"
+        )
+        parts.append(
+            f"{row.figure.replace('_', ' ').capitalize()}: {verdict} {what} "
+            f"({row.method.replace('_', ' ')}, p = {row.p_value:.3f}, adjusted p = {p_adj:.3f})."
+        )
     return " ".join(parts)

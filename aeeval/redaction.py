@@ -21,23 +21,37 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Identifier", "as_names", "find_identifiers", "redact", "is_valid_nhs_number", "normalise",
-           "PLACEHOLDERS"]
+__all__ = [
+    "Identifier",
+    "as_names",
+    "find_identifiers",
+    "redact",
+    "is_valid_nhs_number",
+    "normalise",
+    "PLACEHOLDERS",
+]
 
-PLACEHOLDERS = {"name": "[name]", "email": "[email]", "phone": "[phone]",
-                "nhs_number": "[nhs_number]", "postcode": "[postcode]"}
+PLACEHOLDERS = {
+    "name": "[name]",
+    "email": "[email]",
+    "phone": "[phone]",
+    "nhs_number": "[nhs_number]",
+    "postcode": "[postcode]",
+}
 
 # Letters that look like Latin ones (Unicode's confusables for Cyrillic and Greek), and typographic
 # apostrophes, dashes and slashes, folded to what a reader takes them for.
-_FOLD = str.maketrans({
-    **dict(zip("аеорсхуіјѕԁһԛԝӏ", "aeopcxyijsdhqwl")),
-    **dict(zip("АВЕКМНОРСТХУІЈЅ", "ABEKMHOPCTXYIJS")),
-    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")),
-    **dict(zip("οικνρυαϲϳı", "oikvpuacji")),
-    **dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032\u0060\u00b4", "'"),
-    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"),
-    **dict.fromkeys("\u2044\u2215", "/"),
-})
+_FOLD = str.maketrans(
+    {
+        **dict(zip("аеорсхуіјѕԁһԛԝӏ", "aeopcxyijsdhqwl")),
+        **dict(zip("АВЕКМНОРСТХУІЈЅ", "ABEKMHOPCTXYIJS")),
+        **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")),
+        **dict(zip("οικνρυαϲϳı", "oikvpuacji")),
+        **dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032\u0060\u00b4", "'"),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"),
+        **dict.fromkeys("\u2044\u2215", "/"),
+    }
+)
 _UNUSUAL_SPACE = re.compile(r"[^\S ]|  ")  # white space other than single spaces
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
@@ -100,29 +114,55 @@ _SEP = r"[ ./-]"
 # the tail of a longer number written with dots, slashes or hyphens ("2019/2020/2021").
 _TEN_DIGITS = re.compile(rf"(?<![\w+])(?<!\d[./-])\d(?:{_SEP}{{0,2}}\d){{9}}(?!\w)(?![./-]\d)")
 # UK numbers: 0, +44 or 0044 (optionally "(0)") then 9–10 more digits in groups; checked by digit count.
-_PHONE = re.compile(r"(?<![\w+])(?<!\d[./-])(?:(?:\+|00)44[ ./-]?(?:\(0\)[ ./-]?)?|\(?0)\d{1,4}\)?"
-                    r"(?:[ ./-]?\d){5,9}(?!\w)(?![./-]\d)")
+_PHONE = re.compile(
+    r"(?<![\w+])(?<!\d[./-])(?:(?:\+|00)44[ ./-]?(?:\(0\)[ ./-]?)?|\(?0)\d{1,4}\)?"
+    r"(?:[ ./-]?\d){5,9}(?!\w)(?![./-]\d)"
+)
 # UK postcode (Royal Mail format: outward code, inward code), any case, with no space, a space or a
 # hyphen between the halves.
 _POSTCODE = re.compile(
     r"\b(?:GIR[ -]?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"
     r"[ -]?\d[ABD-HJLNP-UW-Z]{2})\b",
-    re.IGNORECASE)
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+ ?@ ?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?!\w)")
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]+ ?@ ?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?!\w)"
+)
 # Spelled out: "jane dot doe at nhs dot net", "jane(at)nhs.net", "jane [at] nhs [dot] net". A plain
 # " at " counts only with a spelled "dot" somewhere ("more at www.nhs.uk" is not an address).
 _AT = r"(?: ?@ ?| ?[\[({<] ?at ?[\])}>] ?| at )"
 _DOT = r"(?:\.| ?[\[({<] ?dot ?[\])}>] ?| dot )"
 _SPELLED_EMAIL = re.compile(
     rf"(?<![\w.+-])[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}[a-z]{{2,}}(?!\w)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Every e-mail address, NHS number, telephone number and postcode holds one of these: text without
 # any is not searched further.
 _WORD = re.compile(r"\w+")
 _MAYBE = re.compile(r"[\d@]|(?i:\b(?:at|dot)\b)")
 # Titles and honorifics in a listed name ("Dr Sarah Jones") are not names on their own.
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord",
-                     "lady", "rev", "revd", "cllr", "nurse", "sister", "matron"})
+_TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "rev",
+        "revd",
+        "cllr",
+        "nurse",
+        "sister",
+        "matron",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -194,7 +234,9 @@ def _name_pattern(names: tuple) -> re.Pattern | None:
     alternatives = sorted(full, key=len, reverse=True)
     pattern = r"(?i:\b(?:" + "|".join(alternatives) + r")\b)"
     if parts:
-        pattern += r"|\b(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True))) + r")\b"
+        pattern += (
+            r"|\b(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True))) + r")\b"
+        )
     return re.compile(pattern)
 
 
@@ -261,10 +303,16 @@ def _identifier_spans(plain: str) -> list[tuple[str, re.Match]]:
     """E-mail addresses, NHS numbers, telephone numbers and postcodes in normalised text."""
     spans: list[tuple[str, re.Match]] = []
     spans += [("email", m) for m in _EMAIL.finditer(plain)]
-    spans += [("email", m) for m in _SPELLED_EMAIL.finditer(plain)
-              if not re.search(r"(?i) at ", m.group()) or re.search(r"(?i)dot", m.group())]
-    spans += [("nhs_number", m) for m in _TEN_DIGITS.finditer(plain)
-              if is_valid_nhs_number(m.group()) and _one_kind_of_separator(m.group())]
+    spans += [
+        ("email", m)
+        for m in _SPELLED_EMAIL.finditer(plain)
+        if not re.search(r"(?i) at ", m.group()) or re.search(r"(?i)dot", m.group())
+    ]
+    spans += [
+        ("nhs_number", m)
+        for m in _TEN_DIGITS.finditer(plain)
+        if is_valid_nhs_number(m.group()) and _one_kind_of_separator(m.group())
+    ]
     for m in _PHONE.finditer(plain):
         digits = re.sub(r"\D", "", m.group())
         if m.group().startswith(("+", "00")):  # +44 (0)20 … / 0044 20 … → 020 …
@@ -306,7 +354,7 @@ def redact(text: str, names=()) -> str:
         return text
     out, last = [], 0
     for ident in find_identifiers(text, names):
-        out.append(text[last:ident.start])
+        out.append(text[last : ident.start])
         out.append(PLACEHOLDERS[ident.kind])
         last = ident.end
     out.append(text[last:])

@@ -144,8 +144,11 @@ def _load_schema_cached(schema: str) -> dict:
         raise ValueError(f"schema file {exc}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"schema file {printable(path)} is not valid JSON: {exc}") from None
-    if (not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list)
-            or not descriptor["fields"]):
+    if (
+        not isinstance(descriptor, dict)
+        or not isinstance(descriptor.get("fields"), list)
+        or not descriptor["fields"]
+    ):
         raise ValueError(f"schema file {printable(path)} has no 'fields' list")
     descriptor.setdefault("name", path.name.removesuffix(".schema.json"))
     return descriptor
@@ -156,7 +159,9 @@ def guess_schema(path: str | Path) -> str:
     path = Path(path)
     names = list_schemas()
     stem = path.stem.lower()
-    by_name = [n for n in names if stem == n or stem.startswith(n + "_") or stem.startswith(n + "-")]
+    by_name = [
+        n for n in names if stem == n or stem.startswith(n + "_") or stem.startswith(n + "-")
+    ]
     if len(by_name) == 1:
         return by_name[0]
     unreadable = None
@@ -195,8 +200,9 @@ def _csv_rows(text: str) -> list[list[str]]:
         csv.field_size_limit(limit)
 
 
-def _column_label(header: list[str], j: int, row: int, header_row: int, letter: bool = False
-                  ) -> str:
+def _column_label(
+    header: list[str], j: int, row: int, header_row: int, letter: bool = False
+) -> str:
     """Column ``j`` (0-based) of spreadsheet row ``row`` as a person finds it: its header name,
     else its number (or XLSX letter)."""
     if row > header_row and j < len(header) and header[j].strip():
@@ -217,13 +223,15 @@ def _bad_byte_cells(text: str, name: str, message: str) -> list[Problem]:
     for i, rec in enumerate(rows, start=1):
         for j, cell in enumerate(rec):
             if "\ufffd" in cell:
-                problems.append(Problem(name, i, _column_label(header, j, i, 1), cell, "encoding",
-                                        message))
+                problems.append(
+                    Problem(name, i, _column_label(header, j, i, 1), cell, "encoding", message)
+                )
     return problems
 
 
-def _long_cells(records: list[list[str]], row_numbers: list[int], name: str,
-                letter: bool = False) -> list[Problem]:
+def _long_cells(
+    records: list[list[str]], row_numbers: list[int], name: str, letter: bool = False
+) -> list[Problem]:
     """A Problem for each cell longer than :data:`MAX_CELL_CHARS`."""
     problems = []
     for rec, rown in zip(records, row_numbers):
@@ -231,11 +239,20 @@ def _long_cells(records: list[list[str]], row_numbers: list[int], name: str,
             continue
         for j, cell in enumerate(rec):
             if len(cell) > MAX_CELL_CHARS:
-                hint = " (an unclosed quote runs on to here?)" if not letter and "\n" in cell else ""
-                problems.append(Problem(
-                    name, rown, _column_label(records[0], j, rown, row_numbers[0], letter), cell,
-                    "cell-length", f"cell holds {len(cell):,} characters, more than the "
-                    f"{MAX_CELL_CHARS:,} a cell may hold{hint}"))
+                hint = (
+                    " (an unclosed quote runs on to here?)" if not letter and "\n" in cell else ""
+                )
+                problems.append(
+                    Problem(
+                        name,
+                        rown,
+                        _column_label(records[0], j, rown, row_numbers[0], letter),
+                        cell,
+                        "cell-length",
+                        f"cell holds {len(cell):,} characters, more than the "
+                        f"{MAX_CELL_CHARS:,} a cell may hold{hint}",
+                    )
+                )
     return problems
 
 
@@ -244,19 +261,26 @@ def _decode(raw: bytes, name: str) -> str:
     it. Anything else — UTF-16, a workbook saved under a ``.csv`` name, a file mixing UTF-8 with
     another encoding, bytes undefined in Windows-1252 — is an ``encoding`` problem naming every
     cell it affects."""
+
     def whole_file(message: str) -> ValidationError:
         return ValidationError([Problem(name, None, None, None, "encoding", message)])
 
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise whole_file("file is UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8' or plain CSV instead")
+        raise whole_file(
+            "file is UTF-16 (Excel 'Unicode Text'); save it as 'CSV UTF-8' or plain CSV instead"
+        )
     if raw.startswith(b"PK\x03\x04"):
         raise whole_file("file is an Excel workbook (XLSX), not CSV text: rename it to .xlsx")
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise whole_file("file is an old Excel 97-2003 workbook (.xls), not CSV text: "
-                         "save it as .xlsx or 'CSV UTF-8'")
+        raise whole_file(
+            "file is an old Excel 97-2003 workbook (.xls), not CSV text: "
+            "save it as .xlsx or 'CSV UTF-8'"
+        )
     if b"\x00" in raw:
-        raise whole_file("file holds NUL bytes: it is UTF-16 text without a byte-order mark or not a "
-                         f"text file at all; {_ENCODING_ADVICE}")
+        raise whole_file(
+            "file holds NUL bytes: it is UTF-16 text without a byte-order mark or not a "
+            f"text file at all; {_ENCODING_ADVICE}"
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -267,20 +291,42 @@ def _decode(raw: bytes, name: str) -> str:
     if any(ord(c) > 127 and c != "\ufffd" for c in lenient):
         # Valid UTF-8 characters and invalid bytes together: decoding it all as Windows-1252 would
         # silently turn the UTF-8 characters into mojibake (é → Ã©).
-        problems = _bad_byte_cells(lenient, name, (
-            "is not UTF-8 while the rest of the file is (the file mixes two encodings; "
-            f"undecodable bytes shown as \ufffd): {_ENCODING_ADVICE}"))
-        raise ValidationError(problems or [Problem(name, None, None, None, "encoding",
-                                                   "file mixes UTF-8 with another encoding")])
+        problems = _bad_byte_cells(
+            lenient,
+            name,
+            (
+                "is not UTF-8 while the rest of the file is (the file mixes two encodings; "
+                f"undecodable bytes shown as \ufffd): {_ENCODING_ADVICE}"
+            ),
+        )
+        raise ValidationError(
+            problems
+            or [
+                Problem(
+                    name, None, None, None, "encoding", "file mixes UTF-8 with another encoding"
+                )
+            ]
+        )
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
         pass
-    problems = _bad_byte_cells(raw.decode("cp1252", errors="replace"), name, (
-        "holds bytes that are neither UTF-8 nor Windows-1252 text (shown as \ufffd): "
-        + _ENCODING_ADVICE))
-    raise ValidationError(problems or [Problem(name, None, None, None, "encoding",
-                                               "file is neither UTF-8 nor Windows-1252 text")])
+    problems = _bad_byte_cells(
+        raw.decode("cp1252", errors="replace"),
+        name,
+        (
+            "holds bytes that are neither UTF-8 nor Windows-1252 text (shown as \ufffd): "
+            + _ENCODING_ADVICE
+        ),
+    )
+    raise ValidationError(
+        problems
+        or [
+            Problem(
+                name, None, None, None, "encoding", "file is neither UTF-8 nor Windows-1252 text"
+            )
+        ]
+    )
 
 
 def _excel_text(value) -> str:
@@ -351,23 +397,29 @@ def _read_csv(path: Path) -> tuple[list[list[str]], list[int]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ValidationError([Problem(name, None, None, None, "file",
-                                       f"cannot be read ({exc.strerror or exc})")]) from None
+        raise ValidationError(
+            [Problem(name, None, None, None, "file", f"cannot be read ({exc.strerror or exc})")]
+        ) from None
     if not raw.strip(b" \r\n\t\xef\xbb\xbf"):
         raise ValidationError([Problem(name, None, None, None, "empty", "file is empty")])
     text = _decode(raw, name)
     try:
         rows = _csv_rows(text)
     except csv.Error as exc:
-        raise ValidationError([Problem(name, None, None, None, "csv", f"not readable as CSV: {exc}")]) from None
+        raise ValidationError(
+            [Problem(name, None, None, None, "csv", f"not readable as CSV: {exc}")]
+        ) from None
     numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
     records = [r for _, r in numbered]
     if records:
         # Excel writes a trailing comma per formatted-but-empty column: blank header cells at the
         # end with nothing under them are formatting, as trailing blank cells are in XLSX.
         width = len(records[0])
-        while width and not records[0][width - 1].strip() and not any(
-                len(r) >= width and r[width - 1].strip() for r in records[1:]):
+        while (
+            width
+            and not records[0][width - 1].strip()
+            and not any(len(r) >= width and r[width - 1].strip() for r in records[1:])
+        ):
             width -= 1
         records[0] = records[0][:width]
     return records, [i for i, _ in numbered]
@@ -390,8 +442,11 @@ def _sheet_part(archive, title: str) -> str:
         for rel in tree.iter():
             if _local(rel.tag) == "Relationship":
                 target = rel.get("Target", "")
-                target = (target.lstrip("/") if target.startswith("/")
-                          else posixpath.normpath(posixpath.join(folder, target)))
+                target = (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else posixpath.normpath(posixpath.join(folder, target))
+                )
                 found[rel.get("Id")] = (rel.get("Type", ""), target)
         return found
 
@@ -466,8 +521,9 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
-        raise ValidationError([Problem(name, None, None, None, "file",
-                                       f"cannot be read ({exc.strerror or exc})")]) from None
+        raise ValidationError(
+            [Problem(name, None, None, None, "file", f"cannot be read ({exc.strerror or exc})")]
+        ) from None
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         with open(path, "rb") as fh:
             start = fh.read(4096)
@@ -476,8 +532,18 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
             hint = ": it is an old Excel 97-2003 (.xls) workbook; save it as .xlsx"
         elif start and b"\x00" not in start:
             hint = ": it looks like text (CSV); rename it to .csv"
-        raise ValidationError([Problem(name, None, None, None, "xlsx",
-                                       f"not a readable XLSX workbook ({type(exc).__name__}: {exc}){hint}")]) from None
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "xlsx",
+                    f"not a readable XLSX workbook ({type(exc).__name__}: {exc}){hint}",
+                )
+            ]
+        ) from None
     try:
         if sheet is None:
             ws = wb.worksheets[0]
@@ -485,19 +551,44 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
             ws = wb.worksheets[sheet]
         else:
             if sheet not in wb.sheetnames:
-                raise ValidationError([Problem(name, None, None, sheet, "sheet",
-                                               f"no sheet named '{sheet}' (sheets: {', '.join(wb.sheetnames)})")])
+                raise ValidationError(
+                    [
+                        Problem(
+                            name,
+                            None,
+                            None,
+                            sheet,
+                            "sheet",
+                            f"no sheet named '{sheet}' (sheets: {', '.join(wb.sheetnames)})",
+                        )
+                    ]
+                )
             ws = wb[sheet]
         try:
             row_ends, no_value = _scan_sheet(path, ws.title)
         except Exception as exc:  # a part missing or malformed: the archive is broken
-            raise ValidationError([Problem(name, None, None, None, "xlsx",
-                                           f"not a readable XLSX workbook: sheet '{ws.title}' "
-                                           f"({type(exc).__name__}: {exc})")]) from None
+            raise ValidationError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        "xlsx",
+                        f"not a readable XLSX workbook: sheet '{ws.title}' "
+                        f"({type(exc).__name__}: {exc})",
+                    )
+                ]
+            ) from None
         numbered = []
         if row_ends:  # read only the cells holding data: a styled cell at XFD1048576 is not data
-            rows = ws.iter_rows(min_row=1, max_row=max(row_ends), min_col=1,
-                                max_col=max(row_ends.values()), values_only=True)
+            rows = ws.iter_rows(
+                min_row=1,
+                max_row=max(row_ends),
+                min_col=1,
+                max_col=max(row_ends.values()),
+                values_only=True,
+            )
             for i, values in enumerate(rows, start=1):
                 end = row_ends.get(i)
                 if end is None:  # a row without data (openpyxl gives the same empty tuple)
@@ -509,13 +600,21 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[str]], li
         wb.close()
     if no_value:
         header, header_row = (numbered[0][1], numbered[0][0]) if numbered else ([], 0)
-        raise ValidationError([Problem(
-            name, r, _column_label(header, c - 1, r, header_row, letter=True), formula,
-            "formula-without-value",
-            f"sheet '{ws.title}', cell {get_column_letter(c)}{r}: a formula saved without its "
-            "value (the program that wrote the file does not calculate formulas), so it would "
-            "read as blank: open and save the workbook in Excel or LibreOffice, or paste values")
-            for r, c, formula in no_value])
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    r,
+                    _column_label(header, c - 1, r, header_row, letter=True),
+                    formula,
+                    "formula-without-value",
+                    f"sheet '{ws.title}', cell {get_column_letter(c)}{r}: a formula saved without its "
+                    "value (the program that wrote the file does not calculate formulas), so it would "
+                    "read as blank: open and save the workbook in Excel or LibreOffice, or paste values",
+                )
+                for r, c, formula in no_value
+            ]
+        )
     if not numbered:
         raise ValidationError([Problem(name, None, None, None, "empty", "workbook sheet is empty")])
     records = []
@@ -532,37 +631,68 @@ _INT_RE = re.compile(r"^[+-]?\d+$")
 _GROUPED_INT_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 _GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _INT64_DIGITS = 18  # every whole number of up to 18 digits fits an int64
-_OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
-        "==": operator.eq, "!=": operator.ne}
+_OPS = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
-def _column_problems(header: list[str], expected: list[str], name: str, row: int,
-                     optional=frozenset()) -> list[Problem]:
+def _column_problems(
+    header: list[str], expected: list[str], name: str, row: int, optional=frozenset()
+) -> list[Problem]:
     """Duplicate, extra and missing columns of one header row (``optional`` columns may be missing)."""
     seen = [h.strip() for h in header]
     problems = []
     for h in sorted({h for h in seen if seen.count(h) > 1 and h}):
-        problems.append(Problem(name, row, h, None, "duplicate-column",
-                                "column name appears more than once in the header"))
+        problems.append(
+            Problem(
+                name,
+                row,
+                h,
+                None,
+                "duplicate-column",
+                "column name appears more than once in the header",
+            )
+        )
     lower = {e.lower(): e for e in expected}
     for h in seen:
         if h not in expected:
             hint = f" (did you mean '{lower[h.lower()]}'?)" if h.lower() in lower else ""
-            problems.append(Problem(name, row, h or "(blank)", None, "extra-column",
-                                    f"column is not in the schema{hint}; expected columns: "
-                                    f"{', '.join(expected)}"))
+            problems.append(
+                Problem(
+                    name,
+                    row,
+                    h or "(blank)",
+                    None,
+                    "extra-column",
+                    f"column is not in the schema{hint}; expected columns: {', '.join(expected)}",
+                )
+            )
     for e in expected:
         if e not in seen and e not in optional:
-            problems.append(Problem(name, row, e, None, "missing-column",
-                                    "column required by the schema is missing"))
+            problems.append(
+                Problem(
+                    name, row, e, None, "missing-column", "column required by the schema is missing"
+                )
+            )
     return problems
 
 
 _HEADER_SEARCH_ROWS = 10  # rows below the first searched for a header under a title
 
 
-def _check_header(header: list[str], fields: list[dict], name: str, header_row: int,
-                  records: list[list[str]], row_numbers: list[int]) -> list[Problem]:
+def _check_header(
+    header: list[str],
+    fields: list[dict],
+    name: str,
+    header_row: int,
+    records: list[list[str]],
+    row_numbers: list[int],
+) -> list[Problem]:
     expected = [f["name"] for f in fields]
     optional = {f["name"] for f in fields if f.get("aeeval:optional")}
     seen = {h.strip() for h in header}
@@ -570,23 +700,47 @@ def _check_header(header: list[str], fields: list[dict], name: str, header_row: 
         # Header not on the first row at all: a title row above it, as report-style exports have.
         # Take the first row below holding at least half of the schema's columns.
         need = max(1, (len(expected) + 1) // 2)
-        for rec, rown in zip(records[1:_HEADER_SEARCH_ROWS + 1], row_numbers[1:_HEADER_SEARCH_ROWS + 1]):
+        for rec, rown in zip(
+            records[1 : _HEADER_SEARCH_ROWS + 1], row_numbers[1 : _HEADER_SEARCH_ROWS + 1]
+        ):
             if len(set(expected) & {c.strip() for c in rec}) >= need:
-                first = Problem(name, rown, None, None, "header-row",
-                                f"the header is on row {rown}, not row 1: delete the "
-                                f"{rown - 1} row(s) above it")
+                first = Problem(
+                    name,
+                    rown,
+                    None,
+                    None,
+                    "header-row",
+                    f"the header is on row {rown}, not row 1: delete the "
+                    f"{rown - 1} row(s) above it",
+                )
                 return [first] + _column_problems(rec, expected, name, rown, optional)
     if not {e.casefold() for e in expected} & {h.casefold() for h in seen}:
         # Not one column in common, even ignoring case: a different kind of table, not a table
         # with column problems.
         found = ", ".join(h.strip() or "(blank)" for h in header)
-        return [Problem(name, header_row, None, None, "header",
-                        f"none of the schema's columns ({', '.join(expected)}) is in the header "
-                        f"(found: {found}): a different kind of table, or the wrong --schema?")]
+        return [
+            Problem(
+                name,
+                header_row,
+                None,
+                None,
+                "header",
+                f"none of the schema's columns ({', '.join(expected)}) is in the header "
+                f"(found: {found}): a different kind of table, or the wrong --schema?",
+            )
+        ]
     problems = []
     if header_row != 1:
-        problems.append(Problem(name, header_row, None, None, "header-row",
-                                f"the header is on row {header_row}, not row 1: delete the rows above it"))
+        problems.append(
+            Problem(
+                name,
+                header_row,
+                None,
+                None,
+                "header-row",
+                f"the header is on row {header_row}, not row 1: delete the rows above it",
+            )
+        )
     return problems + _column_problems(header, expected, name, header_row, optional)
 
 
@@ -613,8 +767,9 @@ def _cast(field: dict, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         num = pd.to_numeric(text, errors="coerce")
         # A number is finite: inf, -inf, nan, NaN, Infinity and 1e999 (which overflows to inf)
         # are errors, not values that would turn every total and rate into inf or nan.
-        finite = pd.Series(np.isfinite(num.to_numpy(dtype=float, na_value=np.nan)),
-                           index=text.index)
+        finite = pd.Series(
+            np.isfinite(num.to_numpy(dtype=float, na_value=np.nan)), index=text.index
+        )
         num = num.where(finite)
         return num.astype("Float64"), present & num.isna(), "a finite number"
     if ftype == "boolean":
@@ -645,8 +800,9 @@ def _cast(field: dict, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     return text, pd.Series(False, index=text.index), "text"
 
 
-def _field_problems(field: dict, raw: pd.Series, rows: pd.Series, name: str,
-                    missing_values: list[str]) -> tuple[pd.Series, list[Problem]]:
+def _field_problems(
+    field: dict, raw: pd.Series, rows: pd.Series, name: str, missing_values: list[str]
+) -> tuple[pd.Series, list[Problem]]:
     col = field["name"]
     ftype = field.get("type", "string")
     cons = field.get("constraints", {})
@@ -668,16 +824,26 @@ def _field_problems(field: dict, raw: pd.Series, rows: pd.Series, name: str,
     ok = values.notna() & ~bad
     if "enum" in cons:
         allowed = cons["enum"]
-        add(ok & ~values.isin(allowed), "enum", f"is not one of the allowed values: {', '.join(map(str, allowed))}")
+        add(
+            ok & ~values.isin(allowed),
+            "enum",
+            f"is not one of the allowed values: {', '.join(map(str, allowed))}",
+        )
     categories = field.get("categories")
     if categories is not None:
         cats = [c["value"] if isinstance(c, dict) else c for c in categories]
-        add(ok & ~values.isin(cats), "categories", f"unknown category; allowed: {', '.join(map(str, cats))}")
+        add(
+            ok & ~values.isin(cats),
+            "categories",
+            f"unknown category; allowed: {', '.join(map(str, cats))}",
+        )
     if "pattern" in cons:
         matched = text.str.fullmatch(cons["pattern"]).fillna(False).astype(bool)
         add(ok & ~matched, "pattern", f"does not match the pattern {cons['pattern']}")
-    for key, op, word in (("minimum", operator.lt, "below the minimum"),
-                          ("maximum", operator.gt, "above the maximum")):
+    for key, op, word in (
+        ("minimum", operator.lt, "below the minimum"),
+        ("maximum", operator.gt, "above the maximum"),
+    ):
         if key in cons:
             limit = cons[key]
             if ftype in ("date", "datetime"):
@@ -685,18 +851,26 @@ def _field_problems(field: dict, raw: pd.Series, rows: pd.Series, name: str,
             with np.errstate(invalid="ignore"):
                 mask = ok & op(values, limit).fillna(False).astype(bool)
             add(mask, key, f"is {word} {cons[key]}")
-    for key, op, word in (("minLength", operator.lt, "shorter than"),
-                          ("maxLength", operator.gt, "longer than")):
+    for key, op, word in (
+        ("minLength", operator.lt, "shorter than"),
+        ("maxLength", operator.gt, "longer than"),
+    ):
         if key in cons:
-            add(ok & op(text.str.len(), cons[key]).fillna(False).astype(bool), key,
-                f"is {word} {cons[key]} characters")
+            add(
+                ok & op(text.str.len(), cons[key]).fillna(False).astype(bool),
+                key,
+                f"is {word} {cons[key]} characters",
+            )
     if cons.get("unique"):
         dup = ok & values.duplicated(keep=False) & values.notna()
         first_row = {}
         for idx in np.flatnonzero(dup.to_numpy(dtype=bool)):
             first_row.setdefault(values.iloc[idx], int(rows.iloc[idx]))
-        add(dup & values.duplicated(keep="first"), "unique",
-            lambda v: f"value must be unique but also appears on row {first_row.get(v, '?')}")
+        add(
+            dup & values.duplicated(keep="first"),
+            "unique",
+            lambda v: f"value must be unique but also appears on row {first_row.get(v, '?')}",
+        )
     if categories is not None:
         cats = [c["value"] if isinstance(c, dict) else c for c in categories]
         dtype = pd.CategoricalDtype(cats, ordered=bool(field.get("categoriesOrdered", False)))
@@ -704,8 +878,9 @@ def _field_problems(field: dict, raw: pd.Series, rows: pd.Series, name: str,
     return values.where(~bad), problems
 
 
-def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
-              name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+def _validate(
+    records: list[list[str]], row_numbers: list[int], schema: dict, name: str
+) -> tuple[pd.DataFrame | None, list[Problem]]:
     fields = schema["fields"]
     header = [h.strip() for h in records[0]]
     problems = _check_header(records[0], fields, name, row_numbers[0], records, row_numbers)
@@ -713,7 +888,9 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
         return None, problems
     body = records[1:]
     if not body:
-        return None, [Problem(name, None, None, None, "empty", "file has a header but no data rows")]
+        return None, [
+            Problem(name, None, None, None, "empty", "file has a header but no data rows")
+        ]
     width = len(header)
     workbook = name.lower().endswith((".xlsx", ".xlsm"))
     for rec, rown in zip(body, row_numbers[1:]):
@@ -722,12 +899,22 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
                 from openpyxl.utils import get_column_letter
 
                 j = next(j for j in range(width, len(rec)) if rec[j].strip())
-                hint = (f"a value in cell {get_column_letter(j + 1)}{rown}, right of the "
-                        "table's last column")
+                hint = (
+                    f"a value in cell {get_column_letter(j + 1)}{rown}, right of the "
+                    "table's last column"
+                )
             else:
                 hint = "a comma inside an unquoted value?"
-            problems.append(Problem(name, rown, None, None, "row-length",
-                                    f"row has {len(rec)} cells but the header has {width}: {hint}"))
+            problems.append(
+                Problem(
+                    name,
+                    rown,
+                    None,
+                    None,
+                    "row-length",
+                    f"row has {len(rec)} cells but the header has {width}: {hint}",
+                )
+            )
     if problems:
         return None, problems
     body = [r[:width] + [""] * (width - len(r)) for r in body]
@@ -740,7 +927,8 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
     out = {}
     for field in fields:
         values, field_problems = _field_problems(
-            field, frame[field["name"]].astype(object), rows, name, missing_values)
+            field, frame[field["name"]].astype(object), rows, name, missing_values
+        )
         out[field["name"]] = values
         problems.extend(field_problems)
     typed = pd.DataFrame(out)
@@ -756,32 +944,58 @@ def _validate(records: list[list[str]], row_numbers: list[int], schema: dict,
             k = tuple(typed[key].astype(object).iloc[idx])
             # The key as typed in the file (not as parsed: no "00:00:00" on dates).
             raw_key = [str(frame[c].iloc[idx]).strip() for c in key]
-            shown = raw_key[0] if len(key) == 1 else ", ".join(f"{c}={v}" for c, v in zip(key, raw_key))
-            problems.append(Problem(name, int(rows.iloc[idx]), ", ".join(key), shown, "primary-key",
-                                    f"duplicate key: the same {', '.join(key)} is on row {first[k]}"))
+            shown = (
+                raw_key[0] if len(key) == 1 else ", ".join(f"{c}={v}" for c, v in zip(key, raw_key))
+            )
+            problems.append(
+                Problem(
+                    name,
+                    int(rows.iloc[idx]),
+                    ", ".join(key),
+                    shown,
+                    "primary-key",
+                    f"duplicate key: the same {', '.join(key)} is on row {first[k]}",
+                )
+            )
     flagged = {(p.row, p.column) for p in problems}
     for check in schema.get("aeeval:checks", []):
         left, right, op = check["left"], check["right"], check["op"]
         # Compare only cells that passed their own rules: one problem per cause.
-        clean = pd.Series([(r, left) not in flagged and (r, right) not in flagged for r in rows],
-                          index=typed.index)
+        clean = pd.Series(
+            [(r, left) not in flagged and (r, right) not in flagged for r in rows],
+            index=typed.index,
+        )
         both = typed[left].notna() & typed[right].notna() & clean
         with np.errstate(invalid="ignore"):
             holds = _OPS[op](typed[left], typed[right]).fillna(True).astype(bool)
         for idx in np.flatnonzero((both & ~holds).to_numpy()):
-            problems.append(Problem(
-                name, int(rows.iloc[idx]), left, str(frame[left].iloc[idx]), f"check:{left}{op}{right}",
-                f"{left} must be {op} {right} (which is {frame[right].iloc[idx]})"))
-    problems.sort(key=lambda p: (p.row or 0, [f["name"] for f in fields].index(p.column)
-                                 if p.column in {f["name"] for f in fields} else -1))
+            problems.append(
+                Problem(
+                    name,
+                    int(rows.iloc[idx]),
+                    left,
+                    str(frame[left].iloc[idx]),
+                    f"check:{left}{op}{right}",
+                    f"{left} must be {op} {right} (which is {frame[right].iloc[idx]})",
+                )
+            )
+    problems.sort(
+        key=lambda p: (
+            p.row or 0,
+            [f["name"] for f in fields].index(p.column)
+            if p.column in {f["name"] for f in fields}
+            else -1,
+        )
+    )
     typed.attrs["source"] = name
     typed.attrs["rows"] = RowNumbers(int(r) for r in rows)  # spreadsheet row of each record
     typed.attrs["schema"] = schema.get("name")
     return typed, problems
 
 
-def validate_table(path: str | Path, schema: str | Path | dict, *, sheet: str | int | None = None
-                   ) -> list[Problem]:
+def validate_table(
+    path: str | Path, schema: str | Path | dict, *, sheet: str | int | None = None
+) -> list[Problem]:
     """Return every :class:`Problem` in a file (an empty list when it is valid). Never raises for
     a bad file; raises ``ValueError`` for an unknown schema.
 
@@ -808,8 +1022,9 @@ def validate_table(path: str | Path, schema: str | Path | dict, *, sheet: str | 
     return _validate(records, row_numbers, descriptor, str(path))[1]
 
 
-def read_table(path: str | Path, schema: str | Path | dict, *, sheet: str | int | None = None
-               ) -> pd.DataFrame:
+def read_table(
+    path: str | Path, schema: str | Path | dict, *, sheet: str | int | None = None
+) -> pd.DataFrame:
     """Read a CSV or XLSX table, validate every row against a Table Schema, return it typed.
 
     Parameters

@@ -76,8 +76,11 @@ VARIATION_WORDS = {
     "special_cause_neutral_low": "Neutral low",
     NOT_ENOUGH_DATA: "Not enough data",
 }
-ASSURANCE_WORDS = {"consistent_pass": "Passes target", "consistent_fail": "Fails target",
-                   "inconsistent": "Hit and miss"}
+ASSURANCE_WORDS = {
+    "consistent_pass": "Passes target",
+    "consistent_fail": "Fails target",
+    "inconsistent": "Hit and miss",
+}
 
 
 class TrialLimitsWarning(AeevalWarning):
@@ -108,22 +111,29 @@ def _as_by(by) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-def _check_options(improvement_direction: str, target, fix_after_n_points, *,
-                   proportion: bool = False) -> float | None:
+def _check_options(
+    improvement_direction: str, target, fix_after_n_points, *, proportion: bool = False
+) -> float | None:
     """The one place chart options are validated."""
     check_choice("improvement_direction", improvement_direction, IMPROVEMENT_DIRECTIONS)
     if fix_after_n_points is not None and (
-            isinstance(fix_after_n_points, bool) or not isinstance(fix_after_n_points, (int, np.integer))
-            or fix_after_n_points < 2):
-        raise ValueError("fix_after_n_points must be a whole number of at least 2 (limits need one "
-                         f"moving range), or None; got {fix_after_n_points!r}")
+        isinstance(fix_after_n_points, bool)
+        or not isinstance(fix_after_n_points, (int, np.integer))
+        or fix_after_n_points < 2
+    ):
+        raise ValueError(
+            "fix_after_n_points must be a whole number of at least 2 (limits need one "
+            f"moving range), or None; got {fix_after_n_points!r}"
+        )
     if target is None:
         return None
     if isinstance(target, bool) or not isinstance(target, Real) or not np.isfinite(target):
         raise ValueError(f"target must be a number or None; got {target!r}")
     if proportion and not 0 <= target <= 1:
-        raise ValueError(f"target is a proportion here and must be between 0 and 1 "
-                         f"(e.g. 0.8 for 80%); got {target!r}")
+        raise ValueError(
+            f"target is a proportion here and must be between 0 and 1 "
+            f"(e.g. 0.8 for 80%); got {target!r}"
+        )
     return float(target)
 
 
@@ -133,15 +143,20 @@ def _prepare(data, date: str, numeric: list[str], by: list[str], what: str) -> p
         raise TypeError(f"{what}: data must be a pandas DataFrame; got {type(data).__name__}")
     missing = [c for c in [*by, date, *numeric] if c not in data.columns]
     if missing:
-        raise KeyError(f"{what}: column(s) {', '.join(map(repr, missing))} not in the data "
-                       f"(columns: {', '.join(map(str, data.columns))})")
+        raise KeyError(
+            f"{what}: column(s) {', '.join(map(repr, missing))} not in the data "
+            f"(columns: {', '.join(map(str, data.columns))})"
+        )
     if data.empty:
         raise ValueError(f"{what}: the data has no rows")
     problems: list[str] = []
     out = data[[*by, date]].copy()
     raw_dates = data[date]
-    dates = pd.to_datetime(raw_dates, errors="coerce", format="mixed") if not \
-        pd.api.types.is_datetime64_any_dtype(raw_dates) else raw_dates
+    dates = (
+        pd.to_datetime(raw_dates, errors="coerce", format="mixed")
+        if not pd.api.types.is_datetime64_any_dtype(raw_dates)
+        else raw_dates
+    )
     for label in data.index[dates.isna().to_numpy()]:
         value = data.at[label, date]
         rule = "missing date" if pd.isna(value) else "not a date"
@@ -161,19 +176,25 @@ def _prepare(data, date: str, numeric: list[str], by: list[str], what: str) -> p
     _fail(problems, what)
     groups = out.groupby(by, sort=False, dropna=False) if by else [((), out)]
     for key, frame in groups:
-        series = f" (series {dict(zip(by, key if isinstance(key, tuple) else (key,)))})" if by else ""
+        series = (
+            f" (series {dict(zip(by, key if isinstance(key, tuple) else (key,)))})" if by else ""
+        )
         d = frame[date]
         dup = d.duplicated(keep=False)
         for label in frame.index[dup.to_numpy()]:
-            problems.append(f"{_where(data, label)}, column '{date}', value "
-                            f"'{d[label].date()}': duplicate date{series}; one row per period")
+            problems.append(
+                f"{_where(data, label)}, column '{date}', value "
+                f"'{d[label].date()}': duplicate date{series}; one row per period"
+            )
         if not dup.any():
             earlier = d.diff() <= pd.Timedelta(0)
             for pos in np.flatnonzero(earlier.to_numpy()):
                 label, prev = frame.index[pos], frame.index[pos - 1]
-                problems.append(f"{_where(data, label)}, column '{date}', value '{d[label].date()}': "
-                                f"dates must be in increasing order{series}, but this row comes "
-                                f"after {d[prev].date()}; sort the data by date first")
+                problems.append(
+                    f"{_where(data, label)}, column '{date}', value '{d[label].date()}': "
+                    f"dates must be in increasing order{series}, but this row comes "
+                    f"after {d[prev].date()}; sort the data by date first"
+                )
     _fail(problems, what)
     return out
 
@@ -191,8 +212,10 @@ def _segments(dates: pd.Series, rebase, series: str) -> np.ndarray:
         if pd.isna(when):
             raise ValueError(f"rebase date {item!r} is not a date (use YYYY-MM-DD)")
         if when < first or when > last:
-            raise ValueError(f"rebase date {when.date()} is outside the series{series}, which runs "
-                             f"from {first.date()} to {last.date()}")
+            raise ValueError(
+                f"rebase date {when.date()} is outside the series{series}, which runs "
+                f"from {first.date()} to {last.date()}"
+            )
         starts.add(int(np.searchsorted(dates.to_numpy(), when.to_datetime64(), side="left")))
     for start in sorted(starts):
         group[start:] += 1 if start > 0 else 0
@@ -227,8 +250,8 @@ def _monotone_runs(y: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
     for i in range(1, len(d) + 1):
         if i == len(d) or d[i] != d[start]:
             if d[start] != 0 and i - start >= points - 1:
-                flag[start:i + 1] = True
-                direction[start:i + 1] = d[start]
+                flag[start : i + 1] = True
+                direction[start : i + 1] = d[start]
             start = i
     return flag, direction
 
@@ -240,9 +263,9 @@ def _two_in_three(y: np.ndarray, low2: np.ndarray, high2: np.ndarray) -> np.ndar
         above, below = y > high2, y < low2
     for k in range(len(y) - 2):
         for beyond in (above, below):
-            window = beyond[k:k + 3]
+            window = beyond[k : k + 3]
             if window.sum() >= 2:
-                flag[k:k + 3] |= window
+                flag[k : k + 3] |= window
     return flag
 
 
@@ -308,11 +331,17 @@ def _warn_trial(table: pd.DataFrame, by: list[str], date: str, chart: str) -> No
     parts = []
     for _, seg in short.groupby([*by, "rebase_group"], sort=False):
         who = ", ".join(f"{c}={seg[c].iloc[0]}" for c in by)
-        parts.append(f"{who + ': ' if who else ''}limits from {seg['limit_points'].iloc[0]} point(s) "
-                     f"starting {seg[date].iloc[0].date()}")
-    warnings.warn(f"{chart}: trial limits — fewer than {TRIAL_LIMIT_POINTS} points were used to "
-                  f"compute the limits ({'; '.join(parts)}). Treat signals as provisional and "
-                  "recompute the limits when more data arrive.", TrialLimitsWarning, stacklevel=3)
+        parts.append(
+            f"{who + ': ' if who else ''}limits from {seg['limit_points'].iloc[0]} point(s) "
+            f"starting {seg[date].iloc[0].date()}"
+        )
+    warnings.warn(
+        f"{chart}: trial limits — fewer than {TRIAL_LIMIT_POINTS} points were used to "
+        f"compute the limits ({'; '.join(parts)}). Treat signals as provisional and "
+        "recompute the limits when more data arrive.",
+        TrialLimitsWarning,
+        stacklevel=3,
+    )
 
 
 def _base_mask(segment: np.ndarray, fix_after_n_points) -> np.ndarray:
@@ -355,9 +384,18 @@ def _xmr_one(y: np.ndarray, segment: np.ndarray, fix_after_n_points, screen_outl
     return {"mean": mean, "amr": amr, "moving_range": mr, "excluded": excluded, "points": points}
 
 
-def xmr(data: pd.DataFrame, value: str, date: str, *, improvement_direction: str = "increase",
-        target: float | None = None, rebase=None, fix_after_n_points: int | None = None,
-        screen_outliers: bool = True, by=None) -> pd.DataFrame:
+def xmr(
+    data: pd.DataFrame,
+    value: str,
+    date: str,
+    *,
+    improvement_direction: str = "increase",
+    target: float | None = None,
+    rebase=None,
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+    by=None,
+) -> pd.DataFrame:
     """XmR (individuals) chart with the NHS "Making Data Count" special-cause rules.
 
     Parameters
@@ -432,16 +470,29 @@ def xmr(data: pd.DataFrame, value: str, date: str, *, improvement_direction: str
         out["rebase_group"] = segment
         out["limit_points"] = calc["points"]
         out["trial_limits"] = calc["points"] < TRIAL_LIMIT_POINTS
-        rules = _apply_rules(y, mean, out["lpl"].to_numpy(), out["upl"].to_numpy(),
-                             out["lower_two_sigma"].to_numpy(), out["upper_two_sigma"].to_numpy(),
-                             segment, improvement_direction)
+        rules = _apply_rules(
+            y,
+            mean,
+            out["lpl"].to_numpy(),
+            out["upl"].to_numpy(),
+            out["lower_two_sigma"].to_numpy(),
+            out["upper_two_sigma"].to_numpy(),
+            segment,
+            improvement_direction,
+        )
         for k, v in rules.items():
             out[k] = v
         out["target"] = np.nan if target is None else target
         pieces.append(out)
     table = pd.concat(pieces).reset_index(drop=True)
-    table.attrs.update(chart="xmr", improvement_direction=improvement_direction, by=by, date=date,
-                       value=value, target=target)
+    table.attrs.update(
+        chart="xmr",
+        improvement_direction=improvement_direction,
+        by=by,
+        date=date,
+        value=value,
+        target=target,
+    )
     _warn_trial(table, by, date, "xmr")
     return table
 
@@ -449,9 +500,19 @@ def xmr(data: pd.DataFrame, value: str, date: str, *, improvement_direction: str
 # ------------------------------------------------------------------------------ p and p′ charts
 
 
-def p_chart(data: pd.DataFrame, numerator: str, denominator: str, date: str, *,
-            method: str = "p", improvement_direction: str = "increase", target: float | None = None,
-            rebase=None, fix_after_n_points: int | None = None, by=None) -> pd.DataFrame:
+def p_chart(
+    data: pd.DataFrame,
+    numerator: str,
+    denominator: str,
+    date: str,
+    *,
+    method: str = "p",
+    improvement_direction: str = "increase",
+    target: float | None = None,
+    rebase=None,
+    fix_after_n_points: int | None = None,
+    by=None,
+) -> pd.DataFrame:
     """p-chart for a proportion with varying denominators, or Laney's p′ chart.
 
     Parameters
@@ -504,8 +565,10 @@ def p_chart(data: pd.DataFrame, numerator: str, denominator: str, date: str, *,
         if den <= 0:
             problems.append(f"{where}, column '{denominator}', value '{den:g}': must be above 0")
         elif num > den:
-            problems.append(f"{where}, column '{numerator}', value '{num:g}': must not exceed "
-                            f"the denominator ('{denominator}' = {den:g})")
+            problems.append(
+                f"{where}, column '{numerator}', value '{num:g}': must not exceed "
+                f"the denominator ('{denominator}' = {den:g})"
+            )
     _fail(problems, "p_chart")
     pieces = []
     groups = prepared.groupby(by, sort=False, dropna=False) if by else [((), prepared)]
@@ -548,17 +611,30 @@ def p_chart(data: pd.DataFrame, numerator: str, denominator: str, date: str, *,
         out["rebase_group"] = segment
         out["limit_points"] = points
         out["trial_limits"] = points < TRIAL_LIMIT_POINTS
-        rules = _apply_rules(p, pbar, out["lpl"].to_numpy(), out["upl"].to_numpy(),
-                             out["lower_two_sigma"].to_numpy(), out["upper_two_sigma"].to_numpy(),
-                             segment, improvement_direction)
+        rules = _apply_rules(
+            p,
+            pbar,
+            out["lpl"].to_numpy(),
+            out["upl"].to_numpy(),
+            out["lower_two_sigma"].to_numpy(),
+            out["upper_two_sigma"].to_numpy(),
+            segment,
+            improvement_direction,
+        )
         for k, v in rules.items():
             out[k] = v
         out["target"] = np.nan if target is None else target
         out["method"] = "laney_p_prime" if method == "laney" else "p"
         pieces.append(out)
     table = pd.concat(pieces).reset_index(drop=True)
-    table.attrs.update(chart="p_prime" if method == "laney" else "p", by=by, date=date,
-                       value="value", improvement_direction=improvement_direction, target=target)
+    table.attrs.update(
+        chart="p_prime" if method == "laney" else "p",
+        by=by,
+        date=date,
+        value="value",
+        improvement_direction=improvement_direction,
+        target=target,
+    )
     _warn_trial(table, by, date, "p_chart")
     return table
 
@@ -612,9 +688,15 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
     """
     needed = {"date", "by", "improvement_direction"}
     if not needed <= set(chart.attrs):
-        raise ValueError("spc_summary needs the table returned by aeeval.xmr or aeeval.p_chart "
-                         "(its attributes were lost; pass the chart table unchanged)")
-    by, date, direction = chart.attrs["by"], chart.attrs["date"], chart.attrs["improvement_direction"]
+        raise ValueError(
+            "spc_summary needs the table returned by aeeval.xmr or aeeval.p_chart "
+            "(its attributes were lost; pass the chart table unchanged)"
+        )
+    by, date, direction = (
+        chart.attrs["by"],
+        chart.attrs["date"],
+        chart.attrs["improvement_direction"],
+    )
     rows = []
     groups = chart.groupby(by, sort=False, dropna=False) if by else [((), chart)]
     for key, frame in groups:
@@ -630,11 +712,23 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
             else:
                 assurance = "inconsistent"
         counts = {"denominator": last["denominator"]} if "denominator" in frame else {}
-        rows.append({**dict(zip(by, key)), "n_points": len(frame), "date": last[date], **counts,
-                     "value": last["value"], "mean": last["mean"], "lpl": last["lpl"],
-                     "upl": last["upl"], "target": target, "trial_limits": bool(last["trial_limits"]),
-                     "variation": last["point_type"], "assurance": assurance,
-                     "improvement_direction": direction})
+        rows.append(
+            {
+                **dict(zip(by, key)),
+                "n_points": len(frame),
+                "date": last[date],
+                **counts,
+                "value": last["value"],
+                "mean": last["mean"],
+                "lpl": last["lpl"],
+                "upl": last["upl"],
+                "target": target,
+                "trial_limits": bool(last["trial_limits"]),
+                "variation": last["point_type"],
+                "assurance": assurance,
+                "improvement_direction": direction,
+            }
+        )
     out = pd.DataFrame(rows)
     out["assurance"] = out["assurance"].astype("string")
     out.attrs["value_labels"] = {"variation": VARIATION_WORDS, "assurance": ASSURANCE_WORDS}
@@ -643,8 +737,9 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
     return summary_disclosure(out, by=by, min_base=min_base)
 
 
-def hide_small_points(chart: pd.DataFrame, denominators=None, *,
-                      min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
+def hide_small_points(
+    chart: pd.DataFrame, denominators=None, *, min_base: int | None = DEFAULT_MIN_BASE
+) -> pd.DataFrame:
     """A copy of a chart for drawing, without the points of periods with fewer than ``min_base``
     patients (their ``value`` blank): a chart is a picture the disclosure gate cannot read, and a
     point of 2 of 3 patients drawn at 67 % would publish it. Limits and signals are those of the
@@ -675,27 +770,38 @@ def hide_small_points(chart: pd.DataFrame, denominators=None, *,
     elif "denominator" in out:
         counts = pd.to_numeric(out["denominator"], errors="coerce")
     else:
-        raise ValueError("hide_small_points needs the denominators of a chart without a "
-                         "denominator column (e.g. a run chart): pass them indexed by date")
+        raise ValueError(
+            "hide_small_points needs the denominators of a chart without a "
+            "denominator column (e.g. a run chart): pass them indexed by date"
+        )
     out.loc[(counts >= 1) & (counts < min_base), "value"] = np.nan
     return out
 
 
-def summary_disclosure(summary: pd.DataFrame, *, by=(), min_base: int | None = DEFAULT_MIN_BASE
-                       ) -> pd.DataFrame:
+def summary_disclosure(
+    summary: pd.DataFrame, *, by=(), min_base: int | None = DEFAULT_MIN_BASE
+) -> pd.DataFrame:
     """Declare (and, with ``min_base``, apply) the disclosure rule of a p-chart summary: counts
     about people, the base being the last period's ``denominator``. Series are not siblings (they
     add up to no published total), so only the small ones themselves are suppressed."""
     from .disclosure import declaration, declare, kept_columns, suppress
 
-    keys = list(dict.fromkeys([*by, "team", "measure", "n_points", "date", "trial_limits",
-                               "improvement_direction"]))
+    keys = list(
+        dict.fromkeys(
+            [*by, "team", "measure", "n_points", "date", "trial_limits", "improvement_direction"]
+        )
+    )
     declare(summary, rule="people", base="denominator", keys=keys, min_base=min_base)
     if min_base is None:
         return summary
     keep = set(kept_columns(declaration(summary, name="spc_summary")))
-    out = suppress(summary, min_base, base="denominator", secondary=False,
-                   columns=[c for c in summary.columns if c not in keep])
+    out = suppress(
+        summary,
+        min_base,
+        base="denominator",
+        secondary=False,
+        columns=[c for c in summary.columns if c not in keep],
+    )
     out["assurance"] = out["assurance"].astype("string")
     return out
 
@@ -743,14 +849,17 @@ def runs_distribution(n_above: int, n_below: int) -> dict[int, float]:
         if r % 2 == 0:
             ways = 2 * comb(n_above - 1, k - 1) * comb(n_below - 1, k - 1)
         else:
-            ways = comb(n_above - 1, k) * comb(n_below - 1, k - 1) + \
-                comb(n_above - 1, k - 1) * comb(n_below - 1, k)
+            ways = comb(n_above - 1, k) * comb(n_below - 1, k - 1) + comb(
+                n_above - 1, k - 1
+            ) * comb(n_below - 1, k)
         if ways:
             pmf[r] = ways / total
     return pmf
 
 
-def runs_limits(n_above: int, n_below: int, confidence: float = DEFAULT_CONFIDENCE) -> tuple[int, int]:
+def runs_limits(
+    n_above: int, n_below: int, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[int, int]:
     """Range of the number of runs expected from random variation, computed exactly.
 
     Uses the exact conditional distribution of the number of runs given ``n_above`` points above
@@ -783,8 +892,15 @@ def runs_limits(n_above: int, n_below: int, confidence: float = DEFAULT_CONFIDEN
     return int(low), int(high)
 
 
-def run_chart(data: pd.DataFrame, value: str, date: str, *, by=None, astronomical: bool = False,
-              confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+def run_chart(
+    data: pd.DataFrame,
+    value: str,
+    date: str,
+    *,
+    by=None,
+    astronomical: bool = False,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> pd.DataFrame:
     """IHI run chart: median, shifts, trends, number of runs and (opt-in) astronomical points.
 
     Parameters

@@ -18,12 +18,24 @@ __all__ = ["load_survey", "headline_figures", "headline_comparisons", "headline_
 
 #: The Picker evaluation's headline figures: (name, question id, positive options, wording).
 HEADLINES = [
-    ("improved_definitely", "improved_experience", ["Yes, definitely"],
-     "Always Event definitely improved service users' experience"),
-    ("improved_some_extent", "improved_experience", ["Yes, to some extent"],
-     "Always Event improved service users' experience to some extent"),
-    ("influenced_coproduction", "influenced_coproduction", ["A great deal", "To some extent"],
-     "Always Event influenced co-production a great deal or to some extent"),
+    (
+        "improved_definitely",
+        "improved_experience",
+        ["Yes, definitely"],
+        "Always Event definitely improved service users' experience",
+    ),
+    (
+        "improved_some_extent",
+        "improved_experience",
+        ["Yes, to some extent"],
+        "Always Event improved service users' experience to some extent",
+    ),
+    (
+        "influenced_coproduction",
+        "influenced_coproduction",
+        ["A great deal", "To some extent"],
+        "Always Event influenced co-production a great deal or to some extent",
+    ),
 ]
 
 #: Each headline figure's wording, shown in place of its name in tables for readers.
@@ -32,8 +44,9 @@ HEADLINE_WORDING = {name: wording for name, _, _, wording in HEADLINES}
 REGISTER_COLUMNS = ["cohort", "setting", "region", "org_type"]
 
 
-def load_survey(data_dir: str | Path | None = None, *, cohort=None, codebook=None,
-                strict: bool = True) -> pd.DataFrame:
+def load_survey(
+    data_dir: str | Path | None = None, *, cohort=None, codebook=None, strict: bool = True
+) -> pd.DataFrame:
     """Read the register and the survey export, code the answers and add register columns.
 
     Parameters
@@ -74,26 +87,44 @@ def load_survey(data_dir: str | Path | None = None, *, cohort=None, codebook=Non
     survey = read_table(survey_path, "survey")
     unknown = ~survey["org_code"].isin(register["org_code"])
     if unknown.any():
-        raise ValidationError([
-            Problem(str(survey_path), survey.attrs["rows"][i], "org_code", survey.at[i, "org_code"], "in-register",
-                    f"organisation is not in the register {register_path}")
-            for i in survey.index[unknown]])
+        raise ValidationError(
+            [
+                Problem(
+                    str(survey_path),
+                    survey.attrs["rows"][i],
+                    "org_code",
+                    survey.at[i, "org_code"],
+                    "in-register",
+                    f"organisation is not in the register {register_path}",
+                )
+                for i in survey.index[unknown]
+            ]
+        )
     coded = code_responses(survey, codebook or DEFAULT_CODEBOOK, strict=strict)
-    merged = coded.merge(register[["org_code", *REGISTER_COLUMNS]], on="org_code", how="left",
-                         validate="one_to_one")
+    merged = coded.merge(
+        register[["org_code", *REGISTER_COLUMNS]], on="org_code", how="left", validate="one_to_one"
+    )
     merged.attrs.update(coded.attrs)
     merged.attrs["sources"] = [str(register_path), str(survey_path)]
     if cohort is not None:
         if cohort not in set(register["cohort"].dropna()):
-            raise ValueError(f"cohort {cohort!r} is not in the register {register_path} "
-                             f"(cohorts: {', '.join(map(str, sorted(register['cohort'].dropna().unique())))})")
+            raise ValueError(
+                f"cohort {cohort!r} is not in the register {register_path} "
+                f"(cohorts: {', '.join(map(str, sorted(register['cohort'].dropna().unique())))})"
+            )
         merged = merged[merged["cohort"] == cohort].reset_index(drop=True)
     return merged
 
 
-def headline_figures(responses: pd.DataFrame, *, by=None, codebook=None,
-                     confidence: float = DEFAULT_CONFIDENCE, min_base: int | None = DEFAULT_MIN_BASE,
-                     method: str = "wilson") -> pd.DataFrame:
+def headline_figures(
+    responses: pd.DataFrame,
+    *,
+    by=None,
+    codebook=None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_base: int | None = DEFAULT_MIN_BASE,
+    method: str = "wilson",
+) -> pd.DataFrame:
     """The Picker headline figures with intervals, one row per figure (and group).
 
     Each figure's base excludes the question's ``outside_base`` options ("Don't know") and blanks.
@@ -116,21 +147,42 @@ def headline_figures(responses: pd.DataFrame, *, by=None, codebook=None,
     parts = []
     for name, qid, positive, wording in HEADLINES:
         q = book[qid]
-        table = proportions(responses, q.column, positive, by=by, exclude=q.outside_base,
-                            confidence=confidence, method=method, min_base=min_base)
+        table = proportions(
+            responses,
+            q.column,
+            positive,
+            by=by,
+            exclude=q.outside_base,
+            confidence=confidence,
+            method=method,
+            min_base=min_base,
+        )
         table.insert(0, "wording", wording)
         table.insert(0, "figure", name)
         parts.append(table)
     out = pd.concat(parts, ignore_index=True)
     out.attrs["confidence"] = confidence
-    declare(out, rule="people", base="base", by=by or [], keys=["figure", "wording"],
-            min_base=min_base, measure="headline_figures")
+    declare(
+        out,
+        rule="people",
+        base="base",
+        by=by or [],
+        keys=["figure", "wording"],
+        min_base=min_base,
+        measure="headline_figures",
+    )
     return out
 
 
-def headline_comparisons(responses: pd.DataFrame, *, by: str = "cohort", groups=None, codebook=None,
-                         confidence: float = DEFAULT_CONFIDENCE,
-                         min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
+def headline_comparisons(
+    responses: pd.DataFrame,
+    *,
+    by: str = "cohort",
+    groups=None,
+    codebook=None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_base: int | None = DEFAULT_MIN_BASE,
+) -> pd.DataFrame:
     """Each group (cohort) against the rest of the programme, for every headline figure.
 
     Differences use Newcombe's hybrid score interval (:func:`aeeval.compare_proportions`);
@@ -167,8 +219,17 @@ def headline_comparisons(responses: pd.DataFrame, *, by: str = "cohort", groups=
     parts = []
     for name, qid, positive, _ in HEADLINES:
         q = book[qid]
-        t = compare_groups(responses, q.column, positive, by=by, exclude=q.outside_base,
-                           groups=groups, confidence=confidence, adjust=(), min_base=None)
+        t = compare_groups(
+            responses,
+            q.column,
+            positive,
+            by=by,
+            exclude=q.outside_base,
+            groups=groups,
+            confidence=confidence,
+            adjust=(),
+            min_base=None,
+        )
         t.insert(0, "figure", name)
         parts.append(t)
     out = pd.concat(parts, ignore_index=True)
@@ -178,19 +239,47 @@ def headline_comparisons(responses: pd.DataFrame, *, by: str = "cohort", groups=
     if min_base is not None:
         from .disclosure import suppress
 
-        cols = ["n1", "estimate1", "n2", "estimate2", "difference", "ci_low", "ci_high", "p_value",
-                "p_holm", "p_benjamini_hochberg"]
+        cols = [
+            "n1",
+            "estimate1",
+            "n2",
+            "estimate2",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_holm",
+            "p_benjamini_hochberg",
+        ]
         out["suppressed"] = out["base2"].between(1, min_base - 1)
         # Sibling sets are the groups of one figure (their counts add up to the figure's total).
-        out = pd.concat([suppress(part, min_base, base="base1", columns=cols, by=[by])
-                         for _, part in out.groupby("figure", sort=False)]).sort_index()
+        out = pd.concat(
+            [
+                suppress(part, min_base, base="base1", columns=cols, by=[by])
+                for _, part in out.groupby("figure", sort=False)
+            ]
+        ).sort_index()
     out.attrs["confidence"] = confidence
     out.attrs["value_labels"] = {"figure": HEADLINE_WORDING}
-    out.attrs["labels"] = {"base1": "Base", "estimate1": "%", "base2": "Rest: base",
-                           "estimate2": "Rest: %", "difference": "Difference", "p_value": "p",
-                           "p_holm": "p (Holm)", "p_benjamini_hochberg": "p (BH)"}
-    declare(out, rule="people", base=["base1", "base2"], by=[by], keys=["figure", "test"],
-            min_base=min_base, measure="headline_comparisons")
+    out.attrs["labels"] = {
+        "base1": "Base",
+        "estimate1": "%",
+        "base2": "Rest: base",
+        "estimate2": "Rest: %",
+        "difference": "Difference",
+        "p_value": "p",
+        "p_holm": "p (Holm)",
+        "p_benjamini_hochberg": "p (BH)",
+    }
+    declare(
+        out,
+        rule="people",
+        base=["base1", "base2"],
+        by=[by],
+        keys=["figure", "test"],
+        min_base=min_base,
+        measure="headline_comparisons",
+    )
     return out
 
 
@@ -227,10 +316,20 @@ def headline_tests(responses: pd.DataFrame, *, by: str = "cohort", codebook=None
         g = group_test(t["n"], t["base"])
         trend = trend_test(t["n"], t["base"], scores=range(1, len(t) + 1))
         for test, r in (("across groups", g), ("trend", trend)):
-            rows.append({"figure": name, "test": test, "groups": int(r["groups"].iloc[0]),
-                         "base": int(r["base"].iloc[0]), "statistic": float(r["statistic"].iloc[0]),
-                         "p_value": float(r["p_value"].iloc[0]), "method": r["method"].iloc[0]})
-    out = pd.DataFrame(rows, columns=["figure", "test", "groups", "base", "statistic", "p_value", "method"])
+            rows.append(
+                {
+                    "figure": name,
+                    "test": test,
+                    "groups": int(r["groups"].iloc[0]),
+                    "base": int(r["base"].iloc[0]),
+                    "statistic": float(r["statistic"].iloc[0]),
+                    "p_value": float(r["p_value"].iloc[0]),
+                    "method": r["method"].iloc[0],
+                }
+            )
+    out = pd.DataFrame(
+        rows, columns=["figure", "test", "groups", "base", "statistic", "p_value", "method"]
+    )
     for m in ("holm", "benjamini_hochberg"):
         out[f"p_{m}"] = adjust_p(out["p_value"].to_numpy(dtype=float), m) if len(out) else []
     out.attrs["value_labels"] = {"figure": HEADLINE_WORDING}

@@ -20,20 +20,35 @@ import pandas as pd
 
 from .disclosure import DeclarationError, apply_rule, declaration, kept_columns
 
-__all__ = ["SAFE_TEXT_MIMETYPE", "TABLE_MIMETYPE", "format_table", "html_table", "say", "show",
-           "table_payload"]
+__all__ = [
+    "SAFE_TEXT_MIMETYPE",
+    "TABLE_MIMETYPE",
+    "format_table",
+    "html_table",
+    "say",
+    "show",
+    "table_payload",
+]
 
 TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
 #: Carries the reason a sentence shown with :func:`say` holds no disclosive number.
 SAFE_TEXT_MIMETYPE = "application/vnd.aeeval.safe-text+json"
-_BASE_NAME = re.compile(r"base\d?|(?!min_base$|outside_base$)\w+_base|denominator|responses|"
-                        r"respondents")
+_BASE_NAME = re.compile(
+    r"base\d?|(?!min_base$|outside_base$)\w+_base|denominator|responses|"
+    r"respondents"
+)
 _PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimate2")
 _COUNTS = ("n", "n1", "n2", "excluded")
 #: Tables with this many columns or more are printed in a smaller font (class ``wide``).
 WIDE_TABLE_COLUMNS = 9
-_LABELS = {"n": "Positive (n)", "base": "Base", "excluded": "Excluded", "estimate": "%",
-           "method": "Method", "suppressed": "Suppressed"}
+_LABELS = {
+    "n": "Positive (n)",
+    "base": "Base",
+    "excluded": "Excluded",
+    "estimate": "%",
+    "method": "Method",
+    "suppressed": "Suppressed",
+}
 
 
 def _num(x, digits: int) -> str:
@@ -61,12 +76,21 @@ def _kept(table: pd.DataFrame) -> set:
     try:
         return set(kept_columns(declaration(table, name="table")))
     except DeclarationError:
-        return {str(c) for c in table.columns if _BASE_NAME.fullmatch(str(c))
-                or not pd.api.types.is_numeric_dtype(table[c].dtype)}
+        return {
+            str(c)
+            for c in table.columns
+            if _BASE_NAME.fullmatch(str(c)) or not pd.api.types.is_numeric_dtype(table[c].dtype)
+        }
 
 
-def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | None = None,
-                 suppressed_mark: str = "*", keep=None) -> pd.DataFrame:
+def format_table(
+    table: pd.DataFrame,
+    *,
+    digits: int = 0,
+    confidence: float | None = None,
+    suppressed_mark: str = "*",
+    keep=None,
+) -> pd.DataFrame:
     """Return a copy of a tidy result table as display strings.
 
     Proportion columns become percentages; ``ci_low``/``ci_high`` are merged into one
@@ -93,39 +117,57 @@ def format_table(table: pd.DataFrame, *, digits: int = 0, confidence: float | No
     words = table.attrs.get("value_labels", {})
     out = pd.DataFrame(index=table.index)
     text_columns = []
-    suppressed = (table["suppressed"].fillna(False).astype(bool) if "suppressed" in table
-                  else pd.Series(False, index=table.index))
+    suppressed = (
+        table["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in table
+        else pd.Series(False, index=table.index)
+    )
     keep = _kept(table) if keep is None else set(keep)
     for col in table.columns:
         if col in ("method", "suppressed", "ci_high"):
             continue
         if col == "ci_low" and "ci_high" in table:
             label = f"{round(100 * confidence)}% CI"
-            fmt = ((lambda v: _num(v, coef_digits)) if "ci_low" in coefficients
-                   else (lambda v: _pct(v, digits)))
+            fmt = (
+                (lambda v: _num(v, coef_digits))
+                if "ci_low" in coefficients
+                else (lambda v: _pct(v, digits))
+            )
             out[label] = [
                 suppressed_mark if s else (f"{fmt(lo)} to {fmt(hi)}" if pd.notna(lo) else "")
-                for lo, hi, s in zip(table["ci_low"], table["ci_high"], suppressed)]
+                for lo, hi, s in zip(table["ci_low"], table["ci_high"], suppressed)
+            ]
         elif col in coefficients:
             out[labels.get(col, col.replace("_", " ").capitalize())] = [
-                suppressed_mark if s else _num(v, coef_digits) for v, s in zip(table[col], suppressed)]
+                suppressed_mark if s else _num(v, coef_digits)
+                for v, s in zip(table[col], suppressed)
+            ]
         elif col in percents:
-            out[labels.get(col, col)] = [suppressed_mark if s else _pct(v, digits)
-                                         for v, s in zip(table[col], suppressed)]
+            out[labels.get(col, col)] = [
+                suppressed_mark if s else _pct(v, digits) for v, s in zip(table[col], suppressed)
+            ]
         elif col == "p_value" or col.startswith("p_"):
-            out[labels.get(col, col.replace("_", " "))] = [suppressed_mark if s else _p(v)
-                                                           for v, s in zip(table[col], suppressed)]
+            out[labels.get(col, col.replace("_", " "))] = [
+                suppressed_mark if s else _p(v) for v, s in zip(table[col], suppressed)
+            ]
         elif col in _COUNTS:
-            out[labels.get(col, col)] = [suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
-                                         for v, s in zip(table[col], suppressed)]
+            out[labels.get(col, col)] = [
+                suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
+                for v, s in zip(table[col], suppressed)
+            ]
         else:
             label = labels.get(col, col.replace("_", " ").capitalize())
             said = words.get(col, {})
-            out[label] = [suppressed_mark if s and col not in keep
-                          else _text(said.get(v, v) if isinstance(v, str) else v)
-                          for v, s in zip(table[col], suppressed)]
+            out[label] = [
+                suppressed_mark
+                if s and col not in keep
+                else _text(said.get(v, v) if isinstance(v, str) else v)
+                for v, s in zip(table[col], suppressed)
+            ]
             kind = table[col].dtype
-            if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
+            if not (
+                pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)
+            ):
                 text_columns.append(label)
     out.attrs["text_columns"] = text_columns
     return out
@@ -150,13 +192,20 @@ def html_table(shown: pd.DataFrame) -> str:
     an A4 page."""
     text = set(shown.attrs.get("text_columns", ()))
     kinds = ["text" if c in text else "num" for c in shown.columns]
-    head = "".join(f'<th class="{k}">{html.escape(str(c))}</th>' for k, c in zip(kinds, shown.columns))
-    rows = "".join("<tr>" + "".join(f'<td class="{k}">{html.escape(str(v))}</td>'
-                                    for k, v in zip(kinds, row)) + "</tr>\n"
-                   for row in shown.itertuples(index=False, name=None))
+    head = "".join(
+        f'<th class="{k}">{html.escape(str(c))}</th>' for k, c in zip(kinds, shown.columns)
+    )
+    rows = "".join(
+        "<tr>"
+        + "".join(f'<td class="{k}">{html.escape(str(v))}</td>' for k, v in zip(kinds, row))
+        + "</tr>\n"
+        for row in shown.itertuples(index=False, name=None)
+    )
     wide = " wide" if len(kinds) >= WIDE_TABLE_COLUMNS else ""
-    return (f'<table class="aeeval-table{wide}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-            f"{rows}</tbody>\n</table>")
+    return (
+        f'<table class="aeeval-table{wide}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        f"{rows}</tbody>\n</table>"
+    )
 
 
 def _jsonable(v):
@@ -169,8 +218,15 @@ def _jsonable(v):
     return v
 
 
-def table_payload(table: pd.DataFrame, *, name: str, title: str, min_base: int | None = None,
-                  declared: dict | None = None, note: str | None = None) -> dict:
+def table_payload(
+    table: pd.DataFrame,
+    *,
+    name: str,
+    title: str,
+    min_base: int | None = None,
+    declared: dict | None = None,
+    note: str | None = None,
+) -> dict:
     """The machine-readable record of a published table (what ``figures.json`` holds).
 
     With ``declared`` (:func:`aeeval.disclosure.declaration`) it also records what the table
@@ -178,21 +234,43 @@ def table_payload(table: pd.DataFrame, *, name: str, title: str, min_base: int |
     ``percent_columns`` — and the ``note`` shown under it, which the disclosure gate enforces.
     """
     records = [{str(k): _jsonable(v) for k, v in row.items()} for row in table.to_dict("records")]
-    payload = {"name": name, "title": title, "min_base": min_base,
-               "confidence": table.attrs.get("confidence"), "columns": [str(c) for c in table.columns],
-               "records": records}
+    payload = {
+        "name": name,
+        "title": title,
+        "min_base": min_base,
+        "confidence": table.attrs.get("confidence"),
+        "columns": [str(c) for c in table.columns],
+        "records": records,
+    }
     if declared is not None:
-        payload.update({"rule": declared["disclosure_rule"],
-                        "base_columns": declared["base_columns"], "by": declared["by"],
-                        "key_columns": declared["key_columns"], "measure": declared["measure"],
-                        "total": _jsonable(declared["total"]),
-                        "percent_columns": declared["percent_columns"], "note": note})
+        payload.update(
+            {
+                "rule": declared["disclosure_rule"],
+                "base_columns": declared["base_columns"],
+                "by": declared["by"],
+                "key_columns": declared["key_columns"],
+                "measure": declared["measure"],
+                "total": _jsonable(declared["total"]),
+                "percent_columns": declared["percent_columns"],
+                "note": note,
+            }
+        )
     return payload
 
 
-def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
-         min_base: int | None = None, digits: int = 0, base=None, rule: str | None = None,
-         by=None, measure: str | None = None):
+def show(
+    table: pd.DataFrame,
+    *,
+    name: str,
+    title: str,
+    note: str | None = None,
+    min_base: int | None = None,
+    digits: int = 0,
+    base=None,
+    rule: str | None = None,
+    by=None,
+    measure: str | None = None,
+):
     """Display a result table with a caption, and attach its tidy numbers for ``figures.json``.
 
     The table must say what it counts: its base column(s) and disclosure rule, from the function
@@ -249,33 +327,46 @@ def show(table: pd.DataFrame, *, name: str, title: str, note: str | None = None,
     """
     from IPython.display import display
 
-    declared = declaration(table, name=name, base=base, rule=rule, by=by, measure=measure,
-                           min_base=min_base)
+    declared = declaration(
+        table, name=name, base=base, rule=rule, by=by, measure=measure, min_base=min_base
+    )
     published = apply_rule(table, declared)
-    blanked = [c for c in declared["percent_columns"]
-               if published[c].isna().sum() > table[c].isna().sum()]
+    blanked = [
+        c for c in declared["percent_columns"] if published[c].isna().sum() > table[c].isna().sum()
+    ]
     # A percentage column the qualitative rule emptied is left out of the display.
-    empty = [c for c in blanked if declared["disclosure_rule"] == "interviews"
-             and published[c].isna().all()]
-    shown = format_table(published.drop(columns=empty), digits=digits,
-                         keep=kept_columns(declared))
+    empty = [
+        c
+        for c in blanked
+        if declared["disclosure_rule"] == "interviews" and published[c].isna().all()
+    ]
+    shown = format_table(published.drop(columns=empty), digits=digits, keep=kept_columns(declared))
     body = html_table(shown)
     parts = [f'<div class="aeeval-caption">{html.escape(title)}</div>', body]
     if note:
         parts.append(f'<p class="aeeval-note">{html.escape(note)}</p>')
     threshold = declared["min_base"]
     if "suppressed" in published and published["suppressed"].fillna(False).astype(bool).any():
-        parts.append(f'<p class="aeeval-note">* suppressed: base below {threshold} '
-                     "(disclosure control), or hidden so that such a figure cannot be worked out "
-                     "from a total.</p>")
+        parts.append(
+            f'<p class="aeeval-note">* suppressed: base below {threshold} '
+            "(disclosure control), or hidden so that such a figure cannot be worked out "
+            "from a total.</p>"
+        )
     if declared["disclosure_rule"] == "interviews" and blanked:
-        parts.append(f'<p class="aeeval-note">Percentages of fewer than {threshold} interviews '
-                     "are not shown; the counts are.</p>")
-    display({"text/html": "\n".join(parts),
-             "text/plain": f"{title}\n{shown.to_string(index=False)}",
-             TABLE_MIMETYPE: table_payload(published, name=name, title=title, min_base=threshold,
-                                           declared=declared, note=note)},
-            raw=True)
+        parts.append(
+            f'<p class="aeeval-note">Percentages of fewer than {threshold} interviews '
+            "are not shown; the counts are.</p>"
+        )
+    display(
+        {
+            "text/html": "\n".join(parts),
+            "text/plain": f"{title}\n{shown.to_string(index=False)}",
+            TABLE_MIMETYPE: table_payload(
+                published, name=name, title=title, min_base=threshold, declared=declared, note=note
+            ),
+        },
+        raw=True,
+    )
 
 
 def say(text: str, *, safe: str | None = None):

@@ -39,9 +39,13 @@ BIN = Path(sys.executable).parent
 PY = sys.executable
 AEEVAL = str(BIN / "aeeval")
 REPORT = NOTEBOOKS / "05-evaluation-report.ipynb"
-NO_FREEZE = ("import sys; from aeeval.cli import main, skip_iri_grammar; skip_iri_grammar(); "
-             "sys.exit(main(sys.argv[1:]))")
-NO_SKIP = "import gc, sys; from aeeval.cli import main; c = main(sys.argv[1:]); gc.freeze(); sys.exit(c)"
+NO_FREEZE = (
+    "import sys; from aeeval.cli import main, skip_iri_grammar; skip_iri_grammar(); "
+    "sys.exit(main(sys.argv[1:]))"
+)
+NO_SKIP = (
+    "import gc, sys; from aeeval.cli import main; c = main(sys.argv[1:]); gc.freeze(); sys.exit(c)"
+)
 
 
 def timed(cmd: list, env: dict | None = None) -> tuple[float, float]:
@@ -76,20 +80,31 @@ def report(times: dict[str, list], baseline: str) -> None:
     for name, values in times.items():
         wall = statistics.median(w for w, _ in values)
         cpu = statistics.median(c for _, c in values)
-        print(f"  {name:<52} {wall:8.3f} s {wall / base_wall:6.2f}×   {cpu:8.3f} s "
-              f"{cpu / base_cpu:6.2f}×")
+        print(
+            f"  {name:<52} {wall:8.3f} s {wall / base_wall:6.2f}×   {cpu:8.3f} s "
+            f"{cpu / base_cpu:6.2f}×"
+        )
     print(f"  (baseline: {baseline})")
 
 
 def part_a(repeat: int) -> None:
     print(f"A. start-up against `python -c pass` (alternated, medians of {repeat})")
     register = str(EXAMPLES / "register.csv")
-    report(alternate({
-        "python -c pass": ([PY, "-c", "pass"], None),
-        "aeeval --help": ([AEEVAL, "--help"], None),
-        "aeeval --version": ([AEEVAL, "--version"], None),
-        "aeeval validate data/examples/register.csv": ([AEEVAL, "validate", register], None),
-    }, repeat), "python -c pass")
+    report(
+        alternate(
+            {
+                "python -c pass": ([PY, "-c", "pass"], None),
+                "aeeval --help": ([AEEVAL, "--help"], None),
+                "aeeval --version": ([AEEVAL, "--version"], None),
+                "aeeval validate data/examples/register.csv": (
+                    [AEEVAL, "validate", register],
+                    None,
+                ),
+            },
+            repeat,
+        ),
+        "python -c pass",
+    )
 
 
 def empty_notebook(path: Path) -> Path:
@@ -104,15 +119,25 @@ def empty_notebook(path: Path) -> Path:
 def part_b(work: Path, repeat: int) -> None:
     register = str(EXAMPLES / "register.csv")
     floor = empty_notebook(work / "empty.ipynb")
-    for label, args in (("validate register.csv", ["validate", register]),
-                        ("run <parameters cell only> --format html",
-                         ["run", floor, "--format", "html", "--out", work / "b"])):
+    for label, args in (
+        ("validate register.csv", ["validate", register]),
+        (
+            "run <parameters cell only> --format html",
+            ["run", floor, "--format", "html", "--out", work / "b"],
+        ),
+    ):
         print(f"B. aeeval {label}: what run() adds to main() (alternated, medians of {repeat})")
-        report(alternate({
-            "as shipped (skip_iri_grammar + gc.freeze at exit)": ([AEEVAL, *args], None),
-            "without gc.freeze at exit": ([PY, "-c", NO_FREEZE, *args], None),
-            "without skip_iri_grammar": ([PY, "-c", NO_SKIP, *args], None),
-        }, repeat), "as shipped (skip_iri_grammar + gc.freeze at exit)")
+        report(
+            alternate(
+                {
+                    "as shipped (skip_iri_grammar + gc.freeze at exit)": ([AEEVAL, *args], None),
+                    "without gc.freeze at exit": ([PY, "-c", NO_FREEZE, *args], None),
+                    "without skip_iri_grammar": ([PY, "-c", NO_SKIP, *args], None),
+                },
+                repeat,
+            ),
+            "as shipped (skip_iri_grammar + gc.freeze at exit)",
+        )
 
 
 def package_copy(work: Path, name: str) -> dict:
@@ -121,13 +146,17 @@ def package_copy(work: Path, name: str) -> dict:
     import aeeval
 
     root = work / name
-    shutil.copytree(Path(aeeval.__file__).parent, root / "aeeval",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        Path(aeeval.__file__).parent, root / "aeeval", ignore=shutil.ignore_patterns("__pycache__")
+    )
     for folder in ("data", "notebooks"):
         (root / folder).symlink_to(ROOT / folder)
     freeze = "\\nimport gc\\ngc.freeze()"  # as written inside the injected cells' source strings
-    holders = [p for p in (root / "aeeval").rglob("*.py")
-               if freeze in p.read_text() and "Injected by aeeval" in p.read_text()]
+    holders = [
+        p
+        for p in (root / "aeeval").rglob("*.py")
+        if freeze in p.read_text() and "Injected by aeeval" in p.read_text()
+    ]
     if len(holders) != 1:
         raise SystemExit(f"expected one module with the injected cells, found {holders}")
     holders[0].write_text(holders[0].read_text().replace(freeze, ""))
@@ -137,13 +166,17 @@ def package_copy(work: Path, name: str) -> dict:
 def part_c(work: Path, repeat: int) -> None:
     import nbformat
 
-    print(f"C. aeeval run {REPORT.name} -p cohort 1 --format html: the kernel's gc.freeze() "
-          f"(alternated, medians of {repeat})")
+    print(
+        f"C. aeeval run {REPORT.name} -p cohort 1 --format html: the kernel's gc.freeze() "
+        f"(alternated, medians of {repeat})"
+    )
     out = work / "c"
     cmd = [AEEVAL, "run", REPORT, "-p", "cohort", "1", "--format", "html", "--out", out]
     shipped = "as shipped (gc.freeze() in the last injected cell)"
-    variants = {shipped: ((cmd, None), 1),
-                "without it": ((cmd, package_copy(work, "no-freeze")), 0)}
+    variants = {
+        shipped: ((cmd, None), 1),
+        "without it": ((cmd, package_copy(work, "no-freeze")), 0),
+    }
     for name, ((command, env), freezes) in variants.items():  # each variant runs what it says
         timed(command, env)
         cells = nbformat.read(out / "executed.ipynb", as_version=4).cells

@@ -43,8 +43,10 @@ def main(argv=None) -> int:
         holm_step_down(p)
         ours.append(time.process_time() - start)
     a, b = statistics.median(sm), statistics.median(ours)
-    print(f"multipletests(method='holm') {a * 1e3:.2f} ms, holm_step_down {b * 1e3:.3f} ms "
-          f"(CPU, medians of {args.repeat}, m = {args.m}) → {a / b:.0f}× faster")
+    print(
+        f"multipletests(method='holm') {a * 1e3:.2f} ms, holm_step_down {b * 1e3:.3f} ms "
+        f"(CPU, medians of {args.repeat}, m = {args.m}) → {a / b:.0f}× faster"
+    )
     return 0
 
 

@@ -63,8 +63,12 @@ def one_report(work: Path, repeat: int) -> dict:
     for _ in range(repeat):
         floor.append(timed([aeeval, "run", floor_nb, "--out", work / "floor"]))
         report.append(timed([aeeval, "run", REPORT, "-p", "cohort", "1", "--out", work / "report"]))
-    return {"floor": statistics.median(floor), "report": statistics.median(report),
-            "floor_all": floor, "report_all": report}
+    return {
+        "floor": statistics.median(floor),
+        "report": statistics.median(report),
+        "floor_all": floor,
+        "report_all": report,
+    }
 
 
 def cohort_data(work: Path, cohorts: int) -> Path:
@@ -79,10 +83,21 @@ def cohort_data(work: Path, cohorts: int) -> Path:
 
 def batch(work: Path, data: Path, cohorts: int, jobs: int) -> float:
     config = work / "batch.yml"
-    config.write_text(yaml.safe_dump({
-        "output_dir": str(work / "batch"),
-        "reports": [{"notebook": str(REPORT), "parameters": {"data_dir": str(data)},
-                     "matrix": {"cohort": list(range(1, cohorts + 1))}, "out": "cohort-{cohort}"}]}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "output_dir": str(work / "batch"),
+                "reports": [
+                    {
+                        "notebook": str(REPORT),
+                        "parameters": {"data_dir": str(data)},
+                        "matrix": {"cohort": list(range(1, cohorts + 1))},
+                        "out": "cohort-{cohort}",
+                    }
+                ],
+            }
+        )
+    )
     return timed([BIN / "aeeval", "build", config, "--jobs", jobs, "--quiet"])
 
 
@@ -93,13 +108,39 @@ def naive(work: Path, data: Path, cohorts: int) -> float:
     start = time.perf_counter()
     for c in range(1, cohorts + 1):
         nb = out / f"cohort-{c}.ipynb"
-        subprocess.run([BIN / "papermill", REPORT, nb, "-p", "cohort", str(c), "-p", "data_dir",
-                        str(data), "--no-progress-bar"], check=True, capture_output=True)
-        subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", nb],
-                       check=True, capture_output=True)
-        subprocess.run([chromium, "--headless", *CHROMIUM_ARGS, "--no-pdf-header-footer",
-                        f"--print-to-pdf={out / f'cohort-{c}.pdf'}", nb.with_suffix(".html").as_uri()],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                BIN / "papermill",
+                REPORT,
+                nb,
+                "-p",
+                "cohort",
+                str(c),
+                "-p",
+                "data_dir",
+                str(data),
+                "--no-progress-bar",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", nb],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                *CHROMIUM_ARGS,
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={out / f'cohort-{c}.pdf'}",
+                nb.with_suffix(".html").as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - start
 
 
@@ -115,16 +156,20 @@ def main(argv=None) -> int:
         work = Path(tmp)
         if args.only in (None, "one"):
             a = one_report(work, args.repeat)
-            print(f"A. one cohort report {a['report']:.2f} s vs floor {a['floor']:.2f} s (medians of "
-                  f"{args.repeat}: report {[round(x, 2) for x in a['report_all']]}, floor "
-                  f"{[round(x, 2) for x in a['floor_all']]}) → ratio {a['report'] / a['floor']:.2f}× "
-                  "(target ≤ 1.3×)")
+            print(
+                f"A. one cohort report {a['report']:.2f} s vs floor {a['floor']:.2f} s (medians of "
+                f"{args.repeat}: report {[round(x, 2) for x in a['report_all']]}, floor "
+                f"{[round(x, 2) for x in a['floor_all']]}) → ratio {a['report'] / a['floor']:.2f}× "
+                "(target ≤ 1.3×)"
+            )
         if args.only in (None, "batch"):
             data = cohort_data(work, args.cohorts)
             n = naive(work, data, args.cohorts)
             b = batch(work, data, args.cohorts, args.jobs)
-            print(f"B. {args.cohorts}-cohort batch (--jobs {args.jobs}) {b:.1f} s vs naive loop {n:.1f} s "
-                  f"→ {n / b:.2f}× faster (target ≥ 2.5×)")
+            print(
+                f"B. {args.cohorts}-cohort batch (--jobs {args.jobs}) {b:.1f} s vs naive loop {n:.1f} s "
+                f"→ {n / b:.2f}× faster (target ≥ 2.5×)"
+            )
     print(f"machine after: {machine()}")
     return 0
 

@@ -27,20 +27,33 @@ import yaml
 import aeeval as ae
 
 ITEMS = [f"q{i:02d}" for i in range(1, 11)]
-SCALE = [("A great deal", ["a great deal", "Great deal", "A GREAT DEAL "]),
-         ("To some extent", ["To some extent", "Yes – to some extent", "yes, to some extent "]),
-         ("Very little", ["Very little", "a little"]),
-         ("Not at all", ["Not at all", "no"]),
-         ("Don't know", ["Don't know", "Don’t know", "not sure"])]
+SCALE = [
+    ("A great deal", ["a great deal", "Great deal", "A GREAT DEAL "]),
+    ("To some extent", ["To some extent", "Yes – to some extent", "yes, to some extent "]),
+    ("Very little", ["Very little", "a little"]),
+    ("Not at all", ["Not at all", "no"]),
+    ("Don't know", ["Don't know", "Don’t know", "not sure"]),
+]
 SPELLINGS = [s for _, variants in SCALE for s in variants] + [""]
 
 
 def make_data(rows: int, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    data = {"cohort": rng.choice(["2016", "2017", "2018", "2019"], rows),
-            "setting": rng.choice(["Maternity", "Mental health", "Outpatients", "Community nursing",
-                                   "Acute inpatient wards", "Children's services",
-                                   "Learning disability"], rows)}
+    data = {
+        "cohort": rng.choice(["2016", "2017", "2018", "2019"], rows),
+        "setting": rng.choice(
+            [
+                "Maternity",
+                "Mental health",
+                "Outpatients",
+                "Community nursing",
+                "Acute inpatient wards",
+                "Children's services",
+                "Learning disability",
+            ],
+            rows,
+        ),
+    }
     for item in ITEMS:
         data[item] = np.asarray(SPELLINGS, dtype=object)[rng.integers(0, len(SPELLINGS), rows)]
     # As read from a CSV export by pandas 3 (default string dtype).
@@ -48,11 +61,21 @@ def make_data(rows: int, seed: int = 3) -> pd.DataFrame:
 
 
 def write_codebook(folder: Path) -> Path:
-    spec = {"name": "benchmark", "questions": [
-        {"id": item, "column": item, "wording": f"Item {item}", "type": "single",
-         "options": [{"label": label, "variants": variants} for label, variants in SCALE],
-         "positive": ["A great deal", "To some extent"], "outside_base": ["Don't know"]}
-        for item in ITEMS]}
+    spec = {
+        "name": "benchmark",
+        "questions": [
+            {
+                "id": item,
+                "column": item,
+                "wording": f"Item {item}",
+                "type": "single",
+                "options": [{"label": label, "variants": variants} for label, variants in SCALE],
+                "positive": ["A great deal", "To some extent"],
+                "outside_base": ["Don't know"],
+            }
+            for item in ITEMS
+        ],
+    }
     path = folder / "benchmark_codebook.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     return path
@@ -67,8 +90,16 @@ def pipeline(raw: pd.DataFrame, codebook: Path) -> list:
     # Grouping columns become categoricals once (as load_survey's register columns are), so each
     # item's groupby reuses their codes instead of hashing a million strings again.
     coded[["cohort", "setting"]] = coded[["cohort", "setting"]].astype("category")
-    return [ae.proportions(coded, item, ["A great deal", "To some extent"], by=["cohort", "setting"],
-                           exclude=["Don't know"]) for item in ITEMS]
+    return [
+        ae.proportions(
+            coded,
+            item,
+            ["A great deal", "To some extent"],
+            by=["cohort", "setting"],
+            exclude=["Don't know"],
+        )
+        for item in ITEMS
+    ]
 
 
 def best_of(fn, repeat: int) -> float:
@@ -85,9 +116,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"cpu_count={os.cpu_count()}, python {platform.python_version()}, "
-          f"pandas {pd.__version__}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+        f"cpu_count={os.cpu_count()}, python {platform.python_version()}, "
+        f"pandas {pd.__version__}, numpy {np.__version__}"
+    )
     print(f"load average before: {_load()}")
     raw = make_data(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,7 +130,8 @@ def main() -> None:
         counts = baseline(raw)[0]
         table = pipeline(raw, codebook)[0]
         assert int(table["base"].sum() + table["excluded"].sum()) == int(
-            counts[counts.index.get_level_values(2).str.strip() != ""].sum())
+            counts[counts.index.get_level_values(2).str.strip() != ""].sum()
+        )
         t_base = best_of(lambda: baseline(raw), args.repeat)
         t_ae = best_of(lambda: pipeline(raw, codebook), args.repeat)
     print(f"rows={args.rows:,} items={len(ITEMS)} groups=cohort×setting (best of {args.repeat})")

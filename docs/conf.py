@@ -125,8 +125,10 @@ def check_api_coverage(app) -> None:
     public = {f"aeeval.{name}" for name in aeeval.__all__}
     public |= {f"aeeval.plots.{name}" for name in aeeval.plots.__all__}
     for name in sorted(public - listed):
-        logger.warning("%s is public (in __all__) but not listed in docs/api.rst: add it to a "
-                       "group there", name)
+        logger.warning(
+            "%s is public (in __all__) but not listed in docs/api.rst: add it to a group there",
+            name,
+        )
 
 
 def setup(app):

@@ -59,13 +59,19 @@ def aeeval_cli(*args, cwd=None, env=None):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "aeeval.cli", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "aeeval.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def pdftext(path) -> str:
     """The text of a PDF as poppler's pdftotext reads it (layout kept)."""
     import subprocess
 
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout

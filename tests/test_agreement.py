@@ -27,7 +27,10 @@ def from_table(table, cats):
         for j, b in enumerate(cats):
             for _ in range(table[i][j]):
                 u += 1
-                rows += [{"unit": u, "coder": "A", "value": a}, {"unit": u, "coder": "B", "value": b}]
+                rows += [
+                    {"unit": u, "coder": "A", "value": a},
+                    {"unit": u, "coder": "B", "value": b},
+                ]
     return pd.DataFrame(rows)
 
 
@@ -50,24 +53,47 @@ def test_cohens_kappa_sas_example():
 def test_weighted_cohens_kappa_sas_example():
     # SAS weighted kappa (Cicchetti-Allison = linear weights for 3 equally spaced categories):
     # Kappa 0.4701, ASE 0.1457, 95% limits 0.1845 to 0.7558.
-    res = ae.cohens_kappa(from_table(SAS_TABLE, [1, 2, 3]), "unit", "coder", "value",
-                          weights="linear").iloc[0]
+    res = ae.cohens_kappa(
+        from_table(SAS_TABLE, [1, 2, 3]), "unit", "coder", "value", weights="linear"
+    ).iloc[0]
     assert res["kappa"] == pytest.approx(0.4701, abs=5e-5)
     assert res["se"] == pytest.approx(0.1457, abs=5e-5)
     assert (res["ci_low"], res["ci_high"]) == pytest.approx((0.1845, 0.7558), abs=5e-5)
 
 
 # R irr package, data(anxiety): 20 subjects rated by 3 raters (values copied from irr).
-ANXIETY = [[3, 3, 2], [3, 6, 1], [3, 4, 4], [4, 6, 4], [5, 2, 3], [5, 4, 2], [2, 2, 1], [3, 4, 6],
-           [5, 3, 1], [2, 3, 1], [2, 2, 1], [6, 3, 2], [1, 3, 3], [5, 3, 3], [2, 2, 1], [2, 2, 1],
-           [1, 1, 3], [2, 3, 3], [4, 3, 2], [3, 4, 2]]
+ANXIETY = [
+    [3, 3, 2],
+    [3, 6, 1],
+    [3, 4, 4],
+    [4, 6, 4],
+    [5, 2, 3],
+    [5, 4, 2],
+    [2, 2, 1],
+    [3, 4, 6],
+    [5, 3, 1],
+    [2, 3, 1],
+    [2, 2, 1],
+    [6, 3, 2],
+    [1, 3, 3],
+    [5, 3, 3],
+    [2, 2, 1],
+    [2, 2, 1],
+    [1, 1, 3],
+    [2, 3, 3],
+    [4, 3, 2],
+    [3, 4, 2],
+]
 
 
-@pytest.mark.parametrize("weights, expected", [
-    (None, -0.006289308),       # irr::kappa2(anxiety[, 2:3])
-    ("linear", 0.1459075),      # irr::kappa2(anxiety[, 2:3], "equal")
-    ("quadratic", 0.2520325),   # irr::kappa2(anxiety[, 2:3], "squared")
-])
+@pytest.mark.parametrize(
+    "weights, expected",
+    [
+        (None, -0.006289308),  # irr::kappa2(anxiety[, 2:3])
+        ("linear", 0.1459075),  # irr::kappa2(anxiety[, 2:3], "equal")
+        ("quadratic", 0.2520325),  # irr::kappa2(anxiety[, 2:3], "squared")
+    ],
+)
 def test_cohens_kappa_matches_r_irr(weights, expected):
     data = long([r[1:] for r in ANXIETY], coders=["rater2", "rater3"])
     res = ae.cohens_kappa(data, "unit", "coder", "value", weights=weights)
@@ -75,14 +101,38 @@ def test_cohens_kappa_matches_r_irr(weights, expected):
 
 
 # Fleiss (1971) Table 1: 30 patients, 6 psychiatrists each, 5 diagnoses (as in statsmodels' tests).
-FLEISS_1971 = [[4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
-               [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
-               [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
-               [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
-               [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-               [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
-               [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
-               [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5]]
+FLEISS_1971 = [
+    [4, 4, 4, 4, 4, 4],
+    [2, 2, 2, 5, 5, 5],
+    [2, 3, 3, 3, 3, 5],
+    [5, 5, 5, 5, 5, 5],
+    [2, 2, 2, 4, 4, 4],
+    [1, 1, 3, 3, 3, 3],
+    [3, 3, 3, 3, 5, 5],
+    [1, 1, 3, 3, 3, 4],
+    [1, 1, 4, 4, 4, 4],
+    [5, 5, 5, 5, 5, 5],
+    [1, 4, 4, 4, 4, 4],
+    [1, 2, 4, 4, 4, 4],
+    [2, 2, 2, 3, 3, 3],
+    [1, 4, 4, 4, 4, 4],
+    [2, 2, 4, 4, 4, 5],
+    [3, 3, 3, 3, 3, 5],
+    [1, 1, 1, 4, 5, 5],
+    [1, 1, 1, 1, 1, 2],
+    [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 5, 5, 5],
+    [5, 5, 5, 5, 5, 5],
+    [2, 4, 4, 4, 4, 4],
+    [2, 2, 4, 5, 5, 5],
+    [1, 1, 4, 4, 4, 4],
+    [1, 4, 4, 4, 4, 5],
+    [2, 2, 2, 2, 2, 4],
+    [1, 1, 1, 1, 5, 5],
+    [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 3, 3, 3],
+    [5, 5, 5, 5, 5, 5],
+]
 
 
 def test_fleiss_kappa_fleiss_1971():
@@ -99,25 +149,41 @@ def test_fleiss_kappa_two_coders_equals_scott_pi_order_free():
     # [[2, 1], [0, 1]] (4 units): p_o = 3/4, shares x = 5/8, y = 3/8, p_e = 34/64, pi = 0.4667.
     data = from_table([[2, 1], [0, 1]], ["x", "y"])
     assert ae.fleiss_kappa(data, "unit", "coder", "value")["kappa"].iloc[0] == pytest.approx(
-        (0.75 - 34 / 64) / (1 - 34 / 64))
+        (0.75 - 34 / 64) / (1 - 34 / 64)
+    )
 
 
 # Krippendorff (2011) "Computing Krippendorff's Alpha-Reliability", example C: 4 observers,
 # 12 units, missing values (also the krippendorff package's docstring example).
-K2011 = [[1, 1, np.nan, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
-         [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [np.nan, 5, 5, 5], [np.nan, np.nan, 1, 1],
-         [np.nan, 3, np.nan, np.nan]]
+K2011 = [
+    [1, 1, np.nan, 1],
+    [2, 2, 3, 2],
+    [3, 3, 3, 3],
+    [3, 3, 3, 3],
+    [2, 2, 2, 2],
+    [1, 2, 3, 4],
+    [4, 4, 4, 4],
+    [1, 1, 2, 1],
+    [2, 2, 2, 2],
+    [np.nan, 5, 5, 5],
+    [np.nan, np.nan, 1, 1],
+    [np.nan, 3, np.nan, np.nan],
+]
 
 
-@pytest.mark.parametrize("level, expected", [
-    ("nominal", 0.743),   # Krippendorff (2011) p. 5 / krippendorff docs
-    ("ordinal", 0.815),   # Krippendorff (2011) / krippendorff docs
-    ("interval", 0.849),  # Krippendorff (2011) p. 7
-    ("ratio", 0.797),     # Krippendorff (2011) / krippendorff docs
-])
+@pytest.mark.parametrize(
+    "level, expected",
+    [
+        ("nominal", 0.743),  # Krippendorff (2011) p. 5 / krippendorff docs
+        ("ordinal", 0.815),  # Krippendorff (2011) / krippendorff docs
+        ("interval", 0.849),  # Krippendorff (2011) p. 7
+        ("ratio", 0.797),  # Krippendorff (2011) / krippendorff docs
+    ],
+)
 def test_krippendorff_2011_example(level, expected):
-    res = ae.krippendorff_alpha(long(K2011, coders="ABCD"), "unit", "coder", "value",
-                                level=level).iloc[0]
+    res = ae.krippendorff_alpha(
+        long(K2011, coders="ABCD"), "unit", "coder", "value", level=level
+    ).iloc[0]
     assert round(res["alpha"], 3) == expected
     # Unit 12 has one value only, so 11 units are pairable.
     assert (res["n"], res["n_coders"]) == (11, 4)
@@ -126,10 +192,16 @@ def test_krippendorff_2011_example(level, expected):
 def test_krippendorff_ordinal_labels_follow_category_order():
     labels = ["very low", "low", "mid", "high", "very high"]
     data = long(K2011, coders="ABCD")
-    data["value"] = pd.Categorical([labels[int(v) - 1] for v in data["value"]], categories=labels,
-                                   ordered=True)
-    assert round(ae.krippendorff_alpha(data, "unit", "coder", "value", level="ordinal")["alpha"]
-                 .iloc[0], 3) == 0.815
+    data["value"] = pd.Categorical(
+        [labels[int(v) - 1] for v in data["value"]], categories=labels, ordered=True
+    )
+    assert (
+        round(
+            ae.krippendorff_alpha(data, "unit", "coder", "value", level="ordinal")["alpha"].iloc[0],
+            3,
+        )
+        == 0.815
+    )
     data["value"] = data["value"].astype(str)  # text: nominal only
     assert round(ae.krippendorff_alpha(data, "unit", "coder", "value")["alpha"].iloc[0], 3) == 0.743
     with pytest.raises(AgreementError, match="needs numbers"):
@@ -138,53 +210,104 @@ def test_krippendorff_ordinal_labels_follow_category_order():
 
 def test_wikipedia_alpha_example():
     # Wikipedia "Krippendorff's alpha", computational example: 3 coders, 15 units, nominal 0.691.
-    data = [[np.nan, 1, np.nan], [np.nan, np.nan, np.nan], [np.nan, 2, 2], [np.nan, 1, 1],
-            [np.nan, 3, 3], [3, 3, 4], [4, 4, 4], [1, 3, np.nan], [2, np.nan, 2], [1, np.nan, 1],
-            [1, np.nan, 1], [3, np.nan, 3], [3, np.nan, 3], [np.nan, np.nan, np.nan], [3, np.nan, 4]]
+    data = [
+        [np.nan, 1, np.nan],
+        [np.nan, np.nan, np.nan],
+        [np.nan, 2, 2],
+        [np.nan, 1, 1],
+        [np.nan, 3, 3],
+        [3, 3, 4],
+        [4, 4, 4],
+        [1, 3, np.nan],
+        [2, np.nan, 2],
+        [1, np.nan, 1],
+        [1, np.nan, 1],
+        [3, np.nan, 3],
+        [3, np.nan, 3],
+        [np.nan, np.nan, np.nan],
+        [3, np.nan, 4],
+    ]
     res = ae.krippendorff_alpha(long(data, coders="ABC"), "unit", "coder", "value")
     assert round(res["alpha"].iloc[0], 3) == 0.691
 
 
 def test_interpretation_bands():
     # Landis & Koch (1977) bands.
-    assert [ae.interpret_kappa(k) for k in (-0.1, 0.0, 0.2, 0.21, 0.4, 0.41, 0.6, 0.61, 0.8, 0.81, 1)] == [
-        "poor", "slight", "slight", "fair", "fair", "moderate", "moderate", "substantial",
-        "substantial", "almost perfect", "almost perfect"]
+    assert [
+        ae.interpret_kappa(k) for k in (-0.1, 0.0, 0.2, 0.21, 0.4, 0.41, 0.6, 0.61, 0.8, 0.81, 1)
+    ] == [
+        "poor",
+        "slight",
+        "slight",
+        "fair",
+        "fair",
+        "moderate",
+        "moderate",
+        "substantial",
+        "substantial",
+        "almost perfect",
+        "almost perfect",
+    ]
     # Krippendorff (2004): 0.667 and 0.800.
     assert [ae.interpret_alpha(a) for a in (0.5, 0.667, 0.799, 0.8)] == [
-        "unreliable", "tentative conclusions only", "tentative conclusions only", "reliable"]
+        "unreliable",
+        "tentative conclusions only",
+        "tentative conclusions only",
+        "reliable",
+    ]
     assert ae.interpret_kappa(np.nan) == "undefined"
 
 
 def test_one_coder_is_an_error():
     data = pd.DataFrame({"unit": [1, 2], "coder": ["A", "A"], "value": ["x", "y"]})
-    for f, message in ((ae.cohens_kappa, r"Cohen's kappa needs exactly 2 coders; column 'coder' has "
-                                         r"1 \(A\)"),
-                       (ae.fleiss_kappa, r"Fleiss' kappa needs at least 2 coders; the data have 1 \(A\)"),
-                       (ae.krippendorff_alpha, r"Krippendorff's alpha needs at least 2 coders; column "
-                                               r"'coder' has 1 \(A\)")):
+    for f, message in (
+        (
+            ae.cohens_kappa,
+            r"Cohen's kappa needs exactly 2 coders; column 'coder' has "
+            r"1 \(A\)",
+        ),
+        (ae.fleiss_kappa, r"Fleiss' kappa needs at least 2 coders; the data have 1 \(A\)"),
+        (
+            ae.krippendorff_alpha,
+            r"Krippendorff's alpha needs at least 2 coders; column "
+            r"'coder' has 1 \(A\)",
+        ),
+    ):
         with pytest.raises(AgreementError, match=message):
             f(data, "unit", "coder", "value")
     seg = pd.DataFrame({"interview": ["I1", "I2"], "coder": ["A", "A"], "code": ["c", "c"]})
-    with pytest.raises(AgreementError, match=r"per-code agreement compares two coders; column 'coder' "
-                                             r"has 1 \(A\)"):
+    with pytest.raises(
+        AgreementError,
+        match=r"per-code agreement compares two coders; column 'coder' "
+        r"has 1 \(A\)",
+    ):
         ae.code_agreement(seg)
     # Two coders who never coded the same unit: nothing to compare.
     apart = pd.DataFrame({"unit": [1, 2], "coder": ["A", "B"], "value": ["x", "y"]})
-    with pytest.raises(AgreementError, match="at least one unit coded by two or more coders; no unit is"):
+    with pytest.raises(
+        AgreementError, match="at least one unit coded by two or more coders; no unit is"
+    ):
         ae.krippendorff_alpha(apart, "unit", "coder", "value")
     with pytest.raises(AgreementError, match=r"no interview was coded by both 'A' and 'B'"):
         ae.code_agreement(apart.rename(columns={"unit": "interview", "value": "code"}))
 
 
 def test_different_coder_sets_are_an_error():
-    data = pd.DataFrame({"unit": [1, 1, 2, 3, 3], "coder": ["A", "B", "A", "A", "B"],
-                         "value": ["x", "x", "y", "y", "y"]})
+    data = pd.DataFrame(
+        {
+            "unit": [1, 1, 2, 3, 3],
+            "coder": ["A", "B", "A", "A", "B"],
+            "value": ["x", "x", "y", "y", "y"],
+        }
+    )
     with pytest.raises(AgreementError, match=r"unit 2 coded by A"):
         ae.cohens_kappa(data, "unit", "coder", "value")
-    with pytest.raises(AgreementError, match=r"Fleiss' kappa needs every unit coded by the same coders "
-                                             r"\(A, B\); 1 unit\(s\) are coded by a different set: "
-                                             r"unit 2 coded by A\."):
+    with pytest.raises(
+        AgreementError,
+        match=r"Fleiss' kappa needs every unit coded by the same coders "
+        r"\(A, B\); 1 unit\(s\) are coded by a different set: "
+        r"unit 2 coded by A\.",
+    ):
         ae.fleiss_kappa(data, "unit", "coder", "value")
     # A missing value counts as not coded.
     gap = data.assign(value=["x", None, "y", "y", "y"])
@@ -223,23 +346,34 @@ def test_kappa_undefined_when_one_category():
 def test_reshaping_helpers():
     wide = rating_table(long(K2011, coders="ABCD"), "unit", "coder", "value")
     assert wide.shape == (12, 4) and np.isnan(wide.loc[1, "C"])
-    seg = pd.DataFrame({"interview": ["I1", "I1", "I2"], "coder": ["A", "B", "A"],
-                        "code": ["c1", "c2", "c1"]})
+    seg = pd.DataFrame(
+        {"interview": ["I1", "I1", "I2"], "coder": ["A", "B", "A"], "code": ["c1", "c2", "c1"]}
+    )
     pres = presence_table(seg)
     assert len(pres) == 3 * 2  # (I1, A), (I1, B), (I2, A) × two codes
-    assert pres.query("interview == 'I1' and coder == 'B' and code == 'c1'")["present"].item() is False
+    assert (
+        pres.query("interview == 'I1' and coder == 'B' and code == 'c1'")["present"].item() is False
+    )
 
 
 def test_code_agreement_by_hand():
     # Two coders, 4 interviews. Code "a": A codes I1, I2; B codes I1, I3 → table
     # both=1, A only=1, B only=1, neither=1: p_o = 0.5, p_e = 0.5, kappa = 0.
-    seg = pd.DataFrame({
-        "interview": ["I1", "I2", "I1", "I3", "I3", "I4", "I2", "I4"],
-        "coder": ["A", "A", "B", "B", "A", "A", "B", "B"],
-        "code": ["a", "a", "a", "a", "b", "b", "b", "b"],
-        "theme": ["T"] * 8})
+    seg = pd.DataFrame(
+        {
+            "interview": ["I1", "I2", "I1", "I3", "I3", "I4", "I2", "I4"],
+            "coder": ["A", "A", "B", "B", "A", "A", "B", "B"],
+            "code": ["a", "a", "a", "a", "b", "b", "b", "b"],
+            "theme": ["T"] * 8,
+        }
+    )
     out = ae.code_agreement(seg).set_index("code")
-    assert out.loc["a", ["both", "coder_1_only", "coder_2_only", "neither"]].tolist() == [1, 1, 1, 1]
+    assert out.loc["a", ["both", "coder_1_only", "coder_2_only", "neither"]].tolist() == [
+        1,
+        1,
+        1,
+        1,
+    ]
     assert out.loc["a", "kappa"] == pytest.approx(0.0)
     assert out.loc["a", "percent_agreement"] == 0.5 and bool(out.loc["a", "needs_review"])
     assert (out["n"] == 4).all()
@@ -251,9 +385,16 @@ def test_code_agreement_on_examples_and_single_coded_interviews(examples):
     assert len(out) == seg["code"].nunique() and (out["n"] == 12).all()
     # Same kappa as cohens_kappa on the presence table of one code.
     pres = presence_table(seg)
-    one = ae.cohens_kappa(pres[pres["code"] == "patient_voice"], "interview", "coder", "present",
-                          categories=[False, True])
-    assert out.set_index("code").loc["patient_voice", "kappa"] == pytest.approx(one["kappa"].iloc[0])
+    one = ae.cohens_kappa(
+        pres[pres["code"] == "patient_voice"],
+        "interview",
+        "coder",
+        "present",
+        categories=[False, True],
+    )
+    assert out.set_index("code").loc["patient_voice", "kappa"] == pytest.approx(
+        one["kappa"].iloc[0]
+    )
     dropped = seg[~((seg["interview"] == "INT01") & (seg["coder"] == "Coder B"))]
     out2 = ae.code_agreement(dropped)
     assert out2.attrs["single_coded"] == ["INT01"] and (out2["n"] == 11).all()
@@ -272,10 +413,18 @@ def test_show_formats_kappa_as_decimals_not_percent():
 
 def test_weighted_kappa_on_text_needs_the_scale_order():
     # "High" < "Low" < "Medium" alphabetically: weighting by that order would be silently wrong.
-    d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "coder": ["A", "B"] * 4,
-                      "value": ["Low", "Low", "High", "Medium", "Medium", "Medium", "High", "High"]})
-    with pytest.raises(AgreementError, match=r"weights='linear' needs the categories in scale order; "
-                                             r"column 'value' holds text such as 'Low'"):
+    d = pd.DataFrame(
+        {
+            "unit": [1, 1, 2, 2, 3, 3, 4, 4],
+            "coder": ["A", "B"] * 4,
+            "value": ["Low", "Low", "High", "Medium", "Medium", "Medium", "High", "High"],
+        }
+    )
+    with pytest.raises(
+        AgreementError,
+        match=r"weights='linear' needs the categories in scale order; "
+        r"column 'value' holds text such as 'Low'",
+    ):
         ae.cohens_kappa(d, "unit", "coder", "value", weights="linear")
     scale = ["Low", "Medium", "High"]
     given = ae.cohens_kappa(d, "unit", "coder", "value", weights="linear", categories=scale)

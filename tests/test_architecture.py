@@ -41,7 +41,9 @@ def private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__") and name != "_"
 
 
-def imports(source: str, module: str = "", is_package: bool = False) -> list[tuple[str, str | None]]:
+def imports(
+    source: str, module: str = "", is_package: bool = False
+) -> list[tuple[str, str | None]]:
     """Every import in ``source`` (also inside functions): (absolute module, name or None)."""
     found = []
     for node in ast.walk(ast.parse(source)):
@@ -86,42 +88,66 @@ def private_uses(source: str, module: str = "", is_package: bool = False) -> lis
 def sources():
     """(label, source, module, is_package) of every aeeval module, test, benchmark and notebook."""
     for path in sorted(PACKAGE.rglob("*.py")):
-        yield str(path.relative_to(ROOT)), path.read_text("utf-8"), module_name(path), \
-            path.name == "__init__.py"
+        yield (
+            str(path.relative_to(ROOT)),
+            path.read_text("utf-8"),
+            module_name(path),
+            path.name == "__init__.py",
+        )
     for folder in ("tests", "benchmarks"):
         for path in sorted((ROOT / folder).glob("*.py")):
             yield str(path.relative_to(ROOT)), path.read_text("utf-8"), module_name(path), False
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for i, cell in enumerate(nbformat.read(path, 4).cells):
             if cell.cell_type == "code":
-                code = "\n".join(line for line in cell.source.splitlines()
-                                 if not line.lstrip().startswith(("%", "!")))
+                code = "\n".join(
+                    line
+                    for line in cell.source.splitlines()
+                    if not line.lstrip().startswith(("%", "!"))
+                )
                 yield f"{path.relative_to(ROOT)} cell {i}", code, "", False
 
 
 # ------------------------------------------------------------------------- the checker itself
 
 
-@pytest.mark.parametrize("source, module, expected", [
-    ("from .schemas import Problem, _read_cells", "aeeval.staff_survey",
-     ["from aeeval.schemas import _read_cells"]),
-    ("from ..schemas import _read_cells", "aeeval.staff_survey.reading",
-     ["from aeeval.schemas import _read_cells"]),
-    ("from aeeval.spc import TrialLimitsWarning, _runs_pmf", "tests.test_spc",
-     ["from aeeval.spc import _runs_pmf"]),
-    ("import aeeval as ae\ndef f():\n    return ae.spc._runs_pmf(1, 2)", "tests.t",
-     ["ae.spc._runs_pmf"]),
-    ("from aeeval import build\nbuild._warm(1)", "tests.t", ["build._warm"]),
-    ("import aeeval._private", "tests.t", ["import aeeval._private"]),
-])
+@pytest.mark.parametrize(
+    "source, module, expected",
+    [
+        (
+            "from .schemas import Problem, _read_cells",
+            "aeeval.staff_survey",
+            ["from aeeval.schemas import _read_cells"],
+        ),
+        (
+            "from ..schemas import _read_cells",
+            "aeeval.staff_survey.reading",
+            ["from aeeval.schemas import _read_cells"],
+        ),
+        (
+            "from aeeval.spc import TrialLimitsWarning, _runs_pmf",
+            "tests.test_spc",
+            ["from aeeval.spc import _runs_pmf"],
+        ),
+        (
+            "import aeeval as ae\ndef f():\n    return ae.spc._runs_pmf(1, 2)",
+            "tests.t",
+            ["ae.spc._runs_pmf"],
+        ),
+        ("from aeeval import build\nbuild._warm(1)", "tests.t", ["build._warm"]),
+        ("import aeeval._private", "tests.t", ["import aeeval._private"]),
+    ],
+)
 def test_the_checker_finds_private_imports(source, module, expected):
     assert private_uses(source, module) == expected
 
 
 def test_the_checker_allows_public_dunder_and_other_packages_private_names():
-    source = ("import argparse\nimport aeeval as ae\nfrom aeeval import __version__\n"
-              "from .schemas import read_cells\nx = argparse._SubParsersAction\n"
-              "def _mine():\n    return ae.spc.runs_limits(3, 3), ae.__version__\n_mine()")
+    source = (
+        "import argparse\nimport aeeval as ae\nfrom aeeval import __version__\n"
+        "from .schemas import read_cells\nx = argparse._SubParsersAction\n"
+        "def _mine():\n    return ae.spc.runs_limits(3, 3), ae.__version__\n_mine()"
+    )
     assert private_uses(source, "aeeval.staff_survey.reading") == []
 
 
@@ -130,14 +156,18 @@ def test_the_checker_allows_public_dunder_and_other_packages_private_names():
 
 def test_no_module_test_benchmark_or_notebook_imports_another_modules_private_names():
     found = {label: p for label, src, mod, pkg in sources() if (p := private_uses(src, mod, pkg))}
-    assert found == {}, "private names used across modules (make them public and document them): " \
+    assert found == {}, (
+        "private names used across modules (make them public and document them): "
         + "; ".join(f"{k}: {', '.join(v)}" for k, v in found.items())
+    )
 
 
 def module_imports(relpath: str) -> set[str]:
     path = ROOT / relpath
     out = set()
-    for target, name in imports(path.read_text("utf-8"), module_name(path), path.name == "__init__.py"):
+    for target, name in imports(
+        path.read_text("utf-8"), module_name(path), path.name == "__init__.py"
+    ):
         out.add(target)
         if name is not None:
             out.add(f"{target}.{name}")
@@ -147,10 +177,16 @@ def module_imports(relpath: str) -> set[str]:
 def test_staff_survey_readers_do_not_import_models_and_neither_imports_figures():
     reading = module_imports("aeeval/staff_survey/reading.py")
     assert not {m for m in reading if m.startswith(("aeeval.staff_survey.models", "aeeval.funnel"))}
-    for relpath in ("aeeval/staff_survey/reading.py", "aeeval/staff_survey/models.py",
-                    "aeeval/funnel.py"):
-        drawing = {m for m in module_imports(relpath)
-                   if m.startswith(("aeeval.plots", "matplotlib", "seaborn"))}
+    for relpath in (
+        "aeeval/staff_survey/reading.py",
+        "aeeval/staff_survey/models.py",
+        "aeeval/funnel.py",
+    ):
+        drawing = {
+            m
+            for m in module_imports(relpath)
+            if m.startswith(("aeeval.plots", "matplotlib", "seaborn"))
+        }
         assert drawing == set(), f"{relpath} imports {drawing}"
 
 
@@ -167,9 +203,20 @@ def test_no_statistics_module_imports_the_figures():
 
 
 # The public names of aeeval/staff_survey.py when it was one module (v0.1.0).
-STAFF_SURVEY_NAMES = ["ITEM_MAP", "NHSER_NAMES", "RESULT_COLUMNS", "VOLUNTARY_CAVEAT", "funnel_flags",
-                      "funnel_limits", "item_trend", "load_item_map", "participation_effect",
-                      "pretrend_test", "read_staff_survey", "select_staff_survey"]
+STAFF_SURVEY_NAMES = [
+    "ITEM_MAP",
+    "NHSER_NAMES",
+    "RESULT_COLUMNS",
+    "VOLUNTARY_CAVEAT",
+    "funnel_flags",
+    "funnel_limits",
+    "item_trend",
+    "load_item_map",
+    "participation_effect",
+    "pretrend_test",
+    "read_staff_survey",
+    "select_staff_survey",
+]
 
 
 @pytest.mark.parametrize("name", STAFF_SURVEY_NAMES)

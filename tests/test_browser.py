@@ -36,7 +36,7 @@ def test_path_is_searched_without_a_setting(tmp_path, monkeypatch):
 
 def test_no_browser_gives_install_advice_and_downloads_nothing(tmp_path, monkeypatch):
     monkeypatch.delenv("AEEVAL_CHROMIUM", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))                       # no browser on PATH
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on PATH
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "pw"))  # and none from playwright
     with pytest.raises(BrowserError, match="apt-get install chromium") as info:
         find_chromium()
@@ -57,8 +57,9 @@ def test_background_browser_prints_from_its_own_thread(tmp_path):
         assert threading.active_count() >= 2  # the browser's thread is working meanwhile
         browser.print_pdf(html, tmp_path / "r.pdf", title="T")
         assert browser.version
-    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Started while the notebook ran" in text
     assert not [t for t in threading.enumerate() if t.name.startswith("aeeval-browser")]
 

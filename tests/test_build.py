@@ -25,14 +25,22 @@ def project(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     write_notebook(nbs / "good.ipynb", "k: int = 1  # a number", SHOW, title="Good")
-    write_notebook(nbs / "fails.ipynb", "k: int = 1  # a number",
-                   "#md Dividing by k - 2.", "value = 1 / (k - 2)", SHOW, title="Fails for k = 2")
-    write_notebook(nbs / "types.ipynb",
-                   "when: list = None  # dates\nday: str = None  # a day as text\nx: float = 1  # a number",
-                   "import pandas as pd\nimport aeeval as ae\n"
-                   "ae.show(pd.DataFrame({'name': ['when', 'day', 'x'], "
-                   "'type': [type(when[0]).__name__, type(day).__name__, type(x).__name__], "
-                   "'value': [str(when[0]), day, str(x)]}), name='types', title='types', rule='none')")
+    write_notebook(
+        nbs / "fails.ipynb",
+        "k: int = 1  # a number",
+        "#md Dividing by k - 2.",
+        "value = 1 / (k - 2)",
+        SHOW,
+        title="Fails for k = 2",
+    )
+    write_notebook(
+        nbs / "types.ipynb",
+        "when: list = None  # dates\nday: str = None  # a day as text\nx: float = 1  # a number",
+        "import pandas as pd\nimport aeeval as ae\n"
+        "ae.show(pd.DataFrame({'name': ['when', 'day', 'x'], "
+        "'type': [type(when[0]).__name__, type(day).__name__, type(x).__name__], "
+        "'value': [str(when[0]), day, str(x)]}), name='types', title='types', rule='none')",
+    )
     return tmp_path
 
 
@@ -43,10 +51,16 @@ def config(project, body: dict):
 
 
 def test_batch_keeps_going_reports_failures_and_keeps_good_reports(project):
-    cfg = config(project, {"output_dir": "../out", "reports": [
-        {"notebook": "good.ipynb", "matrix": {"k": [1, 3]}, "out": "good-{k}"},
-        {"notebook": "fails.ipynb", "matrix": {"k": [2, 4]}, "out": "fails-{k}"},
-    ]})
+    cfg = config(
+        project,
+        {
+            "output_dir": "../out",
+            "reports": [
+                {"notebook": "good.ipynb", "matrix": {"k": [1, 3]}, "out": "good-{k}"},
+                {"notebook": "fails.ipynb", "matrix": {"k": [2, 4]}, "out": "fails-{k}"},
+            ],
+        },
+    )
     out = project / "out"
     # A good report from an earlier run where the notebook now fails: it must be left untouched.
     (out / "fails-2").mkdir(parents=True)
@@ -55,29 +69,62 @@ def test_batch_keeps_going_reports_failures_and_keeps_good_reports(project):
     res = aeeval_cli("build", cfg, "--jobs", "2")
     assert res.returncode == 1, res.stderr
     lines = res.stdout.splitlines()
-    assert lines[0].split() == ["#", "notebook", "parameters", "status", "seconds", "output", "/", "error"]
+    assert lines[0].split() == [
+        "#",
+        "notebook",
+        "parameters",
+        "status",
+        "seconds",
+        "output",
+        "/",
+        "error",
+    ]
     assert [ln.split()[1:4] for ln in lines[1:5]] == [
-        ["good.ipynb", "k=1", "ok"], ["good.ipynb", "k=3", "ok"],
-        ["fails.ipynb", "k=2", "FAILED"], ["fails.ipynb", "k=4", "ok"]]
+        ["good.ipynb", "k=1", "ok"],
+        ["good.ipynb", "k=3", "ok"],
+        ["fails.ipynb", "k=2", "FAILED"],
+        ["fails.ipynb", "k=4", "ok"],
+    ]
     assert lines[-1] == "3 of 4 report(s) built, 1 failed"
-    assert "aeeval build" in res.stderr and "4/4" in res.stderr          # the progress bar
-    assert "fails.ipynb: cell In [" in res.stderr and "(value = 1 / (k - 2)) raised ZeroDivisionError" in res.stderr
+    assert "aeeval build" in res.stderr and "4/4" in res.stderr  # the progress bar
+    assert (
+        "fails.ipynb: cell In [" in res.stderr
+        and "(value = 1 / (k - 2)) raised ZeroDivisionError" in res.stderr
+    )
     assert (out / "fails-2" / "report.pdf").read_bytes() == b"previous good report"
     assert (out / "fails-2.failed" / "executed.ipynb").exists()
     for name in ("good-1", "good-3", "fails-4"):
         assert sorted(p.name for p in (out / name).iterdir()) == [
-            "executed.ipynb", "figures.json", "manifest.json", "report.html", "report.pdf"]
+            "executed.ipynb",
+            "figures.json",
+            "manifest.json",
+            "report.html",
+            "report.pdf",
+        ]
     figures = json.loads((out / "good-3" / "figures.json").read_text())
     assert figures["parameters"] == {"k": 3}
     assert figures["tables"][0]["records"][0]["estimate"] == 0.3
     manifest = json.loads((out / "good-3" / "manifest.json").read_text())
-    assert manifest["parameters"] == {"k": 3} and manifest["notebook"]["path"].endswith("good.ipynb")
+    assert manifest["parameters"] == {"k": 3} and manifest["notebook"]["path"].endswith(
+        "good.ipynb"
+    )
 
 
 def test_typed_parameters_survive_the_trip_from_a_config(project):
-    cfg = config(project, {"output_dir": "../out", "formats": ["html"], "reports": [
-        {"notebook": "types.ipynb", "parameters": {"when": [dt.date(2018, 6, 1)], "x": 2},
-         "parameter_sets": [{"day": dt.date(2019, 2, 3)}]}]})
+    cfg = config(
+        project,
+        {
+            "output_dir": "../out",
+            "formats": ["html"],
+            "reports": [
+                {
+                    "notebook": "types.ipynb",
+                    "parameters": {"when": [dt.date(2018, 6, 1)], "x": 2},
+                    "parameter_sets": [{"day": dt.date(2019, 2, 3)}],
+                }
+            ],
+        },
+    )
     text = cfg.read_text()
     assert "when:\n    - 2018-06-01" in text  # a YAML date, not a string
     res = aeeval_cli("build", cfg, "--jobs", "1")
@@ -85,24 +132,52 @@ def test_typed_parameters_survive_the_trip_from_a_config(project):
     (folder,) = [p for p in (project / "out" / "types").iterdir() if p.is_dir()]
     records = json.loads((folder / "figures.json").read_text())["tables"][0]["records"]
     assert [(r["name"], r["type"], r["value"]) for r in records] == [
-        ("when", "date", "2018-06-01"), ("day", "str", "2019-02-03"), ("x", "float", "2.0")]
+        ("when", "date", "2018-06-01"),
+        ("day", "str", "2019-02-03"),
+        ("x", "float", "2.0"),
+    ]
     assert not (folder / "report.pdf").exists()
 
 
-@pytest.mark.parametrize("body, expected", [
-    ({"reports": [{"notebook": "good.ipynb", "colour": "blue"}]},
-     "reports[0]: unknown key(s), not allowed ('colour' was unexpected)"),
-    ({"reports": [{"notebook": "nope.ipynb"}]}, "nope.ipynb does not exist"),
-    ({"reports": [{"notebook": "good.ipynb", "parameters": {"kk": 1}}]}, "unknown parameter(s) kk"),
-    ({"reports": [{"notebook": "good.ipynb", "matrix": {"k": ["one"]}}]},
-     "parameter k must be int (the notebook declares `k: int`); got 'one' (str)"),
-    ({"reports": [{"notebook": "good.ipynb", "matrix": {"k": 1}}]}, "reports[0].matrix.k: 1 is not of type 'array'"),
-    ({"reports": [{"notebook": "good.ipynb"}, {"notebook": "good.ipynb"}]}, "is also used by reports[0]"),
-    ({"reports": [{"notebook": "good.ipynb", "notebooks": ["good.ipynb"]}]}, "give either 'notebook'"),
-    ({"reports": [{"notebook": "good.ipynb", "out": "{cohort}"}]}, "names 'cohort', which is not"),
-    ({"output_dir": "x"}, "'reports' is a required property"),
-    ({"formats": ["pdf", "docx"], "reports": [{"notebook": "good.ipynb"}]}, "formats[1]: 'docx' is not one of"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            {"reports": [{"notebook": "good.ipynb", "colour": "blue"}]},
+            "reports[0]: unknown key(s), not allowed ('colour' was unexpected)",
+        ),
+        ({"reports": [{"notebook": "nope.ipynb"}]}, "nope.ipynb does not exist"),
+        (
+            {"reports": [{"notebook": "good.ipynb", "parameters": {"kk": 1}}]},
+            "unknown parameter(s) kk",
+        ),
+        (
+            {"reports": [{"notebook": "good.ipynb", "matrix": {"k": ["one"]}}]},
+            "parameter k must be int (the notebook declares `k: int`); got 'one' (str)",
+        ),
+        (
+            {"reports": [{"notebook": "good.ipynb", "matrix": {"k": 1}}]},
+            "reports[0].matrix.k: 1 is not of type 'array'",
+        ),
+        (
+            {"reports": [{"notebook": "good.ipynb"}, {"notebook": "good.ipynb"}]},
+            "is also used by reports[0]",
+        ),
+        (
+            {"reports": [{"notebook": "good.ipynb", "notebooks": ["good.ipynb"]}]},
+            "give either 'notebook'",
+        ),
+        (
+            {"reports": [{"notebook": "good.ipynb", "out": "{cohort}"}]},
+            "names 'cohort', which is not",
+        ),
+        ({"output_dir": "x"}, "'reports' is a required property"),
+        (
+            {"formats": ["pdf", "docx"], "reports": [{"notebook": "good.ipynb"}]},
+            "formats[1]: 'docx' is not one of",
+        ),
+    ],
+)
 def test_config_problems_are_reported_before_anything_runs(project, body, expected):
     cfg = config(project, body)
     res = aeeval_cli("build", cfg)
@@ -132,7 +207,10 @@ def test_missing_browser_fails_every_report_and_replaces_nothing(project):
     cfg = config(project, {"output_dir": "../out", "reports": [{"notebook": "good.ipynb"}]})
     res = aeeval_cli("build", cfg, env={"AEEVAL_CHROMIUM": str(project / "no-chrome")})
     assert res.returncode == 1
-    assert "AEEVAL_CHROMIUM is set to" in res.stdout + res.stderr and "not an executable file" in res.stderr
+    assert (
+        "AEEVAL_CHROMIUM is set to" in res.stdout + res.stderr
+        and "not an executable file" in res.stderr
+    )
     assert not (project / "out").exists()
 
 
@@ -141,10 +219,14 @@ def test_demo_config_covers_every_cohort_of_the_example_data(root):
     from aeeval.publish.build import load_config
 
     jobs, formats = load_config(root / "notebooks" / "demo.yml")
-    cohorts = sorted(ae.read_table(root / "data" / "examples" / "register.csv", "register")["cohort"].unique())
+    cohorts = sorted(
+        ae.read_table(root / "data" / "examples" / "register.csv", "register")["cohort"].unique()
+    )
     reports = {(j.notebook.name, j.parameters.get("cohort")) for j in jobs}
     assert {("05-evaluation-report.ipynb", c) for c in cohorts} <= reports
-    assert {nb.name for nb in (root / "notebooks").glob("*.ipynb")} == {j.notebook.name for j in jobs}
+    assert {nb.name for nb in (root / "notebooks").glob("*.ipynb")} == {
+        j.notebook.name for j in jobs
+    }
     assert formats == ["pdf", "html"]
     assert all(j.out.is_relative_to(root / "reports" / "demo") for j in jobs)
     shutil.rmtree(root / "reports" / "demo" / "nothing", ignore_errors=True)
@@ -152,7 +234,8 @@ def test_demo_config_covers_every_cohort_of_the_example_data(root):
 
 needs_rfc3987_syntax = pytest.mark.skipif(
     importlib.util.find_spec("rfc3987_syntax") is None,
-    reason="rfc3987-syntax is not installed here, so jsonschema has no IRI grammar to build")
+    reason="rfc3987-syntax is not installed here, so jsonschema has no IRI grammar to build",
+)
 
 
 @needs_rfc3987_syntax
@@ -160,13 +243,27 @@ def test_commands_and_batch_workers_do_not_build_jsonschemas_iri_grammar(project
     """jsonschema (imported with nbformat) builds an RFC 3987 parser when rfc3987-syntax is
     installed: 1.1 s of every command. aeeval's processes go without; its config checks still work."""
     cfg = config(project, {"reports": [{"notebook": "good.ipynb", "matrix": {"k": 1}}]})
-    res = subprocess.run([sys.executable, "-X", "importtime", "-m", "aeeval.cli", "build", cfg],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "aeeval.cli", "build", cfg],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 2 and "reports[0].matrix.k: 1 is not of type 'array'" in res.stderr
-    imported = {line.rsplit("|", 1)[1].strip() for line in res.stderr.splitlines()
-                if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in res.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "jsonschema" in imported and not {"lark", "rfc3987_syntax.syntax_helpers"} & imported
-    worker = subprocess.run([sys.executable, "-c", "import sys\nfrom aeeval.publish.build import warm_worker\n"
-                             "warm_worker(1)\nprint('nbformat' in sys.modules, sys.modules['rfc3987_syntax'])"],
-                            capture_output=True, text=True, check=True)
+    worker = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom aeeval.publish.build import warm_worker\n"
+            "warm_worker(1)\nprint('nbformat' in sys.modules, sys.modules['rfc3987_syntax'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert worker.stdout.split() == ["True", "None"]

@@ -15,9 +15,16 @@ def test_bundled_notebooks_by_name_stem_and_file_name(tmp_path, monkeypatch):
     survey = paths.NOTEBOOKS / "01-survey-outcomes.ipynb"
     for given in ("survey-outcomes", "01-survey-outcomes", "01-survey-outcomes.ipynb"):
         assert paths.notebook_path(given) == survey
-    assert set(paths.bundled_notebooks()) == {"survey-outcomes", "interviews", "staff-survey-q22c",
-                                              "qi-measures", "evaluation-report"}
-    assert paths.config_path("demo") == paths.config_path("demo.yml") == paths.NOTEBOOKS / "demo.yml"
+    assert set(paths.bundled_notebooks()) == {
+        "survey-outcomes",
+        "interviews",
+        "staff-survey-q22c",
+        "qi-measures",
+        "evaluation-report",
+    }
+    assert (
+        paths.config_path("demo") == paths.config_path("demo.yml") == paths.NOTEBOOKS / "demo.yml"
+    )
 
 
 def test_a_file_wins_over_a_bundled_name(tmp_path, monkeypatch):
@@ -29,7 +36,10 @@ def test_a_file_wins_over_a_bundled_name(tmp_path, monkeypatch):
 
 
 def test_an_unknown_name_lists_the_bundled_ones():
-    with pytest.raises(ValueError, match="survey does not exist, and no notebook bundled.*survey-outcomes, interviews"):
+    with pytest.raises(
+        ValueError,
+        match="survey does not exist, and no notebook bundled.*survey-outcomes, interviews",
+    ):
         paths.notebook_path("survey")
     with pytest.raises(ValueError, match=r"no such config file.*\(bundled: demo\)"):
         paths.config_path("demos")

@@ -25,8 +25,14 @@ CONSOLE_SCRIPT = Path(sys.executable).parent / "aeeval"
 def _cli(*args, module=True, cwd=None):
     """``python -m aeeval ARGS`` (or the console script) in a new process."""
     cmd = [sys.executable, "-m", "aeeval"] if module else [str(CONSOLE_SCRIPT)]
-    return subprocess.run([*cmd, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, "COLUMNS": "100"}, timeout=120)
+    return subprocess.run(
+        [*cmd, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "100"},
+        timeout=120,
+    )
 
 
 def test_one_version_everywhere():
@@ -66,8 +72,11 @@ def test_readme_gives_the_same_exit_codes():
         assert f"\n| {code} | " in readme, code
 
 
-@pytest.mark.parametrize("args", [(), ("frobnicate",), ("validate",), ("run", "--no-such-option")],
-                         ids=["no command", "unknown command", "missing argument", "unknown option"])
+@pytest.mark.parametrize(
+    "args",
+    [(), ("frobnicate",), ("validate",), ("run", "--no-such-option")],
+    ids=["no command", "unknown command", "missing argument", "unknown option"],
+)
 def test_usage_errors_exit_2(args, tmp_path):
     res = _cli(*args, cwd=tmp_path)
     assert res.returncode == 2
@@ -98,9 +107,11 @@ def _arguments(parser: argparse.ArgumentParser, where="aeeval"):
 
 def test_every_argument_has_help():
     parser = build_parser()
-    missing = [f"{where}: {action.option_strings or action.dest}"
-               for where, action in _arguments(parser)
-               if action.help is argparse.SUPPRESS or not (action.help or "").strip()]
+    missing = [
+        f"{where}: {action.option_strings or action.dest}"
+        for where, action in _arguments(parser)
+        if action.help is argparse.SUPPRESS or not (action.help or "").strip()
+    ]
     assert not missing
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {a.dest: a.help for a in subparsers._choices_actions}
@@ -119,5 +130,11 @@ def test_cli_imports_nothing_heavy_at_module_level():
                 imported |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom):
                 imported.add("." * node.level + (node.module or ""))
-        assert imported <= {"__future__", "argparse", "sys", "pathlib", ".cli",
-                            ".publish.commands"}, (name, imported)
+        assert imported <= {
+            "__future__",
+            "argparse",
+            "sys",
+            "pathlib",
+            ".cli",
+            ".publish.commands",
+        }, (name, imported)

@@ -20,14 +20,14 @@ from aeeval.compare import ADJUST_METHODS
 # comparison of eleven methods. Stat Med 17:873-890, Table II, method 10 (hybrid score), 95 %.
 NEWCOMBE_TABLE_II = [
     # n1, base1, n2, base2, (low, high)
-    (56, 70, 48, 80, (0.0524, 0.3339)),   # example (a)
-    (9, 10, 3, 10, (0.1705, 0.8090)),     # example (b)
-    (6, 7, 2, 7, (0.0582, 0.8062)),       # example (c)
-    (5, 56, 0, 29, (-0.0381, 0.1926)),    # example (d)
-    (0, 10, 0, 20, (-0.1611, 0.2775)),    # example (e)
-    (0, 10, 0, 10, (-0.2775, 0.2775)),    # example (f)
-    (10, 10, 0, 20, (0.6791, 1.0000)),    # example (g)
-    (10, 10, 0, 10, (0.6075, 1.0000)),    # example (h)
+    (56, 70, 48, 80, (0.0524, 0.3339)),  # example (a)
+    (9, 10, 3, 10, (0.1705, 0.8090)),  # example (b)
+    (6, 7, 2, 7, (0.0582, 0.8062)),  # example (c)
+    (5, 56, 0, 29, (-0.0381, 0.1926)),  # example (d)
+    (0, 10, 0, 20, (-0.1611, 0.2775)),  # example (e)
+    (0, 10, 0, 10, (-0.2775, 0.2775)),  # example (f)
+    (10, 10, 0, 20, (0.6791, 1.0000)),  # example (g)
+    (10, 10, 0, 10, (0.6075, 1.0000)),  # example (h)
 ]
 
 
@@ -96,11 +96,14 @@ def test_fisher_r_by_2_close_to_exact_enumeration():
         return np.prod([math.comb(b, xi) for xi, b in zip(x, base)]) / math.comb(sum(base), k)
 
     observed = prob(n)
-    p = sum(prob(x) for x in product(*[range(b + 1) for b in base])
-            if sum(x) == k and prob(x) <= observed * (1 + 1e-7))
+    p = sum(
+        prob(x)
+        for x in product(*[range(b + 1) for b in base])
+        if sum(x) == k and prob(x) <= observed * (1 + 1e-7)
+    )
     r = ae.group_test(n, base, method="fisher")
-    assert r.at[0, "p_value"] == pytest.approx(p, abs=0.005)   # Monte Carlo, 100,000 tables
-    assert ae.group_test(n, base, method="fisher").equals(r)    # fixed seed: same every run
+    assert r.at[0, "p_value"] == pytest.approx(p, abs=0.005)  # Monte Carlo, 100,000 tables
+    assert ae.group_test(n, base, method="fisher").equals(r)  # fixed seed: same every run
 
 
 def test_cochran_armitage_r_prop_trend_test_example():
@@ -120,7 +123,8 @@ def test_cochran_armitage_agrees_with_statsmodels_linear_by_linear():
     scores = [0, 0.5, 1.5, 4.0, 7.0]
     r = ae.trend_test(present, present + absent, scores=scores)
     res = Table(np.column_stack([absent, present])).test_ordinal_association(
-        row_scores=np.array(scores), col_scores=np.array([0, 1]))
+        row_scores=np.array(scores), col_scores=np.array([0, 1])
+    )
     m2 = ((res.statistic - res.null_mean) / res.null_sd) ** 2
     big_n = (present + absent).sum()
     assert r.at[0, "statistic"] == pytest.approx(m2 * big_n / (big_n - 1), rel=1e-9)
@@ -140,8 +144,11 @@ def test_holm_and_bh_against_hand_worked_r_p_adjust():
 
 
 # p-values with ties, exact 0 and 1, values whose Holm product passes 1, subnormals and NaN.
-P_VALUES = st.lists(st.one_of(st.sampled_from([0.0, 1.0, 0.01, 0.05, 0.3, 0.6, np.nan, 5e-324]),
-                              st.floats(0, 1)), min_size=1, max_size=40)
+P_VALUES = st.lists(
+    st.one_of(st.sampled_from([0.0, 1.0, 0.01, 0.05, 0.3, 0.6, np.nan, 5e-324]), st.floats(0, 1)),
+    min_size=1,
+    max_size=40,
+)
 
 
 def _check_against_statsmodels(p, method):
@@ -162,7 +169,9 @@ def _check_against_statsmodels(p, method):
     q, adj = p[ok], got[ok]
     assert (adj >= q).all() and (adj <= 1).all()  # never below the raw p-value; capped at 1
     order = np.argsort(q, kind="stable")
-    assert (np.diff(adj[order]) >= 0).all()  # monotone: a smaller p is never adjusted above a larger
+    assert (
+        np.diff(adj[order]) >= 0
+    ).all()  # monotone: a smaller p is never adjusted above a larger
     for value in np.unique(q):
         assert len(set(adj[q == value])) == 1  # ties get one adjusted value
     return got
@@ -197,29 +206,53 @@ def test_holm_cap_and_single_value():
     assert np.isnan(ae.adjust_p([np.nan, np.nan], "holm")).all()
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: ae.compare_proportions(5, 0, 1, 4), "base1 = 0: a base must be at least 1"),
-    (lambda: ae.compare_proportions(1, 4, 0, 0), "base2 = 0: a base must be at least 1"),
-    (lambda: ae.compare_proportions(6, 5, 1, 4), r"n1 \(6\) is larger than its base1 \(5\)"),
-    (lambda: ae.compare_proportions(1, 5, 5, 4), r"n2 \(5\) is larger than its base2 \(4\)"),
-    (lambda: ae.compare_proportions(-1, 5, 1, 4), "n1 = -1 is negative: counts and bases must be whole"),
-    (lambda: ae.compare_proportions(1.5, 5, 1, 4), "n1 = 1.5 is not a whole number"),
-    (lambda: ae.compare_proportions(1, 5, 1, 4.5), "base2 = 4.5 is not a whole number"),
-    (lambda: ae.compare_proportions([1, 2], 5, 1, 4), "n1 and base1 must be single numbers"),
-    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=95), "strictly between 0 and 1 .*got 95$"),
-    (lambda: ae.compare_proportions(1, 5, 1, 4, confidence=-0.5), "strictly between 0 and 1 .*got -0.5"),
-    (lambda: ae.group_test([1, 2], [4, 4], method="g"), "method must be one of 'auto', 'chi2', 'fisher'; got 'g'"),
-    (lambda: ae.group_test([1, 5], [4, 4]), r"n \(5\) is larger than its base \(4\) at position 1"),
-    (lambda: ae.group_test([1, -2], [4, 4]), r"n\[1\] = -2 is negative"),
-    (lambda: ae.group_test([1, 2], [4, 0]), r"base\[1\] = 0: a base must be at least 1"),
-    (lambda: ae.group_test([1], [4]), "at least 2 groups; got 1"),
-    (lambda: ae.group_test([0, 0], [4, 4]), "nothing to test"),
-    (lambda: ae.trend_test([1, 2.5], [4, 4]), r"n\[1\] = 2.5 is not a whole number"),
-    (lambda: ae.trend_test([1, 2], [4, 4], scores=[1, 1]), "scores are all equal"),
-    (lambda: ae.trend_test([1, 2, 3], [4, 4, 4], scores=[1, 2]), r"one number per group \(3\); got 2"),
-    (lambda: ae.adjust_p([0.2, 1.5]), "p-values must lie between 0 and 1; got 1.5"),
-    (lambda: ae.adjust_p([0.2], "fdr"), "method must be one of 'holm', 'benjamini_hochberg', 'bonferroni'; got 'fdr'"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: ae.compare_proportions(5, 0, 1, 4), "base1 = 0: a base must be at least 1"),
+        (lambda: ae.compare_proportions(1, 4, 0, 0), "base2 = 0: a base must be at least 1"),
+        (lambda: ae.compare_proportions(6, 5, 1, 4), r"n1 \(6\) is larger than its base1 \(5\)"),
+        (lambda: ae.compare_proportions(1, 5, 5, 4), r"n2 \(5\) is larger than its base2 \(4\)"),
+        (
+            lambda: ae.compare_proportions(-1, 5, 1, 4),
+            "n1 = -1 is negative: counts and bases must be whole",
+        ),
+        (lambda: ae.compare_proportions(1.5, 5, 1, 4), "n1 = 1.5 is not a whole number"),
+        (lambda: ae.compare_proportions(1, 5, 1, 4.5), "base2 = 4.5 is not a whole number"),
+        (lambda: ae.compare_proportions([1, 2], 5, 1, 4), "n1 and base1 must be single numbers"),
+        (
+            lambda: ae.compare_proportions(1, 5, 1, 4, confidence=95),
+            "strictly between 0 and 1 .*got 95$",
+        ),
+        (
+            lambda: ae.compare_proportions(1, 5, 1, 4, confidence=-0.5),
+            "strictly between 0 and 1 .*got -0.5",
+        ),
+        (
+            lambda: ae.group_test([1, 2], [4, 4], method="g"),
+            "method must be one of 'auto', 'chi2', 'fisher'; got 'g'",
+        ),
+        (
+            lambda: ae.group_test([1, 5], [4, 4]),
+            r"n \(5\) is larger than its base \(4\) at position 1",
+        ),
+        (lambda: ae.group_test([1, -2], [4, 4]), r"n\[1\] = -2 is negative"),
+        (lambda: ae.group_test([1, 2], [4, 0]), r"base\[1\] = 0: a base must be at least 1"),
+        (lambda: ae.group_test([1], [4]), "at least 2 groups; got 1"),
+        (lambda: ae.group_test([0, 0], [4, 4]), "nothing to test"),
+        (lambda: ae.trend_test([1, 2.5], [4, 4]), r"n\[1\] = 2.5 is not a whole number"),
+        (lambda: ae.trend_test([1, 2], [4, 4], scores=[1, 1]), "scores are all equal"),
+        (
+            lambda: ae.trend_test([1, 2, 3], [4, 4, 4], scores=[1, 2]),
+            r"one number per group \(3\); got 2",
+        ),
+        (lambda: ae.adjust_p([0.2, 1.5]), "p-values must lie between 0 and 1; got 1.5"),
+        (
+            lambda: ae.adjust_p([0.2], "fdr"),
+            "method must be one of 'holm', 'benjamini_hochberg', 'bonferroni'; got 'fdr'",
+        ),
+    ],
+)
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -227,8 +260,9 @@ def test_bad_input(call, message):
 
 def test_compare_groups_and_headline_comparisons_on_examples():
     r = ae.load_survey()
-    t = ae.compare_groups(r, "improved_experience", "Yes, definitely", by="cohort",
-                          exclude=["Don't know"])
+    t = ae.compare_groups(
+        r, "improved_experience", "Yes, definitely", by="cohort", exclude=["Don't know"]
+    )
     row = t.set_index("cohort").loc[1]
     # Cohort 1: 16 of 20 against the rest 28 of 55 (counts from the example data).
     ref = ae.compare_proportions(16, 20, 28, 55)
@@ -241,8 +275,17 @@ def test_compare_groups_and_headline_comparisons_on_examples():
 
 
 def test_comparisons_suppress_small_groups_and_a_sibling():
-    df = pd.DataFrame({"q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 30 + ["No"] * 20 + ["Yes"] * 9 + ["No"] * 6,
-                       "g": ["a"] * 5 + ["b"] * 50 + ["c"] * 15})
+    df = pd.DataFrame(
+        {
+            "q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 30 + ["No"] * 20 + ["Yes"] * 9 + ["No"] * 6,
+            "g": ["a"] * 5 + ["b"] * 50 + ["c"] * 15,
+        }
+    )
     t = ae.compare_groups(df, "q", "Yes", by="g", min_base=10).set_index("g")
     assert t.loc["a", "suppressed"] and t.loc["c", "suppressed"] and not t.loc["b", "suppressed"]
-    assert t.loc[["a", "c"], ["n1", "n2", "estimate1", "difference", "p_value", "p_holm"]].isna().all().all()
+    assert (
+        t.loc[["a", "c"], ["n1", "n2", "estimate1", "difference", "p_value", "p_holm"]]
+        .isna()
+        .all()
+        .all()
+    )

@@ -21,8 +21,14 @@ def test_register_shape(examples):
     assert 120 <= len(reg) <= 130
     assert reg["cohort"].nunique() >= 3
     assert set(reg["setting"].dropna()) == {
-        "Maternity", "Children's services", "Learning disability", "Mental health", "Outpatients",
-        "Acute inpatient wards", "Community nursing"}
+        "Maternity",
+        "Children's services",
+        "Learning disability",
+        "Mental health",
+        "Outpatients",
+        "Acute inpatient wards",
+        "Community nursing",
+    }
 
 
 def test_survey_rounds_to_published_picker_figures():
@@ -48,7 +54,9 @@ def test_interviews_two_coders_twelve_interviews(examples):
     assert seg["interview"].nunique() == 12
     assert set(seg["coder"]) == {"Coder A", "Coder B"}
     assert {"Challenges", "What helps", "Key learnings"} == set(seg["theme"])
-    assert {"protected_time", "staff_engagement", "patient_voice", "senior_support"} <= set(seg["code"])
+    assert {"protected_time", "staff_engagement", "patient_voice", "senior_support"} <= set(
+        seg["code"]
+    )
 
 
 def test_staff_survey_panel(examples):

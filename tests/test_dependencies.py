@@ -35,8 +35,12 @@ def _distributions_imported_by(folder: str) -> set[str]:
                 tops = [alias.name.split(".")[0] for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 tops = [node.module.split(".")[0]]
-            elif (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "importorskip"
-                  and node.args and isinstance(node.args[0], ast.Constant)):
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", "") == "importorskip"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
                 tops = [node.args[0].value.split(".")[0]]  # pytest.importorskip("frictionless")
             else:
                 continue
@@ -48,7 +52,9 @@ def test_every_runtime_dependency_is_imported_by_aeeval():
     declared = {_name(d) for d in PROJECT["dependencies"]}
     imported = _distributions_imported_by("aeeval")
     unused = declared - imported - set(NOT_IMPORTED)
-    assert not unused, f"declared in pyproject.toml but imported nowhere in aeeval/: {sorted(unused)}"
+    assert not unused, (
+        f"declared in pyproject.toml but imported nowhere in aeeval/: {sorted(unused)}"
+    )
 
 
 def _requirements(names: set[str]) -> set[str]:
@@ -96,8 +102,9 @@ def test_jupyterlab_is_the_lab_extra_and_not_a_runtime_dependency():
 
 
 def test_readme_says_what_each_dependency_is_for():
-    section = re.search(r"^## Dependencies\n(.*?)^## ", (ROOT / "README.md").read_text(),
-                        re.M | re.S)
+    section = re.search(
+        r"^## Dependencies\n(.*?)^## ", (ROOT / "README.md").read_text(), re.M | re.S
+    )
     assert section, "README.md has no '## Dependencies' section"
     text = section.group(1).lower()
     extras = [d for specs in PROJECT["optional-dependencies"].values() for d in specs]

@@ -20,8 +20,8 @@ def test_default_min_base_is_the_one_project_setting():
 def test_friends_and_family_style_secondary_suppression():
     t = pd.DataFrame({"site": list("abcd"), "n": [2, 30, 12, 50], "base": [3, 40, 15, 90]})
     out = ae.suppress(t, 10, by="site").set_index("site")
-    assert out["suppressed"].tolist() == [True, False, True, False]   # c is the next smallest
-    assert out["base"].tolist() == [3, 40, 15, 90]                     # bases stay visible
+    assert out["suppressed"].tolist() == [True, False, True, False]  # c is the next smallest
+    assert out["base"].tolist() == [3, 40, 15, 90]  # bases stay visible
 
 
 def test_zero_bases_are_not_suppressed_nor_chosen_as_siblings():
@@ -32,8 +32,14 @@ def test_zero_bases_are_not_suppressed_nor_chosen_as_siblings():
 
 
 def test_two_way_tables_suppress_along_both_margins():
-    t = pd.DataFrame({"cohort": [1, 1, 2, 2], "setting": ["x", "y", "x", "y"],
-                      "n": [1, 20, 30, 40], "base": [2, 25, 35, 50]})
+    t = pd.DataFrame(
+        {
+            "cohort": [1, 1, 2, 2],
+            "setting": ["x", "y", "x", "y"],
+            "n": [1, 20, 30, 40],
+            "base": [2, 25, 35, 50],
+        }
+    )
     out = ae.suppress(t, 10, by=["cohort", "setting"])
     # (1, x) small → (1, y) hidden in its cohort row and (2, x) in its setting column → (2, y) too.
     assert out["suppressed"].all()
@@ -59,9 +65,15 @@ def test_suppressed_rows_together_must_reach_min_base():
     assert ae.suppress(t, 10, by="g")["suppressed"].tolist() == [True, True, False]
 
 
-answers = st.lists(st.tuples(st.sampled_from(["Yes", "No", "Don't know", None]),
-                             st.sampled_from(["a", "b", "c", "d"]), st.sampled_from([1, 2, 3])),
-                   min_size=1, max_size=120)
+answers = st.lists(
+    st.tuples(
+        st.sampled_from(["Yes", "No", "Don't know", None]),
+        st.sampled_from(["a", "b", "c", "d"]),
+        st.sampled_from([1, 2, 3]),
+    ),
+    min_size=1,
+    max_size=120,
+)
 
 
 def _assert_no_leak(out, full, base, min_base, visible, sets):
@@ -73,7 +85,7 @@ def _assert_no_leak(out, full, base, min_base, visible, sets):
     for col in out.columns.difference(visible):
         assert out.loc[hidden, col].isna().all(), f"suppressed rows show '{col}'"
     for fixed in sets:
-        for _, part in (out.groupby(fixed, observed=True) if fixed else [(None, out)]):
+        for _, part in out.groupby(fixed, observed=True) if fixed else [(None, out)]:
             live = part[part[base] > 0]
             secret = live[live["suppressed"]]
             if len(secret) and len(secret) < len(live):
@@ -81,16 +93,22 @@ def _assert_no_leak(out, full, base, min_base, visible, sets):
                 # cover at least two rows and min_base answers.
                 assert len(secret) >= 2 and secret[base].sum() >= min_base, (fixed, part)
     shown = ~hidden
-    pd.testing.assert_frame_equal(out.loc[shown, visible], full.loc[shown, visible],
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        out.loc[shown, visible], full.loc[shown, visible], check_dtype=False
+    )
     for col in out.columns.difference(visible):
-        np.testing.assert_allclose(out.loc[shown, col].to_numpy(dtype=float),
-                                   full.loc[shown, col].to_numpy(dtype=float))
+        np.testing.assert_allclose(
+            out.loc[shown, col].to_numpy(dtype=float), full.loc[shown, col].to_numpy(dtype=float)
+        )
 
 
 @settings(max_examples=150, deadline=None)
-@given(rows=answers, min_base=st.integers(1, 15), weighted=st.booleans(),
-       method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]))
+@given(
+    rows=answers,
+    min_base=st.integers(1, 15),
+    weighted=st.booleans(),
+    method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]),
+)
 def test_suppression_never_leaks_a_small_group(rows, min_base, weighted, method):
     df = pd.DataFrame(rows, columns=["q", "g", "h"])
     df["w"] = np.linspace(0.5, 2.0, len(df))
@@ -107,13 +125,18 @@ def test_suppression_never_leaks_a_small_group(rows, min_base, weighted, method)
 
 
 # Group sizes drawn directly, so that small groups beside large ones are common.
-groups = st.lists(st.tuples(st.integers(0, 25), st.integers(0, 25), st.integers(0, 3)),
-                  min_size=1, max_size=6)
+groups = st.lists(
+    st.tuples(st.integers(0, 25), st.integers(0, 25), st.integers(0, 3)), min_size=1, max_size=6
+)
 
 
 def _frame(sizes):
-    rows = [(answer, f"g{i}") for i, (yes, no, dk) in enumerate(sizes)
-            for answer, k in (("Yes", yes), ("No", no), ("Don't know", dk)) for _ in range(k)]
+    rows = [
+        (answer, f"g{i}")
+        for i, (yes, no, dk) in enumerate(sizes)
+        for answer, k in (("Yes", yes), ("No", no), ("Don't know", dk))
+        for _ in range(k)
+    ]
     return pd.DataFrame(rows or [("Yes", "g0")], columns=["q", "g"])
 
 

@@ -49,8 +49,9 @@ def test_docstring_examples(name, tmp_path, monkeypatch):
         runner.run(test, out=report.append)
     result = runner.summarize(verbose=False)
     assert result.attempted > 0
-    assert result.failed == 0, f"{result.failed} docstring example(s) in {name} failed:\n" + "".join(
-        report)
+    assert result.failed == 0, (
+        f"{result.failed} docstring example(s) in {name} failed:\n" + "".join(report)
+    )
 
 
 def test_discovery_finds_the_examples():
@@ -58,18 +59,26 @@ def test_discovery_finds_the_examples():
     the walk must reach the subpackages and find at least the examples there were when this
     test was written (218 examples in 73 docstrings of 23 modules, December 2026)."""
     modules = _modules()
-    assert {"aeeval.plots.survey", "aeeval.publish.gate.counts", "aeeval.proportions"} <= set(modules)
+    assert {"aeeval.plots.survey", "aeeval.publish.gate.counts", "aeeval.proportions"} <= set(
+        modules
+    )
     examples = sum(len(t.examples) for name in MODULES_WITH_EXAMPLES for t in _doctests(name))
-    assert len(MODULES_WITH_EXAMPLES) >= 23 and examples >= 218, (len(MODULES_WITH_EXAMPLES),
-                                                                  examples)
+    assert len(MODULES_WITH_EXAMPLES) >= 23 and examples >= 218, (
+        len(MODULES_WITH_EXAMPLES),
+        examples,
+    )
 
 
 def test_no_example_is_skipped():
     """``# doctest: +SKIP`` would let an example rot unseen: every example runs (those needing
     Chromium or a kernel use the real ones, in a temporary folder)."""
-    skipped = [f"{test.name} line {example.lineno}"
-               for name in MODULES_WITH_EXAMPLES for test in _doctests(name)
-               for example in test.examples if example.options.get(doctest.SKIP)]
+    skipped = [
+        f"{test.name} line {example.lineno}"
+        for name in MODULES_WITH_EXAMPLES
+        for test in _doctests(name)
+        for example in test.examples
+        if example.options.get(doctest.SKIP)
+    ]
     assert not skipped
 
 
@@ -90,6 +99,13 @@ def test_public_functions_have_examples():
 def test_public_survey_functions_cite_their_sources():
     import aeeval as ae
 
-    for fn in (ae.proportion_ci, ae.proportions, ae.compare_proportions, ae.group_test,
-               ae.trend_test, ae.adjust_p, ae.suppress):
+    for fn in (
+        ae.proportion_ci,
+        ae.proportions,
+        ae.compare_proportions,
+        ae.group_test,
+        ae.trend_test,
+        ae.adjust_p,
+        ae.suppress,
+    ):
         assert "References\n    ----------" in (fn.__doc__ or ""), f"{fn.__name__} cites no source"

@@ -30,11 +30,13 @@ def test_cohort_report_pdf(tmp_path):
     assert "Always Events® programme evaluation" in pages[0] and "Cohort 2" in pages[0]
     assert "Report date:" in pages[0] and "Data sources" in pages[0]
     assert "data/examples/survey_responses.csv" in pages[0]
-    assert "data/schemas/" not in pages[0]              # definitions are in the appendix only
+    assert "data/schemas/" not in pages[0]  # definitions are in the appendix only
     assert "Executive summary" not in pages[0]
     # Sections in order.
-    order = [text.index(s) for s in ("Executive summary", "Methods", "Results", "Limitations",
-                                     "Appendix: provenance")]
+    order = [
+        text.index(s)
+        for s in ("Executive summary", "Methods", "Results", "Limitations", "Appendix: provenance")
+    ]
     assert order == sorted(order)
     # Headline figures with intervals, checked against an independent Wilson interval
     # (statsmodels), from the cohort's own responses.
@@ -43,21 +45,38 @@ def test_cohort_report_pdf(tmp_path):
     answered = answered[answered != "Don't know"]
     n, base = int((answered == "Yes, definitely").sum()), len(answered)
     low, high = proportion_confint(n, base, method="wilson")
-    assert f"{_pct(n / base)} of {base} organisations ({n}; 95% CI {_pct(low)} to {_pct(high)})" in " ".join(text.split())
+    assert (
+        f"{_pct(n / base)} of {base} organisations ({n}; 95% CI {_pct(low)} to {_pct(high)})"
+        in " ".join(text.split())
+    )
     # Every strand of the example data is reported, and the data are said to be synthetic.
-    for phrase in ("answered the survey", "interview(s) with organisations in Cohort 2",
-                   "Staff Survey, 2020 (q22c)", "Always Event measure(s) tracked by teams",
-                   "synthetic example data"):
+    for phrase in (
+        "answered the survey",
+        "interview(s) with organisations in Cohort 2",
+        "Staff Survey, 2020 (q22c)",
+        "Always Event measure(s) tracked by teams",
+        "synthetic example data",
+    ):
         assert phrase in " ".join(text.split()), phrase
     for code in ("import aeeval", "evaluation.analyse(", "ae.show(", "quotes_per_theme: int"):
         assert code not in text
-    info = subprocess.run(["pdfinfo", str(out / "report.pdf")], capture_output=True, text=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", str(out / "report.pdf")], capture_output=True, text=True
+    ).stdout
     assert "595" in info and "842" in info  # A4
     assert f"Page 1 of {len(pages) - 1}" in text
     tables = {t["name"] for t in json.loads((out / "figures.json").read_text())["tables"]}
-    assert {"headline_figures", "response_rate", "cohort_comparison", "theme_frequencies",
-            "quotes", "staff_survey_trend", "participation_effect", "measure_summary",
-            "data_sources"} <= tables
+    assert {
+        "headline_figures",
+        "response_rate",
+        "cohort_comparison",
+        "theme_frequencies",
+        "quotes",
+        "staff_survey_trend",
+        "participation_effect",
+        "measure_summary",
+        "data_sources",
+    } <= tables
 
 
 @pytest.mark.slow
@@ -67,18 +86,34 @@ def test_report_on_a_folder_with_only_the_survey(tmp_path, examples):
     for name in ("register.csv", "survey_responses.csv"):
         shutil.copy(examples / name, data / name)
     out = tmp_path / "out"
-    res = aeeval_cli("run", REPORT_NB, "-p", "cohort", "1", "-p", "data_dir", data, "--out", out,
-                     "--format", "html")
+    res = aeeval_cli(
+        "run",
+        REPORT_NB,
+        "-p",
+        "cohort",
+        "1",
+        "-p",
+        "data_dir",
+        data,
+        "--out",
+        out,
+        "--format",
+        "html",
+    )
     assert res.returncode == 0, res.stderr
     html = (out / "report.html").read_text()
-    for said in ("No interviews with organisations in Cohort 1.",
-                 "No Staff Survey results were supplied.",
-                 "No Always Event measures from teams in Cohort 1.",
-                 "Not supplied for this report, so not covered: Coded interview segments; "
-                 "NHS Staff Survey results by trust; Always Event measures by team."):
+    for said in (
+        "No interviews with organisations in Cohort 1.",
+        "No Staff Survey results were supplied.",
+        "No Always Event measures from teams in Cohort 1.",
+        "Not supplied for this report, so not covered: Coded interview segments; "
+        "NHS Staff Survey results by trust; Always Event measures by team.",
+    ):
         assert said in html, said
     inputs = [i["path"] for i in json.loads((out / "manifest.json").read_text())["inputs"]]
-    assert str(data / "survey_responses.csv") in inputs and not any("interview" in p for p in inputs)
+    assert str(data / "survey_responses.csv") in inputs and not any(
+        "interview" in p for p in inputs
+    )
 
 
 def test_load_evaluation_narrows_every_table_to_the_cohort():
@@ -87,21 +122,33 @@ def test_load_evaluation_narrows_every_table_to_the_cohort():
     assert set(ev.register.loc[ev.register["cohort"] == 3, "org_code"]) == members
     assert set(ev.responses["org_code"]) <= members and set(ev.segments["org_code"]) <= members
     assert set(ev.measures["org_code"]) <= members and not ev.measures.empty
-    groups = evaluation.staff_survey_groups(ev).drop_duplicates("org_code").set_index("org_code")["group"]
+    groups = (
+        evaluation.staff_survey_groups(ev)
+        .drop_duplicates("org_code")
+        .set_index("org_code")["group"]
+    )
     assert set(groups[groups == "Cohort 3 trusts"].index) == members
-    assert set(groups[groups == evaluation.OTHER_COHORTS].index) == set(ev.register["org_code"]) - members
+    assert (
+        set(groups[groups == evaluation.OTHER_COHORTS].index)
+        == set(ev.register["org_code"]) - members
+    )
 
 
 def test_cohort_effect_compares_with_trusts_outside_the_programme_only():
     ev = evaluation.load_evaluation(cohort=1)
     fx = evaluation.staff_survey_effect(ev)
     # Independently: the same model on the cohort's trusts and non-programme trusts only.
-    results = ev.staff_survey[~ev.staff_survey["org_code"].isin(
-        set(ev.register["org_code"]) - set(ev.members["org_code"]))]
+    results = ev.staff_survey[
+        ~ev.staff_survey["org_code"].isin(
+            set(ev.register["org_code"]) - set(ev.members["org_code"])
+        )
+    ]
     direct = ae.participation_effect(results, ev.members, missing="exclude")
     assert fx["estimate"].iloc[0] == pytest.approx(direct["estimate"].iloc[0])
-    assert fx["n_trusts"].iloc[0] == results.loc[~results["suppressed"] & (results["series"] == "q22c"),
-                                                 "org_code"].nunique()
+    assert (
+        fx["n_trusts"].iloc[0]
+        == results.loc[~results["suppressed"] & (results["series"] == "q22c"), "org_code"].nunique()
+    )
 
 
 def test_response_rate_is_a_wilson_interval_and_suppressed_when_small():
@@ -115,14 +162,17 @@ def test_response_rate_is_a_wilson_interval_and_suppressed_when_small():
 
 
 def test_unknown_cohort_and_missing_register(tmp_path):
-    with pytest.raises(ValueError, match=r"cohort 9 is not in the register .* \(cohorts: 1, 2, 3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"cohort 9 is not in the register .* \(cohorts: 1, 2, 3, 4\)"
+    ):
         evaluation.load_evaluation(cohort=9)
     with pytest.raises(FileNotFoundError, match="no register.csv"):
         evaluation.load_evaluation(tmp_path)
 
 
 def test_measures_without_org_code_are_in_the_programme_report_and_named_in_cohort_limitations(
-        tmp_path, examples):
+    tmp_path, examples
+):
     import pandas as pd
 
     data = tmp_path / "data"

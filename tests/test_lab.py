@@ -35,10 +35,12 @@ def _free_port() -> int:
 
 
 def _api(base: str, path: str, body: dict | None = None) -> dict:
-    req = urllib.request.Request(f"{base}{path}", method="POST" if body is not None else "GET",
-                                 data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Authorization": f"token {TOKEN}",
-                                          "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{base}{path}",
+        method="POST" if body is not None else "GET",
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())
 
@@ -50,10 +52,20 @@ def lab(tmp_path_factory):
     log = open(runtime / "server.log", "wb")  # noqa: SIM115
     jupyter = Path(sys.executable).with_name("jupyter")
     proc = subprocess.Popen(
-        [str(jupyter), "lab", f"--notebook-dir={NOTEBOOKS}", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={TOKEN}",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],  # as `make lab` does
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)})
+        [
+            str(jupyter),
+            "lab",
+            f"--notebook-dir={NOTEBOOKS}",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={TOKEN}",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],  # as `make lab` does
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -63,7 +75,9 @@ def lab(tmp_path_factory):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail("jupyter lab did not start:\n" + (runtime / "server.log").read_text()[-3000:])
+                pytest.fail(
+                    "jupyter lab did not start:\n" + (runtime / "server.log").read_text()[-3000:]
+                )
             time.sleep(0.5)
     yield base
     proc.terminate()
@@ -83,12 +97,32 @@ async def _execute(url: str, cells: list[str]) -> list[dict]:
     try:
         for code in cells:
             msg_id = uuid.uuid4().hex
-            await conn.write_message(json.dumps({
-                "header": {"msg_id": msg_id, "username": "test", "session": session,
-                           "msg_type": "execute_request", "version": "5.3", "date": ""},
-                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-                "content": {"code": code, "silent": False, "store_history": True,
-                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}))
+            await conn.write_message(
+                json.dumps(
+                    {
+                        "header": {
+                            "msg_id": msg_id,
+                            "username": "test",
+                            "session": session,
+                            "msg_type": "execute_request",
+                            "version": "5.3",
+                            "date": "",
+                        },
+                        "parent_header": {},
+                        "metadata": {},
+                        "channel": "shell",
+                        "buffers": [],
+                        "content": {
+                            "code": code,
+                            "silent": False,
+                            "store_history": True,
+                            "user_expressions": {},
+                            "allow_stdin": False,
+                            "stop_on_error": True,
+                        },
+                    }
+                )
+            )
             replied = idle = False
             while not (replied and idle):
                 msg = json.loads(await asyncio.wait_for(conn.read_message(), timeout=180))
@@ -116,16 +150,24 @@ def test_the_server_lists_the_projects_kernel(lab):
 
 def test_a_notebook_runs_through_the_projects_kernel(lab):
     name = "04-qi-measures.ipynb"
-    session = _api(lab, "/api/sessions", {"path": name, "name": name, "type": "notebook",
-                                          "kernel": {"name": "aeeval"}})
+    session = _api(
+        lab,
+        "/api/sessions",
+        {"path": name, "name": name, "type": "notebook", "kernel": {"name": "aeeval"}},
+    )
     assert session["kernel"]["name"] == "aeeval"
-    url = (lab.replace("http", "ws") + f"/api/kernels/{session['kernel']['id']}/channels"
-           f"?token={TOKEN}&session_id={uuid.uuid4().hex}")
+    url = (
+        lab.replace("http", "ws") + f"/api/kernels/{session['kernel']['id']}/channels"
+        f"?token={TOKEN}&session_id={uuid.uuid4().hex}"
+    )
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     cells = [c.source for c in nb.cells if c.cell_type == "code"]
     outputs = asyncio.run(_execute(url, ["import sys; print(sys.executable)", *cells]))
     assert outputs[0]["content"]["text"].strip() == sys.executable
-    tables = [o["content"]["data"][TABLE_MIMETYPE]["name"] for o in outputs
-              if TABLE_MIMETYPE in o["content"].get("data", {})]
+    tables = [
+        o["content"]["data"][TABLE_MIMETYPE]["name"]
+        for o in outputs
+        if TABLE_MIMETYPE in o["content"].get("data", {})
+    ]
     assert "run_chart_runs" in tables and "measure_spc_summary" in tables
     assert sum("image/png" in o["content"].get("data", {}) for o in outputs) >= 2  # the charts

@@ -20,16 +20,22 @@ EXAMPLE = ROOT / "data" / "examples" / "register.csv"
 def _imported(*args: str, code: str | None = None) -> tuple[set[str], subprocess.CompletedProcess]:
     """Top-level packages a new ``python -X importtime`` process imported, and the process."""
     command = ["-c", code] if code else ["-m", "aeeval", *args]
-    proc = subprocess.run([sys.executable, "-X", "importtime", *command], capture_output=True,
-                          text=True, cwd=ROOT)
-    names = {line.rsplit("|", 1)[1].strip().split(".")[0]
-             for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *command], capture_output=True, text=True, cwd=ROOT
+    )
+    names = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "aeeval" in names or code, proc.stderr[-2000:]  # -X importtime did report
     return names, proc
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["validate", "--help"],
-                                  ["run", "--help"], ["build", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["validate", "--help"], ["run", "--help"], ["build", "--help"]],
+)
 def test_help_and_version_import_neither_pandas_nor_the_statistics_stack(args):
     names, proc = _imported(*args)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -56,26 +62,32 @@ def _run(code: str) -> str:
 
 
 def test_a_name_is_imported_from_its_submodule_on_first_use():
-    out = _run("import sys, aeeval as ae\n"
-               "before = 'aeeval.spc' in sys.modules\n"
-               "f = ae.p_chart\n"
-               "print(before, 'aeeval.spc' in sys.modules, f.__module__, 'p_chart' in vars(ae))")
+    out = _run(
+        "import sys, aeeval as ae\n"
+        "before = 'aeeval.spc' in sys.modules\n"
+        "f = ae.p_chart\n"
+        "print(before, 'aeeval.spc' in sys.modules, f.__module__, 'p_chart' in vars(ae))"
+    )
     assert out == "False True aeeval.spc True"
 
 
 def test_every_public_name_resolves_in_a_fresh_process_and_dir_lists_it():
-    out = _run("import aeeval as ae\n"
-               "missing = [n for n in ae.__all__ if getattr(ae, n, None) is None]\n"
-               "print(missing, set(ae.__all__) <= set(dir(ae)), len(ae.__all__) == len(set(ae.__all__)))")
+    out = _run(
+        "import aeeval as ae\n"
+        "missing = [n for n in ae.__all__ if getattr(ae, n, None) is None]\n"
+        "print(missing, set(ae.__all__) <= set(dir(ae)), len(ae.__all__) == len(set(ae.__all__)))"
+    )
     assert out == "[] True True"
 
 
 def test_proportions_stays_the_function_when_its_submodule_is_imported_first():
     # aeeval.proportions is both a submodule and a public function; importing the submodule
     # (as aeeval.compare does) must not rebind ae.proportions to the module.
-    out = _run("import aeeval as ae, aeeval.compare\nimport aeeval.proportions as p\n"
-               "from aeeval.proportions import proportion_ci\n"
-               "print(callable(ae.proportions), callable(p), ae.proportions.__module__)")
+    out = _run(
+        "import aeeval as ae, aeeval.compare\nimport aeeval.proportions as p\n"
+        "from aeeval.proportions import proportion_ci\n"
+        "print(callable(ae.proportions), callable(p), ae.proportions.__module__)"
+    )
     assert out == "True True aeeval.proportions"
 
 

@@ -19,8 +19,9 @@ import aeeval.plots as plots  # noqa: E402
 
 
 def _months(values):
-    return pd.DataFrame({"month": pd.date_range("2020-01-01", periods=len(values), freq="MS"),
-                         "y": values})
+    return pd.DataFrame(
+        {"month": pd.date_range("2020-01-01", periods=len(values), freq="MS"), "y": values}
+    )
 
 
 VALUES = [12, 8, 11, 9, 13, 7, 12, 10, 14, 15, 16, 15, 17, 18, 16, 19]
@@ -28,23 +29,48 @@ VALUES = [12, 8, 11, 9, 13, 7, 12, 10, 14, 15, 16, 15, 17, 18, 16, 19]
 # name → (function, a call on real inputs of the statistics function it draws)
 CASES = {
     "plot_likert": lambda ax: plots.plot_likert(
-        ae.distribution(ae.load_survey(), "influenced_coproduction", by="cohort",
-                        exclude=["Don't know"], min_base=10), by="cohort", title="T", ax=ax),
+        ae.distribution(
+            ae.load_survey(),
+            "influenced_coproduction",
+            by="cohort",
+            exclude=["Don't know"],
+            min_base=10,
+        ),
+        by="cohort",
+        title="T",
+        ax=ax,
+    ),
     "plot_proportions": lambda ax: plots.plot_proportions(
-        ae.proportions(ae.load_survey(), "improved_experience", "Yes, definitely", by="cohort",
-                       exclude=["Don't know"], min_base=10), by="cohort", title="T", ax=ax),
+        ae.proportions(
+            ae.load_survey(),
+            "improved_experience",
+            "Yes, definitely",
+            by="cohort",
+            exclude=["Don't know"],
+            min_base=10,
+        ),
+        by="cohort",
+        title="T",
+        ax=ax,
+    ),
     "plot_theme_frequencies": lambda ax: plots.plot_theme_frequencies(
-        ae.theme_frequencies(ae.read_segments(None)), ax=ax),
+        ae.theme_frequencies(ae.read_segments(None)), ax=ax
+    ),
     "plot_cooccurrence": lambda ax: plots.plot_cooccurrence(
-        ae.cooccurrence(ae.read_segments(None)), ax=ax),
-    "plot_spc": lambda ax: plots.plot_spc(ae.xmr(_months(VALUES), "y", "month"), title="T",
-                                          ylabel="Y", ax=ax),
-    "plot_run_chart": lambda ax: plots.plot_run_chart(ae.run_chart(_months(VALUES), "y", "month"),
-                                                      title="T", ylabel="Y", ax=ax),
-    "plot_item_trend": lambda ax: plots.plot_item_trend(ae.item_trend(ae.read_staff_survey()),
-                                                        ax=ax),
-    "plot_funnel": lambda ax: plots.plot_funnel(ae.funnel_flags(ae.read_staff_survey(), year=2020),
-                                                ax=ax),
+        ae.cooccurrence(ae.read_segments(None)), ax=ax
+    ),
+    "plot_spc": lambda ax: plots.plot_spc(
+        ae.xmr(_months(VALUES), "y", "month"), title="T", ylabel="Y", ax=ax
+    ),
+    "plot_run_chart": lambda ax: plots.plot_run_chart(
+        ae.run_chart(_months(VALUES), "y", "month"), title="T", ylabel="Y", ax=ax
+    ),
+    "plot_item_trend": lambda ax: plots.plot_item_trend(
+        ae.item_trend(ae.read_staff_survey()), ax=ax
+    ),
+    "plot_funnel": lambda ax: plots.plot_funnel(
+        ae.funnel_flags(ae.read_staff_survey(), year=2020), ax=ax
+    ),
 }
 
 
@@ -61,12 +87,17 @@ def _close_figures():
 
 
 def test_every_plot_function_is_named_plot_and_takes_ax_and_each_is_tested_here():
-    public = {n for n in plots.__all__ if callable(getattr(plots, n))} - {"figure", "use_report_style"}
+    public = {n for n in plots.__all__ if callable(getattr(plots, n))} - {
+        "figure",
+        "use_report_style",
+    }
     assert public == set(CASES), "every figure function has a case in this file"
     for name in public:
         assert name.startswith("plot_")
         param = inspect.signature(getattr(plots, name)).parameters.get("ax")
-        assert param is not None and param.kind is param.KEYWORD_ONLY and param.default is None, name
+        assert param is not None and param.kind is param.KEYWORD_ONLY and param.default is None, (
+            name
+        )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

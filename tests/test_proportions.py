@@ -39,8 +39,13 @@ def test_every_method_against_its_textbook_formula(count, base):
     wilson = (centre - half, centre + half)
     assert ae.proportion_ci(count, base, method="wilson") == pytest.approx(wilson, abs=1e-12)
     # Clopper & Pearson (1934): Beta quantiles (count, base - count + 1) and (count + 1, base - count).
-    exact = (stats.beta.ppf(0.025, count, base - count + 1), stats.beta.ppf(0.975, count + 1, base - count))
-    assert ae.proportion_ci(count, base, method="clopper_pearson") == pytest.approx(exact, abs=1e-10)
+    exact = (
+        stats.beta.ppf(0.025, count, base - count + 1),
+        stats.beta.ppf(0.975, count + 1, base - count),
+    )
+    assert ae.proportion_ci(count, base, method="clopper_pearson") == pytest.approx(
+        exact, abs=1e-10
+    )
     # Agresti & Coull (1998): add z²/2 successes and z²/2 failures, then Wald; clipped to [0, 1].
     n_t = base + z * z
     p_t = (count + z * z / 2) / n_t
@@ -76,25 +81,58 @@ def test_arrays_in_arrays_out():
 
 # Each bad input: the message names the argument (and its position in an array), the value and
 # the rule it breaks.
-@pytest.mark.parametrize("count, base, confidence, method, message", [
-    (5, 0, 0.95, "wilson", "base = 0: a base must be at least 1"),
-    ([1, 2, 0], [4, 4, 0], 0.95, "wilson", r"base\[2\] = 0: a base must be at least 1"),
-    (6, 5, 0.95, "wilson", r"count \(6\) is larger than its base \(5\): a count cannot exceed its base"),
-    ([1, 6], [4, 5], 0.95, "wilson", r"count \(6\) is larger than its base \(5\) at position 1"),
-    (-1, 5, 0.95, "wilson", "count = -1 is negative: counts and bases must be whole numbers ≥ 0"),
-    (1.5, 5, 0.95, "wilson", "count = 1.5 is not a whole number: counts and bases must be whole"),
-    ([2, 2.5], 5, 0.95, "wilson", r"count\[1\] = 2.5 is not a whole number"),
-    (1, -5, 0.95, "wilson", "base = -5 is negative"),
-    (float("nan"), 5, 0.95, "wilson", "count = nan is missing or infinite"),
-    ("3", 5, 0.95, "wilson", None),  # a numeric string is a number: accepted
-    ("a", 5, 0.95, "wilson", "count = 'a' is not a number"),
-    ([1, 2], [3, 4, 5], 0.95, "wilson", r"same length .* got shapes \(2,\) and \(3,\)"),
-    (1, 5, 1.0, "wilson", "confidence must be a number strictly between 0 and 1 .*got 1.0"),
-    (1, 5, 0, "wilson", "strictly between 0 and 1 .*got 0$"),
-    (1, 5, 95, "wilson", "strictly between 0 and 1 .*got 95$"),
-    (1, 5, 0.95, "wald", "method must be one of 'wilson', 'clopper_pearson', 'agresti_coull', "
-                         "'jeffreys'; got 'wald'"),
-])
+@pytest.mark.parametrize(
+    "count, base, confidence, method, message",
+    [
+        (5, 0, 0.95, "wilson", "base = 0: a base must be at least 1"),
+        ([1, 2, 0], [4, 4, 0], 0.95, "wilson", r"base\[2\] = 0: a base must be at least 1"),
+        (
+            6,
+            5,
+            0.95,
+            "wilson",
+            r"count \(6\) is larger than its base \(5\): a count cannot exceed its base",
+        ),
+        (
+            [1, 6],
+            [4, 5],
+            0.95,
+            "wilson",
+            r"count \(6\) is larger than its base \(5\) at position 1",
+        ),
+        (
+            -1,
+            5,
+            0.95,
+            "wilson",
+            "count = -1 is negative: counts and bases must be whole numbers ≥ 0",
+        ),
+        (
+            1.5,
+            5,
+            0.95,
+            "wilson",
+            "count = 1.5 is not a whole number: counts and bases must be whole",
+        ),
+        ([2, 2.5], 5, 0.95, "wilson", r"count\[1\] = 2.5 is not a whole number"),
+        (1, -5, 0.95, "wilson", "base = -5 is negative"),
+        (float("nan"), 5, 0.95, "wilson", "count = nan is missing or infinite"),
+        ("3", 5, 0.95, "wilson", None),  # a numeric string is a number: accepted
+        ("a", 5, 0.95, "wilson", "count = 'a' is not a number"),
+        ([1, 2], [3, 4, 5], 0.95, "wilson", r"same length .* got shapes \(2,\) and \(3,\)"),
+        (1, 5, 1.0, "wilson", "confidence must be a number strictly between 0 and 1 .*got 1.0"),
+        (1, 5, 0, "wilson", "strictly between 0 and 1 .*got 0$"),
+        (1, 5, 95, "wilson", "strictly between 0 and 1 .*got 95$"),
+        (
+            1,
+            5,
+            0.95,
+            "wald",
+            "method must be one of 'wilson', 'clopper_pearson', 'agresti_coull', "
+            "'jeffreys'; got 'wald'",
+        ),
+    ],
+)
 def test_bad_input(count, base, confidence, method, message):
     if message is None:
         ae.proportion_ci(count, base, confidence, method)
@@ -104,11 +142,19 @@ def test_bad_input(count, base, confidence, method, message):
 
 
 def test_proportions_table_shape_and_exclusions():
-    df = pd.DataFrame({"q": ["Yes"] * 6 + ["No"] * 4 + ["Don't know", None],
-                       "g": ["a"] * 12})
+    df = pd.DataFrame({"q": ["Yes"] * 6 + ["No"] * 4 + ["Don't know", None], "g": ["a"] * 12})
     t = ae.proportions(df, "q", "Yes", by="g", exclude=["Don't know"])
-    assert list(t.columns) == ["g", "n", "base", "excluded", "estimate", "ci_low", "ci_high",
-                               "method", "suppressed"]
+    assert list(t.columns) == [
+        "g",
+        "n",
+        "base",
+        "excluded",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "method",
+        "suppressed",
+    ]
     row = t.iloc[0]
     assert (row.n, row.base, row.excluded) == (6, 10, 1)
     assert (row.ci_low, row.ci_high) == pytest.approx(ae.proportion_ci(6, 10))
@@ -117,8 +163,12 @@ def test_proportions_table_shape_and_exclusions():
 def test_min_base_suppresses_values_but_not_zero_bases():
     # Three groups: the small one is suppressed, the next-smallest ("mid") too (secondary
     # suppression: otherwise small = total - mid - big), the largest stays.
-    df = pd.DataFrame({"q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 20 + ["No"] * 12,
-                       "g": ["small"] * 5 + ["big"] * 20 + ["mid"] * 12})
+    df = pd.DataFrame(
+        {
+            "q": ["Yes"] * 3 + ["No"] * 2 + ["Yes"] * 20 + ["No"] * 12,
+            "g": ["small"] * 5 + ["big"] * 20 + ["mid"] * 12,
+        }
+    )
     t = ae.proportions(df, "q", "Yes", by="g", min_base=10).set_index("g")
     assert t.loc["small", "suppressed"] and pd.isna(t.loc["small", "estimate"])
     assert pd.isna(t.loc["small", "n"]) and pd.isna(t.loc["small", "ci_low"])
@@ -133,21 +183,26 @@ from hypothesis import strategies as st  # noqa: E402
 
 def test_weighted_proportion_matches_an_independent_computation():
     rng = np.random.default_rng(7)
-    df = pd.DataFrame({"q": rng.choice(["Yes", "No", "Don't know"], 300),
-                       "g": rng.choice(["a", "b"], 300), "w": rng.uniform(0.2, 3.0, 300)})
+    df = pd.DataFrame(
+        {
+            "q": rng.choice(["Yes", "No", "Don't know"], 300),
+            "g": rng.choice(["a", "b"], 300),
+            "w": rng.uniform(0.2, 3.0, 300),
+        }
+    )
     t = ae.proportions(df, "q", "Yes", by="g", exclude=["Don't know"], weights="w").set_index("g")
     assert list(t.columns)[-4:] == ["design_effect", "effective_base", "method", "suppressed"]
     for g, part in df.groupby("g"):
         inb = part[part["q"] != "Don't know"]
         w, y = inb["w"].to_numpy(), (inb["q"] == "Yes").to_numpy()
         p = (w * y).sum() / w.sum()
-        n_eff = w.sum() ** 2 / (w ** 2).sum()           # Kish (1965) effective sample size
-        deff = len(w) * (w ** 2).sum() / w.sum() ** 2   # Kish design effect 1 + CV²(w)
+        n_eff = w.sum() ** 2 / (w**2).sum()  # Kish (1965) effective sample size
+        deff = len(w) * (w**2).sum() / w.sum() ** 2  # Kish design effect 1 + CV²(w)
         assert deff == pytest.approx(1 + np.var(w) / np.mean(w) ** 2)
         # Wilson interval on the effective base, from its closed form (Wilson 1927).
         z = 1.959963984540054
         centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
-        half = z / (1 + z * z / n_eff) * np.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff ** 2))
+        half = z / (1 + z * z / n_eff) * np.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff**2))
         row = t.loc[g]
         assert row["estimate"] == pytest.approx(p)
         assert row["effective_base"] == pytest.approx(n_eff)
@@ -161,36 +216,87 @@ def test_equal_weights_give_the_unweighted_answer():
     t = ae.proportions(df, "q", "Yes", weights="w")
     u = ae.proportions(df, "q", "Yes")
     assert t.at[0, "design_effect"] == pytest.approx(1.0)
-    assert (t.at[0, "ci_low"], t.at[0, "ci_high"]) == pytest.approx((u.at[0, "ci_low"], u.at[0, "ci_high"]))
+    assert (t.at[0, "ci_low"], t.at[0, "ci_high"]) == pytest.approx(
+        (u.at[0, "ci_low"], u.at[0, "ci_high"])
+    )
 
 
 def test_top_two_box_and_grouped_counts_match_pandas():
     r = ae.load_survey()
-    t = ae.proportions(r, "influenced_coproduction", ["A great deal", "To some extent"], by="cohort",
-                       exclude=["Don't know"])
-    answered = r[r["influenced_coproduction"].notna() & (r["influenced_coproduction"] != "Don't know")]
+    t = ae.proportions(
+        r,
+        "influenced_coproduction",
+        ["A great deal", "To some extent"],
+        by="cohort",
+        exclude=["Don't know"],
+    )
+    answered = r[
+        r["influenced_coproduction"].notna() & (r["influenced_coproduction"] != "Don't know")
+    ]
     ref = answered.groupby("cohort")["influenced_coproduction"].agg(
-        n=lambda s: s.isin(["A great deal", "To some extent"]).sum(), base="size")
+        n=lambda s: s.isin(["A great deal", "To some extent"]).sum(), base="size"
+    )
     assert t.set_index("cohort")[["n", "base"]].equals(ref.astype("int64"))
-    assert t["n"].sum() == 38 and t["base"].sum() == 73   # 52 % of 73 (data/examples/README.md)
+    assert t["n"].sum() == 38 and t["base"].sum() == 73  # 52 % of 73 (data/examples/README.md)
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    # A positive option that is not in the codebook (a typo): named, with the options it could be.
-    (dict(positive="Yes, definately"), ValueError,
-     r"positive option\(s\) \['Yes, definately'\] are not answers to 'improved_experience' "
-     r"\(options: Yes, definitely, Yes, to some extent, No, Don't know\)"),
-    (dict(positive=["Yes, definitely", "Maybe"]), ValueError, r"positive option\(s\) \['Maybe'\]"),
-    (dict(positive="Yes, definitely", exclude=["Dont know"]), ValueError,
-     r"exclude option\(s\) \['Dont know'\] are not answers"),
-    (dict(positive="No", exclude=["No"]), ValueError, r"\['No'\] are both positive and excluded"),
-    (dict(positive="Yes, definitely", by="trust"), KeyError, "grouping column 'trust' is not in the data"),
-    (dict(positive="Yes, definitely", weights="w"), KeyError, "weights column 'w' is not in the data"),
-    (dict(positive="Yes, definitely", confidence=0), ValueError, "strictly between 0 and 1 .*got 0$"),
-    (dict(positive="Yes, definitely", confidence=1.5), ValueError, "strictly between 0 and 1 .*got 1.5"),
-    (dict(positive="Yes, definitely", method="wald"), ValueError, "method must be one of .*got 'wald'"),
-    (dict(positive=[]), ValueError, "positive must name at least one answer to 'improved_experience'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        # A positive option that is not in the codebook (a typo): named, with the options it could be.
+        (
+            dict(positive="Yes, definately"),
+            ValueError,
+            r"positive option\(s\) \['Yes, definately'\] are not answers to 'improved_experience' "
+            r"\(options: Yes, definitely, Yes, to some extent, No, Don't know\)",
+        ),
+        (
+            dict(positive=["Yes, definitely", "Maybe"]),
+            ValueError,
+            r"positive option\(s\) \['Maybe'\]",
+        ),
+        (
+            dict(positive="Yes, definitely", exclude=["Dont know"]),
+            ValueError,
+            r"exclude option\(s\) \['Dont know'\] are not answers",
+        ),
+        (
+            dict(positive="No", exclude=["No"]),
+            ValueError,
+            r"\['No'\] are both positive and excluded",
+        ),
+        (
+            dict(positive="Yes, definitely", by="trust"),
+            KeyError,
+            "grouping column 'trust' is not in the data",
+        ),
+        (
+            dict(positive="Yes, definitely", weights="w"),
+            KeyError,
+            "weights column 'w' is not in the data",
+        ),
+        (
+            dict(positive="Yes, definitely", confidence=0),
+            ValueError,
+            "strictly between 0 and 1 .*got 0$",
+        ),
+        (
+            dict(positive="Yes, definitely", confidence=1.5),
+            ValueError,
+            "strictly between 0 and 1 .*got 1.5",
+        ),
+        (
+            dict(positive="Yes, definitely", method="wald"),
+            ValueError,
+            "method must be one of .*got 'wald'",
+        ),
+        (
+            dict(positive=[]),
+            ValueError,
+            "positive must name at least one answer to 'improved_experience'",
+        ),
+    ],
+)
 def test_proportions_bad_input(kwargs, error, message):
     r = ae.load_survey()
     with pytest.raises(error, match=message):
@@ -204,8 +310,12 @@ def test_negative_weights_name_the_row():
 
 
 @settings(max_examples=200, deadline=None)
-@given(base=st.integers(1, 500), frac=st.floats(0, 1), conf=st.floats(0.5, 0.99),
-       method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]))
+@given(
+    base=st.integers(1, 500),
+    frac=st.floats(0, 1),
+    conf=st.floats(0.5, 0.99),
+    method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]),
+)
 def test_interval_contains_estimate_and_widens_with_confidence(base, frac, conf, method):
     count = round(frac * base)
     low, high = ae.proportion_ci(count, base, conf, method)
@@ -215,7 +325,9 @@ def test_interval_contains_estimate_and_widens_with_confidence(base, frac, conf,
 
 
 def test_multi_select_option_share():
-    raw = pd.DataFrame({"what_helped": ["Training; Senior support", "Training", "", "Time", "training"]})
+    raw = pd.DataFrame(
+        {"what_helped": ["Training; Senior support", "Training", "", "Time", "training"]}
+    )
     coded = ae.code_responses(raw)
     t = ae.proportions(coded, "what_helped__National training", True)
     # 3 of the 4 who answered ticked it; the blank answer is outside the base.
@@ -224,11 +336,20 @@ def test_multi_select_option_share():
 
 
 @settings(max_examples=150, deadline=None)
-@given(answers=st.lists(st.tuples(st.sampled_from(["Yes", "No", "Don't know", None]),
-                                  st.sampled_from(["a", "b", "c"]),
-                                  st.floats(0.05, 20.0)), min_size=1, max_size=80),
-       conf=st.floats(0.5, 0.99), weighted=st.booleans(),
-       method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]))
+@given(
+    answers=st.lists(
+        st.tuples(
+            st.sampled_from(["Yes", "No", "Don't know", None]),
+            st.sampled_from(["a", "b", "c"]),
+            st.floats(0.05, 20.0),
+        ),
+        min_size=1,
+        max_size=80,
+    ),
+    conf=st.floats(0.5, 0.99),
+    weighted=st.booleans(),
+    method=st.sampled_from(["wilson", "clopper_pearson", "agresti_coull", "jeffreys"]),
+)
 def test_table_intervals_contain_the_estimate_and_widen(answers, conf, weighted, method):
     df = pd.DataFrame(answers, columns=["q", "g", "w"])
     kw = dict(by="g", exclude=["Don't know"], method=method, weights="w" if weighted else None)
@@ -254,11 +375,12 @@ def test_weighted_jeffreys_is_the_beta_interval_at_the_effective_counts_even_off
 
     df = pd.DataFrame({"q": ["Yes", "No"], "w": [10.0, 0.5]})
     t = ae.proportions(df, "q", "Yes", confidence=0.5, method="jeffreys", weights="w").iloc[0]
-    n_eff = 10.5 ** 2 / (10.0 ** 2 + 0.5 ** 2)
+    n_eff = 10.5**2 / (10.0**2 + 0.5**2)
     x_eff = 10 / 10.5 * n_eff
     assert t["effective_base"] == pytest.approx(n_eff)
     assert (t["ci_low"], t["ci_high"]) == pytest.approx(
-        beta.ppf([0.25, 0.75], x_eff + 0.5, n_eff - x_eff + 0.5))
+        beta.ppf([0.25, 0.75], x_eff + 0.5, n_eff - x_eff + 0.5)
+    )
     assert t["ci_high"] < t["estimate"] == pytest.approx(10 / 10.5)
     wilson = ae.proportions(df, "q", "Yes", confidence=0.5, weights="w").iloc[0]
     assert wilson["ci_low"] <= wilson["estimate"] <= wilson["ci_high"]
@@ -268,7 +390,7 @@ def test_public_signatures_are_the_ones_issue_3_promises():
     # "keep these names and columns stable; other code and checks call them" (issue 3).
     import inspect
 
-    def sig(fn):   # names, keyword-only marker and defaults, without annotations
+    def sig(fn):  # names, keyword-only marker and defaults, without annotations
         out = []
         for p in inspect.signature(fn).parameters.values():
             if p.kind is p.KEYWORD_ONLY and "*" not in out:
@@ -277,8 +399,10 @@ def test_public_signatures_are_the_ones_issue_3_promises():
         return ", ".join(out)
 
     assert sig(ae.proportion_ci) == "count, base, confidence=0.95, method='wilson'"
-    assert sig(ae.proportions) == ("data, column, positive, *, by=None, exclude=(), confidence=0.95, "
-                                   "method='wilson', min_base=None, weights=None")
+    assert sig(ae.proportions) == (
+        "data, column, positive, *, by=None, exclude=(), confidence=0.95, "
+        "method='wilson', min_base=None, weights=None"
+    )
     assert sig(ae.compare_proportions) == "n1, base1, n2, base2, confidence=0.95"
     assert sig(ae.code_responses).startswith("data, codebook=")
     cols = ae.compare_proportions(5, 10, 3, 10).columns
@@ -289,8 +413,15 @@ def test_inputs_are_not_modified():
     r = ae.load_survey()
     r["w"] = np.linspace(0.5, 2.0, len(r))
     before = r.copy()
-    ae.proportions(r, "improved_experience", "Yes, definitely", by=["cohort", "setting"],
-                   exclude=["Don't know"], weights="w", min_base=10)
+    ae.proportions(
+        r,
+        "improved_experience",
+        "Yes, definitely",
+        by=["cohort", "setting"],
+        exclude=["Don't know"],
+        weights="w",
+        min_base=10,
+    )
     ae.distribution(r, "influenced_coproduction", by="cohort", min_base=10)
     ae.compare_groups(r, "improved_experience", "Yes, definitely", by="cohort", min_base=10)
     pd.testing.assert_frame_equal(r, before)

@@ -14,8 +14,12 @@ from aeeval.paths import ROOT
 FOLDER = ROOT / "data" / "public"
 README = (FOLDER / "README.md").read_text(encoding="utf-8")
 # | `file.csv` | what | rows | `sha256` |
-LISTED = {m[1]: (int(m[2].replace(",", "")), m[3])
-          for m in re.finditer(r"^\| `([\w.]+\.csv)` \|.*\| ([\d,]+) \| `([0-9a-f]{64})` \|$", README, re.M)}
+LISTED = {
+    m[1]: (int(m[2].replace(",", "")), m[3])
+    for m in re.finditer(
+        r"^\| `([\w.]+\.csv)` \|.*\| ([\d,]+) \| `([0-9a-f]{64})` \|$", README, re.M
+    )
+}
 
 
 def test_every_bundled_file_is_listed_with_its_rows_and_checksum():
@@ -29,7 +33,7 @@ def test_every_bundled_file_is_listed_with_its_rows_and_checksum():
 
 
 def test_every_file_has_its_source_and_licence():
-    provenance = README[README.index("## Provenance"):]
+    provenance = README[README.index("## Provenance") :]
     for name in LISTED:
         row = next(line for line in provenance.splitlines() if line.startswith(f"| `{name}` |"))
         assert "Open Government Licence v3.0" in row or row.endswith("| as above |"), name
@@ -37,7 +41,9 @@ def test_every_file_has_its_source_and_licence():
     ogl = (FOLDER / "LICENCE-OGL.md").read_text(encoding="utf-8")
     assert "Open Government Licence" in ogl and "Version:** 3.0" in ogl
     assert "nationalarchives.gov.uk/doc/open-government-licence/version/3/" in ogl
-    assert "Contains public sector information licensed under the Open Government Licence v3.0." in ogl
+    assert (
+        "Contains public sector information licensed under the Open Government Licence v3.0." in ogl
+    )
 
 
 def _public_data(env_value):
@@ -45,8 +51,9 @@ def _public_data(env_value):
     if env_value is not None:
         env["AEEVAL_PUBLIC_DATA"] = str(env_value)
     code = "from aeeval.paths import PUBLIC_DATA; print(PUBLIC_DATA)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=env).stdout.splitlines()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.splitlines()
     return out[0]
 
 

@@ -59,16 +59,28 @@ def test_statistics_modules_never_import_publish():
     assert not offenders, offenders
 
 
-@pytest.mark.parametrize("module", ["aeeval.proportions", "aeeval.compare", "aeeval.survey",
-                                    "aeeval.qual", "aeeval.spc", "aeeval.staff_survey",
-                                    "aeeval.evaluation", "aeeval.agreement"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "aeeval.proportions",
+        "aeeval.compare",
+        "aeeval.survey",
+        "aeeval.qual",
+        "aeeval.spc",
+        "aeeval.staff_survey",
+        "aeeval.evaluation",
+        "aeeval.agreement",
+    ],
+)
 def test_importing_a_statistics_module_loads_no_publishing_code(module):
     """At run time too (the check above reads source; this one catches an import through the
     package's ``__init__``): a fresh interpreter that imports a statistics module and calls
     nothing has no ``aeeval.publish``, papermill, nbconvert or playwright loaded."""
-    code = (f"import sys, {module}\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('papermill', 'nbconvert', 'playwright') or m.startswith('aeeval.publish')))")
+    code = (
+        f"import sys, {module}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('papermill', 'nbconvert', 'playwright') or m.startswith('aeeval.publish')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 
@@ -84,8 +96,9 @@ def _aeeval_classes(kind):
 def test_every_aeeval_exception_has_the_one_root():
     errors = [c for c in _aeeval_classes(Exception) if not issubclass(c, Warning)]
     assert len(errors) >= 14  # the classes listed in aeeval/errors.py
-    stray = [f"{c.__module__}.{c.__qualname__}" for c in errors
-             if not issubclass(c, aeeval.AeevalError)]
+    stray = [
+        f"{c.__module__}.{c.__qualname__}" for c in errors if not issubclass(c, aeeval.AeevalError)
+    ]
     assert not stray, stray
     warns = list(_aeeval_classes(Warning))
     assert warns and all(issubclass(c, aeeval.AeevalWarning) for c in warns), warns
@@ -105,8 +118,9 @@ def test_errors_keep_their_builtin_class_so_old_except_clauses_still_catch_them(
 def test_report_error_carries_the_failing_cell(tmp_path):
     from aeeval.publish.report import ReportError
 
-    nb = write_notebook(tmp_path / "fails.ipynb", "x: int = 1",
-                        "y = x + 1", "raise KeyError('no such column')")
+    nb = write_notebook(
+        tmp_path / "fails.ipynb", "x: int = 1", "y = x + 1", "raise KeyError('no such column')"
+    )
     with pytest.raises(aeeval.AeevalError) as caught:
         aeeval.run_report(nb, {}, out=tmp_path / "out", formats=("html",))
     error = caught.value

@@ -8,8 +8,17 @@ from aeeval.redaction import find_identifiers, is_valid_nhs_number
 # Valid NHS numbers: 943 476 5919 is the NHS Digital documentation example; 4010232137 is
 # checked by hand with the Modulus 11 rule in test_mod11_by_hand below.
 # Any spacing: grouped 3-3-4 or otherwise, doubled spaces, non-breaking spaces, hyphens.
-VALID = ["943 476 5919", "9434765919", "943-476-5919", "4010232137", "943  476  5919",
-         "9434 765 919", "94 34 76 59 19", "943\u00a0476\u00a05919", "401 023 2137"]
+VALID = [
+    "943 476 5919",
+    "9434765919",
+    "943-476-5919",
+    "4010232137",
+    "943  476  5919",
+    "9434 765 919",
+    "94 34 76 59 19",
+    "943\u00a0476\u00a05919",
+    "401 023 2137",
+]
 # Wrong check digit (5918, 2136), check digit 10 (1234567890: never valid), nine or eleven digits.
 INVALID = ["943 476 5918", "1234567890", "943 476 591", "401 023 2136", "94347659190"]
 
@@ -32,17 +41,36 @@ def test_invalid_nhs_numbers_are_left(number):
     assert "[nhs_number]" not in ae.redact(f"Ref {number} here")
 
 
-@pytest.mark.parametrize("phone", [
-    # London 020 XXXX XXXX in every spacing
-    "020 7946 0018", "02079460018", "020-7946-0018", "(020) 7946 0018",
-    # 0XXXX XXXXXX and 0XXX XXX XXXX area codes, 0800/0300 non-geographic numbers
-    "01632 960770", "01632960770", "(01632) 960770", "0113 496 0000", "0161-496-0000",
-    "0800 123 4567", "0300 123 1234",
-    # mobiles 07xxx
-    "07700 900123", "07700900123", "07700 900 123", "07700-900-123",
-    # international: +44 with or without (0), and 0044
-    "+44 20 7946 0018", "+44 (0)20 7946 0018", "+447700900123", "+44 7700 900123",
-    "+44 (0)7700 900123", "0044 20 7946 0018"])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        # London 020 XXXX XXXX in every spacing
+        "020 7946 0018",
+        "02079460018",
+        "020-7946-0018",
+        "(020) 7946 0018",
+        # 0XXXX XXXXXX and 0XXX XXX XXXX area codes, 0800/0300 non-geographic numbers
+        "01632 960770",
+        "01632960770",
+        "(01632) 960770",
+        "0113 496 0000",
+        "0161-496-0000",
+        "0800 123 4567",
+        "0300 123 1234",
+        # mobiles 07xxx
+        "07700 900123",
+        "07700900123",
+        "07700 900 123",
+        "07700-900-123",
+        # international: +44 with or without (0), and 0044
+        "+44 20 7946 0018",
+        "+44 (0)20 7946 0018",
+        "+447700900123",
+        "+44 7700 900123",
+        "+44 (0)7700 900123",
+        "0044 20 7946 0018",
+    ],
+)
 def test_uk_phone_numbers(phone):
     assert ae.redact(f"Ring {phone} today") == "Ring [phone] today"
 
@@ -52,37 +80,63 @@ def test_short_numbers_and_years_are_not_phones():
     assert ae.redact(text) == text
 
 
-@pytest.mark.parametrize("postcode", [
-    # every outward-code shape (A9, A99, AA9, AA99, A9A, AA9A) and GIR 0AA
-    "LS1 4AP", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX", "GIR 0AA",
-    # any casing, no space, two spaces, a non-breaking space
-    "ls1 4ap", "Ls1 4Ap", "LS14AP", "sw1a1aa", "LS1  4AP", "LS1\u00a04AP"])
+@pytest.mark.parametrize(
+    "postcode",
+    [
+        # every outward-code shape (A9, A99, AA9, AA99, A9A, AA9A) and GIR 0AA
+        "LS1 4AP",
+        "SW1A 1AA",
+        "M1 1AE",
+        "B33 8TH",
+        "CR2 6XH",
+        "DN55 1PT",
+        "W1A 0AX",
+        "GIR 0AA",
+        # any casing, no space, two spaces, a non-breaking space
+        "ls1 4ap",
+        "Ls1 4Ap",
+        "LS14AP",
+        "sw1a1aa",
+        "LS1  4AP",
+        "LS1\u00a04AP",
+    ],
+)
 def test_postcodes(postcode):
     assert ae.redact(f"Held at {postcode}.") == "Held at [postcode]."
 
 
 def test_emails():
-    assert ae.redact("Mail first.last+ae@nhs.net, or x@trust.nhs.uk.") == "Mail [email], or [email]."
+    assert (
+        ae.redact("Mail first.last+ae@nhs.net, or x@trust.nhs.uk.") == "Mail [email], or [email]."
+    )
 
 
 def test_names_whole_words_only():
     names = ["Ann Lee", "Tom Evans"]
-    text = "Ann Lee planned the annual meeting; Tom said Evans' plan was fine. Tomorrow, Annie came."
+    text = (
+        "Ann Lee planned the annual meeting; Tom said Evans' plan was fine. Tomorrow, Annie came."
+    )
     assert ae.redact(text, names=names) == (
-        "[name] planned the annual meeting; [name] said [name]' plan was fine. Tomorrow, Annie came.")
+        "[name] planned the annual meeting; [name] said [name]' plan was fine. Tomorrow, Annie came."
+    )
     assert ae.redact("ANN LEE and ann lee", names=names) == "[name] and [name]"
 
 
 def test_nothing_to_redact_is_unchanged_and_missing_passes_through():
-    assert ae.redact("The patient voice changed everything.") == "The patient voice changed everything."
+    assert (
+        ae.redact("The patient voice changed everything.")
+        == "The patient voice changed everything."
+    )
     assert ae.redact(None) is None
 
 
 def test_find_identifiers_positions():
     text = "Call 020 7946 0018 about 943 476 5919"
     found = find_identifiers(text)
-    assert [(i.kind, text[i.start:i.end]) for i in found] == [("phone", "020 7946 0018"),
-                                                              ("nhs_number", "943 476 5919")]
+    assert [(i.kind, text[i.start : i.end]) for i in found] == [
+        ("phone", "020 7946 0018"),
+        ("nhs_number", "943 476 5919"),
+    ]
 
 
 def test_example_data_identifiers_are_found(examples):
@@ -101,24 +155,32 @@ def test_names_inside_other_words_are_left():
     names = ["Ann Lee", "Tom Evans"]
     text = "Annual review in Leeds with Hannah from Evanston; Lee and Evans attended."
     assert ae.redact(text, names=names) == (
-        "Annual review in Leeds with Hannah from Evanston; [name] and [name] attended.")
+        "Annual review in Leeds with Hannah from Evanston; [name] and [name] attended."
+    )
 
 
 def test_numbers_that_are_not_identifiers_are_left():
-    text = ("In 2019-2020 we had 12,000 patients; on 01/02/2020 at 10:30 the 0-10 scores rose; "
-            "budget £1,234,567; the A1 road and the M1; Q22c was 0.71.")
+    text = (
+        "In 2019-2020 we had 12,000 patients; on 01/02/2020 at 10:30 the 0-10 scores rose; "
+        "budget £1,234,567; the A1 road and the M1; Q22c was 0.71."
+    )
     assert ae.redact(text) == text
 
 
 def test_names_possessives_and_case():
     names = ["Sarah Jones"]
     assert ae.redact("Sarah's idea and Jones's plan; Jones’ team, Sarah’s ward.", names=names) == (
-        "[name]'s idea and [name]'s plan; [name]’ team, [name]’s ward.")
+        "[name]'s idea and [name]'s plan; [name]’ team, [name]’s ward."
+    )
     # Full names in any case; single names capitalised or in capitals, never in lower case
     # (a listed "Hall" or "Wood" must not swallow the ordinary word).
     assert ae.redact("SARAH JONES, sarah jones, SARAH and JONES", names=names) == (
-        "[name], [name], [name] and [name]")
-    assert ae.redact("the hall and the wood", names=["Ann Hall", "Tom Wood"]) == "the hall and the wood"
+        "[name], [name], [name] and [name]"
+    )
+    assert (
+        ae.redact("the hall and the wood", names=["Ann Hall", "Tom Wood"])
+        == "the hall and the wood"
+    )
     # A full name split over a line break is still one name.
     assert ae.redact("Sarah\nJones said", names=names) == "[name] said"
 
@@ -126,10 +188,14 @@ def test_names_possessives_and_case():
 def test_titles_in_listed_names_are_not_names_on_their_own():
     names = ["Dr Sean O'Brien"]
     assert ae.redact("Dr Sean O'Brien met Dr Patel; O'Brien agreed.", names=names) == (
-        "[name] met Dr Patel; [name] agreed.")
+        "[name] met Dr Patel; [name] agreed."
+    )
 
 
 def test_one_name_given_as_a_string():
     # A string is one name, not a list of letters ("a", "I" must not become [name]).
-    assert ae.redact("I saw a note from Sarah Jones", names="Sarah Jones") == "I saw a note from [name]"
+    assert (
+        ae.redact("I saw a note from Sarah Jones", names="Sarah Jones")
+        == "I saw a note from [name]"
+    )
     assert ae.redact("I saw a note", names=None) == "I saw a note"

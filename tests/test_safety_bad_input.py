@@ -30,8 +30,16 @@ from aeeval.schemas import MAX_CELL_CHARS
 HEADER = "org_code,org_name,org_type,region,setting,cohort,start_date,contact_name"
 ROW = "RXA,Example Trust,Acute trust,London,Maternity,1,2016-01-11,Ann Lee"
 XLSX_HEADER = HEADER.split(",")
-XLSX_ROW = ["RXA", "Example Trust", "Acute trust", "London", "Maternity", 1,
-            dt.datetime(2016, 1, 11), "Ann Lee"]
+XLSX_ROW = [
+    "RXA",
+    "Example Trust",
+    "Acute trust",
+    "London",
+    "Maternity",
+    1,
+    dt.datetime(2016, 1, 11),
+    "Ann Lee",
+]
 MEASURES = "team,measure,period,numerator,denominator"
 NON_FINITE = ["inf", "-inf", "nan", "NaN", "1e999", "Infinity"]
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -83,6 +91,7 @@ SHEET = "xl/worksheets/sheet1.xml"
 
 # ---- 1. bounded XLSX reading ----------------------------------------------------------------
 
+
 def test_a_styled_empty_cell_at_xfd1048576_does_not_make_validate_read_a_million_rows(tmp_path):
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -126,10 +135,13 @@ def test_a_stray_value_at_xfd1048576_is_named_without_reading_a_million_rows(tmp
     assert time.monotonic() - start < 15
 
 
-@pytest.mark.parametrize("dimension", [b'<dimension ref="A1:B2" />', b""],
-                         ids=["dimension too small", "no dimension"])
+@pytest.mark.parametrize(
+    "dimension", [b'<dimension ref="A1:B2" />', b""], ids=["dimension too small", "no dimension"]
+)
 def test_a_wrong_or_missing_dimension_loses_no_cell(tmp_path, dimension):
-    made = register_xlsx(tmp_path / "made.xlsx", XLSX_ROW, ["RXB", *XLSX_ROW[1:5], 2, *XLSX_ROW[6:]])
+    made = register_xlsx(
+        tmp_path / "made.xlsx", XLSX_ROW, ["RXB", *XLSX_ROW[1:5], 2, *XLSX_ROW[6:]]
+    )
     path = tmp_path / "register.xlsx"
 
     def edit(xml: bytes) -> bytes:
@@ -143,14 +155,22 @@ def test_a_wrong_or_missing_dimension_loses_no_cell(tmp_path, dimension):
     assert table["cohort"].tolist() == [1, 2]
     # and a bad cell outside the claimed dimension is still found, by row and column
     bad = tmp_path / "register_bad.xlsx"
-    rewrite_zip(register_xlsx(tmp_path / "m2.xlsx", XLSX_ROW,
-                              ["RXB", *XLSX_ROW[1:5], "two", *XLSX_ROW[6:]]), bad, SHEET, edit)
+    rewrite_zip(
+        register_xlsx(
+            tmp_path / "m2.xlsx", XLSX_ROW, ["RXB", *XLSX_ROW[1:5], "two", *XLSX_ROW[6:]]
+        ),
+        bad,
+        SHEET,
+        edit,
+    )
     res = cli("validate", bad, "--schema", "register")
-    assert_clean_failure(res, str(bad), "row 3", "column 'cohort'", "value 'two'",
-                         "[rule: type:integer]")
+    assert_clean_failure(
+        res, str(bad), "row 3", "column 'cohort'", "value 'two'", "[rule: type:integer]"
+    )
 
 
 # ---- 2. pipes, devices and sockets ------------------------------------------------------------
+
 
 @pytest.fixture
 def fifo(tmp_path):
@@ -171,7 +191,9 @@ def unix_socket(tmp_path):
 def test_a_named_pipe_is_refused_without_being_opened(fifo):
     # Opening a FIFO for reading blocks until a writer comes: the timeout catches a hang.
     res = cli("validate", fifo, "--schema", "register", timeout=60)
-    assert_clean_failure(res, str(fifo), "is a named pipe (FIFO), not a regular file", "[rule: file]")
+    assert_clean_failure(
+        res, str(fifo), "is a named pipe (FIFO), not a regular file", "[rule: file]"
+    )
     res = cli("validate", fifo, timeout=60)  # schema guessed from the name: the same answer
     assert_clean_failure(res, str(fifo), "named pipe")
 
@@ -200,30 +222,46 @@ def test_a_pipe_as_parameters_file_or_build_config_is_refused(tmp_path, fifo):
 
 # ---- 3. formulas without cached values --------------------------------------------------------
 
+
 def test_formulas_saved_without_values_are_an_error_naming_each_cell(tmp_path):
     # openpyxl writes formulas as a program that does not calculate does: no cached value.
-    path = register_xlsx(tmp_path / "register.xlsx", XLSX_ROW,
-                         ["RXB", *XLSX_ROW[1:5], "=F2+1", *XLSX_ROW[6:]],
-                         ["RXC", *XLSX_ROW[1:5], 3, *XLSX_ROW[6:7], '=CONCAT("Ann", " Lee")'])
+    path = register_xlsx(
+        tmp_path / "register.xlsx",
+        XLSX_ROW,
+        ["RXB", *XLSX_ROW[1:5], "=F2+1", *XLSX_ROW[6:]],
+        ["RXC", *XLSX_ROW[1:5], 3, *XLSX_ROW[6:7], '=CONCAT("Ann", " Lee")'],
+    )
     before = sha256(path)
     res = cli("validate", path)
-    assert_clean_failure(res, str(path), "row 3", "column 'cohort'", "value '=F2+1'",
-                         "sheet 'Sheet', cell F3", "[rule: formula-without-value]")
-    assert_clean_failure(res, str(path), "row 4", "column 'contact_name'", "cell H4",
-                         "[rule: formula-without-value]")
+    assert_clean_failure(
+        res,
+        str(path),
+        "row 3",
+        "column 'cohort'",
+        "value '=F2+1'",
+        "sheet 'Sheet', cell F3",
+        "[rule: formula-without-value]",
+    )
+    assert_clean_failure(
+        res, str(path), "row 4", "column 'contact_name'", "cell H4", "[rule: formula-without-value]"
+    )
     assert sha256(path) == before
 
 
 def test_formulas_with_cached_values_are_read_as_their_values(tmp_path):
-    made = register_xlsx(tmp_path / "made.xlsx", XLSX_ROW,
-                         ["RXB", *XLSX_ROW[1:5], "=F2+1", *XLSX_ROW[6:7], '=A2&" Lee"'])
+    made = register_xlsx(
+        tmp_path / "made.xlsx",
+        XLSX_ROW,
+        ["RXB", *XLSX_ROW[1:5], "=F2+1", *XLSX_ROW[6:7], '=A2&" Lee"'],
+    )
     path = tmp_path / "register.xlsx"
 
     def cache(xml: bytes) -> bytes:  # what Excel or LibreOffice saves: the formula and its value
         assert b"<f>F2+1</f><v />" in xml
         xml = xml.replace(b"<f>F2+1</f><v />", b"<f>F2+1</f><v>2</v>")
-        xml = re.sub(rb'(<c r="H3")([^>]*)><f>(.*?)</f><v />',
-                     rb'\1 t="str"><f>\3</f><v>Bea Lee</v>', xml)
+        xml = re.sub(
+            rb'(<c r="H3")([^>]*)><f>(.*?)</f><v />', rb'\1 t="str"><f>\3</f><v>Bea Lee</v>', xml
+        )
         assert b"<v>Bea Lee</v>" in xml
         return xml
 
@@ -237,6 +275,7 @@ def test_formulas_with_cached_values_are_read_as_their_values(tmp_path):
 
 # ---- 4. non-finite numbers --------------------------------------------------------------------
 
+
 def test_non_finite_values_are_refused_as_counts(tmp_path):
     path = tmp_path / "measures.csv"
     rows = [f"Ward {i},Named nurse,2019-{i:02d}-01,{v},30" for i, v in enumerate(NON_FINITE, 1)]
@@ -245,8 +284,14 @@ def test_non_finite_values_are_refused_as_counts(tmp_path):
     before = sha256(path)
     res = cli("validate", path)
     for row, value in enumerate(NON_FINITE, start=2):
-        assert_clean_failure(res, str(path), f"row {row}", "column 'numerator'", f"value '{value}'",
-                             "[rule: type:integer]")
+        assert_clean_failure(
+            res,
+            str(path),
+            f"row {row}",
+            "column 'numerator'",
+            f"value '{value}'",
+            "[rule: type:integer]",
+        )
     assert_clean_failure(res, str(path), "row 8", "column 'denominator'", "value '1e999'")
     assert sha256(path) == before
 
@@ -254,27 +299,40 @@ def test_non_finite_values_are_refused_as_counts(tmp_path):
 def test_non_finite_values_are_refused_as_numbers(tmp_path):
     path = tmp_path / "ae_attendances.csv"
     rows = [f"2016-04-01,R{i:02d},1,{v},1,1" for i, v in enumerate(NON_FINITE)]
-    path.write_text("period,org_code,type,attendances,breaches,admissions\n" + "\n".join(rows) + "\n")
+    path.write_text(
+        "period,org_code,type,attendances,breaches,admissions\n" + "\n".join(rows) + "\n"
+    )
     before = sha256(path)
     res = cli("validate", path)
     for row, value in enumerate(NON_FINITE, start=2):
-        assert_clean_failure(res, str(path), f"row {row}", "column 'attendances'", f"value '{value}'",
-                             "expected a finite number", "[rule: type:number]")
+        assert_clean_failure(
+            res,
+            str(path),
+            f"row {row}",
+            "column 'attendances'",
+            f"value '{value}'",
+            "expected a finite number",
+            "[rule: type:number]",
+        )
     assert sha256(path) == before
 
 
 def test_a_non_finite_float_parameter_is_refused_before_the_kernel_starts(tmp_path):
     nb = write_notebook(tmp_path / "nb.ipynb", "confidence: float = 0.95  # confidence level")
     for value in (".inf", ".nan", "[.inf]"):
-        res = cli("run", nb, "-p", "confidence", value, "--out", tmp_path / "out", "--format", "html")
+        res = cli(
+            "run", nb, "-p", "confidence", value, "--out", tmp_path / "out", "--format", "html"
+        )
         assert_clean_failure(res, "parameter confidence must be float", "finite")
     assert not (tmp_path / "out").exists()
 
 
 # ---- 5. very long cells -----------------------------------------------------------------------
 
-SURVEY = ("response_id,org_code,completed,respondent_role,improved_experience,"
-          "influenced_coproduction,what_helped,comments")
+SURVEY = (
+    "response_id,org_code,completed,respondent_role,improved_experience,"
+    "influenced_coproduction,what_helped,comments"
+)
 
 
 def test_cells_up_to_the_documented_limit_are_read_and_longer_ones_named(tmp_path):
@@ -288,8 +346,15 @@ def test_cells_up_to_the_documented_limit_are_read_and_longer_ones_named(tmp_pat
     path.write_text(f'{SURVEY}\nR1,RXA,,,No,,,ok\nR2,RXB,,,No,,,"{"y" * 150_000}"\n')
     before = sha256(path)
     res = cli("validate", path)
-    assert_clean_failure(res, str(path), "row 3", "column 'comments'", "150,000 characters",
-                         "more than the 32,767", "[rule: cell-length]")
+    assert_clean_failure(
+        res,
+        str(path),
+        "row 3",
+        "column 'comments'",
+        "150,000 characters",
+        "more than the 32,767",
+        "[rule: cell-length]",
+    )
     assert len(res.stderr) < 2000  # the value is shortened, not echoed in full
     assert sha256(path) == before
 
@@ -305,8 +370,9 @@ def test_an_xlsx_cell_over_the_limit_is_named_by_row_and_column(tmp_path):
     path = tmp_path / "survey.xlsx"
     rewrite_zip(made, path, SHEET, lambda xml: xml.replace(b"z" * MAX_CELL_CHARS, b"z" * 40_000))
     res = cli("validate", path)
-    assert_clean_failure(res, str(path), "row 2", "column 'comments'", "40,000 characters",
-                         "[rule: cell-length]")
+    assert_clean_failure(
+        res, str(path), "row 2", "column 'comments'", "40,000 characters", "[rule: cell-length]"
+    )
 
 
 def test_an_unclosed_quote_running_to_the_end_is_named_by_row_and_column(tmp_path):
@@ -314,18 +380,21 @@ def test_an_unclosed_quote_running_to_the_end_is_named_by_row_and_column(tmp_pat
     tail = "".join(f"R{i},RXA,,,No,,,fine\n" for i in range(3, 8000))
     path.write_text(f'{SURVEY}\nR1,RXA,,,No,,,ok\nR2,RXB,,,No,,,"an unclosed quote\n{tail}')
     res = cli("validate", path)
-    assert_clean_failure(res, str(path), "row 3", "column 'comments'", "unclosed quote",
-                         "[rule: cell-length]")
+    assert_clean_failure(
+        res, str(path), "row 3", "column 'comments'", "unclosed quote", "[rule: cell-length]"
+    )
 
 
 # ---- 6. control characters --------------------------------------------------------------------
 
+
 def test_control_characters_in_a_file_are_escaped_in_every_message(tmp_path):
     path = tmp_path / "register\x1b[2J.csv"
-    evil = ['"Example \x1b[31mTrust\r\nrow 99: all clear"', "Matern\x9b2Jity\u202e",
-            "Ann \x07Lee"]
-    path.write_text(f"{HEADER}\nRXA,{evil[0]},Acute trust,London,{evil[1]},x,2016-01-11,{evil[2]}\n",
-                    encoding="utf-8")
+    evil = ['"Example \x1b[31mTrust\r\nrow 99: all clear"', "Matern\x9b2Jity\u202e", "Ann \x07Lee"]
+    path.write_text(
+        f"{HEADER}\nRXA,{evil[0]},Acute trust,London,{evil[1]},x,2016-01-11,{evil[2]}\n",
+        encoding="utf-8",
+    )
     before = sha256(path)
     res = cli("validate", path, "--schema", "register")
     shown = str(path).replace("\x1b", "\\x1b")
@@ -352,6 +421,7 @@ def test_control_characters_written_as_yaml_escapes_in_a_config_are_escaped(tmp_
 
 # ---- 7. thousands separators ------------------------------------------------------------------
 
+
 def test_thousands_separators_as_the_schema_readme_documents_them(tmp_path):
     readme = (ROOT / "data/schemas/README.md").read_text()
     assert "`1,234`" in readme and "`1,5`" in readme
@@ -362,18 +432,28 @@ def test_thousands_separators_as_the_schema_readme_documents_them(tmp_path):
     assert table["numerator"].tolist() == [1234] and table["denominator"].tolist() == [12000]
     assert aeeval_cli("validate", path).returncode == 0
 
-    path.write_text(f'{MEASURES}\nWard 7,Named,2019-01-01,"1,5",30\n'
-                    f'Ward 7,Named,2019-02-01,"1,234.5",2000\nWard 7,Named,2019-03-01,"12,34",99\n')
+    path.write_text(
+        f'{MEASURES}\nWard 7,Named,2019-01-01,"1,5",30\n'
+        f'Ward 7,Named,2019-02-01,"1,234.5",2000\nWard 7,Named,2019-03-01,"12,34",99\n'
+    )
     res = cli("validate", path)
     for row, value in ((2, "1,5"), (3, "1,234.5"), (4, "12,34")):
-        assert_clean_failure(res, str(path), f"row {row}", "column 'numerator'", f"value '{value}'",
-                             "[rule: type:integer]")
+        assert_clean_failure(
+            res,
+            str(path),
+            f"row {row}",
+            "column 'numerator'",
+            f"value '{value}'",
+            "[rule: type:integer]",
+        )
 
 
 # ---- 8. YAML anchors and aliases --------------------------------------------------------------
 
-BOMB = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x]"] + [
-    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)])
+BOMB = "\n".join(
+    ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+)
 
 
 @pytest.fixture
@@ -386,16 +466,19 @@ def test_an_alias_bomb_in_a_parameters_file_is_refused_at_once(tmp_path, list_no
     params.write_text(BOMB + "\nrebase: *i\n")
     assert len(params.read_bytes()) < 1024  # 9**9 values once expanded
     before = sha256(params)
-    res = cli("run", list_notebook, "-f", params, "--out", tmp_path / "o", "--format", "html",
-              timeout=60)
-    assert_clean_failure(res, str(params), "line 1", "anchors (&name) and aliases (*name) are "
-                         "not allowed")
+    res = cli(
+        "run", list_notebook, "-f", params, "--out", tmp_path / "o", "--format", "html", timeout=60
+    )
+    assert_clean_failure(
+        res, str(params), "line 1", "anchors (&name) and aliases (*name) are not allowed"
+    )
     assert sha256(params) == before and not (tmp_path / "o").exists()
 
 
 def test_an_alias_in_a_p_value_is_refused(tmp_path, list_notebook):
-    res = cli("run", list_notebook, "-p", "rebase", "[&a [1, 2], *a]", "--out", tmp_path / "o",
-              timeout=60)
+    res = cli(
+        "run", list_notebook, "-p", "rebase", "[&a [1, 2], *a]", "--out", tmp_path / "o", timeout=60
+    )
     assert_clean_failure(res, "-p rebase", "aliases (*name) are not allowed")
 
 
@@ -409,21 +492,28 @@ def test_an_alias_bomb_in_a_build_config_is_refused(tmp_path, list_notebook):
 
 def test_every_yaml_read_of_user_input_goes_through_one_loader():
     """No ``yaml.safe_load``/``yaml.load`` in aeeval but the one loader of aeeval/files.py."""
-    calls = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "aeeval").rglob("*.py"))
-             for n, line in enumerate(p.read_text().splitlines(), 1)
-             if re.search(r"yaml\.(safe_)?(load|load_all|full_load|unsafe_load)\(", line)]
+    calls = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in sorted((ROOT / "aeeval").rglob("*.py"))
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if re.search(r"yaml\.(safe_)?(load|load_all|full_load|unsafe_load)\(", line)
+    ]
     assert calls == [], calls
 
 
 # ---- 9. every file error names the file -------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", ["windows-1252", "utf-16", "missing", "folder"])
 def test_a_bad_parameters_file_is_named(tmp_path, case):
     nb = write_notebook(tmp_path / "nb.ipynb", 'team: str = "A"  # team name')
     params = tmp_path / "params.yaml"
-    expected = {"windows-1252": "line 2: byte 0xe9 is not UTF-8: the file is Windows-1252",
-                "utf-16": "is UTF-16 text", "missing": "file does not exist",
-                "folder": "is a folder, not a file"}[case]
+    expected = {
+        "windows-1252": "line 2: byte 0xe9 is not UTF-8: the file is Windows-1252",
+        "utf-16": "is UTF-16 text",
+        "missing": "file does not exist",
+        "folder": "is a folder, not a file",
+    }[case]
     if case == "windows-1252":
         params.write_bytes("# parameters\nteam: Caf\u00e9 team\n".encode("cp1252"))
     elif case == "utf-16":
@@ -473,8 +563,9 @@ print(json.dumps(prov.read_inputs()))
 def test_the_kernel_hashes_a_file_as_it_opens_it(tmp_path):
     data = tmp_path / "counts.bin"
     data.write_bytes(b"as read\n")
-    res = subprocess.run([sys.executable, "-c", RECORD, data], capture_output=True, text=True,
-                         check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", RECORD, data], capture_output=True, text=True, check=True
+    )
     (entry,) = json.loads(res.stdout)
     assert entry["path"] == str(data) and entry["bytes"] == 8
     assert entry["sha256"] == hashlib.sha256(b"as read\n").hexdigest()  # not the file's bytes now
@@ -495,11 +586,13 @@ def test_manifest_records_every_file_the_kernel_read_whatever_its_suffix(tmp_pat
     (data / "notes.unlisted").write_text("not read\n")
     before = snapshot(data)
     nb = write_notebook(
-        tmp_path / "nb.ipynb", 'data_dir: str = "."  # data folder',
+        tmp_path / "nb.ipynb",
+        'data_dir: str = "."  # data folder',
         "import pickle\nimport pandas as pd\n"
         "counts = pd.read_csv(f'{data_dir}/counts.csv.gz')\n"
         "with open(f'{data_dir}/model.pkl', 'rb') as fh:\n    model = pickle.load(fh)\n"
-        "shown = (len(counts), model)  # no print: numbers in stdout fail the disclosure gate")
+        "shown = (len(counts), model)  # no print: numbers in stdout fail the disclosure gate",
+    )
     out = tmp_path / "out"
     res = aeeval_cli("run", nb, "-p", "data_dir", data, "--out", out, "--format", "html")
     assert res.returncode == 0, res.stderr
@@ -516,19 +609,23 @@ def test_an_input_rewritten_while_the_report_runs_fails_it(tmp_path):
     data = tmp_path / "counts.csv"
     data.write_text("ward,n\nA,12\n")
     nb = write_notebook(
-        tmp_path / "nb.ipynb", 'path: str = ""  # data file\nrewrite: bool = False  # change it',
+        tmp_path / "nb.ipynb",
+        'path: str = ""  # data file\nrewrite: bool = False  # change it',
         "import pandas as pd\ncounts = pd.read_csv(path)",
         "if rewrite:\n    with open(path, 'w') as fh:\n        fh.write('ward,n\\nA,13\\n')",
-        "rows = len(counts)  # no print: numbers in stdout fail the disclosure gate")
+        "rows = len(counts)  # no print: numbers in stdout fail the disclosure gate",
+    )
     out = tmp_path / "out"
     res = aeeval_cli("run", nb, "-p", "path", data, "--out", out, "--format", "html")
     assert res.returncode == 0, res.stderr
     good = snapshot(out)
-    res = aeeval_cli("run", nb, "-p", "path", data, "-p", "rewrite", "true", "--out", out,
-                     "--format", "html")
+    res = aeeval_cli(
+        "run", nb, "-p", "path", data, "-p", "rewrite", "true", "--out", out, "--format", "html"
+    )
     first = hashlib.sha256(b"ward,n\nA,12\n").hexdigest()
-    assert_clean_failure(res, "input changed while the report ran",
-                         f"{data.as_posix()} (read as sha256 {first[:12]}")
+    assert_clean_failure(
+        res, "input changed while the report ran", f"{data.as_posix()} (read as sha256 {first[:12]}"
+    )
     assert snapshot(out) == good  # the previous report is intact
     assert "input changed" in (tmp_path / "out.failed" / "error.txt").read_text()
 
@@ -536,7 +633,12 @@ def test_an_input_rewritten_while_the_report_runs_fails_it(tmp_path):
 def test_summary_table_escapes_what_a_config_put_in_a_label(tmp_path):
     from aeeval.publish.build import Job, Outcome, summary_table
 
-    job = Job(tmp_path / "nb.ipynb", {"site": "\x1b[31mred"}, tmp_path / "out", tmp_path,
-              label="site=\x1b[31mred")
+    job = Job(
+        tmp_path / "nb.ipynb",
+        {"site": "\x1b[31mred"},
+        tmp_path / "out",
+        tmp_path,
+        label="site=\x1b[31mred",
+    )
     table = summary_table([Outcome(job, False, 1.0, "boom \x1b[2J")])
     assert "\x1b" not in table and "\\x1b[31mred" in table

@@ -32,8 +32,10 @@ from aeeval.redaction import find_identifiers, normalise, redact
 from aeeval.schemas import load_schema
 
 EMAIL, NHS, PHONE = "jo.bloggs@nhs.net", "943 476 5919", "020 7946 0018"
-PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5E"
-       "rkJggg==")
+PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5E"
+    "rkJggg=="
+)
 
 
 def kinds(text, names=()):
@@ -42,50 +44,63 @@ def kinds(text, names=()):
 
 # --- normalisation and patterns (aeeval.redaction) ------------------------------------------------
 
-@pytest.mark.parametrize("text, kind", [
-    ("jo\u200b.bloggs@nhs.net", "email"),             # zero-width space
-    ("jo.bloggs@nhs\u00ad.net", "email"),             # soft hyphen
-    ("\ufeffjo.bloggs@nhs.net", "email"),             # byte-order mark
-    ("jo.blo\u200dggs@nhs.net", "email"),             # zero-width joiner
-    ("jo.bloggs\uff20nhs.net", "email"),              # full-width @
-    ("j\u043e.bl\u043eggs@nhs.net", "email"),        # Cyrillic о
-    ("jo.bloggs@nh\u0455.n\u0435t", "email"),        # Cyrillic ѕ, е
-    ("\u03bfrla@nhs.net", "email"),                   # Greek ο
-    ("jane dot doe at nhs dot net", "email"),
-    ("jane(at)nhs.net", "email"),
-    ("jane [at] nhs [dot] net", "email"),
-    ("JANE AT NHS DOT NET", "email"),
-    ("jane @ nhs.net", "email"),
-    ("943.476.5919", "nhs_number"),
-    ("943/476/5919", "nhs_number"),
-    ("943\u2013476\u20135919", "nhs_number"),         # en dashes
-    ("9\u200b43 476 59\u00ad19", "nhs_number"),
-    ("\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19", "nhs_number"),  # full width
-    ("020.7946.0018", "phone"),
-    ("020/7946/0018", "phone"),
-    ("020 7946\u00a0\u00a0 0018", "phone"),
-    ("LS1-4AP", "postcode"),
-    ("ls1-4ap", "postcode"),
-])
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("jo\u200b.bloggs@nhs.net", "email"),  # zero-width space
+        ("jo.bloggs@nhs\u00ad.net", "email"),  # soft hyphen
+        ("\ufeffjo.bloggs@nhs.net", "email"),  # byte-order mark
+        ("jo.blo\u200dggs@nhs.net", "email"),  # zero-width joiner
+        ("jo.bloggs\uff20nhs.net", "email"),  # full-width @
+        ("j\u043e.bl\u043eggs@nhs.net", "email"),  # Cyrillic о
+        ("jo.bloggs@nh\u0455.n\u0435t", "email"),  # Cyrillic ѕ, е
+        ("\u03bfrla@nhs.net", "email"),  # Greek ο
+        ("jane dot doe at nhs dot net", "email"),
+        ("jane(at)nhs.net", "email"),
+        ("jane [at] nhs [dot] net", "email"),
+        ("JANE AT NHS DOT NET", "email"),
+        ("jane @ nhs.net", "email"),
+        ("943.476.5919", "nhs_number"),
+        ("943/476/5919", "nhs_number"),
+        ("943\u2013476\u20135919", "nhs_number"),  # en dashes
+        ("9\u200b43 476 59\u00ad19", "nhs_number"),
+        (
+            "\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19",
+            "nhs_number",
+        ),  # full width
+        ("020.7946.0018", "phone"),
+        ("020/7946/0018", "phone"),
+        ("020 7946\u00a0\u00a0 0018", "phone"),
+        ("LS1-4AP", "postcode"),
+        ("ls1-4ap", "postcode"),
+    ],
+)
 def test_evasions_are_found(text, kind):
     assert kinds(f"Write to {text} today.") == [kind]
 
 
-@pytest.mark.parametrize("text", [
-    "In 2019/2020 and 2020/21, 84.3% of 2 of 3 wards (0.647, 0.621 to 0.673) improved.",
-    "On 01/02/2020 10 patients came; 12.5 13.75 and 2019/2020/2021 are fine.",
-    "More at www.nhs.uk or at the trust. Look at nhs.uk, we met at noon.",
-    "pandas 2.2.3 · numpy 2.1.3 · statsmodels 0.14.4; Python 3.11.9; pdftotext version 22.12.0",
-    "Q22c rose from 58% (58% to 59%) in 2015 to 65% in 2020; \u03ba = 0.71.",
-    "Wilson 95% CI; 1 in 10; 100.0%; -0.5; 10/10/2020; v1.2.3.4",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 2019/2020 and 2020/21, 84.3% of 2 of 3 wards (0.647, 0.621 to 0.673) improved.",
+        "On 01/02/2020 10 patients came; 12.5 13.75 and 2019/2020/2021 are fine.",
+        "More at www.nhs.uk or at the trust. Look at nhs.uk, we met at noon.",
+        "pandas 2.2.3 · numpy 2.1.3 · statsmodels 0.14.4; Python 3.11.9; pdftotext version 22.12.0",
+        "Q22c rose from 58% (58% to 59%) in 2015 to 65% in 2020; \u03ba = 0.71.",
+        "Wilson 95% CI; 1 in 10; 100.0%; -0.5; 10/10/2020; v1.2.3.4",
+    ],
+)
 def test_ordinary_report_text_is_not_an_identifier(text):
     assert find_identifiers(text) == []
 
 
 def test_normalise_folds_what_a_reader_does_not_see_and_maps_back():
     assert normalise("a\u200bb\u00adc\ufeff  d\n\n e") == "abc d\ne"
-    assert normalise("\uff20 \u0441\u043e\u0440 \u039a\u039f Zo\u00eb O\u2019Brien") == "@ cop KO Zoe O'Brien"
+    assert (
+        normalise("\uff20 \u0441\u043e\u0440 \u039a\u039f Zo\u00eb O\u2019Brien")
+        == "@ cop KO Zoe O'Brien"
+    )
     plain, where = normalise("x\u200by  z", positions=True)
     assert plain == "xy z" and [where[i] for i in range(len(plain))] == [0, 2, 3, 5]
 
@@ -101,16 +116,32 @@ def test_names_fold_apostrophes_accents_and_case():
     assert kinds("Zoe agreed, ZOE HART too", register) == ["name", "name"]
     assert kinds("zoë hart", register) == ["name"]
     assert kinds("Zoe Hart", ["Zoe Hart"]) == kinds("Zoë Hart", ["Zoe Hart"]) == ["name"]
-    assert kinds("Z\u043e\u00eb Hart", register) == ["name"]       # Cyrillic о as well
+    assert kinds("Z\u043e\u00eb Hart", register) == ["name"]  # Cyrillic о as well
     assert kinds("the hart of the matter; zoology", register) == []  # lower-case single words stay
 
 
 # --- figures.json: every value, whatever its type, and every key ------------------------------
 
+
 def test_nhs_number_in_a_float_column_and_in_fields_that_are_not_shown():
-    table = {"tables": [{"name": "ids", "cell": 5, "min_base": 10, "columns": ["group", "patient"],
-                         "records": [{"group": "A", "patient": 9434765919.0,
-                                      "method": "ref 943.476.5919", "extra": [{"x": 4010232137}]}]}]}
+    table = {
+        "tables": [
+            {
+                "name": "ids",
+                "cell": 5,
+                "min_base": 10,
+                "columns": ["group", "patient"],
+                "records": [
+                    {
+                        "group": "A",
+                        "patient": 9434765919.0,
+                        "method": "ref 943.476.5919",
+                        "extra": [{"x": 4010232137}],
+                    }
+                ],
+            }
+        ]
+    }
     findings = check_tables(table)
     assert any("row 1 (group=A), column 'patient': unredacted NHS number 9" in f for f in findings)
     assert any("column 'method': unredacted NHS number" in f for f in findings)
@@ -119,25 +150,43 @@ def test_nhs_number_in_a_float_column_and_in_fields_that_are_not_shown():
 
 
 def test_every_key_and_value_outside_the_rows_is_read_too():
-    doc = {"notebook": "n.ipynb", "parameters": {"contact": "jo.bloggs@nhs.net", "ward": 7},
-           "tables": [{"name": "t", "cell": 3, "title": "Ring 020 7946 0018",
-                       "columns": ["jo@nhs.net"], "records": []}]}
+    doc = {
+        "notebook": "n.ipynb",
+        "parameters": {"contact": "jo.bloggs@nhs.net", "ward": 7},
+        "tables": [
+            {
+                "name": "t",
+                "cell": 3,
+                "title": "Ring 020 7946 0018",
+                "columns": ["jo@nhs.net"],
+                "records": [],
+            }
+        ],
+    }
     findings = check_document(doc)
-    assert any(f.startswith("figures.json, key 'parameters', key 'contact': unredacted e-mail")
-               for f in findings)
+    assert any(
+        f.startswith("figures.json, key 'parameters', key 'contact': unredacted e-mail")
+        for f in findings
+    )
     assert any("table 't' (cell In [3]), key 'title': unredacted telephone" in f for f in findings)
     assert any("key 'columns', item 1: unredacted e-mail" in f for f in findings)
     assert check_value({"jo@nhs.net": 1}, "x") == [
-        "x, key 'j*********', in the key's own name: unredacted e-mail address j*********"]
+        "x, key 'j*********', in the key's own name: unredacted e-mail address j*********"
+    ]
     assert check_value(2079460018, "x") == ["x: unredacted telephone number 0**********"]
-    assert check_value({"n": 25956, "p": 0.5, "ok": True, "none": None, "ages": [40, 41]}, "x") == []
+    assert (
+        check_value({"n": 25956, "p": 0.5, "ok": True, "none": None, "ages": [40, 41]}, "x") == []
+    )
 
 
 # --- HTML: rendered as a browser lays it out, attributes, comments, scripts, styles -------------
 
+
 def test_inline_tags_do_not_split_a_token_and_cells_stay_apart():
-    doc = ("<p>jo.bloggs<span></span>@nhs<wbr>.net</p><p><b>943</b> <i>476</i> 5919</p>"
-           "<table><tr><td>2018</td><td>25956</td><td>40372</td></tr></table>")
+    doc = (
+        "<p>jo.bloggs<span></span>@nhs<wbr>.net</p><p><b>943</b> <i>476</i> 5919</p>"
+        "<table><tr><td>2018</td><td>25956</td><td>40372</td></tr></table>"
+    )
     assert read_html(doc).lines == ["jo.bloggs@nhs.net", "943 476 5919", "2018", "25956", "40372"]
     findings = check_html(doc)
     assert [f.split(": ")[1].split(" ")[1] for f in findings] == ["e-mail", "NHS"]
@@ -147,41 +196,53 @@ def test_a_line_break_inside_a_block_is_a_line_and_still_no_hiding_place():
     reading = read_html("<p>Call 020 7946<br>0018 today</p><p>first<br/>second</p>")
     assert reading.lines == ["Call 020 7946", "0018 today", "first", "second"]
     (finding,) = check_html("<p>Call 020 7946<br>0018 today</p>")
-    assert finding == "report.html, lines 1-2 (one block): unredacted telephone number 0************"
+    assert (
+        finding == "report.html, lines 1-2 (one block): unredacted telephone number 0************"
+    )
     (finding,) = check_html("<p>x<br>Call 020 7946 0018<br>y</p>")  # whole on one line too
     assert finding.startswith("report.html, line 2: unredacted telephone number")
     assert check_html("<pre>0    25956\n1    40372\n</pre>") == []  # printed rows are not joined
 
 
-@pytest.mark.parametrize("html, place", [
-    ('<a href="mailto:jo.bloggs@nhs.net">write to us</a>', "in <a href=>"),
-    ('<a href="mailto:jo.bloggs%40nhs.net">write to us</a>', "in <a href=>"),
-    ('<a href="tel:+442079460018">ring us</a>', "in <a href=>"),
-    ('<img alt="Photo of jo.bloggs@nhs.net" src="x.png">', "in <img alt=>"),
-    ('<span title="Call 020 7946 0018">tip</span>', "in <span title=>"),
-    ('<button aria-label="Email jo.bloggs@nhs.net">x</button>', "in <button aria-label=>"),
-    ('<div data-contact="943 476 5919"></div>', "in <div data-contact=>"),
-    ("<!-- NHS 943 476 5919 -->", "in a comment"),
-    ("<script>var c = 'LS1 4AP';</script>", "in <script>"),
-    ('<style>.x::after { content: "jo.bloggs@nhs.net"; }</style>', "in <style>"),
-    ("<head><title>Ring 020 7946 0018</title></head>", "in <title>"),
-    ('<a href="data:text/html,<p>jo.bloggs%40nhs.net</p>">open</a>', "in <a href=>"),
-    ('<iframe src="data:text/html;base64,cmluZyAwMjAgNzk0NiAwMDE4"></iframe>', "in <iframe src=>"),
-    ('<svg><text>jo.bloggs@nhs.net</text></svg>', ""),
-])
+@pytest.mark.parametrize(
+    "html, place",
+    [
+        ('<a href="mailto:jo.bloggs@nhs.net">write to us</a>', "in <a href=>"),
+        ('<a href="mailto:jo.bloggs%40nhs.net">write to us</a>', "in <a href=>"),
+        ('<a href="tel:+442079460018">ring us</a>', "in <a href=>"),
+        ('<img alt="Photo of jo.bloggs@nhs.net" src="x.png">', "in <img alt=>"),
+        ('<span title="Call 020 7946 0018">tip</span>', "in <span title=>"),
+        ('<button aria-label="Email jo.bloggs@nhs.net">x</button>', "in <button aria-label=>"),
+        ('<div data-contact="943 476 5919"></div>', "in <div data-contact=>"),
+        ("<!-- NHS 943 476 5919 -->", "in a comment"),
+        ("<script>var c = 'LS1 4AP';</script>", "in <script>"),
+        ('<style>.x::after { content: "jo.bloggs@nhs.net"; }</style>', "in <style>"),
+        ("<head><title>Ring 020 7946 0018</title></head>", "in <title>"),
+        ('<a href="data:text/html,<p>jo.bloggs%40nhs.net</p>">open</a>', "in <a href=>"),
+        (
+            '<iframe src="data:text/html;base64,cmluZyAwMjAgNzk0NiAwMDE4"></iframe>',
+            "in <iframe src=>",
+        ),
+        ("<svg><text>jo.bloggs@nhs.net</text></svg>", ""),
+    ],
+)
 def test_what_a_reader_can_follow_or_view_is_read(html, place):
     (finding,) = check_html(f"<html><body><p>fine</p>{html}</body></html>")
-    assert finding.startswith("report.html, source line 1, " + place if place else
-                              "report.html, line 2: unredacted"), finding
+    assert finding.startswith(
+        "report.html, source line 1, " + place if place else "report.html, line 2: unredacted"
+    ), finding
 
 
 def test_styles_colours_and_picture_data_are_not_identifiers():
-    doc = ('<style>:root { --pink: #ff80ab; --x: #e040fb; margin: 0 0 0 0 0 0 0 0 0 0; }</style>'
-           f'<img src="data:image/png;base64,{PNG}" alt="Chart: Visits by year.">')
+    doc = (
+        "<style>:root { --pink: #ff80ab; --x: #e040fb; margin: 0 0 0 0 0 0 0 0 0 0; }</style>"
+        f'<img src="data:image/png;base64,{PNG}" alt="Chart: Visits by year.">'
+    )
     assert check_html(doc) == []
 
 
 # --- PDF: page text and every string a viewer shows or follows -----------------------------------
+
 
 def _pdf(tmp_path):
     from pypdf import PdfWriter
@@ -194,33 +255,45 @@ def _pdf(tmp_path):
     w.add_annotation(0, Link(rect=(0, 0, 100, 100), url="mailto:jo.bloggs@nhs.net"))
     w.add_annotation(0, Link(rect=(0, 100, 100, 200), url="tel:+442079460018"))
     w.add_outline_item(title="Call 020 7946 0018", page_number=0)
-    figure = DictionaryObject({NameObject("/S"): NameObject("/Figure"),
-                               NameObject("/Alt"): TextStringObject("Photo of LS1 4AP")})
-    w.root_object[NameObject("/StructTreeRoot")] = DictionaryObject({
-        NameObject("/Type"): NameObject("/StructTreeRoot"), NameObject("/K"): ArrayObject([figure])})
+    figure = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/Figure"),
+            NameObject("/Alt"): TextStringObject("Photo of LS1 4AP"),
+        }
+    )
+    w.root_object[NameObject("/StructTreeRoot")] = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/StructTreeRoot"),
+            NameObject("/K"): ArrayObject([figure]),
+        }
+    )
     w.xmp_metadata = (
         b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
         b'syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmpMM='
         b'"http://ns.adobe.com/xap/1.0/mm/" xmpMM:DocumentID="uuid:12345678-1234-1234-1234-1234567'
         b'89012"><dc:creator><rdf:Seq><rdf:li>NHS 943 476 5919</rdf:li></rdf:Seq></dc:creator>'
-        b'</rdf:Description></rdf:RDF></x:xmpmeta>')
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
     w.write(tmp_path / "r.pdf")
     return tmp_path / "r.pdf"
 
 
 def test_pdf_links_alt_text_outline_and_metadata_are_read(tmp_path):
     findings = check_pdf(_pdf(tmp_path), pages=["Page text: nothing here\n"])
-    expected = ["report.pdf, the metadata (/Author): unredacted e-mail address",
-                "report.pdf, link annotation on page 1 (/URI): unredacted e-mail address",
-                "report.pdf, link annotation on page 1 (/URI): unredacted telephone number",
-                "report.pdf, the outline (bookmarks) (/Title): unredacted telephone number",
-                "report.pdf, the structure tree (alt text) (/Alt): unredacted postcode",
-                "report.pdf, the XMP metadata: unredacted NHS number"]
+    expected = [
+        "report.pdf, the metadata (/Author): unredacted e-mail address",
+        "report.pdf, link annotation on page 1 (/URI): unredacted e-mail address",
+        "report.pdf, link annotation on page 1 (/URI): unredacted telephone number",
+        "report.pdf, the outline (bookmarks) (/Title): unredacted telephone number",
+        "report.pdf, the structure tree (alt text) (/Alt): unredacted postcode",
+        "report.pdf, the XMP metadata: unredacted NHS number",
+    ]
     assert sorted(f.rsplit(" ", 1)[0] for f in findings) == sorted(expected)  # uuid is no number
     assert ("the metadata (/Title)", "Quarterly report") in pdf_strings(tmp_path / "r.pdf")
 
 
 # --- executed.ipynb: sources, comments, every MIME type; pictures --------------------------------
+
 
 def _nb(*outputs, source="x = 1", markdown=None):
     cells = [nbformat.v4.new_code_cell(source, execution_count=4, outputs=list(outputs))]
@@ -234,23 +307,28 @@ def _display(data, metadata=None):
 
 
 def test_code_comments_and_every_mime_type_of_the_executed_notebook_are_read():
-    nb = _nb(_display({"text/html": "<p>All fine</p>", "text/plain": "NHS 943 476 5919"}),
-             _display({"application/json": {"id": 9434765919.0}}),
-             _display({"text/markdown": "Write to jo.bloggs@nhs.net"}),
-             nbformat.v4.new_output("stream", name="stdout", text="Ring 020.7946.0018\n"),
-             nbformat.v4.new_output("error", ename="KeyError", evalue="'LS1 4AP'", traceback=[]),
-             _display({"image/png": PNG}, {"image/png": {"alt": "Ward 7, ring 0113 496 0000"},
-                                           SAFE_IMAGE: {"reason": "checked"}}),
-             source="x = 1  # ask jo.bloggs@nhs.net")
+    nb = _nb(
+        _display({"text/html": "<p>All fine</p>", "text/plain": "NHS 943 476 5919"}),
+        _display({"application/json": {"id": 9434765919.0}}),
+        _display({"text/markdown": "Write to jo.bloggs@nhs.net"}),
+        nbformat.v4.new_output("stream", name="stdout", text="Ring 020.7946.0018\n"),
+        nbformat.v4.new_output("error", ename="KeyError", evalue="'LS1 4AP'", traceback=[]),
+        _display(
+            {"image/png": PNG},
+            {"image/png": {"alt": "Ward 7, ring 0113 496 0000"}, SAFE_IMAGE: {"reason": "checked"}},
+        ),
+        source="x = 1  # ask jo.bloggs@nhs.net",
+    )
     findings = check_notebook(nb)
-    for place in ["executed.ipynb: cell In [4], source, line 1: unredacted e-mail",
-                  "cell In [4], output 1 (text/plain), line 1: unredacted NHS number",
-                  "cell In [4], output 2 (application/json), key 'id': unredacted NHS number",
-                  "cell In [4], output 3 (text/markdown), line 1: unredacted e-mail",
-                  "cell In [4], output 4 (stdout), line 1: unredacted telephone",
-                  "cell In [4], output 5, error message: unredacted postcode",
-                  "cell In [4], output 6, metadata, key 'image/png', key 'alt': unredacted "
-                  "telephone"]:
+    for place in [
+        "executed.ipynb: cell In [4], source, line 1: unredacted e-mail",
+        "cell In [4], output 1 (text/plain), line 1: unredacted NHS number",
+        "cell In [4], output 2 (application/json), key 'id': unredacted NHS number",
+        "cell In [4], output 3 (text/markdown), line 1: unredacted e-mail",
+        "cell In [4], output 4 (stdout), line 1: unredacted telephone",
+        "cell In [4], output 5, error message: unredacted postcode",
+        "cell In [4], output 6, metadata, key 'image/png', key 'alt': unredacted telephone",
+    ]:
         assert any(place in f for f in findings), (place, findings)
     assert len(findings) == 7
 
@@ -266,10 +344,12 @@ def test_pictures_the_gate_cannot_read_fail_unless_declared_safe():
     assert len(findings) == 4 and all("ae.safe_image(path, reason=...)" in f for f in findings)
     assert "imshow" in findings[0] and "not drawn by matplotlib" in findings[1]
     assert "picture in HTML output" in findings[2] and findings[3].startswith(
-        "executed.ipynb: markdown cell 2: a picture in Markdown")
+        "executed.ipynb: markdown cell 2: a picture in Markdown"
+    )
 
 
 # --- figures: whitespace, joined texts, ax.table, pictures ---------------------------------------
+
 
 def test_figure_text_is_whitespace_normalised_joined_and_includes_table_cells():
     import matplotlib
@@ -293,20 +373,29 @@ def test_figure_text_is_whitespace_normalised_joined_and_includes_table_cells():
     assert "Call 020 7946 0018" in said["texts"] and "LS1 4AP" in said["texts"]
     assert ["jo.bloggs", "@nhs.net"] in said["joined"] and said["pictures"] == 1
     findings = check_figures([{"cell": 6, "figure": 1, **said}])
-    assert sorted(f.split(": ", 2)[1].split(",")[1].strip() + " " + f.rsplit(" ", 2)[1]
-                  for f in findings) == sorted([
-                      "in a title number", "in a title postcode",
-                      "across two texts placed side by side address",
-                      "across two texts placed side by side number"])  # bar labels not one number
+    assert sorted(
+        f.split(": ", 2)[1].split(",")[1].strip() + " " + f.rsplit(" ", 2)[1] for f in findings
+    ) == sorted(
+        [
+            "in a title number",
+            "in a title postcode",
+            "across two texts placed side by side address",
+            "across two texts placed side by side number",
+        ]
+    )  # bar labels not one number
 
 
 # --- names: the register's contact columns and a names list --------------------------------------
 
+
 def test_contact_columns_are_found_from_the_schema():
     assert contact_columns(load_schema("register")) == ["contact_name"]
-    names, problems = register_names([{"path": "data/examples/register.csv", "kind": "data"},
-                                      {"path": "data/schemas/register.schema.json",
-                                       "kind": "definition"}])
+    names, problems = register_names(
+        [
+            {"path": "data/examples/register.csv", "kind": "data"},
+            {"path": "data/schemas/register.schema.json", "kind": "definition"},
+        ]
+    )
     assert problems == [] and "Wei Davies" in names and len(names) > 50
 
 
@@ -325,7 +414,9 @@ def test_build_config_names_key(tmp_path):
 
     (tmp_path / "people.txt").write_text("Priya Raman\n")
     config = tmp_path / "b.yml"
-    config.write_text(f"names: people.txt\nreports:\n  - notebook: {NOTEBOOKS / '01-survey-outcomes.ipynb'}\n")
+    config.write_text(
+        f"names: people.txt\nreports:\n  - notebook: {NOTEBOOKS / '01-survey-outcomes.ipynb'}\n"
+    )
     jobs, _ = load_config(config)
     assert jobs[0].names == ("Priya Raman",)
     config.write_text(config.read_text().replace("people.txt", "nobody.txt"))
@@ -341,77 +432,113 @@ LEAKS = [  # (cell, a place the gate must name)
     (f'#md <span title="Call {PHONE}">our desk</span>', "in <span title=>"),
     (f"#md Notes here.\n\n<!-- patient {NHS} -->", "in a comment: unredacted NHS"),
     ("#md ## Contact 020.7946.0018", "report.pdf, the outline (bookmarks) (/Title)"),
-    ("from IPython.display import HTML, display\n"
-     f"display(HTML('<img alt=\"Photo, {EMAIL}\" src=\"data:image/png;base64,{PNG}\">'))",
-     "report.pdf, the structure tree (alt text) (/Alt): unredacted e-mail"),
-    ("display(HTML(\"<script>var where = 'LS1 4AP';</script>\"))", "in <script>: unredacted postcode"),
-    ("display(HTML('<style>.who::after { content: \"jo.bloggs@nhs.net\"; }</style>"
-     "<p class=\"who\">Contact</p>'))", "in <style>: unredacted e-mail"),
+    (
+        "from IPython.display import HTML, display\n"
+        f'display(HTML(\'<img alt="Photo, {EMAIL}" src="data:image/png;base64,{PNG}">\'))',
+        "report.pdf, the structure tree (alt text) (/Alt): unredacted e-mail",
+    ),
+    (
+        "display(HTML(\"<script>var where = 'LS1 4AP';</script>\"))",
+        "in <script>: unredacted postcode",
+    ),
+    (
+        'display(HTML(\'<style>.who::after { content: "jo.bloggs@nhs.net"; }</style>'
+        '<p class="who">Contact</p>\'))',
+        "in <style>: unredacted e-mail",
+    ),
     ("display(HTML('<p>jo.bloggs<span></span>@nhs.net</p>'))", "report.html, line"),
     ("display(HTML('<p>Ring 020 7946<br>0018 today</p>'))", "(one block): unredacted telephone"),
-    ("#md Write to jo\u200b.bloggs@nhs\u00ad.net or j\u043e.bloggs\uff20nhs.net",
-     "report.pdf page 1, line"),
+    (
+        "#md Write to jo\u200b.bloggs@nhs\u00ad.net or j\u043e.bloggs\uff20nhs.net",
+        "report.pdf page 1, line",
+    ),
     ("#md Or jane dot doe at nhs dot net, NHS 943.476.5919, LS1-4AP", "report.pdf page 1, line"),
     ("x = 1  # ask jo.bloggs@nhs.net about it", "source, line 1: unredacted e-mail"),
-    (f"display({{'text/html': '<p>Patient seen.</p>', 'text/plain': 'NHS {NHS}'}}, raw=True)",
-     "(text/plain), line 1: unredacted NHS"),
-    ("import pandas as pd\nimport aeeval as ae\n"
-     "ae.show(pd.DataFrame({'group': ['A'], 'patient': [9434765919.0], 'method': ['ref 401 023 2137']}),"
-     " name='ids', title='Seen', rule='none')", "figures.json: table 'ids'"),
-    ("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])\n"
-     "ax.text(0.1, 0.5, 'jo.bloggs')\nax.text(1.2, 0.5, '@nhs.net')\n"
-     "ax.set_title('Call 020  7946\\n0018')\nax.table(cellText=[['LS1 4AP']], loc='bottom')\nplt.show()",
-     "across two texts placed side by side: unredacted e-mail"),
-    ("fig, ax = plt.subplots()\nax.plot([1, 2])\nfig.savefig('chart.png')\nplt.close(fig)\n"
-     "from IPython.display import Image\ndisplay(Image(filename='chart.png'))",
-     "a picture not drawn by matplotlib in the report's kernel"),
-    ("fig, ax = plt.subplots()\nax.imshow(plt.imread('chart.png'))\nplt.show()",
-     "picture(s) drawn into it with imshow"),
+    (
+        f"display({{'text/html': '<p>Patient seen.</p>', 'text/plain': 'NHS {NHS}'}}, raw=True)",
+        "(text/plain), line 1: unredacted NHS",
+    ),
+    (
+        "import pandas as pd\nimport aeeval as ae\n"
+        "ae.show(pd.DataFrame({'group': ['A'], 'patient': [9434765919.0], 'method': ['ref 401 023 2137']}),"
+        " name='ids', title='Seen', rule='none')",
+        "figures.json: table 'ids'",
+    ),
+    (
+        "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])\n"
+        "ax.text(0.1, 0.5, 'jo.bloggs')\nax.text(1.2, 0.5, '@nhs.net')\n"
+        "ax.set_title('Call 020  7946\\n0018')\nax.table(cellText=[['LS1 4AP']], loc='bottom')\nplt.show()",
+        "across two texts placed side by side: unredacted e-mail",
+    ),
+    (
+        "fig, ax = plt.subplots()\nax.plot([1, 2])\nfig.savefig('chart.png')\nplt.close(fig)\n"
+        "from IPython.display import Image\ndisplay(Image(filename='chart.png'))",
+        "a picture not drawn by matplotlib in the report's kernel",
+    ),
+    (
+        "fig, ax = plt.subplots()\nax.imshow(plt.imread('chart.png'))\nplt.show()",
+        "picture(s) drawn into it with imshow",
+    ),
 ]
 
 
 @pytest.mark.slow
 def test_every_evasion_fails_the_build_with_its_place_and_nothing_is_published(tmp_path):
-    nb = write_notebook(tmp_path / "leaky.ipynb", "x: int = 1  # unused", *[c for c, _ in LEAKS],
-                        title=f"Report for {EMAIL}")
+    nb = write_notebook(
+        tmp_path / "leaky.ipynb",
+        "x: int = 1  # unused",
+        *[c for c, _ in LEAKS],
+        title=f"Report for {EMAIL}",
+    )
     out = tmp_path / "out"
     res = aeeval_cli("run", nb, "--out", out, cwd=tmp_path)
     assert res.returncode == 1 and "the disclosure gate stopped the report" in res.stderr
     missing = [place for _, place in LEAKS if place not in res.stderr]
     assert not missing, (missing, res.stderr)
-    for place in ["report.pdf, the metadata (/Title)", "column 'patient': unredacted NHS number",
-                  "report.pdf, link annotation on page 1 (/URI): unredacted telephone",
-                  "in <title>: unredacted e-mail", "in <h2 id=>: unredacted telephone",
-                  "in <img alt=>: unredacted e-mail",
-                  "column 'method': unredacted NHS number", "in a title, label or legend: "
-                  "unredacted telephone", "in a title, label or legend: unredacted postcode"]:
+    for place in [
+        "report.pdf, the metadata (/Title)",
+        "column 'patient': unredacted NHS number",
+        "report.pdf, link annotation on page 1 (/URI): unredacted telephone",
+        "in <title>: unredacted e-mail",
+        "in <h2 id=>: unredacted telephone",
+        "in <img alt=>: unredacted e-mail",
+        "column 'method': unredacted NHS number",
+        "in a title, label or legend: unredacted telephone",
+        "in a title, label or legend: unredacted postcode",
+    ]:
         assert place in res.stderr, (place, res.stderr)
     for raw in ("bloggs", "7946", "476 5919", "4AP", "jane dot", "023 2137"):
-        assert raw not in res.stderr   # every identifier masked in the message
+        assert raw not in res.stderr  # every identifier masked in the message
     assert not out.exists() and not list(tmp_path.glob(".out.*"))
 
 
 @pytest.mark.slow
-def test_register_contact_names_are_found_with_apostrophes_and_accents_folded(tmp_path, example_copy):
+def test_register_contact_names_are_found_with_apostrophes_and_accents_folded(
+    tmp_path, example_copy
+):
     register = example_copy / "register.csv"
     lines = register.read_text().splitlines()
     lines[1] = lines[1].rsplit(",", 1)[0] + ",Sean O'Brien"
     lines[2] = lines[2].rsplit(",", 1)[0] + ",Zoë Hartley"
     register.write_text("\n".join(lines) + "\n")
     nb = write_notebook(
-        tmp_path / "quotes.ipynb", "data_dir: str = None  # the data",
+        tmp_path / "quotes.ipynb",
+        "data_dir: str = None  # the data",
         "import pandas as pd\nimport aeeval as ae\n"
         "reg = ae.read_table(f'{data_dir}/register.csv', 'register')\n"
         "ae.show(pd.DataFrame({'theme': ['Leadership', 'Support'], 'quote': ["
         "'O\u2019Brien pushed it through', 'Zoe helped us'], 'lead': [reg['contact_name'][3], '']}),"
-        " name='quotes', title='Quotes', rule='none')")
+        " name='quotes', title='Quotes', rule='none')",
+    )
     out = tmp_path / "out"
     res = aeeval_cli("run", nb, "-p", "data_dir", example_copy, "--out", out, "--format", "html")
     assert res.returncode == 1, res.stderr
     third = lines[4].rsplit(",", 1)[1]
-    for place in ["row 1 (theme=Leadership), column 'quote': unredacted name O",
-                  "row 2 (theme=Support, lead=), column 'quote': unredacted name Z",
-                  "row 1 (theme=Leadership), column 'lead': unredacted name"]:
+    for place in [
+        "row 1 (theme=Leadership), column 'quote': unredacted name O",
+        "row 2 (theme=Support, lead=), column 'quote': unredacted name Z",
+        "row 1 (theme=Leadership), column 'lead': unredacted name",
+    ]:
         assert place in res.stderr, res.stderr
     for name in ("Brien", "Zoe", "Zoë", third.split()[0], third.split()[-1]):
         assert name not in res.stderr
@@ -421,21 +548,31 @@ def test_register_contact_names_are_found_with_apostrophes_and_accents_folded(tm
 @pytest.mark.slow
 def test_names_list_and_safe_images_from_the_command_line(tmp_path):
     (tmp_path / "names.txt").write_text("Priya Raman\n")
-    cells = ["import matplotlib.pyplot as plt\nimport aeeval as ae\nfig, ax = plt.subplots()\n"
-             "ax.plot([1, 2])\nfig.savefig('logo.png')\nplt.close(fig)\n"
-             "ae.safe_image('logo.png', reason='programme logo: no people, no text')",
-             "#md In 2019/2020, 84.3% of staff (12 of 30 wards) took part; see www.nhs.uk."]
+    cells = [
+        "import matplotlib.pyplot as plt\nimport aeeval as ae\nfig, ax = plt.subplots()\n"
+        "ax.plot([1, 2])\nfig.savefig('logo.png')\nplt.close(fig)\n"
+        "ae.safe_image('logo.png', reason='programme logo: no people, no text')",
+        "#md In 2019/2020, 84.3% of staff (12 of 30 wards) took part; see www.nhs.uk.",
+    ]
     nb = write_notebook(tmp_path / "ok.ipynb", "x: int = 1  # unused", *cells)
     res = aeeval_cli("run", nb, "--out", tmp_path / "ok", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     executed = nbformat.read(tmp_path / "ok" / "executed.ipynb", as_version=4)
-    declared = [o["metadata"][SAFE_IMAGE] for c in executed.cells for o in c.get("outputs", [])
-                if SAFE_IMAGE in o.get("metadata", {})]
+    declared = [
+        o["metadata"][SAFE_IMAGE]
+        for c in executed.cells
+        for o in c.get("outputs", [])
+        if SAFE_IMAGE in o.get("metadata", {})
+    ]
     assert declared == [{"reason": "programme logo: no people, no text", "file": "logo.png"}]
-    nb = write_notebook(tmp_path / "thanks.ipynb", "x: int = 1  # unused",
-                        "#md With thanks to PRIYA RAMAN for the interviews.")
-    res = aeeval_cli("run", nb, "--names", tmp_path / "names.txt", "--out", tmp_path / "t",
-                     "--format", "html")
+    nb = write_notebook(
+        tmp_path / "thanks.ipynb",
+        "x: int = 1  # unused",
+        "#md With thanks to PRIYA RAMAN for the interviews.",
+    )
+    res = aeeval_cli(
+        "run", nb, "--names", tmp_path / "names.txt", "--out", tmp_path / "t", "--format", "html"
+    )
     assert res.returncode == 1 and "unredacted name P" in res.stderr and "RAMAN" not in res.stderr
     res = aeeval_cli("run", nb, "--names", tmp_path / "none.txt", "--out", tmp_path / "t")
     assert res.returncode == 1 and "none.txt" in res.stderr and "Traceback" not in res.stderr
@@ -456,13 +593,15 @@ def test_the_demo_reports_still_pass_the_gate(tmp_path):
     (tmp_path / "demo.yml").write_text(config)
     res = aeeval_cli("build", tmp_path / "demo.yml", "-j", "2", "-q")
     assert res.returncode == 0, res.stdout + res.stderr
-    built = sorted(p.parent.relative_to(tmp_path / "demo").as_posix()
-                   for p in (tmp_path / "demo").rglob("manifest.json"))
+    built = sorted(
+        p.parent.relative_to(tmp_path / "demo").as_posix()
+        for p in (tmp_path / "demo").rglob("manifest.json")
+    )
     assert len(built) == 9 and "evaluation/cohort-2" in built
     names, _ = register_names([EXAMPLES / "register.csv"])
     for folder in (tmp_path / "demo").rglob("manifest.json"):
         html = (folder.parent / "report.html").read_text()
-        assert not any(n in html for n in names)   # no contact in any published report
+        assert not any(n in html for n in names)  # no contact in any published report
     shutil.rmtree(tmp_path / "demo")
 
 
@@ -474,10 +613,13 @@ def test_json_of_a_published_figures_document_round_trips_through_check_value():
 @pytest.mark.slow
 def test_a_build_configs_names_list_reaches_the_gate_of_every_report(tmp_path):
     (tmp_path / "people.txt").write_text("Priya Raman\n")
-    write_notebook(tmp_path / "thanks.ipynb", "x: int = 1  # unused",
-                   "#md With thanks to Priya Raman.")
-    (tmp_path / "b.yml").write_text("names: people.txt\noutput_dir: out\nformats: [html]\n"
-                                    "reports:\n  - notebook: thanks.ipynb\n")
+    write_notebook(
+        tmp_path / "thanks.ipynb", "x: int = 1  # unused", "#md With thanks to Priya Raman."
+    )
+    (tmp_path / "b.yml").write_text(
+        "names: people.txt\noutput_dir: out\nformats: [html]\n"
+        "reports:\n  - notebook: thanks.ipynb\n"
+    )
     res = aeeval_cli("build", tmp_path / "b.yml", "-j", "1", "-q")
     assert res.returncode == 1 and "unredacted name P" in res.stderr, res.stdout + res.stderr
     assert "Raman" not in res.stderr + res.stdout and not (tmp_path / "out" / "thanks").exists()

@@ -50,17 +50,32 @@ def test_types_are_nullable_and_ordered(examples):
 
 
 def test_ordered_categories_follow_the_schema(tmp_path):
-    schema = {"fields": [{"name": "answer", "type": "string",
-                          "categories": ["Always", "Usually", "Never"], "categoriesOrdered": True}]}
+    schema = {
+        "fields": [
+            {
+                "name": "answer",
+                "type": "string",
+                "categories": ["Always", "Usually", "Never"],
+                "categoriesOrdered": True,
+            }
+        ]
+    }
     p = write(tmp_path, "answer\nNever\nAlways\n\n", "x.csv")
     t = read_table(p, schema)
-    assert t["answer"].cat.ordered and list(t["answer"].cat.categories) == ["Always", "Usually", "Never"]
+    assert t["answer"].cat.ordered and list(t["answer"].cat.categories) == [
+        "Always",
+        "Usually",
+        "Never",
+    ]
     assert t["answer"].min() == "Always"
 
 
 def test_blank_integers_are_missing_not_zero_or_float(tmp_path):
-    p = write(tmp_path, "org_code,year,item,positive,estimate,base\n"
-              "RXA,2019,q22c,,0.61,40\nRXA,2020,q22c,25,,40\n", "staff_survey.csv")
+    p = write(
+        tmp_path,
+        "org_code,year,item,positive,estimate,base\nRXA,2019,q22c,,0.61,40\nRXA,2020,q22c,25,,40\n",
+        "staff_survey.csv",
+    )
     t = read_table(p, "staff_survey")
     assert str(t["positive"].dtype) == "Int64" and str(t["year"].dtype) == "Int64"
     assert t["positive"].isna().tolist() == [True, False] and t.at[1, "positive"] == 25
@@ -78,8 +93,14 @@ def test_thousands_separators_but_not_decimal_commas(tmp_path):
 
 # ---- bad files: each gives file, row (as a spreadsheet shows it), column, value and rule ----------
 
+
 def test_missing_column(tmp_path):
-    p = write(tmp_path, "org_code,org_name,org_type,region,setting,cohort,start_date\n" + GOOD_ROW.rsplit(",", 1)[0] + "\n")
+    p = write(
+        tmp_path,
+        "org_code,org_name,org_type,region,setting,cohort,start_date\n"
+        + GOOD_ROW.rsplit(",", 1)[0]
+        + "\n",
+    )
     [pr] = problems_of(p)
     assert (pr.row, pr.column, pr.rule) == (1, "contact_name", "missing-column")
 
@@ -88,7 +109,9 @@ def test_extra_column_with_hint(tmp_path):
     p = write(tmp_path, REGISTER_HEADER + ",Cohort_Name\n" + GOOD_ROW + ",x\n")
     [pr] = problems_of(p)
     assert (pr.row, pr.column, pr.rule) == (1, "Cohort_Name", "extra-column")
-    q = write(tmp_path, REGISTER_HEADER.replace("cohort", "Cohort") + "\n" + GOOD_ROW + "\n", "r2.csv")
+    q = write(
+        tmp_path, REGISTER_HEADER.replace("cohort", "Cohort") + "\n" + GOOD_ROW + "\n", "r2.csv"
+    )
     assert any("did you mean 'cohort'" in p.message for p in problems_of(q))
 
 
@@ -101,26 +124,46 @@ def test_columns_in_another_order_are_fine(tmp_path):
 
 
 def test_wrong_type(tmp_path):
-    p = write(tmp_path, f"{REGISTER_HEADER}\n{GOOD_ROW}\n" + GOOD_ROW.replace("RXA", "RXB").replace(",1,", ",one,") + "\n")
+    p = write(
+        tmp_path,
+        f"{REGISTER_HEADER}\n{GOOD_ROW}\n"
+        + GOOD_ROW.replace("RXA", "RXB").replace(",1,", ",one,")
+        + "\n",
+    )
     [pr] = problems_of(p)
     assert (pr.row, pr.column, pr.value, pr.rule) == (3, "cohort", "one", "type:integer")
     assert "register.csv, row 3, column 'cohort', value 'one'" in str(pr)
 
 
 def test_blank_required_value(tmp_path):
-    p = write(tmp_path, f"{REGISTER_HEADER}\n{GOOD_ROW}\n" + GOOD_ROW.replace("RXA", "RXB").replace("Example Trust", "  ") + "\n")
+    p = write(
+        tmp_path,
+        f"{REGISTER_HEADER}\n{GOOD_ROW}\n"
+        + GOOD_ROW.replace("RXA", "RXB").replace("Example Trust", "  ")
+        + "\n",
+    )
     [pr] = problems_of(p)
     assert (pr.row, pr.column, pr.rule) == (3, "org_name", "required")
 
 
 def test_unknown_category(tmp_path):
-    p = write(tmp_path, f"{REGISTER_HEADER}\n" + GOOD_ROW.replace("Maternity", "Maternity services") + "\n")
+    p = write(
+        tmp_path,
+        f"{REGISTER_HEADER}\n" + GOOD_ROW.replace("Maternity", "Maternity services") + "\n",
+    )
     [pr] = problems_of(p)
-    assert (pr.row, pr.column, pr.value, pr.rule) == (2, "setting", "Maternity services", "categories")
+    assert (pr.row, pr.column, pr.value, pr.rule) == (
+        2,
+        "setting",
+        "Maternity services",
+        "categories",
+    )
 
 
 def test_duplicate_key(tmp_path):
-    p = write(tmp_path, f"{REGISTER_HEADER}\n{GOOD_ROW}\n{GOOD_ROW.replace(',1,', ',2,')}\n{GOOD_ROW}\n")
+    p = write(
+        tmp_path, f"{REGISTER_HEADER}\n{GOOD_ROW}\n{GOOD_ROW.replace(',1,', ',2,')}\n{GOOD_ROW}\n"
+    )
     found = problems_of(p)
     assert [(x.row, x.rule) for x in found] == [(3, "primary-key"), (4, "primary-key")]
     assert "row 2" in found[0].message
@@ -129,12 +172,19 @@ def test_duplicate_key(tmp_path):
 def test_empty_file_and_header_only(tmp_path):
     assert [x.rule for x in problems_of(write(tmp_path, "", "a.csv"))] == ["empty"]
     assert [x.rule for x in problems_of(write(tmp_path, "\n\n", "b.csv"))] == ["empty"]
-    assert [x.rule for x in problems_of(write(tmp_path, REGISTER_HEADER + "\n", "c.csv"))] == ["empty"]
+    assert [x.rule for x in problems_of(write(tmp_path, REGISTER_HEADER + "\n", "c.csv"))] == [
+        "empty"
+    ]
 
 
 def test_wrong_encoding(tmp_path):
     # 0x81 is undefined in Windows-1252 and invalid in UTF-8: neither encoding fits.
-    p = write(tmp_path, f"{REGISTER_HEADER}\n".encode() + GOOD_ROW.replace("Ann", "A\x81n").encode("latin-1") + b"\n")
+    p = write(
+        tmp_path,
+        f"{REGISTER_HEADER}\n".encode()
+        + GOOD_ROW.replace("Ann", "A\x81n").encode("latin-1")
+        + b"\n",
+    )
     [pr] = problems_of(p)
     assert pr.rule == "encoding" and pr.row == 2
     u16 = write(tmp_path, f"{REGISTER_HEADER}\n{GOOD_ROW}\n", "u16.csv", encoding="utf-16")
@@ -150,24 +200,37 @@ def test_windows_1252_and_bom_are_read(tmp_path):
 
 
 def test_pattern_and_range(tmp_path):
-    p = write(tmp_path, f"{REGISTER_HEADER}\n" + GOOD_ROW.replace("RXA", "rx-a").replace(",1,", ",0,").replace("2016-01-11", "2014-12-31") + "\n")
+    p = write(
+        tmp_path,
+        f"{REGISTER_HEADER}\n"
+        + GOOD_ROW.replace("RXA", "rx-a").replace(",1,", ",0,").replace("2016-01-11", "2014-12-31")
+        + "\n",
+    )
     rules = {(x.column, x.rule) for x in problems_of(p)}
     assert rules == {("org_code", "pattern"), ("cohort", "minimum"), ("start_date", "minimum")}
 
 
 def test_uk_dates_and_bad_dates(tmp_path):
-    p = write(tmp_path, f"{REGISTER_HEADER}\n{GOOD_ROW.replace('2016-01-11', '11/01/2016')}\n"
-              f"{GOOD_ROW.replace('RXA', 'RXB').replace('2016-01-11', '31/02/2016')}\n")
+    p = write(
+        tmp_path,
+        f"{REGISTER_HEADER}\n{GOOD_ROW.replace('2016-01-11', '11/01/2016')}\n"
+        f"{GOOD_ROW.replace('RXA', 'RXB').replace('2016-01-11', '31/02/2016')}\n",
+    )
     [pr] = problems_of(p)
     assert (pr.row, pr.column, pr.value) == (3, "start_date", "31/02/2016")
-    good = write(tmp_path, f"{REGISTER_HEADER}\n{GOOD_ROW.replace('2016-01-11', '11/01/2016')}\n", "g.csv")
+    good = write(
+        tmp_path, f"{REGISTER_HEADER}\n{GOOD_ROW.replace('2016-01-11', '11/01/2016')}\n", "g.csv"
+    )
     assert read_table(good, "register").at[0, "start_date"] == pd.Timestamp("2016-01-11")
 
 
 def test_row_numbers_count_blank_lines_and_multiline_cells(tmp_path):
-    text = (f"{REGISTER_HEADER}\n{GOOD_ROW}\n\n"
-            'RXB,"Trust with\na line break",Acute trust,London,Maternity,1,2016-01-11,x\n'
-            + GOOD_ROW.replace("RXA", "RXC").replace(",1,", ",x,") + "\n")
+    text = (
+        f"{REGISTER_HEADER}\n{GOOD_ROW}\n\n"
+        'RXB,"Trust with\na line break",Acute trust,London,Maternity,1,2016-01-11,x\n'
+        + GOOD_ROW.replace("RXA", "RXC").replace(",1,", ",x,")
+        + "\n"
+    )
     [pr] = problems_of(write(tmp_path, text))
     assert pr.row == 5  # header 1, row 2, blank 3, two-line record 4, bad record 5
 
@@ -183,11 +246,16 @@ def test_row_numbers_are_one_object_not_copied_by_pandas(tmp_path):
 
 
 def test_cross_field_check(tmp_path):
-    p = write(tmp_path, "team,measure,period,numerator,denominator\nA,M,2019-01-01,5,4\nA,M,2019-02-01,4,0\n",
-              "measures.csv")
+    p = write(
+        tmp_path,
+        "team,measure,period,numerator,denominator\nA,M,2019-01-01,5,4\nA,M,2019-02-01,4,0\n",
+        "measures.csv",
+    )
     found = problems_of(p, "measures")
     assert {(x.row, x.column, x.rule) for x in found} == {
-        (2, "numerator", "check:numerator<=denominator"), (3, "denominator", "minimum")}
+        (2, "numerator", "check:numerator<=denominator"),
+        (3, "denominator", "minimum"),
+    }
 
 
 def test_ragged_row(tmp_path):
@@ -197,7 +265,10 @@ def test_ragged_row(tmp_path):
 
 
 def test_read_table_raises_with_every_problem(tmp_path):
-    p = write(tmp_path, f"{REGISTER_HEADER}\n" + GOOD_ROW.replace(",1,", ",x,").replace("Maternity", "Nope") + "\n")
+    p = write(
+        tmp_path,
+        f"{REGISTER_HEADER}\n" + GOOD_ROW.replace(",1,", ",x,").replace("Maternity", "Nope") + "\n",
+    )
     with pytest.raises(ValidationError) as info:
         read_table(p, "register")
     assert len(info.value.problems) == 2
@@ -210,6 +281,7 @@ def test_unknown_schema_name():
 
 
 # ---- XLSX ---------------------------------------------------------------------------------------
+
 
 def _xlsx(path, rows):
     from openpyxl import Workbook
@@ -225,37 +297,62 @@ def _xlsx(path, rows):
 def test_xlsx_is_read_and_typed(tmp_path):
     import datetime as dt
 
-    p = _xlsx(tmp_path / "register.xlsx", [REGISTER_HEADER.split(","),
-              ["RXA", "Example", "Acute trust", "London", "Maternity", 1, dt.datetime(2016, 1, 11), "Ann"]])
+    p = _xlsx(
+        tmp_path / "register.xlsx",
+        [
+            REGISTER_HEADER.split(","),
+            [
+                "RXA",
+                "Example",
+                "Acute trust",
+                "London",
+                "Maternity",
+                1,
+                dt.datetime(2016, 1, 11),
+                "Ann",
+            ],
+        ],
+    )
     t = read_table(p, "register")
     assert t.at[0, "cohort"] == 1 and t.at[0, "start_date"] == pd.Timestamp("2016-01-11")
 
 
 def test_xlsx_header_not_on_row_1(tmp_path):
-    p = _xlsx(tmp_path / "register.xlsx", [["Always Events register export"], [],
-              REGISTER_HEADER.split(","), GOOD_ROW.split(",")])
+    p = _xlsx(
+        tmp_path / "register.xlsx",
+        [["Always Events register export"], [], REGISTER_HEADER.split(","), GOOD_ROW.split(",")],
+    )
     [pr] = problems_of(p)
     assert (pr.row, pr.rule) == (3, "header-row")
     assert "row 3, not row 1" in pr.message
 
 
 def test_xlsx_bad_cell_row_number(tmp_path):
-    p = _xlsx(tmp_path / "register.xlsx", [REGISTER_HEADER.split(","), GOOD_ROW.split(","),
-              GOOD_ROW.replace("RXA", "RXB").replace(",1,", ",1.5,").split(",")])
+    p = _xlsx(
+        tmp_path / "register.xlsx",
+        [
+            REGISTER_HEADER.split(","),
+            GOOD_ROW.split(","),
+            GOOD_ROW.replace("RXA", "RXB").replace(",1,", ",1.5,").split(","),
+        ],
+    )
     [pr] = problems_of(p)
     assert (pr.row, pr.column, pr.value) == (3, "cohort", "1.5")
 
 
 # ---- independent implementation: frictionless-py flags the same cells ----------------------------
 
+
 def test_same_cells_flagged_as_frictionless(tmp_path):
     frictionless = pytest.importorskip("frictionless")
-    rows = [GOOD_ROW,
-            GOOD_ROW.replace("RXA", "RXB").replace(",1,", ",x,"),
-            GOOD_ROW.replace("RXA", "RXC").replace("Acute trust", "Hospital"),
-            GOOD_ROW.replace("RXA", "R-D").replace("2016-01-11", "2016-13-01"),
-            GOOD_ROW.replace("RXA", "RXE").replace("Example Trust", ""),
-            GOOD_ROW.replace("RXA", "RXF").replace(",1,", ",0,")]
+    rows = [
+        GOOD_ROW,
+        GOOD_ROW.replace("RXA", "RXB").replace(",1,", ",x,"),
+        GOOD_ROW.replace("RXA", "RXC").replace("Acute trust", "Hospital"),
+        GOOD_ROW.replace("RXA", "R-D").replace("2016-01-11", "2016-13-01"),
+        GOOD_ROW.replace("RXA", "RXE").replace("Example Trust", ""),
+        GOOD_ROW.replace("RXA", "RXF").replace(",1,", ",0,"),
+    ]
     p = write(tmp_path, REGISTER_HEADER + "\n" + "\n".join(rows) + "\n")
     schema = dict(load_schema("register"))
     # frictionless has no 'categories' and no "any" date format: compare the rules both have.
@@ -265,8 +362,14 @@ def test_same_cells_flagged_as_frictionless(tmp_path):
         if f.get("format") == "any":
             f["format"] = "default"
         fields.append(f)
-    resource = frictionless.Resource(path=p.name, basepath=str(p.parent), schema=frictionless.Schema.from_descriptor(
-        {"fields": fields, "primaryKey": schema["primaryKey"]}), encoding="utf-8")
+    resource = frictionless.Resource(
+        path=p.name,
+        basepath=str(p.parent),
+        schema=frictionless.Schema.from_descriptor(
+            {"fields": fields, "primaryKey": schema["primaryKey"]}
+        ),
+        encoding="utf-8",
+    )
     theirs = {(e.row_number, e.field_name) for e in resource.validate().tasks[0].errors}
     ours = {(x.row, x.column) for x in problems_of(p)}
     assert ours == theirs
@@ -275,9 +378,11 @@ def test_same_cells_flagged_as_frictionless(tmp_path):
 
 # ---- the command line -------------------------------------------------------------------------
 
+
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "aeeval.cli", *map(str, args)],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "aeeval.cli", *map(str, args)], capture_output=True, text=True
+    )
 
 
 def test_cli_validate_good_files(examples):
@@ -288,8 +393,11 @@ def test_cli_validate_good_files(examples):
 
 
 def test_cli_validate_bad_file_lists_every_problem(tmp_path):
-    p = write(tmp_path, f"{REGISTER_HEADER}\n" + GOOD_ROW.replace(",1,", ",x,").replace("Maternity", "Nope") + "\n",
-              "my_register.csv")
+    p = write(
+        tmp_path,
+        f"{REGISTER_HEADER}\n" + GOOD_ROW.replace(",1,", ",x,").replace("Maternity", "Nope") + "\n",
+        "my_register.csv",
+    )
     before = sha256(p)
     res = run_cli("validate", p, "--schema", "register")
     assert res.returncode == 1
@@ -303,4 +411,10 @@ def test_cli_guesses_schema_and_refuses_to_guess(tmp_path, examples):
     p = write(tmp_path, "a,b\n1,2\n", "mystery.csv")
     res = run_cli("validate", p)
     assert res.returncode == 1 and "--schema" in res.stderr
-    assert set(list_schemas()) >= {"register", "survey", "interview_segments", "staff_survey", "measures"}
+    assert set(list_schemas()) >= {
+        "register",
+        "survey",
+        "interview_segments",
+        "staff_survey",
+        "measures",
+    }

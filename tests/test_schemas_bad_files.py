@@ -34,11 +34,20 @@ def _xlsx(rows):
         for r in rows:
             wb.active.append(r)
         wb.save(path)
+
     return build
 
 
-XLSX_ROW = ["RXA", "Example Trust", "Acute trust", "London", "Maternity", 1, dt.datetime(2016, 1, 11),
-            "Ann Lee"]
+XLSX_ROW = [
+    "RXA",
+    "Example Trust",
+    "Acute trust",
+    "London",
+    "Maternity",
+    1,
+    dt.datetime(2016, 1, 11),
+    "Ann Lee",
+]
 
 # name → (file name, content (bytes or a builder), schema, expected (row, column, value, rule)).
 # None means the problem has no such part (an empty file has no row; a missing column no value).
@@ -46,70 +55,136 @@ BAD_FILES = {
     "missing column": (
         "register_missing.csv",
         (HEADER.rsplit(",", 1)[0] + "\r\n" + ROW.rsplit(",", 1)[0] + "\r\n").encode(),
-        "register", (1, "contact_name", None, "missing-column")),
+        "register",
+        (1, "contact_name", None, "missing-column"),
+    ),
     "extra column": (
         "register_extra.csv",
         (HEADER + ",notes\r\n" + ROW + ",call back\r\n").encode(),
-        "register", (1, "notes", None, "extra-column")),
+        "register",
+        (1, "notes", None, "extra-column"),
+    ),
     "wrong type": (
-        "register_type.csv", _rows(ROW, ROW.replace("RXA", "RXB").replace(",1,", ",one,")),
-        "register", (3, "cohort", "one", "type:integer")),
+        "register_type.csv",
+        _rows(ROW, ROW.replace("RXA", "RXB").replace(",1,", ",one,")),
+        "register",
+        (3, "cohort", "one", "type:integer"),
+    ),
     "wrong type (date)": (
-        "register_date.csv", _rows(ROW.replace("2016-01-11", "31/02/2016")),
-        "register", (2, "start_date", "31/02/2016", "type:date")),
+        "register_date.csv",
+        _rows(ROW.replace("2016-01-11", "31/02/2016")),
+        "register",
+        (2, "start_date", "31/02/2016", "type:date"),
+    ),
     "blank required value": (
-        "register_blank.csv", _rows(ROW, ROW.replace("RXA", "RXB").replace("Example Trust", "")),
-        "register", (3, "org_name", "", "required")),
+        "register_blank.csv",
+        _rows(ROW, ROW.replace("RXA", "RXB").replace("Example Trust", "")),
+        "register",
+        (3, "org_name", "", "required"),
+    ),
     "unknown category": (
-        "register_category.csv", _rows(ROW.replace("Maternity", "Maternity services")),
-        "register", (2, "setting", "Maternity services", "categories")),
+        "register_category.csv",
+        _rows(ROW.replace("Maternity", "Maternity services")),
+        "register",
+        (2, "setting", "Maternity services", "categories"),
+    ),
     "value not in enum": (
-        "register_enum.csv", _rows(ROW.replace("Acute trust", "Hospital")),
-        "register", (2, "org_type", "Hospital", "enum")),
+        "register_enum.csv",
+        _rows(ROW.replace("Acute trust", "Hospital")),
+        "register",
+        (2, "org_type", "Hospital", "enum"),
+    ),
     "duplicate key": (
-        "register_duplicate.csv", _rows(ROW, ROW.replace("RXA", "RXB"), ROW.replace(",1,", ",2,")),
-        "register", (4, "org_code", "RXA", "primary-key")),
+        "register_duplicate.csv",
+        _rows(ROW, ROW.replace("RXA", "RXB"), ROW.replace(",1,", ",2,")),
+        "register",
+        (4, "org_code", "RXA", "primary-key"),
+    ),
     "duplicate unique value": (
         "survey_duplicate.csv",
-        (b"response_id,org_code,completed,respondent_role,improved_experience,"
-         b"influenced_coproduction,what_helped,comments\r\nR1,RXA,,,No,,,\r\nR2,RXA,,,No,,,\r\n"),
-        "survey", (3, "org_code", "RXA", "unique")),
+        (
+            b"response_id,org_code,completed,respondent_role,improved_experience,"
+            b"influenced_coproduction,what_helped,comments\r\nR1,RXA,,,No,,,\r\nR2,RXA,,,No,,,\r\n"
+        ),
+        "survey",
+        (3, "org_code", "RXA", "unique"),
+    ),
     "row check broken": (
         "measures_check.csv",
         b"team,measure,period,numerator,denominator\r\nWard 7,Named,2019-01-01,31,30\r\n",
-        "measures", (2, "numerator", "31", "check:numerator<=denominator")),
+        "measures",
+        (2, "numerator", "31", "check:numerator<=denominator"),
+    ),
     "a different kind of table": (
-        "register_other.csv", b"team,measure,period,numerator,denominator\r\nA,M,2019-01-01,3,4\r\n",
-        "register", (1, None, None, "header")),
+        "register_other.csv",
+        b"team,measure,period,numerator,denominator\r\nA,M,2019-01-01,3,4\r\n",
+        "register",
+        (1, None, None, "header"),
+    ),
     "empty file": ("register_empty.csv", b"", "register", (None, None, None, "empty")),
-    "header but no rows": ("register_header_only.csv", _rows(), "register", (None, None, None, "empty")),
+    "header but no rows": (
+        "register_header_only.csv",
+        _rows(),
+        "register",
+        (None, None, None, "empty"),
+    ),
     "wrong encoding (bytes undefined in Windows-1252)": (
         "register_bytes.csv",
         _rows(ROW.replace("Ann Lee", "Ann Le")).replace(b"Ann Le", b"A\x81n Lee"),
-        "register", (2, "contact_name", "A\ufffdn Lee", "encoding")),
+        "register",
+        (2, "contact_name", "A\ufffdn Lee", "encoding"),
+    ),
     "wrong encoding (UTF-8 mixed with Windows-1252)": (
         "register_mixed.csv",
-        _rows(ROW.replace("Ann Lee", "Zoë Lee")) + ROW.replace("RXA", "RXB").replace(
-            "Example Trust", "Café Trust").encode("cp1252") + b"\r\n",
-        "register", (3, "org_name", "Caf\ufffd Trust", "encoding")),
+        _rows(ROW.replace("Ann Lee", "Zoë Lee"))
+        + ROW.replace("RXA", "RXB").replace("Example Trust", "Café Trust").encode("cp1252")
+        + b"\r\n",
+        "register",
+        (3, "org_name", "Caf\ufffd Trust", "encoding"),
+    ),
     "wrong encoding (UTF-16 without a byte-order mark)": (
-        "register_utf16.csv", (HEADER + "\r\n" + ROW + "\r\n").encode("utf-16-le"),
-        "register", (None, None, None, "encoding")),
+        "register_utf16.csv",
+        (HEADER + "\r\n" + ROW + "\r\n").encode("utf-16-le"),
+        "register",
+        (None, None, None, "encoding"),
+    ),
     "ragged row": (
-        "register_ragged.csv", _rows(ROW + ",Leeds, West Yorkshire"),
-        "register", (2, None, None, "row-length")),
+        "register_ragged.csv",
+        _rows(ROW + ",Leeds, West Yorkshire"),
+        "register",
+        (2, None, None, "row-length"),
+    ),
     "XLSX header not on row 1 (title rows above)": (
         "register_title.xlsx",
-        _xlsx([["Always Events programme register"], ["Exported 3 June 2019"], HEADER.split(","), XLSX_ROW]),
-        "register", (3, None, None, "header-row")),
+        _xlsx(
+            [
+                ["Always Events programme register"],
+                ["Exported 3 June 2019"],
+                HEADER.split(","),
+                XLSX_ROW,
+            ]
+        ),
+        "register",
+        (3, None, None, "header-row"),
+    ),
     "XLSX header not on row 1 (blank rows above)": (
-        "register_blank_rows.xlsx", _xlsx([[], [], HEADER.split(","), XLSX_ROW]),
-        "register", (3, None, None, "header-row")),
+        "register_blank_rows.xlsx",
+        _xlsx([[], [], HEADER.split(","), XLSX_ROW]),
+        "register",
+        (3, None, None, "header-row"),
+    ),
     "XLSX wrong type": (
         "register_cell.xlsx",
         _xlsx([HEADER.split(","), XLSX_ROW, ["RXB", *XLSX_ROW[1:5], 1.5, *XLSX_ROW[6:]]]),
-        "register", (3, "cohort", "1.5", "type:integer")),
-    "XLSX that is really CSV": ("register_text.xlsx", _rows(ROW), "register", (None, None, None, "xlsx")),
+        "register",
+        (3, "cohort", "1.5", "type:integer"),
+    ),
+    "XLSX that is really CSV": (
+        "register_text.xlsx",
+        _rows(ROW),
+        "register",
+        (None, None, None, "xlsx"),
+    ),
 }
 
 
@@ -182,8 +257,9 @@ def test_console_script_on_every_bad_file_at_once(tmp_path):
     before = _snapshot(tmp_path)
     exe = Path(sys.executable).with_name("aeeval")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "aeeval.cli"]
-    res = subprocess.run([*cmd, "validate", *(str(p) for p, _, _ in made)],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [*cmd, "validate", *(str(p) for p, _, _ in made)], capture_output=True, text=True
+    )
     assert res.returncode == 1
     for path, schema, expected in made:
         assert f"{path}: " in res.stderr and f"against schema '{schema}'" in res.stderr
@@ -194,8 +270,11 @@ def test_console_script_on_every_bad_file_at_once(tmp_path):
 
 def test_one_bad_file_among_good_ones_still_fails(tmp_path, examples):
     path, schema, _ = _make(tmp_path, "duplicate key")
-    res = subprocess.run([sys.executable, "-m", "aeeval.cli", "validate", str(examples / "register.csv"),
-                          str(path)], capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "aeeval.cli", "validate", str(examples / "register.csv"), str(path)],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 1
     assert "register.csv: valid against schema 'register'" in res.stdout
 
@@ -233,11 +312,13 @@ def test_header_in_another_case_gets_hints_not_the_different_table_message(tmp_p
 
 # ---- the real NHS England A&E file (bundled in data/public), read-only ---------------------------
 
+
 def test_real_ae_attendances_file_is_valid_and_untouched(public_data):
     path = public_data / "ae_attendances.csv"
     before = sha256(path)
-    res = subprocess.run([sys.executable, "-m", "aeeval.cli", "validate", str(path)],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "aeeval.cli", "validate", str(path)], capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == f"{path}: valid against schema 'ae_attendances'"
     table = read_table(path, "ae_attendances")
@@ -249,7 +330,9 @@ def test_real_ae_attendances_file_is_valid_and_untouched(public_data):
 
 def test_real_file_with_one_broken_cell(public_data, tmp_path):
     """A copy of the real file with breaches > attendances on spreadsheet row 101."""
-    lines = (public_data / "ae_attendances.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = (
+        (public_data / "ae_attendances.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    )
     period, org, typ, att, _, adm = lines[100].rstrip("\r\n").split(",")
     lines[100] = ",".join([period, org, typ, att, str(float(att) + 1), adm]) + "\n"
     copy = tmp_path / "ae_attendances.csv"

@@ -16,8 +16,12 @@ MONTHS = "MS"
 
 
 def series(values, start="2020-01-01"):
-    return pd.DataFrame({"month": pd.date_range(start, periods=len(values), freq=MONTHS),
-                         "y": np.asarray(values, dtype=float)})
+    return pd.DataFrame(
+        {
+            "month": pd.date_range(start, periods=len(values), freq=MONTHS),
+            "y": np.asarray(values, dtype=float),
+        }
+    )
 
 
 def xmr(values, **kw):
@@ -36,6 +40,7 @@ BASE = [12, 8] * 6
 
 
 # ----------------------------------------------------------------------------------- XmR limits
+
 
 def test_xmr_limits_against_numpy_by_hand():
     y = np.array([52, 55, 49, 60, 58, 51, 54, 57, 50, 56, 53, 59, 55, 52], dtype=float)
@@ -63,8 +68,8 @@ def test_screen_outliers_excludes_large_moving_ranges_and_recomputes():
     y = np.array([10, 11, 10, 11, 10, 11, 10, 40, 10, 11, 10, 11, 10], dtype=float)
     screened, raw = xmr(y, screen_outliers=True), xmr(y, screen_outliers=False)
     mr = np.abs(np.diff(y))
-    amr = mr.mean()                                 # (10×1 + 2×30)/12 = 5.8333
-    keep = mr <= 3.267 * amr                        # 30 > 19.06: both 30s screened out
+    amr = mr.mean()  # (10×1 + 2×30)/12 = 5.8333
+    keep = mr <= 3.267 * amr  # 30 > 19.06: both 30s screened out
     assert keep.sum() == 10
     assert raw["upl"].iloc[0] == pytest.approx(y.mean() + 2.66 * amr)
     assert screened["upl"].iloc[0] == pytest.approx(y.mean() + 2.66 * mr[keep].mean())
@@ -99,6 +104,7 @@ def test_rebase_between_periods_starts_at_next_period():
 
 # ------------------------------------------------------------------------------ outside limits
 
+
 def test_point_exactly_on_limit_is_not_outside_but_just_beyond_is():
     upl = 10 + 2.66 * 4
     on = xmr(BASE + [upl], fix_after_n_points=12)
@@ -111,14 +117,18 @@ def test_point_exactly_on_limit_is_not_outside_but_just_beyond_is():
 
 # ------------------------------------------------------------------------------ trend (7 points)
 
-@pytest.mark.parametrize("values, expected", [
-    (list(range(1, 7)), []),                         # 6 rising: not enough
-    (list(range(1, 8)), list(range(7))),            # 7 rising at the series start and end
-    ([1, 2, 3, 3, 4, 5, 6], []),                    # a tie breaks the run (NHSRplotthedots)
-    ([2, 1, 2, 3, 4, 5, 6, 7, 3], list(range(1, 8))),  # NHSRplotthedots ptd_seven_point_trend
-    (list(range(7, 0, -1)), list(range(7))),        # 7 falling
-    ([9, 7, 6, 5, 4, 3, 2, 1, 5], list(range(8))),  # 8 falling: all part of the trend
-])
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (list(range(1, 7)), []),  # 6 rising: not enough
+        (list(range(1, 8)), list(range(7))),  # 7 rising at the series start and end
+        ([1, 2, 3, 3, 4, 5, 6], []),  # a tie breaks the run (NHSRplotthedots)
+        ([2, 1, 2, 3, 4, 5, 6, 7, 3], list(range(1, 8))),  # NHSRplotthedots ptd_seven_point_trend
+        (list(range(7, 0, -1)), list(range(7))),  # 7 falling
+        ([9, 7, 6, 5, 4, 3, 2, 1, 5], list(range(8))),  # 8 falling: all part of the trend
+    ],
+)
 def test_trend(values, expected):
     padded = values + [values[-1]] * max(0, 7 - len(values))  # no effect on runs of diffs
     chart = xmr(padded)
@@ -150,7 +160,9 @@ def test_trend_direction_takes_precedence_over_shift_and_two_in_three():
     assert flags(chart, "outside_limits") == []
     assert chart["point_type"].iloc[11] == "special_cause_concern"
     assert (chart["point_type"].iloc[12:] == "special_cause_improvement").all()
-    neutral = xmr(BASE + [1, 2, 3, 4, 5, 6, 7], fix_after_n_points=12, improvement_direction="neutral")
+    neutral = xmr(
+        BASE + [1, 2, 3, 4, 5, 6, 7], fix_after_n_points=12, improvement_direction="neutral"
+    )
     assert neutral["point_type"].iloc[11] == "special_cause_neutral_low"
     assert (neutral["point_type"].iloc[12:] == "special_cause_neutral_high").all()
 
@@ -162,16 +174,16 @@ def test_point_in_two_trends_takes_the_later_one():
     chart = xmr(BASE + [1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1], fix_after_n_points=12)
     assert flags(chart, "trend") == list(range(12, 25))
     types = chart["point_type"].tolist()
-    assert types[11] == "special_cause_concern"                       # the 8: shift only
+    assert types[11] == "special_cause_concern"  # the 8: shift only
     assert types[12:18] == ["special_cause_improvement"] * 6
-    assert types[18:] == ["special_cause_concern"] * 7                # the peak and the fall
+    assert types[18:] == ["special_cause_concern"] * 7  # the peak and the fall
 
 
 def test_outside_limits_takes_precedence_over_trend():
     # a falling trend of 7 ending below the lower limit (-0.64): the last point is judged by its
     # side of the mean (below: concern when higher is better), as the rest of the falling trend
     chart = xmr(BASE + [19, 15, 12, 9, 5, 1, -3], fix_after_n_points=12)
-    assert flags(chart, "trend") == list(range(12, 19))     # 8 → 19 rises: not part of it
+    assert flags(chart, "trend") == list(range(12, 19))  # 8 → 19 rises: not part of it
     assert flags(chart, "outside_limits") == [18]
     assert (chart["point_type"].iloc[12:] == "special_cause_concern").all()
     # rising to above the upper limit (20.64) from below the mean: all improvement
@@ -181,6 +193,7 @@ def test_outside_limits_takes_precedence_over_trend():
 
 
 # ------------------------------------------------------------------------------ shift (7 points)
+
 
 def test_shift_seven_on_one_side():
     chart = xmr(BASE + [11] * 7, fix_after_n_points=12)  # BASE ends below the mean
@@ -222,15 +235,19 @@ def test_nhsrplotthedots_seven_one_side():
 
 # ------------------------------------------------------------------------------ 2 of 3 beyond 2σ
 
-@pytest.mark.parametrize("tail, expected", [
-    ([18, 10, 18], [12, 14]),          # 2 of 3 above the upper 2σ line (17.09)
-    ([18, 18, 10], [12, 13]),
-    ([18, 10, 10, 18], []),            # never 2 within any 3
-    ([18, 2, 10], []),                 # opposite sides: one high, one low — does not count
-    ([17.09, 18, 10], []),             # 17.09 is inside the 2σ line
-    ([10, 2, 2], [13, 14]),            # low side, at the series end
-    ([21, 18, 10], [12, 13]),          # a point beyond the limit is also beyond 2σ
-])
+
+@pytest.mark.parametrize(
+    "tail, expected",
+    [
+        ([18, 10, 18], [12, 14]),  # 2 of 3 above the upper 2σ line (17.09)
+        ([18, 18, 10], [12, 13]),
+        ([18, 10, 10, 18], []),  # never 2 within any 3
+        ([18, 2, 10], []),  # opposite sides: one high, one low — does not count
+        ([17.09, 18, 10], []),  # 17.09 is inside the 2σ line
+        ([10, 2, 2], [13, 14]),  # low side, at the series end
+        ([21, 18, 10], [12, 13]),  # a point beyond the limit is also beyond 2σ
+    ],
+)
 def test_two_in_three(tail, expected):
     chart = xmr(BASE + tail, fix_after_n_points=12)
     assert flags(chart, "two_in_three") == expected
@@ -239,7 +256,7 @@ def test_two_in_three(tail, expected):
 def test_two_in_three_at_series_start():
     y = np.array([19, 19] + [12, 8] * 6, dtype=float)
     chart = xmr(y, screen_outliers=False)
-    mean, amr = y.mean(), np.abs(np.diff(y)).mean()     # 11.2857, 51/13
+    mean, amr = y.mean(), np.abs(np.diff(y)).mean()  # 11.2857, 51/13
     assert 19 > mean + 2 / 3 * 2.66 * amr and 19 < mean + 2.66 * amr
     assert flags(chart, "two_in_three") == [0, 1]
     assert flags(chart, "outside_limits") == []
@@ -248,13 +265,16 @@ def test_two_in_three_at_series_start():
 # NHSRplotthedots ptd_part_of_two_in_three cases (tests/testthat/test-ptd_calculate_point_type.R):
 # "close to limits" patterns c(0,0,1,0,1,0,0) → c(0,0,1,0,1,0,0); c(1,0,0,1) → none;
 # c(1,0,0,1,1) → c(0,0,0,1,1). Close points are 18 (beyond 2σ), the others 11 (same side).
-@pytest.mark.parametrize("pattern, expected", [
-    ([0, 0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 0, 0]),
-    ([1, 0, 0, 1], [0, 0, 0, 0]),
-    ([1, 0, 0, 1, 1], [0, 0, 0, 1, 1]),
-    ([1, 1, 0], [1, 1, 0]),
-    ([0, 1, 1], [0, 1, 1]),
-])
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [
+        ([0, 0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 0, 0]),
+        ([1, 0, 0, 1], [0, 0, 0, 0]),
+        ([1, 0, 0, 1, 1], [0, 0, 0, 1, 1]),
+        ([1, 1, 0], [1, 1, 0]),
+        ([0, 1, 1], [0, 1, 1]),
+    ],
+)
 def test_nhsrplotthedots_two_in_three_patterns(pattern, expected):
     tail = [18 if p else 11 for p in pattern]
     chart = xmr(BASE + tail, fix_after_n_points=12)
@@ -266,17 +286,39 @@ def test_nhsrplotthedots_two_in_three_patterns(pattern, expected):
 
 # R: set.seed(123); rnorm(20) — the series of NHSRplotthedots tests/testthat/test-ptd_spc_standard.R,
 # dates 2020-01-02 + 0:19 days.
-RNORM_123 = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499, 0.46091621,
-             -1.26506123, -0.68685285, -0.44566197, 1.22408180, 0.35981383, 0.40077145, 0.11068272,
-             -0.55584113, 1.78691314, 0.49785048, -1.96661716, 0.70135590, -0.47279141]
+RNORM_123 = [
+    -0.56047565,
+    -0.23017749,
+    1.55870831,
+    0.07050839,
+    0.12928774,
+    1.71506499,
+    0.46091621,
+    -1.26506123,
+    -0.68685285,
+    -0.44566197,
+    1.22408180,
+    0.35981383,
+    0.40077145,
+    0.11068272,
+    -0.55584113,
+    1.78691314,
+    0.49785048,
+    -1.96661716,
+    0.70135590,
+    -0.47279141,
+]
 
 
-@pytest.mark.parametrize("outlier, screen, mean, lpl, upl", [
-    # tests/testthat/_snaps/ptd_spc_standard.md (glimpse of r1, r2, r3; 7 significant figures)
-    (False, True, 0.1416238, -3.01138, 3.294627),
-    (True, True, 0.6694159, -2.383666, 3.722497),    # y[15] <- 10, outliers screened
-    (True, False, 0.6694159, -4.596625, 5.935457),   # y[15] <- 10, screen_outliers = FALSE
-])
+@pytest.mark.parametrize(
+    "outlier, screen, mean, lpl, upl",
+    [
+        # tests/testthat/_snaps/ptd_spc_standard.md (glimpse of r1, r2, r3; 7 significant figures)
+        (False, True, 0.1416238, -3.01138, 3.294627),
+        (True, True, 0.6694159, -2.383666, 3.722497),  # y[15] <- 10, outliers screened
+        (True, False, 0.6694159, -4.596625, 5.935457),  # y[15] <- 10, screen_outliers = FALSE
+    ],
+)
 def test_nhsrplotthedots_spc_standard_snapshot(outlier, screen, mean, lpl, upl):
     y = list(RNORM_123)
     if outlier:
@@ -313,19 +355,21 @@ def ae_all(public_data):
 # tests/testthat/_snaps/integration_tests.md (commit 0c096d8; R doubles, full precision).
 def test_nhsrplotthedots_integration_ae_all_attendances(public_data):
     data = ae_all(public_data)
-    chart = ae.xmr(data, "attendances", "period")              # ptd_spc(ae_all(), attendances, period)
+    chart = ae.xmr(data, "attendances", "period")  # ptd_spc(ae_all(), attendances, period)
     assert len(chart) == 36
     assert chart["mean"].iloc[0] == pytest.approx(2000538.9444444445, rel=1e-12)
     assert chart["lpl"].iloc[0] == pytest.approx(1731844.364444, rel=1e-10)
     assert chart["upl"].iloc[0] == pytest.approx(2269233.5244444446, rel=1e-12)
-    assert (chart["point_type"] == "common_cause").all()        # as the snapshot
+    assert (chart["point_type"] == "common_cause").all()  # as the snapshot
     # rebase = as.Date("2017-04-01"): segment means and limits
     rebased = ae.xmr(data, "attendances", "period", rebase=["2017-04-01"])
     first = rebased.groupby("rebase_group")[["mean", "lpl", "upl"]].first()
-    assert first.loc[1].tolist() == pytest.approx([1946858.4166666667, 1639947.374848,
-                                                   2253769.4584848485], rel=1e-10)
-    assert first.loc[2].tolist() == pytest.approx([2027379.208333, 1772921.063986,
-                                                   2281837.352681], rel=1e-10)
+    assert first.loc[1].tolist() == pytest.approx(
+        [1946858.4166666667, 1639947.374848, 2253769.4584848485], rel=1e-10
+    )
+    assert first.loc[2].tolist() == pytest.approx(
+        [2027379.208333, 1772921.063986, 2281837.352681], rel=1e-10
+    )
     assert rebased["rebase_group"].value_counts().sort_index().tolist() == [12, 24]
 
 
@@ -348,25 +392,31 @@ def test_nhsrplotthedots_integration_ae_all_performance(public_data):
 
 # ------------------------------------------------------------------------------ point types
 
+
 def test_neutral_direction_labels_high_and_low():
     chart = xmr(BASE + [25, -5], fix_after_n_points=12, improvement_direction="neutral")
-    assert chart["point_type"].iloc[-2:].tolist() == ["special_cause_neutral_high",
-                                                      "special_cause_neutral_low"]
+    assert chart["point_type"].iloc[-2:].tolist() == [
+        "special_cause_neutral_high",
+        "special_cause_neutral_low",
+    ]
 
 
 def test_decrease_direction_swaps_improvement_and_concern():
     chart = xmr(BASE + [25, -5], fix_after_n_points=12, improvement_direction="decrease")
-    assert chart["point_type"].iloc[-2:].tolist() == ["special_cause_concern",
-                                                      "special_cause_improvement"]
+    assert chart["point_type"].iloc[-2:].tolist() == [
+        "special_cause_concern",
+        "special_cause_improvement",
+    ]
 
 
 # ------------------------------------------------------------------------------ not enough data
+
 
 def test_short_series_reports_not_enough_data_and_trial_limits():
     df = series([1, 2, 3, 4, 5])
     with pytest.warns(TrialLimitsWarning, match="trial limits.*5 point"):
         chart = ae.xmr(df, "y", "month")
-    assert chart["trend"].isna().all() and chart["shift"].isna().all()   # need 7 points
+    assert chart["trend"].isna().all() and chart["shift"].isna().all()  # need 7 points
     assert chart["outside_limits"].notna().all()
     assert chart["trial_limits"].all()
 
@@ -401,9 +451,19 @@ ASSURANCE = [
 
 @pytest.mark.parametrize("direction, expected", ASSURANCE)
 def test_assurance_matches_nhsrplotthedots(direction, expected):
-    chart = pd.DataFrame({"f": ["a", "b", "c"], "month": pd.to_datetime(["2020-01-01"] * 3),
-                          "value": [2, 6, 4], "lpl": [1, 5, 1], "mean": [2, 6, 4], "upl": [3, 7, 5],
-                          "target": 4.0, "trial_limits": False, "point_type": "common_cause"})
+    chart = pd.DataFrame(
+        {
+            "f": ["a", "b", "c"],
+            "month": pd.to_datetime(["2020-01-01"] * 3),
+            "value": [2, 6, 4],
+            "lpl": [1, 5, 1],
+            "mean": [2, 6, 4],
+            "upl": [3, 7, 5],
+            "target": 4.0,
+            "trial_limits": False,
+            "point_type": "common_cause",
+        }
+    )
     chart.attrs.update(by=["f"], date="month", improvement_direction=direction)
     got = ae.spc_summary(chart)["assurance"].tolist()
     assert [None if pd.isna(g) else g for g in got] == expected
@@ -417,9 +477,13 @@ def test_summary_uses_last_point_and_last_segment():
     assert s["variation"].iloc[0] == chart["point_type"].iloc[-1]
     assert s["upl"].iloc[0] == pytest.approx(30 + 2.66 * 4)
     # last segment: lpl = 30 - 10.64 = 19.36, upl = 40.64; the first segment's limits are ignored
-    assert s["assurance"].iloc[0] == "inconsistent"      # 19.36 < 25 < 40.64
-    assert ae.spc_summary(ae.xmr(df, "y", "month", rebase=["2021-01-01"], target=19))[
-        "assurance"].iloc[0] == "consistent_pass"        # 19 < lpl: every point passes
+    assert s["assurance"].iloc[0] == "inconsistent"  # 19.36 < 25 < 40.64
+    assert (
+        ae.spc_summary(ae.xmr(df, "y", "month", rebase=["2021-01-01"], target=19))[
+            "assurance"
+        ].iloc[0]
+        == "consistent_pass"
+    )  # 19 < lpl: every point passes
 
 
 def test_summary_without_target_has_no_assurance():
@@ -434,7 +498,9 @@ def test_summary_tables_show_the_words_the_charts_use_and_keep_the_codes():
     s = ae.spc_summary(ae.xmr(df, "y", "month", rebase=["2021-01-01"], target=25))
     shown = format_table(s)
     assert (shown["Variation"].iloc[0], shown["Assurance"].iloc[0]) == (
-        ae.spc.VARIATION_WORDS[s["variation"].iloc[0]], "Hit and miss")
+        ae.spc.VARIATION_WORDS[s["variation"].iloc[0]],
+        "Hit and miss",
+    )
     record = table_payload(s, name="spc", title="SPC")["records"][0]
     assert record["assurance"] == "inconsistent"  # figures.json keeps the code
 
@@ -450,9 +516,15 @@ def test_by_gives_one_series_each():
 
 # ------------------------------------------------------------------------------ p and p′ charts
 
+
 def test_p_chart_hand_checked():
-    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
-                       "x": [10, 20, 30], "n": [50, 100, 150]})
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
+            "x": [10, 20, 30],
+            "n": [50, 100, 150],
+        }
+    )
     with pytest.warns(TrialLimitsWarning):
         chart = ae.p_chart(df, "x", "n", "month")
     # p̄ = 60/300 = 0.2; σᵢ = √(0.16/nᵢ): 0.0565685, 0.04, 0.0326599 (worked by hand)
@@ -475,7 +547,9 @@ def test_laney_against_numpy_by_hand():
     n = rng.integers(800, 1200, 24).astype(float)
     p_true = np.clip(0.8 + rng.normal(0, 0.03, 24), 0, 1)
     x = np.round(n * p_true)
-    df = pd.DataFrame({"month": pd.date_range("2018-01-01", periods=24, freq=MONTHS), "x": x, "n": n})
+    df = pd.DataFrame(
+        {"month": pd.date_range("2018-01-01", periods=24, freq=MONTHS), "x": x, "n": n}
+    )
     chart = ae.p_chart(df, "x", "n", "month", method="laney")
     pbar, sz, lo, hi = laney_by_hand(x, n)
     assert chart["sigma_z"].iloc[0] == pytest.approx(sz)
@@ -489,24 +563,31 @@ def test_laney_close_to_p_chart_for_binomial_data():
     rng = np.random.default_rng(11)
     n = rng.integers(200, 400, 60).astype(float)
     x = rng.binomial(n.astype(int), 0.7).astype(float)
-    df = pd.DataFrame({"month": pd.date_range("2015-01-01", periods=60, freq=MONTHS), "x": x, "n": n})
+    df = pd.DataFrame(
+        {"month": pd.date_range("2015-01-01", periods=60, freq=MONTHS), "x": x, "n": n}
+    )
     p = ae.p_chart(df, "x", "n", "month")
     lp = ae.p_chart(df, "x", "n", "month", method="laney")
-    assert 0.8 < lp["sigma_z"].iloc[0] < 1.2   # Laney (2002): σ_z ≈ 1 without overdispersion
+    assert 0.8 < lp["sigma_z"].iloc[0] < 1.2  # Laney (2002): σ_z ≈ 1 without overdispersion
     assert p["mean"].iloc[0] == lp["mean"].iloc[0]
 
 
 def test_p_chart_on_example_measures_with_rebase(examples):
     m = ae.read_table(examples / "measures.csv", "measures")
     team = m[m["team"] == "Maternity unit A"]
-    chart = ae.p_chart(team, "numerator", "denominator", "period", rebase=["2018-06-01"], target=0.8)
+    chart = ae.p_chart(
+        team, "numerator", "denominator", "period", rebase=["2018-06-01"], target=0.8
+    )
     assert chart["rebase_group"].nunique() == 2
     seg = team[team["period"] >= "2018-06-01"]
-    assert chart["mean"].iloc[-1] == pytest.approx(seg["numerator"].sum() / seg["denominator"].sum())
+    assert chart["mean"].iloc[-1] == pytest.approx(
+        seg["numerator"].sum() / seg["denominator"].sum()
+    )
     assert (chart["upl"] <= 1).all() and (chart["lpl"] >= 0).all()
 
 
 # ------------------------------------------------------------------------------ run charts
+
 
 def run(values):
     return ae.run_chart(series(values), "y", "month")
@@ -527,21 +608,21 @@ def test_run_chart_shift_six_useful_points():
 
 def test_run_chart_five_on_one_side_is_not_a_shift():
     chart = run([7, 7, 7, 7, 7, 1, 7, 1, 1, 1, 1, 1, 4])
-    assert chart["median"].iloc[0] == 4                  # runs of 5, 1, 1, 5 and one on the median
+    assert chart["median"].iloc[0] == 4  # runs of 5, 1, 1, 5 and one on the median
     assert flags(chart, "shift") == []
 
 
 def test_run_chart_trend_ties_neither_add_nor_break():
     assert flags(run([1, 2, 2, 3, 4, 5, 3]), "trend") == [0, 1, 2, 3, 4, 5]
-    assert flags(run([1, 2, 2, 3, 4, 0]), "trend") == []          # only 4 distinct rising values
+    assert flags(run([1, 2, 2, 3, 4, 0]), "trend") == []  # only 4 distinct rising values
     assert flags(run([9, 8, 7, 6, 5, 6]), "trend") == [0, 1, 2, 3, 4]  # at the series start
 
 
 def test_run_chart_rules_at_series_end_and_even_median():
-    chart = run([5, 3, 5, 3, 9, 1, 2, 3, 4, 5])              # 5 rising points end the series
-    assert chart["median"].iloc[0] == 3.5                    # even n: mean of the middle two
+    chart = run([5, 3, 5, 3, 9, 1, 2, 3, 4, 5])  # 5 rising points end the series
+    assert chart["median"].iloc[0] == 3.5  # even n: mean of the middle two
     assert flags(chart, "trend") == [5, 6, 7, 8, 9]
-    end = run([5, 5, 5, 5, 1, 1, 1, 9, 9, 9, 9, 9, 9])       # 6 above end the series (median 5)
+    end = run([5, 5, 5, 5, 1, 1, 1, 9, 9, 9, 9, 9, 9])  # 6 above end the series (median 5)
     assert end["median"].iloc[0] == 5
     assert flags(end, "shift") == [7, 8, 9, 10, 11, 12]
     assert end["useful"].tolist() == [False] * 4 + [True] * 9
@@ -588,8 +669,16 @@ def test_astronomical_is_opt_in():
 # Swed & Eisenhart (1943) critical values, α = 0.05 two-tailed, as reproduced in Triola,
 # Elementary Statistics, Table A-10 "Critical values for number of runs G": reject randomness if
 # runs ≤ the first value or ≥ the second.
-SWED_EISENHART = [((5, 5), (2, 10)), ((6, 6), (3, 11)), ((7, 7), (3, 13)), ((8, 8), (4, 14)),
-                  ((9, 9), (5, 15)), ((10, 10), (6, 16)), ((5, 10), (3, 12)), ((8, 12), (6, 16))]
+SWED_EISENHART = [
+    ((5, 5), (2, 10)),
+    ((6, 6), (3, 11)),
+    ((7, 7), (3, 13)),
+    ((8, 8), (4, 14)),
+    ((9, 9), (5, 15)),
+    ((10, 10), (6, 16)),
+    ((5, 10), (3, 12)),
+    ((8, 12), (6, 16)),
+]
 
 
 @pytest.mark.parametrize("counts, critical", SWED_EISENHART)
@@ -620,21 +709,30 @@ def test_runs_distribution_against_enumeration(n_above, n_below):
 
 # ------------------------------------------------------------------------------ bad input
 
-@pytest.mark.parametrize("values, message", [
-    (["1", "x", "3"], "row with index 1, column 'y', value 'x': not a number"),
-    ([1.0, None, 3.0], "row with index 1, column 'y', value 'None': missing value"),
-])
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (["1", "x", "3"], "row with index 1, column 'y', value 'x': not a number"),
+        ([1.0, None, 3.0], "row with index 1, column 'y', value 'None': missing value"),
+    ],
+)
 def test_bad_values(values, message):
-    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
-                       "y": pd.Series(values, dtype=object)})
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
+            "y": pd.Series(values, dtype=object),
+        }
+    )
     for fn in (ae.xmr, ae.run_chart):
         with pytest.raises(ValueError, match=message.replace("(", r"\(")):
             fn(df, "y", "month")
 
 
 def test_duplicate_and_unsorted_dates():
-    dup = pd.DataFrame({"month": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-02-01"]),
-                        "y": [1, 2, 3]})
+    dup = pd.DataFrame(
+        {"month": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-02-01"]), "y": [1, 2, 3]}
+    )
     with pytest.raises(ValueError, match="duplicate date"):
         ae.xmr(dup, "y", "month")
     unsorted = pd.DataFrame({"month": pd.to_datetime(["2020-02-01", "2020-01-01"]), "y": [1, 2]})
@@ -645,13 +743,18 @@ def test_duplicate_and_unsorted_dates():
         ae.xmr(bad, "y", "month")
 
 
-@pytest.mark.parametrize("x, n, message", [
-    ([1, 2], [5, 0], "column 'n', value '0': must be above 0"),
-    ([1, 7], [5, 6], "column 'x', value '7': must not exceed the denominator"),
-    ([-1, 2], [5, 6], "must not be negative"),
-])
+@pytest.mark.parametrize(
+    "x, n, message",
+    [
+        ([1, 2], [5, 0], "column 'n', value '0': must be above 0"),
+        ([1, 7], [5, 6], "column 'x', value '7': must not exceed the denominator"),
+        ([-1, 2], [5, 6], "must not be negative"),
+    ],
+)
 def test_bad_denominators(x, n, message):
-    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=2, freq=MONTHS), "x": x, "n": n})
+    df = pd.DataFrame(
+        {"month": pd.date_range("2020-01-01", periods=2, freq=MONTHS), "x": x, "n": n}
+    )
     with pytest.raises(ValueError, match=message):
         ae.p_chart(df, "x", "n", "month")
 
@@ -664,33 +767,46 @@ def test_error_names_file_and_spreadsheet_row(examples):
         ae.p_chart(team, "numerator", "denominator", "period")
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"rebase": ["2030-01-01"]}, "rebase date 2030-01-01 is outside the series"),
-    ({"rebase": ["2019-01-01"]}, "outside the series"),
-    ({"rebase": ["not a date"]}, "is not a date"),
-    ({"improvement_direction": "up"}, "improvement_direction must be one of"),
-    ({"fix_after_n_points": 1}, "fix_after_n_points must be a whole number"),
-    ({"target": "high"}, "target must be a number"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"rebase": ["2030-01-01"]}, "rebase date 2030-01-01 is outside the series"),
+        ({"rebase": ["2019-01-01"]}, "outside the series"),
+        ({"rebase": ["not a date"]}, "is not a date"),
+        ({"improvement_direction": "up"}, "improvement_direction must be one of"),
+        ({"fix_after_n_points": 1}, "fix_after_n_points must be a whole number"),
+        ({"target": "high"}, "target must be a number"),
+    ],
+)
 def test_bad_options(kw, message):
     with pytest.raises(ValueError, match=message):
         xmr(BASE, **kw)
 
 
 def test_missing_date_is_an_error():
-    df = pd.DataFrame({"month": [pd.Timestamp("2020-01-01"), pd.NaT, pd.Timestamp("2020-03-01")],
-                       "y": [1, 2, 3]})
+    df = pd.DataFrame(
+        {"month": [pd.Timestamp("2020-01-01"), pd.NaT, pd.Timestamp("2020-03-01")], "y": [1, 2, 3]}
+    )
     for fn in (ae.xmr, ae.run_chart):
-        with pytest.raises(ValueError, match="row with index 1, column 'month', value 'NaT': "
-                                             "missing date"):
+        with pytest.raises(
+            ValueError, match="row with index 1, column 'month', value 'NaT': missing date"
+        ):
             fn(df, "y", "month")
 
 
 def test_p_chart_bad_values_and_direction():
-    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
-                       "x": pd.Series([1, "many", 3], dtype=object), "n": [5, 5, None]})
-    with pytest.raises(ValueError, match=r"(?s)column 'x', value 'many': not a number.*"
-                                         r"column 'n', value 'nan': missing value"):
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range("2020-01-01", periods=3, freq=MONTHS),
+            "x": pd.Series([1, "many", 3], dtype=object),
+            "n": [5, 5, None],
+        }
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"(?s)column 'x', value 'many': not a number.*"
+        r"column 'n', value 'nan': missing value",
+    ):
         ae.p_chart(df, "x", "n", "month")
     ok = df.assign(x=[1, 2, 3], n=[5, 5, 5])
     with pytest.raises(ValueError, match="improvement_direction must be one of"):
@@ -703,15 +819,22 @@ def test_rebase_outside_one_series_names_the_series():
     a = series(BASE).assign(team="a")
     b = series(BASE, start="2021-01-01").assign(team="b")
     df = pd.concat([a, b], ignore_index=True)
-    with pytest.raises(ValueError, match=r"rebase date 2020-06-01 is outside the series \(team=b\)"):
+    with pytest.raises(
+        ValueError, match=r"rebase date 2020-06-01 is outside the series \(team=b\)"
+    ):
         ae.xmr(df, "y", "month", by="team", rebase=["2020-06-01"])
 
 
 def test_rebase_accepts_one_date_of_any_type():
     import datetime
+
     df = series(BASE + BASE)
-    for when in ("2021-01-01", pd.Timestamp("2021-01-01"), datetime.date(2021, 1, 1),
-                 np.datetime64("2021-01-01")):
+    for when in (
+        "2021-01-01",
+        pd.Timestamp("2021-01-01"),
+        datetime.date(2021, 1, 1),
+        np.datetime64("2021-01-01"),
+    ):
         chart = ae.xmr(df, "y", "month", rebase=when)
         assert chart["rebase_group"].tolist() == [1] * 12 + [2] * 12
 
@@ -722,14 +845,19 @@ def test_short_rebase_segment_reports_not_enough_data_only_there():
         chart = ae.xmr(df, "y", "month", rebase=["2021-01-01"])
     first, last = chart.iloc[:12], chart.iloc[12:]
     assert first["trend"].notna().all() and first["shift"].notna().all()
-    assert last["trend"].isna().all() and last["shift"].isna().all()     # 3 points: need 7
+    assert last["trend"].isna().all() and last["shift"].isna().all()  # 3 points: need 7
     assert last["two_in_three"].notna().all() and last["outside_limits"].notna().all()
     assert not last["point_type"].str.startswith("special").any()
 
 
 def test_p_chart_short_series_not_enough_data():
-    df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=4, freq=MONTHS),
-                       "x": [10, 12, 30, 11], "n": [20, 20, 40, 20]})
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range("2020-01-01", periods=4, freq=MONTHS),
+            "x": [10, 12, 30, 11],
+            "n": [20, 20, 40, 20],
+        }
+    )
     with pytest.warns(TrialLimitsWarning):
         chart = ae.p_chart(df, "x", "n", "month")
     assert chart["trend"].isna().all() and chart["shift"].isna().all()
@@ -762,10 +890,14 @@ def test_input_not_modified():
 
 # ------------------------------------------------------------------------------ real A&E data
 
+
 def test_real_ae_four_hour_performance_laney(public_data):
     ae_data = ae.read_table(public_data / "ae_attendances.csv", "ae_attendances")
-    trust = ae_data[ae_data["org_code"] == "RF4"].groupby("period", as_index=False)[
-        ["attendances", "breaches"]].sum()
+    trust = (
+        ae_data[ae_data["org_code"] == "RF4"]
+        .groupby("period", as_index=False)[["attendances", "breaches"]]
+        .sum()
+    )
     trust["within_4h"] = trust["attendances"] - trust["breaches"]
     p = ae.p_chart(trust, "within_4h", "attendances", "period", target=0.95)
     lp = ae.p_chart(trust, "within_4h", "attendances", "period", method="laney", target=0.95)
@@ -782,6 +914,7 @@ def test_plots_draw_titled_labelled_figures(examples):
     import matplotlib.pyplot as plt
 
     from aeeval.plots import plot_run_chart, plot_spc
+
     chart = xmr(BASE + [25], target=12)
     ax = plot_spc(chart, title="A measure", ylabel="Value")
     assert ax.get_title(loc="left") == "A measure" and ax.get_ylabel() == "Value"
@@ -789,7 +922,7 @@ def test_plots_draw_titled_labelled_figures(examples):
     # variation icon: improvement, high (Making Data Count "H"); assurance: 12 inside the limits
     assert "Improvement (high)" in texts and "H" in texts
     assert "Hit and miss" in texts
-    assert ax.get_legend().get_title().get_text() == ""          # 13 points: no trial limits
+    assert ax.get_legend().get_title().get_text() == ""  # 13 points: no trial limits
     low = xmr(BASE + [25], improvement_direction="decrease")
     ax_low = plot_spc(low, title="Lower is better", ylabel="Value")
     assert "Concern (high)" in [t.get_text() for t in ax_low.texts]
@@ -803,25 +936,45 @@ def test_plots_draw_titled_labelled_figures(examples):
 
 # ------------------------------------------------------------------------------ notebook
 
+
 @pytest.mark.slow
-@pytest.mark.parametrize("parameters", [
-    {},
-    {"team": "Ward 7 (older people)", "direction": "decrease", "target": None,
-     "rebase": ["2018-04-01"], "trust": "RQM"},
-], ids=["defaults", "rebase-decrease"])
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {},
+        {
+            "team": "Ward 7 (older people)",
+            "direction": "decrease",
+            "target": None,
+            "rebase": ["2018-04-01"],
+            "trust": "RQM",
+        },
+    ],
+    ids=["defaults", "rebase-decrease"],
+)
 def test_notebook_04_executes_with_real_ae_data(tmp_path, public_data, parameters):
     import nbformat
 
     from aeeval.paths import NOTEBOOKS
     from aeeval.publish.report import execute_notebook
+
     out = tmp_path / "executed.ipynb"
     execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", parameters, out, cwd=tmp_path)
     nb = nbformat.read(out, as_version=4)
-    tables = [o["data"]["application/vnd.aeeval.table+json"] for c in nb.cells if c.cell_type == "code"
-              for o in c.outputs if "application/vnd.aeeval.table+json" in o.get("data", {})]
+    tables = [
+        o["data"]["application/vnd.aeeval.table+json"]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "application/vnd.aeeval.table+json" in o.get("data", {})
+    ]
     names = [t["name"] for t in tables]
-    assert names == ["run_chart_runs", "measure_spc_summary", "all_measures_spc_summary",
-                     "ae_spc_summary"]
+    assert names == [
+        "run_chart_runs",
+        "measure_spc_summary",
+        "all_measures_spc_summary",
+        "ae_spc_summary",
+    ]
     every = tables[2]["records"]
     assert len(every) == 5 and len({(r["team"], r["measure"]) for r in every}) == 5
     images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
@@ -836,8 +989,10 @@ def test_notebook_04_fails_loudly_when_the_named_data_folder_lacks_the_file(tmp_
     error naming where it looked, never a section silently left out of the report."""
     from aeeval.paths import NOTEBOOKS
     from aeeval.publish.report import ReportError, execute_notebook
+
     monkeypatch.setenv("AEEVAL_PUBLIC_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(ReportError, match="A&E attendances file not found") as err:
-        execute_notebook(NOTEBOOKS / "04-qi-measures.ipynb", {}, tmp_path / "executed.ipynb",
-                         cwd=tmp_path)
+        execute_notebook(
+            NOTEBOOKS / "04-qi-measures.ipynb", {}, tmp_path / "executed.ipynb", cwd=tmp_path
+        )
     assert "nowhere" in str(err.value) and "data/public" in str(err.value)

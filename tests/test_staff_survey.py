@@ -45,6 +45,7 @@ def wide_xlsx(path, sheets):
 
 # ------------------------------------------------------------------------------------- item map
 
+
 def test_item_map_covers_every_year_of_both_series():
     m = ae.load_item_map()
     for series in ("q22c", "acts_on_concerns"):
@@ -54,11 +55,19 @@ def test_item_map_covers_every_year_of_both_series():
     assert set(q.loc[q["status"] == "asked", "item"]) == {"q22c"}
     assert set(q.loc[q["year"] >= 2021, "status"]) == {"not_asked"}  # explicit gaps
     later = m[(m["series"] == "acts_on_concerns") & (m["status"] == "asked")]
-    assert dict(zip(later["year"], later["item"])) == {2021: "q21b", 2022: "q23b", 2023: "q25b",
-                                                       2024: "q25b", 2025: "q25b"}  # design.md
+    assert dict(zip(later["year"], later["item"])) == {
+        2021: "q21b",
+        2022: "q23b",
+        2023: "q25b",
+        2024: "q25b",
+        2025: "q25b",
+    }  # design.md
     assert set(later["flag"]) == {"different_question"}
     assert (q["flag"] == "").all()
-    assert dict(zip(m["year"], m["min_base"]))[2018] == 11 and dict(zip(m["year"], m["min_base"]))[2019] == 10
+    assert (
+        dict(zip(m["year"], m["min_base"]))[2018] == 11
+        and dict(zip(m["year"], m["min_base"]))[2019] == 10
+    )
     # every item-year in the bundled example is mapped
     ex = pd.read_csv(EXAMPLES / "staff_survey.csv")
     asked = set(zip(m.loc[m["status"] == "asked", "year"], m.loc[m["status"] == "asked", "item"]))
@@ -66,25 +75,41 @@ def test_item_map_covers_every_year_of_both_series():
 
 
 def test_item_map_rejects_duplicate_series_year(tmp_path):
-    text = (ae.staff_survey.ITEM_MAP.read_text(encoding="utf-8").rstrip("\n") + "\n"
-            + "q22c,2016,asked,q22c,Q22c,x,Yes|No,Yes,,,11,,dup\n")
+    text = (
+        ae.staff_survey.ITEM_MAP.read_text(encoding="utf-8").rstrip("\n")
+        + "\n"
+        + "q22c,2016,asked,q22c,Q22c,x,Yes|No,Yes,,,11,,dup\n"
+    )
     with pytest.raises(ValidationError, match="more than one row"):
         ae.load_item_map(write(tmp_path / "map.csv", text))
 
 
 # ------------------------------------------------------------------------------------- reading
 
+
 def test_read_example_columns_series_and_suppression():
     r = ae.read_staff_survey()
-    assert list(r.columns) == ["org_code", "year", "series", "item", "positive", "base", "estimate",
-                               "suppressed", "benchmark_group", "region"]
+    assert list(r.columns) == [
+        "org_code",
+        "year",
+        "series",
+        "item",
+        "positive",
+        "base",
+        "estimate",
+        "suppressed",
+        "benchmark_group",
+        "region",
+    ]
     assert set(r.loc[r["series"] == "q22c", "year"]) == set(range(2015, 2021))
     assert set(r.loc[r["series"] == "acts_on_concerns", "item"]) == {"q21b", "q23b", "q25b"}
     raw = pd.read_csv(EXAMPLES / "staff_survey.csv")
     small = raw[raw["base"] < np.where(raw["year"] <= 2018, 11, 10)]
     assert len(small) > 0
     flagged = r[r["suppressed"]]
-    assert set(zip(flagged["org_code"], flagged["year"])) == set(zip(small["org_code"], small["year"]))
+    assert set(zip(flagged["org_code"], flagged["year"])) == set(
+        zip(small["org_code"], small["year"])
+    )
     assert flagged["estimate"].isna().all() and flagged["positive"].isna().all()
     assert (flagged["base"] > 0).all()  # base stays visible
     kept = r[~r["suppressed"]]
@@ -93,8 +118,10 @@ def test_read_example_columns_series_and_suppression():
 
 
 def test_thresholds_11_older_10_recent_and_configurable(tmp_path):
-    f = write(tmp_path / "s.csv", TIDY_HEADER + "RAA,2018,q22c,6,,10\nRAA,2019,q22c,6,,10\n"
-              "RAA,2020,q22c,5,,9\n")
+    f = write(
+        tmp_path / "s.csv",
+        TIDY_HEADER + "RAA,2018,q22c,6,,10\nRAA,2019,q22c,6,,10\nRAA,2020,q22c,5,,9\n",
+    )
     r = ae.read_staff_survey(f)
     assert r.set_index("year")["suppressed"].to_dict() == {2018: True, 2019: False, 2020: True}
     assert not ae.read_staff_survey(f, min_base=1)["suppressed"].any()
@@ -105,27 +132,38 @@ def test_thresholds_11_older_10_recent_and_configurable(tmp_path):
 
 
 def test_wide_xlsx_one_sheet_per_benchmark_group(tmp_path):
-    path = wide_xlsx(tmp_path / "published.xlsx", {
-        "Acute Trusts": [{"org_code": "RAA", "values": {2019: (0.625, 400), 2020: (0.7, 9)}},
-                         {"org_code": "RBB", "values": {2019: (0.5, 200), 2020: (0.55, 220)}}],
-        "Community Trusts": [{"org_code": "RCC", "values": {2019: (0.4, 50)}}],
-    })
+    path = wide_xlsx(
+        tmp_path / "published.xlsx",
+        {
+            "Acute Trusts": [
+                {"org_code": "RAA", "values": {2019: (0.625, 400), 2020: (0.7, 9)}},
+                {"org_code": "RBB", "values": {2019: (0.5, 200), 2020: (0.55, 220)}},
+            ],
+            "Community Trusts": [{"org_code": "RCC", "values": {2019: (0.4, 50)}}],
+        },
+    )
     r = ae.read_staff_survey(path).set_index(["org_code", "year"])
     assert r.loc[("RAA", 2019), "positive"] == 250  # 0.625 × 400
     assert r.loc[("RAA", 2019), "benchmark_group"] == "Acute Trusts"
     assert r.loc[("RCC", 2019), "benchmark_group"] == "Community Trusts"
-    assert r.loc[("RAA", 2020), "suppressed"] and pd.isna(r.loc[("RAA", 2020), "estimate"])  # 9 < 10
+    assert r.loc[("RAA", 2020), "suppressed"] and pd.isna(
+        r.loc[("RAA", 2020), "estimate"]
+    )  # 9 < 10
     assert r.loc[("RAA", 2020), "base"] == 9
 
 
 # ------------------------------------------------------------------------------------- bad input
 
-@pytest.mark.parametrize("line, match", [
-    ("RAA,2030,q22c,5,,20", "2030 is not in the item map"),
-    ("RAA,2019,q99z,5,,20", "'q99z' is not in the item map for 2019"),
-    ("RAA,2021,q22c,5,,20", "'q22c' is not in the item map for 2021"),
-    ("RAA,2019,q22c,0,,0", "at least 1"),
-])
+
+@pytest.mark.parametrize(
+    "line, match",
+    [
+        ("RAA,2030,q22c,5,,20", "2030 is not in the item map"),
+        ("RAA,2019,q99z,5,,20", "'q99z' is not in the item map for 2019"),
+        ("RAA,2021,q22c,5,,20", "'q22c' is not in the item map for 2021"),
+        ("RAA,2019,q22c,0,,0", "at least 1"),
+    ],
+)
 def test_tidy_bad_input_names_row_and_rule(tmp_path, line, match):
     f = write(tmp_path / "bad.csv", TIDY_HEADER + "RZZ,2019,q22c,5,,20\n" + line + "\n")
     with pytest.raises(ValidationError, match=match) as info:
@@ -143,27 +181,49 @@ def test_tidy_duplicate_and_out_of_range(tmp_path):
 
 
 def test_wide_bad_input(tmp_path):
-    pct = wide_xlsx(tmp_path / "pct.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (62, 400)}}]})
+    pct = wide_xlsx(
+        tmp_path / "pct.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (62, 400)}}]}
+    )
     with pytest.raises(ValidationError, match=r"between 0 and 1.*\n?") as info:
         ae.read_staff_survey(pct)
     assert "q22c_2019" in str(info.value) and "row 2" in str(info.value)
-    zero = wide_xlsx(tmp_path / "zero.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (0.5, 0)}}]})
+    zero = wide_xlsx(
+        tmp_path / "zero.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (0.5, 0)}}]}
+    )
     with pytest.raises(ValidationError, match="at least 1"):
         ae.read_staff_survey(zero)
-    twice = wide_xlsx(tmp_path / "twice.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (0.5, 40)}}],
-                                                "B": [{"org_code": "RAA", "values": {2019: (0.6, 40)}}]})
+    twice = wide_xlsx(
+        tmp_path / "twice.xlsx",
+        {
+            "A": [{"org_code": "RAA", "values": {2019: (0.5, 40)}}],
+            "B": [{"org_code": "RAA", "values": {2019: (0.6, 40)}}],
+        },
+    )
     with pytest.raises(ValidationError, match="second result for RAA in 2019") as info:
         ae.read_staff_survey(twice)
     assert "sheet 'A'" in str(info.value) and "sheet 'B'" in str(info.value)
 
 
-@pytest.mark.parametrize("header, line, column, match", [
-    ("org_code,q22c_2030,q22c_n_2030", "RAA,0.5,100", "q22c_2030", "2030 is not in the item map"),
-    ("org_code,q99z_2019,q99z_n_2019", "RAA,0.5,100", "q99z_2019", "'q99z' is not in the item map for 2019"),
-    ("org_code,q22c_2019,q22c_n_2019", "RAA,-0.1,100", "q22c_2019", "between 0 and 1"),
-    ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,-4", "base", "at least 1"),
-    ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,10.5", "base", "whole number"),
-])
+@pytest.mark.parametrize(
+    "header, line, column, match",
+    [
+        (
+            "org_code,q22c_2030,q22c_n_2030",
+            "RAA,0.5,100",
+            "q22c_2030",
+            "2030 is not in the item map",
+        ),
+        (
+            "org_code,q99z_2019,q99z_n_2019",
+            "RAA,0.5,100",
+            "q99z_2019",
+            "'q99z' is not in the item map for 2019",
+        ),
+        ("org_code,q22c_2019,q22c_n_2019", "RAA,-0.1,100", "q22c_2019", "between 0 and 1"),
+        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,-4", "base", "at least 1"),
+        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,10.5", "base", "whole number"),
+    ],
+)
 def test_wide_csv_bad_input_names_row_and_column(tmp_path, header, line, column, match):
     f = write(tmp_path / "wide.csv", f"{header}\n{line}\n")
     with pytest.raises(ValidationError, match=match) as info:
@@ -172,9 +232,14 @@ def test_wide_csv_bad_input_names_row_and_column(tmp_path, header, line, column,
 
 
 def test_org_results_duplicate_trust_year(tmp_path):
-    f = write(tmp_path / "org.csv", "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
-              "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,40\nRAA,2022,Acute,310,44\n")
-    with pytest.raises(ValidationError, match=r"second result for RAA in 2022.*first is at .*row 2") as info:
+    f = write(
+        tmp_path / "org.csv",
+        "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
+        "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,40\nRAA,2022,Acute,310,44\n",
+    )
+    with pytest.raises(
+        ValidationError, match=r"second result for RAA in 2022.*first is at .*row 2"
+    ) as info:
         ae.read_staff_survey(f)
     assert info.value.problems[0].row == 4
 
@@ -193,24 +258,44 @@ def test_register_trust_with_only_suppressed_results():
 
 
 def test_rate_above_100_percent(tmp_path):
-    f = write(tmp_path / "org.csv", "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
-              "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,120\n")
+    f = write(
+        tmp_path / "org.csv",
+        "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n"
+        "RAA,2022,Acute,300,45.5\nRBB,2022,Acute,300,120\n",
+    )
     with pytest.raises(ValidationError, match="between 0 and 100") as info:
         ae.read_staff_survey(f)
     assert info.value.problems[0].row == 3 and info.value.problems[0].column == "Stress_rate"
 
 
-@pytest.mark.parametrize("header, line, column, match", [
-    # the real acute-panel layout: a year the map has no row for, and a year it has but not this item
-    ('"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n', "RAA,2011,300,0.5",
-     "Year.Index", "2011 is not in the item map"),
-    ('"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n', "RAA,2020,300,0.5",
-     "RecommendWork.Index.dichot", "'RecommendWork.Index.dichot' is not in the item map for 2020"),
-    # the real 2021-2024 organisation-results layout, a 2025 file before the map covers it
-    ("ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n", "RBB,2025,Acute,300,45.5",
-     "Stress_rate", "'Stress' is not in the item map for 2025"),
-])
-def test_real_layouts_unmapped_year_is_an_error_not_a_dropped_row(tmp_path, header, line, column, match):
+@pytest.mark.parametrize(
+    "header, line, column, match",
+    [
+        # the real acute-panel layout: a year the map has no row for, and a year it has but not this item
+        (
+            '"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n',
+            "RAA,2011,300,0.5",
+            "Year.Index",
+            "2011 is not in the item map",
+        ),
+        (
+            '"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n',
+            "RAA,2020,300,0.5",
+            "RecommendWork.Index.dichot",
+            "'RecommendWork.Index.dichot' is not in the item map for 2020",
+        ),
+        # the real 2021-2024 organisation-results layout, a 2025 file before the map covers it
+        (
+            "ODS code,Year,Benchmarking group,Stress_base,Stress_rate\n",
+            "RBB,2025,Acute,300,45.5",
+            "Stress_rate",
+            "'Stress' is not in the item map for 2025",
+        ),
+    ],
+)
+def test_real_layouts_unmapped_year_is_an_error_not_a_dropped_row(
+    tmp_path, header, line, column, match
+):
     good = "RAA,2019,300,0.5" if "Code" in header else "RAA,2024,Acute,300,45.5"
     f = write(tmp_path / "real.csv", header + good + "\n" + line + "\n")
     with pytest.raises(ValidationError, match=match) as info:
@@ -221,8 +306,11 @@ def test_real_layouts_unmapped_year_is_an_error_not_a_dropped_row(tmp_path, head
 
 def test_real_layout_blank_row_of_unmapped_year_is_not_a_result(tmp_path):
     # a trust-year with nothing published and no map row for that year is neither a result nor an error
-    f = write(tmp_path / "real.csv", '"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n'
-              "RAA,2019,300,0.5\nRAA,2011,NA,NA\nRAA,2018,NA,NA\n")
+    f = write(
+        tmp_path / "real.csv",
+        '"Code","Year.Index","Responses","RecommendWork.Index.dichot"\n'
+        "RAA,2019,300,0.5\nRAA,2011,NA,NA\nRAA,2018,NA,NA\n",
+    )
     r = ae.read_staff_survey(f)
     assert r["year"].tolist() == [2019]
     ex = r.attrs["exclusions"]
@@ -242,6 +330,7 @@ def test_register_trust_without_results_is_error_or_reported(tmp_path):
 
 # ------------------------------------------------------------------------------------- trend
 
+
 def test_item_trend_against_formulas():
     r = ae.read_staff_survey()
     t = ae.item_trend(r, weighting=["base", "trust_mean"], confidence=0.95)
@@ -259,6 +348,7 @@ def test_item_trend_against_formulas():
     m = t[(t["year"] == 2017) & (t["weighting"] == "trust_mean")].iloc[0]
     x = used["estimate"].to_numpy()
     from scipy.stats import t as student
+
     se = x.std(ddof=1) / math.sqrt(len(x))
     q = student.ppf(0.975, len(x) - 1)
     assert m["estimate"] == pytest.approx(x.mean())
@@ -267,8 +357,10 @@ def test_item_trend_against_formulas():
 
 
 def test_item_trend_by_region_from_ods_lookup(public_data):
-    r = ae.read_staff_survey(public_data / "staff_survey_acute_trusts_2012_2019.csv",
-                             regions=public_data / "ods_nhs_trusts_2025.csv")
+    r = ae.read_staff_survey(
+        public_data / "staff_survey_acute_trusts_2012_2019.csv",
+        regions=public_data / "ods_nhs_trusts_2025.csv",
+    )
     ods = pd.read_csv(public_data / "ods_nhs_trusts_2025.csv", dtype=str)
     # RJ1 is Guy's and St Thomas' (ODS nhser_code Y56 = London, data/public/README.md)
     assert ods.loc[ods["org_code"] == "RJ1", "nhser_code"].iloc[0] == "Y56"
@@ -278,14 +370,18 @@ def test_item_trend_by_region_from_ods_lookup(public_data):
     # per region and year the groups add up to the national figure: no trust lost to a blank region
     national = ae.item_trend(r, series="recommend_work").set_index("year")
     sums = t.groupby("year")[["n_trusts", "positive", "base"]].sum()
-    assert (sums["n_trusts"] == national["n_trusts"]).all() and (sums["base"] == national["base"]).all()
+    assert (sums["n_trusts"] == national["n_trusts"]).all() and (
+        sums["base"] == national["base"]
+    ).all()
     unknown = r.attrs["region_unknown"]
     assert set(unknown) == set(r.loc[r["region"].isna(), "org_code"])
 
 
 def test_regions_lookup_names_codes_and_wide_column(tmp_path):
-    f = write(tmp_path / "w.csv", "org_code,region,q22c_2019,q22c_n_2019\nRAA,London,0.5,100\n"
-              "RBB,,0.6,100\nRCC,,0.7,100\n")
+    f = write(
+        tmp_path / "w.csv",
+        "org_code,region,q22c_2019,q22c_n_2019\nRAA,London,0.5,100\nRBB,,0.6,100\nRCC,,0.7,100\n",
+    )
     lookup = pd.DataFrame({"ODS code": ["RAA", "RBB"], "nhser_code": ["Y62", "Y61"]})
     r = ae.read_staff_survey(f, regions=lookup).set_index("org_code")
     assert r.loc["RAA", "region"] == "London"  # the file's own column first
@@ -298,6 +394,7 @@ def test_regions_lookup_names_codes_and_wide_column(tmp_path):
 
 
 # ------------------------------------------------------------------------------------- funnel
+
 
 def exact_limit_reference(n, p0, p):
     """Spiegelhalter (2005) Appendix A.1.1, from binomial probabilities summed with math.comb.
@@ -312,7 +409,7 @@ def exact_limit_reference(n, p0, p):
     while cdf < p:
         r += 1
         prev = cdf
-        cdf += math.comb(n, r) * p0 ** r * (1 - p0) ** (n - r)
+        cdf += math.comb(n, r) * p0**r * (1 - p0) ** (n - r)
     alpha = (cdf - p) / (cdf - prev)
     return max(0.0, min(1.0, (r - alpha) / n))
 
@@ -357,6 +454,7 @@ def test_funnel_flags_match_limits():
 
 # ------------------------------------------------------------------------------------- models
 
+
 def simulate(seed, effect=0.25, n_trusts=60, pretrend=0.0):
     rng = np.random.default_rng(seed)
     years = range(2015, 2021)
@@ -376,9 +474,19 @@ def simulate(seed, effect=0.25, n_trusts=60, pretrend=0.0):
                 logit += pretrend * (y - 2015)
             base = int(rng.integers(200, 600))
             pos = int(rng.binomial(base, 1 / (1 + math.exp(-logit))))
-            rows.append({"org_code": code, "year": y, "series": "q22c", "item": "q22c", "positive": pos,
-                         "base": base, "estimate": pos / base, "suppressed": False,
-                         "benchmark_group": None})
+            rows.append(
+                {
+                    "org_code": code,
+                    "year": y,
+                    "series": "q22c",
+                    "item": "q22c",
+                    "positive": pos,
+                    "base": base,
+                    "estimate": pos / base,
+                    "suppressed": False,
+                    "benchmark_group": None,
+                }
+            )
     results = pd.DataFrame(rows).astype({"positive": "Int64"})
     return results, pd.DataFrame(register)
 
@@ -429,8 +537,12 @@ def test_clustered_standard_errors_against_independent_sandwich():
     results, register = simulate(5, effect=0.25)
     fx = ae.participation_effect(results, register, design="did", confidence=0.95).iloc[0]
     start = dict(zip(register["org_code"], register["start_year"]))
-    data = results.assign(participation=[float(c in start and y >= start[c] + 1)
-                                         for c, y in zip(results["org_code"], results["year"])])
+    data = results.assign(
+        participation=[
+            float(c in start and y >= start[c] + 1)
+            for c, y in zip(results["org_code"], results["year"])
+        ]
+    )
     est, cov, fit = cluster_sandwich(data, ["participation"], data["org_code"])
     se = math.sqrt(cov[0, 0])
     z = NormalDist().inv_cdf(0.975)
@@ -444,17 +556,21 @@ def test_clustered_standard_errors_against_independent_sandwich():
     pos = data["positive"].to_numpy(dtype=float)
     counts = np.column_stack([pos, data["base"].to_numpy(dtype=float) - pos])
     default = sm.GLM(counts, fit.model.exog, family=sm.families.Binomial()).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["org_code"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["org_code"])[0]}
+    )
     n_obs, k = fit.model.exog.shape
-    assert default.bse[fit.model.exog_names.index("Q('participation')")] == pytest.approx(se * math.sqrt((n_obs - 1) / (n_obs - k)),
-                                                               rel=1e-5)
+    assert default.bse[fit.model.exog_names.index("Q('participation')")] == pytest.approx(
+        se * math.sqrt((n_obs - 1) / (n_obs - k)), rel=1e-5
+    )
     assert "G/(G-1)" in fx["method"]
 
 
 def test_pretrend_wald_against_independent_sandwich():
     results, register = simulate(3, effect=0.25, pretrend=0.05)
     start = dict(zip(register["org_code"], register["start_year"]))
-    rel = [y - start[c] if c in start else None for c, y in zip(results["org_code"], results["year"])]
+    rel = [
+        y - start[c] if c in start else None for c, y in zip(results["org_code"], results["year"])
+    ]
     levels = sorted({r for r in rel if r is not None and r != 0})
     data = results.assign(**{f"rel_year_{k}": [float(r == k) for r in rel] for k in levels})
     est, cov, _ = cluster_sandwich(data, [f"rel_year_{k}" for k in levels], data["org_code"])
@@ -462,6 +578,7 @@ def test_pretrend_wald_against_independent_sandwich():
     b = est[pre]
     wald = float(b @ np.linalg.solve(cov[np.ix_(pre, pre)], b))
     from scipy.stats import chi2
+
     got = ae.pretrend_test(results, register).iloc[0]
     assert got["statistic"] == pytest.approx(wald, rel=1e-5) and got["df"] == len(pre)
     assert got["p_value"] == pytest.approx(chi2.sf(wald, len(pre)), rel=1e-5)
@@ -475,8 +592,12 @@ def test_register_start_year_or_start_date():
     by_year = ae.participation_effect(results, register)
     assert by_year.attrs["start_year_from"] == "start_year"
     # the programme register's start_date, ISO or UK day-first as Excel writes it, gives the same year
-    uk = register.assign(start_date=[f"13/04/{y}" for y in register["start_year"]]).drop(columns="start_year")
-    iso = register.assign(start_date=[f"{y}-11-30" for y in register["start_year"]]).drop(columns="start_year")
+    uk = register.assign(start_date=[f"13/04/{y}" for y in register["start_year"]]).drop(
+        columns="start_year"
+    )
+    iso = register.assign(start_date=[f"{y}-11-30" for y in register["start_year"]]).drop(
+        columns="start_year"
+    )
     for reg in (uk, iso, iso.assign(start_date=pd.to_datetime(iso["start_date"]))):
         fx = ae.participation_effect(results, reg)
         assert fx.attrs["start_year_from"] == "start_date (calendar year)"
@@ -484,9 +605,12 @@ def test_register_start_year_or_start_date():
     # start_year wins over start_date when both are given
     both = register.assign(start_date="01/01/2030")
     assert ae.participation_effect(results, both)["estimate"].iloc[0] == pytest.approx(
-        by_year["estimate"].iloc[0])
+        by_year["estimate"].iloc[0]
+    )
     with pytest.raises(ValueError, match=r"row 3 .*start_date.*'someday'"):
-        ae.participation_effect(results, uk.assign(start_date=["01/04/2016", "someday", *uk["start_date"][2:]]))
+        ae.participation_effect(
+            results, uk.assign(start_date=["01/04/2016", "someday", *uk["start_date"][2:]])
+        )
     with pytest.raises(ValueError, match="start_year"):
         ae.participation_effect(results, register.assign(start_year=2016.5))
 
@@ -537,9 +661,12 @@ def test_example_register_effect_recovered():
 
 # ------------------------------------------------------------------------------------- real data
 
+
 def test_real_acute_panel_loads(public_data):
-    r = ae.read_staff_survey(public_data / "staff_survey_acute_trusts_2012_2019.csv",
-                             benchmark_groups=public_data / "staff_survey_benchmark_groups.csv")
+    r = ae.read_staff_survey(
+        public_data / "staff_survey_acute_trusts_2012_2019.csv",
+        benchmark_groups=public_data / "staff_survey_benchmark_groups.csv",
+    )
     assert r.attrs["layout"] == "acute_panel"
     assert set(r["series"]) == {"recommend_work", "recommend_care"}
     work = r[(r["series"] == "recommend_work") & ~r["suppressed"]]
@@ -562,7 +689,8 @@ def test_real_org_results_load(public_data):
     stress = r[r["series"] == "stress"].set_index(["org_code", "year"])
     row = raw[raw["ODS code"] == "RJ1"].iloc[0]
     assert stress.loc[("RJ1", int(row["Year"])), "estimate"] == pytest.approx(
-        round(row["Stress_rate"] / 100 * row["Stress_base"]) / row["Stress_base"])
+        round(row["Stress_rate"] / 100 * row["Stress_base"]) / row["Stress_base"]
+    )
     ex = r.attrs["exclusions"]
     assert "01T/01V" in set(ex["org_code"]) and ex["reason"].str.contains("ODS").all()
     # every organisation row becomes a result or a listed exclusion: none silently dropped
@@ -572,10 +700,14 @@ def test_real_org_results_load(public_data):
 
 def test_funnel_of_one_group_is_centred_on_the_reference_value():
     results = ae.read_staff_survey()
-    results = results.assign(benchmark_group=np.where(results["org_code"].str.startswith("ZA"), "A", "B"))
+    results = results.assign(
+        benchmark_group=np.where(results["org_code"].str.startswith("ZA"), "A", "B")
+    )
     group = ae.select_staff_survey(results, benchmark_group="A")
-    national = results[(results["series"] == "q22c") & (results["year"] == 2019) & ~results["suppressed"]]
-    p_national = national["positive"].sum() / national["base"].sum()   # pooled by hand
+    national = results[
+        (results["series"] == "q22c") & (results["year"] == 2019) & ~results["suppressed"]
+    ]
+    p_national = national["positive"].sum() / national["base"].sum()  # pooled by hand
     flags = ae.funnel_flags(group, year=2019, reference=results)
     assert flags["p0"].iloc[0] == pytest.approx(p_national)
     assert set(flags["org_code"]) <= set(group["org_code"])
@@ -591,7 +723,9 @@ def test_participation_effect_is_shown_in_log_odds_not_percent():
 
     results, register = simulate(5, effect=0.25)
     fx = ae.participation_effect(results, register, design="did")
-    shown = format_table(fx.drop(columns="method").rename(columns={"estimate": "log_odds"}).round(4))
+    shown = format_table(
+        fx.drop(columns="method").rename(columns={"estimate": "log_odds"}).round(4)
+    )
     low, high = fx[["ci_low", "ci_high"]].round(4).iloc[0]
     assert shown["95% CI"].iloc[0] == f"{low:.3f} to {high:.3f}"
     assert "%" not in "".join(shown.iloc[0])
@@ -602,8 +736,12 @@ def test_register_start_years_reads_the_year_each_trust_joined_from_the_programm
 
     # independent: the register's own start_date column, parsed by pandas, day first as in the file
     raw = pd.read_csv(EXAMPLES / "register.csv", dtype=str)
-    expected = dict(zip(raw["org_code"], pd.to_datetime(raw["start_date"], dayfirst=True,
-                                                        format="mixed").dt.year))
+    expected = dict(
+        zip(
+            raw["org_code"],
+            pd.to_datetime(raw["start_date"], dayfirst=True, format="mixed").dt.year,
+        )
+    )
     years = register_start_years(EXAMPLES / "register.csv")
     assert dict(zip(years["org_code"], years["start_year"])) == expected
     assert years.attrs["start_year_from"] == "start_date (calendar year)"

@@ -28,9 +28,18 @@ def tables(path):
 
 def real_register(path, codes, start_date):
     """A test register of real trust codes (NOT the Always Events membership, which is not public)."""
-    pd.DataFrame({"org_code": codes, "org_name": [f"Test trust {c}" for c in codes],
-                  "org_type": "Acute trust", "region": "London", "setting": "Maternity", "cohort": 1,
-                  "start_date": start_date, "contact_name": ""}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "org_code": codes,
+            "org_name": [f"Test trust {c}" for c in codes],
+            "org_type": "Acute trust",
+            "region": "London",
+            "setting": "Maternity",
+            "cohort": 1,
+            "start_date": start_date,
+            "contact_name": "",
+        }
+    ).to_csv(path, index=False)
     return path
 
 
@@ -38,11 +47,23 @@ def test_notebook_on_examples(tmp_path):
     out = tmp_path / "executed.ipynb"
     execute_notebook(NB, {}, out, cwd=tmp_path)
     t, nb = tables(out)
-    assert {"item_map", "item_trend", "item_trend_by_group", "item_trend_by_region", "participation_did",
-            "participation_detail", "pretrend_test", "funnel_outside"} <= set(t)
+    assert {
+        "item_map",
+        "item_trend",
+        "item_trend_by_group",
+        "item_trend_by_region",
+        "participation_did",
+        "participation_detail",
+        "pretrend_test",
+        "funnel_outside",
+    } <= set(t)
     did = t["participation_did"]["records"][0]
-    assert did["log_odds_ci_low"] <= 0.12 <= did["log_odds_ci_high"]  # the example's built-in effect
-    figures = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert (
+        did["log_odds_ci_low"] <= 0.12 <= did["log_odds_ci_high"]
+    )  # the example's built-in effect
+    figures = [
+        o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+    ]
     assert len(figures) == 2
 
 
@@ -52,18 +73,34 @@ def test_notebook_on_real_acute_panel(tmp_path, public_data):
     reg = tmp_path / "register.csv"  # a researcher's comparison list: org_code and start_year only
     pd.DataFrame({"org_code": codes, "start_year": 2016}).to_csv(reg, index=False)
     out = tmp_path / "executed.ipynb"
-    execute_notebook(NB, {"data_path": str(public_data / "staff_survey_acute_trusts_2012_2019.csv"),
-                          "benchmark_groups_path": str(public_data / "staff_survey_benchmark_groups.csv"),
-                          "regions_path": str(public_data / "ods_nhs_trusts_2025.csv"),
-                          "register_path": str(reg), "series": "recommend_work",
-                          "later_series": None, "years": list(range(2013, 2020))}, out, cwd=tmp_path)
+    execute_notebook(
+        NB,
+        {
+            "data_path": str(public_data / "staff_survey_acute_trusts_2012_2019.csv"),
+            "benchmark_groups_path": str(public_data / "staff_survey_benchmark_groups.csv"),
+            "regions_path": str(public_data / "ods_nhs_trusts_2025.csv"),
+            "register_path": str(reg),
+            "series": "recommend_work",
+            "later_series": None,
+            "years": list(range(2013, 2020)),
+        },
+        out,
+        cwd=tmp_path,
+    )
     t, _ = tables(out)
     years = {r["year"] for r in t["item_trend"]["records"]}
     assert years == set(range(2013, 2020))
     assert t["participation_did"]["records"][0]["n_trusts"] > 100
     regions = {r["region"] for r in t["item_trend_by_region"]["records"]}
-    assert regions == {"London", "South East", "South West", "East of England", "Midlands", "North West",
-                       "North East and Yorkshire"}
+    assert regions == {
+        "London",
+        "South East",
+        "South West",
+        "East of England",
+        "Midlands",
+        "North West",
+        "North East and Yorkshire",
+    }
 
 
 def test_notebook_on_real_org_results(tmp_path, public_data):
@@ -72,11 +109,21 @@ def test_notebook_on_real_org_results(tmp_path, public_data):
     codes = sorted(acute["ODS code"].unique())[:30]
     reg = real_register(tmp_path / "register.csv", codes, "2022-04-01")
     out = tmp_path / "executed.ipynb"
-    execute_notebook(NB, {"data_path": str(public_data / "staff_survey_org_results_2021_2024.csv"),
-                          "register_path": str(reg), "series": "stress", "later_series": None,
-                          "benchmark_group": "Acute and Acute & Community Trusts",
-                          "funnel_year": 2023}, out, cwd=tmp_path)
+    execute_notebook(
+        NB,
+        {
+            "data_path": str(public_data / "staff_survey_org_results_2021_2024.csv"),
+            "register_path": str(reg),
+            "series": "stress",
+            "later_series": None,
+            "benchmark_group": "Acute and Acute & Community Trusts",
+            "funnel_year": 2023,
+        },
+        out,
+        cwd=tmp_path,
+    )
     t, _ = tables(out)
     assert {r["benchmark_group"] for r in t["item_trend_by_group"]["records"]} == {
-        "Acute and Acute & Community Trusts"}
+        "Acute and Acute & Community Trusts"
+    }
     assert t["pretrend_test"]["records"][0]["df"] == 1  # 2021 is the only pre-joining year

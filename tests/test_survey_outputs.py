@@ -16,12 +16,20 @@ from aeeval.plots import plot_likert, plot_proportions  # noqa: E402
 
 def test_plots_are_titled_labelled_and_skip_suppressed_groups():
     r = ae.load_survey()
-    d = ae.distribution(r, "influenced_coproduction", by="cohort", exclude=["Don't know"], min_base=10)
-    assert d.groupby("cohort")["estimate"].sum().round(9).eq(1).all()   # shares add up per group
+    d = ae.distribution(
+        r, "influenced_coproduction", by="cohort", exclude=["Don't know"], min_base=10
+    )
+    assert d.groupby("cohort")["estimate"].sum().round(9).eq(1).all()  # shares add up per group
     ax = plot_likert(d, by="cohort", title="Influence")
     assert ax.get_title() == "Influence" and ax.get_xlabel() and ax.get_ylabel() == "cohort"
-    t = ae.proportions(r, "improved_experience", "Yes, definitely", by="setting",
-                       exclude=["Don't know"], min_base=10)
+    t = ae.proportions(
+        r,
+        "improved_experience",
+        "Yes, definitely",
+        by="setting",
+        exclude=["Don't know"],
+        min_base=10,
+    )
     ax = plot_proportions(t, by="setting", title="Definitely")
     assert sum("suppressed" in x.get_text() for x in ax.texts) == int(t["suppressed"].sum()) > 0
 
@@ -31,7 +39,9 @@ def _bars(ax):
     out = {}
     for r in ax.patches:
         x0, x1 = sorted((r.get_x(), r.get_x() + r.get_width()))
-        out.setdefault(round(r.get_y() + r.get_height() / 2, 6), []).append((round(x0, 9), round(x1, 9)))
+        out.setdefault(round(r.get_y() + r.get_height() / 2, 6), []).append(
+            (round(x0, 9), round(x1, 9))
+        )
     return {y: sorted(v) for y, v in out.items()}
 
 
@@ -41,7 +51,7 @@ def test_likert_bars_diverge_at_zero_with_the_shares_of_the_table():
     df = pd.DataFrame({"q": pd.Series(q, dtype=scale), "g": ["x"] * 10 + ["y"] * 10})
     ax = plot_likert(ae.distribution(df, "q", by="g"), by="g", title="T")
     bars = _bars(ax)
-    top, bottom = max(bars), min(bars)     # group x is drawn on top
+    top, bottom = max(bars), min(bars)  # group x is drawn on top
     # x: Good 0→30 then Great 30→70 on the right; Poor 0→−20 then Bad −20→−30 on the left.
     assert bars[top] == [(-30, -20), (-20, 0), (0, 30), (30, 70)]
     assert bars[bottom] == [(-50, 0), (0, 0), (0, 0), (0, 50)]
@@ -58,13 +68,14 @@ def test_likert_bars_split_a_neutral_middle_option_across_zero():
 
 
 def test_proportion_dots_draw_each_estimate_and_interval():
-    df = pd.DataFrame({"q": ["Yes"] * 6 + ["No"] * 4 + ["Yes"] * 2 + ["No"] * 18,
-                       "g": ["a"] * 10 + ["b"] * 20})
+    df = pd.DataFrame(
+        {"q": ["Yes"] * 6 + ["No"] * 4 + ["Yes"] * 2 + ["No"] * 18, "g": ["a"] * 10 + ["b"] * 20}
+    )
     t = ae.proportions(df, "q", "Yes", by="g")
     ax = plot_proportions(t, by="g", title="T")
-    line = ax.lines[0]   # the dots
+    line = ax.lines[0]  # the dots
     assert list(line.get_xdata()) == pytest.approx([60, 10])
-    segments = ax.collections[0].get_segments()   # the interval bars
+    segments = ax.collections[0].get_segments()  # the interval bars
     drawn = np.array([sorted(seg[:, 0]) for seg in segments]).ravel()
     expected = 100 * np.array([*ae.proportion_ci(6, 10), *ae.proportion_ci(2, 20)])
     assert drawn == pytest.approx(expected)
@@ -82,8 +93,10 @@ def test_reading_of_a_single_shown_group_names_no_highest_or_lowest():
     text = ae.read_proportions(t, by="cohort")
     assert "highest" not in text and "lowest" not in text
     first = t.iloc[0]
-    assert (f"{first['wording']}: cohort 2 {100 * first['estimate']:.0f}% (95% CI "
-            f"{100 * first['ci_low']:.0f}% to {100 * first['ci_high']:.0f}%).") in text
+    assert (
+        f"{first['wording']}: cohort 2 {100 * first['estimate']:.0f}% (95% CI "
+        f"{100 * first['ci_low']:.0f}% to {100 * first['ci_high']:.0f}%)."
+    ) in text
 
 
 def test_comparison_and_test_tables_show_each_figures_wording_and_keep_its_name():
@@ -120,9 +133,20 @@ def test_notebook_for_one_cohort_shows_comparisons(tmp_path):
     out = tmp_path / "executed.ipynb"
     execute_notebook(NOTEBOOKS / "01-survey-outcomes.ipynb", {"cohort": 1}, out)
     nb = nbformat.read(out, as_version=4)
-    text = "\n".join(o.get("data", {}).get("text/plain", "") for c in nb.cells if c.cell_type == "code"
-                     for o in c.outputs)
+    text = "\n".join(
+        o.get("data", {}).get("text/plain", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
     assert "Headline figures, Cohort 1" in text
-    assert "Each cohort against the rest of the programme" in text and "Tests across cohorts" in text
-    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert (
+        "Each cohort against the rest of the programme" in text and "Tests across cohorts" in text
+    )
+    images = sum(
+        "image/png" in o.get("data", {})
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
     assert images == 4

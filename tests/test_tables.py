@@ -6,8 +6,14 @@ from aeeval.tables import format_table
 
 
 def test_dates_floats_and_p_values_are_readable():
-    df = pd.DataFrame({"period": pd.to_datetime(["2020-03-01 00:00", "2020-03-01 10:30"]),
-                       "value": [0.82612, 12345.6], "p_value": [0.0, 0.0456], "team": ["A", None]})
+    df = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2020-03-01 00:00", "2020-03-01 10:30"]),
+            "value": [0.82612, 12345.6],
+            "p_value": [0.0, 0.0456],
+            "team": ["A", None],
+        }
+    )
     shown = format_table(df)
     assert shown["Period"].tolist() == ["2020-03-01", "2020-03-01 10:30:00"]
     assert shown["Value"].tolist() == ["0.826", "1.23e+04"]
@@ -16,8 +22,16 @@ def test_dates_floats_and_p_values_are_readable():
 
 
 def test_intervals_merge_and_suppressed_rows_show_a_mark():
-    df = pd.DataFrame({"n": [44, 3], "base": [75, 5], "estimate": [44 / 75, None],
-                       "ci_low": [0.4737, None], "ci_high": [0.6912, None], "suppressed": [False, True]})
+    df = pd.DataFrame(
+        {
+            "n": [44, 3],
+            "base": [75, 5],
+            "estimate": [44 / 75, None],
+            "ci_low": [0.4737, None],
+            "ci_high": [0.6912, None],
+            "suppressed": [False, True],
+        }
+    )
     shown = format_table(df)
     assert shown["95% CI"].tolist() == ["47% to 69%", "*"]
     assert shown["%"].tolist() == ["59%", "*"]
@@ -26,9 +40,18 @@ def test_intervals_merge_and_suppressed_rows_show_a_mark():
 def test_words_wrap_and_numbers_stay_on_one_line_in_html():
     from aeeval.tables import html_table
 
-    df = pd.DataFrame({"theme": ["What helps"], "quote": ["A long quote <with> markup"],
-                       "n": [4], "base": [40], "estimate": [0.1], "ci_low": [0.03],
-                       "ci_high": [0.24], "suppressed": [False]})
+    df = pd.DataFrame(
+        {
+            "theme": ["What helps"],
+            "quote": ["A long quote <with> markup"],
+            "n": [4],
+            "base": [40],
+            "estimate": [0.1],
+            "ci_low": [0.03],
+            "ci_high": [0.24],
+            "suppressed": [False],
+        }
+    )
     shown = format_table(df)
     assert shown.attrs["text_columns"] == ["Theme", "Quote"]
     page = html_table(shown)

@@ -41,6 +41,16 @@ from .staff_survey import plot_funnel, plot_item_trend
 from .style import NHS_COLOURS, figure, use_report_style
 from .survey import plot_likert, plot_proportions
 
-__all__ = ["NHS_COLOURS", "figure", "plot_cooccurrence", "plot_funnel", "plot_item_trend",
-           "plot_likert", "plot_proportions", "plot_run_chart", "plot_spc", "plot_theme_frequencies",
-           "use_report_style"]
+__all__ = [
+    "NHS_COLOURS",
+    "figure",
+    "plot_cooccurrence",
+    "plot_funnel",
+    "plot_item_trend",
+    "plot_likert",
+    "plot_proportions",
+    "plot_run_chart",
+    "plot_spc",
+    "plot_theme_frequencies",
+    "use_report_style",
+]

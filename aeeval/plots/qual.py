@@ -10,8 +10,9 @@ from .style import NHS_COLOURS, figure
 
 __all__ = ["plot_cooccurrence", "plot_theme_frequencies"]
 
-_THEME_COLOURS = [NHS_COLOURS[c] for c in ("blue", "aqua_green", "warm_yellow", "purple", "pink",
-                                            "dark_grey")]
+_THEME_COLOURS = [
+    NHS_COLOURS[c] for c in ("blue", "aqua_green", "warm_yellow", "purple", "pink", "dark_grey")
+]
 
 
 def plot_theme_frequencies(frequencies: pd.DataFrame, *, title: str | None = None, ax=None):
@@ -97,8 +98,15 @@ def plot_cooccurrence(matrix: pd.DataFrame, *, title: str | None = None, ax=None
     top = values.max() or 1
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
-            ax.text(j, i, str(values[i, j]), ha="center", va="center", fontsize=6,
-                    color="white" if values[i, j] > top / 2 else NHS_COLOURS["black"])
+            ax.text(
+                j,
+                i,
+                str(values[i, j]),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if values[i, j] > top / 2 else NHS_COLOURS["black"],
+            )
     by = matrix.attrs.get("method", "interview")
     what = "Interviews with both codes" if by == "interview" else "Overlapping segment pairs"
     ax.figure.colorbar(im, ax=ax, label=what, shrink=0.7)

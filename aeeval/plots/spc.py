@@ -26,17 +26,25 @@ POINT_COLOURS = {
     "special_cause_neutral_low": NHS_COLOURS["purple"],
     "not_enough_data": NHS_COLOURS["pale_grey"],
 }
-_VARIATION_LETTERS = {"common_cause": "~", "special_cause_improvement": "+",
-                      "special_cause_concern": "!", "special_cause_neutral_high": "H",
-                      "special_cause_neutral_low": "L", "not_enough_data": "?"}
+_VARIATION_LETTERS = {
+    "common_cause": "~",
+    "special_cause_improvement": "+",
+    "special_cause_concern": "!",
+    "special_cause_neutral_high": "H",
+    "special_cause_neutral_low": "L",
+    "not_enough_data": "?",
+}
 #: Whether an improvement / concern is a high or a low value, by improvement direction
 #: (NHSRplotthedots R/geom_ptd_icon.R: improvement_high / concern_low when increasing is better).
 _HIGH_LOW = {
-    ("special_cause_improvement", "increase"): "H", ("special_cause_improvement", "decrease"): "L",
-    ("special_cause_concern", "increase"): "L", ("special_cause_concern", "decrease"): "H",
+    ("special_cause_improvement", "increase"): "H",
+    ("special_cause_improvement", "decrease"): "L",
+    ("special_cause_concern", "increase"): "L",
+    ("special_cause_concern", "decrease"): "H",
 }
-TRIAL_LIMITS_NOTE = ("Trial limits: some limits rest on fewer than 12 points and will change as "
-                     "data are added.")
+TRIAL_LIMITS_NOTE = (
+    "Trial limits: some limits rest on fewer than 12 points and will change as data are added."
+)
 
 
 def _variation_icon(point_type: str, improvement_direction: str) -> tuple[str, str]:
@@ -46,6 +54,8 @@ def _variation_icon(point_type: str, improvement_direction: str) -> tuple[str, s
     if high_low:
         letter, text = high_low, f"{text} ({'high' if high_low == 'H' else 'low'})"
     return letter, text
+
+
 _ASSURANCE = {
     "consistent_pass": ("P", ASSURANCE_WORDS["consistent_pass"], NHS_COLOURS["light_blue"]),
     "consistent_fail": ("F", ASSURANCE_WORDS["consistent_fail"], NHS_COLOURS["orange"]),
@@ -57,17 +67,51 @@ def _icons(ax, icons: list[tuple[str, str, str]]) -> None:
     """Small labelled markers above the top-right corner of the axes, outside the data."""
     x = 0.98
     for label, text, colour in reversed(icons):
-        ax.scatter([x], [1.07], s=230, color=colour, transform=ax.transAxes, clip_on=False,
-                   zorder=5, edgecolors="white", linewidths=1)
-        ax.text(x, 1.07, label, transform=ax.transAxes, ha="center", va="center", color="white",
-                fontsize=8, fontweight="bold", zorder=6)
-        ax.text(x - 0.025, 1.07, text, transform=ax.transAxes, ha="right", va="center", fontsize=7,
-                color=NHS_COLOURS["dark_grey"])
+        ax.scatter(
+            [x],
+            [1.07],
+            s=230,
+            color=colour,
+            transform=ax.transAxes,
+            clip_on=False,
+            zorder=5,
+            edgecolors="white",
+            linewidths=1,
+        )
+        ax.text(
+            x,
+            1.07,
+            label,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=8,
+            fontweight="bold",
+            zorder=6,
+        )
+        ax.text(
+            x - 0.025,
+            1.07,
+            text,
+            transform=ax.transAxes,
+            ha="right",
+            va="center",
+            fontsize=7,
+            color=NHS_COLOURS["dark_grey"],
+        )
         x -= 0.22
 
 
-def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: bool = False,
-             icons: bool = True):
+def plot_spc(
+    chart: pd.DataFrame,
+    *,
+    title: str,
+    ylabel: str,
+    ax=None,
+    percent: bool = False,
+    icons: bool = True,
+):
     """Draw one series of an :func:`aeeval.xmr` or :func:`aeeval.p_chart` result.
 
     Parameters
@@ -109,27 +153,49 @@ def plot_spc(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: 
         ax.plot(seg[date], seg["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
         ax.plot(seg[date], seg["mean"], color=NHS_COLOURS["black"], linewidth=1, zorder=1)
         for col in ("lpl", "upl"):
-            ax.plot(seg[date], seg[col], color=NHS_COLOURS["dark_grey"], linestyle="--",
-                    linewidth=0.9, zorder=1)
+            ax.plot(
+                seg[date],
+                seg[col],
+                color=NHS_COLOURS["dark_grey"],
+                linestyle="--",
+                linewidth=0.9,
+                zorder=1,
+            )
     for kind, colour in POINT_COLOURS.items():
         pts = chart[chart["point_type"] == kind]
         if len(pts):
-            ax.scatter(pts[date], pts["value"], color=colour, s=22, zorder=3,
-                       label=VARIATION_WORDS[kind])
+            ax.scatter(
+                pts[date], pts["value"], color=colour, s=22, zorder=3, label=VARIATION_WORDS[kind]
+            )
     if chart["target"].notna().any():
-        ax.plot(x, chart["target"], color=NHS_COLOURS["red"], linestyle="--", linewidth=1,
-                label="Target", zorder=1)
+        ax.plot(
+            x,
+            chart["target"],
+            color=NHS_COLOURS["red"],
+            linestyle="--",
+            linewidth=1,
+            label="Target",
+            zorder=1,
+        )
     if percent:
         from matplotlib.ticker import PercentFormatter
+
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(title, loc="left", pad=18)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Period")
     # trial limits are noted under the chart (NHSRplotthedots: a caption on the plot)
     note = TRIAL_LIMITS_NOTE if chart["trial_limits"].any() else None
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.17), fontsize=7, frameon=False, ncol=6,
-              title=note, alignment="left",
-              title_fontproperties={"size": 7, "style": "italic"})
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(0, -0.17),
+        fontsize=7,
+        frameon=False,
+        ncol=6,
+        title=note,
+        alignment="left",
+        title_fontproperties={"size": 7, "style": "italic"},
+    )
     if icons:
         summary = spc_summary(chart, min_base=None).iloc[0]  # the icons of the points drawn
         label, text = _variation_icon(summary["variation"], summary["improvement_direction"])
@@ -173,24 +239,46 @@ def plot_run_chart(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, per
     """
     by = chart.attrs.get("by") or []
     if by and chart.groupby(by, dropna=False).ngroups > 1:
-        raise ValueError(f"plot_run_chart draws one series; filter the chart on {', '.join(by)} first")
+        raise ValueError(
+            f"plot_run_chart draws one series; filter the chart on {', '.join(by)} first"
+        )
     date = chart.attrs["date"]
     if ax is None:
         _, ax = figure()
     ax.plot(chart[date], chart["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
     ax.plot(chart[date], chart["median"], color=NHS_COLOURS["black"], linewidth=1, label="Median")
     signal = chart["shift"].fillna(False).astype(bool) | chart["trend"].fillna(False).astype(bool)
-    ax.scatter(chart[date][~signal], chart["value"][~signal], color=NHS_COLOURS["mid_grey"], s=22,
-               zorder=3, label="No signal")
+    ax.scatter(
+        chart[date][~signal],
+        chart["value"][~signal],
+        color=NHS_COLOURS["mid_grey"],
+        s=22,
+        zorder=3,
+        label="No signal",
+    )
     if signal.any():
-        ax.scatter(chart[date][signal], chart["value"][signal], color=NHS_COLOURS["light_blue"],
-                   s=22, zorder=3, label="Shift or trend")
+        ax.scatter(
+            chart[date][signal],
+            chart["value"][signal],
+            color=NHS_COLOURS["light_blue"],
+            s=22,
+            zorder=3,
+            label="Shift or trend",
+        )
     astro = chart["astronomical"].fillna(False).astype(bool)
     if astro.any():
-        ax.scatter(chart[date][astro], chart["value"][astro], color=NHS_COLOURS["orange"], s=40,
-                   zorder=4, marker="D", label="Astronomical")
+        ax.scatter(
+            chart[date][astro],
+            chart["value"][astro],
+            color=NHS_COLOURS["orange"],
+            s=40,
+            zorder=4,
+            marker="D",
+            label="Astronomical",
+        )
     if percent:
         from matplotlib.ticker import PercentFormatter
+
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(title, loc="left", pad=18)
     ax.set_ylabel(ylabel)

@@ -9,10 +9,14 @@ from .style import NHS_COLOURS, figure
 
 __all__ = ["plot_item_trend", "plot_funnel"]
 
-_SERIES_COLOURS = [NHS_COLOURS[c] for c in ("blue", "orange", "green", "purple", "pink", "aqua_blue")]
+_SERIES_COLOURS = [
+    NHS_COLOURS[c] for c in ("blue", "orange", "green", "purple", "pink", "aqua_blue")
+]
 
 
-def plot_item_trend(trend: pd.DataFrame, *, by: str | None = None, title: str | None = None, ax=None):
+def plot_item_trend(
+    trend: pd.DataFrame, *, by: str | None = None, title: str | None = None, ax=None
+):
     """Draw :func:`aeeval.item_trend` output: one line per series and weighting (and ``by`` group),
     never joined across series; a dashed vertical line marks each break where the question changed.
 
@@ -60,23 +64,51 @@ def plot_item_trend(trend: pd.DataFrame, *, by: str | None = None, title: str | 
             for w, g in sub.groupby("weighting", sort=True):
                 g = g.groupby("year")[["estimate", "ci_low", "ci_high"]].mean().reindex(years)
                 if w == "base":
-                    ax.plot(years, 100 * g["estimate"], "-o", color=colour, ms=3,
-                            label=f"{name} (base-weighted)")
-                    ax.fill_between(years, 100 * g["ci_low"], 100 * g["ci_high"], color=colour,
-                                    alpha=0.2, lw=0)
+                    ax.plot(
+                        years,
+                        100 * g["estimate"],
+                        "-o",
+                        color=colour,
+                        ms=3,
+                        label=f"{name} (base-weighted)",
+                    )
+                    ax.fill_between(
+                        years, 100 * g["ci_low"], 100 * g["ci_high"], color=colour, alpha=0.2, lw=0
+                    )
                 else:
-                    ax.errorbar(years, 100 * g["estimate"],
-                                yerr=[100 * (g["estimate"] - g["ci_low"]),
-                                      100 * (g["ci_high"] - g["estimate"])],
-                                fmt=":s", color=colour, ms=3, capsize=2, label=f"{name} (mean of trusts)")
-    spans = [(trend.loc[trend["series"] == s, "year"].min(), trend.loc[trend["series"] == s, "year"].max())
-             for s in series_order]
+                    ax.errorbar(
+                        years,
+                        100 * g["estimate"],
+                        yerr=[
+                            100 * (g["estimate"] - g["ci_low"]),
+                            100 * (g["ci_high"] - g["estimate"]),
+                        ],
+                        fmt=":s",
+                        color=colour,
+                        ms=3,
+                        capsize=2,
+                        label=f"{name} (mean of trusts)",
+                    )
+    spans = [
+        (
+            trend.loc[trend["series"] == s, "year"].min(),
+            trend.loc[trend["series"] == s, "year"].max(),
+        )
+        for s in series_order
+    ]
     for (_, end), (start, _) in zip(spans, spans[1:]):
         x = (end + start) / 2
         ax.axvline(x, color=NHS_COLOURS["dark_grey"], ls="--", lw=1)
-        ax.annotate("question changed:\nseparate series", (x, 1), xycoords=("data", "axes fraction"),
-                    xytext=(3, -3), textcoords="offset points", va="top", fontsize=7,
-                    color=NHS_COLOURS["dark_grey"])
+        ax.annotate(
+            "question changed:\nseparate series",
+            (x, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
+            textcoords="offset points",
+            va="top",
+            fontsize=7,
+            color=NHS_COLOURS["dark_grey"],
+        )
     ax.set_xlabel("Survey year")
     ax.set_ylabel("% positive")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -125,18 +157,29 @@ def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
     for k, c in enumerate(levels):
         lim = funnel_limits(grid, p0, confidence=c, method=method)
         ls = styles[min(k, 1)]
-        ax.plot(grid, 100 * lim["lower"], ls, color=NHS_COLOURS["mid_grey"], lw=1,
-                label=f"{100 * c:g}% limits ({method})")
+        ax.plot(
+            grid,
+            100 * lim["lower"],
+            ls,
+            color=NHS_COLOURS["mid_grey"],
+            lw=1,
+            label=f"{100 * c:g}% limits ({method})",
+        )
         ax.plot(grid, 100 * lim["upper"], ls, color=NHS_COLOURS["mid_grey"], lw=1)
     ax.axhline(100 * p0, color=NHS_COLOURS["dark_blue"], lw=1, label=f"national {100 * p0:.1f}%")
     outer = f"{100 * max(levels):g}%"
-    colour = np.where(flags["flag"].str.endswith(outer), NHS_COLOURS["red"],
-                      np.where(flags["flag"] == "within", NHS_COLOURS["blue"], NHS_COLOURS["orange"]))
+    colour = np.where(
+        flags["flag"].str.endswith(outer),
+        NHS_COLOURS["red"],
+        np.where(flags["flag"] == "within", NHS_COLOURS["blue"], NHS_COLOURS["orange"]),
+    )
     ax.scatter(flags["base"], 100 * flags["estimate"], s=10, c=list(colour), zorder=3)
     ax.scatter([], [], s=10, c=NHS_COLOURS["red"], label=f"outside {outer} limits")
     ax.set_xscale("log")
     ax.set_xlabel("Base (responses to the item, log scale)")
     ax.set_ylabel("% positive")
-    ax.set_title(title or f"{flags.attrs['series']} {flags.attrs['year']}: trusts against the national value")
+    ax.set_title(
+        title or f"{flags.attrs['series']} {flags.attrs['year']}: trusts against the national value"
+    )
     ax.legend(fontsize=7, frameon=False, loc="lower right")
     return ax

@@ -8,10 +8,22 @@ __all__ = ["NHS_COLOURS", "REPORT_RC", "figure", "use_report_style"]
 
 #: NHS identity guidelines colour palette (https://www.england.nhs.uk/nhsidentity/identity-guidelines/colours/).
 NHS_COLOURS = {
-    "blue": "#005EB8", "dark_blue": "#003087", "bright_blue": "#0072CE", "light_blue": "#41B6E6",
-    "aqua_blue": "#00A9CE", "dark_grey": "#425563", "mid_grey": "#768692", "pale_grey": "#E8EDEE",
-    "black": "#231F20", "green": "#009639", "aqua_green": "#00A499", "warm_yellow": "#FFB81C",
-    "orange": "#ED8B00", "red": "#DA291C", "purple": "#330072", "pink": "#AE2573",
+    "blue": "#005EB8",
+    "dark_blue": "#003087",
+    "bright_blue": "#0072CE",
+    "light_blue": "#41B6E6",
+    "aqua_blue": "#00A9CE",
+    "dark_grey": "#425563",
+    "mid_grey": "#768692",
+    "pale_grey": "#E8EDEE",
+    "black": "#231F20",
+    "green": "#009639",
+    "aqua_green": "#00A499",
+    "warm_yellow": "#FFB81C",
+    "orange": "#ED8B00",
+    "red": "#DA291C",
+    "purple": "#330072",
+    "pink": "#AE2573",
 }
 
 #: Fixed fonts, sizes and metadata so that the same data give the same image bytes.

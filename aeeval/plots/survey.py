@@ -25,8 +25,16 @@ def _group_labels(table: pd.DataFrame, by: list) -> list[str]:
     return [", ".join(str(v) for v in values) for values in table[by].itertuples(index=False)]
 
 
-def plot_likert(table: pd.DataFrame, *, by=None, title: str, favourable: int | None = None,
-                xlabel: str = "Share of answers (%)", ylabel: str | None = None, ax=None):
+def plot_likert(
+    table: pd.DataFrame,
+    *,
+    by=None,
+    title: str,
+    favourable: int | None = None,
+    xlabel: str = "Share of answers (%)",
+    ylabel: str | None = None,
+    ax=None,
+):
     """Diverging stacked bars: favourable options to the right of 0, the others to the left.
 
     Parameters
@@ -60,12 +68,17 @@ def plot_likert(table: pd.DataFrame, *, by=None, title: str, favourable: int | N
     ['A great deal', 'To some extent', 'Very little', 'Not at all']
     """
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    options = list(table["option"].cat.categories) if isinstance(table["option"].dtype, pd.CategoricalDtype) \
+    options = (
+        list(table["option"].cat.categories)
+        if isinstance(table["option"].dtype, pd.CategoricalDtype)
         else list(dict.fromkeys(table["option"]))
+    )
     k = len(options)
     fav = k // 2 if favourable is None else int(favourable)
     if not 0 <= fav <= k:
-        raise ValueError(f"favourable must be between 0 and {k} (the number of options); got {favourable}")
+        raise ValueError(
+            f"favourable must be between 0 and {k} (the number of options); got {favourable}"
+        )
     neutral = k % 2 == 1 and favourable is None
     groups = table[by].drop_duplicates().reset_index(drop=True) if by else pd.DataFrame(index=[0])
     labels = _group_labels(groups, by)
@@ -83,31 +96,59 @@ def plot_likert(table: pd.DataFrame, *, by=None, title: str, favourable: int | N
     if ax is None:
         _, ax = figure(6.5, 0.45 * len(groups) + 1.6)
     y = np.arange(len(groups))[::-1]
-    colours = (_POSITIVE[:fav][::-1] if fav <= 3 else [NHS_COLOURS["blue"]] * fav)
+    colours = _POSITIVE[:fav][::-1] if fav <= 3 else [NHS_COLOURS["blue"]] * fav
     colours = colours[::-1]
     neg_count = k - fav - (1 if neutral else 0)
     neg_colours = _NEGATIVE[-neg_count:] if neg_count <= 3 else [NHS_COLOURS["orange"]] * neg_count
     for gi in range(len(groups)):
         if hidden[gi] or np.isnan(shares[gi]).all():
-            ax.text(0, y[gi], "suppressed (too few answers)", ha="center", va="center",
-                    color=NHS_COLOURS["mid_grey"], fontsize=8)
+            ax.text(
+                0,
+                y[gi],
+                "suppressed (too few answers)",
+                ha="center",
+                va="center",
+                color=NHS_COLOURS["mid_grey"],
+                fontsize=8,
+            )
             continue
         s = np.nan_to_num(shares[gi]) * 100
         mid = s[fav] / 2 if neutral else 0.0
         # Favourable: from 0 (or half the neutral) rightwards, the least favourable nearest 0.
         left = mid
         for oi in range(fav - 1, -1, -1):
-            ax.barh(y[gi], s[oi], left=left, color=colours[oi], edgecolor="white", height=0.7,
-                    label=options[oi] if gi == 0 else None)
+            ax.barh(
+                y[gi],
+                s[oi],
+                left=left,
+                color=colours[oi],
+                edgecolor="white",
+                height=0.7,
+                label=options[oi] if gi == 0 else None,
+            )
             left += s[oi]
         right = -mid
         start = fav + (1 if neutral else 0)
         if neutral:
-            ax.barh(y[gi], s[fav], left=-mid, color=_NEUTRAL, edgecolor="white", height=0.7,
-                    label=options[fav] if gi == 0 else None)
+            ax.barh(
+                y[gi],
+                s[fav],
+                left=-mid,
+                color=_NEUTRAL,
+                edgecolor="white",
+                height=0.7,
+                label=options[fav] if gi == 0 else None,
+            )
         for j, oi in enumerate(range(start, k)):
-            ax.barh(y[gi], -s[oi], left=right, color=neg_colours[j], edgecolor="white", height=0.7,
-                    label=options[oi] if gi == 0 else None)
+            ax.barh(
+                y[gi],
+                -s[oi],
+                left=right,
+                color=neg_colours[j],
+                edgecolor="white",
+                height=0.7,
+                label=options[oi] if gi == 0 else None,
+            )
             right -= s[oi]
     ax.axvline(0, color=NHS_COLOURS["dark_grey"], linewidth=0.8)
     ax.set_yticks(y, labels)
@@ -119,14 +160,28 @@ def plot_likert(table: pd.DataFrame, *, by=None, title: str, favourable: int | N
     handles, names = ax.get_legend_handles_labels()
     order = [names.index(o) for o in options if o in names]
     if order:
-        ax.legend([handles[i] for i in order], [names[i] for i in order], ncols=min(k, 5),
-                  loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(groups) < 4 else -0.12),
-                  frameon=False, fontsize=8)
+        ax.legend(
+            [handles[i] for i in order],
+            [names[i] for i in order],
+            ncols=min(k, 5),
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.25 if len(groups) < 4 else -0.12),
+            frameon=False,
+            fontsize=8,
+        )
     return ax
 
 
-def plot_proportions(table: pd.DataFrame, *, by, title: str, xlabel: str | None = None,
-                     ylabel: str | None = None, reference: float | None = None, ax=None):
+def plot_proportions(
+    table: pd.DataFrame,
+    *,
+    by,
+    title: str,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    reference: float | None = None,
+    ax=None,
+):
     """Dot-and-interval plot of a proportion by group (one row per group).
 
     Parameters
@@ -161,16 +216,35 @@ def plot_proportions(table: pd.DataFrame, *, by, title: str, xlabel: str | None 
     if ax is None:
         _, ax = figure(6.5, 0.35 * len(table) + 1.3)
     y = np.arange(len(table))[::-1]
-    hidden = table["suppressed"].astype(bool).to_numpy() if "suppressed" in table else np.zeros(len(table), bool)
+    hidden = (
+        table["suppressed"].astype(bool).to_numpy()
+        if "suppressed" in table
+        else np.zeros(len(table), bool)
+    )
     est = table["estimate"].to_numpy(dtype=float) * 100
     lo = table["ci_low"].to_numpy(dtype=float) * 100
     hi = table["ci_high"].to_numpy(dtype=float) * 100
     ok = ~hidden & ~np.isnan(est)
-    ax.errorbar(est[ok], y[ok], xerr=[est[ok] - lo[ok], hi[ok] - est[ok]], fmt="o",
-                color=NHS_COLOURS["blue"], ecolor=NHS_COLOURS["dark_blue"], capsize=3, markersize=5)
+    ax.errorbar(
+        est[ok],
+        y[ok],
+        xerr=[est[ok] - lo[ok], hi[ok] - est[ok]],
+        fmt="o",
+        color=NHS_COLOURS["blue"],
+        ecolor=NHS_COLOURS["dark_blue"],
+        capsize=3,
+        markersize=5,
+    )
     for yi in y[~ok]:
-        ax.text(50, yi, "suppressed (too few answers)", ha="center", va="center",
-                color=NHS_COLOURS["mid_grey"], fontsize=8)
+        ax.text(
+            50,
+            yi,
+            "suppressed (too few answers)",
+            ha="center",
+            va="center",
+            color=NHS_COLOURS["mid_grey"],
+            fontsize=8,
+        )
     if reference is not None:
         ax.axvline(100 * reference, color=NHS_COLOURS["mid_grey"], linestyle="--", linewidth=0.8)
     ax.set_yticks(y, labels)

@@ -17,18 +17,35 @@ from pathlib import Path
 
 from ..errors import AeevalError
 
-__all__ = ["BackgroundBrowser", "BrowserError", "Browser", "find_chromium", "find_pdftotext",
-           "pdf_text", "pdftotext_version"]
+__all__ = [
+    "BackgroundBrowser",
+    "BrowserError",
+    "Browser",
+    "find_chromium",
+    "find_pdftotext",
+    "pdf_text",
+    "pdftotext_version",
+]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 # Flags for a closed network and a root user: no sandbox (root), no background fetches.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--font-render-hinting=none"]
-FOOTER = ('<div style="width:100%;font-size:8px;font-family:\'DejaVu Sans\',sans-serif;color:#425563;'
-          'padding:0 16mm;display:flex;justify-content:space-between;">'
-          '<span>{title}</span><span>Page <span class="pageNumber"></span> of '
-          '<span class="totalPages"></span></span></div>')
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--font-render-hinting=none",
+]
+FOOTER = (
+    "<div style=\"width:100%;font-size:8px;font-family:'DejaVu Sans',sans-serif;color:#425563;"
+    'padding:0 16mm;display:flex;justify-content:space-between;">'
+    '<span>{title}</span><span>Page <span class="pageNumber"></span> of '
+    '<span class="totalPages"></span></span></div>'
+)
 
 
 class BrowserError(AeevalError, RuntimeError):
@@ -47,7 +64,9 @@ def find_chromium() -> str:
     if setting:
         if Path(setting).is_file() and os.access(setting, os.X_OK):
             return setting
-        raise BrowserError(f"AEEVAL_CHROMIUM is set to {setting!r}, which is not an executable file")
+        raise BrowserError(
+            f"AEEVAL_CHROMIUM is set to {setting!r}, which is not an executable file"
+        )
     for name in CHROMIUM_NAMES:
         found = shutil.which(name)
         if found:
@@ -64,7 +83,8 @@ def find_chromium() -> str:
     raise BrowserError(
         "no Chromium found to print the PDF. On Debian/Ubuntu: sudo apt-get install chromium; "
         "on macOS/Windows install Google Chrome; or set AEEVAL_CHROMIUM=/path/to/chrome. "
-        "(HTML reports need no browser: use --format html.)")
+        "(HTML reports need no browser: use --format html.)"
+    )
 
 
 class Browser:
@@ -94,8 +114,9 @@ class Browser:
 
         self._pw = sync_playwright().start()
         try:
-            self._browser = self._pw.chromium.launch(executable_path=self.executable,
-                                                     args=CHROMIUM_ARGS, headless=True)
+            self._browser = self._pw.chromium.launch(
+                executable_path=self.executable, args=CHROMIUM_ARGS, headless=True
+            )
         except Exception as exc:
             self._pw.stop()
             raise BrowserError(f"could not start Chromium at {self.executable}: {exc}") from exc
@@ -121,14 +142,27 @@ class Browser:
         page = self._browser.new_page()
         try:
             # Reports are self-contained: refuse any request that is not a local file.
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                ("file:", "data:")) else route.abort())
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(("file:", "data:"))
+                    else route.abort()
+                ),
+            )
             page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
             page.emulate_media(media="print")
-            page.pdf(path=str(pdf_path), format="A4", print_background=True, tagged=True,
-                     outline=True, display_header_footer=True, header_template="<span></span>",
-                     footer_template=FOOTER.format(title=html.escape(title, quote=True)),
-                     margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+            page.pdf(
+                path=str(pdf_path),
+                format="A4",
+                print_background=True,
+                tagged=True,
+                outline=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=FOOTER.format(title=html.escape(title, quote=True)),
+                margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
+            )
         finally:
             page.close()
 
@@ -191,14 +225,17 @@ def find_pdftotext() -> str:
     raise BrowserError(
         "pdftotext (poppler) not found: it reads each PDF back for the disclosure gate. On "
         "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler; conda: "
-        "conda install -c conda-forge poppler. (HTML reports need neither: use --format html.)")
+        "conda install -c conda-forge poppler. (HTML reports need neither: use --format html.)"
+    )
 
 
 @lru_cache(maxsize=1)
 def pdftotext_version() -> str:
     """``pdftotext``'s version line (e.g. ``"pdftotext version 22.12.0"``), for manifests."""
     res = subprocess.run([find_pdftotext(), "-v"], capture_output=True, text=True)
-    return next((line.strip() for line in (res.stderr + res.stdout).splitlines() if line.strip()), "")
+    return next(
+        (line.strip() for line in (res.stderr + res.stdout).splitlines() if line.strip()), ""
+    )
 
 
 def pdf_text(path: Path) -> list[str]:
@@ -209,10 +246,12 @@ def pdf_text(path: Path) -> list[str]:
     tests read every report the same way. Raises :class:`BrowserError` when pdftotext is missing
     or cannot read the file.
     """
-    res = subprocess.run([find_pdftotext(), "-layout", "-enc", "UTF-8", str(path), "-"],
-                         capture_output=True)
+    res = subprocess.run(
+        [find_pdftotext(), "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True
+    )
     if res.returncode != 0:
-        raise BrowserError(f"pdftotext could not read {path}: "
-                           f"{res.stderr.decode('utf-8', 'replace').strip()}")
+        raise BrowserError(
+            f"pdftotext could not read {path}: {res.stderr.decode('utf-8', 'replace').strip()}"
+        )
     pages = res.stdout.decode("utf-8").split("\f")  # every page ends with a form feed
     return pages[:-1] if pages[-1] == "" else pages

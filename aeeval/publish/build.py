@@ -72,19 +72,25 @@ CONFIG_SCHEMA = {
         "names": {"type": "string", "minLength": 1},
         "formats": {"type": "array", "items": {"enum": list(FORMATS)}, "minItems": 1},
         "reports": {
-            "type": "array", "minItems": 1,
+            "type": "array",
+            "minItems": 1,
             "items": {
                 "type": "object",
                 "additionalProperties": False,
                 "oneOf": [{"required": ["notebook"]}, {"required": ["notebooks"]}],
                 "properties": {
                     "notebook": {"type": "string", "minLength": 1},
-                    "notebooks": {"type": "array", "items": {"type": "string", "minLength": 1},
-                                  "minItems": 1},
+                    "notebooks": {
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                        "minItems": 1,
+                    },
                     "parameters": {"type": "object"},
                     "parameter_sets": {"type": "array", "items": {"type": "object"}, "minItems": 1},
-                    "matrix": {"type": "object",
-                               "additionalProperties": {"type": "array", "minItems": 1}},
+                    "matrix": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "minItems": 1},
+                    },
                     "out": {"type": "string", "minLength": 1},
                 },
             },
@@ -136,8 +142,10 @@ def _out_name(template: str | None, notebook: Path, varying: dict, where: str) -
     try:
         return template.format(notebook=notebook.stem, **varying)
     except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"{where}.out: {template!r} names {exc}, which is not 'notebook' or a "
-                          f"matrix / parameter-set key ({', '.join(varying) or 'none'})") from None
+        raise ConfigError(
+            f"{where}.out: {template!r} names {exc}, which is not 'notebook' or a "
+            f"matrix / parameter-set key ({', '.join(varying) or 'none'})"
+        ) from None
 
 
 def load_config(path, *, formats=None, output_dir=None) -> tuple[list[Job], list[str]]:
@@ -160,11 +168,14 @@ def load_config(path, *, formats=None, output_dir=None) -> tuple[list[Job], list
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        raise ConfigError(f"{path}: " + "; ".join(
-            f"{_where(e.absolute_path)}: {_schema_message(e)}" for e in errors))
+        raise ConfigError(
+            f"{path}: "
+            + "; ".join(f"{_where(e.absolute_path)}: {_schema_message(e)}" for e in errors)
+        )
     base = path.resolve().parent
-    output_dir = (Path(output_dir) if output_dir is not None
-                  else base / config.get("output_dir", "reports")).resolve()
+    output_dir = (
+        Path(output_dir) if output_dir is not None else base / config.get("output_dir", "reports")
+    ).resolve()
     try:
         formats = check_formats(formats or config.get("formats", FORMATS))
     except ReportError as exc:
@@ -197,24 +208,36 @@ def load_config(path, *, formats=None, output_dir=None) -> tuple[list[Job], list
                 params = {**entry.get("parameters", {}), **varying}
                 try:
                     params = check_parameters(notebook, params, declared)
-                    out = _out_folder(output_dir,
-                                      _out_name(entry.get("out"), notebook, varying, where), where)
-                    check_apart(out, [("the notebook", notebook), ("the config", path),
-                                      *path_parameters(params, base)])
+                    out = _out_folder(
+                        output_dir, _out_name(entry.get("out"), notebook, varying, where), where
+                    )
+                    check_apart(
+                        out,
+                        [
+                            ("the notebook", notebook),
+                            ("the config", path),
+                            *path_parameters(params, base),
+                        ],
+                    )
                 except (ParameterError, ConfigError, OutputError) as exc:
                     problems.append(f"{where}: {exc}")
                     continue
                 label = ", ".join(f"{k}={v}" for k, v in varying.items())
                 if out in outs:
-                    problems.append(f"{where}: output folder {out} is also used by {outs[out]}; "
-                                    "give each report its own 'out'")
+                    problems.append(
+                        f"{where}: output folder {out} is also used by {outs[out]}; "
+                        "give each report its own 'out'"
+                    )
                     continue
-                nested = next((o for o in outs if o.is_relative_to(out) or out.is_relative_to(o)),
-                              None)
+                nested = next(
+                    (o for o in outs if o.is_relative_to(out) or out.is_relative_to(o)), None
+                )
                 if nested is not None:
-                    problems.append(f"{where}: output folder {out} and {nested} (of "
-                                    f"{outs[nested]}) nest, and a report replaces its folder "
-                                    "whole; give each report a folder of its own")
+                    problems.append(
+                        f"{where}: output folder {out} and {nested} (of "
+                        f"{outs[nested]}) nest, and a report replaces its folder "
+                        "whole; give each report a folder of its own"
+                    )
                     continue
                 outs[out] = f"{where} ({notebook.name} {label})".strip()
                 jobs.append(Job(notebook, params, out, base, label, people))
@@ -227,10 +250,16 @@ def _out_folder(output_dir: Path, name: str, where: str) -> Path:
     """``output_dir / name``, or :class:`ConfigError` unless it lies strictly inside it."""
     rel = Path(name)
     folder = (output_dir / rel).resolve()
-    if rel.is_absolute() or ".." in rel.parts or folder == output_dir \
-            or not folder.is_relative_to(output_dir):
-        raise ConfigError(f"{where}.out: {name!r} must name a folder inside output_dir "
-                          f"{output_dir} (not output_dir itself, no '..', not an absolute path)")
+    if (
+        rel.is_absolute()
+        or ".." in rel.parts
+        or folder == output_dir
+        or not folder.is_relative_to(output_dir)
+    ):
+        raise ConfigError(
+            f"{where}.out: {name!r} must name a folder inside output_dir "
+            f"{output_dir} (not output_dir itself, no '..', not an absolute path)"
+        )
     return folder
 
 
@@ -238,13 +267,19 @@ def _schema_message(error) -> str:
     if error.validator == "oneOf" and error.schema_path and "reports" in error.absolute_path:
         return "give either 'notebook' (one) or 'notebooks' (a list), not both and not neither"
     if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed",
-                                     "unknown key(s), not allowed")
+        return error.message.replace(
+            "Additional properties are not allowed", "unknown key(s), not allowed"
+        )
     return error.message
 
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def warm_worker(threads: int, parent: int | None = None) -> None:
@@ -275,8 +310,14 @@ def _prepare(job: Job, parent: int | None = None) -> tuple[dict | None, str, flo
         os._exit(1)  # the main process is gone: start no queued report
     start = time.monotonic()
     try:
-        prepared = prepare(job.notebook, job.parameters, out=job.out, cwd=job.cwd, names=job.names,
-                           allow_min_base=job.allow_min_base)
+        prepared = prepare(
+            job.notebook,
+            job.parameters,
+            out=job.out,
+            cwd=job.cwd,
+            names=job.names,
+            allow_min_base=job.allow_min_base,
+        )
         return prepared, "", time.monotonic() - start
     except ReportError as exc:
         return None, str(exc), time.monotonic() - start
@@ -291,8 +332,9 @@ def _result(future) -> tuple[dict | None, str, float]:
         return None, f"worker failed: {type(exc).__name__}: {exc}", 0.0
 
 
-def run_jobs(jobs: list[Job], *, workers: int | None = None, formats=FORMATS,
-             progress: bool = True) -> list[Outcome]:
+def run_jobs(
+    jobs: list[Job], *, workers: int | None = None, formats=FORMATS, progress: bool = True
+) -> list[Outcome]:
     """Run a batch: ``prepare`` in ``workers`` processes, ``publish`` here with one browser.
 
     Returns one :class:`Outcome` per job, in the jobs' order. Never raises for a failed report; a
@@ -347,8 +389,9 @@ def _run_jobs(jobs: list[Job], *, workers, formats, progress) -> list[Outcome]:
                 continue
             runnable.append(i)
         try:
-            _run_locked(jobs, runnable, outcomes, workers=workers, formats=formats,
-                        progress=progress)
+            _run_locked(
+                jobs, runnable, outcomes, workers=workers, formats=formats, progress=progress
+            )
         except BaseException:
             with signals_held():
                 for i in runnable:
@@ -374,17 +417,29 @@ def _run_locked(jobs, runnable, outcomes, *, workers, formats, progress) -> None
                 outcomes.update({i: Outcome(jobs[i], False, 0.0, str(exc)) for i in runnable})
                 return
             stack.callback(close_quietly, browser)
-        bar = stack.enter_context(tqdm(total=len(jobs), initial=len(jobs) - len(runnable),
-                                       unit="report", desc="aeeval build", disable=not progress,
-                                       file=sys.stderr))
+        bar = stack.enter_context(
+            tqdm(
+                total=len(jobs),
+                initial=len(jobs) - len(runnable),
+                unit="report",
+                desc="aeeval build",
+                disable=not progress,
+                file=sys.stderr,
+            )
+        )
         if workers == 1:
             finished = ((i, _prepare(jobs[i])) for i in runnable)
         else:
             threads = max(1, (os.cpu_count() or 1) // workers)
             stop = _worker_stopper()
-            pool = stack.enter_context(ProcessPoolExecutor(
-                max_workers=workers, mp_context=get_context("spawn"), initializer=warm_worker,
-                initargs=(threads, os.getpid())))
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=get_context("spawn"),
+                    initializer=warm_worker,
+                    initargs=(threads, os.getpid()),
+                )
+            )
             stack.push(stop)  # runs before the pool's exit
             futures = {pool.submit(_prepare, jobs[i], os.getpid()): i for i in runnable}
             finished = ((futures[f], _result(f)) for f in as_completed(futures))
@@ -415,12 +470,24 @@ def summary_table(outcomes: list[Outcome], *, root: Path | None = None) -> str:
             except ValueError:
                 pass
         first = o.message.splitlines()[0] if o.message else ""
-        rows.append(tuple(printable(v) for v in (  # a config's values may hold terminal escapes
-            str(i), o.job.notebook.name, o.job.label or "-", "ok" if o.ok else "FAILED",
-            f"{o.seconds:.1f}", str(out) if o.ok else first[:120])))
+        rows.append(
+            tuple(
+                printable(v)
+                for v in (  # a config's values may hold terminal escapes
+                    str(i),
+                    o.job.notebook.name,
+                    o.job.label or "-",
+                    "ok" if o.ok else "FAILED",
+                    f"{o.seconds:.1f}",
+                    str(out) if o.ok else first[:120],
+                )
+            )
+        )
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]) - 1)]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
     ok = sum(o.ok for o in outcomes)
-    lines.append(f"{ok} of {len(outcomes)} report(s) built"
-                 + (f", {len(outcomes) - ok} failed" if ok < len(outcomes) else ""))
+    lines.append(
+        f"{ok} of {len(outcomes)} report(s) built"
+        + (f", {len(outcomes) - ok} failed" if ok < len(outcomes) else "")
+    )
     return "\n".join(lines)

@@ -20,9 +20,18 @@ from ..errors import AeevalError
 from ..tables import TABLE_MIMETYPE
 from .parameters import jsonable
 
-__all__ = ["FIGURE_TEXT_MIMETYPE", "SAFE_IMAGE", "FiguresError", "collect_figure_texts",
-           "collect_tables", "dumps", "figure_texts", "figures_document", "record_figure_text",
-           "safe_image"]
+__all__ = [
+    "FIGURE_TEXT_MIMETYPE",
+    "SAFE_IMAGE",
+    "FiguresError",
+    "collect_figure_texts",
+    "collect_tables",
+    "dumps",
+    "figure_texts",
+    "figures_document",
+    "record_figure_text",
+    "safe_image",
+]
 
 FIGURE_TEXT_MIMETYPE = "application/vnd.aeeval.figure-text+json"
 #: The key of an output's metadata that declares a picture safe to publish (:func:`safe_image`).
@@ -50,8 +59,10 @@ def collect_tables(nb) -> list[dict]:
             name = payload.get("name")
             count = cell.get("execution_count")
             if name in seen:
-                raise FiguresError(f"two tables are named {name!r} (cells In [{seen[name]}] and "
-                                   f"In [{count}]); give each ae.show(...) call its own name=")
+                raise FiguresError(
+                    f"two tables are named {name!r} (cells In [{seen[name]}] and "
+                    f"In [{count}]); give each ae.show(...) call its own name="
+                )
             seen[name] = count
             tables.append({"cell": count, **payload})
     return tables
@@ -64,7 +75,9 @@ def figures_document(nb, *, notebook: str, parameters: dict) -> dict:
 
 def dumps(document: dict) -> str:
     """Serialise deterministically (sorted keys, no NaN)."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return (
+        json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
 def _words(text: str) -> str:
@@ -92,16 +105,22 @@ def figure_texts(fig) -> dict:
     joined = []
     for ax in fig.axes:
         for table in getattr(ax, "tables", []):
-            texts += [_words(cell.get_text().get_text()) for cell in table.get_celld().values()
-                      if cell.get_visible()]
+            texts += [
+                _words(cell.get_text().get_text())
+                for cell in table.get_celld().values()
+                if cell.get_visible()
+            ]
     for group in [fig.texts] + [ax.texts for ax in fig.axes]:  # fig.text(), ax.text(), annotate()
         placed = [_words(t.get_text()) for t in group if t.get_visible()]
         placed = [t for t in placed if t]
         joined += [[a, b] for a, b in zip(placed, placed[1:])]
-    pictures = sum(1 for im in fig.findobj(AxesImage)
-                   if getattr(im.get_array(), "ndim", 0) == 3)
-    return {"texts": [t for t in texts if t], "joined": joined, "pictures": pictures,
-            "alt": _description(fig)}
+    pictures = sum(1 for im in fig.findobj(AxesImage) if getattr(im.get_array(), "ndim", 0) == 3)
+    return {
+        "texts": [t for t in texts if t],
+        "joined": joined,
+        "pictures": pictures,
+        "alt": _description(fig),
+    }
 
 
 def safe_image(filename, *, reason: str, **kwargs) -> None:
@@ -141,10 +160,14 @@ def safe_image(filename, *, reason: str, **kwargs) -> None:
     from IPython.display import Image, display
 
     if not isinstance(reason, str) or not reason.strip():
-        raise ValueError("ae.safe_image needs a reason: say why the picture is safe to publish, "
-                         "e.g. reason='programme logo, no people or text'")
-    display(Image(filename=str(filename), **kwargs),
-            metadata={SAFE_IMAGE: {"reason": reason.strip(), "file": Path(filename).name}})
+        raise ValueError(
+            "ae.safe_image needs a reason: say why the picture is safe to publish, "
+            "e.g. reason='programme logo, no people or text'"
+        )
+    display(
+        Image(filename=str(filename), **kwargs),
+        metadata={SAFE_IMAGE: {"reason": reason.strip(), "file": Path(filename).name}},
+    )
 
 
 def _description(fig) -> str:
@@ -152,10 +175,14 @@ def _description(fig) -> str:
     for ax in fig.axes:
         if not ax.get_visible():
             continue
-        parts.append(" ".join(ax.get_title(loc) for loc in ("left", "center", "right")
-                              if ax.get_title(loc)))
-        labels = "; ".join(f"{side} axis: {label}" for side, label in
-                           (("horizontal", ax.get_xlabel()), ("vertical", ax.get_ylabel())) if label)
+        parts.append(
+            " ".join(ax.get_title(loc) for loc in ("left", "center", "right") if ax.get_title(loc))
+        )
+        labels = "; ".join(
+            f"{side} axis: {label}"
+            for side, label in (("horizontal", ax.get_xlabel()), ("vertical", ax.get_ylabel()))
+            if label
+        )
         parts.append(labels[:1].upper() + labels[1:])
     said = [p.strip().rstrip(".") for p in parts if p and p.strip()]
     return "Chart: " + ". ".join(said) + "." if said else "Chart."
@@ -179,13 +206,15 @@ def record_figure_text() -> None:
         return
     formatters = shell.display_formatter.formatters
     if FIGURE_TEXT_MIMETYPE not in formatters:
+
         class FigureTextFormatter(JSONFormatter):
             format_type = Unicode(FIGURE_TEXT_MIMETYPE)
             print_method = ObjectName("_repr_aeeval_figure_text_")
 
         formatters[FIGURE_TEXT_MIMETYPE] = FigureTextFormatter(parent=shell.display_formatter)
-    formatters[FIGURE_TEXT_MIMETYPE].for_type_by_name("matplotlib.figure", "FigureBase",
-                                                        figure_texts)
+    formatters[FIGURE_TEXT_MIMETYPE].for_type_by_name(
+        "matplotlib.figure", "FigureBase", figure_texts
+    )
 
 
 def collect_figure_texts(nb) -> list[dict]:
@@ -196,9 +225,19 @@ def collect_figure_texts(nb) -> list[dict]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        shown = [o["data"][FIGURE_TEXT_MIMETYPE] for o in cell.get("outputs", [])
-                 if FIGURE_TEXT_MIMETYPE in o.get("data", {})]
-        found += [{"cell": cell.get("execution_count"), "figure": k, "texts": list(p.get("texts", [])),
-                   "joined": list(p.get("joined", [])), "pictures": p.get("pictures", 0)}
-                  for k, p in enumerate(shown, start=1)]
+        shown = [
+            o["data"][FIGURE_TEXT_MIMETYPE]
+            for o in cell.get("outputs", [])
+            if FIGURE_TEXT_MIMETYPE in o.get("data", {})
+        ]
+        found += [
+            {
+                "cell": cell.get("execution_count"),
+                "figure": k,
+                "texts": list(p.get("texts", [])),
+                "joined": list(p.get("joined", [])),
+                "pictures": p.get("pictures", 0),
+            }
+            for k, p in enumerate(shown, start=1)
+        ]
     return found

@@ -65,10 +65,28 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["OutputError", "MARKER_KEY", "MARKER", "WORK_OWNER", "FAILED_FILES", "check_apart",
-           "check_destination", "clean_leftovers", "die_with_parent", "fault", "failed_folder",
-           "is_failed_folder", "is_report", "locked", "make_work_folder", "path_parameters",
-           "remove_folder", "sigterm_interrupts", "signals_held", "swap_into_place"]
+__all__ = [
+    "OutputError",
+    "MARKER_KEY",
+    "MARKER",
+    "WORK_OWNER",
+    "FAILED_FILES",
+    "check_apart",
+    "check_destination",
+    "clean_leftovers",
+    "die_with_parent",
+    "fault",
+    "failed_folder",
+    "is_failed_folder",
+    "is_report",
+    "locked",
+    "make_work_folder",
+    "path_parameters",
+    "remove_folder",
+    "sigterm_interrupts",
+    "signals_held",
+    "swap_into_place",
+]
 
 MARKER_KEY = "aeeval_report"
 MARKER = {"format": 1}
@@ -94,7 +112,8 @@ def is_report(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(data, dict) and (
-        MARKER_KEY in data or ("aeeval_version" in data and "outputs" in data))
+        MARKER_KEY in data or ("aeeval_version" in data and "outputs" in data)
+    )
 
 
 def failed_folder(out: Path) -> Path:
@@ -106,8 +125,11 @@ def failed_folder(out: Path) -> Path:
 def is_failed_folder(folder: Path) -> bool:
     """Whether ``folder`` holds only what aeeval keeps of a failed run."""
     folder = Path(folder)
-    return folder.is_dir() and not folder.is_symlink() and \
-        {p.name for p in folder.iterdir()} <= FAILED_FILES
+    return (
+        folder.is_dir()
+        and not folder.is_symlink()
+        and {p.name for p in folder.iterdir()} <= FAILED_FILES
+    )
 
 
 def check_destination(out: Path) -> None:
@@ -116,8 +138,10 @@ def check_destination(out: Path) -> None:
     ``<out>.failed`` must likewise be absent or a failed-run folder of aeeval's.
     """
     out = Path(out)
-    hint = ("aeeval replaces only folders it published (with a manifest.json it wrote); choose "
-            "another --out, or move it away yourself")
+    hint = (
+        "aeeval replaces only folders it published (with a manifest.json it wrote); choose "
+        "another --out, or move it away yourself"
+    )
     if out.is_symlink():
         raise OutputError(f"output path {out} is a symbolic link, not a report folder; {hint}")
     if out.exists() and not out.is_dir():
@@ -126,8 +150,10 @@ def check_destination(out: Path) -> None:
         raise OutputError(f"output folder {out} holds files that are not an aeeval report; {hint}")
     failed = failed_folder(out)
     if (failed.exists() or failed.is_symlink()) and not is_failed_folder(failed):
-        raise OutputError(f"{failed} (where a failed run is kept) holds files aeeval did not write; "
-                          "move it away or choose another --out")
+        raise OutputError(
+            f"{failed} (where a failed run is kept) holds files aeeval did not write; "
+            "move it away or choose another --out"
+        )
 
 
 def path_parameters(parameters: dict, cwd: Path) -> list[tuple[str, Path]]:
@@ -159,12 +185,16 @@ def check_apart(out: Path, inputs) -> None:
         for target in targets:
             t = target.resolve()
             if real == t or real.is_relative_to(t):
-                raise OutputError(f"output folder {target} would contain {label} ({path}): a report "
-                                  "replaces its folder whole, so it may not hold the run's inputs; "
-                                  "choose another --out")
+                raise OutputError(
+                    f"output folder {target} would contain {label} ({path}): a report "
+                    "replaces its folder whole, so it may not hold the run's inputs; "
+                    "choose another --out"
+                )
             if real.is_dir() and t.is_relative_to(real):
-                raise OutputError(f"output folder {target} is inside {label} ({path}): reports may "
-                                  "not be written into the run's input folders; choose another --out")
+                raise OutputError(
+                    f"output folder {target} is inside {label} ({path}): reports may "
+                    "not be written into the run's input folders; choose another --out"
+                )
 
 
 def fault(point: str) -> None:
@@ -247,8 +277,7 @@ def clean_leftovers(out: Path) -> list[Path]:
                 continue
         elif names and not is_report(entry):
             continue  # not recognisably aeeval's: leave it
-        if ".old-" in entry.name and is_report(entry) and not out.exists() \
-                and not out.is_symlink():
+        if ".old-" in entry.name and is_report(entry) and not out.exists() and not out.is_symlink():
             entry.rename(out)  # the fallback swap was cut between its two renames
         else:
             remove_folder(entry)
@@ -276,8 +305,10 @@ def locked(out: Path):
         except BlockingIOError:
             holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
-            raise OutputError(f"another aeeval run (pid {holder}) is writing {out}; wait for it "
-                              "to finish, or stop it, then run again") from None
+            raise OutputError(
+                f"another aeeval run (pid {holder}) is writing {out}; wait for it "
+                "to finish, or stop it, then run again"
+            ) from None
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:

@@ -17,8 +17,15 @@ from pathlib import Path
 from ..errors import AeevalError
 from ..files import file_problem, load_yaml
 
-__all__ = ["ParameterError", "declared_parameters", "check_parameters", "parse_cli_value",
-           "jsonable", "for_papermill", "use_date_translator"]
+__all__ = [
+    "ParameterError",
+    "declared_parameters",
+    "check_parameters",
+    "parse_cli_value",
+    "jsonable",
+    "for_papermill",
+    "use_date_translator",
+]
 
 
 class ParameterError(AeevalError, ValueError):
@@ -93,8 +100,10 @@ def check_parameters(notebook: Path, parameters: dict, declared: dict | None = N
     problems, checked = [], {}
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
-        problems.append(f"unknown parameter(s) {', '.join(unknown)}; the notebook declares: "
-                        f"{', '.join(declared) or '(none)'}")
+        problems.append(
+            f"unknown parameter(s) {', '.join(unknown)}; the notebook declares: "
+            f"{', '.join(declared) or '(none)'}"
+        )
     for name, value in parameters.items():
         if name not in declared:
             continue
@@ -108,8 +117,10 @@ def check_parameters(notebook: Path, parameters: dict, declared: dict | None = N
             value = float(value)
         if not _CHECKS[kind](value):
             finite = "; a float must be finite" if kind == "float" else ""
-            problems.append(f"parameter {name} must be {kind} (the notebook declares "
-                            f"`{name}: {kind}`{finite}); got {value!r} ({type(value).__name__})")
+            problems.append(
+                f"parameter {name} must be {kind} (the notebook declares "
+                f"`{name}: {kind}`{finite}); got {value!r} ({type(value).__name__})"
+            )
             continue
         checked[name] = value
     if problems:

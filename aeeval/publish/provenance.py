@@ -35,9 +35,19 @@ from pathlib import Path
 from ..errors import AeevalError
 from ..paths import BUNDLED, ROOT, display_path
 
-__all__ = ["INPUTS_MIMETYPE", "InputChangedError", "record_inputs", "recorded_inputs",
-           "read_inputs", "emit_inputs", "file_sha256", "describe_inputs", "verify_inputs",
-           "environment", "display_path"]
+__all__ = [
+    "INPUTS_MIMETYPE",
+    "InputChangedError",
+    "record_inputs",
+    "recorded_inputs",
+    "read_inputs",
+    "emit_inputs",
+    "file_sha256",
+    "describe_inputs",
+    "verify_inputs",
+    "environment",
+    "display_path",
+]
 
 INPUTS_MIMETYPE = "application/vnd.aeeval.inputs+json"
 #: Files never counted as inputs: Python code, whose provenance is the git commit and packages.
@@ -68,12 +78,28 @@ def _ignored_folders() -> tuple[str, ...]:
     # every folder of installed packages on the path, also one a .pth file adds (a stacked
     # environment): the data files of libraries (matplotlib's styles …) are not inputs
     packages = [p for p in sys.path if Path(p).name in {"site-packages", "dist-packages"}]
-    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), *packages,
-               site.getusersitepackages(), str(home / ".cache"), str(home / ".config"),
-               str(home / ".local"), str(home / ".ipython"), str(home / ".jupyter"),
-               os.environ.get("XDG_CACHE_HOME", ""), os.environ.get("MPLCONFIGDIR", ""),
-               os.environ.get("JUPYTER_RUNTIME_DIR", ""), "/proc", "/sys", "/dev", "/etc", "/usr",
-               "/run"}
+    folders = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        *site.getsitepackages(),
+        *packages,
+        site.getusersitepackages(),
+        str(home / ".cache"),
+        str(home / ".config"),
+        str(home / ".local"),
+        str(home / ".ipython"),
+        str(home / ".jupyter"),
+        os.environ.get("XDG_CACHE_HOME", ""),
+        os.environ.get("MPLCONFIGDIR", ""),
+        os.environ.get("JUPYTER_RUNTIME_DIR", ""),
+        "/proc",
+        "/sys",
+        "/dev",
+        "/etc",
+        "/usr",
+        "/run",
+    }
     try:
         from jupyter_core.paths import jupyter_runtime_dir
 
@@ -93,8 +119,11 @@ def _note(path) -> None:
     if os.path.splitext(path)[1].lower() in CODE_SUFFIXES:
         return
     path = os.path.realpath(path)
-    if (path.startswith(_ignored) and not path.startswith(_bundled)) \
-            or _PACKAGE_METADATA.search(path) or "__pycache__" in path:
+    if (
+        (path.startswith(_ignored) and not path.startswith(_bundled))
+        or _PACKAGE_METADATA.search(path)
+        or "__pycache__" in path
+    ):
         return
     try:
         info = os.stat(path)
@@ -158,8 +187,10 @@ def read_inputs() -> list[dict]:
     """The files read since :func:`record_inputs`, as read: ``[{"path", "bytes", "sha256",
     "versions"}]`` (``path`` absolute; ``sha256`` of the bytes at the first open; ``versions``
     every distinct SHA-256 seen when the file was opened again after it changed)."""
-    return [{"path": p, "bytes": e["bytes"], "sha256": e["sha256"], "versions": list(e["versions"])}
-            for p, e in _recorded.items()]
+    return [
+        {"path": p, "bytes": e["bytes"], "sha256": e["sha256"], "versions": list(e["versions"])}
+        for p, e in _recorded.items()
+    ]
 
 
 def emit_inputs() -> None:
@@ -219,14 +250,17 @@ def verify_inputs(read: list) -> list[dict]:
         if now is not None and now not in versions:
             versions.append(now)
         if len(versions) > 1:
-            changed.append(f"{display_path(path)} (read as sha256 {versions[0][:12]}…, then "
-                           f"{', '.join(v[:12] + '…' for v in versions[1:])})")
-        out.append({"path": display_path(path), "bytes": entry["bytes"],
-                    "sha256": entry["sha256"]})
+            changed.append(
+                f"{display_path(path)} (read as sha256 {versions[0][:12]}…, then "
+                f"{', '.join(v[:12] + '…' for v in versions[1:])})"
+            )
+        out.append({"path": display_path(path), "bytes": entry["bytes"], "sha256": entry["sha256"]})
     if changed:
         raise InputChangedError(
             "input changed while the report ran, so the report cannot say which data it shows: "
-            + "; ".join(changed) + ". Run it again once nothing is writing to the file")
+            + "; ".join(changed)
+            + ". Run it again once nothing is writing to the file"
+        )
     return out
 
 
@@ -234,8 +268,9 @@ def _git(*args) -> str | None:
     if ROOT is None:  # installed from a wheel: its version says what it is
         return None
     try:
-        res = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
-                             timeout=20)
+        res = subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=20
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return res.stdout if res.returncode == 0 else None
@@ -271,11 +306,15 @@ def environment(browser_version: str | None = None) -> dict:
     status = _git("status", "--porcelain") if commit else None
     return {
         "aeeval_version": __version__,
-        "python": {"version": platform.python_version(),
-                   "implementation": platform.python_implementation()},
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+        },
         "platform": platform.platform(),
         "packages": _packages(),
         "browser": browser_version,
-        "git": {"commit": commit.strip() if commit else None,
-                "dirty": bool(status.strip()) if status is not None else None},
+        "git": {
+            "commit": commit.strip() if commit else None,
+            "dirty": bool(status.strip()) if status is not None else None,
+        },
     }

@@ -65,23 +65,38 @@ from .provenance import (
     verify_inputs,
 )
 
-__all__ = ["ReportError", "FORMATS", "Browser", "execute_notebook", "export_html",
-           "check_output", "close_quietly", "prepare", "publish", "run_report", "notebook_parameters"]
+__all__ = [
+    "ReportError",
+    "FORMATS",
+    "Browser",
+    "execute_notebook",
+    "export_html",
+    "check_output",
+    "close_quietly",
+    "prepare",
+    "publish",
+    "run_report",
+    "notebook_parameters",
+]
 
 FORMATS = ("pdf", "html")
 INJECTED_TAG = "aeeval-injected"
-_RECORD = ("# Injected by aeeval: note every data file this kernel reads, for manifest.json, and the\n"
-           "# text of every figure shown, for the disclosure gate.\n"
-           "import aeeval.publish.figures\nimport aeeval.publish.provenance\n"
-           "aeeval.publish.provenance.record_inputs()\naeeval.publish.figures.record_figure_text()")
+_RECORD = (
+    "# Injected by aeeval: note every data file this kernel reads, for manifest.json, and the\n"
+    "# text of every figure shown, for the disclosure gate.\n"
+    "import aeeval.publish.figures\nimport aeeval.publish.provenance\n"
+    "aeeval.publish.provenance.record_inputs()\naeeval.publish.figures.record_figure_text()"
+)
 # gc.freeze() in the last injected cell: the kernel is shut down next, and without it its exit spent
 # 0.5-0.9 s of CPU in final collections over every object of pandas, matplotlib, statsmodels ...
 # (benchmarks/bench_cli.py, part C). gc.freeze() does not nest: a later gc.unfreeze() would thaw
 # this freeze too, so nothing may run gc.unfreeze() after it. (The first cell froze as well; since
 # `import aeeval` is lazy that cell loads little, and it measured no gain.)
-_EMIT = ("# Injected by aeeval: hand the list of files read back to the report builder, then let the\n"
-         "# kernel exit without a last garbage collection over every library it loaded.\n"
-         "aeeval.publish.provenance.emit_inputs()\nimport gc\ngc.freeze()")
+_EMIT = (
+    "# Injected by aeeval: hand the list of files read back to the report builder, then let the\n"
+    "# kernel exit without a last garbage collection over every library it loaded.\n"
+    "aeeval.publish.provenance.emit_inputs()\nimport gc\ngc.freeze()"
+)
 
 
 class ReportError(AeevalError, RuntimeError):
@@ -93,9 +108,16 @@ class ReportError(AeevalError, RuntimeError):
     (the disclosure gate's findings, when the gate stopped the report).
     """
 
-    def __init__(self, message: str, *, notebook=None, cell: int | None = None,
-                 ename: str | None = None, evalue: str | None = None,
-                 findings: list[str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        notebook=None,
+        cell: int | None = None,
+        ename: str | None = None,
+        evalue: str | None = None,
+        findings: list[str] | None = None,
+    ):
         super().__init__(message)
         self.notebook = None if notebook is None else str(notebook)
         self.cell, self.ename, self.evalue = cell, ename, evalue
@@ -103,8 +125,13 @@ class ReportError(AeevalError, RuntimeError):
 
     def fields(self) -> dict:
         """The structured fields as a dict (the message is ``str(error)``)."""
-        return {"notebook": self.notebook, "cell": self.cell, "ename": self.ename,
-                "evalue": self.evalue, "findings": self.findings}
+        return {
+            "notebook": self.notebook,
+            "cell": self.cell,
+            "ename": self.ename,
+            "evalue": self.evalue,
+            "findings": self.findings,
+        }
 
 
 def notebook_parameters(notebook: Path) -> dict:
@@ -122,7 +149,9 @@ def check_formats(formats) -> list[str]:
     formats = [str(f).strip().lower() for f in formats if str(f).strip()]
     bad = sorted(set(formats) - set(FORMATS))
     if bad or not formats:
-        raise ReportError(f"unknown format(s) {', '.join(bad) or '(none given)'}: choose pdf and/or html")
+        raise ReportError(
+            f"unknown format(s) {', '.join(bad) or '(none given)'}: choose pdf and/or html"
+        )
     return formats
 
 
@@ -138,8 +167,14 @@ def _with_recording(notebook: Path):
 
 
 def _cell_label(source: str) -> str:
-    first = next((line.strip() for line in source.splitlines()
-                  if line.strip() and not line.lstrip().startswith("#")), "")
+    first = next(
+        (
+            line.strip()
+            for line in source.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ),
+        "",
+    )
     return first if len(first) <= 70 else first[:67] + "..."
 
 
@@ -162,9 +197,17 @@ def _logged_kernel_manager(log):
     return LoggedKernelManager
 
 
-def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Path | None = None,
-                     kernel_name: str | None = None, record_inputs: bool = False,
-                     kernel_log: Path | None = None, declared: dict | None = None) -> None:
+def execute_notebook(
+    notebook: Path,
+    parameters: dict,
+    output: Path,
+    *,
+    cwd: Path | None = None,
+    kernel_name: str | None = None,
+    record_inputs: bool = False,
+    kernel_log: Path | None = None,
+    declared: dict | None = None,
+) -> None:
     """Run ``notebook`` with ``parameters`` through papermill into ``output``.
 
     Parameters are checked first (:func:`aeeval.publish.parameters.check_parameters`): an unknown name or
@@ -191,21 +234,34 @@ def execute_notebook(notebook: Path, parameters: dict, output: Path, *, cwd: Pat
     extra = {"kernel_manager_class": _logged_kernel_manager(log)} if log is not None else {}
     restore_logger = _log_papermill_to(kernel_log) if kernel_log is not None else None
     try:
-        pm.execute_notebook(source, str(output), parameters=for_papermill(parameters),
-                            cwd=str(cwd or Path.cwd()),
-                            kernel_name=kernel_name, progress_bar=False, log_output=False,
-                            request_save_on_cell_execute=False, **extra)
+        pm.execute_notebook(
+            source,
+            str(output),
+            parameters=for_papermill(parameters),
+            cwd=str(cwd or Path.cwd()),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            **extra,
+        )
     except pm.PapermillExecutionError as exc:
         _reraise_interrupt(exc)
         raise ReportError(
             f"{notebook}: cell In [{exc.exec_count}] ({_cell_label(exc.source)}) raised "
-            f"{exc.ename}: {exc.evalue}", notebook=notebook, cell=exc.exec_count,
-            ename=exc.ename, evalue=exc.evalue) from None
+            f"{exc.ename}: {exc.evalue}",
+            notebook=notebook,
+            cell=exc.exec_count,
+            ename=exc.ename,
+            evalue=exc.evalue,
+        ) from None
     except Exception as exc:  # kernel died, notebook unreadable …
         _reraise_interrupt(exc)
         if isinstance(exc, DeadKernelError):
-            raise ReportError(f"{notebook}: the kernel died while the notebook ran (killed, out of "
-                              "memory or crashed); its log says more") from None
+            raise ReportError(
+                f"{notebook}: the kernel died while the notebook ran (killed, out of "
+                "memory or crashed); its log says more"
+            ) from None
         first = (str(exc).strip().splitlines() or [""])[0]
         raise ReportError(f"{notebook}: could not execute: {type(exc).__name__}: {first}") from None
     finally:
@@ -271,8 +327,15 @@ def _recorded_inputs(nb) -> list:
     return []
 
 
-def export_html(executed, *, title: str, subtitle: str = "", date: str | None = None,
-                provenance: dict | None = None, title_page: bool = False) -> str:
+def export_html(
+    executed,
+    *,
+    title: str,
+    subtitle: str = "",
+    date: str | None = None,
+    provenance: dict | None = None,
+    title_page: bool = False,
+) -> str:
     """Export an executed notebook (path or node) to self-contained HTML with the report template.
 
     No code is shown; cells injected by aeeval are left out; ``provenance`` (parameters, inputs,
@@ -283,18 +346,28 @@ def export_html(executed, *, title: str, subtitle: str = "", date: str | None = 
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = executed if isinstance(executed, nbformat.NotebookNode) else \
-        nbformat.read(str(executed), as_version=4)
+    nb = (
+        executed
+        if isinstance(executed, nbformat.NotebookNode)
+        else nbformat.read(str(executed), as_version=4)
+    )
     exporter = HTMLExporter(template_name="aeeval_report", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={INJECTED_TAG}),
-                                   enabled=True)
-    resources = {"metadata": {"name": f"{title} — {subtitle}" if subtitle else title},  # PDF title
-                 "aeeval": {"title": title, "subtitle": subtitle, "title_page": title_page,
-                            "date": date or dt.date.today().strftime("%d %B %Y"),
-                            "provenance": provenance}}
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={INJECTED_TAG}), enabled=True
+    )
+    resources = {
+        "metadata": {"name": f"{title} — {subtitle}" if subtitle else title},  # PDF title
+        "aeeval": {
+            "title": title,
+            "subtitle": subtitle,
+            "title_page": title_page,
+            "date": date or dt.date.today().strftime("%d %B %Y"),
+            "provenance": provenance,
+        },
+    }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
@@ -316,9 +389,17 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
-def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_name=None,
-            parameters_files=(), names=(),
-            allow_min_base: int | None = None) -> dict:
+def prepare(
+    notebook,
+    parameters: dict | None = None,
+    *,
+    out,
+    cwd=None,
+    kernel_name=None,
+    parameters_files=(),
+    names=(),
+    allow_min_base: int | None = None,
+) -> dict:
     """First half of a report: execute, collect ``figures.json`` and inputs, export HTML.
 
     Works in a new temporary folder beside ``out`` and returns a plain dict (it crosses process
@@ -346,8 +427,16 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
     executed = work / "executed.ipynb"
     try:
         try:
-            execute_notebook(notebook, parameters, executed, cwd=cwd, kernel_name=kernel_name,
-                             record_inputs=True, kernel_log=work / "kernel.log", declared=declared)
+            execute_notebook(
+                notebook,
+                parameters,
+                executed,
+                cwd=cwd,
+                kernel_name=kernel_name,
+                record_inputs=True,
+                kernel_log=work / "kernel.log",
+                declared=declared,
+            )
         except ReportError as exc:
             kept = _keep_failed(out, executed, str(exc))
             raise ReportError(f"{exc}{kept}", **exc.fields()) from None
@@ -370,31 +459,56 @@ def prepare(notebook, parameters: dict | None = None, *, out, cwd=None, kernel_n
         except InputChangedError as exc:
             _keep_failed(out, executed, str(exc))
             raise ReportError(f"{notebook}: {exc}") from None
-        inputs = [{**i, "kind": "definition" if Path(i["path"]).is_relative_to("data/schemas")
-                   else "data"} for i in read]
+        inputs = [
+            {
+                **i,
+                "kind": "definition" if Path(i["path"]).is_relative_to("data/schemas") else "data",
+            }
+            for i in read
+        ]
         env = _environment()
         defaults = {name: info["default"] for name, info in declared.items()}
-        provenance = {"parameters": jsonable(parameters), "inputs": inputs, "defaults": defaults,
-                      "notebook": display_path(notebook), "aeeval_version": env["aeeval_version"],
-                      "python": env["python"]["version"], "git": env["git"],
-                      "packages": env["packages"]}
+        provenance = {
+            "parameters": jsonable(parameters),
+            "inputs": inputs,
+            "defaults": defaults,
+            "notebook": display_path(notebook),
+            "aeeval_version": env["aeeval_version"],
+            "python": env["python"]["version"],
+            "git": env["git"],
+            "packages": env["packages"],
+        }
         title, subtitle, title_page = _title(nb, notebook, parameters)
-        html = export_html(nb, title=title, subtitle=subtitle, provenance=provenance,
-                           title_page=title_page)
+        html = export_html(
+            nb, title=title, subtitle=subtitle, provenance=provenance, title_page=title_page
+        )
         (work / "report.html").write_text(html, encoding="utf-8")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return {"notebook": str(notebook), "out": str(out), "work": str(work), "title": title,
-            "parameters": jsonable(parameters), "defaults": defaults, "inputs": inputs,
-            "figure_texts": collect_figure_texts(nb), "started": started,
-            "parameters_files": [str(f) for f in parameters_files], "names": list(names),
-            "disclosure": {"min_base": min_base, "project_min_base": DEFAULT_MIN_BASE,
-                           "allow_min_base": allow_min_base}}
+    return {
+        "notebook": str(notebook),
+        "out": str(out),
+        "work": str(work),
+        "title": title,
+        "parameters": jsonable(parameters),
+        "defaults": defaults,
+        "inputs": inputs,
+        "figure_texts": collect_figure_texts(nb),
+        "started": started,
+        "parameters_files": [str(f) for f in parameters_files],
+        "names": list(names),
+        "disclosure": {
+            "min_base": min_base,
+            "project_min_base": DEFAULT_MIN_BASE,
+            "allow_min_base": allow_min_base,
+        },
+    }
 
 
-def publish(prepared: dict, *, formats=FORMATS,
-            browser: Browser | BackgroundBrowser | None = None) -> Path:
+def publish(
+    prepared: dict, *, formats=FORMATS, browser: Browser | BackgroundBrowser | None = None
+) -> Path:
     """Second half of a report: print the PDF, run the disclosure gate, write the manifest, move.
 
     ``browser`` is an open :class:`aeeval.publish.browser.Browser` (or
@@ -426,21 +540,32 @@ def publish(prepared: dict, *, formats=FORMATS,
                 raise ReportError(f"{prepared['notebook']}: {exc}") from None
             except Exception as exc:  # Chromium died or was killed while printing
                 first = (str(exc).strip().splitlines() or [""])[0]
-                message = (f"{prepared['notebook']}: Chromium stopped while printing the PDF "
-                           f"({type(exc).__name__}: {first}); nothing was replaced")
-                raise ReportError(message + _keep_failed(out, work / "executed.ipynb", message)) \
-                    from None
+                message = (
+                    f"{prepared['notebook']}: Chromium stopped while printing the PDF "
+                    f"({type(exc).__name__}: {first}); nothing was replaced"
+                )
+                raise ReportError(
+                    message + _keep_failed(out, work / "executed.ipynb", message)
+                ) from None
         # Read by the gate, not published: the kernel's log (kept only when a run fails) and the
         # HTML when only a PDF is asked for.
         leave_out = ("kernel.log",) + (() if "html" in formats else ("report.html",))
         _write_manifest(prepared, work, browser_version, reader_version, leave_out=leave_out)
-        findings = check_published(work, figure_texts=prepared["figure_texts"], pdf_pages=pages,
-                                   names=prepared.get("names", ()), inputs=prepared["inputs"])
+        findings = check_published(
+            work,
+            figure_texts=prepared["figure_texts"],
+            pdf_pages=pages,
+            names=prepared.get("names", ()),
+            inputs=prepared["inputs"],
+        )
         if findings:
             error = DisclosureError(findings)
             _keep_failed(out, work / "executed.ipynb", str(error))
-            raise ReportError(f"{prepared['notebook']}: {error}", notebook=prepared["notebook"],
-                              findings=error.findings)
+            raise ReportError(
+                f"{prepared['notebook']}: {error}",
+                notebook=prepared["notebook"],
+                findings=error.findings,
+            )
         for name in leave_out:
             (work / name).unlink(missing_ok=True)
         (work / WORK_OWNER).unlink()  # the manifest now marks the folder as aeeval's
@@ -453,8 +578,14 @@ def publish(prepared: dict, *, formats=FORMATS,
     return out
 
 
-def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
-                    reader_version: str | None, *, leave_out=()) -> None:
+def _write_manifest(
+    prepared: dict,
+    work: Path,
+    browser_version: str | None,
+    reader_version: str | None,
+    *,
+    leave_out=(),
+) -> None:
     env = {**_environment(), "browser": browser_version, "pdf_reader": reader_version}
     notebook = Path(prepared["notebook"])
     manifest = {
@@ -466,8 +597,11 @@ def _write_manifest(prepared: dict, work: Path, browser_version: str | None,
         "parameters_files": describe_inputs(prepared["parameters_files"]),
         "inputs": prepared["inputs"],
         "disclosure": prepared.get("disclosure"),
-        "outputs": {p.name: file_sha256(p) for p in sorted(work.iterdir())
-                    if p.is_file() and p.name not in (WORK_OWNER, *leave_out)},
+        "outputs": {
+            p.name: file_sha256(p)
+            for p in sorted(work.iterdir())
+            if p.is_file() and p.name not in (WORK_OWNER, *leave_out)
+        },
         **env,
         "started": prepared["started"],
         "finished": _now(),
@@ -501,8 +635,9 @@ def _keep_failed(out: Path, executed: Path, message: str | None) -> str:
     return f" ({' and '.join(kept)} kept in {failed}/)" if kept else ""
 
 
-def check_output(notebook: Path, parameters: dict, out: Path, *, cwd: Path | None = None,
-                 parameters_files=()) -> None:
+def check_output(
+    notebook: Path, parameters: dict, out: Path, *, cwd: Path | None = None, parameters_files=()
+) -> None:
     """Check before a run that ``out`` may be written: :class:`ReportError` if the notebook is
     missing, if ``out`` is not absent, empty or an aeeval report folder
     (:func:`aeeval.publish.outdir.check_destination`), or if it contains or lies inside the notebook, a
@@ -511,8 +646,11 @@ def check_output(notebook: Path, parameters: dict, out: Path, *, cwd: Path | Non
     notebook, out = Path(notebook), Path(out)
     if not notebook.is_file():
         raise ReportError(f"notebook {notebook} does not exist")
-    inputs = [("the notebook", notebook), *(("parameters file", Path(f)) for f in parameters_files),
-              *path_parameters(parameters, Path(cwd or Path.cwd()))]
+    inputs = [
+        ("the notebook", notebook),
+        *(("parameters file", Path(f)) for f in parameters_files),
+        *path_parameters(parameters, Path(cwd or Path.cwd())),
+    ]
     try:
         check_apart(out, inputs)
         check_destination(out)
@@ -520,10 +658,18 @@ def check_output(notebook: Path, parameters: dict, out: Path, *, cwd: Path | Non
         raise ReportError(str(exc)) from None
 
 
-def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | None = None,
-               formats=FORMATS, browser: Browser | None = None, cwd: Path | None = None,
-               parameters_files=(), names=(),
-               allow_min_base: int | None = None) -> Path:
+def run_report(
+    notebook: Path,
+    parameters: dict | None = None,
+    *,
+    out: Path | None = None,
+    formats=FORMATS,
+    browser: Browser | None = None,
+    cwd: Path | None = None,
+    parameters_files=(),
+    names=(),
+    allow_min_base: int | None = None,
+) -> Path:
     """Execute ``notebook`` and publish the report folder ``out`` atomically.
 
     Without a ``browser``, Chromium is started while the notebook runs. ``out`` (default
@@ -562,8 +708,15 @@ def run_report(notebook: Path, parameters: dict | None = None, *, out: Path | No
             except BrowserError as exc:
                 raise ReportError(f"{notebook}: {exc}") from None
             stack.callback(close_quietly, browser)
-        prepared = prepare(notebook, parameters, out=out, cwd=cwd, parameters_files=parameters_files,
-                           names=names, allow_min_base=allow_min_base)
+        prepared = prepare(
+            notebook,
+            parameters,
+            out=out,
+            cwd=cwd,
+            parameters_files=parameters_files,
+            names=names,
+            allow_min_base=allow_min_base,
+        )
         return publish(prepared, formats=formats, browser=browser)
 
 

@@ -31,8 +31,14 @@ VOLUNTARY_CAVEAT = (
 # ----------------------------------------------------------------------------------------- trend
 
 
-def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base",
-               confidence: float = DEFAULT_CONFIDENCE) -> pd.DataFrame:
+def item_trend(
+    results: pd.DataFrame,
+    *,
+    series="q22c",
+    by=None,
+    weighting="base",
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> pd.DataFrame:
     """The item's national (or per-group) figure per survey year.
 
     Parameters
@@ -84,7 +90,9 @@ def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     for b in by:
         if b not in results.columns:
-            raise KeyError(f"by column '{b}' is not in the results (columns: {', '.join(results.columns)})")
+            raise KeyError(
+                f"by column '{b}' is not in the results (columns: {', '.join(results.columns)})"
+            )
     rows = []
     for s in series_list:
         data = select_staff_survey(results, series=s)
@@ -94,12 +102,20 @@ def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base
             pos, base = int(used["positive"].sum()), int(used["base"].sum())
             for w in weightings:
                 row = dict(zip([*by, "year"], key))
-                row.update(series=s, n_trusts=int(used["org_code"].nunique()),
-                           n_suppressed=int(g["suppressed"].sum()), positive=pos, base=base, weighting=w)
+                row.update(
+                    series=s,
+                    n_trusts=int(used["org_code"].nunique()),
+                    n_suppressed=int(g["suppressed"].sum()),
+                    positive=pos,
+                    base=base,
+                    weighting=w,
+                )
                 if w == "base":
                     est = pos / base if base else np.nan
                     lo, hi = proportion_ci(pos, base, confidence) if base else (np.nan, np.nan)
-                    row["method"] = "pooled Σpositive/Σbase; Wilson interval (respondents independent)"
+                    row["method"] = (
+                        "pooled Σpositive/Σbase; Wilson interval (respondents independent)"
+                    )
                 else:
                     props = used["estimate"].to_numpy(dtype=float)
                     est = float(props.mean()) if len(props) else np.nan
@@ -110,14 +126,32 @@ def item_trend(results: pd.DataFrame, *, series="q22c", by=None, weighting="base
                     row["method"] = "mean of trust proportions; t interval over trusts"
                 row.update(estimate=est, ci_low=float(lo), ci_high=float(hi))
                 rows.append(row)
-    cols = [*by, "series", "year", "n_trusts", "n_suppressed", "positive", "base", "estimate",
-            "ci_low", "ci_high", "weighting", "method"]
+    cols = [
+        *by,
+        "series",
+        "year",
+        "n_trusts",
+        "n_suppressed",
+        "positive",
+        "base",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "weighting",
+        "method",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     out["suppressed"] = False
     out.attrs["confidence"] = confidence
     # Respondents pooled over trusts; the groups of one year add up to the national figure.
-    declare(out, rule="people", base="base", by=by, keys=["series", "year", "weighting"],
-            measure="item_trend")
+    declare(
+        out,
+        rule="people",
+        base="base",
+        by=by,
+        keys=["series", "year", "weighting"],
+        measure="item_trend",
+    )
     return out
 
 
@@ -137,18 +171,23 @@ def _panel(results, register, series, first_exposed, missing):
             f"{len(absent)} register trust(s) have no unsuppressed '{series}' results: "
             f"{', '.join(absent[:20])}{' …' if len(absent) > 20 else ''}. Check the codes (ODS codes "
             "change when trusts merge) or pass missing='exclude' to leave them out (they are then "
-            "listed in the result's attrs['excluded_register_trusts'])")
+            "listed in the result's attrs['excluded_register_trusts'])"
+        )
     reg = reg[reg["org_code"].isin(have)]
     data = data.merge(reg, on="org_code", how="left")
     data["treated"] = data["start_year"].notna()
     if data["treated"].all():
-        raise ValueError("every trust with results is in the register: there are no comparison trusts")
+        raise ValueError(
+            "every trust with results is in the register: there are no comparison trusts"
+        )
     if not data["treated"].any():
         raise ValueError("no register trust has results for this series")
     data["rel_year"] = (data["year"] - data["start_year"]).astype("Int64")
     data["exposed"] = (data["treated"] & (data["rel_year"] >= first_exposed)).astype(float)
     data = data.sort_values(["org_code", "year"], ignore_index=True)
-    data.attrs["no_usable_results"] = sorted(set(select_staff_survey(results, series=series)["org_code"]) - have)
+    data.attrs["no_usable_results"] = sorted(
+        set(select_staff_survey(results, series=series)["org_code"]) - have
+    )
     data.attrs["start_year_from"] = start_from
     return data, absent
 
@@ -182,14 +221,23 @@ def _fit(data: pd.DataFrame, terms: pd.DataFrame):
 def _event_terms(data: pd.DataFrame, reference: int) -> pd.DataFrame:
     rel = data.loc[data["treated"], "rel_year"].dropna().astype(int)
     levels = sorted(k for k in rel.unique() if k != reference)
-    cols = {f"rel_year_{k}": ((data["rel_year"] == k) & data["treated"]).fillna(False).astype(float)
-            for k in levels}
+    cols = {
+        f"rel_year_{k}": ((data["rel_year"] == k) & data["treated"]).fillna(False).astype(float)
+        for k in levels
+    }
     return pd.DataFrame(cols, index=data.index)
 
 
-def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, series="q22c",
-                         design="did", confidence: float = DEFAULT_CONFIDENCE, first_exposed: int = 1,
-                         missing="error") -> pd.DataFrame:
+def participation_effect(
+    results: pd.DataFrame,
+    register: pd.DataFrame,
+    *,
+    series="q22c",
+    design="did",
+    confidence: float = DEFAULT_CONFIDENCE,
+    first_exposed: int = 1,
+    missing="error",
+) -> pd.DataFrame:
     """Did trusts that joined Always Events move differently on the item from the rest?
 
     A binomial GLM (logit link) on each trust-year's counts (positive, base − positive), with trust
@@ -279,43 +327,66 @@ def participation_effect(results: pd.DataFrame, register: pd.DataFrame, *, serie
         rows[i, fit.params.index.get_loc(t)] = 1.0
     test = fit.t_test(rows, cov_p=cov, use_t=False)
     ci = np.asarray(test.conf_int(alpha=1 - confidence))
-    method = (f"binomial GLM (logit) on counts, trust + year fixed effects, SE clustered by trust "
-              f"(CR1, G/(G-1)); {label}")
-    out = pd.DataFrame({
-        "term": names,
-        "estimate": np.asarray(test.effect, dtype=float).ravel(),
-        "ci_low": ci[:, 0],
-        "ci_high": ci[:, 1],
-        "p_value": np.asarray(test.pvalue, dtype=float).ravel(),
-        "scale": "log_odds",
-        "n_trusts": int(data["org_code"].nunique()),
-        "n_obs": int(len(data)),
-        "method": method,
-    })
+    method = (
+        f"binomial GLM (logit) on counts, trust + year fixed effects, SE clustered by trust "
+        f"(CR1, G/(G-1)); {label}"
+    )
+    out = pd.DataFrame(
+        {
+            "term": names,
+            "estimate": np.asarray(test.effect, dtype=float).ravel(),
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
+            "p_value": np.asarray(test.pvalue, dtype=float).ravel(),
+            "scale": "log_odds",
+            "n_trusts": int(data["org_code"].nunique()),
+            "n_obs": int(len(data)),
+            "method": method,
+        }
+    )
     try:
-        pre = _pretrend(data, first_exposed, series, (fit, cov) if design == "event_study" else None
-                        ).iloc[0].to_dict()
+        pre = (
+            _pretrend(data, first_exposed, series, (fit, cov) if design == "event_study" else None)
+            .iloc[0]
+            .to_dict()
+        )
     except ValueError as exc:  # no pre-period years: say so rather than fail the main estimate
         pre = {"test": "pretrend", "note": str(exc)}
     note = VOLUNTARY_CAVEAT
     if absent:
-        note += (f" {len(absent)} register trust(s) had no results for '{series}' and were excluded: "
-                 f"{', '.join(absent[:20])}{' …' if len(absent) > 20 else ''}.")
+        note += (
+            f" {len(absent)} register trust(s) had no results for '{series}' and were excluded: "
+            f"{', '.join(absent[:20])}{' …' if len(absent) > 20 else ''}."
+        )
     dropped = data.attrs["no_usable_results"]
     if dropped:
-        note += (f" {len(dropped)} trust(s) had only suppressed results for '{series}' and are not in "
-                 f"the model: {', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}.")
+        note += (
+            f" {len(dropped)} trust(s) had only suppressed results for '{series}' and are not in "
+            f"the model: {', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}."
+        )
     # Log-odds, not proportions: aeeval.show prints them (and their interval) as decimals, not %.
     out.attrs.update(coefficient_columns=["estimate", "ci_low", "ci_high"], coefficient_digits=3)
-    out.attrs.update(confidence=confidence, caveat=VOLUNTARY_CAVEAT, pretrend=pre, note=note,
-                     trusts_without_usable_results=dropped,
-                     excluded_register_trusts=absent, start_year_from=data.attrs["start_year_from"],
-                     n_treated_trusts=int(data.loc[data["treated"], "org_code"].nunique()))
+    out.attrs.update(
+        confidence=confidence,
+        caveat=VOLUNTARY_CAVEAT,
+        pretrend=pre,
+        note=note,
+        trusts_without_usable_results=dropped,
+        excluded_register_trusts=absent,
+        start_year_from=data.attrs["start_year_from"],
+        n_treated_trusts=int(data.loc[data["treated"], "org_code"].nunique()),
+    )
     return declare(out, rule="none")  # model coefficients over trusts
 
 
-def pretrend_test(results: pd.DataFrame, register: pd.DataFrame, *, series="q22c",
-                  first_exposed: int = 1, missing="error") -> pd.DataFrame:
+def pretrend_test(
+    results: pd.DataFrame,
+    register: pd.DataFrame,
+    *,
+    series="q22c",
+    first_exposed: int = 1,
+    missing="error",
+) -> pd.DataFrame:
     """Joint Wald test that joined trusts tracked the rest before joining (parallel pre-trends).
 
     Fits the event study of :func:`participation_effect` and tests that every pre-period term
@@ -346,17 +417,27 @@ def _pretrend(data: pd.DataFrame, first_exposed: int, series: str, fit=None) -> 
     terms = _event_terms(data, reference)
     pre = [c for c in terms.columns if int(c.removeprefix("rel_year_")) < reference]
     if not pre:
-        raise ValueError(f"no survey year of '{series}' falls before any register trust joined: "
-                         "parallel pre-trends cannot be tested")
+        raise ValueError(
+            f"no survey year of '{series}' falls before any register trust joined: "
+            "parallel pre-trends cannot be tested"
+        )
     fit, cov = _fit(data, terms) if fit is None else fit
     names = list(fit.params.index)
     restriction = np.zeros((len(pre), len(names)))
     for i, t in enumerate(pre):
         restriction[i, names.index(t)] = 1.0
     wald = fit.wald_test(restriction, cov_p=cov, scalar=True, use_f=False)
-    return pd.DataFrame([{
-        "test": "pretrend", "terms": ", ".join(pre), "statistic": float(wald.statistic),
-        "df": int(len(pre)), "p_value": float(wald.pvalue), "n_trusts": int(data["org_code"].nunique()),
-        "n_obs": int(len(data)),
-        "method": "joint Wald χ² test of pre-joining event-study terms = 0; SE clustered by trust (CR1)"}]
+    return pd.DataFrame(
+        [
+            {
+                "test": "pretrend",
+                "terms": ", ".join(pre),
+                "statistic": float(wald.statistic),
+                "df": int(len(pre)),
+                "p_value": float(wald.pvalue),
+                "n_trusts": int(data["org_code"].nunique()),
+                "n_obs": int(len(data)),
+                "method": "joint Wald χ² test of pre-joining event-study terms = 0; SE clustered by trust (CR1)",
+            }
+        ]
     ).pipe(declare, rule="none")  # a test statistic over trusts

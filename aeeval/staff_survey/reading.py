@@ -37,14 +37,44 @@ __all__ = [
 ITEM_MAP = SCHEMAS / "staff_survey_items.csv"
 
 #: The columns of a :func:`read_staff_survey` table, in order.
-RESULT_COLUMNS = ["org_code", "year", "series", "item", "positive", "base", "estimate", "suppressed",
-                  "benchmark_group", "region"]
+RESULT_COLUMNS = [
+    "org_code",
+    "year",
+    "series",
+    "item",
+    "positive",
+    "base",
+    "estimate",
+    "suppressed",
+    "benchmark_group",
+    "region",
+]
 
 #: NHS England region codes (ODS ``nhser_code``) and their names, as in data/public/README.md.
-NHSER_NAMES = {"Y56": "London", "Y58": "South West", "Y59": "South East", "Y60": "Midlands",
-               "Y61": "East of England", "Y62": "North West", "Y63": "North East and Yorkshire"}
-_MAP_COLUMNS = ["series", "year", "status", "item", "question", "wording", "response_options",
-                "positive", "outside_base", "flag", "min_base", "base_column", "note"]
+NHSER_NAMES = {
+    "Y56": "London",
+    "Y58": "South West",
+    "Y59": "South East",
+    "Y60": "Midlands",
+    "Y61": "East of England",
+    "Y62": "North West",
+    "Y63": "North East and Yorkshire",
+}
+_MAP_COLUMNS = [
+    "series",
+    "year",
+    "status",
+    "item",
+    "question",
+    "wording",
+    "response_options",
+    "positive",
+    "outside_base",
+    "flag",
+    "min_base",
+    "base_column",
+    "note",
+]
 _STATUSES = ("asked", "not_asked", "not_mapped")
 _ODS = re.compile(r"^[A-Z0-9]{3,5}$")
 _WIDE_P = re.compile(r"^(q\d+[a-z]?)_(\d{4})$", re.IGNORECASE)
@@ -93,8 +123,12 @@ def load_item_map(path: str | Path | None = None, *, series=None) -> pd.DataFram
     header = [h.strip() for h in records[0]]
     missing = [c for c in _MAP_COLUMNS if c not in header]
     if missing:
-        raise ValidationError([Problem(name, rows[0], c, None, "missing-column",
-                                       "item map column is missing") for c in missing])
+        raise ValidationError(
+            [
+                Problem(name, rows[0], c, None, "missing-column", "item map column is missing")
+                for c in missing
+            ]
+        )
     body = [r + [""] * (len(header) - len(r)) for r in records[1:]]
     table = pd.DataFrame(body, columns=header, dtype=object)[_MAP_COLUMNS]
     table = table.apply(lambda s: s.str.strip())
@@ -102,36 +136,68 @@ def load_item_map(path: str | Path | None = None, *, series=None) -> pd.DataFram
     for i, rec in table.iterrows():
         row = rows[i + 1]
         if not re.fullmatch(r"\d{4}", rec["year"] or ""):
-            problems.append(Problem(name, row, "year", rec["year"], "year", "is not a four-digit year"))
+            problems.append(
+                Problem(name, row, "year", rec["year"], "year", "is not a four-digit year")
+            )
         if rec["status"] not in _STATUSES:
-            problems.append(Problem(name, row, "status", rec["status"], "enum",
-                                    f"is not one of {', '.join(_STATUSES)}"))
+            problems.append(
+                Problem(
+                    name,
+                    row,
+                    "status",
+                    rec["status"],
+                    "enum",
+                    f"is not one of {', '.join(_STATUSES)}",
+                )
+            )
         if rec["status"] == "asked" and not rec["item"]:
-            problems.append(Problem(name, row, "item", "", "required",
-                                    "an asked item needs its item code"))
+            problems.append(
+                Problem(name, row, "item", "", "required", "an asked item needs its item code")
+            )
         if not re.fullmatch(r"\d+", rec["min_base"] or ""):
-            problems.append(Problem(name, row, "min_base", rec["min_base"], "type:integer",
-                                    "publication threshold must be a whole number"))
+            problems.append(
+                Problem(
+                    name,
+                    row,
+                    "min_base",
+                    rec["min_base"],
+                    "type:integer",
+                    "publication threshold must be a whole number",
+                )
+            )
     if problems:
         raise ValidationError(problems)
     table["year"] = table["year"].astype("int64")
     table["min_base"] = table["min_base"].astype("int64")
     table["item_key"] = table["item"].str.lower()
-    for cols, what in ((["series", "year"], "series and year"), (["item_key", "year"], "item and year")):
+    for cols, what in (
+        (["series", "year"], "series and year"),
+        (["item_key", "year"], "item and year"),
+    ):
         sub = table[table["status"] == "asked"] if "item_key" in cols else table
         dup = sub[sub.duplicated(cols, keep=False)]
         if len(dup):
             first = dup.iloc[0]
-            problems = [Problem(name, rows[i + 1], ", ".join(cols), f"{first[cols[0]]}, {first['year']}",
-                                "unique", f"the same {what} appears on more than one row")
-                        for i in dup.index]
+            problems = [
+                Problem(
+                    name,
+                    rows[i + 1],
+                    ", ".join(cols),
+                    f"{first[cols[0]]}, {first['year']}",
+                    "unique",
+                    f"the same {what} appears on more than one row",
+                )
+                for i in dup.index
+            ]
             raise ValidationError(problems)
     if series is not None:
         wanted = [series] if isinstance(series, str) else [s for s in series if s]
         unknown = [s for s in wanted if s not in set(table["series"])]
         if unknown:
-            raise KeyError(f"series {unknown} are not in the item map {name} "
-                           f"(series: {', '.join(sorted(set(table['series'])))})")
+            raise KeyError(
+                f"series {unknown} are not in the item map {name} "
+                f"(series: {', '.join(sorted(set(table['series'])))})"
+            )
         table = table[table["series"].isin(wanted)]
     table = table.drop(columns="item_key").reset_index(drop=True)
     table.attrs["source"] = name
@@ -165,22 +231,47 @@ def _layout(header: list[str]) -> str:
         "cannot tell the layout of this staff survey file from its header: expected the tidy "
         "columns org_code, year, item, positive, estimate, base; or wide columns like q22c_2019 and "
         "q22c_n_2019; or the real panels' Code / Year.Index / Responses or ODS code / Year / <item>_rate "
-        f"columns. Header: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}")
+        f"columns. Header: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}"
+    )
 
 
-def _rec(org, year, item, positive, estimate, base, group, file, row, col, year_col="year", region=None):
-    return {"org_code": org, "year": year, "item": item, "positive": positive, "estimate": estimate,
-            "base": base, "benchmark_group": group, "region": region, "_file": file, "_row": row,
-            "_col": col, "_year_col": year_col}
+def _rec(
+    org, year, item, positive, estimate, base, group, file, row, col, year_col="year", region=None
+):
+    return {
+        "org_code": org,
+        "year": year,
+        "item": item,
+        "positive": positive,
+        "estimate": estimate,
+        "base": base,
+        "benchmark_group": group,
+        "region": region,
+        "_file": file,
+        "_row": row,
+        "_col": col,
+        "_year_col": year_col,
+    }
 
 
 def _records_tidy(path: Path) -> list[dict]:
     table = read_table(path, "staff_survey")
     out = []
     for i, r in enumerate(table.itertuples(index=False)):
-        out.append(_rec(r.org_code, int(r.year), r.item, None if pd.isna(r.positive) else float(r.positive),
-                        None if pd.isna(r.estimate) else float(r.estimate), float(r.base), None,
-                        str(path), table.attrs["rows"][i], "estimate"))
+        out.append(
+            _rec(
+                r.org_code,
+                int(r.year),
+                r.item,
+                None if pd.isna(r.positive) else float(r.positive),
+                None if pd.isna(r.estimate) else float(r.estimate),
+                float(r.base),
+                None,
+                str(path),
+                table.attrs["rows"][i],
+                "estimate",
+            )
+        )
     return out
 
 
@@ -189,11 +280,25 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
     for sheet, (records, rows) in sheet_records:
         name = f"{path} (sheet '{sheet}')" if sheet else str(path)
         header = [h.strip() for h in records[0]]
-        org_col = next((c for c in ("org_code", "ODS code", "Org code", "Code") if c in header), None)
+        org_col = next(
+            (c for c in ("org_code", "ODS code", "Org code", "Code") if c in header), None
+        )
         if org_col is None:
-            raise ValidationError([Problem(name, rows[0], "org_code", None, "missing-column",
-                                           "wide layout needs an org_code (ODS code) column")])
-        group_col = next((c for c in ("benchmark_group", "Benchmarking group") if c in header), None)
+            raise ValidationError(
+                [
+                    Problem(
+                        name,
+                        rows[0],
+                        "org_code",
+                        None,
+                        "missing-column",
+                        "wide layout needs an org_code (ODS code) column",
+                    )
+                ]
+            )
+        group_col = next(
+            (c for c in ("benchmark_group", "Benchmarking group") if c in header), None
+        )
         region_col = next((c for c in ("region", "Region") if c in header), None)
         pairs = []
         for j, col in enumerate(header):
@@ -201,8 +306,18 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
             if m:
                 n_name = f"{m.group(1)}_n_{m.group(2)}"
                 if n_name not in header:
-                    raise ValidationError([Problem(name, rows[0], col, None, "missing-column",
-                                                   f"proportion column has no base column {n_name}")])
+                    raise ValidationError(
+                        [
+                            Problem(
+                                name,
+                                rows[0],
+                                col,
+                                None,
+                                "missing-column",
+                                f"proportion column has no base column {n_name}",
+                            )
+                        ]
+                    )
                 pairs.append((j, header.index(n_name), m.group(1).lower(), int(m.group(2)), col))
         for rec, rown in zip(records[1:], rows[1:]):
             rec = rec + [""] * (len(header) - len(rec))
@@ -212,8 +327,22 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
                 p, n = _num(rec[jp]), _num(rec[jn])
                 if p is None and n is None:
                     continue
-                out.append(_rec(rec[header.index(org_col)].strip(), year, item, None, p, n, group,
-                                name, rown, col, col, region))
+                out.append(
+                    _rec(
+                        rec[header.index(org_col)].strip(),
+                        year,
+                        item,
+                        None,
+                        p,
+                        n,
+                        group,
+                        name,
+                        rown,
+                        col,
+                        col,
+                        region,
+                    )
+                )
     return out
 
 
@@ -242,8 +371,18 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
         rec = rec + [""] * (len(header) - len(rec))
         year_text = rec[idx[year_col]].strip()
         if not re.fullmatch(r"\d{4}", year_text):
-            raise ValidationError([Problem(str(path), rown, year_col, year_text, "year",
-                                           "is not a four-digit survey year")])
+            raise ValidationError(
+                [
+                    Problem(
+                        str(path),
+                        rown,
+                        year_col,
+                        year_text,
+                        "year",
+                        "is not a four-digit survey year",
+                    )
+                ]
+            )
         year = int(year_text)
         org = rec[idx[org_col]].strip()
         group = rec[idx[group_col]].strip() if group_col else None
@@ -251,13 +390,26 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
             p, n = _num(rec[idx[col]]), _num(rec[idx[bcol]])
             if p is None and n is None:
                 if (year, item) in mapped:
-                    out.append(_rec(org, year, item, None, None, None, group, str(path), rown, col,
-                                    year_col))
+                    out.append(
+                        _rec(
+                            org, year, item, None, None, None, group, str(path), rown, col, year_col
+                        )
+                    )
                 continue  # blank, and nothing to map: no result either way
             if (year, item) in mapped and isinstance(p, float) and scale == 100.0:
                 if p > 100 or p < 0:
-                    raise ValidationError([Problem(str(path), rown, col, rec[idx[col]], "range:0-100",
-                                                   "a percentage must lie between 0 and 100 %")])
+                    raise ValidationError(
+                        [
+                            Problem(
+                                str(path),
+                                rown,
+                                col,
+                                rec[idx[col]],
+                                "range:0-100",
+                                "a percentage must lie between 0 and 100 %",
+                            )
+                        ]
+                    )
                 p = p / 100.0
             out.append(_rec(org, year, item, None, p, n, group, str(path), rown, col, year_col))
     return out
@@ -276,12 +428,20 @@ def _thresholds(item_map: pd.DataFrame, min_base) -> dict:
         values = [min_base]
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"min_base must be a whole number ≥ 1 (or a dict year → number); got {v!r}")
+            raise ValueError(
+                f"min_base must be a whole number ≥ 1 (or a dict year → number); got {v!r}"
+            )
     return out
 
 
-def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base=None,
-                      benchmark_groups=None, regions=None) -> pd.DataFrame:
+def read_staff_survey(
+    path: str | Path | None = None,
+    *,
+    item_map=None,
+    min_base=None,
+    benchmark_groups=None,
+    regions=None,
+) -> pd.DataFrame:
     """Read trust-level Staff Survey results into one long, harmonised, suppressed table.
 
     Parameters
@@ -357,7 +517,9 @@ def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base
             sheets = list(wb.sheetnames)
             wb.close()
         except FileNotFoundError:
-            raise ValidationError([Problem(str(path), None, None, None, "file", "file does not exist")]) from None
+            raise ValidationError(
+                [Problem(str(path), None, None, None, "file", "file does not exist")]
+            ) from None
         sheet_records = [(s, read_cells(path, s)) for s in sheets]
     else:
         sheets = [None]
@@ -372,18 +534,27 @@ def read_staff_survey(path: str | Path | None = None, *, item_map=None, min_base
         records = _records_real(path, *sheet_records[0][1], layout, imap)
     out = _harmonise(records, imap, thresholds, layout, str(path))
     if benchmark_groups is not None:
-        out = _add_lookup(out, benchmark_groups, "benchmark_group",
-                          ("benchmark_group", "Benchmarking group"), "benchmark group")
+        out = _add_lookup(
+            out,
+            benchmark_groups,
+            "benchmark_group",
+            ("benchmark_group", "Benchmarking group"),
+            "benchmark group",
+        )
     if regions is not None:
         out = _add_lookup(out, regions, "region", ("region", "nhser_code"), "region", NHSER_NAMES)
     out.attrs["layout"] = layout
     return out
 
 
-def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout: str,
-               source: str) -> pd.DataFrame:
+def _harmonise(
+    records: list[dict], imap: pd.DataFrame, thresholds: dict, layout: str, source: str
+) -> pd.DataFrame:
     asked = imap[imap["status"] == "asked"]
-    lookup = {(int(y), str(i).lower()): s for y, i, s in zip(asked["year"], asked["item"], asked["series"])}
+    lookup = {
+        (int(y), str(i).lower()): s
+        for y, i, s in zip(asked["year"], asked["item"], asked["series"])
+    }
     map_years = set(imap["year"])
     problems, kept, excluded = [], [], []
     for r in records:
@@ -391,49 +562,104 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
         item_key = str(r["item"]).lower()
         if not _ODS.match(r["org_code"] or ""):
             if layout == "tidy":
-                problems.append(Problem(*loc, "org_code", r["org_code"], "pattern", "is not an ODS code"))
+                problems.append(
+                    Problem(*loc, "org_code", r["org_code"], "pattern", "is not an ODS code")
+                )
             else:
                 excluded.append((r, "not a single ODS code (e.g. a merged submission): excluded"))
             continue
         if r["year"] not in map_years:
-            problems.append(Problem(*loc, r["_year_col"], str(r["year"]), "item-map:year",
-                                    f"year {r['year']} is not in the item map (years mapped: "
-                                    f"{min(map_years)}–{max(map_years)}); add its rows to the map"))
+            problems.append(
+                Problem(
+                    *loc,
+                    r["_year_col"],
+                    str(r["year"]),
+                    "item-map:year",
+                    f"year {r['year']} is not in the item map (years mapped: "
+                    f"{min(map_years)}–{max(map_years)}); add its rows to the map",
+                )
+            )
             continue
         series = lookup.get((r["year"], item_key))
         if series is None:
             known = sorted(asked.loc[asked["year"] == r["year"], "item"])
-            problems.append(Problem(*loc, "item" if layout == "tidy" else r["_col"], r["item"],
-                                    "item-map:item", f"item '{r['item']}' is not in the item map for "
-                                    f"{r['year']} (items asked that year: {', '.join(known) or 'none'})"))
+            problems.append(
+                Problem(
+                    *loc,
+                    "item" if layout == "tidy" else r["_col"],
+                    r["item"],
+                    "item-map:item",
+                    f"item '{r['item']}' is not in the item map for "
+                    f"{r['year']} (items asked that year: {', '.join(known) or 'none'})",
+                )
+            )
             continue
         p, n, k = r["estimate"], r["base"], r["positive"]
         for col, v in (("estimate", p), ("base", n)):
             if isinstance(v, str):
-                problems.append(Problem(*loc, r["_col"] if col == "estimate" else col, v,
-                                        "type:number", "is not a number"))
+                problems.append(
+                    Problem(
+                        *loc,
+                        r["_col"] if col == "estimate" else col,
+                        v,
+                        "type:number",
+                        "is not a number",
+                    )
+                )
         if any(isinstance(v, str) for v in (p, n)):
             continue
         if p is None and k is None and n is None:
             excluded.append((r, "no result published (blank)"))
             continue
         if n is None or n <= 0 or n != round(n):
-            problems.append(Problem(*loc, "base", "" if n is None else f"{n:g}", "base>0",
-                                    "the base must be a whole number of at least 1"))
+            problems.append(
+                Problem(
+                    *loc,
+                    "base",
+                    "" if n is None else f"{n:g}",
+                    "base>0",
+                    "the base must be a whole number of at least 1",
+                )
+            )
             continue
         if p is not None and not 0 <= p <= 1:
-            problems.append(Problem(*loc, r["_col"], f"{p:g}", "range:0-1",
-                                    "a proportion must lie between 0 and 1 (give 0.62, not 62)"))
+            problems.append(
+                Problem(
+                    *loc,
+                    r["_col"],
+                    f"{p:g}",
+                    "range:0-1",
+                    "a proportion must lie between 0 and 1 (give 0.62, not 62)",
+                )
+            )
             continue
         if k is not None and p is not None and abs(k / n - p) > 0.5 / n + 1e-9:
-            problems.append(Problem(*loc, "estimate", f"{p:g}", "check:positive/base",
-                                    f"estimate disagrees with positive/base = {k:g}/{n:g}"))
+            problems.append(
+                Problem(
+                    *loc,
+                    "estimate",
+                    f"{p:g}",
+                    "check:positive/base",
+                    f"estimate disagrees with positive/base = {k:g}/{n:g}",
+                )
+            )
             continue
         if k is None and p is not None:
             k = float(round(p * n))
-        kept.append({"org_code": r["org_code"], "year": r["year"], "series": series, "item": r["item"],
-                     "positive": k, "base": n, "estimate": None if k is None else k / n,
-                     "benchmark_group": r["benchmark_group"], "region": r["region"], "_loc": loc})
+        kept.append(
+            {
+                "org_code": r["org_code"],
+                "year": r["year"],
+                "series": series,
+                "item": r["item"],
+                "positive": k,
+                "base": n,
+                "estimate": None if k is None else k / n,
+                "benchmark_group": r["benchmark_group"],
+                "region": r["region"],
+                "_loc": loc,
+            }
+        )
     if not problems and kept:
         frame = pd.DataFrame(kept)
         dup = frame.duplicated(["org_code", "year", "series"], keep=False)
@@ -442,38 +668,59 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
             for i in np.flatnonzero(dup.to_numpy()):
                 key = tuple(frame.loc[i, ["org_code", "year", "series"]])
                 if key in first:
-                    problems.append(Problem(*frame.at[i, "_loc"], "org_code", key[0], "duplicate",
-                                            f"a second result for {key[0]} in {key[1]} ({key[2]}); the "
-                                            f"first is at {first[key][0]} row {first[key][1]}"))
+                    problems.append(
+                        Problem(
+                            *frame.at[i, "_loc"],
+                            "org_code",
+                            key[0],
+                            "duplicate",
+                            f"a second result for {key[0]} in {key[1]} ({key[2]}); the "
+                            f"first is at {first[key][0]} row {first[key][1]}",
+                        )
+                    )
                 else:
                     first[key] = frame.at[i, "_loc"]
     if problems:
         raise ValidationError(problems)
     if not kept:
-        raise ValueError(f"{source}: no staff survey results for any series in the item map "
-                         f"({len(excluded)} row(s) excluded)")
+        raise ValueError(
+            f"{source}: no staff survey results for any series in the item map "
+            f"({len(excluded)} row(s) excluded)"
+        )
     frame = pd.DataFrame(kept).drop(columns="_loc")
     thr = frame["year"].map(thresholds)
     withheld = frame["positive"].isna()
     small = frame["base"] < thr
     frame["suppressed"] = small | withheld
     frame.loc[frame["suppressed"], ["positive", "estimate"]] = np.nan
-    out = pd.DataFrame({
-        "org_code": frame["org_code"].astype("str"),
-        "year": frame["year"].astype("int64"),
-        "series": frame["series"].astype("str"),
-        "item": frame["item"].astype("str"),
-        "positive": frame["positive"].round().astype("Int64"),
-        "base": frame["base"].round().astype("int64"),
-        "estimate": frame["estimate"].astype("float64"),
-        "suppressed": frame["suppressed"].astype(bool),
-        "benchmark_group": _text(frame["benchmark_group"]),
-        "region": _text(frame["region"]),
-    }).sort_values(["series", "org_code", "year"], ignore_index=True)
+    out = pd.DataFrame(
+        {
+            "org_code": frame["org_code"].astype("str"),
+            "year": frame["year"].astype("int64"),
+            "series": frame["series"].astype("str"),
+            "item": frame["item"].astype("str"),
+            "positive": frame["positive"].round().astype("Int64"),
+            "base": frame["base"].round().astype("int64"),
+            "estimate": frame["estimate"].astype("float64"),
+            "suppressed": frame["suppressed"].astype(bool),
+            "benchmark_group": _text(frame["benchmark_group"]),
+            "region": _text(frame["region"]),
+        }
+    ).sort_values(["series", "org_code", "year"], ignore_index=True)
     out.attrs["exclusions"] = pd.DataFrame(
-        [{"org_code": r["org_code"], "year": r["year"], "item": r["item"], "file": r["_file"],
-          "row": r["_row"], "reason": why} for r, why in excluded],
-        columns=["org_code", "year", "item", "file", "row", "reason"])
+        [
+            {
+                "org_code": r["org_code"],
+                "year": r["year"],
+                "item": r["item"],
+                "file": r["_file"],
+                "row": r["_row"],
+                "reason": why,
+            }
+            for r, why in excluded
+        ],
+        columns=["org_code", "year", "item", "file", "row", "reason"],
+    )
     declare(out.attrs["exclusions"], rule="none")  # source rows and reasons, no results
     out.attrs["thresholds"] = {int(k): int(v) for k, v in thresholds.items()}
     out.attrs["source"] = source
@@ -482,24 +729,37 @@ def _harmonise(records: list[dict], imap: pd.DataFrame, thresholds: dict, layout
 
 def _text(values: pd.Series) -> pd.Series:
     """A text column with blanks and '-' as missing."""
-    return pd.Series(values.replace({"": None, "-": None}).to_numpy(dtype=object), index=values.index,
-                     dtype="str")
+    return pd.Series(
+        values.replace({"": None, "-": None}).to_numpy(dtype=object),
+        index=values.index,
+        dtype="str",
+    )
 
 
-def _add_lookup(results: pd.DataFrame, table, target: str, value_cols: tuple, what: str,
-                translate: dict | None = None) -> pd.DataFrame:
+def _add_lookup(
+    results: pd.DataFrame,
+    table,
+    target: str,
+    value_cols: tuple,
+    what: str,
+    translate: dict | None = None,
+) -> pd.DataFrame:
     """Fill ``target`` where blank from an ODS code → value lookup (a CSV path or a DataFrame)."""
     if not isinstance(table, pd.DataFrame):
         table = pd.read_csv(table, dtype=str, keep_default_na=False)
     code = next((c for c in ("org_code", "ODS code") if c in table.columns), None)
     value = next((c for c in value_cols if c in table.columns), None)
     if code is None or value is None:
-        raise KeyError(f"{what} lookup needs an 'org_code' (or 'ODS code') column and one of "
-                       f"{', '.join(repr(c) for c in value_cols)}; got {', '.join(map(str, table.columns))}")
+        raise KeyError(
+            f"{what} lookup needs an 'org_code' (or 'ODS code') column and one of "
+            f"{', '.join(repr(c) for c in value_cols)}; got {', '.join(map(str, table.columns))}"
+        )
     values = table[value].astype("string").str.strip()
     if translate is not None and value == "nhser_code":
         values = values.map(lambda v: translate.get(v, v) if isinstance(v, str) else v)
-    lookup = _text(pd.Series(values.to_numpy(dtype=object), index=table[code].astype(str).str.strip()))
+    lookup = _text(
+        pd.Series(values.to_numpy(dtype=object), index=table[code].astype(str).str.strip())
+    )
     lookup = lookup[~lookup.index.duplicated(keep="last")]
     out = results.copy()
     out[target] = out[target].fillna(out["org_code"].map(lookup))
@@ -507,8 +767,9 @@ def _add_lookup(results: pd.DataFrame, table, target: str, value_cols: tuple, wh
     return out
 
 
-def select_staff_survey(results: pd.DataFrame, *, years=None, series=None,
-                        benchmark_group: str | None = None) -> pd.DataFrame:
+def select_staff_survey(
+    results: pd.DataFrame, *, years=None, series=None, benchmark_group: str | None = None
+) -> pd.DataFrame:
     """Keep some years, series or one benchmark group of a :func:`read_staff_survey` table.
 
     A reshaping helper for notebooks: an empty selection is an error naming what is available.
@@ -525,22 +786,28 @@ def select_staff_survey(results: pd.DataFrame, *, years=None, series=None,
         years = [years] if isinstance(years, (int, np.integer)) else list(years)
         missing = sorted(set(years) - set(results["year"]))
         if missing:
-            raise ValueError(f"year(s) {missing} are not in the results "
-                             f"(years: {', '.join(map(str, sorted(results['year'].unique())))})")
+            raise ValueError(
+                f"year(s) {missing} are not in the results "
+                f"(years: {', '.join(map(str, sorted(results['year'].unique())))})"
+            )
         keep &= results["year"].isin(years)
     if series is not None:
         series = [series] if isinstance(series, str) else [s for s in series if s]
         missing = [s for s in series if s not in set(results["series"])]
         if missing:
             which = f"series '{missing[0]}' is" if len(missing) == 1 else f"series {missing} are"
-            raise ValueError(f"{which} not in the results "
-                             f"(series: {', '.join(sorted(results['series'].unique()))})")
+            raise ValueError(
+                f"{which} not in the results "
+                f"(series: {', '.join(sorted(results['series'].unique()))})"
+            )
         keep &= results["series"].isin(series)
     if benchmark_group is not None:
         groups = sorted(results["benchmark_group"].dropna().unique())
         if benchmark_group not in groups:
-            raise ValueError(f"benchmark group '{benchmark_group}' is not in the results "
-                             f"(groups: {'; '.join(groups) or 'none: pass benchmark_groups= to read_staff_survey'})")
+            raise ValueError(
+                f"benchmark group '{benchmark_group}' is not in the results "
+                f"(groups: {'; '.join(groups) or 'none: pass benchmark_groups= to read_staff_survey'})"
+            )
         keep &= results["benchmark_group"] == benchmark_group
     out = results[keep].reset_index(drop=True)
     out.attrs = dict(results.attrs)
@@ -555,17 +822,33 @@ def _read_register(path: Path) -> tuple[pd.DataFrame, list[int]]:
     ``org_code`` and ``start_year`` (or ``start_date``). Returns the table and its spreadsheet rows."""
     records, rows = read_cells(path)
     header = [h.strip() for h in records[0]]
-    programme = [f["name"] for f in json.loads((SCHEMAS / "register.schema.json").read_text("utf-8"))["fields"]]
+    programme = [
+        f["name"]
+        for f in json.loads((SCHEMAS / "register.schema.json").read_text("utf-8"))["fields"]
+    ]
     if set(programme) <= set(header):
         table = read_table(path, "register")
         return table, list(table.attrs["rows"])
     body = [r + [""] * (len(header) - len(r)) for r in records[1:]]
     table = pd.DataFrame(body, columns=header, dtype=object).apply(lambda c: c.str.strip())
     if "org_code" not in table.columns:
-        raise ValidationError([Problem(str(path), rows[0], "org_code", None, "missing-column",
-                                       "a register needs an org_code (ODS code) column")])
-    bad = [Problem(str(path), rows[i + 1], "org_code", v, "pattern", "is not an ODS code")
-           for i, v in enumerate(table["org_code"]) if not _ODS.match(v or "")]
+        raise ValidationError(
+            [
+                Problem(
+                    str(path),
+                    rows[0],
+                    "org_code",
+                    None,
+                    "missing-column",
+                    "a register needs an org_code (ODS code) column",
+                )
+            ]
+        )
+    bad = [
+        Problem(str(path), rows[i + 1], "org_code", v, "pattern", "is not an ODS code")
+        for i, v in enumerate(table["org_code"])
+        if not _ODS.match(v or "")
+    ]
     if bad:
         raise ValidationError(bad)
     return table, rows[1:]
@@ -619,23 +902,34 @@ def register_start_years(register) -> pd.DataFrame:
         dates = register["start_date"]
         if not pd.api.types.is_datetime64_any_dtype(dates):
             # ISO 2016-04-01 or UK 01/04/2016 as Excel writes them (never month-first)
-            dates = pd.to_datetime(dates.astype("string").str.strip(), errors="coerce", format="mixed",
-                                   dayfirst=True)
+            dates = pd.to_datetime(
+                dates.astype("string").str.strip(), errors="coerce", format="mixed", dayfirst=True
+            )
         start = dates.dt.year
     else:
-        raise KeyError("register needs a 'start_year' (or 'start_date') column: the year each trust joined")
+        raise KeyError(
+            "register needs a 'start_year' (or 'start_date') column: the year each trust joined"
+        )
     bad = start.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         col = "start_year" if source == "start_year" else "start_date"
-        raise ValueError(f"{source_name} row {rows[i]} ({register['org_code'].iloc[i]}), column '{col}', "
-                         f"value {register[col].iloc[i]!r}: the start year is blank or not a year")
-    reg = pd.DataFrame({"org_code": register["org_code"].astype(str).to_numpy(),
-                        "start_year": start.astype("int64").to_numpy()})
+        raise ValueError(
+            f"{source_name} row {rows[i]} ({register['org_code'].iloc[i]}), column '{col}', "
+            f"value {register[col].iloc[i]!r}: the start year is blank or not a year"
+        )
+    reg = pd.DataFrame(
+        {
+            "org_code": register["org_code"].astype(str).to_numpy(),
+            "start_year": start.astype("int64").to_numpy(),
+        }
+    )
     dup = reg["org_code"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise ValueError(f"{source_name} row {rows[i]} names {reg['org_code'].iloc[i]} a second time: "
-                         "one start year per trust")
+        raise ValueError(
+            f"{source_name} row {rows[i]} names {reg['org_code'].iloc[i]} a second time: "
+            "one start year per trust"
+        )
     reg.attrs["start_year_from"] = source
     return reg

@@ -27,8 +27,18 @@ from .notebook import check_notebook
 from .tables import check_tables
 from .text import check_figures, check_text, check_value, html_text
 
-__all__ = ["DisclosureError", "check_counts", "check_document", "check_figures", "check_html",
-           "check_notebook", "check_published", "check_tables", "check_text", "html_text"]
+__all__ = [
+    "DisclosureError",
+    "check_counts",
+    "check_document",
+    "check_figures",
+    "check_html",
+    "check_notebook",
+    "check_published",
+    "check_tables",
+    "check_text",
+    "html_text",
+]
 
 
 class DisclosureError(AeevalError, RuntimeError):
@@ -47,13 +57,20 @@ def check_document(figures: dict, *, source: str = "figures.json", names=()) -> 
     findings = check_value(rest, source, names=names)
     for table in figures.get("tables", []):
         where = f"{source}: table '{table.get('name')}' (cell In [{table.get('cell')}])"
-        findings += check_value({k: v for k, v in table.items() if k != "records"}, where,
-                                names=names)
+        findings += check_value(
+            {k: v for k, v in table.items() if k != "records"}, where, names=names
+        )
     return findings
 
 
-def check_published(folder: Path, *, figure_texts: list[dict], pdf_pages: list[str] | None = None,
-                    names=(), inputs=()) -> list[str]:
+def check_published(
+    folder: Path,
+    *,
+    figure_texts: list[dict],
+    pdf_pages: list[str] | None = None,
+    names=(),
+    inputs=(),
+) -> list[str]:
     """Every finding in a report folder about to be published (empty when publishable).
 
     ``folder`` holds ``figures.json``, ``report.html``, ``executed.ipynb``, ``manifest.json`` (and
@@ -70,11 +87,13 @@ def check_published(folder: Path, *, figure_texts: list[dict], pdf_pages: list[s
     figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
     findings += check_tables(figures, names=names)
     findings += check_document(figures, names=names)
-    findings += check_html((folder / "report.html").read_text(encoding="utf-8"), "report.html",
-                           names=names)
+    findings += check_html(
+        (folder / "report.html").read_text(encoding="utf-8"), "report.html", names=names
+    )
     if (folder / "executed.ipynb").exists():
-        findings += check_notebook(nbformat.read(str(folder / "executed.ipynb"), as_version=4),
-                                   names=names)
+        findings += check_notebook(
+            nbformat.read(str(folder / "executed.ipynb"), as_version=4), names=names
+        )
     if (folder / "manifest.json").exists():  # parameters, parameter files' and inputs' paths
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         findings += check_value(manifest, "manifest.json", names=names)

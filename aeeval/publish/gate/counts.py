@@ -30,15 +30,18 @@ __all__ = ["check_counts", "check_notebook_outputs", "count_findings"]
 
 _INJECTED_TAG = "aeeval-injected"  # cells the report builder adds (not shown in the report)
 _FIGURE_TEXT = "application/vnd.aeeval.figure-text+json"
-_OF = re.compile(r"(?<![\d.,])(\d+)\s*(?:out\s+of|of|/)\s*(\d+)(?![\d.,/])(\s+[A-Za-z-]+)?",
-                 re.IGNORECASE)
-_PCT_OF = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:of|from)\s+(?:the\s+|all\s+)?(\d+)(?![\d.,])",
-                     re.IGNORECASE)
+_OF = re.compile(
+    r"(?<![\d.,])(\d+)\s*(?:out\s+of|of|/)\s*(\d+)(?![\d.,/])(\s+[A-Za-z-]+)?", re.IGNORECASE
+)
+_PCT_OF = re.compile(
+    r"(\d+(?:\.\d+)?)\s*%\s*(?:of|from)\s+(?:the\s+|all\s+)?(\d+)(?![\d.,])", re.IGNORECASE
+)
 _PEOPLE = re.compile(
     r"(?<![\d.,])(\d+)\s+(?:(?:more|fewer|other|of\s+the)\s+)?(patients?|respondents?|responders?|"
     r"people|persons?|staff|service\s+users?|users?|carers?|families|relatives|individuals|"
     r"members\s+of\s+staff|responses|answers|mothers|women|men|children|residents|parents)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _N_EQUALS = re.compile(r"\bn\s*=\s*(\d+)(?![\d.,])", re.IGNORECASE)
 _QUALITATIVE = ("interview", "interviews")
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
@@ -78,8 +81,9 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def check_notebook_outputs(nb: dict, *, min_base: int = DEFAULT_MIN_BASE,
-                           source: str = "executed.ipynb") -> list[str]:
+def check_notebook_outputs(
+    nb: dict, *, min_base: int = DEFAULT_MIN_BASE, source: str = "executed.ipynb"
+) -> list[str]:
     """Findings of counts in what an executed notebook shows outside :func:`aeeval.show`.
 
     ``nb`` is the notebook as JSON (a dict). Outputs of :func:`aeeval.show` (checked in
@@ -88,8 +92,10 @@ def check_notebook_outputs(nb: dict, *, min_base: int = DEFAULT_MIN_BASE,
     the report does not show.
     """
     findings = []
-    advice = ("show tables with ae.show(...), and numbers that disclose nothing with "
-              "ae.say(text, safe=\"why\")")
+    advice = (
+        "show tables with ae.show(...), and numbers that disclose nothing with "
+        'ae.say(text, safe="why")'
+    )
     for index, cell in enumerate(nb.get("cells", []), start=1):
         if _INJECTED_TAG in cell.get("metadata", {}).get("tags", []):
             continue
@@ -104,27 +110,42 @@ def check_notebook_outputs(nb: dict, *, min_base: int = DEFAULT_MIN_BASE,
             kind = output.get("output_type")
             if kind == "stream":
                 if output.get("name") == "stdout" and re.search(r"\d", _text(output.get("text"))):
-                    findings.append(f"{where}: printed output (print(), stdout) shows numbers, "
-                                    f"which declare no base; {advice}")
+                    findings.append(
+                        f"{where}: printed output (print(), stdout) shows numbers, "
+                        f"which declare no base; {advice}"
+                    )
                 continue
             data = output.get("data", {})
-            if kind not in ("display_data", "execute_result") or TABLE_MIMETYPE in data \
-                    or _FIGURE_TEXT in data or any(k.startswith("image/") for k in data):
+            if (
+                kind not in ("display_data", "execute_result")
+                or TABLE_MIMETYPE in data
+                or _FIGURE_TEXT in data
+                or any(k.startswith("image/") for k in data)
+            ):
                 continue
             if (data.get(SAFE_TEXT_MIMETYPE) or {}).get("reason"):
                 continue
             if "text/html" in data and re.search(r"(?i)<table\b", _text(data["text/html"])):
-                findings.append(f"{where}: a table shown outside ae.show (e.g. display(df)), "
-                                f"which declares no base or disclosure rule; {advice}")
+                findings.append(
+                    f"{where}: a table shown outside ae.show (e.g. display(df)), "
+                    f"which declares no base or disclosure rule; {advice}"
+                )
                 continue
-            shown = (html_text(_text(data["text/html"])) if "text/html" in data
-                     else _text(data["text/markdown"]) if "text/markdown" in data else None)
+            shown = (
+                html_text(_text(data["text/html"]))
+                if "text/html" in data
+                else _text(data["text/markdown"])
+                if "text/markdown" in data
+                else None
+            )
             if shown is not None:
                 for said in count_findings(shown, min_base):
                     findings.append(f"{where}: shows {said}; {advice}")
             elif re.search(r"\d", _text(data.get("text/plain", ""))):
-                findings.append(f"{where}: an output of plain text shows numbers, which declare "
-                                f"no base; {advice}")
+                findings.append(
+                    f"{where}: an output of plain text shows numbers, which declare "
+                    f"no base; {advice}"
+                )
     return findings
 
 
@@ -135,19 +156,25 @@ def check_counts(folder: Path, *, figure_texts: list[dict]) -> list[str]:
     :data:`aeeval.options.DEFAULT_MIN_BASE`)."""
     folder = Path(folder)
     figures = folder / "figures.json"
-    parameters = json.loads(figures.read_text(encoding="utf-8")).get("parameters", {}) \
-        if figures.exists() else {}
+    parameters = (
+        json.loads(figures.read_text(encoding="utf-8")).get("parameters", {})
+        if figures.exists()
+        else {}
+    )
     min_base = parameters.get("min_base")
     if isinstance(min_base, bool) or not isinstance(min_base, int) or min_base < 1:
         min_base = DEFAULT_MIN_BASE
     findings = []
     executed = folder / "executed.ipynb"
     if executed.exists():
-        findings += check_notebook_outputs(json.loads(executed.read_text(encoding="utf-8")),
-                                           min_base=min_base)
+        findings += check_notebook_outputs(
+            json.loads(executed.read_text(encoding="utf-8")), min_base=min_base
+        )
     for fig in figure_texts:
         for text in fig.get("texts", []):
             for said in count_findings(text, min_base):
-                findings.append(f"executed.ipynb: figure {fig.get('figure')} of cell In "
-                                f"[{fig.get('cell')}]: its text shows {said}")
+                findings.append(
+                    f"executed.ipynb: figure {fig.get('figure')} of cell In "
+                    f"[{fig.get('cell')}]: its text shows {said}"
+                )
     return findings

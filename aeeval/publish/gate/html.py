@@ -27,17 +27,32 @@ from .text import check_joined, check_text, check_value
 __all__ = ["HTMLReading", "check_html", "read_html"]
 
 #: Elements a browser lays out as blocks (or table cells): each starts a new line.
-BLOCKS = frozenset("""address article aside blockquote body caption center dd details dialog dir
+BLOCKS = frozenset(
+    """address article aside blockquote body caption center dd details dialog dir
 div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html li
 main menu nav ol option p pre section summary table tbody td tfoot th thead tr ul legend
-""".split())
+""".split()
+)
 #: Elements whose content is not laid out as text (read apart, as source lines).
 HIDDEN = frozenset({"script", "style", "title", "template", "noscript", "textarea"})
 _VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 # What a reader can see or follow in a style sheet: strings (``content: "…"``), url()s, comments.
 _CSS_TEXT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|url\([^)]*\)|/\*.*?\*/', re.S)
-_URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "cite", "poster", "srcset",
-                             "background", "longdesc", "ping", "xlink:href"})
+_URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "cite",
+        "poster",
+        "srcset",
+        "background",
+        "longdesc",
+        "ping",
+        "xlink:href",
+    }
+)
 
 
 @dataclass
@@ -60,16 +75,19 @@ class _Reader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.reading = HTMLReading()
         self.current: list[str] = []  # text of the line being laid out
-        self.pending_soft = False     # the line being laid out follows a break inside a block
-        self.hidden: list[str] = []   # open hidden elements (script, style …)
+        self.pending_soft = False  # the line being laid out follows a break inside a block
+        self.hidden: list[str] = []  # open hidden elements (script, style …)
         self.hidden_text: list[str] = []
         self.pre = 0
 
     # --- layout ---
     def _end_line(self, soft: bool) -> None:
         # Outside <pre> a browser shows any run of white space (non-breaking too) as one space.
-        text = re.sub(r"\s+", " ", "".join(self.current)).strip() if not self.pre \
+        text = (
+            re.sub(r"\s+", " ", "".join(self.current)).strip()
+            if not self.pre
             else "".join(self.current).strip()
+        )
         self.current = []
         if text:
             if self.pending_soft and self.reading.lines:
@@ -156,8 +174,9 @@ class _Reader(HTMLParser):
     def close(self):
         super().close()
         if self.hidden_text:
-            self.reading.other.append((self.getpos()[0], f"<{self.hidden[-1]}>",
-                                       "".join(self.hidden_text)))
+            self.reading.other.append(
+                (self.getpos()[0], f"<{self.hidden[-1]}>", "".join(self.hidden_text))
+            )
         self._end_line(soft=False)
 
 
@@ -199,11 +218,16 @@ def check_html(document: str, where: str = "report.html", *, names=()) -> list[s
     # Lines of <pre> keep their spacing: two or more spaces are a gap between printed columns.
     findings = check_text("\n".join(reading.lines), where, names=names, columns=True)
     for i in sorted(reading.soft):
-        findings += check_joined(reading.lines[i], reading.lines[i + 1],
-                                 f"{where}, lines {i + 1}-{i + 2} (one block)", names=names,
-                                 columns=True)
+        findings += check_joined(
+            reading.lines[i],
+            reading.lines[i + 1],
+            f"{where}, lines {i + 1}-{i + 2} (one block)",
+            names=names,
+            columns=True,
+        )
     for line, what, text in reading.other:
         for offset, piece in enumerate(text.split("\n")):
-            findings += check_value(piece, f"{where}, source line {line + offset}, in {what}",
-                                    names=names)
+            findings += check_value(
+                piece, f"{where}, source line {line + offset}, in {what}", names=names
+            )
     return findings

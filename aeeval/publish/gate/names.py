@@ -46,8 +46,11 @@ def read_names(path) -> list[str]:
         text = read_text(path)  # names the file: missing, a pipe, not UTF-8
     except InputFileError as exc:
         raise InputFileError(f"names list {exc}") from None
-    return [line.strip() for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def register_names(inputs) -> tuple[list[str], list[str]]:
@@ -78,8 +81,10 @@ def register_names(inputs) -> tuple[list[str], list[str]]:
         try:
             table = read_table(path, schema)
         except ValueError as exc:
-            problems.append(f"{path.name}: the register could not be read for the names the gate "
-                            f"must look for: {str(exc).splitlines()[0]}")
+            problems.append(
+                f"{path.name}: the register could not be read for the names the gate "
+                f"must look for: {str(exc).splitlines()[0]}"
+            )
             continue
         for column in columns:
             names += [str(v).strip() for v in table[column].dropna() if str(v).strip()]

@@ -39,8 +39,10 @@ __all__ = ["check_notebook"]
 
 _CHECKED_ELSEWHERE = frozenset({TABLE_MIMETYPE, FIGURE_TEXT_MIMETYPE})
 _IMG = re.compile(r"(?i)<img\b|!\[[^\]]*\]\([^)]*\)")
-_ADVICE = ("cannot be read for identifiers; show a picture that is safe to publish with "
-           "ae.safe_image(path, reason=...)")
+_ADVICE = (
+    "cannot be read for identifiers; show a picture that is safe to publish with "
+    "ae.safe_image(path, reason=...)"
+)
 
 
 def _text(value) -> str:
@@ -50,8 +52,11 @@ def _text(value) -> str:
 def _cell_place(where: str, cell, index: int) -> str:
     if cell.get("cell_type") == "code":
         count = cell.get("execution_count")
-        return f"{where}: cell In [{count}]" if count is not None else \
-            f"{where}: code cell {index} (not run)"
+        return (
+            f"{where}: cell In [{count}]"
+            if count is not None
+            else f"{where}: code cell {index} (not run)"
+        )
     return f"{where}: {cell.get('cell_type', 'unknown')} cell {index}"
 
 
@@ -59,8 +64,9 @@ def check_notebook(nb, where: str = "executed.ipynb", *, names=()) -> list[str]:
     """Every finding in an executed notebook (a node as :func:`nbformat.read` gives it): identifiers
     and ``names`` anywhere in it, and pictures the gate cannot read (see the module's
     description)."""
-    findings = check_value(dict(nb.get("metadata", {})), f"{where}: the notebook's metadata",
-                           names=names)
+    findings = check_value(
+        dict(nb.get("metadata", {})), f"{where}: the notebook's metadata", names=names
+    )
     for index, cell in enumerate(nb.get("cells", []), start=1):
         place = _cell_place(where, cell, index)
         source = _text(cell.get("source", ""))
@@ -69,8 +75,9 @@ def check_notebook(nb, where: str = "executed.ipynb", *, names=()) -> list[str]:
         if cell.get("cell_type") == "markdown":
             if _IMG.search(source) or cell.get("attachments"):
                 findings.append(f"{place}: a picture in Markdown {_ADVICE}")
-            findings += check_value(list(cell.get("attachments") or {}),
-                                    f"{place}, attachment names", names=names)
+            findings += check_value(
+                list(cell.get("attachments") or {}), f"{place}, attachment names", names=names
+            )
         for k, output in enumerate(cell.get("outputs", []), start=1):
             findings += _check_output(output, f"{place}, output {k}", names)
     return findings
@@ -80,28 +87,36 @@ def _check_output(output, place: str, names) -> list[str]:
     kind = output.get("output_type")
     findings = check_value(dict(output.get("metadata", {})), f"{place}, metadata", names=names)
     if kind == "stream":
-        return findings + check_text(_text(output.get("text", "")),
-                                     f"{place} ({output.get('name', 'stream')})", names=names,
-                                     columns=True, printed=True)
+        return findings + check_text(
+            _text(output.get("text", "")),
+            f"{place} ({output.get('name', 'stream')})",
+            names=names,
+            columns=True,
+            printed=True,
+        )
     if kind == "error":
         findings += check_value(output.get("ename", ""), f"{place}, error name", names=names)
         findings += check_value(output.get("evalue", ""), f"{place}, error message", names=names)
-        return findings + check_text("\n".join(output.get("traceback", [])),
-                                     f"{place}, traceback", names=names)
+        return findings + check_text(
+            "\n".join(output.get("traceback", [])), f"{place}, traceback", names=names
+        )
     data = dict(output.get("data", {}))
     safe = str((output.get("metadata", {}).get(SAFE_IMAGE) or {}).get("reason", "")).strip()
     drawn = data.get(FIGURE_TEXT_MIMETYPE)
     if isinstance(drawn, dict) and drawn.get("pictures") and not safe:
-        findings.append(f"{place}: a figure with {drawn['pictures']} picture(s) drawn into it "
-                        f"with imshow (RGB data, e.g. a photograph read from a file) {_ADVICE}")
+        findings.append(
+            f"{place}: a figure with {drawn['pictures']} picture(s) drawn into it "
+            f"with imshow (RGB data, e.g. a photograph read from a file) {_ADVICE}"
+        )
     for mime, value in data.items():
         at = f"{place} ({mime})"
         if mime in _CHECKED_ELSEWHERE:
             continue
         if mime.startswith("image/") and mime != "image/svg+xml":
             if drawn is None and not safe:
-                findings.append(f"{at}: a picture not drawn by matplotlib in the report's kernel "
-                                f"{_ADVICE}")
+                findings.append(
+                    f"{at}: a picture not drawn by matplotlib in the report's kernel {_ADVICE}"
+                )
             continue
         if mime in ("text/html", "image/svg+xml"):
             text = _text(value)
@@ -114,8 +129,9 @@ def _check_output(output, place: str, names) -> list[str]:
             if _IMG.search(text) and not safe:
                 findings.append(f"{at}: a picture in Markdown output {_ADVICE}")
         elif isinstance(value, str | list) and mime.startswith("text/"):
-            findings += check_text(_text(value), at, names=names, columns=True,
-                                   printed=mime == "text/plain")
+            findings += check_text(
+                _text(value), at, names=names, columns=True, printed=mime == "text/plain"
+            )
         else:
             findings += check_value(value, at, names=names)
     return findings

@@ -23,11 +23,31 @@ __all__ = ["check_pdf", "pdf_strings"]
 # Keys not followed: links back up the trees (parents, pages of structure elements, the parent
 # tree, which only points back into the structure tree), resources (fonts, pictures) and page
 # content (read as page text).
-_SKIP = frozenset({"/Parent", "/P", "/Pg", "/ParentTree", "/Resources", "/Font", "/XObject",
-                   "/Prev", "/Last", "/IDTree", "/Page", "/D", "/Dest"})
-_PLACES = {"/Outlines": "the outline (bookmarks)", "/StructTreeRoot": "the structure tree (alt text)",
-           "/Dests": "the named destinations", "/Names": "the named destinations",
-           "/Metadata": "the XMP metadata", "/AcroForm": "the form fields"}
+_SKIP = frozenset(
+    {
+        "/Parent",
+        "/P",
+        "/Pg",
+        "/ParentTree",
+        "/Resources",
+        "/Font",
+        "/XObject",
+        "/Prev",
+        "/Last",
+        "/IDTree",
+        "/Page",
+        "/D",
+        "/Dest",
+    }
+)
+_PLACES = {
+    "/Outlines": "the outline (bookmarks)",
+    "/StructTreeRoot": "the structure tree (alt text)",
+    "/Dests": "the named destinations",
+    "/Names": "the named destinations",
+    "/Metadata": "the XMP metadata",
+    "/AcroForm": "the form fields",
+}
 # Machine identifiers in XMP (uuid:5a4f2b10-…) are not people's.
 _UUID = re.compile(r"(?i)\buu?id:[0-9a-f-]+")
 
@@ -62,8 +82,11 @@ def pdf_strings(path: Path) -> list[tuple[str, str]]:
         elif isinstance(obj, ByteStringObject):
             found.append((f"{place} ({key})" if key else place, bytes(obj).decode("latin-1")))
         elif isinstance(obj, StreamObject):
-            if (key == "/Metadata" or obj.get("/Type") == "/Metadata"
-                    or obj.get("/Subtype") == "/XML"):
+            if (
+                key == "/Metadata"
+                or obj.get("/Type") == "/Metadata"
+                or obj.get("/Subtype") == "/XML"
+            ):
                 found.extend((place, text) for text in _xmp_texts(obj.get_data()))
         elif isinstance(obj, DictionaryObject):
             if obj.get("/Type") in ("/Page", "/Pages"):
@@ -113,8 +136,9 @@ def _xmp_texts(data: bytes) -> list[str]:
     return [_UUID.sub(" ", t) for t in texts]
 
 
-def check_pdf(path: Path, where: str = "report.pdf", *, pages: list[str] | None = None,
-              names=()) -> list[str]:
+def check_pdf(
+    path: Path, where: str = "report.pdf", *, pages: list[str] | None = None, names=()
+) -> list[str]:
     """Every finding of identifiers (and ``names``) in a PDF.
 
     ``pages`` is its page text as :func:`aeeval.publish.browser.pdf_text` reads it (``"<where> page 3,

@@ -35,10 +35,21 @@ __all__ = ["GATED_COLUMNS", "base_value", "check_tables"]
 
 #: Columns that must be blank in a row whose base is below ``min_base`` (in a table that declares
 #: nothing, the others are judged by :func:`_shows`).
-GATED_COLUMNS = (*VALUE_COLUMNS, "positive", "n1", "estimate1", "n2", "estimate2", "difference",
-                 "p_value", "p_holm", "p_benjamini_hochberg")
-_BASE = re.compile(r"base\d?|(?!min_base$|outside_base$)\w+_base|denominator|responses|respondents",
-                   re.IGNORECASE)
+GATED_COLUMNS = (
+    *VALUE_COLUMNS,
+    "positive",
+    "n1",
+    "estimate1",
+    "n2",
+    "estimate2",
+    "difference",
+    "p_value",
+    "p_holm",
+    "p_benjamini_hochberg",
+)
+_BASE = re.compile(
+    r"base\d?|(?!min_base$|outside_base$)\w+_base|denominator|responses|respondents", re.IGNORECASE
+)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?")
 _DERIVED_NAME = re.compile(r"(?i)(pct|percent|share|rate|proportion|ci_|n_|estimate|difference)")
 
@@ -67,9 +78,14 @@ def _shows(value) -> bool:
 
 def _row_label(record: dict, columns: list[str], index: int, names=()) -> str:
     """Row as a reader finds it: its number in the table (1 = first row) and its label columns."""
-    labels = [f"{c}={record[c]}" for c in columns  # short labels only; never repeat an identifier
-              if isinstance(record.get(c), str) and c not in GATED_COLUMNS
-              and len(record[c]) <= 40 and not find_identifiers(record[c], names)][:2]
+    labels = [
+        f"{c}={record[c]}"
+        for c in columns  # short labels only; never repeat an identifier
+        if isinstance(record.get(c), str)
+        and c not in GATED_COLUMNS
+        and len(record[c]) <= 40
+        and not find_identifiers(record[c], names)
+    ][:2]
     return f"row {index + 1}" + (f" ({', '.join(labels)})" if labels else "")
 
 
@@ -78,11 +94,22 @@ def _declared(table: dict) -> dict:
     people with its columns named like a base."""
     columns = [str(c) for c in table.get("columns", [])]
     if table.get("rule") is None:
-        return {"rule": "people", "base_columns": [c for c in columns if _BASE.fullmatch(c)],
-                "by": [], "key_columns": None, "percent_columns": [], "declared": False}
-    return {"rule": table["rule"], "base_columns": list(table.get("base_columns") or []),
-            "by": list(table.get("by") or []), "key_columns": list(table.get("key_columns") or []),
-            "percent_columns": list(table.get("percent_columns") or []), "declared": True}
+        return {
+            "rule": "people",
+            "base_columns": [c for c in columns if _BASE.fullmatch(c)],
+            "by": [],
+            "key_columns": None,
+            "percent_columns": [],
+            "declared": False,
+        }
+    return {
+        "rule": table["rule"],
+        "base_columns": list(table.get("base_columns") or []),
+        "by": list(table.get("by") or []),
+        "key_columns": list(table.get("key_columns") or []),
+        "percent_columns": list(table.get("percent_columns") or []),
+        "declared": True,
+    }
 
 
 def _derived_shown(record: dict, declared: dict) -> list[str]:
@@ -90,10 +117,18 @@ def _derived_shown(record: dict, declared: dict) -> list[str]:
     and key columns (in a table that declares nothing: in :data:`GATED_COLUMNS` and columns
     named like a percentage, interval or count)."""
     if declared["key_columns"] is None:
-        return [f"{c}={v}" for c, v in record.items() if c not in declared["base_columns"] and (
-            (c in GATED_COLUMNS and v is not None) or (_DERIVED_NAME.match(c) and _shows(v)))]
-    keep = (set(declared["base_columns"]) | set(declared["by"]) | set(declared["key_columns"])
-            | set(META_COLUMNS))
+        return [
+            f"{c}={v}"
+            for c, v in record.items()
+            if c not in declared["base_columns"]
+            and ((c in GATED_COLUMNS and v is not None) or (_DERIVED_NAME.match(c) and _shows(v)))
+        ]
+    keep = (
+        set(declared["base_columns"])
+        | set(declared["by"])
+        | set(declared["key_columns"])
+        | set(META_COLUMNS)
+    )
     return [f"{c}={v}" for c, v in record.items() if c not in keep and _shows(v)]
 
 
@@ -123,25 +158,38 @@ def check_tables(figures: dict, *, source: str = "figures.json", names=()) -> li
             suppressed = bool(record.get("suppressed"))
             if rule == "people" and small and not suppressed:
                 b = small[0]
-                shown = [f"{c}={record[c]}" for c in GATED_COLUMNS if record.get(c) is not None] \
-                    if not declared["declared"] else _derived_shown(record, declared)
-                findings.append(f"{where}, {row}: {b} {record.get(b)} is below min_base {min_base} "
-                                "but the row is not suppressed"
-                                + (f" and shows {', '.join(shown)}" if shown else ""))
+                shown = (
+                    [f"{c}={record[c]}" for c in GATED_COLUMNS if record.get(c) is not None]
+                    if not declared["declared"]
+                    else _derived_shown(record, declared)
+                )
+                findings.append(
+                    f"{where}, {row}: {b} {record.get(b)} is below min_base {min_base} "
+                    "but the row is not suppressed"
+                    + (f" and shows {', '.join(shown)}" if shown else "")
+                )
             elif suppressed or (rule == "people" and small):
                 shown = _derived_shown(record, declared)
                 if shown:
-                    why = (f"{small[0]} {record.get(small[0])} is below min_base {min_base}, "
-                           "the row is suppressed") if small else "the row is suppressed"
+                    why = (
+                        (
+                            f"{small[0]} {record.get(small[0])} is below min_base {min_base}, "
+                            "the row is suppressed"
+                        )
+                        if small
+                        else "the row is suppressed"
+                    )
                     findings.append(f"{where}, {row}: {why} and shows {', '.join(shown)}")
             if rule == "interviews" and small:
-                shown = [f"{c}={record[c]}" for c in declared["percent_columns"]
-                         if _shows(record.get(c))]
+                shown = [
+                    f"{c}={record[c]}" for c in declared["percent_columns"] if _shows(record.get(c))
+                ]
                 if shown:
                     findings.append(
                         f"{where}, {row}: {small[0]} {record.get(small[0])} is below min_base "
                         f"{min_base}: a percentage of so few interviews may not be shown (the "
-                        f"qualitative rule), but the row shows {', '.join(shown)}")
+                        f"qualitative rule), but the row shows {', '.join(shown)}"
+                    )
             findings += check_value(record, f"{where}, {row}", names=names, key_word="column")
     findings += _complementary(tables, source)
     return findings
@@ -151,13 +199,18 @@ def _declaration_findings(where: str, declared: dict, columns: list[str]) -> lis
     rule, bases = declared["rule"], declared["base_columns"]
     if rule not in ("people", "interviews", "none"):
         return [f"{where}: unknown disclosure rule {rule!r} (people, interviews or none)"]
-    out = [f"{where}: declares base column '{b}' but has no such column" for b in bases
-           if b not in columns]
+    out = [
+        f"{where}: declares base column '{b}' but has no such column"
+        for b in bases
+        if b not in columns
+    ]
     if rule == "none":
         named = [c for c in columns if _BASE.fullmatch(c)]
         if named:
-            out.append(f"{where}: declares it holds no counts about people (rule 'none') but has "
-                       f"a base column {', '.join(named)}: declare its base and rule")
+            out.append(
+                f"{where}: declares it holds no counts about people (rule 'none') but has "
+                f"a base column {', '.join(named)}: declare its base and rule"
+            )
     elif rule == "people" and declared["declared"] and not bases:
         out.append(f"{where}: declares rule 'people' but no base column")
     return out
@@ -190,9 +243,13 @@ def _complementary(tables: list[dict], source: str) -> list[str]:
         totals = []  # (where the total is, its record, columns to match on, candidate rows)
         for other in tables:
             od = _declared(other)
-            if other is grouped or not od["declared"] or grouped.get("measure") is None \
-                    or other.get("measure") != grouped.get("measure") \
-                    or not set(od["by"]) < set(by):
+            if (
+                other is grouped
+                or not od["declared"]
+                or grouped.get("measure") is None
+                or other.get("measure") != grouped.get("measure")
+                or not set(od["by"]) < set(by)
+            ):
                 continue
             match = sorted((keys & set(od["key_columns"])) | set(od["by"]))
             for record in other.get("records", []):
@@ -202,8 +259,12 @@ def _complementary(tables: list[dict], source: str) -> list[str]:
             rest = sorted(keys)
             for record in records:
                 if any(str(record.get(b)) == str(total_value) for b in by):
-                    siblings = [r for r in records if r is not record
-                                and not any(str(r.get(b)) == str(total_value) for b in by)]
+                    siblings = [
+                        r
+                        for r in records
+                        if r is not record
+                        and not any(str(r.get(b)) == str(total_value) for b in by)
+                    ]
                     totals.append((f"its total row ({total_value})", record, rest, siblings))
         seen = set()
         for place, total, match, candidates in totals:
@@ -221,7 +282,11 @@ def _complementary(tables: list[dict], source: str) -> list[str]:
                 f"{source}: table '{grouped.get('name')}' (cell In [{grouped.get('cell')}]), "
                 f"row(s) {rows}: suppressed, but {place} is published: the total minus the "
                 f"other {', '.join(by)} groups gives away "
-                + ("the hidden row" if len(hidden) == 1 else
-                   f"the hidden rows together (base {sum(hidden_bases):g}, below {min_base})")
-                + "; suppress more groups or do not publish the total")
+                + (
+                    "the hidden row"
+                    if len(hidden) == 1
+                    else f"the hidden rows together (base {sum(hidden_bases):g}, below {min_base})"
+                )
+                + "; suppress more groups or do not publish the total"
+            )
     return findings

@@ -14,13 +14,26 @@ import re
 
 from ...redaction import find_identifiers
 
-__all__ = ["KINDS", "check_figures", "check_joined", "check_text", "check_value", "html_text",
-           "mask", "value_text"]
+__all__ = [
+    "KINDS",
+    "check_figures",
+    "check_joined",
+    "check_text",
+    "check_value",
+    "html_text",
+    "mask",
+    "value_text",
+]
 
 _COLUMN_GAP = re.compile(r"[^\S\r\n]{2,}")  # two or more spaces in page-layout text
 #: How a finding names each kind of identifier.
-KINDS = {"email": "e-mail address", "nhs_number": "NHS number", "phone": "telephone number",
-         "postcode": "postcode", "name": "name"}
+KINDS = {
+    "email": "e-mail address",
+    "nhs_number": "NHS number",
+    "phone": "telephone number",
+    "postcode": "postcode",
+    "name": "name",
+}
 # Only digits and the marks around numbers: tick labels, bar labels, counts.
 _NUMERIC = re.compile(r"[\d\s.,/%()+\-\u2212]*")
 
@@ -45,8 +58,9 @@ def _cells_of_a_printed_table(ident) -> bool:
     return [len(g) for g in ident.value.split()] not in ([10], [3, 3, 4])
 
 
-def check_text(text: str, where: str, *, columns: bool = False, names=(),
-               printed: bool = False) -> list[str]:
+def check_text(
+    text: str, where: str, *, columns: bool = False, names=(), printed: bool = False
+) -> list[str]:
     """Findings of identifiers (e-mail, NHS number, phone, postcode, names) in published text.
 
     ``where`` names the place (e.g. ``"report.pdf page 3"``); each finding adds the line number
@@ -68,8 +82,9 @@ def check_text(text: str, where: str, *, columns: bool = False, names=(),
     return findings
 
 
-def check_joined(left: str, right: str, where: str, *, names=(), numbers: bool = True,
-                 columns: bool = False) -> list[str]:
+def check_joined(
+    left: str, right: str, where: str, *, names=(), numbers: bool = True, columns: bool = False
+) -> list[str]:
     """Findings of identifiers that a break between ``left`` and ``right`` splits.
 
     For two pieces of text a reader reads on (a line break inside a paragraph, two texts placed
@@ -87,8 +102,12 @@ def check_joined(left: str, right: str, where: str, *, names=(), numbers: bool =
     for ident in find_identifiers(joined, names):
         if not ident.start < len(left) < ident.end:
             continue
-        if (not numbers and ident.kind in ("nhs_number", "phone")
-                and _NUMERIC.fullmatch(left) and _NUMERIC.fullmatch(right)):
+        if (
+            not numbers
+            and ident.kind in ("nhs_number", "phone")
+            and _NUMERIC.fullmatch(left)
+            and _NUMERIC.fullmatch(right)
+        ):
             continue
         findings.append(f"{where}: {_said(ident)}")
     return findings
@@ -137,8 +156,11 @@ def check_value(value, where: str, *, names=(), key_word: str = "key") -> list[s
             found = [f"{where}: {_said(ident)}" for ident in find_identifiers(text, names)]
             if not found and isinstance(value, int | float) and len(text) in (9, 10):
                 # A telephone number stored as a number has lost its leading 0.
-                found = [f"{where}: {_said(ident)}" for ident in find_identifiers("0" + text)
-                         if ident.kind == "phone"]
+                found = [
+                    f"{where}: {_said(ident)}"
+                    for ident in find_identifiers("0" + text)
+                    if ident.kind == "phone"
+                ]
             findings += found
     return findings
 
@@ -158,8 +180,13 @@ def check_figures(figures: list[dict], *, source: str = "executed.ipynb", names=
             for ident in find_identifiers(text, names):
                 findings.append(f"{where}, in a title, label or legend: {_said(ident)}")
         for left, right in fig.get("joined", []):
-            findings += check_joined(left, right, f"{where}, across two texts placed side by side",
-                                     names=names, numbers=False)
+            findings += check_joined(
+                left,
+                right,
+                f"{where}, across two texts placed side by side",
+                names=names,
+                numbers=False,
+            )
     return findings
 
 
