@@ -48,18 +48,21 @@ cases and variables, of whole sources, pictures, audio and video, PDF regions �
 
 from __future__ import annotations
 
+import copy
+import re
 import sqlite3
 import unicodedata
 import uuid
 import warnings
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
 
-from .paths import EXAMPLE_FILES, EXAMPLES
+from .paths import EXAMPLE_FILES, EXAMPLES, SCHEMAS
 from .schemas import read_table
 
 __all__ = [
@@ -521,14 +524,11 @@ def read_segments(path=None, **kwargs) -> pd.DataFrame:
 # codebook header) and "0:4" (ATLAS.ti's schemaLocation, and pre-1.0 drafts); QualCoder's refi.py
 # ("Have found 1.0, 0:4") reads them all.
 _NS_VERSIONS = ("1.0", "1:0", "0:4")
-# Children of <Project> in Project.xsd (REFI-QDA 1.5), in order.
-_PROJECT_CHILDREN = ("Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets",
-                     "Graphs", "Description", "NoteRef")
-# Attributes Project.xsd requires on the elements read here.
-_REQUIRED = {"User": ("guid",), "Code": ("guid", "name"), "TextSource": ("guid",),
-             "PlainTextSelection": ("guid", "startPosition", "endPosition"),
-             "Coding": ("guid",), "CodeRef": ("targetGUID",), "Set": ("guid", "name"),
-             "MemberCode": ("targetGUID",), "Case": ("guid",), "Variable": ("guid", "name")}
+#: The REFI-QDA XML schemas (MIT licence, REFI www.qdasoftware.org; provenance in
+#: ``data/schemas/refi-qda/README.md``): QDA-XML project 1.0 (18 March 2019) and codebook 1.0.
+REFI_SCHEMAS = SCHEMAS / "refi-qda"
+_XSD_FILES = {"project": "Project-mrt2019.xsd", "codebook": "Codebook.xsd"}
+_MAX_VIOLATIONS = 10
 
 
 def _q(ns: str, tag: str) -> str:
@@ -548,7 +548,7 @@ def _parse_xml(data: bytes, file, expected_root: str, kind: str) -> tuple[ET.Ele
         raise QDAFormatError(file, f"root element is <{local}> in namespace {found_ns!r}; expected "
                                    f"<{expected_root}> in namespace {accepted[0]!r}")
     _check_namespace(root, found_ns, file)
-    _check_required(root, found_ns, file)
+    _check_schema(root, found_ns, kind, file)
     return root, found_ns
 
 
@@ -574,19 +574,90 @@ def _check_namespace(root: ET.Element, ns: str, file) -> None:
                                        f"not {ns!r}")
 
 
-def _check_required(root: ET.Element, ns: str, file) -> None:
-    """The attributes the REFI-QDA schema requires on what is read here, and <Project>'s children."""
-    if _local(root.tag) == "Project":
-        for child in root:
-            if _local(child.tag) not in _PROJECT_CHILDREN:
-                raise QDAFormatError(file, f"{_describe(child)} is not allowed inside <Project> "
-                                           f"(REFI-QDA Project.xsd allows "
-                                           f"{', '.join(_PROJECT_CHILDREN)})")
-    for el in root.iter():
-        for attr in _REQUIRED.get(_local(el.tag), ()):
-            if not el.get(attr):
-                raise QDAFormatError(file, f"{_describe(el)} has no {attr} attribute, which the "
-                                           "REFI-QDA schema requires")
+@lru_cache(maxsize=2)
+def _xsd(kind: str):
+    import xmlschema  # imported here: only REFI-QDA files need it
+
+    return xmlschema.XMLSchema10(str(REFI_SCHEMAS / _XSD_FILES[kind]))
+
+
+def _xpath(el: ET.Element, parents: dict) -> str:
+    """``/Project/Sources/TextSource[2]/PlainTextSelection[1]``: where an element sits."""
+    steps = []
+    while el is not None:
+        parent = parents.get(el)
+        step = _local(el.tag)
+        if parent is not None:
+            same = [c for c in parent if c.tag == el.tag]
+            if len(same) > 1:
+                step += f"[{same.index(el) + 1}]"
+        steps.append(step)
+        el = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _plain_reason(err, ns: str) -> str:
+    """The XSD rule an :class:`xmlschema.XMLSchemaValidationError` reports, in plain words."""
+    reason = (err.reason or err.message).replace(f"{{{ns}}}", "")
+    kind = getattr(getattr(err, "validator", None), "parent", None)
+    type_name = getattr(kind, "local_name", None) or ""
+    attr = re.match(r"attribute (\w+)='(.*?)': ", reason)
+    what = f"{attr.group(1)}={attr.group(2)!r}" if attr else "the value"
+    if "doesn't match any pattern" in reason and type_name == "GUIDType":
+        return (f"{what} is not a GUID (GUIDType: 8-4-4-4-12 hexadecimal digits, optionally "
+                "in braces)")
+    if "doesn't match any pattern" in reason and type_name == "RGBType":
+        return f"{what} is not a colour (RGBType: #RRGGBB or #RGB)"
+    builtin = getattr(getattr(err, "validator", None), "name", None) or ""
+    if attr and builtin.startswith("{http://www.w3.org/2001/XMLSchema}"):
+        return f"{what} is not a valid xs:{builtin.split('}', 1)[1]}"
+    group = getattr(err, "validator", None)
+    if reason.startswith("Unexpected child") and hasattr(group, "iter_elements"):
+        allowed = list(dict.fromkeys(_local(e.name) for e in group.iter_elements() if e.name))
+        child, parent = _local(err.invalid_child.tag), _local(err.elem.tag)
+        order = ", ".join(allowed)
+        if child in allowed:
+            return (f"out of order or repeated: inside <{parent}> the schema allows, in this "
+                    f"order, {order}")
+        return f"not an element the schema allows inside <{parent}> (it allows {order})"
+    if "is not complete" in reason:
+        expected = [_local(e.name) for e in (err.expected or []) if getattr(e, "name", None)]
+        return f"the content is incomplete: {' or '.join(f'<{e}>' for e in expected)} is required"
+    return reason.rstrip(".")
+
+
+def _check_schema(root: ET.Element, ns: str, kind: str, file) -> None:
+    """Validate against the REFI-QDA XSD; every violation named by element path, guid, name, rule.
+
+    Real tools write the namespace as ``…:1.0``, ``…:1:0`` or ``…:0:4`` (see ``_NS_VERSIONS``); the
+    variants are renamed to the schema's ``…:1.0`` on a copy before validating. What real tools
+    write against the schema and is tolerated is listed in ``docs/qda-formats.md``.
+    """
+    standard = f"urn:QDA-XML:{kind}:1.0"
+    tree = copy.deepcopy(root)
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.tag.startswith(f"{{{ns}}}"):
+            el.tag = f"{{{standard}}}{_local(el.tag)}"
+    # Tolerated: Taguette writes an empty <Sets/> after <Codes> (the schema wants at least one
+    # <Set> in it); it holds nothing, so it is dropped from the copy that is validated.
+    for sets in tree.findall(_q(standard, "Sets")):
+        if len(sets) == 0 and not (sets.text or "").strip():
+            tree.remove(sets)
+    errors = list(_xsd(kind).iter_errors(tree))
+    if not errors:
+        return
+    parents = {c: p for p in tree.iter() for c in p}
+    lines = []
+    for err in errors[:_MAX_VIOLATIONS]:
+        el = getattr(err, "invalid_child", None)
+        el = el if el is not None else err.elem
+        where = f"{_xpath(el, parents)} {_describe(el)}" if el is not None else (err.path or "")
+        lines.append(f"  {where}: {_plain_reason(err, standard)}")
+    more = len(errors) - _MAX_VIOLATIONS
+    if more > 0:
+        lines.append(f"  … and {more} more")
+    raise QDAFormatError(file, f"breaks the REFI-QDA {_XSD_FILES[kind]} schema "
+                               f"({len(errors)} violation(s)):\n" + "\n".join(lines))
 
 
 def _source_text(el: ET.Element, label: str, zf: zipfile.ZipFile, lower: dict, where,
@@ -909,13 +980,8 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
             label = f"<PlainTextSelection guid={sel.get('guid')!r}> in source {sname!r}"
             if text is None:
                 raise QDAFormatError(where, f"{label}: the source has no plain text")
-            try:
-                start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            except (TypeError, ValueError):
-                raise QDAFormatError(where, f"{label}: startPosition/endPosition "
-                                            f"{sel.get('startPosition')!r}/"
-                                            f"{sel.get('endPosition')!r} are not whole "
-                                            "numbers") from None
+            # Project.xsd's xs:integer (checked by _check_schema) is what int() reads.
+            start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
             if not 0 <= start < end:
                 raise QDAFormatError(where, f"{label} (name {sel.get('name')!r}): positions "
                                             f"{start}–{end} are not a span (REFI-QDA: 0 ≤ start "

@@ -392,13 +392,38 @@ def test_taguette_utf8_byte_offsets_and_its_flat_codebook(tmp_path):
 
 
 def test_nvivo_mac_codebook_namespace_1_colon_0(tmp_path):
+    A, B = "3F2504E0-4F89-11D3-9A0C-0305E82C3301", "{3F2504E0-4F89-11D3-9A0C-0305E82C3302}"
     qdc = tmp_path / "nvivo.qdc"
     qdc.write_text('<?xml version="1.0" encoding="UTF-8" standalone="no" ?><CodeBook '
                    'origin="NVivo 12 For Mac" xmlns="urn:QDA-XML:codebook:1:0" '
                    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Codes>'
-                   '<Code guid="a" name="Helps" isCodable="true"><Code guid="b" name="time" '
+                   f'<Code guid="{A}" name="Helps" isCodable="true"><Code guid="{B}" name="time" '
                    'isCodable="true"/></Code></Codes></CodeBook>')
-    assert ae.read_qdc(qdc).set_index("guid").loc["b", "theme"] == "Helps"
+    assert ae.read_qdc(qdc).set_index("guid").loc[B, "theme"] == "Helps"
+
+
+def test_atlas_ti_codebook_header_and_a_0_4_project_namespace_validate(tmp_path):
+    # ATLAS.ti Win 23.4.0 writes xmlns "…:1.0" with a schemaLocation naming "…:0:4 Codebook.xsd"
+    # (a public .qdc it exported); the hint is not followed, the bundled XSD is used.
+    qdc = tmp_path / "atlas.qdc"
+    qdc.write_text('<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns:xsi="http://www.w3.org/'
+                   '2001/XMLSchema-instance" xsi:schemaLocation="urn:QDA-XML:codebook:0:4 '
+                   'Codebook.xsd" origin="ATLAS.ti Win 23.4.0" xmlns="urn:QDA-XML:codebook:1.0">'
+                   '<Codes><Code guid="1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294" name="code1" '
+                   'color="#46AA00" isCodable="true"><Description>description</Description></Code>'
+                   '</Codes></CodeBook>')
+    assert ae.read_qdc(qdc)["code"].tolist() == ["code1"]
+    good = _good(tmp_path, "std.qdpx")
+    old = _qde(_good(tmp_path, "old.qdpx"),
+               lambda q: q.replace("urn:QDA-XML:project:1.0", "urn:QDA-XML:project:0:4"))
+    pd.testing.assert_frame_equal(ae.read_qdpx(old), ae.read_qdpx(good))
+    broken = _qde(_good(tmp_path, "oldbad.qdpx"),
+                  lambda q: q.replace("urn:QDA-XML:project:1.0", "urn:QDA-XML:project:0:4")
+                  .replace(' isCodable="true"', ' isCodable="yes"', 1))
+    with pytest.raises(ae.QDAFormatError, match=r"oldbad\.qdpx \[project\.qde\]: breaks the "
+                       r"REFI-QDA Project-mrt2019\.xsd schema \(1 violation\(s\)\):\n  "
+                       r"/Project/CodeBook/Codes/Code.* isCodable='yes' is not a valid xs:boolean$"):
+        ae.read_qdpx(broken)
 
 
 def test_aeeval_round_trip_states_its_unit(tmp_path):
@@ -517,9 +542,11 @@ def test_themes_mapping_table_file_and_missing_codes(tmp_path):
 
 
 def test_notes_memos_cases_and_variables_are_skipped_one_warning_per_kind(tmp_path):
-    notes = ('<Notes><Note guid="N1" name="Memo on huddles" plainTextPath="internal://N1.txt">'
-             '<PlainTextSelection guid="NS1" startPosition="0" endPosition="4"><Coding guid="NC1">'
-             '<CodeRef targetGUID="X"/></Coding></PlainTextSelection></Note></Notes>')
+    n1, ns1, nc1, x = (str(uuid.uuid4()) for _ in range(4))
+    notes = (f'<Notes><Note guid="{n1}" name="Memo on huddles" plainTextPath="internal://N1.txt">'
+             f'<PlainTextSelection guid="{ns1}" startPosition="0" endPosition="4"><Coding '
+             f'guid="{nc1}"><CodeRef targetGUID="{x}"/></Coding></PlainTextSelection></Note>'
+             '</Notes>')
     path = write_project(tmp_path / "all.qdpx", origin="NVivo 14", texts=LF,
                          unit="UTF-16 code units", names="empty", uncoded=3, case_coding=True,
                          variable_coding=True, extra_root=notes)
@@ -577,19 +604,47 @@ def test_bad_input_each_with_file_element_and_rule(tmp_path):
     with zipfile.ZipFile(nozip, "w") as zf:
         zf.writestr("sources/a.txt", "x")
     cases.append((nozip, r"noqde\.qdpx: the zip has no project\.qde"))
+    # REFI-QDA Project.xsd, checked with xmlschema before anything is read: each violation names
+    # the element's path, its guid and name, and the rule.
+    schema = r" \[project\.qde\]: breaks the REFI-QDA Project-mrt2019\.xsd schema \(1 violation\(s\)\):\n  "
+    sel = r"/Project/Sources/TextSource\[1\]/PlainTextSelection\[1\] <PlainTextSelection guid='[-0-9a-f]+' "
+    quote = r"name='The huddles 😀 changed everything\.'>: "
     cases.append((_qde(_good(tmp_path, "nopos.qdpx"),
                        lambda q: re.sub(r' startPosition="\d+"', "", q, count=1)),
-                  r"nopos\.qdpx \[project\.qde\]: <PlainTextSelection guid='[-0-9a-f]+' "
-                  r"name='The huddles 😀 changed everything\.'> has no startPosition attribute, "
-                  "which the REFI-QDA schema requires"))
+                  r"nopos\.qdpx" + schema + sel + quote + "missing required attribute 'startPosition'$"))
+    cases.append((_qde(_good(tmp_path, "noguid.qdpx"),
+                       lambda q: re.sub(r'<PlainTextSelection guid="[^"]+"', "<PlainTextSelection", q,
+                                        count=1)),
+                  r"noguid\.qdpx" + schema + r"/Project/Sources/TextSource\[1\]/PlainTextSelection"
+                  r"\[1\] <PlainTextSelection " + quote + "missing required attribute 'guid'$"))
+    cases.append((_qde(_good(tmp_path, "badguid.qdpx"),
+                       lambda q: re.sub(r'(<PlainTextSelection guid=")[^"]+', r"\g<1>sel-1", q,
+                                        count=1)),
+                  r"badguid\.qdpx" + schema + r"/Project/Sources/TextSource\[1\]/PlainTextSelection"
+                  r"\[1\] <PlainTextSelection guid='sel-1' " + quote + r"guid='sel-1' is not a GUID "
+                  r"\(GUIDType: 8-4-4-4-12 hexadecimal digits, optionally in braces\)$"))
+    cases.append((_qde(_good(tmp_path, "notint.qdpx"),
+                       lambda q: re.sub(r'startPosition="\d+"', 'startPosition="12.5"', q, count=1)),
+                  r"notint\.qdpx" + schema + sel + quote + r"startPosition='12\.5' is not a valid "
+                  r"xs:integer$"))
     cases.append((_qde(_good(tmp_path, "stray.qdpx"),
                        lambda q: q.replace("</Project>", '<Extras name="x"/></Project>')),
-                  r"stray\.qdpx \[project\.qde\]: <Extras name='x'> is not allowed inside "
-                  r"<Project> \(REFI-QDA Project\.xsd"))
+                  r"stray\.qdpx" + schema + r"/Project/Extras <Extras name='x'>: not an element the "
+                  r"schema allows inside <Project> \(it allows Users, CodeBook, Variables, Cases, "
+                  r"Sources, Notes, Links, Sets, Graphs, Description, NoteRef\)$"))
+    order = re.compile(r"(<Users>.*?</Users>)(\s*)(<CodeBook>.*?</CodeBook>)", re.S)
+    cases.append((_qde(_good(tmp_path, "order.qdpx"), lambda q: order.sub(r"\3\2\1", q, count=1)),
+                  r"order\.qdpx" + schema + r"/Project/Users <Users>: out of order or repeated: "
+                  r"inside <Project> the schema allows, in this order, Users, CodeBook, "))
     cases.append((_qde(_good(tmp_path, "noname.qdpx"),
                        lambda q: q.replace(' name="huddles"', "", 1)),
-                  r"noname\.qdpx \[project\.qde\]: <Code guid='[-0-9a-f]+'> has no name "
-                  "attribute"))
+                  r"noname\.qdpx" + schema + r"/Project/CodeBook/Codes/Code\[\d\](/Code\[\d\])? "
+                  r"<Code guid='[-0-9a-f]+'>: missing required attribute 'name'$"))
+    many = re.compile(r'( guid=")[^"]+')
+    cases.append((_qde(_good(tmp_path, "many.qdpx"), lambda q: many.sub(r"\g<1>x", q)),
+                  r"many\.qdpx \[project\.qde\]: breaks the REFI-QDA Project-mrt2019\.xsd schema "
+                  r"\((\d+) violation\(s\)\):\n(  /Project.*: guid='x' is not a GUID .*\n){10}  … "
+                  r"and \d+ more$"))
     cases.append((_qde(_good(tmp_path, "outside.qdpx"),
                        lambda q: re.sub(r'endPosition="\d+"', 'endPosition="9999"', q, count=1)),
                   r"outside\.qdpx \[project\.qde\]: <PlainTextSelection guid='[-0-9a-f]+'> in "
@@ -602,9 +657,13 @@ def test_bad_input_each_with_file_element_and_rule(tmp_path):
     for path, message in cases:
         before = path.read_bytes()
         result = None
-        with pytest.raises(ae.QDAFormatError, match=message):
+        with pytest.raises(ae.QDAFormatError, match=message) as err:
             result = ae.read_qdpx(path)
         assert result is None and path.read_bytes() == before  # nothing half-read or changed
+        shown = re.search(r"\((\d+) violation", str(err.value))
+        if shown and path.name == "many.qdpx":  # the cap: 10 shown, the rest counted
+            assert int(shown[1]) > 10
+            assert f"… and {int(shown[1]) - 10} more" in str(err.value)
 
 
 # ---------------------------------------------------------------------------- item 4: exports
@@ -692,7 +751,8 @@ def test_validate_reports_each_qda_file(tmp_path):
     bad = _qde(_good(tmp_path, "bad.qdpx"), lambda q: q.replace(' name="huddles"', "", 1))
     run = _validate(bad)
     assert run.returncode == 1 and "Traceback" not in run.stderr
-    assert "bad.qdpx [project.qde]: <Code guid=" in run.stderr and "has no name" in run.stderr
+    assert ("bad.qdpx [project.qde]: breaks the REFI-QDA Project-mrt2019.xsd schema" in run.stderr
+            and "<Code guid=" in run.stderr and "missing required attribute 'name'" in run.stderr)
 
 
 # ---------------------------------------------------------------------------- done when

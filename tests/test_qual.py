@@ -8,6 +8,7 @@ import zipfile
 import matplotlib
 import pandas as pd
 import pytest
+import xmlschema
 
 import aeeval as ae
 from aeeval.plots.qual import cooccurrence_heatmap, theme_frequency_chart
@@ -90,10 +91,30 @@ def project_qde(sel1=None, extra_source="", ns="urn:QDA-XML:project:1.0", org2="
 """
 
 
+_ID = re.compile(r'\b(guid|targetGUID|creatingUser|creatingUserGUID|modifyingUser)="([^"]*)"')
+_IS_GUID = re.compile(r"\{?[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}?")
+
+
+def gid(label: str) -> str:
+    """The GUID that stands for the readable id ``label`` (``S1``, ``K-time``) in these fixtures."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"aeeval-test:{label}"))
+
+
+def with_guids(xml: str) -> str:
+    """Real tools write GUIDs (REFI-QDA GUIDType); the fixtures' readable ids become GUIDs."""
+    return _ID.sub(lambda m: m[0] if _IS_GUID.fullmatch(m[2]) else f'{m[1]}="{gid(m[2])}"', xml)
+
+
+def guid_message(message: str) -> str:
+    """A regex naming readable ids (``guid='S9'``) rewritten to name their GUIDs."""
+    return re.sub(r"'((?:S|U|K-|SRC|T-|C|V|CASE)[\w-]*)'",
+                  lambda m: f"'{gid(m[1])}'" if m[1] not in ("INT01", "INT02") else m[0], message)
+
+
 def make_qdpx(path, qde=None, files=None, sources_dir="sources"):
     with zipfile.ZipFile(path, "w") as zf:
         if qde is not False:
-            zf.writestr("project.qde", qde or project_qde())
+            zf.writestr("project.qde", with_guids(qde or project_qde()))
         for name, text in (files if files is not None else {"P1.txt": TEXT1, "P2.txt": TEXT2}).items():
             zf.writestr(f"{sources_dir}/{name}", text)
     return path
@@ -204,7 +225,10 @@ QDPX_BAD = [
      r"pos\.qdpx \[project\.qde\]: <PlainTextSelection guid='S8'> in source 'INT01\.txt': "
      r"positions 90–999 lie outside the 93-character transcript"),
     ("positions that are not numbers", project_qde(sel1=_selection("S7", "a", "b", "K-time")), None,
-     r"num\.qdpx \[project\.qde\]: <PlainTextSelection guid='S7'> .*'a'/'b' are not whole numbers"),
+     r"num\.qdpx \[project\.qde\]: breaks the REFI-QDA Project-mrt2019\.xsd schema \(2 "
+     r"violation\(s\)\):\n  /Project/Sources/TextSource\[1\]/PlainTextSelection\[1\] "
+     r"<PlainTextSelection guid='S7'>: startPosition='a' is not a valid xs:integer\n.*"
+     r"endPosition='b' is not a valid xs:integer"),
     ("two sources that are the same interview",
      project_qde().replace('name="INT02.txt"', 'name="INT01.docx"'), None,
      r"twice\.qdpx \[project\.qde\]: <TextSource name='INT01\.docx' guid='SRC2'> and source "
@@ -220,7 +244,7 @@ def test_qdpx_bad_input(tmp_path, what, qde, files, message):
     name = re.match(r"(\w+)\\\.qdpx", message).group(1)
     path = make_qdpx(tmp_path / f"{name}.qdpx", qde=qde, files=files)
     before = path.read_bytes()
-    with pytest.raises(ae.QDAFormatError, match=message) as err:
+    with pytest.raises(ae.QDAFormatError, match=guid_message(message)) as err:
         ae.read_qdpx(path)
     assert err.value.file.startswith(str(path))
     assert path.read_bytes() == before  # the input is never modified
@@ -245,7 +269,7 @@ def test_qdpx_error_after_good_codings_returns_nothing(tmp_path):
         '<TextSource guid="SRC3" name="INT03.txt"><PlainTextContent>Short.</PlainTextContent>'
         + _selection("S99", 0, 5, "K-gone") + "</TextSource>\n</Sources>\n</Project>\n")
     result = None
-    with pytest.raises(ae.QDAFormatError, match="S99"):
+    with pytest.raises(ae.QDAFormatError, match=gid("S99")):
         result = ae.read_qdpx(make_qdpx(tmp_path / "late.qdpx", qde=bad_last))
     assert result is None
 
@@ -392,6 +416,9 @@ def test_written_qdpx_and_qdc_follow_the_refi_qda_schema(tmp_path, examples):
         members = set(zf.namelist())
     assert project.tag == "{urn:QDA-XML:project:1.0}Project"
     assert refi_violations(project, "urn:QDA-XML:project:1.0") == []
+    # and against the published XSDs themselves (xmlschema directly, not aeeval's wrapper)
+    xsd = ae.qdaformats.REFI_SCHEMAS
+    assert list(xmlschema.XMLSchema10(xsd / "Project-mrt2019.xsd").iter_errors(project)) == []
     # every internal:// text is in the zip's sources/ folder
     for src in project.iter("{urn:QDA-XML:project:1.0}TextSource"):
         assert "sources/" + src.get("plainTextPath").removeprefix("internal://") in members
@@ -399,6 +426,7 @@ def test_written_qdpx_and_qdc_follow_the_refi_qda_schema(tmp_path, examples):
     book = ET.parse(tmp_path / "c.qdc").getroot()
     assert book.tag == "{urn:QDA-XML:codebook:1.0}CodeBook"
     assert refi_violations(book, "urn:QDA-XML:codebook:1.0") == []
+    assert list(xmlschema.XMLSchema10(xsd / "Codebook.xsd").iter_errors(book)) == []
     # The checker is not blind: a selection moved after the source's VariableValue, a short GUID,
     # and a dangling code reference are all caught.
     src = project.find(".//{urn:QDA-XML:project:1.0}TextSource")
@@ -414,7 +442,7 @@ def test_written_qdpx_and_qdc_follow_the_refi_qda_schema(tmp_path, examples):
 
 def test_read_qdc_nested_and_bad_namespace(tmp_path):
     qdc = tmp_path / "book.qdc"
-    qdc.write_text("""<?xml version="1.0" encoding="utf-8"?>
+    qdc.write_text(with_guids("""<?xml version="1.0" encoding="utf-8"?>
 <CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="QualCoder">
 <Codes>
 <Code guid="A" name="What helps" isCodable="false"><Description>Enablers</Description>
@@ -423,11 +451,11 @@ def test_read_qdc_nested_and_bad_namespace(tmp_path):
   </Code>
 </Code>
 </Codes>
-</CodeBook>""")
+</CodeBook>"""))
     book = ae.read_qdc(qdc).set_index("guid")
-    assert book.loc["C", ["code", "parent", "theme", "depth"]].tolist() == [
+    assert book.loc[gid("C"), ["code", "parent", "theme", "depth"]].tolist() == [
         "senior_support", "Leadership", "What helps", 2]
-    assert book.loc["A", "description"] == "Enablers" and not book.loc["A", "codable"]
+    assert book.loc[gid("A"), "description"] == "Enablers" and not book.loc[gid("A"), "codable"]
     qdc.write_text('<CodeBook xmlns="urn:QDA-XML:project:1.0"><Codes/></CodeBook>')
     with pytest.raises(ae.QDAFormatError, match=r"book\.qdc: root element is <CodeBook> in namespace "
                                                 r"'urn:QDA-XML:project:1\.0'"):
