@@ -426,6 +426,26 @@ def test_atlas_ti_codebook_header_and_a_0_4_project_namespace_validate(tmp_path)
         ae.read_qdpx(broken)
 
 
+def test_a_codebook_breaking_codebook_xsd_names_file_element_and_rule(tmp_path):
+    qdc = tmp_path / "bad.qdc"
+    before = ('<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0">'
+              '<Codes><Code guid="3F2504E0-4F89-11D3-9A0C-0305E82C3301" name="Helps" color="red">'
+              '<Code guid="{3F2504E0-4F89-11D3-9A0C-0305E82C3302}" name="time" isCodable="true"/>'
+              '</Code></Codes><Sets><Set name="g"/></Sets></CodeBook>')
+    qdc.write_text(before)
+    result = None
+    with pytest.raises(ae.QDAFormatError) as err:
+        result = ae.read_qdc(qdc)
+    assert result is None and qdc.read_text() == before
+    assert str(err.value) == (
+        f"{qdc}: breaks the REFI-QDA Codebook.xsd schema (3 violation(s)):\n"
+        "  /CodeBook/Codes/Code <Code guid='3F2504E0-4F89-11D3-9A0C-0305E82C3301' name='Helps'>: "
+        "missing required attribute 'isCodable'\n"
+        "  /CodeBook/Codes/Code <Code guid='3F2504E0-4F89-11D3-9A0C-0305E82C3301' name='Helps'>: "
+        "color='red' is not a colour (RGBType: #RRGGBB or #RGB)\n"
+        "  /CodeBook/Sets/Set <Set name='g'>: missing required attribute 'guid'")
+
+
 def test_aeeval_round_trip_states_its_unit(tmp_path):
     seg = ae.read_segments(None)
     path = tmp_path / "own.qdpx"
