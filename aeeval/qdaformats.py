@@ -48,11 +48,14 @@ cases and variables, of whole sources, pictures, audio and video, PDF regions �
 
 from __future__ import annotations
 
+import copy
+import re
 import sqlite3
 import unicodedata
 import uuid
 import warnings
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -60,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import AeevalError, AeevalWarning
-from .paths import EXAMPLE_FILES, EXAMPLES
+from .paths import EXAMPLE_FILES, EXAMPLES, SCHEMAS
 from .schemas import read_table
 
 __all__ = [
@@ -89,8 +92,10 @@ SEGMENT_COLUMNS = ["interview", "org_code", "coder", "code", "theme", "text", "s
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 #: What :func:`write_qdpx` writes in the project's ``<Description>``: the unit of its positions.
-WRITTEN_UNIT = ("Written by aeeval. startPosition and endPosition count Unicode code points of "
-                "the source text as stored (line endings as stored), end exclusive.")
+WRITTEN_UNIT = (
+    "Written by aeeval. startPosition and endPosition count Unicode code points of "
+    "the source text as stored (line endings as stored), end exclusive."
+)
 _CODEBOOK_COLUMNS = ["guid", "code", "parent", "theme", "depth", "codable", "description"]
 
 
@@ -132,15 +137,23 @@ def _org_mapping(organisations, file) -> dict | None:
     if isinstance(organisations, pd.DataFrame):
         missing = {"interview", "org_code"} - set(organisations.columns)
         if missing:
-            raise QDAFormatError(file, f"the organisations table needs columns 'interview' and "
-                                       f"'org_code'; it lacks {sorted(missing)}")
-        return dict(zip(organisations["interview"].astype(str), organisations["org_code"].astype(str)))
-    raise TypeError("organisations must be a dict, a DataFrame or a CSV path; got "
-                    f"{type(organisations).__name__}")
+            raise QDAFormatError(
+                file,
+                f"the organisations table needs columns 'interview' and "
+                f"'org_code'; it lacks {sorted(missing)}",
+            )
+        return dict(
+            zip(organisations["interview"].astype(str), organisations["org_code"].astype(str))
+        )
+    raise TypeError(
+        "organisations must be a dict, a DataFrame or a CSV path; got "
+        f"{type(organisations).__name__}"
+    )
 
 
-def _assign_orgs(interviews: list[str], from_file: dict, mapping: dict | None, file,
-                 org_variable: str) -> dict:
+def _assign_orgs(
+    interviews: list[str], from_file: dict, mapping: dict | None, file, org_variable: str
+) -> dict:
     orgs = {}
     missing = []
     for iv in interviews:
@@ -150,12 +163,18 @@ def _assign_orgs(interviews: list[str], from_file: dict, mapping: dict | None, f
         else:
             orgs[iv] = str(org).strip()
     if missing:
-        how = ("the organisations mapping has no row for" if mapping is not None
-               else f"no variable/attribute {org_variable!r} on")
-        raise QDAFormatError(file, f"{how} interview(s) {', '.join(missing)}: every interview needs "
-                                   f"an organisation — give each source a variable {org_variable!r} "
-                                   "(QualCoder: a file or case attribute) or pass organisations= "
-                                   "(a table with columns interview, org_code)")
+        how = (
+            "the organisations mapping has no row for"
+            if mapping is not None
+            else f"no variable/attribute {org_variable!r} on"
+        )
+        raise QDAFormatError(
+            file,
+            f"{how} interview(s) {', '.join(missing)}: every interview needs "
+            f"an organisation — give each source a variable {org_variable!r} "
+            "(QualCoder: a file or case attribute) or pass organisations= "
+            "(a table with columns interview, org_code)",
+        )
     return orgs
 
 
@@ -215,13 +234,13 @@ def _name_matches(name: str, quote: str) -> bool:
         return True
     for tail in ("…", "..."):  # a name shortened by its tool
         if name.endswith(tail) and len(name) > len(tail) + 3:
-            return quote.startswith(name[:-len(tail)].rstrip())
+            return quote.startswith(name[: -len(tail)].rstrip())
     return False
 
 
 def _short_quote(text: str, n: int = 40) -> str:
     text = _norm(text)
-    return repr(text if len(text) <= n else text[:n - 1] + "…")
+    return repr(text if len(text) <= n else text[: n - 1] + "…")
 
 
 _MIN_CUTS = 3  # selections a wrong unit must cut mid-word before word boundaries decide
@@ -229,12 +248,19 @@ _MIN_CUTS = 3  # selections a wrong unit must cut mid-word before word boundarie
 
 def _cuts_word(text: str, i: int, j: int) -> bool:
     """Whether the selection ``text[i:j]`` starts or ends inside a word or a combined character."""
+
     def inside(k):
         if k <= 0 or k >= len(text):
             return False
         a, b = text[k - 1], text[k]
-        return ((a.isalnum() and b.isalnum()) or unicodedata.combining(b) > 0
-                or "\u200d" in (a, b) or 0xFE00 <= ord(b) <= 0xFE0F or 0x1F3FB <= ord(b) <= 0x1F3FF)
+        return (
+            (a.isalnum() and b.isalnum())
+            or unicodedata.combining(b) > 0
+            or "\u200d" in (a, b)
+            or 0xFE00 <= ord(b) <= 0xFE0F
+            or 0x1F3FB <= ord(b) <= 0x1F3FF
+        )
+
     return inside(i) or inside(j)
 
 
@@ -260,8 +286,11 @@ def _resolve_positions(where, origin: str | None, sources: list, forced: str | N
         preferred, known = [labels[forced]], "position_unit="
     n_sel = sum(len(sels) for _, _, sels in sources)
     if n_sel == 0:
-        return {"spans": [[] for _ in sources], "unit": _unit_label(*preferred[0]),
-                "reason": "no text selections to check"}
+        return {
+            "spans": [[] for _ in sources],
+            "unit": _unit_label(*preferred[0]),
+            "reason": "no text selections to check",
+        }
 
     def spans_for(cand):
         """Indices per selection, or the first selection that does not fit."""
@@ -295,29 +324,36 @@ def _resolve_positions(where, origin: str | None, sources: list, forced: str | N
     if not fits:
         cand = preferred[0]
         _, (slabel, text, sel, size) = spans_for(cand)
-        size_ = (f"{size}-character transcript" if size == len(text)
-                 else f"transcript ({size} {cand[0]})")
+        size_ = (
+            f"{size}-character transcript"
+            if size == len(text)
+            else f"transcript ({size} {cand[0]})"
+        )
         if repr(slabel) not in sel[0]:
             size_ += f" of source {slabel!r}"
         named = f" (selection name {_short_quote(sel[3])})" if sel[3] else ""
-        raise QDAFormatError(where, f"{sel[0]}: positions {sel[1]}–{sel[2]} lie outside the "
-                                    f"{size_}{named}, or split a character, "
-                                    f"counted in {_unit_label(*cand)}; and no other unit "
-                                    f"({', '.join(POSITION_UNITS)}; line endings "
-                                    f"{', '.join(LINE_ENDINGS)}) fits every selection")
+        raise QDAFormatError(
+            where,
+            f"{sel[0]}: positions {sel[1]}–{sel[2]} lie outside the "
+            f"{size_}{named}, or split a character, "
+            f"counted in {_unit_label(*cand)}; and no other unit "
+            f"({', '.join(POSITION_UNITS)}; line endings "
+            f"{', '.join(LINE_ENDINGS)}) fits every selection",
+        )
 
     flat = [sel for _, _, sels in sources for sel in sels]
     texts = [text for _, text, sels in sources for _ in sels]
-    quotes = {c: [texts[k][i:j] for k, (i, j) in enumerate(x for per in sp for x in per)]
-              for c, sp in fits.items()}
+    quotes = {
+        c: [texts[k][i:j] for k, (i, j) in enumerate(x for per in sp for x in per)]
+        for c, sp in fits.items()
+    }
     named = [k for k, sel in enumerate(flat) if sel[3] and _norm(sel[3])]
     reason_names = ""
     if named:
         by_name = [c for c in fits if all(_name_matches(flat[k][3], quotes[c][k]) for k in named)]
         if by_name:
             fits = {c: fits[c] for c in by_name}
-            reason_names = (f"the text of {len(named)} selection name(s) matches the source "
-                            "text")
+            reason_names = f"the text of {len(named)} selection name(s) matches the source text"
         else:
             reason_names = "the selections' names are not their text, so they were not used"
     groups: dict = {}
@@ -328,44 +364,61 @@ def _resolve_positions(where, origin: str | None, sources: list, forced: str | N
         # Coders select words: in the right unit no selection starts or ends inside a word. Used
         # only when decisive (one unit cuts none, every other cuts at least _MIN_CUTS).
         flat_spans = {c: [x for per in fits[c] for x in per] for c in fits}
-        cuts = {key: sum(_cuts_word(texts[k], i, j) for k, (i, j) in enumerate(flat_spans[g[0]]))
-                for key, g in groups.items()}
+        cuts = {
+            key: sum(_cuts_word(texts[k], i, j) for k, (i, j) in enumerate(flat_spans[g[0]]))
+            for key, g in groups.items()
+        }
         clean = [key for key, n in cuts.items() if n == 0]
         if len(clean) == 1 and all(n >= _MIN_CUTS for key, n in cuts.items() if key != clean[0]):
-            others = ", ".join(f"{_unit_label(*g[0])} {cuts[key]}" for key, g in groups.items()
-                               if key != clean[0])
+            others = ", ".join(
+                f"{_unit_label(*g[0])} {cuts[key]}" for key, g in groups.items() if key != clean[0]
+            )
             groups = {clean[0]: groups[clean[0]]}
-            reason_words = (f"only in this unit does no selection start or end inside a word "
-                            f"(of {len(flat)}, the other units cut: {others})")
+            reason_words = (
+                f"only in this unit does no selection start or end inside a word "
+                f"(of {len(flat)}, the other units cut: {others})"
+            )
     if len(groups) > 1:
         reps = [g[0] for g in groups.values()]
         k = next(k for k in range(len(flat)) if len({_norm(quotes[c][k]) for c in reps}) > 1)
         sel = flat[k]
-        told = (f"the project's origin {origin!r} does not settle it" if origin
-                else "the project has no origin attribute")
+        told = (
+            f"the project's origin {origin!r} does not settle it"
+            if origin
+            else "the project has no origin attribute"
+        )
         options = "; ".join(f"{_unit_label(*c)} → {_short_quote(quotes[c][k])}" for c in reps)
-        raise QDAFormatError(where, f"cannot tell which unit the positions count: {sel[0]} "
-                                    f"(name {sel[3]!r}) at {sel[1]}–{sel[2]} selects different "
-                                    f"text in different units ({options}); {told} and no "
-                                    "selection name holds the selected text. Once you know "
-                                    "which unit the writing tool counts in, pass it as "
-                                    "position_unit= (e.g. 'UTF-16 code units')")
+        raise QDAFormatError(
+            where,
+            f"cannot tell which unit the positions count: {sel[0]} "
+            f"(name {sel[3]!r}) at {sel[1]}–{sel[2]} selects different "
+            f"text in different units ({options}); {told} and no "
+            "selection name holds the selected text. Once you know "
+            "which unit the writing tool counts in, pass it as "
+            "position_unit= (e.g. 'UTF-16 code units')",
+        )
     cands = next(iter(groups.values()))
     chosen = cands[0]
     tried = ", ".join(_unit_label(*c) for c in preferred)
     if fell_back:
-        why = (f"none of the units first tried ({tried}) fits every selection; "
-               f"{_unit_label(*chosen)} does")
+        why = (
+            f"none of the units first tried ({tried}) fits every selection; "
+            f"{_unit_label(*chosen)} does"
+        )
     elif forced is not None:
         why = "given as position_unit=, and every selection fits"
     elif known and len(preferred) == 1:
         why = f"the origin {origin!r} gives this unit, and every selection fits"
     elif len(cands) > 1:
-        why = (f"{'the origin ' + repr(origin) + ' allows' if known else 'tried'} {tried}: "
-               f"{len(cands)} fit every selection and give the same text")
+        why = (
+            f"{'the origin ' + repr(origin) + ' allows' if known else 'tried'} {tried}: "
+            f"{len(cands)} fit every selection and give the same text"
+        )
     else:
-        why = (f"{'the origin ' + repr(origin) + ' allows' if known else 'tried'} {tried}: "
-               "only this one fits every selection")
+        why = (
+            f"{'the origin ' + repr(origin) + ' allows' if known else 'tried'} {tried}: "
+            "only this one fits every selection"
+        )
     if reason_names:
         why += f"; {reason_names}"
     if reason_words:
@@ -383,28 +436,43 @@ def _theme_mapping(themes, where) -> tuple[dict, str]:
         tpath = Path(themes)
         label = f"the themes= file {tpath.name}"
         try:
-            themes = (pd.read_excel(tpath, dtype=str) if tpath.suffix.lower() == ".xlsx"
-                      else pd.read_csv(tpath, dtype=str))
+            themes = (
+                pd.read_excel(tpath, dtype=str)
+                if tpath.suffix.lower() == ".xlsx"
+                else pd.read_csv(tpath, dtype=str)
+            )
         except (OSError, ValueError) as exc:
             raise QDAFormatError(tpath, f"cannot read the themes= table ({exc})") from None
     if isinstance(themes, pd.DataFrame):
         missing = {"code", "theme"} - set(themes.columns)
         if missing:
-            raise QDAFormatError(where, f"{label} needs columns 'code' and 'theme'; it lacks "
-                                        f"{sorted(missing)}")
+            raise QDAFormatError(
+                where, f"{label} needs columns 'code' and 'theme'; it lacks {sorted(missing)}"
+            )
         clash = themes.drop_duplicates(["code", "theme"])["code"].duplicated()
         if clash.any():
-            raise QDAFormatError(where, f"{label} gives code {themes['code'][clash].iloc[0]!r} "
-                                        "more than one theme")
+            raise QDAFormatError(
+                where, f"{label} gives code {themes['code'][clash].iloc[0]!r} more than one theme"
+            )
         themes = dict(zip(themes["code"].astype(str), themes["theme"].astype(str)))
     if not isinstance(themes, dict):
-        raise TypeError('themes must be None, "sets", a dict code → theme, a DataFrame with '
-                        f"columns code and theme, or a CSV/XLSX path; got {type(themes).__name__}")
+        raise TypeError(
+            'themes must be None, "sets", a dict code → theme, a DataFrame with '
+            f"columns code and theme, or a CSV/XLSX path; got {type(themes).__name__}"
+        )
     return {str(k): str(v) for k, v in themes.items()}, label
 
 
-def _assign_themes(where, paths: dict, labels: dict, coded, *, themes=None, theme_level=None,
-                   sets: dict | None = None) -> tuple[dict, str]:
+def _assign_themes(
+    where,
+    paths: dict,
+    labels: dict,
+    coded,
+    *,
+    themes=None,
+    theme_level=None,
+    sets: dict | None = None,
+) -> tuple[dict, str]:
     """Each coded code's theme under the chosen rule, and the rule as a sentence.
 
     ``paths``: code id → names from the codebook root down to the code; ``labels``: code id →
@@ -416,8 +484,11 @@ def _assign_themes(where, paths: dict, labels: dict, coded, *, themes=None, them
         raise TypeError("give themes= or theme_level=, not both")
     if isinstance(themes, str) and themes == "sets":
         if sets is None:
-            raise QDAFormatError(where, 'themes="sets": this format has no code sets (REFI-QDA '
-                                        "<Sets>); give a themes= table instead")
+            raise QDAFormatError(
+                where,
+                'themes="sets": this format has no code sets (REFI-QDA '
+                "<Sets>); give a themes= table instead",
+            )
         out, none, several = {}, [], []
         for cid in coded:
             holders = sorted(name for name, members in sets.items() if cid in members)
@@ -429,35 +500,50 @@ def _assign_themes(where, paths: dict, labels: dict, coded, *, themes=None, them
                 out[cid] = holders[0]
         if none or several:
             problems = ([f"code(s) in no <Set>: {'; '.join(none)}"] if none else []) + (
-                [f"code(s) in more than one <Set>: {'; '.join(several)}"] if several else [])
-            raise QDAFormatError(where, f'themes="sets" needs every coded code in exactly one '
-                                        f"code set: {' — '.join(problems)}")
-        return out, (f"themes are the {len(sets)} REFI-QDA code sets (<Sets>, code groups); "
-                     "each code's theme is the set it belongs to")
+                [f"code(s) in more than one <Set>: {'; '.join(several)}"] if several else []
+            )
+            raise QDAFormatError(
+                where,
+                f'themes="sets" needs every coded code in exactly one '
+                f"code set: {' — '.join(problems)}",
+            )
+        return out, (
+            f"themes are the {len(sets)} REFI-QDA code sets (<Sets>, code groups); "
+            "each code's theme is the set it belongs to"
+        )
     if themes is not None:
         mapping, label = _theme_mapping(themes, where)
         missing = [labels[cid] for cid in coded if paths[cid][-1] not in mapping]
         if missing:
-            raise QDAFormatError(where, f"{label} leaves {len(missing)} coded code(s) without a "
-                                        f"theme: {'; '.join(missing)}; every code that was applied "
-                                        "needs a row (code, theme)")
-        return ({cid: mapping[paths[cid][-1]] for cid in coded},
-                f"themes from {label} (code → theme)")
+            raise QDAFormatError(
+                where,
+                f"{label} leaves {len(missing)} coded code(s) without a "
+                f"theme: {'; '.join(missing)}; every code that was applied "
+                "needs a row (code, theme)",
+            )
+        return (
+            {cid: mapping[paths[cid][-1]] for cid in coded},
+            f"themes from {label} (code → theme)",
+        )
     depths = [len(p) - 1 for p in paths.values()] or [0]
     roots = {p[0] for p in paths.values()}
     if theme_level is not None:
         if not isinstance(theme_level, int) or isinstance(theme_level, bool) or theme_level < 0:
             raise ValueError(f"theme_level must be a whole number ≥ 0; got {theme_level!r}")
         level = theme_level
-        rule = (f"themes are the codes at level {level} of the codebook (theme_level={level}; "
-                "0 = top level); a code above that level is its own theme")
+        rule = (
+            f"themes are the codes at level {level} of the codebook (theme_level={level}; "
+            "0 = top level); a code above that level is its own theme"
+        )
     elif max(depths) == 0:
         level = 0
         rule = "flat codebook: each code is its own theme"
     elif len(roots) == 1:
         level = 1
-        rule = (f"single-root codebook: the themes are the codes one level below the root "
-                f"{next(iter(roots))!r}")
+        rule = (
+            f"single-root codebook: the themes are the codes one level below the root "
+            f"{next(iter(roots))!r}"
+        )
     else:
         level = 0
         rule = "the themes are the top-level codes of the codebook; codes are nested inside"
@@ -504,16 +590,21 @@ def read_segments(path=None, **kwargs) -> pd.DataFrame:
     if suffix == ".qdpx":
         return read_qdpx(path, **kwargs)
     if suffix == ".qdc":
-        raise QDAFormatError(path, "a REFI-QDA codebook holds codes but no coded segments; read "
-                                   "the project (.qdpx) instead, or read_qdc for the codebook")
+        raise QDAFormatError(
+            path,
+            "a REFI-QDA codebook holds codes but no coded segments; read "
+            "the project (.qdpx) instead, or read_qdc for the codebook",
+        )
     if is_coded_text_export(path):
         return read_qualcoder_export(path, **kwargs)
     if suffix in (".csv", ".xlsx", ".txt"):
         if kwargs:
             raise TypeError(f"read_segments_csv takes no options; got {sorted(kwargs)}")
         return read_segments_csv(path)
-    raise ValueError(f"{path}: cannot tell how to read coded segments from a '{suffix}' file; "
-                     "expected .csv, .xlsx, .qdpx or a QualCoder project (.qda)")
+    raise ValueError(
+        f"{path}: cannot tell how to read coded segments from a '{suffix}' file; "
+        "expected .csv, .xlsx, .qdpx or a QualCoder project (.qda)"
+    )
 
 
 # ------------------------------------------------------------------------------------- REFI-QDA
@@ -522,14 +613,11 @@ def read_segments(path=None, **kwargs) -> pd.DataFrame:
 # codebook header) and "0:4" (ATLAS.ti's schemaLocation, and pre-1.0 drafts); QualCoder's refi.py
 # ("Have found 1.0, 0:4") reads them all.
 _NS_VERSIONS = ("1.0", "1:0", "0:4")
-# Children of <Project> in Project.xsd (REFI-QDA 1.5), in order.
-_PROJECT_CHILDREN = ("Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets",
-                     "Graphs", "Description", "NoteRef")
-# Attributes Project.xsd requires on the elements read here.
-_REQUIRED = {"User": ("guid",), "Code": ("guid", "name"), "TextSource": ("guid",),
-             "PlainTextSelection": ("guid", "startPosition", "endPosition"),
-             "Coding": ("guid",), "CodeRef": ("targetGUID",), "Set": ("guid", "name"),
-             "MemberCode": ("targetGUID",), "Case": ("guid",), "Variable": ("guid", "name")}
+#: The REFI-QDA XML schemas (MIT licence, REFI www.qdasoftware.org; provenance in
+#: ``data/schemas/refi-qda/README.md``): QDA-XML project 1.0 (18 March 2019) and codebook 1.0.
+REFI_SCHEMAS = SCHEMAS / "refi-qda"
+_XSD_FILES = {"project": "Project-mrt2019.xsd", "codebook": "Codebook.xsd"}
+_MAX_VIOLATIONS = 10
 
 
 def _q(ns: str, tag: str) -> str:
@@ -543,13 +631,16 @@ def _parse_xml(data: bytes, file, expected_root: str, kind: str) -> tuple[ET.Ele
     except ET.ParseError as exc:
         raise QDAFormatError(file, f"not well-formed XML ({exc})") from None
     tag = root.tag
-    found_ns, local = (tag[1:].split("}", 1) if tag.startswith("{") else ("(none)", tag))
+    found_ns, local = tag[1:].split("}", 1) if tag.startswith("{") else ("(none)", tag)
     accepted = [f"urn:QDA-XML:{kind}:{v}" for v in _NS_VERSIONS]
     if local != expected_root or found_ns not in accepted:
-        raise QDAFormatError(file, f"root element is <{local}> in namespace {found_ns!r}; expected "
-                                   f"<{expected_root}> in namespace {accepted[0]!r}")
+        raise QDAFormatError(
+            file,
+            f"root element is <{local}> in namespace {found_ns!r}; expected "
+            f"<{expected_root}> in namespace {accepted[0]!r}",
+        )
     _check_namespace(root, found_ns, file)
-    _check_required(root, found_ns, file)
+    _check_schema(root, found_ns, kind, file)
     return root, found_ns
 
 
@@ -570,28 +661,109 @@ def _check_namespace(root: ET.Element, ns: str, file) -> None:
                 continue
             found = child.tag[1:].split("}", 1)[0] if child.tag.startswith("{") else "(none)"
             named = f" name={parent.get('name')!r}" if parent.get("name") else ""
-            raise QDAFormatError(file, f"element <{_local(child.tag)}> inside "
-                                       f"<{_local(parent.tag)}{named}> is in namespace {found!r}, "
-                                       f"not {ns!r}")
+            raise QDAFormatError(
+                file,
+                f"element <{_local(child.tag)}> inside "
+                f"<{_local(parent.tag)}{named}> is in namespace {found!r}, "
+                f"not {ns!r}",
+            )
 
 
-def _check_required(root: ET.Element, ns: str, file) -> None:
-    """The attributes the REFI-QDA schema requires on what is read here, and <Project>'s children."""
-    if _local(root.tag) == "Project":
-        for child in root:
-            if _local(child.tag) not in _PROJECT_CHILDREN:
-                raise QDAFormatError(file, f"{_describe(child)} is not allowed inside <Project> "
-                                           f"(REFI-QDA Project.xsd allows "
-                                           f"{', '.join(_PROJECT_CHILDREN)})")
-    for el in root.iter():
-        for attr in _REQUIRED.get(_local(el.tag), ()):
-            if not el.get(attr):
-                raise QDAFormatError(file, f"{_describe(el)} has no {attr} attribute, which the "
-                                           "REFI-QDA schema requires")
+@lru_cache(maxsize=2)
+def _xsd(kind: str):
+    import xmlschema  # imported here: only REFI-QDA files need it
+
+    return xmlschema.XMLSchema10(str(REFI_SCHEMAS / _XSD_FILES[kind]))
 
 
-def _source_text(el: ET.Element, label: str, zf: zipfile.ZipFile, lower: dict, where,
-                 ns: str) -> str | None:
+def _xpath(el: ET.Element, parents: dict) -> str:
+    """``/Project/Sources/TextSource[2]/PlainTextSelection[1]``: where an element sits."""
+    steps = []
+    while el is not None:
+        parent = parents.get(el)
+        step = _local(el.tag)
+        if parent is not None:
+            same = [c for c in parent if c.tag == el.tag]
+            if len(same) > 1:
+                step += f"[{same.index(el) + 1}]"
+        steps.append(step)
+        el = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _plain_reason(err, ns: str) -> str:
+    """The XSD rule an :class:`xmlschema.XMLSchemaValidationError` reports, in plain words."""
+    reason = (err.reason or err.message).replace(f"{{{ns}}}", "")
+    kind = getattr(getattr(err, "validator", None), "parent", None)
+    type_name = getattr(kind, "local_name", None) or ""
+    attr = re.match(r"attribute (\w+)='(.*?)': ", reason)
+    what = f"{attr.group(1)}={attr.group(2)!r}" if attr else "the value"
+    if "doesn't match any pattern" in reason and type_name == "GUIDType":
+        return (
+            f"{what} is not a GUID (GUIDType: 8-4-4-4-12 hexadecimal digits, optionally in braces)"
+        )
+    if "doesn't match any pattern" in reason and type_name == "RGBType":
+        return f"{what} is not a colour (RGBType: #RRGGBB or #RGB)"
+    builtin = getattr(getattr(err, "validator", None), "name", None) or ""
+    if attr and builtin.startswith("{http://www.w3.org/2001/XMLSchema}"):
+        return f"{what} is not a valid xs:{builtin.split('}', 1)[1]}"
+    group = getattr(err, "validator", None)
+    if reason.startswith("Unexpected child") and hasattr(group, "iter_elements"):
+        allowed = list(dict.fromkeys(_local(e.name) for e in group.iter_elements() if e.name))
+        child, parent = _local(err.invalid_child.tag), _local(err.elem.tag)
+        order = ", ".join(allowed)
+        if child in allowed:
+            return (
+                f"out of order or repeated: inside <{parent}> the schema allows, in this "
+                f"order, {order}"
+            )
+        return f"not an element the schema allows inside <{parent}> (it allows {order})"
+    if "is not complete" in reason:
+        expected = [_local(e.name) for e in (err.expected or []) if getattr(e, "name", None)]
+        return f"the content is incomplete: {' or '.join(f'<{e}>' for e in expected)} is required"
+    return reason.rstrip(".")
+
+
+def _check_schema(root: ET.Element, ns: str, kind: str, file) -> None:
+    """Validate against the REFI-QDA XSD; every violation named by element path, guid, name, rule.
+
+    Real tools write the namespace as ``…:1.0``, ``…:1:0`` or ``…:0:4`` (see ``_NS_VERSIONS``); the
+    variants are renamed to the schema's ``…:1.0`` on a copy before validating. What real tools
+    write against the schema and is tolerated is listed in ``docs/qda-formats.md``.
+    """
+    standard = f"urn:QDA-XML:{kind}:1.0"
+    tree = copy.deepcopy(root)
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.tag.startswith(f"{{{ns}}}"):
+            el.tag = f"{{{standard}}}{_local(el.tag)}"
+    # Tolerated: Taguette writes an empty <Sets/> after <Codes> (the schema wants at least one
+    # <Set> in it); it holds nothing, so it is dropped from the copy that is validated.
+    for sets in tree.findall(_q(standard, "Sets")):
+        if len(sets) == 0 and not (sets.text or "").strip():
+            tree.remove(sets)
+    errors = list(_xsd(kind).iter_errors(tree))
+    if not errors:
+        return
+    parents = {c: p for p in tree.iter() for c in p}
+    lines = []
+    for err in errors[:_MAX_VIOLATIONS]:
+        el = getattr(err, "invalid_child", None)
+        el = el if el is not None else err.elem
+        where = f"{_xpath(el, parents)} {_describe(el)}" if el is not None else (err.path or "")
+        lines.append(f"  {where}: {_plain_reason(err, standard)}")
+    more = len(errors) - _MAX_VIOLATIONS
+    if more > 0:
+        lines.append(f"  … and {more} more")
+    raise QDAFormatError(
+        file,
+        f"breaks the REFI-QDA {_XSD_FILES[kind]} schema "
+        f"({len(errors)} violation(s)):\n" + "\n".join(lines),
+    )
+
+
+def _source_text(
+    el: ET.Element, label: str, zf: zipfile.ZipFile, lower: dict, where, ns: str
+) -> str | None:
     """A text source's plain text: inline ``<PlainTextContent>`` or an ``internal://`` file."""
     content = el.find(_q(ns, "PlainTextContent"))
     if content is not None:
@@ -600,8 +772,11 @@ def _source_text(el: ET.Element, label: str, zf: zipfile.ZipFile, lower: dict, w
     if not ref:
         return None
     if not ref.startswith("internal://"):
-        raise QDAFormatError(where, f"{label}: plainTextPath {ref!r} points outside the .qdpx; "
-                                    "only internal:// sources are read")
+        raise QDAFormatError(
+            where,
+            f"{label}: plainTextPath {ref!r} points outside the .qdpx; "
+            "only internal:// sources are read",
+        )
     fname = ref.removeprefix("internal://")
     member = lower.get(f"sources/{fname}".lower())
     if member is None:
@@ -619,13 +794,21 @@ def _codes_from(codes_el: ET.Element | None, ns: str, file) -> tuple[pd.DataFram
     def walk(el, parent, theme, depth, path):
         guid, name = el.get("guid"), el.get("name")
         if guid in paths:
-            raise QDAFormatError(file, f"code guid {guid!r} is used twice (codes "
-                                       f"{paths[guid][-1]!r} and {name!r})")
+            raise QDAFormatError(
+                file, f"code guid {guid!r} is used twice (codes {paths[guid][-1]!r} and {name!r})"
+            )
         desc = el.find(_q(ns, "Description"))
-        rows.append({"guid": guid, "code": name, "parent": parent,
-                     "theme": theme if theme is not None else pd.NA, "depth": depth,
-                     "codable": el.get("isCodable", "true") != "false",
-                     "description": desc.text if desc is not None and desc.text else ""})
+        rows.append(
+            {
+                "guid": guid,
+                "code": name,
+                "parent": parent,
+                "theme": theme if theme is not None else pd.NA,
+                "depth": depth,
+                "codable": el.get("isCodable", "true") != "false",
+                "description": desc.text if desc is not None and desc.text else "",
+            }
+        )
         paths[guid] = [*path, name]
         labels[guid] = f"<Code guid={guid!r} name={name!r}>"
         for child in el.findall(_q(ns, "Code")):
@@ -634,8 +817,11 @@ def _codes_from(codes_el: ET.Element | None, ns: str, file) -> tuple[pd.DataFram
     if codes_el is not None:
         for stray in codes_el:
             if stray.tag != _q(ns, "Code"):
-                raise QDAFormatError(file, f"unexpected element {stray.tag} in <Codes> (expected "
-                                           f"<Code> in namespace {ns!r})")
+                raise QDAFormatError(
+                    file,
+                    f"unexpected element {stray.tag} in <Codes> (expected "
+                    f"<Code> in namespace {ns!r})",
+                )
             walk(stray, pd.NA, None, 0, [])
     return pd.DataFrame(rows, columns=_CODEBOOK_COLUMNS), paths, labels
 
@@ -656,8 +842,11 @@ def _sets_from(root: ET.Element, ns: str, where, codes: dict) -> dict | None:
             members = {m.get("targetGUID") for m in st.findall(_q(ns, "MemberCode"))}
             gone = sorted(members - set(codes))
             if gone:
-                raise QDAFormatError(where, f"{_describe(st)}: <MemberCode targetGUID={gone[0]!r}> "
-                                            "points to no <Code> in the <CodeBook>")
+                raise QDAFormatError(
+                    where,
+                    f"{_describe(st)}: <MemberCode targetGUID={gone[0]!r}> "
+                    "points to no <Code> in the <CodeBook>",
+                )
             if members:
                 out.setdefault(st.get("name"), set()).update(members)
     return out
@@ -724,8 +913,12 @@ def _warn_skipped(where, skipped: dict) -> None:
     for kind, places in skipped.items():
         total = sum(places.values())
         where_ = "; ".join(f"{n} in {place}" for place, n in places.items())
-        warnings.warn(f"{where}: {total} {kind} left out (aeeval reads codings of text "
-                      f"selections only): {where_}", QDAWarning, stacklevel=3)
+        warnings.warn(
+            f"{where}: {total} {kind} left out (aeeval reads codings of text "
+            f"selections only): {where_}",
+            QDAWarning,
+            stacklevel=3,
+        )
 
 
 def _count(skipped: dict, kind: str, place: str, n: int = 1) -> None:
@@ -742,8 +935,15 @@ SKIP_CASES = "coding(s) of cases"
 SKIP_VARIABLES = "coding(s) of variables"
 
 
-def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", themes=None,
-              theme_level: int | None = None, position_unit: str | None = None) -> pd.DataFrame:
+def read_qdpx(
+    path,
+    *,
+    organisations=None,
+    org_variable: str = "org_code",
+    themes=None,
+    theme_level: int | None = None,
+    position_unit: str | None = None,
+) -> pd.DataFrame:
     """Coded text segments from a REFI-QDA project exchange file (``.qdpx``).
 
     A ``.qdpx`` is a zip holding ``project.qde`` (XML, namespace ``urn:QDA-XML:project:1.0``) and the
@@ -818,14 +1018,16 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
     if not path.is_file():
         raise QDAFormatError(path, "file does not exist")
     if not zipfile.is_zipfile(path):
-        raise QDAFormatError(path, "not a zip archive; a .qdpx file is a zip holding project.qde "
-                                   "and the sources")
+        raise QDAFormatError(
+            path, "not a zip archive; a .qdpx file is a zip holding project.qde and the sources"
+        )
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
         qde = [n for n in names if n.lower().endswith(".qde") and "/" not in n.strip("/")]
         if not qde:
-            raise QDAFormatError(path, f"the zip has no project.qde (it holds "
-                                       f"{', '.join(names[:8]) or 'nothing'})")
+            raise QDAFormatError(
+                path, f"the zip has no project.qde (it holds {', '.join(names[:8]) or 'nothing'})"
+            )
         qde_name = "project.qde" if "project.qde" in qde else qde[0]
         where = f"{path} [{qde_name}]"
         root, ns = _parse_xml(zf.read(qde_name), where, "Project", "project")
@@ -837,15 +1039,22 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
             for u in users_el.findall(_q(ns, "User")):
                 users[u.get("guid")] = u.get("name") or u.get("guid")
         cb = root.find(_q(ns, "CodeBook"))
-        codebook, paths, labels = _codes_from(cb.find(_q(ns, "Codes")) if cb is not None else None,
-                                              ns, where)
+        codebook, paths, labels = _codes_from(
+            cb.find(_q(ns, "Codes")) if cb is not None else None, ns, where
+        )
         var_names = _variables(root, ns)
         cases_el = root.find(_q(ns, "Cases"))
-        case_guids = ({c.get("guid") for c in cases_el.findall(_q(ns, "Case"))}
-                      if cases_el is not None else set())
+        case_guids = (
+            {c.get("guid") for c in cases_el.findall(_q(ns, "Case"))}
+            if cases_el is not None
+            else set()
+        )
         notes_el = root.find(_q(ns, "Notes"))
-        note_guids = ({n.get("guid") for n in notes_el.findall(_q(ns, "Note"))}
-                      if notes_el is not None else set())
+        note_guids = (
+            {n.get("guid") for n in notes_el.findall(_q(ns, "Note"))}
+            if notes_el is not None
+            else set()
+        )
         sets = _sets_from(root, ns, where, paths)
 
         sources_el = root.find(_q(ns, "Sources"))
@@ -858,22 +1067,34 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
             sguid, sname = src.get("guid"), src.get("name") or src.get("guid")
             all_sources.add(sguid)
             # A PDF's text layer is a <Representation> (a text source) inside the <PDFSource>.
-            text_el = src if kind == "TextSource" else (
-                src.find(_q(ns, "Representation")) if kind == "PDFSource" else None)
+            text_el = (
+                src
+                if kind == "TextSource"
+                else (src.find(_q(ns, "Representation")) if kind == "PDFSource" else None)
+            )
             if text_el is None:
-                _count(skipped, SKIP_MEDIA, f"<{kind} name={sname!r}>",
-                       len(src.findall(f".//{_q(ns, 'Coding')}")))
+                _count(
+                    skipped,
+                    SKIP_MEDIA,
+                    f"<{kind} name={sname!r}>",
+                    len(src.findall(f".//{_q(ns, 'Coding')}")),
+                )
                 continue
             interview = _interview_id(sname)
             if interview in source_of_interview:
-                raise QDAFormatError(where, f"<{kind} name={sname!r} guid={sguid!r}> and source "
-                                            f"{source_of_interview[interview]!r} both give interview "
-                                            f"id {interview!r}; rename one so each interview is one "
-                                            "source")
+                raise QDAFormatError(
+                    where,
+                    f"<{kind} name={sname!r} guid={sguid!r}> and source "
+                    f"{source_of_interview[interview]!r} both give interview "
+                    f"id {interview!r}; rename one so each interview is one "
+                    "source",
+                )
             source_of_interview[interview] = sname
             guid_to_interview[sguid] = interview
-            org = {**_variable_values(text_el, ns, var_names),
-                   **_variable_values(src, ns, var_names)}.get(org_variable)
+            org = {
+                **_variable_values(text_el, ns, var_names),
+                **_variable_values(src, ns, var_names),
+            }.get(org_variable)
             if org:
                 from_file[interview] = org
             text = _source_text(text_el, f"<{kind} name={sname!r}>", zf, lower, where, ns)
@@ -883,12 +1104,20 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
             _count(skipped, SKIP_WHOLE, place, len(text_el.findall(_q(ns, "Coding"))))
             if text_el is not src:
                 _count(skipped, SKIP_WHOLE, place, len(src.findall(_q(ns, "Coding"))))
-                _count(skipped, SKIP_MEDIA, place,
-                       len(src.findall(f"{_q(ns, 'PDFSelection')}/{_q(ns, 'Coding')}")))
+                _count(
+                    skipped,
+                    SKIP_MEDIA,
+                    place,
+                    len(src.findall(f"{_q(ns, 'PDFSelection')}/{_q(ns, 'Coding')}")),
+                )
         if notes_el is not None:
             for note in notes_el.findall(_q(ns, "Note")):
-                _count(skipped, SKIP_NOTES, _describe(note),
-                       len(note.findall(f".//{_q(ns, 'Coding')}")))
+                _count(
+                    skipped,
+                    SKIP_NOTES,
+                    _describe(note),
+                    len(note.findall(f".//{_q(ns, 'Coding')}")),
+                )
 
     if cases_el is not None:
         for case in cases_el.findall(_q(ns, "Case")):
@@ -897,9 +1126,16 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
             for sref in case.findall(_q(ns, "SourceRef")):
                 target = sref.get("targetGUID")
                 if target not in all_sources:
-                    raise QDAFormatError(where, f"<Case name={case.get('name')!r}> points to source "
-                                                f"{target!r}, which is not among the <Sources>")
-                if org and target in guid_to_interview and guid_to_interview[target] not in from_file:
+                    raise QDAFormatError(
+                        where,
+                        f"<Case name={case.get('name')!r}> points to source "
+                        f"{target!r}, which is not among the <Sources>",
+                    )
+                if (
+                    org
+                    and target in guid_to_interview
+                    and guid_to_interview[target] not in from_file
+                ):
                     from_file[guid_to_interview[target]] = org
 
     # Check every selection and coding first; positions are converted once the unit is known.
@@ -910,21 +1146,22 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
             label = f"<PlainTextSelection guid={sel.get('guid')!r}> in source {sname!r}"
             if text is None:
                 raise QDAFormatError(where, f"{label}: the source has no plain text")
-            try:
-                start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            except (TypeError, ValueError):
-                raise QDAFormatError(where, f"{label}: startPosition/endPosition "
-                                            f"{sel.get('startPosition')!r}/"
-                                            f"{sel.get('endPosition')!r} are not whole "
-                                            "numbers") from None
+            # Project.xsd's xs:integer (checked by _check_schema) is what int() reads.
+            start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
             if not 0 <= start < end:
-                raise QDAFormatError(where, f"{label} (name {sel.get('name')!r}): positions "
-                                            f"{start}–{end} are not a span (REFI-QDA: 0 ≤ start "
-                                            "< end)")
+                raise QDAFormatError(
+                    where,
+                    f"{label} (name {sel.get('name')!r}): positions "
+                    f"{start}–{end} are not a span (REFI-QDA: 0 ≤ start "
+                    "< end)",
+                )
             codings = []
             for coding in sel.findall(_q(ns, "Coding")):
-                target = coding.find(_q(ns, "CodeRef")).get("targetGUID") if coding.find(
-                    _q(ns, "CodeRef")) is not None else None
+                target = (
+                    coding.find(_q(ns, "CodeRef")).get("targetGUID")
+                    if coding.find(_q(ns, "CodeRef")) is not None
+                    else None
+                )
                 if target in case_guids:
                     _count(skipped, SKIP_CASES, f"source {sname!r}")
                     continue
@@ -935,14 +1172,20 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
                     _count(skipped, SKIP_NOTES, f"source {sname!r}")
                     continue
                 if target not in paths:
-                    raise QDAFormatError(where, f"{label}: <CodeRef targetGUID={target!r}> points "
-                                                "to a code that is not in the <CodeBook>")
+                    raise QDAFormatError(
+                        where,
+                        f"{label}: <CodeRef targetGUID={target!r}> points "
+                        "to a code that is not in the <CodeBook>",
+                    )
                 user = coding.get("creatingUser") or sel.get("creatingUser")
                 if user is None:
-                    raise QDAFormatError(where, f"{label}: no creatingUser, so the coder is unknown")
+                    raise QDAFormatError(
+                        where, f"{label}: no creatingUser, so the coder is unknown"
+                    )
                 if user not in users:
-                    raise QDAFormatError(where, f"{label}: creatingUser {user!r} is not among the "
-                                                "<Users>")
+                    raise QDAFormatError(
+                        where, f"{label}: creatingUser {user!r} is not among the <Users>"
+                    )
                 codings.append((target, users[user]))
             if not sel.findall(_q(ns, "Coding")):
                 _count(skipped, SKIP_UNCODED, f"source {sname!r}")
@@ -953,26 +1196,45 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
             kept.append((interview, text, checked))
     unit = _resolve_positions(where, root.get("origin"), resolve, position_unit)
     coded = [t for _, _, checked in kept for c in checked for t, _ in c[4]]
-    theme_of, rule = _assign_themes(where, paths, labels, coded, themes=themes,
-                                    theme_level=theme_level, sets=sets)
+    theme_of, rule = _assign_themes(
+        where, paths, labels, coded, themes=themes, theme_level=theme_level, sets=sets
+    )
     rows = []
     for (interview, text, checked), spans in zip(kept, unit["spans"]):
         for (_, _, _, _, codings), (i, j) in zip(checked, spans):
             for target, coder in codings:
-                rows.append({"interview": interview, "coder": coder, "code": paths[target][-1],
-                             "theme": theme_of[target], "text": text[i:j], "start": i, "end": j})
+                rows.append(
+                    {
+                        "interview": interview,
+                        "coder": coder,
+                        "code": paths[target][-1],
+                        "theme": theme_of[target],
+                        "text": text[i:j],
+                        "start": i,
+                        "end": j,
+                    }
+                )
     interviews = sorted({r["interview"] for r in rows})
-    orgs = _assign_orgs(interviews, from_file, _org_mapping(organisations, where), where,
-                        org_variable)
+    orgs = _assign_orgs(
+        interviews, from_file, _org_mapping(organisations, where), where, org_variable
+    )
     for r in rows:
         r["org_code"] = orgs[r["interview"]]
     _warn_skipped(where, skipped)
     out = _tidy(rows)
-    out.attrs.update({"source_file": str(path), "origin": root.get("origin") or "",
-                      "position_unit": unit["unit"], "position_unit_reason": unit["reason"],
-                      "theme_rule": rule, "positions": True,
-                      "skipped": {k: sum(v.values()) for k, v in skipped.items()},
-                      "n_sources": len(texts), "n_codes": len(paths)})
+    out.attrs.update(
+        {
+            "source_file": str(path),
+            "origin": root.get("origin") or "",
+            "position_unit": unit["unit"],
+            "position_unit_reason": unit["reason"],
+            "theme_rule": rule,
+            "positions": True,
+            "skipped": {k: sum(v.values()) for k, v in skipped.items()},
+            "n_sources": len(texts),
+            "n_codes": len(paths),
+        }
+    )
     return out
 
 
@@ -984,13 +1246,22 @@ def read_qdpx(path, *, organisations=None, org_variable: str = "org_code", theme
 #   code_name(cid, name, memo, catid, owner, date, color)   [later versions: supercid]
 #   code_text(cid, fid, seltext, pos0, pos1, owner, date, memo, avid)
 #   attribute(attrid, name, attr_type, value, id, date, owner); cases; case_text(caseid, fid, …)
-_QC_TABLES = {"source": {"id", "name"}, "code_cat": {"catid", "name", "supercatid"},
-              "code_name": {"cid", "name", "catid"},
-              "code_text": {"cid", "fid", "seltext", "pos0", "pos1", "owner"}}
+_QC_TABLES = {
+    "source": {"id", "name"},
+    "code_cat": {"catid", "name", "supercatid"},
+    "code_name": {"cid", "name", "catid"},
+    "code_text": {"cid", "fid", "seltext", "pos0", "pos1", "owner"},
+}
 
 
-def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code", themes=None,
-                   theme_level: int | None = None) -> pd.DataFrame:
+def read_qualcoder(
+    path,
+    *,
+    organisations=None,
+    org_variable: str = "org_code",
+    themes=None,
+    theme_level: int | None = None,
+) -> pd.DataFrame:
     """Coded text segments from a QualCoder project (its folder or the ``data.qda`` SQLite file).
 
     Codes come from ``code_name``, their place in the codebook from the categories in
@@ -1020,12 +1291,17 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code", 
     path = Path(path)
     db = path / "data.qda" if path.is_dir() else path
     if not db.is_file():
-        raise QDAFormatError(path, "no QualCoder database here (expected a project folder holding "
-                                   "data.qda, or the data.qda file)")
+        raise QDAFormatError(
+            path,
+            "no QualCoder database here (expected a project folder holding "
+            "data.qda, or the data.qda file)",
+        )
     try:
         conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+            tables = {
+                r[0] for r in conn.execute("select name from sqlite_master where type='table'")
+            }
         except sqlite3.DatabaseError as exc:
             raise QDAFormatError(db, f"not an SQLite database ({exc})") from None
         for table, cols in _QC_TABLES.items():
@@ -1041,33 +1317,48 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code", 
         for name in sources.values():
             other = by_interview.setdefault(_interview_id(name), name)
             if other != name:
-                raise QDAFormatError(db, f"source files {other!r} and {name!r} both give interview "
-                                         f"id {_interview_id(name)!r}; rename one so each interview "
-                                         "is one file")
+                raise QDAFormatError(
+                    db,
+                    f"source files {other!r} and {name!r} both give interview "
+                    f"id {_interview_id(name)!r}; rename one so each interview "
+                    "is one file",
+                )
         skipped = {}
-        for table, what in (("code_image", "pictures and PDF regions"),
-                            ("code_av", "audio and video")):
+        for table, what in (
+            ("code_image", "pictures and PDF regions"),
+            ("code_av", "audio and video"),
+        ):
             if table in tables:
                 n = conn.execute(f"select count(*) from {table}").fetchone()[0]
                 _count(skipped, SKIP_MEDIA, f"table {table} ({what})", n)
-        cats = {cid: (name, sup) for cid, name, sup in
-                conn.execute("select catid, name, supercatid from code_cat")}
+        cats = {
+            cid: (name, sup)
+            for cid, name, sup in conn.execute("select catid, name, supercatid from code_cat")
+        }
         code_cols = {r[1] for r in conn.execute("pragma table_info(code_name)")}
         sup_sql = ", supercid" if "supercid" in code_cols else ", null"
-        codes = {cid: (name, catid, sup) for cid, name, catid, sup in
-                 conn.execute(f"select cid, name, catid{sup_sql} from code_name")}
-        codings = conn.execute("select rowid, cid, fid, seltext, pos0, pos1, owner from code_text "
-                               "order by rowid").fetchall()
+        codes = {
+            cid: (name, catid, sup)
+            for cid, name, catid, sup in conn.execute(
+                f"select cid, name, catid{sup_sql} from code_name"
+            )
+        }
+        codings = conn.execute(
+            "select rowid, cid, fid, seltext, pos0, pos1, owner from code_text order by rowid"
+        ).fetchall()
         from_file = {}
         if "attribute" in tables:
-            for fid, value in conn.execute("select id, value from attribute where attr_type='file' "
-                                           "and name=?", (org_variable,)):
+            for fid, value in conn.execute(
+                "select id, value from attribute where attr_type='file' and name=?", (org_variable,)
+            ):
                 if fid in sources and value:
                     from_file[_interview_id(sources[fid])] = value
             if "case_text" in tables:
                 for fid, value in conn.execute(
-                        "select distinct ct.fid, a.value from case_text ct join attribute a "
-                        "on a.id = ct.caseid and a.attr_type='case' and a.name=?", (org_variable,)):
+                    "select distinct ct.fid, a.value from case_text ct join attribute a "
+                    "on a.id = ct.caseid and a.attr_type='case' and a.name=?",
+                    (org_variable,),
+                ):
                     if fid in sources and value:
                         from_file.setdefault(_interview_id(sources[fid]), value)
     except sqlite3.DatabaseError as exc:
@@ -1080,12 +1371,18 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code", 
         names, seen = [], set()
         while catid is not None:
             if catid not in cats:
-                raise QDAFormatError(db, f"code_text row {row}: code {name!r} points to category "
-                                         f"{catid}, which is not in code_cat")
+                raise QDAFormatError(
+                    db,
+                    f"code_text row {row}: code {name!r} points to category "
+                    f"{catid}, which is not in code_cat",
+                )
             if catid in seen:
-                raise QDAFormatError(db, f"code_text row {row}: the categories above code "
-                                         f"{name!r} loop (code_cat.supercatid returns to catid "
-                                         f"{catid})")
+                raise QDAFormatError(
+                    db,
+                    f"code_text row {row}: the categories above code "
+                    f"{name!r} loop (code_cat.supercatid returns to catid "
+                    f"{catid})",
+                )
             seen.add(catid)
             names.append(cats[catid][0])
             catid = cats[catid][1]
@@ -1100,11 +1397,17 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code", 
         chain, parents = [name], {cid}  # code and category ids are separate numberings
         while catid is None and sup is not None:  # sub-code → parent code
             if sup not in codes:
-                raise QDAFormatError(db, f"code_text row {row}: code {name!r} has parent code "
-                                         f"{sup}, which is not in code_name")
+                raise QDAFormatError(
+                    db,
+                    f"code_text row {row}: code {name!r} has parent code "
+                    f"{sup}, which is not in code_name",
+                )
             if sup in parents:
-                raise QDAFormatError(db, f"code_text row {row}: code {name!r} is its own ancestor "
-                                         f"(code_name.supercid loops through cid {sup})")
+                raise QDAFormatError(
+                    db,
+                    f"code_text row {row}: code {name!r} is its own ancestor "
+                    f"(code_name.supercid loops through cid {sup})",
+                )
             parents.add(sup)
             chain.append(codes[sup][0])
             _, catid, sup = codes[sup]
@@ -1121,11 +1424,13 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code", 
         if not owner:
             raise QDAFormatError(db, f"code_text row {rowid}: no owner, so the coder is unknown")
         if pos0 is None or pos1 is None or not 0 <= int(pos0) < int(pos1):
-            raise QDAFormatError(db, f"code_text row {rowid}: positions {pos0}–{pos1} are not a "
-                                     "valid span")
+            raise QDAFormatError(
+                db, f"code_text row {rowid}: positions {pos0}–{pos1} are not a valid span"
+            )
         code_path(cid, rowid)
-        checked.setdefault(fid, []).append((f"code_text row {rowid}", int(pos0), int(pos1),
-                                            seltext or "", cid, owner))
+        checked.setdefault(fid, []).append(
+            (f"code_text row {rowid}", int(pos0), int(pos1), seltext or "", cid, owner)
+        )
     # The category tree of every code, coded or not, decides the codebook's shape.
     for cid in codes:
         try:
@@ -1135,28 +1440,51 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code", 
     fids = sorted(checked)
     # QualCoder stores Qt text-cursor positions (UTF-16 code units; helpers.doc_end_position) and
     # the selected text (seltext), which settles the unit when they differ.
-    unit = _resolve_positions(db, "QualCoder", [(sources[f], texts[f] or "",
-                                                 [c[:4] for c in checked[f]]) for f in fids])
-    theme_of, rule = _assign_themes(db, paths, labels, [c[4] for f in fids for c in checked[f]],
-                                    themes=themes, theme_level=theme_level)
+    unit = _resolve_positions(
+        db, "QualCoder", [(sources[f], texts[f] or "", [c[:4] for c in checked[f]]) for f in fids]
+    )
+    theme_of, rule = _assign_themes(
+        db,
+        paths,
+        labels,
+        [c[4] for f in fids for c in checked[f]],
+        themes=themes,
+        theme_level=theme_level,
+    )
     rows = []
     for fid, spans in zip(fids, unit["spans"]):
         text = texts[fid] or ""
         for (_, _, _, _, cid, owner), (i, j) in zip(checked[fid], spans):
-            rows.append({"interview": _interview_id(sources[fid]), "coder": owner,
-                         "code": codes[cid][0], "theme": theme_of[cid], "text": text[i:j],
-                         "start": i, "end": j})
+            rows.append(
+                {
+                    "interview": _interview_id(sources[fid]),
+                    "coder": owner,
+                    "code": codes[cid][0],
+                    "theme": theme_of[cid],
+                    "text": text[i:j],
+                    "start": i,
+                    "end": j,
+                }
+            )
     _warn_skipped(db, skipped)
     interviews = sorted({r["interview"] for r in rows})
     orgs = _assign_orgs(interviews, from_file, _org_mapping(organisations, db), db, org_variable)
     for r in rows:
         r["org_code"] = orgs[r["interview"]]
     out = _tidy(rows)
-    out.attrs.update({"source_file": str(db), "origin": "QualCoder project (data.qda)",
-                      "position_unit": unit["unit"], "position_unit_reason": unit["reason"],
-                      "theme_rule": rule, "positions": True,
-                      "skipped": {k: sum(v.values()) for k, v in skipped.items()},
-                      "n_sources": len(sources), "n_codes": len(codes)})
+    out.attrs.update(
+        {
+            "source_file": str(db),
+            "origin": "QualCoder project (data.qda)",
+            "position_unit": unit["unit"],
+            "position_unit_reason": unit["reason"],
+            "theme_rule": rule,
+            "positions": True,
+            "skipped": {k: sum(v.values()) for k, v in skipped.items()},
+            "n_sources": len(sources),
+            "n_codes": len(codes),
+        }
+    )
     return out
 
 
@@ -1169,8 +1497,10 @@ def read_qualcoder(path, *, organisations=None, org_variable: str = "org_code", 
 # category first, from categories_of_code), and FileVar_<name>/CaseVar_<name> when variables
 # are exported. The CSV is utf-8-sig with every cell quoted.
 _QC_EXPORT_COLUMNS = ("Coder", "Coded", "Id", "Codename", "Coded_Memo")
-NO_POSITIONS = ("none: a coded-text export holds no positions, so segments are keyed by "
-                "interview and code and co-occurrence is by interview only")
+NO_POSITIONS = (
+    "none: a coded-text export holds no positions, so segments are keyed by "
+    "interview and code and co-occurrence is by interview only"
+)
 
 
 def _export_rows(path: Path, *, header_only: bool = False) -> list[list[str]] | None:
@@ -1184,16 +1514,24 @@ def _export_rows(path: Path, *, header_only: bool = False) -> list[list[str]] | 
 
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
-                rows = book.worksheets[0].iter_rows(values_only=True,
-                                                    max_row=1 if header_only else None)
+                rows = book.worksheets[0].iter_rows(
+                    values_only=True, max_row=1 if header_only else None
+                )
                 return [["" if v is None else str(v) for v in row] for row in rows]
             finally:
                 book.close()
         with open(path, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
             return list(itertools.islice(reader, 1) if header_only else reader)
-    except (OSError, ValueError, UnicodeDecodeError, csv.Error, KeyError, IndexError,
-            zipfile.BadZipFile):
+    except (
+        OSError,
+        ValueError,
+        UnicodeDecodeError,
+        csv.Error,
+        KeyError,
+        IndexError,
+        zipfile.BadZipFile,
+    ):
         return None
 
 
@@ -1216,8 +1554,14 @@ def is_coded_text_export(path) -> bool:
     return all(c in head for c in _QC_EXPORT_COLUMNS) and head[0] in ("File", "Case")
 
 
-def read_qualcoder_export(path, *, organisations=None, org_variable: str = "org_code",
-                          themes=None, theme_level: int | None = None) -> pd.DataFrame:
+def read_qualcoder_export(
+    path,
+    *,
+    organisations=None,
+    org_variable: str = "org_code",
+    themes=None,
+    theme_level: int | None = None,
+) -> pd.DataFrame:
     """Coded text from QualCoder's coded-text report exported as CSV or XLSX.
 
     The export has no positions: ``start`` and ``end`` are missing, segments are keyed by
@@ -1251,9 +1595,12 @@ def read_qualcoder_export(path, *, organisations=None, org_variable: str = "org_
     head = [str(h).strip() for h in rows[0]]
     missing = [c for c in _QC_EXPORT_COLUMNS if c not in head]
     if missing or head[0] not in ("File", "Case"):
-        raise QDAFormatError(path, "not a QualCoder coded-text export: the header needs File (or "
-                                   "Case, Filename), Coder, Coded, Id, Codename, Coded_Memo, "
-                                   f"Category…; it lacks {missing or ['File']}")
+        raise QDAFormatError(
+            path,
+            "not a QualCoder coded-text export: the header needs File (or "
+            "Case, Filename), Coder, Coded, Id, Codename, Coded_Memo, "
+            f"Category…; it lacks {missing or ['File']}",
+        )
     col = {h: k for k, h in reversed(list(enumerate(head)))}
     file_col = col["Filename"] if head[0] == "Case" and "Filename" in col else 0
     cat_cols = [k for k, h in enumerate(head) if h == "Category"]
@@ -1267,40 +1614,68 @@ def read_qualcoder_export(path, *, organisations=None, org_variable: str = "org_
         if cid.startswith(("imid:", "avid:")):
             _count(skipped, SKIP_MEDIA, f"row {n} ({cid})")
             continue
-        source, coder, code = (row[file_col].strip(), row[col["Coder"]].strip(),
-                               row[col["Codename"]].strip())
+        source, coder, code = (
+            row[file_col].strip(),
+            row[col["Coder"]].strip(),
+            row[col["Codename"]].strip(),
+        )
         for what, value in (("the file name", source), ("Coder", coder), ("Codename", code)):
             if not value:
                 raise QDAFormatError(path, f"row {n} (Id {cid!r}): {what} is empty")
         path_ = [row[k].strip() for k in reversed(cat_cols) if row[k].strip()] + [code]
         key = tuple(path_)
         if paths.get(code, key) != key:
-            raise QDAFormatError(path, f"row {n}: code {code!r} sits under categories "
-                                       f"{' / '.join(key[:-1]) or '(none)'} here and "
-                                       f"{' / '.join(paths[code][:-1]) or '(none)'} elsewhere")
+            raise QDAFormatError(
+                path,
+                f"row {n}: code {code!r} sits under categories "
+                f"{' / '.join(key[:-1]) or '(none)'} here and "
+                f"{' / '.join(paths[code][:-1]) or '(none)'} elsewhere",
+            )
         paths[code], labels[code] = key, f"code {code!r}"
         interview = _interview_id(source)
         if org_col is not None and row[org_col].strip():
             from_file[interview] = row[org_col].strip()
-        checked.append({"interview": interview, "coder": coder, "code": code,
-                        "text": row[col["Coded"]], "start": pd.NA, "end": pd.NA})
-    theme_of, rule = _assign_themes(path, {k: list(v) for k, v in paths.items()}, labels,
-                                    [r["code"] for r in checked], themes=themes,
-                                    theme_level=theme_level)
+        checked.append(
+            {
+                "interview": interview,
+                "coder": coder,
+                "code": code,
+                "text": row[col["Coded"]],
+                "start": pd.NA,
+                "end": pd.NA,
+            }
+        )
+    theme_of, rule = _assign_themes(
+        path,
+        {k: list(v) for k, v in paths.items()},
+        labels,
+        [r["code"] for r in checked],
+        themes=themes,
+        theme_level=theme_level,
+    )
     for r in checked:
         r["theme"] = theme_of[r["code"]]
     interviews = sorted({r["interview"] for r in checked})
-    orgs = _assign_orgs(interviews, from_file, _org_mapping(organisations, path), path,
-                        org_variable)
+    orgs = _assign_orgs(
+        interviews, from_file, _org_mapping(organisations, path), path, org_variable
+    )
     for r in checked:
         r["org_code"] = orgs[r["interview"]]
     _warn_skipped(path, skipped)
     out = _tidy(checked)
-    out.attrs.update({"source_file": str(path), "origin": "QualCoder coded-text export",
-                      "position_unit": NO_POSITIONS, "position_unit_reason": "",
-                      "theme_rule": rule, "positions": False,
-                      "skipped": {k: sum(v.values()) for k, v in skipped.items()},
-                      "n_sources": len(interviews), "n_codes": len(paths)})
+    out.attrs.update(
+        {
+            "source_file": str(path),
+            "origin": "QualCoder coded-text export",
+            "position_unit": NO_POSITIONS,
+            "position_unit_reason": "",
+            "theme_rule": rule,
+            "positions": False,
+            "skipped": {k: sum(v.values()) for k, v in skipped.items()},
+            "n_sources": len(interviews),
+            "n_codes": len(paths),
+        }
+    )
     return out
 
 
@@ -1328,9 +1703,11 @@ def qda_report(path) -> list[str] | None:
     if suffix == ".qdc":
         book = read_qdc(path)
         sets = book.attrs.get("sets", {})
-        return [f"{path}: REFI-QDA codebook (origin {book.attrs.get('origin')!r})",
-                f"  {len(book)} codes, {int((book['depth'] == 0).sum())} at the top level, "
-                f"{len(sets)} code set(s); a codebook holds no codings"]
+        return [
+            f"{path}: REFI-QDA codebook (origin {book.attrs.get('origin')!r})",
+            f"  {len(book)} codes, {int((book['depth'] == 0).sum())} at the top level, "
+            f"{len(sets)} code set(s); a codebook holds no codings",
+        ]
     if suffix == ".qdpx":
         kind, reader = "REFI-QDA project", read_qdpx
     elif path.is_dir() and (path / "data.qda").is_file() or suffix == ".qda":
@@ -1346,11 +1723,13 @@ def qda_report(path) -> list[str] | None:
     skipped = "; ".join(f"{n} {kind_}" for kind_, n in a.get("skipped", {}).items()) or "nothing"
     origin = f" (origin {a['origin']!r})" if kind == "REFI-QDA project" else ""
     reason = f" ({a['position_unit_reason']})" if a.get("position_unit_reason") else ""
-    return [f"{path}: {kind}{origin}",
-            f"  {a['n_sources']} sources, {a['n_codes']} codes, {seg['theme'].nunique()} themes "
-            f"({a['theme_rule']}), {seg['coder'].nunique()} coders, {len(seg)} codings",
-            f"  positions: {a['position_unit']}{reason}",
-            f"  skipped: {skipped}"]
+    return [
+        f"{path}: {kind}{origin}",
+        f"  {a['n_sources']} sources, {a['n_codes']} codes, {seg['theme'].nunique()} themes "
+        f"({a['theme_rule']}), {seg['coder'].nunique()} coders, {len(seg)} codings",
+        f"  positions: {a['position_unit']}{reason}",
+        f"  skipped: {skipped}",
+    ]
 
 
 # ------------------------------------------------------------------------------------- writers
@@ -1374,15 +1753,35 @@ def codebook_from_segments(segments: pd.DataFrame) -> pd.DataFrame:
     pairs = segments[["theme", "code"]].drop_duplicates().sort_values(["theme", "code"])
     clash = pairs["code"].duplicated(keep=False)
     if clash.any():
-        raise ValueError(f"code {pairs.loc[clash, 'code'].iloc[0]!r} sits under more than one theme "
-                         f"({', '.join(pairs.loc[clash, 'theme'].unique())})")
+        raise ValueError(
+            f"code {pairs.loc[clash, 'code'].iloc[0]!r} sits under more than one theme "
+            f"({', '.join(pairs.loc[clash, 'theme'].unique())})"
+        )
     rows = []
     for theme, g in pairs.groupby("theme", sort=True):
-        rows.append({"guid": _guid("theme", theme), "code": theme, "parent": pd.NA, "theme": pd.NA,
-                     "depth": 0, "codable": False, "description": ""})
+        rows.append(
+            {
+                "guid": _guid("theme", theme),
+                "code": theme,
+                "parent": pd.NA,
+                "theme": pd.NA,
+                "depth": 0,
+                "codable": False,
+                "description": "",
+            }
+        )
         for code in g["code"]:
-            rows.append({"guid": _guid("code", theme, code), "code": code, "parent": theme,
-                         "theme": theme, "depth": 1, "codable": True, "description": ""})
+            rows.append(
+                {
+                    "guid": _guid("code", theme, code),
+                    "code": code,
+                    "parent": theme,
+                    "theme": theme,
+                    "depth": 1,
+                    "codable": True,
+                    "description": "",
+                }
+            )
     return pd.DataFrame(rows, columns=_CODEBOOK_COLUMNS)
 
 
@@ -1390,7 +1789,11 @@ def _codes_xml(parent: ET.Element, codebook: pd.DataFrame, ns: str) -> None:
     codes_el = ET.SubElement(parent, _q(ns, "Codes"))
     elements = {}
     for row in codebook.itertuples():
-        attrs = {"guid": row.guid, "name": row.code, "isCodable": "true" if row.codable else "false"}
+        attrs = {
+            "guid": row.guid,
+            "name": row.code,
+            "isCodable": "true" if row.codable else "false",
+        }
         holder = codes_el if pd.isna(row.parent) else elements[row.parent]
         el = ET.SubElement(holder, _q(ns, "Code"), attrs)
         if row.description:
@@ -1438,14 +1841,18 @@ def _transcript(g: pd.DataFrame, interview) -> str:
     for row in g.itertuples():
         text = str(row.text)
         if len(text) != int(row.end) - int(row.start):
-            raise ValueError(f"interview {interview!r}, code {row.code!r} at {row.start}–{row.end}: "
-                             f"the text has {len(text)} characters, not {int(row.end) - int(row.start)}"
-                             "; pass transcripts= to write_qdpx")
+            raise ValueError(
+                f"interview {interview!r}, code {row.code!r} at {row.start}–{row.end}: "
+                f"the text has {len(text)} characters, not {int(row.end) - int(row.start)}"
+                "; pass transcripts= to write_qdpx"
+            )
         for i, ch in enumerate(text):
             pos = int(row.start) + i
             if chars.setdefault(pos, ch) != ch:
-                raise ValueError(f"interview {interview!r}: segments disagree about the character "
-                                 f"at offset {pos}; pass transcripts= to write_qdpx")
+                raise ValueError(
+                    f"interview {interview!r}: segments disagree about the character "
+                    f"at offset {pos}; pass transcripts= to write_qdpx"
+                )
     length = max(chars) + 1 if chars else 0
     return "".join(chars.get(i, " ") for i in range(length))
 
@@ -1505,8 +1912,11 @@ def write_qdpx(segments: pd.DataFrame, path, *, transcripts: dict | None = None)
     _codes_xml(ET.SubElement(root, _q(ns, "CodeBook")), codebook, ns)
     var_guid = _guid("variable", "org_code")
     vars_el = ET.SubElement(root, _q(ns, "Variables"))
-    ET.SubElement(vars_el, _q(ns, "Variable"), {"guid": var_guid, "name": "org_code",
-                                               "typeOfVariable": "Text"})
+    ET.SubElement(
+        vars_el,
+        _q(ns, "Variable"),
+        {"guid": var_guid, "name": "org_code", "typeOfVariable": "Text"},
+    )
     sources_el = ET.SubElement(root, _q(ns, "Sources"))
     files = {}
     for interview, g in segments.groupby("interview", sort=True):
@@ -1518,21 +1928,36 @@ def write_qdpx(segments: pd.DataFrame, path, *, transcripts: dict | None = None)
             text = _transcript(g, interview)
         sguid = _guid("source", interview)
         files[f"sources/{sguid}.txt"] = text
-        src = ET.SubElement(sources_el, _q(ns, "TextSource"), {
-            "guid": sguid, "name": f"{interview}.txt", "plainTextPath": f"internal://{sguid}.txt"})
+        src = ET.SubElement(
+            sources_el,
+            _q(ns, "TextSource"),
+            {"guid": sguid, "name": f"{interview}.txt", "plainTextPath": f"internal://{sguid}.txt"},
+        )
         g = g.sort_values(["coder", "start", "end", "code"])
         for i, row in enumerate(g.itertuples()):
-            if text[int(row.start):int(row.end)] != row.text:
-                raise ValueError(f"interview {interview!r}: the transcript does not hold the text "
-                                 f"of code {row.code!r} at {row.start}–{row.end}")
+            if text[int(row.start) : int(row.end)] != row.text:
+                raise ValueError(
+                    f"interview {interview!r}: the transcript does not hold the text "
+                    f"of code {row.code!r} at {row.start}–{row.end}"
+                )
             user = _guid("user", row.coder)
-            sel = ET.SubElement(src, _q(ns, "PlainTextSelection"), {
-                "guid": _guid("selection", interview, i), "name": row.text,
-                "startPosition": str(int(row.start)), "endPosition": str(int(row.end)),
-                "creatingUser": user})
-            coding = ET.SubElement(sel, _q(ns, "Coding"), {"guid": _guid("coding", interview, i),
-                                                          "creatingUser": user})
-            ET.SubElement(coding, _q(ns, "CodeRef"), {"targetGUID": code_guid[(row.theme, row.code)]})
+            sel = ET.SubElement(
+                src,
+                _q(ns, "PlainTextSelection"),
+                {
+                    "guid": _guid("selection", interview, i),
+                    "name": row.text,
+                    "startPosition": str(int(row.start)),
+                    "endPosition": str(int(row.end)),
+                    "creatingUser": user,
+                },
+            )
+            coding = ET.SubElement(
+                sel, _q(ns, "Coding"), {"guid": _guid("coding", interview, i), "creatingUser": user}
+            )
+            ET.SubElement(
+                coding, _q(ns, "CodeRef"), {"targetGUID": code_guid[(row.theme, row.code)]}
+            )
         vv = ET.SubElement(src, _q(ns, "VariableValue"))
         ET.SubElement(vv, _q(ns, "VariableRef"), {"targetGUID": var_guid})
         ET.SubElement(vv, _q(ns, "TextValue")).text = str(orgs[0])

@@ -52,10 +52,15 @@ __all__ = [
 # One coded span: without positions (QualCoder's coded-text export) the text tells spans apart.
 _SPAN = ["interview", "code", "start", "end", "text"]
 
-_FREQ_LABELS = {"n_interviews": "Interviews (n)", "interviews_base": "Interviews (N)",
-                "pct_interviews": "% of interviews", "n_organisations": "Organisations (n)",
-                "organisations_base": "Organisations (N)", "pct_organisations": "% of organisations",
-                "n_segments": "Segments"}
+_FREQ_LABELS = {
+    "n_interviews": "Interviews (n)",
+    "interviews_base": "Interviews (N)",
+    "pct_interviews": "% of interviews",
+    "n_organisations": "Organisations (n)",
+    "organisations_base": "Organisations (N)",
+    "pct_organisations": "% of organisations",
+    "n_segments": "Segments",
+}
 
 
 def _check(segments: pd.DataFrame, coder: str | None) -> pd.DataFrame:
@@ -76,12 +81,13 @@ def _short(text: str, max_chars: int) -> str:
     text = " ".join(str(text).split())
     if len(text) <= max_chars:
         return text
-    cut = text[:max_chars - 1].rsplit(" ", 1)[0]
+    cut = text[: max_chars - 1].rsplit(" ", 1)[0]
     return cut + "…"
 
 
-def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None,
-                      min_base: int | None = None) -> pd.DataFrame:
+def theme_frequencies(
+    segments: pd.DataFrame, *, coder: str | None = None, min_base: int | None = None
+) -> pd.DataFrame:
     """How many interviews and organisations mention each theme and each code.
 
     Parameters
@@ -119,8 +125,9 @@ def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None,
 
     def counts(keys):
         g = seg.groupby(keys)
-        out = pd.DataFrame({"n_interviews": g["interview"].nunique(),
-                            "n_organisations": g["org_code"].nunique()})
+        out = pd.DataFrame(
+            {"n_interviews": g["interview"].nunique(), "n_organisations": g["org_code"].nunique()}
+        )
         out["n_segments"] = spans.groupby(keys).size()
         return out.reset_index()
 
@@ -128,23 +135,44 @@ def theme_frequencies(segments: pd.DataFrame, *, coder: str | None = None,
     codes = counts(["theme", "code"]).assign(level="code")
     out = pd.concat([themes, codes], ignore_index=True)
     out["order"] = (out["level"] == "code").astype(int)
-    out = out.sort_values(["theme", "order", "n_interviews", "code"],
-                          ascending=[True, True, False, True], ignore_index=True)
+    out = out.sort_values(
+        ["theme", "order", "n_interviews", "code"],
+        ascending=[True, True, False, True],
+        ignore_index=True,
+    )
     out["interviews_base"] = n_iv
     out["pct_interviews"] = out["n_interviews"] / n_iv
     out["organisations_base"] = n_org
     out["pct_organisations"] = out["n_organisations"] / n_org
-    out = out[["theme", "code", "level", "n_interviews", "interviews_base", "pct_interviews",
-               "n_organisations", "organisations_base", "pct_organisations", "n_segments"]]
+    out = out[
+        [
+            "theme",
+            "code",
+            "level",
+            "n_interviews",
+            "interviews_base",
+            "pct_interviews",
+            "n_organisations",
+            "organisations_base",
+            "pct_organisations",
+            "n_segments",
+        ]
+    ]
     out.attrs["percent_columns"] = ["pct_interviews", "pct_organisations"]
     out.attrs["labels"] = dict(_FREQ_LABELS)
-    declare(out, rule="interviews", base=["interviews_base", "organisations_base"],
-            keys=["theme", "code", "level"], min_base=min_base)
+    declare(
+        out,
+        rule="interviews",
+        base=["interviews_base", "organisations_base"],
+        keys=["theme", "code", "level"],
+        min_base=min_base,
+    )
     return out
 
 
-def framework_matrix(segments: pd.DataFrame, *, names=(), max_chars: int = 120,
-                     coder: str | None = None) -> pd.DataFrame:
+def framework_matrix(
+    segments: pd.DataFrame, *, names=(), max_chars: int = 120, coder: str | None = None
+) -> pd.DataFrame:
     """Framework analysis: organisations × themes, with counts and one redacted quote per cell.
 
     The quote is from the cell's most frequent code (ties: alphabetical), its shortest segment,
@@ -201,10 +229,17 @@ def framework_matrix(segments: pd.DataFrame, *, names=(), max_chars: int = 120,
                 # Redact before shortening, so no identifier is cut into an unrecognisable piece.
                 quote = _short(redact(best, names=names), max_chars)
                 codes = ", ".join(sorted(cell["code"].unique()))
-            rows.append({"org_code": org, "theme": theme,
-                         "n_interviews": cell["interview"].nunique(),
-                         "n_codes": cell["code"].nunique(), "n_segments": len(cell),
-                         "codes": codes, "quote": quote})
+            rows.append(
+                {
+                    "org_code": org,
+                    "theme": theme,
+                    "n_interviews": cell["interview"].nunique(),
+                    "n_codes": cell["code"].nunique(),
+                    "n_segments": len(cell),
+                    "codes": codes,
+                    "quote": quote,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -225,9 +260,12 @@ def framework_table(matrix: pd.DataFrame) -> pd.DataFrame:
     missing = {"org_code", "theme", "n_segments", "quote"} - set(matrix.columns)
     if missing:
         raise KeyError(f"not a framework_matrix table: lacks {sorted(missing)}")
-    cell = matrix.assign(cell=[
-        "" if n == 0 else f"{n} segment{'s' if n != 1 else ''}: “{q}”"
-        for n, q in zip(matrix["n_segments"], matrix["quote"])])
+    cell = matrix.assign(
+        cell=[
+            "" if n == 0 else f"{n} segment{'s' if n != 1 else ''}: “{q}”"
+            for n, q in zip(matrix["n_segments"], matrix["quote"])
+        ]
+    )
     wide = cell.pivot(index="org_code", columns="theme", values="cell").reset_index()
     wide.columns.name = None
     # Counts of coded passages per interviewed organisation: shown as counts, no percentages.
@@ -235,8 +273,9 @@ def framework_table(matrix: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
-                 coder: str | None = None) -> pd.DataFrame:
+def cooccurrence(
+    segments: pd.DataFrame, *, by: str = "interview", coder: str | None = None
+) -> pd.DataFrame:
     """Code × code co-occurrence counts.
 
     Parameters
@@ -268,10 +307,13 @@ def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
         raise ValueError(f"by must be 'interview' or 'segment'; got {by!r}")
     seg = _check(segments, coder)
     if by == "segment" and seg[["start", "end"]].isna().any().any():
-        raise ValueError("by='segment' needs positions, and these segments have none (e.g. "
-                         "QualCoder's coded-text export); use by='interview'")
-    order = (_check(segments, None)[["theme", "code"]].drop_duplicates()
-             .sort_values(["theme", "code"]))
+        raise ValueError(
+            "by='segment' needs positions, and these segments have none (e.g. "
+            "QualCoder's coded-text export); use by='interview'"
+        )
+    order = (
+        _check(segments, None)[["theme", "code"]].drop_duplicates().sort_values(["theme", "code"])
+    )
     codes = order["code"].tolist()
     out = pd.DataFrame(0, index=pd.Index(codes, name="code"), columns=codes, dtype=int)
     if by == "interview":
@@ -285,7 +327,7 @@ def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
             recs = list(zip(g["code"], g["start"].astype(int), g["end"].astype(int)))
             for i, (c1, s1, e1) in enumerate(recs):
                 out.loc[c1, c1] += 1
-                for c2, s2, e2 in recs[i + 1:]:
+                for c2, s2, e2 in recs[i + 1 :]:
                     if s2 >= e1:
                         break
                     if c1 != c2 and s1 < e2 and s2 < e1:
@@ -296,8 +338,14 @@ def cooccurrence(segments: pd.DataFrame, *, by: str = "interview",
     return out
 
 
-def select_quotes(segments: pd.DataFrame, *, names=(), per_theme: int = 3, max_chars: int = 160,
-                  coder: str | None = None) -> pd.DataFrame:
+def select_quotes(
+    segments: pd.DataFrame,
+    *,
+    names=(),
+    per_theme: int = 3,
+    max_chars: int = 160,
+    coder: str | None = None,
+) -> pd.DataFrame:
     """Short quotes per theme, always redacted.
 
     Picks, per theme, up to ``per_theme`` distinct quotes of at most ``max_chars`` characters: one
@@ -366,8 +414,17 @@ def select_quotes(segments: pd.DataFrame, *, names=(), per_theme: int = 3, max_c
         for row in picked:
             # Redact before shortening, so no identifier is cut into an unrecognisable piece.
             safe = redact(row["clean"], names=names)
-            rows.append({"theme": theme, "code": row["code"], "interview": row["interview"],
-                         "org_code": row["org_code"], "quote": _short(safe, max_chars),
-                         "redacted": safe != row["clean"]})
-    out = pd.DataFrame(rows, columns=["theme", "code", "interview", "org_code", "quote", "redacted"])
+            rows.append(
+                {
+                    "theme": theme,
+                    "code": row["code"],
+                    "interview": row["interview"],
+                    "org_code": row["org_code"],
+                    "quote": _short(safe, max_chars),
+                    "redacted": safe != row["clean"],
+                }
+            )
+    out = pd.DataFrame(
+        rows, columns=["theme", "code", "interview", "org_code", "quote", "redacted"]
+    )
     return declare(out, rule="none")  # redacted words, no counts

@@ -26,9 +26,12 @@ def test_environment_mirrors_pyproject():
     pip_names = {_name(d) for d in project["dependencies"]}
     pip_names |= {_name(d) for extra in project["optional-dependencies"].values() for d in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda_names = {CONDA_NAMES.get(_name(d), _name(d)) for d in env["dependencies"]
-                   if isinstance(d, str)} - {"python", "pip"}
-    assert conda_names - {"poppler"} == pip_names  # poppler (pdftotext) is a system tool, not on PyPI
+    conda_names = {
+        CONDA_NAMES.get(_name(d), _name(d)) for d in env["dependencies"] if isinstance(d, str)
+    } - {"python", "pip"}
+    assert (
+        conda_names - {"poppler"} == pip_names
+    )  # poppler (pdftotext) is a system tool, not on PyPI
     assert "poppler" in conda_names
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert pip_section == ["-e ."]
@@ -55,8 +58,15 @@ def test_public_api_names_resolve():
 
 
 def test_layout_the_user_fixed():
-    for folder in ("notebooks", "aeeval", "data/schemas", "data/examples", "reports", "tests",
-                   "benchmarks"):
+    for folder in (
+        "notebooks",
+        "aeeval",
+        "data/schemas",
+        "data/examples",
+        "reports",
+        "tests",
+        "benchmarks",
+    ):
         assert (ROOT / folder).is_dir(), folder
     for file in ("environment.yml", "pyproject.toml", "Makefile", "README.md", ".ci/run"):
         assert (ROOT / file).is_file(), file
@@ -65,8 +75,9 @@ def test_layout_the_user_fixed():
 def test_generated_reports_are_git_ignored():
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
-    ignored = subprocess.run(["git", "check-ignore", "-q", "reports/demo/survey-outcomes/report.pdf"],
-                             cwd=ROOT).returncode
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "reports/demo/survey-outcomes/report.pdf"], cwd=ROOT
+    ).returncode
     kept = subprocess.run(["git", "check-ignore", "-q", "reports/README.md"], cwd=ROOT).returncode
     assert (ignored, kept) == (0, 1)
 
@@ -83,7 +94,11 @@ def test_readme_gives_the_commands_and_makefile_has_them():
 def test_ci_runs_the_readme_test_command():
     ci = ROOT / ".ci" / "run"
     assert os.access(ci, os.X_OK)
-    lines = [ln.strip() for ln in ci.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = [
+        ln.strip()
+        for ln in ci.read_text().splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     assert any(ln.startswith("make test") for ln in lines)
 
 
@@ -113,9 +128,13 @@ def test_project_urls_and_classifiers():
     assert all(url.startswith("https://") for url in project["urls"].values())
     assert project["urls"]["Changelog"].endswith("/CHANGELOG.md")
     classifiers = set(project["classifiers"])
-    assert {"Programming Language :: Python :: 3.11", "Intended Audience :: Science/Research",
-            "Intended Audience :: Healthcare Industry", "Operating System :: POSIX :: Linux",
-            "Framework :: Jupyter"} <= classifiers
+    assert {
+        "Programming Language :: Python :: 3.11",
+        "Intended Audience :: Science/Research",
+        "Intended Audience :: Healthcare Industry",
+        "Operating System :: POSIX :: Linux",
+        "Framework :: Jupyter",
+    } <= classifiers
     assert project["requires-python"] == ">=3.11"
 
 
@@ -140,8 +159,11 @@ def test_bundled_folders_are_the_ones_setup_py_maps():
     from aeeval.paths import BUNDLED
 
     tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
-    (resources,) = [ast.literal_eval(node.value) for node in tree.body
-                    if isinstance(node, ast.Assign) and node.targets[0].id == "RESOURCES"]
+    (resources,) = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and node.targets[0].id == "RESOURCES"
+    ]
     assert sorted(resources.values()) == sorted(BUNDLED)
     for package, folder in resources.items():
         assert files(package) == BUNDLED[folder] == (ROOT / folder).resolve(), package
