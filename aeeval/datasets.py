@@ -437,8 +437,11 @@ def _measures(rng, register):
     return rows
 
 
-def generate_examples(outdir: str | Path = EXAMPLES, seed: int = SEED) -> dict[str, Path]:
+def generate_examples(outdir: str | Path, seed: int = SEED) -> dict[str, Path]:
     """Write the synthetic example data set into ``outdir``; return the paths written.
+
+    ``outdir`` has no default: the bundled copy (:data:`aeeval.paths.EXAMPLES`) is inside the
+    installed package, which a user's run must never write into.
 
     The survey export is written as UTF-8 with a byte-order mark (as survey tools export it);
     the others as plain UTF-8 with CRLF line ends (as Excel saves CSV).
@@ -512,7 +515,8 @@ def example_path(name: str) -> Path:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Write aeeval's synthetic example data.")
-    parser.add_argument("outdir", nargs="?", default=str(EXAMPLES))
+    parser.add_argument("outdir", help="folder to write the example tables into (in a source "
+                        "checkout, data/examples regenerates the bundled ones)")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     for path in generate_examples(args.outdir, args.seed).values():
