@@ -515,8 +515,11 @@ def example_path(name: str) -> Path:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Write aeeval's synthetic example data.")
-    parser.add_argument("outdir", help="folder to write the example tables into (in a source "
-                        "checkout, data/examples regenerates the bundled ones)")
+    parser.add_argument(
+        "outdir",
+        help="folder to write the example tables into (in a source "
+        "checkout, data/examples regenerates the bundled ones)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     for path in generate_examples(args.outdir, args.seed).values():
