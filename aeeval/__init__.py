@@ -56,6 +56,7 @@ _EXPORTS = {
     "code_responses": "coding",
     "funnel_flags": "funnel",
     "funnel_limits": "funnel",
+    "funnel_overdispersion": "funnel",
     "item_trend": "staff_survey",
     "load_item_map": "staff_survey",
     "participation_effect": "staff_survey",

@@ -120,7 +120,9 @@ def plot_item_trend(
 def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
     """Funnel plot of :func:`aeeval.funnel_flags` output: each trust's % against its base, the
     national value and the funnel limits; trusts outside the outermost limits are drawn in red,
-    outside the inner limits in orange.
+    outside the inner limits in orange. The limits are those of the flags (over-dispersion rule,
+    φ or τ from ``flags.attrs``), and a caption under the axes states the rule, φ, τ and the χ²
+    test of over-dispersion.
 
     Parameters
     ----------
@@ -150,12 +152,20 @@ def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
     p0 = flags.attrs["p0"]
     levels = flags.attrs["confidence"]
     method = flags.attrs["method"]
+    rule = flags.attrs.get("overdispersion")
+    given = {}
+    if rule == "multiplicative":
+        given = {"overdispersion": rule, "phi": flags.attrs["phi"]}
+    elif rule == "additive":
+        given = {"overdispersion": rule, "tau2": flags.attrs["tau2"]}
+    else:
+        given = {"overdispersion": None}
     lo = max(1, int(flags["base"].min() * 0.8))
     hi = int(flags["base"].max() * 1.1) + 1
     grid = np.unique(np.geomspace(lo, hi, 300).round().astype(int))
     styles = ["--", "-"]
     for k, c in enumerate(levels):
-        lim = funnel_limits(grid, p0, confidence=c, method=method)
+        lim = funnel_limits(grid, p0, confidence=c, method=method, **given)
         ls = styles[min(k, 1)]
         ax.plot(
             grid,
@@ -182,4 +192,14 @@ def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
         title or f"{flags.attrs['series']} {flags.attrs['year']}: trusts against the national value"
     )
     ax.legend(fontsize=7, frameon=False, loc="lower right")
+    if flags.attrs.get("rule"):
+        ax.annotate(
+            f"Limits: {flags.attrs['rule']}.",
+            xy=(0, -0.2),
+            xycoords="axes fraction",
+            va="top",
+            fontsize=6.5,
+            wrap=True,
+            color=NHS_COLOURS["dark_grey"],
+        )
     return ax
