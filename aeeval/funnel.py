@@ -9,6 +9,8 @@ additive τ²) from the units' results, which both functions use to widen the li
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -124,6 +126,14 @@ def _resolve_overdispersion(overdispersion, positive, base, p0, phi, tau2, alpha
         if phi is not None or tau2 is not None:
             raise ValueError("phi / tau2 were given with overdispersion=None; pass the rule too")
         return None, 1.0, 0.0, None, "none requested"
+    if phi is not None and overdispersion != "multiplicative":
+        raise ValueError(
+            f"phi= is used only with overdispersion='multiplicative'; got {overdispersion!r}"
+        )
+    if tau2 is not None and overdispersion != "additive":
+        raise ValueError(
+            f"tau2= is used only with overdispersion='additive'; got {overdispersion!r}"
+        )
     if overdispersion == "multiplicative" and phi is not None:
         if not np.isfinite(phi) or phi <= 0:
             raise ValueError(f"phi must be a positive number; got {phi!r}")
@@ -140,6 +150,13 @@ def _resolve_overdispersion(overdispersion, positive, base, p0, phi, tau2, alpha
             f"overdispersion={overdispersion!r} needs the units' results (positive=, one per "
             f"base) to estimate it from, or {need}= directly"
         )
+    if overdispersion == "auto" and np.size(positive) < 3:
+        warnings.warn(
+            f"over-dispersion not tested: {np.size(positive)} unit(s), at least 3 needed; "
+            "binomial limits used",
+            stacklevel=3,
+        )
+        return None, 1.0, 0.0, None, "fewer than 3 units, over-dispersion not tested"
     est = funnel_overdispersion(positive, base, p0, winsorise=winsorise)
     if overdispersion == "auto":
         if est["p_value"] < alpha:
@@ -156,11 +173,14 @@ def _describe(rule, phi, tau2, est, reason) -> str:
     if est is not None:
         p = est["p_value"]
         shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        lead = "" if rule == "multiplicative" else f"φ = {est['phi']:.2f}, "
         test = (
-            f"φ = {est['phi']:.2f}, χ²({est['df']}) = {est['statistic']:.1f}, {shown}; "
+            f"{lead}χ²({est['df']}) = {est['statistic']:.1f}, {shown}; "
             f"{100 * est['winsorise']:g}% winsorised z-scores; {reason}"
         )
     if rule is None:
+        if not test and reason != "none requested":
+            test = reason
         return "binomial limits" + (f" ({test})" if test else "")
     if rule == "multiplicative":
         text = f"multiplicative over-dispersion, φ = {phi:.2f}"

@@ -121,6 +121,10 @@ def test_bad_input_says_what_to_do():
         ae.funnel_limits([100], 0.5, overdispersion="additive")
     with pytest.raises(ValueError, match="pass the rule"):
         ae.funnel_limits([100], 0.5, overdispersion=None, tau2=0.01)
+    with pytest.raises(ValueError, match="only with overdispersion='additive'"):
+        ae.funnel_limits([100], 0.5, overdispersion="multiplicative", tau2=0.01)
+    with pytest.raises(ValueError, match="only with overdispersion='multiplicative'"):
+        ae.funnel_limits([100], 0.5, phi=4.0)
     with pytest.raises(ValueError, match="between 0 and the base"):
         ae.funnel_overdispersion([120, 5, 5], [100, 10, 10], 0.5)
     with pytest.raises(ValueError, match="one value per unit"):
@@ -129,6 +133,9 @@ def test_bad_input_says_what_to_do():
         ae.funnel_overdispersion([1, 2], [10, 10], 0.5)
     with pytest.raises(ValueError, match="overdispersion"):
         ae.funnel_limits([100], 0.5, overdispersion="both")
+    with pytest.warns(UserWarning, match="at least 3 needed"):
+        few = ae.funnel_limits([100, 200], 0.5, positive=[50, 90])
+    assert few.attrs["overdispersion"] is None
     with pytest.raises(ValueError, match="fdr"):
         ae.funnel_flags(ae.read_staff_survey(), year=2020, fdr=5)
 
