@@ -80,6 +80,22 @@ def test_overdispersion_against_the_paper_formulae(seed):
     assert od["p_value"] == pytest.approx(pval, abs=1e-12)
 
 
+def test_unwinsorised_tau2_is_statsmodels_dersimonian_laird():
+    """With no winsorisation and p0 the pooled proportion (the inverse-variance mean when
+    sᵢ² = p0(1 − p0)/nᵢ), τ² and I·φ are DerSimonian–Laird's τ² and Cochran's Q as computed by
+    statsmodels.stats.meta_analysis.combine_effects(method_re="chi2")."""
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    rng = np.random.default_rng(3)
+    n = rng.integers(50, 3000, size=80)
+    r = rng.binomial(n, np.clip(rng.normal(0.6, 0.05, size=80), 0, 1))
+    p0 = r.sum() / n.sum()
+    od = ae.funnel_overdispersion(r, n, p0, winsorise=0)
+    ref = combine_effects(r / n, p0 * (1 - p0) / n, method_re="chi2")
+    assert od["tau2"] == pytest.approx(ref.tau2, rel=1e-9)
+    assert od["statistic"] == pytest.approx(ref.q, rel=1e-9)
+
+
 def test_limits_are_widened_by_the_paper_formulae():
     z998 = NormalDist().inv_cdf(0.999)  # 3.0902…
     n, p0, tau2, phi = np.array([100, 400, 2500]), 0.6, 0.03**2, 9.0
