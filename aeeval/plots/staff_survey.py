@@ -173,7 +173,7 @@ def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
             ls,
             color=NHS_COLOURS["mid_grey"],
             lw=1,
-            label=f"{100 * c:g}% limits ({method})",
+            label=f"{100 * c:g}% limits ({method}{', ' + rule if rule else ''})",
         )
         ax.plot(grid, 100 * lim["upper"], ls, color=NHS_COLOURS["mid_grey"], lw=1)
     ax.axhline(100 * p0, color=NHS_COLOURS["dark_blue"], lw=1, label=f"national {100 * p0:.1f}%")
