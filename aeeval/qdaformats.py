@@ -908,6 +908,48 @@ def _variable_values(el: ET.Element, ns: str, names: dict) -> dict:
     return values
 
 
+def _segments(
+    rows,
+    where,
+    source_file,
+    *,
+    organisations,
+    from_file,
+    org_variable,
+    skipped,
+    origin,
+    unit,
+    rule,
+    n_sources,
+    n_codes,
+) -> pd.DataFrame:
+    """The last step of every QDA reader: each interview's organisation, one warning per kind of
+    material skipped, the tidy segments table and its ``attrs`` (``n_sources=None``: the number of
+    interviews, for readers that have no list of sources)."""
+    interviews = sorted({r["interview"] for r in rows})
+    orgs = _assign_orgs(
+        interviews, from_file, _org_mapping(organisations, where), where, org_variable
+    )
+    for r in rows:
+        r["org_code"] = orgs[r["interview"]]
+    _warn_skipped(where, skipped)
+    out = _tidy(rows)
+    out.attrs.update(
+        {
+            "source_file": str(source_file),
+            "origin": origin,
+            "position_unit": unit["unit"],
+            "position_unit_reason": unit["reason"],
+            "theme_rule": rule,
+            "positions": unit["unit"] != NO_POSITIONS,
+            "skipped": {k: sum(v.values()) for k, v in skipped.items()},
+            "n_sources": len(interviews) if n_sources is None else n_sources,
+            "n_codes": n_codes,
+        }
+    )
+    return out
+
+
 def _warn_skipped(where, skipped: dict) -> None:
     """One :class:`QDAWarning` per kind of coding that was left out, with its count and places."""
     for kind, places in skipped.items():
@@ -1214,28 +1256,20 @@ def read_qdpx(
                         "end": j,
                     }
                 )
-    interviews = sorted({r["interview"] for r in rows})
-    orgs = _assign_orgs(
-        interviews, from_file, _org_mapping(organisations, where), where, org_variable
+    return _segments(
+        rows,
+        where,
+        path,
+        organisations=organisations,
+        from_file=from_file,
+        org_variable=org_variable,
+        skipped=skipped,
+        origin=root.get("origin") or "",
+        unit=unit,
+        rule=rule,
+        n_sources=len(texts),
+        n_codes=len(paths),
     )
-    for r in rows:
-        r["org_code"] = orgs[r["interview"]]
-    _warn_skipped(where, skipped)
-    out = _tidy(rows)
-    out.attrs.update(
-        {
-            "source_file": str(path),
-            "origin": root.get("origin") or "",
-            "position_unit": unit["unit"],
-            "position_unit_reason": unit["reason"],
-            "theme_rule": rule,
-            "positions": True,
-            "skipped": {k: sum(v.values()) for k, v in skipped.items()},
-            "n_sources": len(texts),
-            "n_codes": len(paths),
-        }
-    )
-    return out
 
 
 # ------------------------------------------------------------------------------------- QualCoder
@@ -1466,26 +1500,20 @@ def read_qualcoder(
                     "end": j,
                 }
             )
-    _warn_skipped(db, skipped)
-    interviews = sorted({r["interview"] for r in rows})
-    orgs = _assign_orgs(interviews, from_file, _org_mapping(organisations, db), db, org_variable)
-    for r in rows:
-        r["org_code"] = orgs[r["interview"]]
-    out = _tidy(rows)
-    out.attrs.update(
-        {
-            "source_file": str(db),
-            "origin": "QualCoder project (data.qda)",
-            "position_unit": unit["unit"],
-            "position_unit_reason": unit["reason"],
-            "theme_rule": rule,
-            "positions": True,
-            "skipped": {k: sum(v.values()) for k, v in skipped.items()},
-            "n_sources": len(sources),
-            "n_codes": len(codes),
-        }
+    return _segments(
+        rows,
+        db,
+        db,
+        organisations=organisations,
+        from_file=from_file,
+        org_variable=org_variable,
+        skipped=skipped,
+        origin="QualCoder project (data.qda)",
+        unit=unit,
+        rule=rule,
+        n_sources=len(sources),
+        n_codes=len(codes),
     )
-    return out
 
 
 # ------------------------------------------------------------------------------------- QualCoder exports
@@ -1655,28 +1683,20 @@ def read_qualcoder_export(
     )
     for r in checked:
         r["theme"] = theme_of[r["code"]]
-    interviews = sorted({r["interview"] for r in checked})
-    orgs = _assign_orgs(
-        interviews, from_file, _org_mapping(organisations, path), path, org_variable
+    return _segments(
+        checked,
+        path,
+        path,
+        organisations=organisations,
+        from_file=from_file,
+        org_variable=org_variable,
+        skipped=skipped,
+        origin="QualCoder coded-text export",
+        unit={"unit": NO_POSITIONS, "reason": ""},
+        rule=rule,
+        n_sources=None,
+        n_codes=len(paths),
     )
-    for r in checked:
-        r["org_code"] = orgs[r["interview"]]
-    _warn_skipped(path, skipped)
-    out = _tidy(checked)
-    out.attrs.update(
-        {
-            "source_file": str(path),
-            "origin": "QualCoder coded-text export",
-            "position_unit": NO_POSITIONS,
-            "position_unit_reason": "",
-            "theme_rule": rule,
-            "positions": False,
-            "skipped": {k: sum(v.values()) for k, v in skipped.items()},
-            "n_sources": len(interviews),
-            "n_codes": len(paths),
-        }
-    )
-    return out
 
 
 # ------------------------------------------------------------------------------------- validate
