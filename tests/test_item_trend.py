@@ -202,3 +202,48 @@ def test_calibrated_simulation_coverage():
         t = ae.item_trend(sim, interval=interval)
         covered = ((t["ci_low"] <= truth) & (truth <= t["ci_high"])).mean()
         assert lo_ok <= covered <= hi_ok, (interval, covered)
+
+
+def expit_normal_mean(mu, sd):
+    """E[expit(mu + sd·Z)], Z standard normal, by 80-point Gauss–Hermite (probabilists') quadrature."""
+    z, w = np.polynomial.hermite_e.hermegauss(80)
+    return float((w / (1 + np.exp(-(mu + sd * z)))).sum() / w.sum())
+
+
+def simulated_pairs(n_trusts, reps, seed, mu=0.4, sd=0.3, delta=0.05, noise=0.05):
+    """Two survey years per replicate (years 2r, 2r+1): trust effects a_i ~ N(0, sd²) persist,
+    logit p_i1 = mu + a_i, logit p_i2 = mu + delta + a_i + e_i, e_i ~ N(0, noise²); bases
+    300–3000 drawn afresh each year. The national change is known by quadrature."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0, sd, size=(reps, n_trusts))
+    e = rng.normal(0, noise, size=(reps, n_trusts))
+    frames = []
+    for k, lp in enumerate((mu + a, mu + delta + a + e)):
+        base = rng.integers(300, 3001, size=(reps, n_trusts))
+        pos = rng.binomial(base, 1 / (1 + np.exp(-lp)))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "org_code": np.tile([f"T{i:03d}" for i in range(n_trusts)], reps),
+                    "year": np.repeat(2 * np.arange(reps) + k, n_trusts),
+                    "series": "q22c",
+                    "positive": pos.ravel(),
+                    "base": base.ravel(),
+                    "estimate": (pos / base).ravel(),
+                    "suppressed": False,
+                }
+            )
+        )
+    truth = expit_normal_mean(mu + delta, math.hypot(sd, noise)) - expit_normal_mean(mu, sd)
+    return pd.concat(frames, ignore_index=True), truth
+
+
+def test_calibrated_simulation_paired_change_coverage():
+    # fast version of the change scenario of benchmarks/bench_trend_intervals.py
+    sim, truth = simulated_pairs(150, 300, seed=7)
+    ch = ae.item_trend_changes(sim)
+    ch = ch[ch["year_from"] % 2 == 0]  # the pairs of one replicate (odd → even spans two)
+    assert len(ch) == 300
+    covered = ((ch["ci_low"] <= truth) & (truth <= ch["ci_high"])).mean()
+    assert 0.91 <= covered <= 0.985, covered
+    assert abs(ch["change"].mean() - truth) < 0.1 * truth  # the ratio difference is ~unbiased
