@@ -154,6 +154,7 @@ def test_changes_paired_by_trust_against_paired_bootstrap(acute):
     a = work[work["year"] == 2018].groupby("org_code")[["positive", "base"]].sum()
     b = work[work["year"] == 2019].groupby("org_code")[["positive", "base"]].sum()
     both = a.index.intersection(b.index)
+    assert row["n_unpaired"] == len(a.index.symmetric_difference(b.index)) > 0
     a, b = a.loc[both].to_numpy(float), b.loc[both].to_numpy(float)
     assert row["n_trusts"] == len(both)
     change = b[:, 0].sum() / b[:, 1].sum() - a[:, 0].sum() / a[:, 1].sum()
@@ -247,3 +248,9 @@ def test_calibrated_simulation_paired_change_coverage():
     covered = ((ch["ci_low"] <= truth) & (truth <= ch["ci_high"])).mean()
     assert 0.91 <= covered <= 0.985, covered
     assert abs(ch["change"].mean() - truth) < 0.1 * truth  # the ratio difference is ~unbiased
+
+
+def test_changes_of_a_single_year_are_an_empty_table_with_its_columns():
+    one = ae.select_staff_survey(ae.read_staff_survey(), years=[2019])
+    ch = ae.item_trend_changes(one)
+    assert ch.empty and {"year_from", "year_to", "change", "se"} <= set(ch.columns)

@@ -332,7 +332,8 @@ def item_trend_changes(
     Returns
     -------
     pandas.DataFrame
-        ``series``, ``year_from``, ``year_to``, ``n_trusts`` (paired), ``estimate_from``,
+        ``series``, ``year_from``, ``year_to``, ``n_trusts`` (paired), ``n_unpaired`` (trusts
+        with results in only one of the two years, left out of that change), ``estimate_from``,
         ``estimate_to`` (over the paired trusts), ``change`` (proportion, ``estimate_to −
         estimate_from``), ``se``, ``ci_low``, ``ci_high``, ``p_value`` (two-sided, no change),
         ``method``.
@@ -364,9 +365,8 @@ def item_trend_changes(
         for y1, y2 in zip(years[:-1], years[1:]):
             a, b = per.loc[y1], per.loc[y2]
             both = a.index.intersection(b.index)
-            a, b = a.loc[both], b.loc[both]
-            r1, u1 = _ratio_linearised(a["positive"], a["base"])
-            r2, u2 = _ratio_linearised(b["positive"], b["base"])
+            r1, u1 = _ratio_linearised(a.loc[both, "positive"], a.loc[both, "base"])
+            r2, u2 = _ratio_linearised(b.loc[both, "positive"], b.loc[both, "base"])
             n = len(both)
             se = _cluster_se(u2 - u1)
             change = r2 - r1
@@ -382,6 +382,7 @@ def item_trend_changes(
                     year_from=int(y1),
                     year_to=int(y2),
                     n_trusts=n,
+                    n_unpaired=int(len(a.index.symmetric_difference(b.index))),
                     estimate_from=r1,
                     estimate_to=r2,
                     change=change,
@@ -395,7 +396,22 @@ def item_trend_changes(
                     ),
                 )
             )
-    out = pd.DataFrame(rows)
+    cols = [
+        "series",
+        "year_from",
+        "year_to",
+        "n_trusts",
+        "n_unpaired",
+        "estimate_from",
+        "estimate_to",
+        "change",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "method",
+    ]
+    out = pd.DataFrame(rows, columns=cols)
     out.attrs.update(
         confidence=confidence, balanced=bool(balanced), balanced_dropped=balanced_dropped
     )
