@@ -282,6 +282,7 @@ def item_trend(
     out = pd.DataFrame(rows, columns=cols)
     out["suppressed"] = False
     out.attrs.update(
+        percent_columns=["se"],  # a proportion's SE: shown in percentage points by aeeval.show
         confidence=confidence,
         interval=interval,
         balanced=bool(balanced),
@@ -413,7 +414,10 @@ def item_trend_changes(
     ]
     out = pd.DataFrame(rows, columns=cols)
     out.attrs.update(
-        confidence=confidence, balanced=bool(balanced), balanced_dropped=balanced_dropped
+        percent_columns=["estimate_from", "estimate_to", "change", "se"],
+        confidence=confidence,
+        balanced=bool(balanced),
+        balanced_dropped=balanced_dropped,
     )
     return declare(out, rule="none")  # differences of ratios over many trusts
 
