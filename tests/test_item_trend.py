@@ -33,8 +33,8 @@ def trust_totals(results, series, year):
 
 
 def lohr_ratio_variance(y, x):
-    """Lohr SL (2010), Sampling: Design and Analysis, 2nd ed., section 4.1.2 (ratio estimation)
-    and section 5.3 (one-stage cluster sampling, unequal sizes):
+    """Lohr SL (2010), Sampling: Design and Analysis, 2nd ed., ch. 4 (ratio estimation in simple
+    random sampling) and ch. 5 (one-stage cluster sampling, clusters of unequal sizes):
     V̂(B̂) = (1 − n/N) · s_e² / (n · x̄²), s_e² = Σ (y_i − B̂ x_i)² / (n − 1),
     here with N → ∞ (no finite-population correction; svydesign(ids=~org_code) without fpc)."""
     n = len(y)

@@ -41,7 +41,7 @@ def _ratio_linearised(y, x):
     """Ratio Σy/Σx over sampling units and its linearisation (influence) values.
 
     ``u_i = (y_i − R x_i) / Σx``; the with-replacement variance estimate of R is
-    n/(n − 1) · Σu_i² (Lohr 2010, section 5.3, without the finite-population factor; R ``survey``'s
+    n/(n − 1) · Σu_i² (Lohr 2010, ch. 4 and 5, without the finite-population factor; R ``survey``'s
     ``svyratio`` with ``ids=~org_code``).
     """
     y = np.asarray(y, dtype=float)
@@ -167,8 +167,8 @@ def item_trend(
     .. math:: \\hat V(\\hat R) = \\frac{n}{n-1} \\sum_i
        \\left(\\frac{y_i - \\hat R x_i}{\\sum_j x_j}\\right)^2,
 
-    the ratio estimator's linearised variance in one-stage cluster sampling (Lohr 2010, sections
-    4.1 and 5.3, (1 − n/N) s_e² / (n x̄²) without the finite-population factor: the trusts are
+    the ratio estimator's linearised variance in one-stage cluster sampling (Lohr 2010, ch. 4
+    and 5, (1 − n/N) s_e² / (n x̄²) without the finite-population factor: the trusts are
     treated as drawn with replacement from a population of possible trusts, as
     ``svydesign(ids=~org_code)`` without ``fpc`` does). The interval is logit(R̂) ± t(n−1) · SE / (R̂(1 − R̂)) back-transformed,
     which stays in [0, 1]. On the real acute panel (``recommend_work`` 2019, 126 trusts) it is
@@ -182,8 +182,8 @@ def item_trend(
 
     References
     ----------
-    Lohr SL (2010). Sampling: Design and Analysis, 2nd ed., sections 4.1 (ratio estimation) and
-    5.3 (one-stage cluster sampling with unequal sizes). Brooks/Cole.
+    Lohr SL (2010). Sampling: Design and Analysis, 2nd ed., ch. 4 (ratio estimation) and ch. 5
+    (one-stage cluster sampling, clusters of unequal sizes). Brooks/Cole.
     Lumley T (2010). Complex Surveys: A Guide to Analysis Using R, section 2.2 and ``svyciprop``.
     Wiley.
     Newcombe RG (1998). Two-sided confidence intervals for the single proportion: comparison of
@@ -314,9 +314,9 @@ def item_trend_changes(
     those trusts, with a linearised standard error that keeps each trust's two years together
     (trusts are the sampling units, so a trust's correlation across years is allowed for):
     :math:`\\hat V = \\frac{n}{n-1}\\sum_i (u_{2i} - u_{1i})^2` with
-    :math:`u_{ti} = (y_{ti} - \\hat R_t x_{ti}) / \\sum_j x_{tj}` (Lohr 2010, section 4.1,
+    :math:`u_{ti} = (y_{ti} - \\hat R_t x_{ti}) / \\sum_j x_{tj}` (Lohr 2010, ch. 4 and 9,
     linearisation of a function of ratios; R ``survey::svycontrast`` on two ``svyratio``
-    estimates with ``ids=~org_code`` gives the same). Interval and test use t with n − 1 df.
+    estimates with ``ids=~org_code`` is the same computation). Interval and test use t, n − 1 df.
 
     Parameters
     ----------
@@ -341,7 +341,8 @@ def item_trend_changes(
 
     References
     ----------
-    Lohr SL (2010). Sampling: Design and Analysis, 2nd ed., sections 4.1 and 9.1 (linearisation).
+    Lohr SL (2010). Sampling: Design and Analysis, 2nd ed., ch. 4 (ratio estimation) and ch. 9
+    (linearisation).
     Brooks/Cole.
 
     Examples
