@@ -254,3 +254,19 @@ def test_changes_of_a_single_year_are_an_empty_table_with_its_columns():
     one = ae.select_staff_survey(ae.read_staff_survey(), years=[2019])
     ch = ae.item_trend_changes(one)
     assert ch.empty and {"year_from", "year_to", "change", "se"} <= set(ch.columns)
+
+
+def test_changes_by_group_are_the_changes_of_each_group_alone():
+    acute = ae.read_staff_survey(
+        PUBLIC_DATA / "staff_survey_acute_trusts_2012_2019.csv",
+        regions=PUBLIC_DATA / "ods_nhs_trusts_2025.csv",
+    )
+    ch = ae.item_trend_changes(acute, series="recommend_work", by="region")
+    regions = acute["region"].dropna().unique()
+    assert len(regions) > 3
+    region = sorted(regions)[0]
+    alone = ae.item_trend_changes(acute[acute["region"] == region], series="recommend_work")
+    mine = ch[ch["region"] == region].drop(columns="region").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, alone.reset_index(drop=True))
+    with pytest.raises(KeyError, match="by column 'nope'"):
+        ae.item_trend_changes(acute, by="nope")

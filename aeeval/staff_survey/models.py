@@ -82,6 +82,16 @@ _SINGLE_TRUST_METHOD = (
 )
 
 
+def _by_columns(results, by) -> list[str]:
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    for b in by:
+        if b not in results.columns:
+            raise KeyError(
+                f"by column '{b}' is not in the results (columns: {', '.join(results.columns)})"
+            )
+    return by
+
+
 def _trend_data(results, s, balanced):
     """Unsuppressed rows of series ``s`` (and the trusts dropped by ``balanced``), plus all rows."""
     data = select_staff_survey(results, series=s)
@@ -204,12 +214,7 @@ def item_trend(
     for w in weightings:
         check_choice("weighting", w, ["base", "trust_mean"])
     series_list = [series] if isinstance(series, str) else [s for s in series if s]
-    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    for b in by:
-        if b not in results.columns:
-            raise KeyError(
-                f"by column '{b}' is not in the results (columns: {', '.join(results.columns)})"
-            )
+    by = _by_columns(results, by)
     rows = []
     balanced_dropped = {}
     for s in series_list:
@@ -300,14 +305,59 @@ def item_trend(
     return out
 
 
+def _paired_changes(used: pd.DataFrame, s: str, confidence: float) -> list[dict]:
+    """One row per consecutive pair of years of ``used``: the paired change and its SE."""
+    from scipy.stats import t as student
+
+    per = used.groupby(["year", "org_code"])[["positive", "base"]].sum()
+    years = sorted(used["year"].unique())
+    rows = []
+    for y1, y2 in zip(years[:-1], years[1:]):
+        a, b = per.loc[y1], per.loc[y2]
+        both = a.index.intersection(b.index)
+        r1, u1 = _ratio_linearised(a.loc[both, "positive"], a.loc[both, "base"])
+        r2, u2 = _ratio_linearised(b.loc[both, "positive"], b.loc[both, "base"])
+        n = len(both)
+        se = _cluster_se(u2 - u1)
+        change = r2 - r1
+        if n > 1 and np.isfinite(se) and se > 0:
+            q = student.ppf(0.5 + confidence / 2, n - 1)
+            lo, hi = change - q * se, change + q * se
+            p = float(2 * student.sf(abs(change) / se, n - 1))
+        else:
+            lo = hi = p = np.nan
+        rows.append(
+            dict(
+                series=s,
+                year_from=int(y1),
+                year_to=int(y2),
+                n_trusts=n,
+                n_unpaired=int(len(a.index.symmetric_difference(b.index))),
+                estimate_from=r1,
+                estimate_to=r2,
+                change=change,
+                se=se,
+                ci_low=lo,
+                ci_high=hi,
+                p_value=p,
+                method=(
+                    "difference of Σpositive/Σbase over trusts in both years; paired "
+                    "linearised SE (trusts as sampling units), t interval, df = trusts − 1"
+                ),
+            )
+        )
+    return rows
+
+
 def item_trend_changes(
     results: pd.DataFrame,
     *,
     series="q22c",
+    by=None,
     balanced: bool = False,
     confidence: float = DEFAULT_CONFIDENCE,
 ) -> pd.DataFrame:
-    """Year-on-year change in the national (base-weighted) figure, paired by trust.
+    """Year-on-year change in the national (or per-group) base-weighted figure, paired by trust.
 
     For each pair of consecutive survey years of a series, only trusts with unsuppressed results
     in both years are used; the change is R̂₂ − R̂₁ of the two ratio estimates Σpositive/Σbase over
@@ -324,6 +374,9 @@ def item_trend_changes(
         As returned by :func:`read_staff_survey`.
     series : str or list of str
         Item-map series (changes never cross a series).
+    by : str or list of str, optional
+        Grouping columns, as in :func:`item_trend` (a trust is paired within its group; a trust
+        whose group changed between the years is unpaired in both).
     balanced : bool
         Use only trusts with unsuppressed results in every year of the series (one fixed set of
         trusts for every change), listed as left out in ``attrs["balanced_dropped"]``.
@@ -333,7 +386,7 @@ def item_trend_changes(
     Returns
     -------
     pandas.DataFrame
-        ``series``, ``year_from``, ``year_to``, ``n_trusts`` (paired), ``n_unpaired`` (trusts
+        ``by`` columns, ``series``, ``year_from``, ``year_to``, ``n_trusts`` (paired), ``n_unpaired`` (trusts
         with results in only one of the two years, left out of that change), ``estimate_from``,
         ``estimate_to`` (over the paired trusts), ``change`` (proportion, ``estimate_to −
         estimate_from``), ``se``, ``ci_low``, ``ci_high``, ``p_value`` (two-sided, no change),
@@ -352,53 +405,21 @@ def item_trend_changes(
     >>> ch[["year_from", "year_to"]].head(1).values.tolist()
     [[2015, 2016]]
     """
-    from scipy.stats import t as student
-
     confidence = check_confidence(confidence)
     series_list = [series] if isinstance(series, str) else [s for s in series if s]
+    by = _by_columns(results, by)
     rows = []
     balanced_dropped = {}
     for s in series_list:
         _, used, dropped = _trend_data(results, s, balanced)
         if balanced:
             balanced_dropped[s] = dropped
-        per = used.groupby(["year", "org_code"])[["positive", "base"]].sum()
-        years = sorted(used["year"].unique())
-        for y1, y2 in zip(years[:-1], years[1:]):
-            a, b = per.loc[y1], per.loc[y2]
-            both = a.index.intersection(b.index)
-            r1, u1 = _ratio_linearised(a.loc[both, "positive"], a.loc[both, "base"])
-            r2, u2 = _ratio_linearised(b.loc[both, "positive"], b.loc[both, "base"])
-            n = len(both)
-            se = _cluster_se(u2 - u1)
-            change = r2 - r1
-            if n > 1 and np.isfinite(se) and se > 0:
-                q = student.ppf(0.5 + confidence / 2, n - 1)
-                lo, hi = change - q * se, change + q * se
-                p = float(2 * student.sf(abs(change) / se, n - 1))
-            else:
-                lo = hi = p = np.nan
-            rows.append(
-                dict(
-                    series=s,
-                    year_from=int(y1),
-                    year_to=int(y2),
-                    n_trusts=n,
-                    n_unpaired=int(len(a.index.symmetric_difference(b.index))),
-                    estimate_from=r1,
-                    estimate_to=r2,
-                    change=change,
-                    se=se,
-                    ci_low=lo,
-                    ci_high=hi,
-                    p_value=p,
-                    method=(
-                        "difference of Σpositive/Σbase over trusts in both years; paired "
-                        "linearised SE (trusts as sampling units), t interval, df = trusts − 1"
-                    ),
-                )
-            )
+        groups = used.groupby(by, sort=True, dropna=False) if by else [((), used)]
+        for key, g in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            rows.extend(dict(zip(by, key)) | r for r in _paired_changes(g, s, confidence))
     cols = [
+        *by,
         "series",
         "year_from",
         "year_to",
