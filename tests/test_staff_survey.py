@@ -333,7 +333,7 @@ def test_register_trust_without_results_is_error_or_reported(tmp_path):
 
 def test_item_trend_against_formulas():
     r = ae.read_staff_survey()
-    t = ae.item_trend(r, weighting=["base", "trust_mean"], confidence=0.95)
+    t = ae.item_trend(r, weighting=["base", "trust_mean"], interval="pooled", confidence=0.95)
     used = r[(r["series"] == "q22c") & (r["year"] == 2017) & ~r["suppressed"]]
     b = t[(t["year"] == 2017) & (t["weighting"] == "base")].iloc[0]
     k, n = int(used["positive"].sum()), int(used["base"].sum())

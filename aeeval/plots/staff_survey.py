@@ -14,14 +14,21 @@ _SERIES_COLOURS = [
 ]
 
 
+_INTERVAL_LABELS = {
+    "clustered": "interval: trusts as sampling units",
+    "pooled": "interval: respondents pooled",
+}
+
+
 def plot_item_trend(
     trend: pd.DataFrame, *, by: str | None = None, title: str | None = None, ax=None
 ):
     """Draw :func:`aeeval.item_trend` output: one line per series and weighting (and ``by`` group),
     never joined across series; a dashed vertical line marks each break where the question changed.
 
-    Base-weighted lines are solid with their interval shaded; trust-mean lines are dotted with
-    error bars. Years inside a series without results leave a gap in the line. With ``by`` (the
+    Base-weighted lines are solid with their interval shaded, the legend saying which interval
+    (trusts as sampling units, the default of :func:`aeeval.item_trend`, or respondents pooled);
+    trust-mean lines are dotted with error bars. Years inside a series without results leave a gap in the line. With ``by`` (the
     grouping column the trend was computed by), each group has its own colour.
 
     Parameters
@@ -64,13 +71,15 @@ def plot_item_trend(
             for w, g in sub.groupby("weighting", sort=True):
                 g = g.groupby("year")[["estimate", "ci_low", "ci_high"]].mean().reindex(years)
                 if w == "base":
+                    kinds = set(sub.loc[sub["weighting"] == w].get("interval", pd.Series()))
+                    how = "; ".join(_INTERVAL_LABELS.get(k, k) for k in sorted(kinds))
                     ax.plot(
                         years,
                         100 * g["estimate"],
                         "-o",
                         color=colour,
                         ms=3,
-                        label=f"{name} (base-weighted)",
+                        label=f"{name} (base-weighted{', ' + how if how else ''})",
                     )
                     ax.fill_between(
                         years, 100 * g["ci_low"], 100 * g["ci_high"], color=colour, alpha=0.2, lw=0

@@ -7,7 +7,13 @@ re-exported here too.
 """
 
 from ..funnel import funnel_flags, funnel_limits
-from .models import VOLUNTARY_CAVEAT, item_trend, participation_effect, pretrend_test
+from .models import (
+    VOLUNTARY_CAVEAT,
+    item_trend,
+    item_trend_changes,
+    participation_effect,
+    pretrend_test,
+)
 from .reading import (
     ITEM_MAP,
     NHSER_NAMES,
@@ -26,6 +32,7 @@ __all__ = [
     "funnel_flags",
     "funnel_limits",
     "item_trend",
+    "item_trend_changes",
     "load_item_map",
     "participation_effect",
     "pretrend_test",
