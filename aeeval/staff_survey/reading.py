@@ -3,8 +3,9 @@
 The questionnaire changed over the years, so which question number holds which *series* in which
 year lives in a mapping file, ``data/schemas/staff_survey_items.csv`` (see ``data/schemas/README.md``),
 never in code. :func:`read_staff_survey` turns a results file — the project's tidy CSV, the published
-wide layout (``q22c_2019`` / ``q22c_n_2019`` columns, one XLSX sheet per benchmark group) or the two
-real panels bundled in ``data/public`` — into one long table, one row per trust × year × series, and
+wide layout (``q22c_2019`` / ``q22c_n_2019`` columns, one XLSX sheet per benchmark group), a detailed
+spreadsheet (percentages per response option under merged question text) or the two real panels
+bundled in ``data/public`` — proportions or percentages, question IDs in any case — into one long table, one row per trust × year × series, and
 suppresses results below the publication threshold. :func:`select_staff_survey` keeps part of it and
 :func:`register_start_years` reads the year each trust joined. The models that take the table are in
 :mod:`aeeval.staff_survey.models`; this module never imports them.
@@ -809,7 +810,35 @@ def read_staff_survey(
         * the real **acute-trust panel** (``Code``, ``Year.Index``, ``Responses``, ``*.dichot``
           proportions) — items are the ``*.dichot`` columns the item map names, base ``Responses``;
         * the real **organisation results 2021–2024** (``ODS code``, ``Year``, ``<item>_base`` /
-          ``<item>_rate`` with rates in %) — items are those the item map names for the year.
+          ``<item>_rate`` with rates in %) — items are those the item map names for the year;
+        * a **detailed spreadsheet** (XLSX, one survey year per file, so ``year=`` is required):
+          in each sheet, question text beginning with its number (``Q21b. My organisation acts
+          on…``) in a merged cell above the question's columns, and below it a header row holding
+          an organisation-code column (``Org code``, ``Organisation code``, ``ODS code`` or
+          ``Trust code``), one column per response option (percentages of responses, labelled as
+          the item map's ``response_options``) and a ``Base`` (or ``Number of responses``) column.
+          The header row is found, not assumed: the first of the top 10 rows holding both an
+          org-code and a base label below a question. Sheets without one (``Notes``) are skipped;
+          a sheet's name is the benchmark group unless a ``Benchmarking group`` column names it.
+          The estimate is the sum of the item map's ``positive`` options; options the map puts
+          outside the base (``Don't know``) are taken out of the estimate and, pro rata, of the
+          base. Only the questions the map names for ``year`` are read; rows without an ODS code
+          (averages) are listed in ``attrs["exclusions"]``.
+
+          Sourced (the search tool, December 2026): detailed spreadsheets give response-option
+          distributions as 0–100 percentages in one column per option, are unweighted, and
+          their averages are means of organisation means (nhsstaffsurveys.com, "Staff Survey 2018 -
+          Detailed Spreadsheets"; a public audit of the 2021–2025 files citing
+          ``NSS25-Detailed-spreadsheets.zip``). **Not established from any public source found**:
+          the 2021+ arrangement of one sheet per questionnaire section with the question text on
+          row 1 and the header on row 5 (stated in issue 16 only), every detail of the 2015–2020
+          sheet structure, the exact labels of the code and base columns, where the year is
+          written, and whether the percentages include ``Don't know`` (assumed they do). Hence the
+          header search and the label lists rather than fixed rows; a real file that differs is
+          an error naming its sheet, row and column, not a silent misreading.
+
+        Question IDs are matched in any case (``Q22c``, ``q22c``, ``Q22C``); the table's ``item``
+        is the item map's own code.
     item_map : str, Path or DataFrame, optional
         The item map (default :data:`ITEM_MAP`; see :func:`load_item_map`).
     min_base : int or dict, optional
@@ -827,6 +856,16 @@ def read_staff_survey(
         turned into names; e.g. the bundled ``ods_nhs_trusts_2025.csv``). A wide file's own
         ``region`` column is used first. Trusts it does not name (codes change when trusts merge)
         keep a blank region, listed in ``attrs["region_unknown"]``.
+    year : int, optional
+        The survey year of a detailed spreadsheet (required for that layout, refused for the
+        others, whose columns name their years).
+    scale : {"auto", "proportion", "percent"}
+        How the tidy ``estimate``, the wide ``q22c_2019`` values and a detailed spreadsheet's
+        option cells are given. ``"auto"`` (default) decides per file: percentages (0–100) when any
+        value exceeds 1, else proportions (0–1); in a file of percentages a value strictly between
+        0 and 1 is an error naming its row and column (a column mixing the two scales), never a
+        guess per cell. Pass ``"percent"`` for a file whose percentages are all at most 1 %. The
+        real panels' scales are fixed by their layout. ``attrs["scale"]`` says which was used.
 
     Returns
     -------
@@ -843,10 +882,18 @@ def read_staff_survey(
     Raises
     ------
     ValidationError
-        With file, row, column, value and rule for: a year missing from the item map, an item code
-        the map does not know for that year, a proportion outside 0–1 (or a rate above 100 %), a base
-        ≤ 0 or not whole, a count above its base or inconsistent with the proportion, and duplicate
-        trust × year rows for a series.
+        With file (and sheet), row as the spreadsheet shows it, column, value and rule for: a year
+        missing from the item map, an item code the map does not know for that year, a proportion
+        outside 0–1 or a percentage outside 0–100, a file mixing the two, a base ≤ 0 or not whole,
+        a count above its base or inconsistent with the proportion, duplicate trust × year rows for
+        a series; in a detailed spreadsheet also a header label that is not one of the item's
+        response options (a sign the question is numbered otherwise that year), a missing option
+        or base column, a blank option beside published ones, and options not adding up to
+        100 % (± 1.5 for rounding).
+    ValueError
+        A file whose layout cannot be told from its header, a detailed spreadsheet without
+        ``year=`` (or with a year the map lacks, or none of the map's questions), an unknown
+        ``scale``.
 
     Examples
     --------
@@ -856,6 +903,17 @@ def read_staff_survey(
     ['acts_on_concerns', 'q22c']
     >>> int(results["suppressed"].sum()) > 0
     True
+    >>> results.attrs["scale"]
+    'proportion'
+
+    References
+    ----------
+    .. [1] NHS Staff Survey Co-ordination Centre, "Staff Survey 2018 - Detailed Spreadsheets",
+       nhsstaffsurveys.com (unweighted data; averages are means of organisation means).
+    .. [2] NHS Staff Survey Co-ordination Centre, NSS Benchmark Report Excel Data 2021–2025 and
+       2025 detailed spreadsheets, nhsstaffsurveys.com/results/local-results/ (described by a
+       public audit: proportions 0–1 in the benchmark workbook, percentages 0–100 in the detailed
+       spreadsheets).
     """
     path = Path(path) if path is not None else EXAMPLES / "staff_survey.csv"
     imap = item_map if isinstance(item_map, pd.DataFrame) else load_item_map(item_map)
