@@ -229,8 +229,9 @@ def test_wide_bad_input(tmp_path):
             "'q99z' is not in the item map for 2019",
         ),
         ("org_code,q22c_2019,q22c_n_2019", "RAA,-0.1,100", "q22c_2019", "between 0 and 1"),
-        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,-4", "base", "at least 1"),
-        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,10.5", "base", "whole number"),
+        # the base problem names the file's own base column (issue 16 item 6), not "base"
+        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,-4", "q22c_n_2019", "at least 1"),
+        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,10.5", "q22c_n_2019", "whole number"),
     ],
 )
 def test_wide_csv_bad_input_names_row_and_column(tmp_path, header, line, column, match):

@@ -286,3 +286,65 @@ def test_item_map_without_or_with_blank_source(tmp_path):
     with pytest.raises(ValidationError, match="names its source") as info:
         ae.load_item_map(save(blank, "blank.csv"))
     assert info.value.problems[0].row == 4 and info.value.problems[0].column == "source"
+
+
+def test_detailed_base_blank_option_and_repeated_question(tmp_path):
+    s = _sheets_2021()
+    s["Your organisation"]["rows"][0][3][1] = None  # RAA's Q21b base left blank
+    s["Your organisation"]["rows"][1][2][1][:] = [0, 0, None, 60, 40]
+    with pytest.raises(ValidationError) as info:
+        ae.read_staff_survey(detailed_xlsx(tmp_path / "a.xlsx", s), year=2021)
+    got = {(p.row, p.column, p.rule) for p in info.value.problems}
+    assert got == {
+        (7, "Q21B: Neither agree nor disagree (column K)", "required"),
+    }
+    # the base problem is found once the options are fixed, and names the base column
+    s["Your organisation"]["rows"][1][2][1][:] = [0, 0, 0, 60, 40]
+    with pytest.raises(ValidationError, match="at least 1") as info:
+        ae.read_staff_survey(detailed_xlsx(tmp_path / "b.xlsx", s), year=2021)
+    p = info.value.problems[0]
+    assert (p.row, p.column) == (6, "Q21B: Base (column N)")
+    # the same question twice on one sheet
+    twice = _sheets_2021()
+    q = twice["Your organisation"]["questions"]
+    q[0] = q[1]
+    with pytest.raises(ValidationError, match="appears twice"):
+        ae.read_staff_survey(detailed_xlsx(tmp_path / "c.xlsx", twice), year=2021)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s["Your organisation"]["rows"].append(("RCC", "C", [[1], [1]], ["x", "y"])),
+        lambda s: s["Your organisation"]["rows"].append(("R!", "C", [[], []], [])),
+        lambda s: s["Your organisation"]["rows"].append(
+            ("RCC", "C", [[-5, 5, 0, 50, 50]] * 2, [9, 9])
+        ),
+        lambda s: s["Your organisation"]["rows"].append(
+            ("RCC", "C", [[0.2, 0, 0, 50, 49.8]] * 2, [9, 9])
+        ),
+        lambda s: s["Your organisation"]["questions"].__setitem__(1, ("Q21b", [])),
+        lambda s: s.__setitem__("Your job", {"questions": [], "rows": []}),
+    ],
+)
+def test_detailed_malformed_files_give_errors_not_tracebacks(tmp_path, change):
+    """Each change is either read (a row without an ODS code or without values is left out) or an
+    error naming file and sheet; a raw IndexError / TypeError fails the test."""
+    s = _sheets_2021()
+    change(s)
+    f = detailed_xlsx(tmp_path / "m.xlsx", s)
+    try:
+        ae.read_staff_survey(f, year=2021)
+    except ValidationError as exc:
+        assert all(p.file.endswith("')") and p.rule for p in exc.problems)  # file and sheet named
+    except ValueError as exc:
+        assert str(f) in str(exc)
+
+
+def test_detailed_negative_share_is_an_error(tmp_path):
+    s = _sheets_2021()
+    s["Your organisation"]["rows"][0][2][1][:] = [-5, 5, 0, 50, 50]  # adds up to 100 all the same
+    with pytest.raises(ValidationError, match="cannot be negative") as info:
+        ae.read_staff_survey(detailed_xlsx(tmp_path / "n.xlsx", s), year=2021)
+    p = info.value.problems[0]
+    assert (p.row, p.column, p.value) == (6, "Q21B: Strongly disagree (column I)", "-5")

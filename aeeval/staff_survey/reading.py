@@ -255,9 +255,22 @@ def _layout(header: list[str]) -> str:
 
 
 def _rec(
-    org, year, item, positive, estimate, base, group, file, row, col, year_col="year", region=None
+    org,
+    year,
+    item,
+    positive,
+    estimate,
+    base,
+    group,
+    file,
+    row,
+    col,
+    year_col="year",
+    region=None,
+    base_col="base",
 ):
     return {
+        "_base_col": base_col,
         "org_code": org,
         "year": year,
         "item": item,
@@ -362,6 +375,7 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
                         col,
                         col,
                         region,
+                        header[jn],
                     )
                 )
     return out
@@ -413,7 +427,18 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
                 if (year, item) in mapped:
                     out.append(
                         _rec(
-                            org, year, item, None, None, None, group, str(path), rown, col, year_col
+                            org,
+                            year,
+                            item,
+                            None,
+                            None,
+                            None,
+                            group,
+                            str(path),
+                            rown,
+                            col,
+                            year_col,
+                            base_col=bcol,
                         )
                     )
                 continue  # blank, and nothing to map: no result either way
@@ -432,7 +457,9 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
                         ]
                     )
                 p = p / 100.0
-            out.append(_rec(org, year, item, None, p, n, group, str(path), rown, col, year_col))
+            out.append(
+                _rec(org, year, item, None, p, n, group, str(path), rown, col, year_col, None, bcol)
+            )
     return out
 
 
@@ -622,8 +649,20 @@ def _records_detailed(
                 h = header[j] if j < len(header) else ""
                 if h in _DETAILED_BASE:
                     base_j = j
-                elif h in by_label:
+                elif h in by_label and by_label[h] not in opt_cols:
                     opt_cols[by_label[h]] = j
+                elif h in by_label:
+                    problems.append(
+                        Problem(
+                            name,
+                            rows[hi],
+                            where(j),
+                            raw_header[j],
+                            "unique",
+                            f"a second '{by_label[h]}' column under {qid.upper()} (the first is "
+                            f"{where(opt_cols[by_label[h]])}): the question appears twice",
+                        )
+                    )
                 else:
                     problems.append(
                         Problem(
@@ -721,6 +760,20 @@ def _records_detailed(
                         )
                     )
                     continue
+                negative = [(o, v) for o, v in vals.items() if v < 0]
+                if negative:
+                    problems += [
+                        Problem(
+                            name,
+                            rown,
+                            where(opt_cols[o]),
+                            f"{v:g}",
+                            "range:0-100" if div == 100 else "range:0-1",
+                            "a share of responses cannot be negative",
+                        )
+                        for o, v in negative
+                    ]
+                    continue
                 total = sum(vals.values()) / div
                 if abs(total - 1) > tol:
                     problems.append(
@@ -758,6 +811,8 @@ def _records_detailed(
                     rown,
                     where(opt_cols[positive[0]]),
                     "year",
+                    None,
+                    where(base_j),
                 )
             )
     if problems:
@@ -1031,7 +1086,7 @@ def _harmonise(
                 problems.append(
                     Problem(
                         *loc,
-                        r["_col"] if col == "estimate" else col,
+                        r["_col"] if col == "estimate" else r["_base_col"],
                         v,
                         "type:number",
                         "is not a number",
@@ -1046,7 +1101,7 @@ def _harmonise(
             problems.append(
                 Problem(
                     *loc,
-                    "base",
+                    r["_base_col"],
                     "" if n is None else f"{n:g}",
                     "base>0",
                     "the base must be a whole number of at least 1",
