@@ -348,3 +348,27 @@ def test_detailed_negative_share_is_an_error(tmp_path):
         ae.read_staff_survey(detailed_xlsx(tmp_path / "n.xlsx", s), year=2021)
     p = info.value.problems[0]
     assert (p.row, p.column, p.value) == (6, "Q21B: Strongly disagree (column I)", "-5")
+
+
+def test_benchmark_workbook_notes_sheets_are_skipped(tmp_path):
+    """The 2021+ benchmark workbook has "Notes" and "Organisation Benchmark groups" sheets beside
+    the results (a public R import script drops them); the first sheet may be one of them."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "Notes"
+    notes.append(["Variable", "Description"])
+    notes.append(["q22c_2019", "Feedback from patients used to make informed decisions"])
+    groups = wb.create_sheet("Organisation Benchmark groups")
+    groups.append(["org_code", "Benchmarking group"])
+    groups.append(["RAA", "Acute and acute/community"])
+    acute = wb.create_sheet("Acute and acute community")
+    acute.append(["org_code", "org_name", "q22c_2019", "q22c_n_2019", "q22c_2019_sig"])
+    acute.append(["RAA", "Trust A", 0.625, 400, "not significant"])
+    wb.save(tmp_path / "bench.xlsx")
+    r = ae.read_staff_survey(tmp_path / "bench.xlsx")
+    assert r.attrs["layout"] == "wide"
+    assert r[["org_code", "positive", "benchmark_group"]].values.tolist() == [
+        ["RAA", 250, "Acute and acute community"]
+    ]

@@ -312,6 +312,10 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
     for sheet, (records, rows) in sheet_records:
         name = f"{path} (sheet '{sheet}')" if sheet else str(path)
         header = [h.strip() for h in records[0]]
+        if sheet and not any(_WIDE_P.match(c) for c in header):
+            # the published workbook's "Notes" and "Organisation Benchmark groups" sheets hold no
+            # results (a public import script of the 2021+ workbook drops them too)
+            continue
         org_col = next(
             (c for c in ("org_code", "ODS code", "Org code", "Code") if c in header), None
         )
@@ -861,7 +865,9 @@ def read_staff_survey(
           (``org_code, year, item, positive, estimate, base``);
         * **published wide**: one row per organisation, ``q22c_2019`` holding a 0–1 proportion and
           ``q22c_n_2019`` its base; in an XLSX every sheet is read and its name is the benchmark
-          group (a ``benchmark_group`` / ``Benchmarking group`` column wins over the sheet name);
+          group (a ``benchmark_group`` / ``Benchmarking group`` column wins over the sheet name)
+          and sheets without a ``q…_<year>`` column (the published workbook's ``Notes`` and
+          ``Organisation Benchmark groups``) are skipped;
         * the real **acute-trust panel** (``Code``, ``Year.Index``, ``Responses``, ``*.dichot``
           proportions) — items are the ``*.dichot`` columns the item map names, base ``Responses``;
         * the real **organisation results 2021–2024** (``ODS code``, ``Year``, ``<item>_base`` /
@@ -995,9 +1001,17 @@ def read_staff_survey(
     try:
         layout = _layout(header)
     except ValueError:
-        if not any(h is not None for h in headers.values()):
+        later = [
+            [h.strip() for h in recs[0]]
+            for _, (recs, _) in sheet_records[1:]
+            if any(_WIDE_P.match(h.strip()) for h in recs[0])
+        ]
+        if later:
+            layout = "wide"  # a benchmark workbook whose first sheet is its "Notes"
+        elif any(h is not None for h in headers.values()):
+            layout = "detailed"
+        else:
             raise
-        layout = "detailed"
     if year is not None and layout != "detailed":
         raise ValueError(
             f"{path}: year= is only for a detailed spreadsheet (one survey year per file); this "
