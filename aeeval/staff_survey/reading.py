@@ -956,6 +956,16 @@ def read_staff_survey(
         ``year=`` (or with a year the map lacks, or none of the map's questions), an unknown
         ``scale``.
 
+    References
+    ----------
+    NHS Staff Survey Co-ordination Centre. Staff Survey 2018 - Detailed Spreadsheets.
+    nhsstaffsurveys.com (unweighted data; averages are means of organisation means).
+
+    NHS Staff Survey Co-ordination Centre. NSS Benchmark Report Excel Data 2021–2025 and the 2025
+    detailed spreadsheets, nhsstaffsurveys.com/results/local-results/ (as described by a public
+    audit of them: proportions 0–1 in the benchmark workbook, percentages 0–100 in the detailed
+    spreadsheets).
+
     Examples
     --------
     >>> from aeeval import read_staff_survey
@@ -966,15 +976,6 @@ def read_staff_survey(
     True
     >>> results.attrs["scale"]
     'proportion'
-
-    References
-    ----------
-    .. [1] NHS Staff Survey Co-ordination Centre, "Staff Survey 2018 - Detailed Spreadsheets",
-       nhsstaffsurveys.com (unweighted data; averages are means of organisation means).
-    .. [2] NHS Staff Survey Co-ordination Centre, NSS Benchmark Report Excel Data 2021–2025 and
-       2025 detailed spreadsheets, nhsstaffsurveys.com/results/local-results/ (described by a
-       public audit: proportions 0–1 in the benchmark workbook, percentages 0–100 in the detailed
-       spreadsheets).
     """
     path = Path(path) if path is not None else EXAMPLES / "staff_survey.csv"
     imap = item_map if isinstance(item_map, pd.DataFrame) else load_item_map(item_map)
