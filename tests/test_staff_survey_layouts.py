@@ -112,6 +112,12 @@ def test_tidy_percentages_and_override(tmp_path):
         ae.read_staff_survey(f, scale="proportion")
     with pytest.raises(ValueError, match="scale must be one of"):
         ae.read_staff_survey(g, scale="percentage")
+    with pytest.raises(ValueError, match="scale must be one of"):  # checked for every layout
+        ae.read_staff_survey(
+            ae.paths.PUBLIC_DATA / "staff_survey_org_results_2021_2024.csv", scale=1
+        )
+    with pytest.raises(ValueError, match="year= is only for a detailed spreadsheet"):
+        ae.read_staff_survey(g, year=2019)
 
 
 def test_a_column_mixing_scales_is_refused_naming_every_row(tmp_path):

@@ -977,6 +977,8 @@ def read_staff_survey(
     >>> results.attrs["scale"]
     'proportion'
     """
+    if scale not in _SCALES:
+        raise ValueError(f"scale must be one of {', '.join(_SCALES)}; got {scale!r}")
     path = Path(path) if path is not None else EXAMPLES / "staff_survey.csv"
     imap = item_map if isinstance(item_map, pd.DataFrame) else load_item_map(item_map)
     thresholds = _thresholds(imap, min_base)
