@@ -175,18 +175,27 @@ def test_tidy_duplicate_and_out_of_range(tmp_path):
     dup = write(tmp_path / "dup.csv", TIDY_HEADER + "RAA,2019,q22c,5,,20\nRAA,2019,q22c,6,,20\n")
     with pytest.raises(ValidationError, match="duplicate key"):
         ae.read_staff_survey(dup)
-    over = write(tmp_path / "over.csv", TIDY_HEADER + "RAA,2019,q22c,,1.2,20\n")
+    # 1.2 is now read as a percentage (issue 16 item 6: percentages 0-100 are detected per file);
+    # above 100 is out of range on either scale
+    over = write(tmp_path / "over.csv", TIDY_HEADER + "RAA,2019,q22c,,120,20\n")
     with pytest.raises(ValidationError, match="maximum"):
         ae.read_staff_survey(over)
 
 
 def test_wide_bad_input(tmp_path):
+    # 62 alone is a percentage since issue 16 item 6; 62 next to 0.62 mixes the scales
     pct = wide_xlsx(
-        tmp_path / "pct.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (62, 400)}}]}
+        tmp_path / "pct.xlsx",
+        {
+            "A": [
+                {"org_code": "RAA", "values": {2019: (62, 400)}},
+                {"org_code": "RBB", "values": {2019: (0.62, 400)}},
+            ]
+        },
     )
-    with pytest.raises(ValidationError, match=r"between 0 and 1.*\n?") as info:
+    with pytest.raises(ValidationError, match="must use one scale") as info:
         ae.read_staff_survey(pct)
-    assert "q22c_2019" in str(info.value) and "row 2" in str(info.value)
+    assert "q22c_2019" in str(info.value) and "row 3" in str(info.value)
     zero = wide_xlsx(
         tmp_path / "zero.xlsx", {"A": [{"org_code": "RAA", "values": {2019: (0.5, 0)}}]}
     )
@@ -220,8 +229,9 @@ def test_wide_bad_input(tmp_path):
             "'q99z' is not in the item map for 2019",
         ),
         ("org_code,q22c_2019,q22c_n_2019", "RAA,-0.1,100", "q22c_2019", "between 0 and 1"),
-        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,-4", "base", "at least 1"),
-        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,10.5", "base", "whole number"),
+        # the base problem names the file's own base column (issue 16 item 6), not "base"
+        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,-4", "q22c_n_2019", "at least 1"),
+        ("org_code,q22c_2019,q22c_n_2019", "RAA,0.5,10.5", "q22c_n_2019", "whole number"),
     ],
 )
 def test_wide_csv_bad_input_names_row_and_column(tmp_path, header, line, column, match):

@@ -3,8 +3,9 @@
 The questionnaire changed over the years, so which question number holds which *series* in which
 year lives in a mapping file, ``data/schemas/staff_survey_items.csv`` (see ``data/schemas/README.md``),
 never in code. :func:`read_staff_survey` turns a results file — the project's tidy CSV, the published
-wide layout (``q22c_2019`` / ``q22c_n_2019`` columns, one XLSX sheet per benchmark group) or the two
-real panels bundled in ``data/public`` — into one long table, one row per trust × year × series, and
+wide layout (``q22c_2019`` / ``q22c_n_2019`` columns, one XLSX sheet per benchmark group), a detailed
+spreadsheet (percentages per response option under merged question text) or the two real panels
+bundled in ``data/public`` — proportions or percentages, question IDs in any case — into one long table, one row per trust × year × series, and
 suppresses results below the publication threshold. :func:`select_staff_survey` keeps part of it and
 :func:`register_start_years` reads the year each trust joined. The models that take the table are in
 :mod:`aeeval.staff_survey.models`; this module never imports them.
@@ -73,6 +74,7 @@ _MAP_COLUMNS = [
     "flag",
     "min_base",
     "base_column",
+    "source",
     "note",
 ]
 _STATUSES = ("asked", "not_asked", "not_mapped")
@@ -102,13 +104,16 @@ def load_item_map(path: str | Path | None = None, *, series=None) -> pd.DataFram
         or ``not_mapped`` — the last two are explicit gaps), ``item``, ``question``, ``wording``,
         ``response_options``, ``positive`` and ``outside_base`` (``|``-separated options), ``flag``
         (blank for the main series; ``different_question`` for a successor item that must not be
-        spliced on), ``min_base`` (publication threshold that year), ``base_column`` and ``note``.
+        spliced on), ``min_base`` (publication threshold that year), ``base_column``, ``source``
+        (the public document the row's question number, wording and scoring come from, with its
+        year — or ``no public source found`` and where the row's content came from instead) and
+        ``note``.
 
     Raises
     ------
     ValidationError
         A missing column, an unknown status, a duplicated series-year, an asked row without an item,
-        or one item code mapped to two series in the same year.
+        a row without a ``source``, or one item code mapped to two series in the same year.
 
     Examples
     --------
@@ -153,6 +158,18 @@ def load_item_map(path: str | Path | None = None, *, series=None) -> pd.DataFram
         if rec["status"] == "asked" and not rec["item"]:
             problems.append(
                 Problem(name, row, "item", "", "required", "an asked item needs its item code")
+            )
+        if not rec["source"]:
+            problems.append(
+                Problem(
+                    name,
+                    row,
+                    "source",
+                    "",
+                    "required",
+                    "every row names its source (questionnaire or technical document, with year), "
+                    "or says 'no public source found'",
+                )
             )
         if not re.fullmatch(r"\d+", rec["min_base"] or ""):
             problems.append(
@@ -231,14 +248,29 @@ def _layout(header: list[str]) -> str:
         "cannot tell the layout of this staff survey file from its header: expected the tidy "
         "columns org_code, year, item, positive, estimate, base; or wide columns like q22c_2019 and "
         "q22c_n_2019; or the real panels' Code / Year.Index / Responses or ODS code / Year / <item>_rate "
-        f"columns. Header: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}"
+        "columns; or (XLSX) a detailed spreadsheet: question text such as 'Q22c …' above a header row, "
+        f"within the top {_DETAILED_MAX_HEADER_ROW} rows, holding an org code and a Base (or Number of "
+        f"responses) column. Header: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}"
     )
 
 
 def _rec(
-    org, year, item, positive, estimate, base, group, file, row, col, year_col="year", region=None
+    org,
+    year,
+    item,
+    positive,
+    estimate,
+    base,
+    group,
+    file,
+    row,
+    col,
+    year_col="year",
+    region=None,
+    base_col="base",
 ):
     return {
+        "_base_col": base_col,
         "org_code": org,
         "year": year,
         "item": item,
@@ -280,6 +312,10 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
     for sheet, (records, rows) in sheet_records:
         name = f"{path} (sheet '{sheet}')" if sheet else str(path)
         header = [h.strip() for h in records[0]]
+        if sheet and not any(_WIDE_P.match(c) for c in header):
+            # the published workbook's "Notes" and "Organisation Benchmark groups" sheets hold no
+            # results (a public import script of the 2021+ workbook drops them too)
+            continue
         org_col = next(
             (c for c in ("org_code", "ODS code", "Org code", "Code") if c in header), None
         )
@@ -305,6 +341,8 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
             m = _WIDE_P.match(col)
             if m:
                 n_name = f"{m.group(1)}_n_{m.group(2)}"
+                # question IDs in any case: Q22c_2019 / q22C_N_2019 pair up as q22c_2019 / q22c_n_2019
+                n_name = next((h for h in header if h.lower() == n_name.lower()), n_name)
                 if n_name not in header:
                     raise ValidationError(
                         [
@@ -341,6 +379,7 @@ def _records_wide(path: Path, sheet_records) -> list[dict]:
                         col,
                         col,
                         region,
+                        header[jn],
                     )
                 )
     return out
@@ -392,7 +431,18 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
                 if (year, item) in mapped:
                     out.append(
                         _rec(
-                            org, year, item, None, None, None, group, str(path), rown, col, year_col
+                            org,
+                            year,
+                            item,
+                            None,
+                            None,
+                            None,
+                            group,
+                            str(path),
+                            rown,
+                            col,
+                            year_col,
+                            base_col=bcol,
                         )
                     )
                 continue  # blank, and nothing to map: no result either way
@@ -411,8 +461,367 @@ def _records_real(path: Path, records, rows, layout: str, item_map: pd.DataFrame
                         ]
                     )
                 p = p / 100.0
-            out.append(_rec(org, year, item, None, p, n, group, str(path), rown, col, year_col))
+            out.append(
+                _rec(org, year, item, None, p, n, group, str(path), rown, col, year_col, None, bcol)
+            )
     return out
+
+
+_SCALES = ("auto", "proportion", "percent")
+
+
+def _scale_divisor(values: list[tuple], scale: str) -> float:
+    """1 (0–1 proportions) or 100 (0–100 percentages) for one file's values.
+
+    ``values`` holds ``(value, file, row, column)`` for every published proportion or percentage in
+    the file. ``scale="auto"`` reads the file as percentages when any value exceeds 1, and then
+    refuses every value strictly between 0 and 1 in it: a column mixing the two scales (0.62 on one
+    row, 62 on another) is an error naming each row, never a guess per cell.
+    """
+    if scale not in _SCALES:
+        raise ValueError(f"scale must be one of {', '.join(_SCALES)}; got {scale!r}")
+    if scale == "proportion":
+        return 1.0
+    over = [v for v in values if v[0] > 100]
+    if over:
+        raise ValidationError(
+            [
+                Problem(
+                    f, row, col, f"{x:g}", "range:0-100", "a percentage must lie between 0 and 100"
+                )
+                for x, f, row, col in over
+            ]
+        )
+    if scale == "percent":
+        return 100.0
+    big = [v for v in values if v[0] > 1]
+    if not big:
+        return 1.0
+    x0, _, row0, col0 = big[0]
+    small = [v for v in values if 0 < v[0] < 1]
+    if small:
+        raise ValidationError(
+            [
+                Problem(
+                    f,
+                    row,
+                    col,
+                    f"{x:g}",
+                    "scale:mixed",
+                    f"this file gives percentages (0–100; e.g. {x0:g} at row {row0}, column "
+                    f"'{col0}') but this value lies between 0 and 1, as a proportion would: a file "
+                    "must use one scale. Give every value as a percentage (or every one as a "
+                    "proportion); if this really is a percentage below 1 %, pass scale='percent'",
+                )
+                for x, f, row, col in small
+            ]
+        )
+    return 100.0
+
+
+def _apply_scale(records: list[dict], scale: str) -> str:
+    """Divide each record's ``estimate`` by the file's scale; return the scale used."""
+    values = [
+        (r["estimate"], r["_file"], r["_row"], r["_col"])
+        for r in records
+        if isinstance(r["estimate"], float)
+    ]
+    div = _scale_divisor(values, scale)
+    if div != 1.0:
+        for r in records:
+            if isinstance(r["estimate"], float) and r["estimate"] >= 0:
+                r["estimate"] = r["estimate"] / div
+    return "percent" if div != 1.0 else "proportion"
+
+
+# ------------------------------------------------------------------- detailed spreadsheet layouts
+
+#: Header labels of the organisation-code column in a detailed spreadsheet (compared casefolded).
+_DETAILED_ORG = ("org code", "organisation code", "ods code", "trust code", "org_code", "code")
+#: Header labels of a question's base (number of responses) column.
+_DETAILED_BASE = ("base", "number of responses", "responses", "n", "total responses", "base (n)")
+_DETAILED_GROUP = ("benchmarking group", "benchmark group", "trust type", "organisation type")
+_QID = re.compile(r"^\s*(q\d+[a-z]?)(?![a-z0-9])", re.IGNORECASE)
+#: How many rows from the top a detailed spreadsheet's header row may be.
+_DETAILED_MAX_HEADER_ROW = 10
+
+
+def _norm_label(text: str) -> str:
+    text = (text or "").replace("\u2019", "'").replace("\u2018", "'").casefold()
+    text = re.sub(r"\(\s*%\s*\)|%", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _detailed_header(records: list[list[str]]) -> int | None:
+    """Index of a detailed spreadsheet's header row in ``records`` (None: not this layout): the
+    first of the top rows with an organisation-code label and a base label, below a row naming a
+    question (``Q22c …``)."""
+    for i, rec in enumerate(records[:_DETAILED_MAX_HEADER_ROW]):
+        labels = {_norm_label(c) for c in rec}
+        if labels & set(_DETAILED_ORG) and labels & set(_DETAILED_BASE):
+            above = [c for r in records[:i] for c in r]
+            if any(_QID.match(c or "") for c in above):
+                return i
+    return None
+
+
+def _question_columns(ws, records, rows, header_i: int) -> dict[int, tuple[str, str]]:
+    """Column index (0-based) → (question id, question text) from the rows above the header: a
+    merged cell covers its whole range; an unmerged question cell carries right until the next
+    filled or merged cell (as "centre across selection" shows it)."""
+    merged = {}
+    for rng in ws.merged_cells.ranges:
+        text = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                merged[(r, c)] = "" if text is None else str(text)
+    width = max(len(r) for r in records[: header_i + 1])
+    out: dict[int, tuple[str, str]] = {}
+    for rec, sheet_row in zip(records[:header_i], rows[:header_i]):
+        carry = None
+        for j in range(width):
+            cell = rec[j].strip() if j < len(rec) else ""
+            if (sheet_row, j + 1) in merged:
+                text, carry = merged[(sheet_row, j + 1)], None
+            elif cell:
+                text = carry = cell
+            else:
+                text = carry
+            m = _QID.match(text or "")
+            if m and j not in out:
+                out[j] = (m.group(1).lower(), text.strip())
+    return out
+
+
+def _column_namer(qid: str, raw_header: list[str]):
+    """A function naming column ``j`` of a question block as a person finds it: question, header
+    label and column letter (``Q22C: Yes (column D)``)."""
+    from openpyxl.utils import get_column_letter
+
+    def where(j: int) -> str:
+        label = raw_header[j] if j < len(raw_header) and raw_header[j] else "(blank)"
+        return f"{qid.upper()}: {label} (column {get_column_letter(j + 1)})"
+
+    return where
+
+
+def _records_detailed(
+    path: Path, sheet_records, headers: dict, imap: pd.DataFrame, year, scale: str
+) -> tuple[list[dict], str]:
+    """Records from an NHS Staff Survey detailed spreadsheet (see :func:`read_staff_survey`)."""
+    from openpyxl import load_workbook
+
+    if year is None:
+        raise ValueError(
+            f"{path}: a detailed spreadsheet holds one survey year and the year is not read from "
+            "the sheet: pass year= (e.g. read_staff_survey(path, year=2021))"
+        )
+    if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
+        raise ValueError(f"year must be a whole number such as 2021; got {year!r}")
+    year = int(year)
+    if year not in set(imap["year"]):
+        raise ValueError(
+            f"{path}: year {year} is not in the item map (years mapped: "
+            f"{imap['year'].min()}–{imap['year'].max()}); add its rows to the map"
+        )
+    asked = imap[(imap["status"] == "asked") & (imap["year"] == year)]
+    wanted = {str(i).lower(): m for i, m in zip(asked["item"], asked.itertuples())}
+    wb = load_workbook(path)  # not read-only: merged ranges are needed
+    problems, cells, blocks_all = [], [], []
+    for sheet, (records, rows) in sheet_records:
+        hi = headers.get(sheet)
+        if hi is None:
+            continue  # a notes or contents sheet: no header row with an org code and a base
+        name = f"{path} (sheet '{sheet}')"
+        header = [_norm_label(c) for c in records[hi]]
+        raw_header = [c.strip() for c in records[hi]]
+        org_j = next(j for j, h in enumerate(header) if h in _DETAILED_ORG)
+        group_j = next((j for j, h in enumerate(header) if h in _DETAILED_GROUP), None)
+        qcols = _question_columns(wb[sheet], records, rows, hi)
+        blocks: dict[str, list[int]] = {}
+        for j, (qid, _) in sorted(qcols.items()):
+            blocks.setdefault(qid, []).append(j)
+        for qid, cols in blocks.items():
+            if qid not in wanted:
+                continue  # a question the item map does not name for this year
+            m = wanted[qid]
+            options = [o for o in m.response_options.split("|") if o]
+            by_label = {_norm_label(o): o for o in options}
+            where = _column_namer(qid, raw_header)
+            base_j, opt_cols = None, {}
+            for j in cols:
+                h = header[j] if j < len(header) else ""
+                if h in _DETAILED_BASE:
+                    base_j = j
+                elif h in by_label and by_label[h] not in opt_cols:
+                    opt_cols[by_label[h]] = j
+                elif h in by_label:
+                    problems.append(
+                        Problem(
+                            name,
+                            rows[hi],
+                            where(j),
+                            raw_header[j],
+                            "unique",
+                            f"a second '{by_label[h]}' column under {qid.upper()} (the first is "
+                            f"{where(opt_cols[by_label[h]])}): the question appears twice",
+                        )
+                    )
+                else:
+                    problems.append(
+                        Problem(
+                            name,
+                            rows[hi],
+                            where(j),
+                            raw_header[j] if j < len(raw_header) else "",
+                            "item-map:response_options",
+                            f"is not a response option of {m.question or qid} in {year} in the "
+                            f"item map ({', '.join(options)}) nor a base column: is the question "
+                            "numbered differently that year?",
+                        )
+                    )
+            missing = [o for o in options if o not in opt_cols]
+            if base_j is None or missing:
+                what = (
+                    ["a base column (Base / Number of responses)"] if base_j is None else []
+                ) + [f"'{o}'" for o in missing]
+                problems.append(
+                    Problem(
+                        name,
+                        rows[hi],
+                        qcols[cols[0]][1][:60],
+                        None,
+                        "missing-column",
+                        f"{qid.upper()} has no column for {', '.join(what)} under it",
+                    )
+                )
+                continue
+            blocks_all.append(
+                (name, sheet, records, rows, hi, org_j, group_j, qid, m, opt_cols, base_j, where)
+            )
+            for rec, rown in zip(records[hi + 1 :], rows[hi + 1 :]):
+                for j in opt_cols.values():
+                    v = _num(rec[j] if j < len(rec) else "")
+                    if isinstance(v, float):
+                        cells.append((v, name, rown, where(j)))
+    wb.close()
+    if problems:
+        raise ValidationError(problems)
+    if not blocks_all:
+        raise ValueError(
+            f"{path}: no question of the item map for {year} "
+            f"({', '.join(sorted(wanted)) or 'none asked'}) was found in any sheet's question row"
+        )
+    div = _scale_divisor(cells, scale)
+    out = []
+    tol = 0.015  # published percentages are rounded: the options add up to 100 ± 1.5
+    for (
+        name,
+        sheet,
+        records,
+        rows,
+        hi,
+        org_j,
+        group_j,
+        qid,
+        m,
+        opt_cols,
+        base_j,
+        where,
+    ) in blocks_all:
+        positive = [o for o in m.positive.split("|") if o]
+        outside = [o for o in (m.outside_base or "").split("|") if o and o in opt_cols]
+        for rec, rown in zip(records[hi + 1 :], rows[hi + 1 :]):
+            width = max([*opt_cols.values(), base_j, org_j, group_j or 0]) + 1
+            rec = rec + [""] * (width - len(rec))
+            org = rec[org_j].strip()
+            if not org and not any(rec[j].strip() for j in opt_cols.values()):
+                continue  # a blank or notes row
+            group = rec[group_j].strip() if group_j is not None else sheet
+            vals = {o: _num(rec[j]) for o, j in opt_cols.items()}
+            n = _num(rec[base_j])
+            bad = [(o, v) for o, v in vals.items() if isinstance(v, str)]
+            if bad:
+                problems += [
+                    Problem(name, rown, where(opt_cols[o]), v, "type:number", "is not a number")
+                    for o, v in bad
+                ]
+                continue
+            if all(v is None for v in vals.values()):
+                p_val = None
+            else:
+                if any(v is None for v in vals.values()):
+                    o = next(o for o, v in vals.items() if v is None)
+                    problems.append(
+                        Problem(
+                            name,
+                            rown,
+                            where(opt_cols[o]),
+                            "",
+                            "required",
+                            "a blank option next to published ones: give 0 or leave the whole "
+                            "question blank",
+                        )
+                    )
+                    continue
+                negative = [(o, v) for o, v in vals.items() if v < 0]
+                if negative:
+                    problems += [
+                        Problem(
+                            name,
+                            rown,
+                            where(opt_cols[o]),
+                            f"{v:g}",
+                            "range:0-100" if div == 100 else "range:0-1",
+                            "a share of responses cannot be negative",
+                        )
+                        for o, v in negative
+                    ]
+                    continue
+                total = sum(vals.values()) / div
+                if abs(total - 1) > tol:
+                    problems.append(
+                        Problem(
+                            name,
+                            rown,
+                            qid.upper(),
+                            f"{total * div:g}",
+                            "check:options-sum",
+                            f"the response options of {qid.upper()} add up to {total * div:g} "
+                            f"{'%' if div == 100 else ''}, not {'100 %' if div == 100 else '1'}",
+                        )
+                    )
+                    continue
+                out_share = sum(vals[o] for o in outside) / div
+                pos_share = sum(vals[o] for o in positive) / div
+                if total - out_share <= 0:
+                    p_val = None
+                else:
+                    p_val = pos_share / (total - out_share)
+                    if outside and isinstance(n, float):
+                        # Assumption (not established from public sources): the base counts every
+                        # response shown, so the outside-base options are taken out of it too.
+                        n = float(round(n * (total - out_share) / total))
+            out.append(
+                _rec(
+                    org,
+                    year,
+                    qid,
+                    None,
+                    p_val,
+                    n,
+                    group or None,
+                    name,
+                    rown,
+                    where(opt_cols[positive[0]]),
+                    "year",
+                    None,
+                    where(base_j),
+                )
+            )
+    if problems:
+        raise ValidationError(problems)
+    return out, ("percent" if div == 100 else "proportion")
 
 
 def _thresholds(item_map: pd.DataFrame, min_base) -> dict:
@@ -441,6 +850,8 @@ def read_staff_survey(
     min_base=None,
     benchmark_groups=None,
     regions=None,
+    year=None,
+    scale: str = "auto",
 ) -> pd.DataFrame:
     """Read trust-level Staff Survey results into one long, harmonised, suppressed table.
 
@@ -454,11 +865,41 @@ def read_staff_survey(
           (``org_code, year, item, positive, estimate, base``);
         * **published wide**: one row per organisation, ``q22c_2019`` holding a 0–1 proportion and
           ``q22c_n_2019`` its base; in an XLSX every sheet is read and its name is the benchmark
-          group (a ``benchmark_group`` / ``Benchmarking group`` column wins over the sheet name);
+          group (a ``benchmark_group`` / ``Benchmarking group`` column wins over the sheet name)
+          and sheets without a ``q…_<year>`` column (the published workbook's ``Notes`` and
+          ``Organisation Benchmark groups``) are skipped;
         * the real **acute-trust panel** (``Code``, ``Year.Index``, ``Responses``, ``*.dichot``
           proportions) — items are the ``*.dichot`` columns the item map names, base ``Responses``;
         * the real **organisation results 2021–2024** (``ODS code``, ``Year``, ``<item>_base`` /
-          ``<item>_rate`` with rates in %) — items are those the item map names for the year.
+          ``<item>_rate`` with rates in %) — items are those the item map names for the year;
+        * a **detailed spreadsheet** (XLSX, one survey year per file, so ``year=`` is required):
+          in each sheet, question text beginning with its number (``Q21b. My organisation acts
+          on…``) in a merged cell above the question's columns, and below it a header row holding
+          an organisation-code column (``Org code``, ``Organisation code``, ``ODS code`` or
+          ``Trust code``), one column per response option (percentages of responses, labelled as
+          the item map's ``response_options``) and a ``Base`` (or ``Number of responses``) column.
+          The header row is found, not assumed: the first of the top 10 rows holding both an
+          org-code and a base label below a question. Sheets without one (``Notes``) are skipped;
+          a sheet's name is the benchmark group unless a ``Benchmarking group`` column names it.
+          The estimate is the sum of the item map's ``positive`` options; options the map puts
+          outside the base (``Don't know``) are taken out of the estimate and, pro rata, of the
+          base. Only the questions the map names for ``year`` are read; rows without an ODS code
+          (averages) are listed in ``attrs["exclusions"]``.
+
+          Sourced (the search tool, December 2026): detailed spreadsheets give response-option
+          distributions as 0–100 percentages in one column per option, are unweighted, and
+          their averages are means of organisation means (nhsstaffsurveys.com, "Staff Survey 2018 -
+          Detailed Spreadsheets"; a public audit of the 2021–2025 files citing
+          ``NSS25-Detailed-spreadsheets.zip``). **Not established from any public source found**:
+          the 2021+ arrangement of one sheet per questionnaire section with the question text on
+          row 1 and the header on row 5 (stated in issue 16 only), every detail of the 2015–2020
+          sheet structure, the exact labels of the code and base columns, where the year is
+          written, and whether the percentages include ``Don't know`` (assumed they do). Hence the
+          header search and the label lists rather than fixed rows; a real file that differs is
+          an error naming its sheet, row and column, not a silent misreading.
+
+        Question IDs are matched in any case (``Q22c``, ``q22c``, ``Q22C``); the table's ``item``
+        is the item map's own code.
     item_map : str, Path or DataFrame, optional
         The item map (default :data:`ITEM_MAP`; see :func:`load_item_map`).
     min_base : int or dict, optional
@@ -476,6 +917,16 @@ def read_staff_survey(
         turned into names; e.g. the bundled ``ods_nhs_trusts_2025.csv``). A wide file's own
         ``region`` column is used first. Trusts it does not name (codes change when trusts merge)
         keep a blank region, listed in ``attrs["region_unknown"]``.
+    year : int, optional
+        The survey year of a detailed spreadsheet (required for that layout, refused for the
+        others, whose columns name their years).
+    scale : {"auto", "proportion", "percent"}
+        How the tidy ``estimate``, the wide ``q22c_2019`` values and a detailed spreadsheet's
+        option cells are given. ``"auto"`` (default) decides per file: percentages (0–100) when any
+        value exceeds 1, else proportions (0–1); in a file of percentages a value strictly between
+        0 and 1 is an error naming its row and column (a column mixing the two scales), never a
+        guess per cell. Pass ``"percent"`` for a file whose percentages are all at most 1 %. The
+        real panels' scales are fixed by their layout. ``attrs["scale"]`` says which was used.
 
     Returns
     -------
@@ -492,10 +943,28 @@ def read_staff_survey(
     Raises
     ------
     ValidationError
-        With file, row, column, value and rule for: a year missing from the item map, an item code
-        the map does not know for that year, a proportion outside 0–1 (or a rate above 100 %), a base
-        ≤ 0 or not whole, a count above its base or inconsistent with the proportion, and duplicate
-        trust × year rows for a series.
+        With file (and sheet), row as the spreadsheet shows it, column, value and rule for: a year
+        missing from the item map, an item code the map does not know for that year, a proportion
+        outside 0–1 or a percentage outside 0–100, a file mixing the two, a base ≤ 0 or not whole,
+        a count above its base or inconsistent with the proportion, duplicate trust × year rows for
+        a series; in a detailed spreadsheet also a header label that is not one of the item's
+        response options (a sign the question is numbered otherwise that year), a missing option
+        or base column, a blank option beside published ones, and options not adding up to
+        100 % (± 1.5 for rounding).
+    ValueError
+        A file whose layout cannot be told from its header, a detailed spreadsheet without
+        ``year=`` (or with a year the map lacks, or none of the map's questions), an unknown
+        ``scale``.
+
+    References
+    ----------
+    NHS Staff Survey Co-ordination Centre. Staff Survey 2018 - Detailed Spreadsheets.
+    nhsstaffsurveys.com (unweighted data; averages are means of organisation means).
+
+    NHS Staff Survey Co-ordination Centre. NSS Benchmark Report Excel Data 2021–2025 and the 2025
+    detailed spreadsheets, nhsstaffsurveys.com/results/local-results/ (as described by a public
+    audit of them: proportions 0–1 in the benchmark workbook, percentages 0–100 in the detailed
+    spreadsheets).
 
     Examples
     --------
@@ -505,7 +974,11 @@ def read_staff_survey(
     ['acts_on_concerns', 'q22c']
     >>> int(results["suppressed"].sum()) > 0
     True
+    >>> results.attrs["scale"]
+    'proportion'
     """
+    if scale not in _SCALES:
+        raise ValueError(f"scale must be one of {', '.join(_SCALES)}; got {scale!r}")
     path = Path(path) if path is not None else EXAMPLES / "staff_survey.csv"
     imap = item_map if isinstance(item_map, pd.DataFrame) else load_item_map(item_map)
     thresholds = _thresholds(imap, min_base)
@@ -525,13 +998,40 @@ def read_staff_survey(
         sheets = [None]
         sheet_records = [(None, read_cells(path))]
     header = [h.strip() for h in sheet_records[0][1][0][0]]
-    layout = _layout(header)
+    headers = {}
+    if sheets != [None]:
+        headers = {s: _detailed_header(recs) for s, (recs, _) in sheet_records}
+    try:
+        layout = _layout(header)
+    except ValueError:
+        later = [
+            [h.strip() for h in recs[0]]
+            for _, (recs, _) in sheet_records[1:]
+            if any(_WIDE_P.match(h.strip()) for h in recs[0])
+        ]
+        if later:
+            layout = "wide"  # a benchmark workbook whose first sheet is its "Notes"
+        elif any(h is not None for h in headers.values()):
+            layout = "detailed"
+        else:
+            raise
+    if year is not None and layout != "detailed":
+        raise ValueError(
+            f"{path}: year= is only for a detailed spreadsheet (one survey year per file); this "
+            f"file's layout ({layout}) names the year in its columns"
+        )
+    used_scale = None
     if layout == "tidy":
         records = _records_tidy(path)
+        used_scale = _apply_scale(records, scale)
     elif layout == "wide":
         records = _records_wide(path, sheet_records)
+        used_scale = _apply_scale(records, scale)
+    elif layout == "detailed":
+        records, used_scale = _records_detailed(path, sheet_records, headers, imap, year, scale)
     else:
         records = _records_real(path, *sheet_records[0][1], layout, imap)
+        used_scale = "proportion" if layout == "acute_panel" else "percent"
     out = _harmonise(records, imap, thresholds, layout, str(path))
     if benchmark_groups is not None:
         out = _add_lookup(
@@ -544,6 +1044,7 @@ def read_staff_survey(
     if regions is not None:
         out = _add_lookup(out, regions, "region", ("region", "nhser_code"), "region", NHSER_NAMES)
     out.attrs["layout"] = layout
+    out.attrs["scale"] = used_scale
     return out
 
 
@@ -555,6 +1056,8 @@ def _harmonise(
         (int(y), str(i).lower()): s
         for y, i, s in zip(asked["year"], asked["item"], asked["series"])
     }
+    # question IDs in any case (Q22c, q22c, Q22C) become the map's own item code
+    codes = {(int(y), str(i).lower()): str(i) for y, i in zip(asked["year"], asked["item"])}
     map_years = set(imap["year"])
     problems, kept, excluded = [], [], []
     for r in records:
@@ -600,7 +1103,7 @@ def _harmonise(
                 problems.append(
                     Problem(
                         *loc,
-                        r["_col"] if col == "estimate" else col,
+                        r["_col"] if col == "estimate" else r["_base_col"],
                         v,
                         "type:number",
                         "is not a number",
@@ -615,7 +1118,7 @@ def _harmonise(
             problems.append(
                 Problem(
                     *loc,
-                    "base",
+                    r["_base_col"],
                     "" if n is None else f"{n:g}",
                     "base>0",
                     "the base must be a whole number of at least 1",
@@ -629,7 +1132,7 @@ def _harmonise(
                     r["_col"],
                     f"{p:g}",
                     "range:0-1",
-                    "a proportion must lie between 0 and 1 (give 0.62, not 62)",
+                    "a proportion must lie between 0 and 1 (or a percentage between 0 and 100)",
                 )
             )
             continue
@@ -651,7 +1154,7 @@ def _harmonise(
                 "org_code": r["org_code"],
                 "year": r["year"],
                 "series": series,
-                "item": r["item"],
+                "item": codes[(r["year"], item_key)],
                 "positive": k,
                 "base": n,
                 "estimate": None if k is None else k / n,
