@@ -57,6 +57,7 @@ _EXPORTS = {
     "funnel_flags": "funnel",
     "funnel_limits": "funnel",
     "funnel_overdispersion": "funnel",
+    "apply_successors": "staff_survey",
     "item_trend": "staff_survey",
     "item_trend_changes": "staff_survey",
     "load_item_map": "staff_survey",

@@ -7,6 +7,7 @@ re-exported here too.
 """
 
 from ..funnel import funnel_flags, funnel_limits
+from .mergers import MERGER_RULES, apply_successors
 from .models import (
     VOLUNTARY_CAVEAT,
     item_trend,
@@ -26,9 +27,11 @@ from .reading import (
 
 __all__ = [
     "ITEM_MAP",
+    "MERGER_RULES",
     "NHSER_NAMES",
     "RESULT_COLUMNS",
     "VOLUNTARY_CAVEAT",
+    "apply_successors",
     "funnel_flags",
     "funnel_limits",
     "item_trend",

@@ -15,6 +15,7 @@ import pandas as pd
 from ..disclosure import declare
 from ..options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 from ..proportions import proportion_ci
+from .mergers import apply_successors
 from .reading import register_start_years, select_staff_survey
 
 __all__ = [
@@ -481,6 +482,18 @@ def _panel(results, register, series, first_exposed, missing):
     return data, absent
 
 
+def _mergers(results, register, successors, mergers):
+    """Apply the successor table (if any) with the ``mergers`` rule; the rule alone is an error."""
+    check_choice("mergers", mergers, ["combine", "drop"])
+    if successors is None:
+        if mergers != "combine":
+            raise ValueError(
+                f"mergers='{mergers}' needs successors= (a predecessor → successor table)"
+            )
+        return results
+    return apply_successors(results, successors, rule=mergers, register=register)
+
+
 def _fit(data: pd.DataFrame, terms: pd.DataFrame):
     """Binomial GLM with trust and year dummies; returns the fit and its trust-clustered covariance.
 
@@ -526,6 +539,8 @@ def participation_effect(
     confidence: float = DEFAULT_CONFIDENCE,
     first_exposed: int = 1,
     missing="error",
+    successors=None,
+    mergers="combine",
 ) -> pd.DataFrame:
     """Did trusts that joined Always Events move differently on the item from the rest?
 
@@ -559,6 +574,13 @@ def participation_effect(
     missing : {"error", "exclude"}
         What to do with register trusts that have no unsuppressed results for the series: raise, or
         leave them out and list them in ``attrs["excluded_register_trusts"]`` and ``attrs["note"]``.
+    successors : pandas.DataFrame, str or Path, optional
+        A predecessor → successor table (schema ``trust_successors``) applied by
+        :func:`aeeval.staff_survey.apply_successors` before the model; default none (codes as given).
+    mergers : {"combine", "drop"}
+        The rule for ``successors``: sum predecessors' counts into the successor (a joiner whose
+        code changed stays one trust), or leave every merged trust out. ``attrs["mergers"]`` and
+        ``attrs["note"]`` say which and how many trusts it affected.
 
     Returns
     -------
@@ -602,6 +624,7 @@ def participation_effect(
     """
     confidence = check_confidence(confidence)
     check_choice("design", design, ["did", "event_study"])
+    results = _mergers(results, register, successors, mergers)
     data, absent = _panel(results, register, series, first_exposed, missing)
     if design == "did":
         terms = data[["exposed"]].rename(columns={"exposed": "participation"})
@@ -642,6 +665,8 @@ def participation_effect(
     except ValueError as exc:  # no pre-period years: say so rather than fail the main estimate
         pre = {"test": "pretrend", "note": str(exc)}
     note = VOLUNTARY_CAVEAT
+    if "mergers" in results.attrs:
+        note += " " + results.attrs["mergers"]["statement"]
     if absent:
         note += (
             f" {len(absent)} register trust(s) had no results for '{series}' and were excluded: "
@@ -664,6 +689,7 @@ def participation_effect(
         excluded_register_trusts=absent,
         start_year_from=data.attrs["start_year_from"],
         n_treated_trusts=int(data.loc[data["treated"], "org_code"].nunique()),
+        mergers=results.attrs.get("mergers"),
     )
     return declare(out, rule="none")  # model coefficients over trusts
 
@@ -675,6 +701,8 @@ def pretrend_test(
     series="q22c",
     first_exposed: int = 1,
     missing="error",
+    successors=None,
+    mergers="combine",
 ) -> pd.DataFrame:
     """Joint Wald test that joined trusts tracked the rest before joining (parallel pre-trends).
 
@@ -682,6 +710,8 @@ def pretrend_test(
     (``rel_year_k`` with ``k < first_exposed - 1``) is zero, with the trust-clustered covariance
     (statsmodels ``GLMResults.wald_test``, χ² form). A small p-value is evidence against parallel
     trends; a large one is not proof of them (the test has little power with few pre-years).
+    ``successors`` and ``mergers`` apply a predecessor → successor table as in
+    :func:`participation_effect` (``attrs["mergers"]`` says what was done).
 
     Returns
     -------
@@ -697,8 +727,11 @@ def pretrend_test(
     >>> ae.pretrend_test(ae.read_staff_survey(), reg)["df"].iloc[0] > 0
     np.True_
     """
+    results = _mergers(results, register, successors, mergers)
     data, _ = _panel(results, register, series, first_exposed, missing)
-    return _pretrend(data, first_exposed, series)
+    out = _pretrend(data, first_exposed, series)
+    out.attrs["mergers"] = results.attrs.get("mergers")
+    return out
 
 
 def _pretrend(data: pd.DataFrame, first_exposed: int, series: str, fit=None) -> pd.DataFrame:
