@@ -277,3 +277,31 @@ def test_dates_in_a_dataframe_are_iso_or_day_first():
     table.loc[1, "effective_date"] = "2019-13-01"
     with pytest.raises(ValueError, match="row 3, column 'effective_date', value '2019-13-01'"):
         apply_successors(_frame([_row("RA1", 2016, 5, 20)]), table)
+
+
+@pytest.mark.slow
+def test_notebook_03_says_which_rule_and_which_trusts(tmp_path, public_data):
+    from aeeval.paths import NOTEBOOKS
+    from aeeval.publish.report import execute_notebook
+
+    reg = tmp_path / "register.csv"  # a test list of real codes, not the programme's membership
+    pd.DataFrame({"org_code": ["R0A", "R0B", "RAJ", "RBN", "RC9"], "start_year": 2016}).to_csv(
+        reg, index=False
+    )
+    out = tmp_path / "executed.ipynb"
+    execute_notebook(
+        NOTEBOOKS / "03-staff-survey-q22c.ipynb",
+        {
+            "data_path": str(public_data / "staff_survey_acute_trusts_2012_2019.csv"),
+            "register_path": str(reg),
+            "series": "recommend_work",
+            "later_series": None,
+            "successors_path": str(public_data / "trust_successors.csv"),
+            "mergers": "combine",
+        },
+        out,
+        cwd=tmp_path,
+    )
+    text = out.read_text(encoding="utf-8")
+    assert "Mergers (rule 'combine'" in text and "RW3 → R0A" in text
+    assert "the results of 6 predecessor code(s) were summed into their 3 successor(s)" in text
