@@ -303,5 +303,7 @@ def test_notebook_03_says_which_rule_and_which_trusts(tmp_path, public_data):
         cwd=tmp_path,
     )
     text = out.read_text(encoding="utf-8")
-    assert "Mergers (rule 'combine'" in text and "RW3 → R0A" in text
+    assert "Mergers (rule 'combine', table trust_successors.csv)" in text and "RW3 → R0A" in text
+    start = text.index("Mergers (rule 'combine'")
+    assert str(public_data) not in text[start : start + 400]  # the note names no folder
     assert "the results of 6 predecessor code(s) were summed into their 3 successor(s)" in text

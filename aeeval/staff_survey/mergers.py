@@ -194,10 +194,11 @@ def apply_successors(
     -------
     pandas.DataFrame
         The results, same columns, sorted as :func:`aeeval.read_staff_survey` sorts them.
-        ``attrs["mergers"]`` holds ``rule``, ``source`` (the table), ``predecessor_codes`` and
+        ``attrs["mergers"]`` holds ``rule``, ``source`` (the table's path), ``predecessor_codes`` and
         ``successor_codes`` (those with results), ``n_codes_merged``, ``n_trusts_affected``,
         ``n_rows_combined`` or ``n_rows_dropped``, ``dropped_register_trusts``, ``chains``
-        (``"A → B → C"``) and ``statement`` (one sentence saying what was done, for a report).
+        (``"A → B → C"``) and ``statement`` (one sentence saying what was done, for a report; it
+        names the table by its file name only).
 
     Raises
     ------
@@ -260,7 +261,7 @@ def apply_successors(
     preds = sorted(c for c in final if c in have)
     succs = sorted({final[c] for c in preds})
     chains = [by_code.loc[c, "chain"] for c in preds]
-    source = name
+    source = Path(name).name  # the file's name only: the statement goes into reports
     if rule == "combine":
         out = _combine(results, final, preds)
         n_rows = int(results["org_code"].isin(preds).sum())
@@ -292,7 +293,7 @@ def apply_successors(
     out.attrs = dict(results.attrs)
     out.attrs["mergers"] = {
         "rule": rule,
-        "source": source,
+        "source": name,
         "predecessor_codes": preds,
         "successor_codes": succs,
         "n_codes_merged": len(preds),
