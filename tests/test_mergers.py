@@ -233,7 +233,9 @@ def test_bundled_table_on_the_real_acute_panel(public_data):
         assert close + pd.Timedelta(days=1) == r["effective_date"]
         assert pd.Timestamp(ods.at[r["successor_code"], "open_date"]) == r["effective_date"]
     results = ae.read_staff_survey(public_data / "staff_survey_acute_trusts_2012_2019.csv")
-    merged = apply_successors(results, public_data / "trust_successors.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no predecessor has results after its merger year
+        merged = apply_successors(results, public_data / "trust_successors.csv")
     info = merged.attrs["mergers"]
     assert info["n_codes_merged"] == 6 and info["successor_codes"] == ["R0A", "R0B", "R0D"]
     # The 19 acute codes closed 2015–2020 (ODS close dates): the table covers 6 of them.
@@ -307,3 +309,17 @@ def test_notebook_03_says_which_rule_and_which_trusts(tmp_path, public_data):
     start = text.index("Mergers (rule 'combine'")
     assert str(public_data) not in text[start : start + 400]  # the note names no folder
     assert "the results of 6 predecessor code(s) were summed into their 3 successor(s)" in text
+
+
+def test_predecessor_results_after_the_merger_year_are_a_warning():
+    results = _frame([_row("RP1", 2017, 5, 20), _row("RP1", 2019, 6, 20), _row("RS1", 2019, 9, 40)])
+    with pytest.warns(UserWarning, match=r"1 result row\(s\).*\(RP1 2019\).*successor table"):
+        merged = apply_successors(results, SUCC)
+    assert merged[["year", "positive", "base"]].values.tolist() == [[2017, 5, 20], [2019, 15, 60]]
+
+
+@pytest.mark.parametrize("rule", ["combine", "drop"])
+def test_a_register_dataframe_named_by_a_predecessor_gives_its_row(rule):
+    register = pd.DataFrame({"org_code": ["T01", "RS1", "RP2"], "start_year": 2017})
+    with pytest.raises(ValueError, match=f"register row 4 names RP2.*code RS1.*rule '{rule}'"):
+        apply_successors(_panel(), SUCC, rule=rule, register=register)

@@ -190,6 +190,13 @@ def apply_successors(
         that is a predecessor is an error; with ``rule="drop"`` a register trust left out is a
         warning naming it.
 
+    Warns
+    -----
+    UserWarning
+        ``rule="drop"`` leaves out register trusts (named); ``rule="combine"`` finds results of a
+        predecessor for a survey year after the year its merger took effect (they are summed all
+        the same: the table's date may be wrong).
+
     Returns
     -------
     pandas.DataFrame
@@ -263,6 +270,19 @@ def apply_successors(
     chains = [by_code.loc[c, "chain"] for c in preds]
     source = Path(name).name  # the file's name only: the statement goes into reports
     if rule == "combine":
+        closed = results["org_code"].map(
+            lambda c: by_code.at[c, "effective_date"].year if c in final else np.nan
+        )
+        late = results[results["year"] > closed]
+        if len(late):
+            shown = sorted({f"{c} {y}" for c, y in zip(late["org_code"], late["year"])})
+            warnings.warn(
+                f"{len(late)} result row(s) of predecessor codes are for survey years after the "
+                f"year their merger took effect ({', '.join(shown[:10])}"
+                f"{' …' if len(shown) > 10 else ''}): rule 'combine' sums them into the successor "
+                f"all the same; check the dates in {Path(name).name}",
+                stacklevel=2,
+            )
         out = _combine(results, final, preds)
         n_rows = int(results["org_code"].isin(preds).sum())
         statement = (
