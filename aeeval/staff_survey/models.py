@@ -15,7 +15,7 @@ import pandas as pd
 from ..disclosure import declare
 from ..options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 from ..proportions import proportion_ci
-from .mergers import apply_successors
+from .mergers import MERGER_RULES, apply_successors
 from .reading import register_start_years, select_staff_survey
 
 __all__ = [
@@ -484,7 +484,7 @@ def _panel(results, register, series, first_exposed, missing):
 
 def _mergers(results, register, successors, mergers):
     """Apply the successor table (if any) with the ``mergers`` rule; the rule alone is an error."""
-    check_choice("mergers", mergers, ["combine", "drop"])
+    check_choice("mergers", mergers, list(MERGER_RULES))
     if successors is None:
         if mergers != "combine":
             raise ValueError(
