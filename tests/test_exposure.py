@@ -152,11 +152,19 @@ def test_joining_after_the_last_survey_is_left_out_with_a_warning():
 def test_a_year_without_fieldwork_dates_is_an_error_naming_it():
     results, register = panel(5, n_trusts=20)
     earlier = results[results["year"] == 2015].assign(year=2014)  # 2014: no public source found
-    with pytest.raises(ValueError, match=r"survey year\(s\) 2014 have no fieldwork start date"):
-        ae.participation_effect(pd.concat([earlier, results]), register)
+    longer = pd.concat([earlier, results])
+    # a 2014 survey is before every joiner (all joined 2016 or later): its dates are not needed
+    assert ae.participation_effect(longer, register)["n_obs"][0] == 20 * 7
+    # a trust that joined in May 2014 needs them: was the 2014 survey before or after it joined?
+    early = register.assign(start_date=["2014-05-01", *register["start_date"][1:]])
+    with pytest.raises(
+        ValueError,
+        match=r"survey year\(s\) 2014 \(needed for 1 trust\(s\): R000\) have no fieldwork",
+    ):
+        ae.participation_effect(longer, early)
     # the year rule does not need dates
-    fx = ae.participation_effect(pd.concat([earlier, results]), register, first_exposed=1)
-    assert fx["n_obs"][0] == 20 * 7
+    fx = ae.participation_effect(longer, early, first_exposed=1)
+    assert fx.attrs["first_exposed_survey"]["R000"] == 2015
 
 
 def test_register_trust_absent_from_every_year_is_named():
@@ -195,7 +203,8 @@ def test_fieldwork_table_has_a_source_for_every_year_and_checks_bad_files(tmp_pa
     fw = load_fieldwork()
     assert fw["source"].str.len().gt(0).all()
     dated = fw[fw["fieldwork_start"].notna()]
-    assert set(dated["year"]) == set(range(2015, 2021))
+    assert set(dated["year"]) == set(range(2015, 2023))
+    assert (dated["fieldwork_start"].dt.year == dated["year"]).all()
     # fieldwork runs in the autumn (September-December), 2020 included (October-November)
     assert dated["fieldwork_start"].dt.month.between(9, 10).all()
     assert dated["fieldwork_end"].dt.month.between(11, 12).all()
@@ -207,6 +216,7 @@ def test_fieldwork_table_has_a_source_for_every_year_and_checks_bad_files(tmp_pa
         ("2016,01/09/2016,2016-12-31,month,x,\n", "not an ISO date"),
         ("2016,2016-09-01,2016-12-31,month,,\n", "needs a source"),
         ("2016,,,,x,\n2016,,,,x,\n", "a second time"),
+        ("2016,2015-09-01,2015-12-31,month,x,\n", "not in the survey year"),
     ]:
         path = tmp_path / "fw.csv"
         path.write_text(head + body, encoding="utf-8")

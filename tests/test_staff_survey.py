@@ -669,10 +669,10 @@ def test_event_study_terms_and_pretrend_test():
 
 
 def test_example_register_effect_recovered():
-    # data/examples carries +0.12 log-odds for register trusts from the survey of the year after
-    # the joining year (aeeval/datasets.py: year > joined year): that is the year rule, first_exposed=1
+    # data/examples carries +0.12 log-odds for register trusts from the first survey whose
+    # fieldwork follows joining (aeeval/datasets.py): the default date rule
     reg = ae.read_table(EXAMPLES / "register.csv", "register")
-    fx = ae.participation_effect(ae.read_staff_survey(), reg, first_exposed=1).iloc[0]
+    fx = ae.participation_effect(ae.read_staff_survey(), reg).iloc[0]
     assert fx["ci_low"] <= 0.12 <= fx["ci_high"]
 
 

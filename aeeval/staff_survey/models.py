@@ -475,25 +475,41 @@ def _exposure_rule(reg, first_exposed, anticipation):
 
 
 def _first_exposed_by_date(reg, years, fieldwork):
-    """Survey year of each trust's first survey whose fieldwork starts after its start_date."""
+    """Survey year of each trust's first survey whose fieldwork starts after its start_date.
+
+    A year without fieldwork dates is needed only when it could be that first survey: a survey
+    year's fieldwork starts within that calendar year (checked by :func:`load_fieldwork`), so a
+    year before the joining date's calendar year is before joining whatever its dates.
+    """
     from .reading import load_fieldwork
 
     fw = load_fieldwork(fieldwork) if not isinstance(fieldwork, pd.DataFrame) else fieldwork
-    fw = fw.set_index("year")
-    undated = [y for y in years if y not in fw.index or pd.isna(fw.loc[y, "fieldwork_start"])]
-    if undated:
+    starts = fw.set_index("year")["fieldwork_start"]
+    first, needed = [], {}
+    for code, d in zip(reg["org_code"], reg["start_date"]):
+        found = np.nan
+        for y in years:
+            if y < d.year:
+                continue
+            if y not in starts.index or pd.isna(starts[y]):
+                needed.setdefault(y, []).append(code)
+                break
+            if starts[y] > d:
+                found = y
+                break
+        first.append(found)
+    if needed:
+        which = "; ".join(
+            f"{y} (needed for {len(c)} trust(s): {', '.join(c[:5])}{' …' if len(c) > 5 else ''})"
+            for y, c in sorted(needed.items())
+        )
         raise ValueError(
             f"the register gives start_date, so exposure is set by fieldwork dates, but survey "
-            f"year(s) {', '.join(map(str, undated))} have no fieldwork start date in the fieldwork "
-            "table (no public source was found for them): add the dates with their source "
-            "(fieldwork=...), select years that have them (select_staff_survey(years=...)), or "
-            "pass first_exposed= to use the year rule instead"
+            f"year(s) {which} have no fieldwork start date in the fieldwork table (no public "
+            "source was found for them): add the dates with their source (fieldwork=...), select "
+            "years that have them (select_staff_survey(years=...)), or pass first_exposed= to "
+            "use the year rule instead"
         )
-    starts = fw.loc[list(years), "fieldwork_start"].sort_index()
-    first = []
-    for d in reg["start_date"]:
-        after = starts[starts > d]
-        first.append(int(after.index[0]) if len(after) else np.nan)
     return pd.Series(first, index=reg.index, dtype="float")
 
 

@@ -1388,6 +1388,10 @@ def load_fieldwork(path: str | Path | None = None) -> pd.DataFrame:
             raise ValueError(
                 f"{path} row {row} ({r['year']}): fieldwork_start is after fieldwork_end"
             )
+        if pd.notna(start) and start.year != r["year"]:
+            raise ValueError(
+                f"{path} row {row} ({r['year']}): fieldwork_start is not in the survey year"
+            )
         if pd.notna(start) and r["precision"] not in ("day", "month"):
             raise ValueError(f"{path} row {row} ({r['year']}): precision must be 'day' or 'month'")
         if not r["source"]:
