@@ -60,6 +60,7 @@ _EXPORTS = {
     "apply_successors": "staff_survey",
     "item_trend": "staff_survey",
     "item_trend_changes": "staff_survey",
+    "load_fieldwork": "staff_survey",
     "load_item_map": "staff_survey",
     "participation_effect": "staff_survey",
     "pretrend_test": "staff_survey",

@@ -411,8 +411,10 @@ def _staff_survey(rng, register):
                 logit = level - 0.25 + 0.02 * (year - 2021)  # a different question, another level
             else:
                 logit = level + 0.04 * (year - 2015)
-                if code in joined and year > joined[code]:
-                    logit += 0.12  # the effect the example carries
+                # the effect the example carries, from the first survey whose fieldwork follows
+                # joining: every example trust joined in January-March, before that autumn's survey
+                if code in joined and year >= joined[code]:
+                    logit += 0.12
             base = max(1, int(size * rng.uniform(0.85, 1.15)))
             p = 1 / (1 + np.exp(-(logit + rng.normal(0, 0.05))))
             positive = int(rng.binomial(base, p))

@@ -609,9 +609,15 @@ def test_register_start_year_or_start_date():
         columns="start_year"
     )
     for reg in (uk, iso, iso.assign(start_date=pd.to_datetime(iso["start_date"]))):
-        fx = ae.participation_effect(results, reg)
+        # first_exposed given: the year rule on the date's calendar year
+        fx = ae.participation_effect(results, reg, first_exposed=1)
         assert fx.attrs["start_year_from"] == "start_date (calendar year)"
         assert fx["estimate"].iloc[0] == pytest.approx(by_year["estimate"].iloc[0])
+    # by default a start_date sets exposure by fieldwork dates (tests/test_exposure.py): joined on
+    # 30 November, after that year's fieldwork began, the next year's survey is the first exposed
+    fx = ae.participation_effect(results, iso)
+    assert fx.attrs["start_year_from"] == "start_date (fieldwork dates)"
+    assert fx["estimate"].iloc[0] == pytest.approx(by_year["estimate"].iloc[0])
     # start_year wins over start_date when both are given
     both = register.assign(start_date="01/01/2030")
     assert ae.participation_effect(results, both)["estimate"].iloc[0] == pytest.approx(
@@ -633,7 +639,7 @@ def test_register_from_file_minimal_or_programme(tmp_path):
     assert ae.participation_effect(results, minimal)["estimate"].iloc[0] == pytest.approx(expected)
     # the programme register file (schema-checked) with start_date
     ex = ae.participation_effect(ae.read_staff_survey(), EXAMPLES / "register.csv")
-    assert ex.attrs["start_year_from"] == "start_date (calendar year)"
+    assert ex.attrs["start_year_from"] == "start_date (fieldwork dates)"
     bad = write(tmp_path / "bad.csv", "org_code,start_year\nR000,2016\nr-1,2017\n")
     with pytest.raises(ValidationError, match="not an ODS code") as info:
         ae.participation_effect(results, bad)
@@ -663,7 +669,8 @@ def test_event_study_terms_and_pretrend_test():
 
 
 def test_example_register_effect_recovered():
-    # data/examples carries +0.12 log-odds for register trusts after joining (aeeval/datasets.py)
+    # data/examples carries +0.12 log-odds for register trusts from the first survey whose
+    # fieldwork follows joining (aeeval/datasets.py): the default date rule
     reg = ae.read_table(EXAMPLES / "register.csv", "register")
     fx = ae.participation_effect(ae.read_staff_survey(), reg).iloc[0]
     assert fx["ci_low"] <= 0.12 <= fx["ci_high"]

@@ -16,9 +16,11 @@ from .models import (
     pretrend_test,
 )
 from .reading import (
+    FIELDWORK,
     ITEM_MAP,
     NHSER_NAMES,
     RESULT_COLUMNS,
+    load_fieldwork,
     load_item_map,
     read_staff_survey,
     register_start_years,
@@ -26,6 +28,7 @@ from .reading import (
 )
 
 __all__ = [
+    "FIELDWORK",
     "ITEM_MAP",
     "MERGER_RULES",
     "NHSER_NAMES",
@@ -36,6 +39,7 @@ __all__ = [
     "funnel_limits",
     "item_trend",
     "item_trend_changes",
+    "load_fieldwork",
     "load_item_map",
     "participation_effect",
     "pretrend_test",

@@ -25,9 +25,11 @@ from ..paths import EXAMPLES, SCHEMAS
 from ..schemas import Problem, ValidationError, read_cells, read_table
 
 __all__ = [
+    "FIELDWORK",
     "ITEM_MAP",
     "NHSER_NAMES",
     "RESULT_COLUMNS",
+    "load_fieldwork",
     "load_item_map",
     "read_staff_survey",
     "register_start_years",
@@ -36,6 +38,9 @@ __all__ = [
 
 #: The bundled item map.
 ITEM_MAP = SCHEMAS / "staff_survey_items.csv"
+
+#: The bundled table of each survey year's fieldwork period, with its source.
+FIELDWORK = SCHEMAS / "staff_survey_fieldwork.csv"
 
 #: The columns of a :func:`read_staff_survey` table, in order.
 RESULT_COLUMNS = [
@@ -1317,6 +1322,86 @@ def select_staff_survey(
     return out
 
 
+def load_fieldwork(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and check the table of Staff Survey fieldwork periods, one row per survey year.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with ``year``, ``fieldwork_start``, ``fieldwork_end`` (ISO dates, blank where no
+        public source was found), ``precision`` (``day`` or ``month``: the source named months
+        only, so the first day of the start month and the last day of the end month are used),
+        ``source`` and ``note`` (default: the bundled :data:`FIELDWORK`; see
+        ``data/schemas/README.md``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns, dates as ``datetime64`` (``NaT`` where blank), sorted by year.
+
+    Raises
+    ------
+    ValueError
+        A missing column, a year named twice, a date that is not ISO, a start after its end, only
+        one of the two dates, or a row without a ``source`` (each message names the row).
+
+    Examples
+    --------
+    >>> from aeeval.staff_survey import load_fieldwork
+    >>> fw = load_fieldwork()
+    >>> fw.set_index("year").loc[2020, ["fieldwork_start", "fieldwork_end"]].dt.strftime("%Y-%m").tolist()
+    ['2020-10', '2020-11']
+    """
+    path = Path(path) if path is not None else FIELDWORK
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cols = ["year", "fieldwork_start", "fieldwork_end", "precision", "source", "note"]
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: the fieldwork table needs the column(s) {', '.join(missing)}")
+    table = table[cols].apply(lambda c: c.str.strip())
+    rows = range(2, len(table) + 2)
+    years = pd.to_numeric(table["year"], errors="coerce")
+    for row, y, v in zip(rows, years, table["year"]):
+        if pd.isna(y) or y != round(y):
+            raise ValueError(f"{path} row {row}: year {v!r} is not a year")
+    table["year"] = years.astype("int64")
+    dup = table["year"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise ValueError(f"{path} row {i + 2} names {table['year'].iloc[i]} a second time")
+    for col in ("fieldwork_start", "fieldwork_end"):
+        parsed = pd.to_datetime(table[col].replace("", None), errors="coerce", format="%Y-%m-%d")
+        bad = parsed.isna() & (table[col] != "")
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(
+                f"{path} row {i + 2}, column '{col}': {table[col].iloc[i]!r} is not an ISO date"
+            )
+        table[col] = parsed
+    for row, (_, r) in zip(rows, table.iterrows()):
+        start, end = r["fieldwork_start"], r["fieldwork_end"]
+        if pd.isna(start) != pd.isna(end):
+            raise ValueError(
+                f"{path} row {row} ({r['year']}): give both fieldwork dates or neither"
+            )
+        if pd.notna(start) and start > end:
+            raise ValueError(
+                f"{path} row {row} ({r['year']}): fieldwork_start is after fieldwork_end"
+            )
+        if pd.notna(start) and start.year != r["year"]:
+            raise ValueError(
+                f"{path} row {row} ({r['year']}): fieldwork_start is not in the survey year"
+            )
+        if pd.notna(start) and r["precision"] not in ("day", "month"):
+            raise ValueError(f"{path} row {row} ({r['year']}): precision must be 'day' or 'month'")
+        if not r["source"]:
+            raise ValueError(
+                f"{path} row {row} ({r['year']}): every year needs a source (or 'no public "
+                "source found: ...')"
+            )
+    return table.sort_values("year", ignore_index=True)
+
+
 # -------------------------------------------------------------------------------------- register
 
 
@@ -1371,7 +1456,8 @@ def register_start_years(register) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``org_code``, ``start_year`` (int). ``attrs["start_year_from"]`` says which column was used.
+        ``org_code``, ``start_year`` (int), ``start_date`` (``datetime64``; ``NaT`` when the year
+        came from ``start_year``). ``attrs["start_year_from"]`` says which column was used.
 
     Raises
     ------
@@ -1386,7 +1472,7 @@ def register_start_years(register) -> pd.DataFrame:
     >>> from aeeval.staff_survey import register_start_years
     >>> years = register_start_years(EXAMPLES / "register.csv")
     >>> list(years.columns), years.attrs["start_year_from"]
-    (['org_code', 'start_year'], 'start_date (calendar year)')
+    (['org_code', 'start_year', 'start_date'], 'start_date (calendar year)')
     """
     if isinstance(register, (str, Path)):
         source_name = str(register)
@@ -1396,6 +1482,7 @@ def register_start_years(register) -> pd.DataFrame:
         rows = list(range(2, len(register) + 2))  # as if written to a CSV with a header row
     if "org_code" not in register.columns:
         raise KeyError("register needs an 'org_code' column")
+    dates = pd.Series(pd.NaT, index=register.index, dtype="datetime64[ns]")
     if "start_year" in register.columns:
         source = "start_year"
         start = pd.to_numeric(register["start_year"], errors="coerce")
@@ -1404,10 +1491,14 @@ def register_start_years(register) -> pd.DataFrame:
         source = "start_date (calendar year)"
         dates = register["start_date"]
         if not pd.api.types.is_datetime64_any_dtype(dates):
-            # ISO 2016-04-01 or UK 01/04/2016 as Excel writes them (never month-first)
-            dates = pd.to_datetime(
-                dates.astype("string").str.strip(), errors="coerce", format="mixed", dayfirst=True
-            )
+            # ISO 2016-04-01 or UK 01/04/2016 as Excel writes them (never month-first). ISO is
+            # parsed on its own first: format="mixed" with dayfirst=True reads 2017-03-11 as
+            # 3 November, which moves the first exposed survey (tests/test_exposure.py)
+            text = dates.astype("string").str.strip()
+            iso = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+            uk = pd.to_datetime(text, errors="coerce", format="%d/%m/%Y")
+            other = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
+            dates = iso.fillna(uk).fillna(other)
         start = dates.dt.year
     else:
         raise KeyError(
@@ -1425,6 +1516,7 @@ def register_start_years(register) -> pd.DataFrame:
         {
             "org_code": register["org_code"].astype(str).to_numpy(),
             "start_year": start.astype("int64").to_numpy(),
+            "start_date": pd.to_datetime(dates).to_numpy(),
         }
     )
     dup = reg["org_code"].duplicated()
