@@ -658,6 +658,37 @@ def _mergers(results, register, successors, mergers):
     return apply_successors(results, successors, rule=mergers, register=register)
 
 
+def _exposure_panel(
+    results,
+    register,
+    series,
+    first_exposed,
+    missing,
+    *,
+    anticipation,
+    drop_joining_survey,
+    fieldwork,
+    successors,
+    mergers,
+):
+    """The first step of the participation model and of its pre-trend test: the successor table
+    applied (:func:`_mergers`), then the trust-year panel with each trust's exposure
+    (:func:`_panel`). Returns ``(data, absent, mergers)``, the last the merger record (``None``
+    without a table)."""
+    results = _mergers(results, register, successors, mergers)
+    data, absent = _panel(
+        results,
+        register,
+        series,
+        first_exposed,
+        missing,
+        anticipation=anticipation,
+        drop_joining_survey=drop_joining_survey,
+        fieldwork=fieldwork,
+    )
+    return data, absent, results.attrs.get("mergers")
+
+
 def _fit(data: pd.DataFrame, terms: pd.DataFrame):
     """Binomial GLM with trust and year dummies; returns the fit and its trust-clustered covariance.
 
@@ -847,8 +878,7 @@ def participation_effect(
     """
     confidence = check_confidence(confidence)
     check_choice("design", design, ["did", "event_study"])
-    results = _mergers(results, register, successors, mergers)
-    data, absent = _panel(
+    data, absent, merged = _exposure_panel(
         results,
         register,
         series,
@@ -857,6 +887,8 @@ def participation_effect(
         anticipation=anticipation,
         drop_joining_survey=drop_joining_survey,
         fieldwork=fieldwork,
+        successors=successors,
+        mergers=mergers,
     )
     reference = data.attrs["reference"]
     if design == "did":
@@ -898,8 +930,8 @@ def participation_effect(
     except ValueError as exc:  # no pre-period years: say so rather than fail the main estimate
         pre = {"test": "pretrend", "note": str(exc)}
     note = VOLUNTARY_CAVEAT
-    if "mergers" in results.attrs:
-        note += " " + results.attrs["mergers"]["statement"]
+    if merged is not None:
+        note += " " + merged["statement"]
     if absent:
         note += (
             f" {len(absent)} register trust(s) had no results for '{series}' and were excluded: "
@@ -927,7 +959,7 @@ def participation_effect(
         left_out_register_trusts=data.attrs["left_out"],
         first_exposed_survey=data.attrs["first_exposed_survey"],
         n_treated_trusts=int(data.loc[data["treated"], "org_code"].nunique()),
-        mergers=results.attrs.get("mergers"),
+        mergers=merged,
     )
     return declare(out, rule="none")  # model coefficients over trusts
 
@@ -970,8 +1002,7 @@ def pretrend_test(
     >>> ae.pretrend_test(ae.read_staff_survey(), reg)["df"].iloc[0] > 0
     np.True_
     """
-    results = _mergers(results, register, successors, mergers)
-    data, _ = _panel(
+    data, _, merged = _exposure_panel(
         results,
         register,
         series,
@@ -980,10 +1011,12 @@ def pretrend_test(
         anticipation=anticipation,
         drop_joining_survey=drop_joining_survey,
         fieldwork=fieldwork,
+        successors=successors,
+        mergers=mergers,
     )
     out = _pretrend(data, data.attrs["reference"], series)
     out.attrs["exposure_rule"] = data.attrs["exposure_rule"]
-    out.attrs["mergers"] = results.attrs.get("mergers")
+    out.attrs["mergers"] = merged
     return out
 
 
