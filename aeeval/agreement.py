@@ -28,6 +28,8 @@ __all__ = [
     "cohens_kappa",
     "fleiss_kappa",
     "krippendorff_alpha",
+    "gwet_ac1",
+    "pabak",
     "code_agreement",
     "interpret_kappa",
     "interpret_alpha",
@@ -53,6 +55,8 @@ _LABELS = {
     "se": "SE",
     "kappa": "Kappa",
     "alpha": "Alpha",
+    "ac1": "AC1",
+    "pabak": "PABAK",
 }
 
 
@@ -495,6 +499,202 @@ def krippendorff_alpha(
     return _attrs(out, None, ("alpha",))
 
 
+# ------------------------------------------------------------------ prevalence-robust coefficients
+
+
+def _pair_tables(data, unit, coder, value, categories, what):
+    """For each pair of coders: the q × q table of their codes over the units both coded."""
+    from itertools import combinations
+
+    wide = rating_table(data, unit, coder, value)
+    if wide.shape[1] < 2:
+        raise AgreementError(
+            f"{what} needs at least 2 coders; column {coder!r} has {wide.shape[1]} "
+            f"({', '.join(map(str, wide.columns)) or 'none'})"
+        )
+    cats = _categories(data[value], categories)
+    for c1, c2 in combinations(wide.columns, 2):
+        both = wide[[c1, c2]].dropna()
+        if both.empty:
+            raise AgreementError(f"no {unit} was coded by both {c1!r} and {c2!r}")
+        a = pd.Categorical(both[c1], categories=cats)
+        b = pd.Categorical(both[c2], categories=cats)
+        table = pd.crosstab(a, b, dropna=False).reindex(index=cats, columns=cats, fill_value=0)
+        yield c1, c2, table.to_numpy(dtype=float), cats
+
+
+def gwet_ac1(
+    data: pd.DataFrame,
+    unit: str,
+    coder: str,
+    value: str,
+    *,
+    categories=None,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> pd.DataFrame:
+    """Gwet's AC1 for each pair of coders: agreement that does not collapse when a code is rare.
+
+    With observed agreement ``Pa`` and ``π_k`` the mean of the two coders' shares of category
+    ``k``, chance agreement is ``Pe = Σ π_k (1 − π_k) / (q − 1)`` and ``AC1 = (Pa − Pe) / (1 − Pe)``.
+    Unlike Cohen's kappa, ``Pe`` is small when one category dominates, so AC1 stays high when
+    coders agree on almost every unit of a rarely present code (the "kappa paradox").
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long format: one row per unit per coder.
+    unit, coder, value : str
+        Column names: what was coded, who coded it, the code given.
+    categories : sequence, optional
+        All the categories a coder could give (``q`` counts them). Default: the categories of a
+        categorical column, else the distinct values observed (as R ``irrCAC`` does). Pass
+        ``[False, True]`` for presence/absence codes so that ``q = 2`` even when every coding
+        is "absent".
+    confidence : float
+        Level of the interval ``AC1 ± t(n − 1) · se`` (Student t on n − 1 degrees of freedom, as
+        ``irrCAC`` reports it), kept within −1 to 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair of coders, over the units both coded: ``coder_1``, ``coder_2``, ``ac1``,
+        ``se`` (Gwet 2008, two-rater variance, as ``irrCAC::gwet.ac1.table``), ``ci_low``,
+        ``ci_high``, ``percent_agreement`` (Pa), ``chance_agreement`` (Pe), ``n``, ``method``.
+        AC1 is NaN when there is a single category.
+
+    References
+    ----------
+    Gwet KL (2008). Computing inter-rater reliability and its variance in the presence of high
+    agreement. Br J Math Stat Psychol 61:29–48.
+    Gwet KL (2014). Handbook of Inter-Rater Reliability, 4th ed. Advanced Analytics.
+    Feinstein AR, Cicchetti DV (1990). High agreement but low kappa: I. The problems of two
+    paradoxes. J Clin Epidemiol 43:543–549.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "coder": ["A", "B"] * 4,
+    ...                   "value": ["x", "x", "y", "y", "x", "y", "y", "y"]})
+    >>> round(float(gwet_ac1(d, "unit", "coder", "value")["ac1"].iloc[0]), 3)
+    0.529
+    """
+    confidence = check_confidence(confidence)
+    rows = []
+    for c1, c2, counts, cats in _pair_tables(data, unit, coder, value, categories, "Gwet's AC1"):
+        q, n = len(cats), counts.sum()
+        p = counts / n
+        pa = float(np.trace(p))
+        pi = (p.sum(axis=1) + p.sum(axis=0)) / 2
+        ac1 = se = pe = np.nan
+        lo = hi = np.nan
+        if q >= 2:
+            pe = float(pi @ (1 - pi)) / (q - 1)
+            ac1 = (pa - pe) / (1 - pe)
+            # Gwet (2008) two-rater variance (irrCAC gwet.ac1.table, identity weights):
+            # v = [Σ_kl p_kl (w_kl − 2(1 − AC1)(1 − (π_k + π_l)/2)/(q − 1))² − (Pa − 2(1 − AC1)Pe)²]
+            #     / (n (1 − Pe)²)
+            term = np.eye(q) - 2 * (1 - ac1) * (1 - (pi[:, None] + pi[None, :]) / 2) / (q - 1)
+            var = (float((p * term**2).sum()) - (pa - 2 * (1 - ac1) * pe) ** 2) / (
+                n * (1 - pe) ** 2
+            )
+            se = float(np.sqrt(max(var, 0.0)))
+            if n >= 2:
+                t = stats.t.ppf(0.5 + confidence / 2, n - 1)
+                lo, hi = max(ac1 - t * se, -1.0), min(ac1 + t * se, 1.0)
+        rows.append(
+            {
+                "coder_1": c1,
+                "coder_2": c2,
+                "ac1": ac1,
+                "se": se,
+                "ci_low": lo,
+                "ci_high": hi,
+                "percent_agreement": pa,
+                "chance_agreement": pe,
+                "n": int(n),
+                "method": "gwet_ac1",
+            }
+        )
+    return _attrs(pd.DataFrame(rows), confidence, ("ac1", "se", "ci_low", "ci_high"))
+
+
+def pabak(
+    data: pd.DataFrame,
+    unit: str,
+    coder: str,
+    value: str,
+    *,
+    categories=None,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> pd.DataFrame:
+    """Prevalence- and bias-adjusted kappa (PABAK) for each pair of coders.
+
+    ``PABAK = (q · Pa − 1) / (q − 1)``, which is ``2 · Pa − 1`` for presence/absence codes: the
+    kappa two coders would have if every category were equally common and they shared the same
+    marginal shares (Byrt, Bishop & Carlin 1993). It is a rescaling of percent agreement.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long format: one row per unit per coder.
+    unit, coder, value : str
+        Column names.
+    categories : sequence, optional
+        All the categories a coder could give (``q`` counts them); default as
+        :func:`gwet_ac1`. Pass ``[False, True]`` for presence/absence codes.
+    confidence : float
+        Level of the interval ``PABAK ± t(n − 1) · se``, kept within −1 to 1 (Student t, as
+        ``irrCAC::bp2.table`` reports the Brennan–Prediger coefficient, which for unweighted
+        codes is PABAK).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair of coders, over the units both coded: ``coder_1``, ``coder_2``,
+        ``pabak``, ``se``, ``ci_low``, ``ci_high``, ``percent_agreement``, ``n``, ``method``. The
+        ``se`` is Pa's binomial standard error scaled by ``q / (q − 1)``:
+        ``q / (q − 1) · √(Pa (1 − Pa) / n)``. PABAK is NaN when there is a single category.
+
+    References
+    ----------
+    Byrt T, Bishop J, Carlin JB (1993). Bias, prevalence and kappa. J Clin Epidemiol 46:423–429.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "coder": ["A", "B"] * 4,
+    ...                   "value": ["x", "x", "y", "y", "x", "y", "y", "y"]})
+    >>> float(pabak(d, "unit", "coder", "value")["pabak"].iloc[0])
+    0.5
+    """
+    confidence = check_confidence(confidence)
+    rows = []
+    for c1, c2, counts, cats in _pair_tables(data, unit, coder, value, categories, "PABAK"):
+        q, n = len(cats), counts.sum()
+        pa = float(np.trace(counts) / n)
+        est = se = lo = hi = np.nan
+        if q >= 2:
+            est = (q * pa - 1) / (q - 1)
+            se = q / (q - 1) * float(np.sqrt(pa * (1 - pa) / n))
+            if n >= 2:
+                t = stats.t.ppf(0.5 + confidence / 2, n - 1)
+                lo, hi = max(est - t * se, -1.0), min(est + t * se, 1.0)
+        rows.append(
+            {
+                "coder_1": c1,
+                "coder_2": c2,
+                "pabak": est,
+                "se": se,
+                "ci_low": lo,
+                "ci_high": hi,
+                "percent_agreement": pa,
+                "n": int(n),
+                "method": "pabak",
+            }
+        )
+    return _attrs(pd.DataFrame(rows), confidence, ("pabak", "se", "ci_low", "ci_high"))
+
+
 def code_agreement(
     segments: pd.DataFrame,
     *,
@@ -531,12 +731,26 @@ def code_agreement(
         One row per code: ``code`` (and ``theme`` when present), ``n`` (double-coded
         interviews), ``both``, ``coder_1_only``, ``coder_2_only``, ``neither``,
         ``percent_agreement``, ``kappa``, ``se``, ``ci_low``, ``ci_high``, ``interpretation``,
-        ``needs_review``. ``attrs["single_coded"]`` lists interviews only one coder coded (left out).
+        ``ac1``, ``ac1_ci_low``, ``ac1_ci_high`` (Gwet's AC1, :func:`gwet_ac1`), ``pabak``
+        (``2 · agreement − 1``, :func:`pabak`), ``needs_review``. ``attrs["single_coded"]`` lists
+        interviews only one coder coded (left out).
+
+    Notes
+    -----
+    Most codes are absent from most interviews. Kappa then falls even when the coders agree on
+    nearly every interview, because its chance agreement is high when "absent" dominates
+    (Feinstein & Cicchetti 1990, the kappa paradox). When a code is rare (or nearly always
+    present), read AC1 and PABAK beside kappa and the four counts: a low kappa with AC1 and
+    PABAK near 1 means the coders agree and the code is rare; low values of all three mean
+    they disagree. ``needs_review`` still follows kappa.
 
     References
     ----------
     Landis JR, Koch GG (1977). Biometrics 33:159–174. O'Connor C, Joffe H (2020). Intercoder
     reliability in qualitative research. Int J Qual Methods 19.
+    Feinstein AR, Cicchetti DV (1990). High agreement but low kappa: I. The problems of two
+    paradoxes. J Clin Epidemiol 43:543–549. Gwet KL (2008). Br J Math Stat Psychol 61:29–48.
+    Byrt T, Bishop J, Carlin JB (1993). J Clin Epidemiol 46:423–429.
 
     Examples
     --------
@@ -572,6 +786,9 @@ def code_agreement(
         res = cohens_kappa(
             g, unit, coder, "present", categories=[False, True], confidence=confidence
         ).iloc[0]
+        ac1 = gwet_ac1(
+            g, unit, coder, "present", categories=[False, True], confidence=confidence
+        ).iloc[0]
         wide = g.pivot(index=unit, columns=coder, values="present")[coders]
         a, b = wide[coders[0]], wide[coders[1]]
         disagree = int((a != b).sum())
@@ -590,6 +807,10 @@ def code_agreement(
                 "ci_low": res["ci_low"],
                 "ci_high": res["ci_high"],
                 "interpretation": res["interpretation"],
+                "ac1": ac1["ac1"],
+                "ac1_ci_low": ac1["ci_low"],
+                "ac1_ci_high": ac1["ci_high"],
+                "pabak": 2 * res["percent_agreement"] - 1,
                 "needs_review": bool(review),
             }
         )
@@ -598,7 +819,11 @@ def code_agreement(
         themes = segments[[code, "theme"]].drop_duplicates(code)
         out = themes.merge(out, on=code, how="right")[["theme", *out.columns]]
         out = out.sort_values(["theme", code], ignore_index=True)
-    out = _attrs(out, confidence, ("kappa", "se", "ci_low", "ci_high"))
+    out = _attrs(
+        out,
+        confidence,
+        ("kappa", "se", "ci_low", "ci_high", "ac1", "ac1_ci_low", "ac1_ci_high", "pabak"),
+    )
     out.attrs["coders"] = coders
     out.attrs["single_coded"] = [str(u) for u in single]
     out.attrs["labels"] = {
