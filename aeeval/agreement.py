@@ -562,6 +562,13 @@ def gwet_ac1(
         ``ci_high``, ``percent_agreement`` (Pa), ``chance_agreement`` (Pe), ``n``, ``method``.
         AC1 is NaN when there is a single category.
 
+    Notes
+    -----
+    The ``se`` is the two-rater formula of Gwet (2008), which ``irrCAC::gwet.ac1.table``
+    computes. ``irrCAC::gwet.ac1.raw`` on the same two coders' raw codes uses its many-rater
+    linearisation, divided by ``n (n − 1)`` rather than ``n²``: its ``se`` is larger by
+    ``√(n / (n − 1))`` (0.5% at n = 100). AC1 itself is the same.
+
     References
     ----------
     Gwet KL (2008). Computing inter-rater reliability and its variance in the presence of high

@@ -128,3 +128,32 @@ def test_code_agreement_reports_ac1_and_pabak():
     assert row["ac1_ci_low"] == pytest.approx(expect["ci_low"], nan_ok=True)
     assert np.allclose(table["pabak"], 2 * table["percent_agreement"] - 1)
     assert {"kappa", "ac1", "pabak"} <= set(table.attrs["coefficient_columns"])
+
+
+def _irrcac_raw_se(table):
+    """irrCAC gwet.ac1.raw's standard error, transcribed (identity weights, N = Inf)."""
+    agree = []  # n × q: how many of the two raters put unit i in category k
+    for i, row in enumerate(table):
+        for j, count in enumerate(row):
+            r = np.zeros(len(table))
+            r[i] += 1
+            r[j] += 1
+            agree += [r] * count
+    a = np.array(agree)
+    n, q = a.shape
+    ri = a.sum(axis=1)
+    pa_i = (a * (a - 1)).sum(axis=1) / (ri * (ri - 1))
+    pi = (a / ri[:, None]).mean(axis=0)
+    pe = float(pi @ (1 - pi)) / (q - 1)
+    ac1 = (pa_i.mean() - pe) / (1 - pe)
+    x = (pa_i - pe) / (1 - pe) - 2 * (1 - ac1) * ((a @ (1 - pi)) / ri / (q - 1) - pe) / (1 - pe)
+    return float(np.sqrt(((x - ac1) ** 2).sum() / (n * (n - 1))))
+
+
+@pytest.mark.parametrize("table", [CONT3X3, CONT4X4])
+def test_se_differs_from_irrcac_raw_by_n_over_n_minus_1(table):
+    # Deliberate: aeeval uses Gwet's (2008) two-rater variance (irrCAC gwet.ac1.table, whose
+    # values are published above). irrCAC gwet.ac1.raw on the same two raters divides by
+    # n(n − 1) instead of n², so its se is larger by exactly √(n / (n − 1)).
+    r = ae.gwet_ac1(_long(table), "unit", "coder", "value").iloc[0]
+    assert _irrcac_raw_se(table) == pytest.approx(r["se"] * np.sqrt(r["n"] / (r["n"] - 1)))
