@@ -375,7 +375,7 @@ def adjust_p(p_values, method: str = "holm") -> np.ndarray:
     --------
     >>> adjust_p([0.01, 0.02, 0.03, 0.04, 0.05], "holm").round(2).tolist()
     [0.05, 0.08, 0.09, 0.09, 0.09]
-    >>> adjust_p([0.01, 0.02, 0.03, 0.04, 0.05], "hochberg").round(2).tolist()  # R p.adjust
+    >>> adjust_p([0.01, 0.02, 0.03, 0.04, 0.05], "hochberg").round(2).tolist()  # (m − i + 1)·p(i)
     [0.05, 0.05, 0.05, 0.05, 0.05]
     """
     if isinstance(method, str):

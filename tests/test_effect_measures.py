@@ -167,13 +167,17 @@ def test_adjust_p_equals_multipletests_with_nan_left_out(name, sm_name, seed):
         np.testing.assert_allclose(got[ok], want, rtol=1e-15, atol=0)
 
 
-def test_adjust_p_published_r_values():
-    # R 4.x: p.adjust(c(0.01, 0.02, 0.03, 0.04, 0.05), m) for m in hochberg, hommel, BY
+def test_adjust_p_hand_computed_values():
+    # by hand (Hochberg 1988; Benjamini & Yekutieli 2001): Hochberg's (m - i + 1) p_(i) with the
+    # running minimum from the largest is 0.05 for each of these; BH here is also 0.05 each, and
+    # BY is BH times sum_{k=1}^{m} 1/k = 2.2833 (m = 5)
     p = [0.01, 0.02, 0.03, 0.04, 0.05]
-    assert ae.adjust_p(p, "hochberg").round(4).tolist() == [0.05] * 5
-    assert ae.adjust_p(p, "hommel").round(4).tolist() == [0.05] * 5
-    by = (np.array([0.05] * 5) * sum(1 / k for k in range(1, 6))).round(4).tolist()
-    assert ae.adjust_p(p, "benjamini_yekutieli").round(4).tolist() == by
+    assert ae.adjust_p(p, "hochberg").round(12).tolist() == [0.05] * 5
+    by = [round(0.05 * sum(1 / k for k in range(1, 6)), 12)] * 5
+    assert ae.adjust_p(p, "benjamini_yekutieli").round(12).tolist() == by
+    # Bonferroni and Sidak: m p and 1 - (1 - p)^m
+    np.testing.assert_allclose(ae.adjust_p(p, "bonferroni"), np.minimum(5 * np.array(p), 1))
+    np.testing.assert_allclose(ae.adjust_p(p, "sidak"), 1 - (1 - np.array(p)) ** 5, rtol=1e-14)
 
 
 def test_adjust_p_refuses_unknown_names_listing_the_clear_ones():
