@@ -118,17 +118,16 @@ def test_unknown_measure_is_refused_with_the_choices():
     assert list(EFFECT_MEASURES) == ["difference", "risk_ratio", "odds_ratio"]
 
 
-def test_risk_ratio_coverage_by_simulation():
-    # truth known: p1 = 0.3, p2 = 0.15 (RR = 2), bases 60 and 80; 95% interval covers ~95%
+@pytest.mark.parametrize(
+    "measure, truth", [("risk_ratio", 0.3 / 0.15), ("odds_ratio", (0.3 / 0.7) / (0.15 / 0.85))]
+)
+def test_coverage_by_simulation(measure, truth):
+    # truth known: p1 = 0.3, p2 = 0.15, bases 60 and 80; the 95% interval covers ~95%
     rng = np.random.default_rng(20261201)
     x1 = rng.binomial(60, 0.3, 400)
     x2 = rng.binomial(80, 0.15, 400)
-    cover = [
-        ae.compare_proportions(int(a), 60, int(b), 80, measure="risk_ratio").pipe(
-            lambda r: r.at[0, "ci_low"] <= 2 <= r.at[0, "ci_high"]
-        )
-        for a, b in zip(x1, x2)
-    ]
+    rows = [ae.compare_proportions(int(a), 60, int(b), 80, measure=measure) for a, b in zip(x1, x2)]
+    cover = [r.at[0, "ci_low"] <= truth <= r.at[0, "ci_high"] for r in rows]
     assert 0.92 <= np.mean(cover) <= 0.98  # binomial SE of 400 draws at 0.95: 0.011
 
 
@@ -185,3 +184,14 @@ def test_adjust_p_refuses_unknown_names_listing_the_clear_ones():
         ae.adjust_p([0.1, 0.2], "fdr")
     with pytest.raises(ValueError, match="method must be one of"):
         ae.adjust_p([0.1, 0.2], ["holm"])
+
+
+def test_compare_groups_takes_every_adjustment_by_name():
+    df = ae.load_survey()  # the bundled example survey: each setting against the rest
+    out = ae.compare_groups(
+        df, "improved_experience", "Yes, definitely", by="setting", adjust=tuple(ADJUST_METHODS)
+    )
+    assert len(out) >= 2
+    for name in ADJUST_METHODS:
+        want = ae.adjust_p(out["p_value"].to_numpy(dtype=float), name)
+        np.testing.assert_allclose(out[f"p_{name}"], want, rtol=0, atol=0)
