@@ -23,13 +23,33 @@ __all__ = [
     "compare_groups",
     "GROUP_TEST_METHODS",
     "ADJUST_METHODS",
+    "EFFECT_MEASURES",
 ]
 
 #: Tests across groups: ``"auto"`` picks ``"chi2"`` when every expected count is at least 5
 #: (Cochran's rule) and ``"fisher"`` otherwise.
 GROUP_TEST_METHODS = ("auto", "chi2", "fisher")
-#: p-value adjustments: aeeval name → statsmodels name.
-ADJUST_METHODS = {"holm": "holm", "benjamini_hochberg": "fdr_bh", "bonferroni": "bonferroni"}
+#: p-value adjustments: aeeval name → :func:`statsmodels.stats.multitest.multipletests` name.
+#: :func:`adjust_p` also accepts the statsmodels names themselves (``"fdr_bh"``, ``"simes-hochberg"``).
+ADJUST_METHODS = {
+    "holm": "holm",
+    "benjamini_hochberg": "fdr_bh",
+    "bonferroni": "bonferroni",
+    "sidak": "sidak",
+    "holm_sidak": "holm-sidak",
+    "hochberg": "simes-hochberg",
+    "hommel": "hommel",
+    "benjamini_yekutieli": "fdr_by",
+    "two_stage_bh": "fdr_tsbh",
+    "two_stage_bky": "fdr_tsbky",
+}
+_STATSMODELS_ADJUST = {v: k for k, v in ADJUST_METHODS.items()}
+#: Measures of :func:`compare_proportions` → (statsmodels ``compare``, interval method).
+EFFECT_MEASURES = {
+    "difference": ("diff", "newcomb"),
+    "risk_ratio": ("ratio", "log-adjusted"),
+    "odds_ratio": ("odds-ratio", "logit-adjusted"),
+}
 #: Seed and size of the Monte Carlo Fisher test for tables larger than 2 × 2 (fixed, so a report
 #: gives the same p-value every run).
 FISHER_SEED = 20150401
@@ -47,9 +67,15 @@ def _pair(n, base, group):
 
 
 def compare_proportions(
-    n1, base1, n2, base2, confidence: float = DEFAULT_CONFIDENCE
+    n1,
+    base1,
+    n2,
+    base2,
+    confidence: float = DEFAULT_CONFIDENCE,
+    *,
+    measure: str = "difference",
 ) -> pd.DataFrame:
-    """Difference between two independent proportions, with Newcombe's hybrid score interval.
+    """Two independent proportions compared: difference, risk ratio or odds ratio, with an interval.
 
     Parameters
     ----------
@@ -59,21 +85,42 @@ def compare_proportions(
         Positive answers and base of the second group.
     confidence : float
         Confidence level of the interval, strictly between 0 and 1.
+    measure : {"difference", "risk_ratio", "odds_ratio"}
+        ``"difference"`` (default): estimate1 − estimate2 with Newcombe's hybrid score interval.
+        ``"risk_ratio"``: estimate1 / estimate2 with the Katz log interval, 0.5 added to each
+        count and base (statsmodels' default ``"log-adjusted"``; Pettigrew, Gart & Thomas 1986),
+        so a zero count still gives a finite interval. ``"odds_ratio"``: the odds ratio with
+        Woolf's logit interval, 0.5 added to each of the four cells (statsmodels' default
+        ``"logit-adjusted"``; Gart 1966, the adjustment Agresti 2013 §3.1.3 gives for small
+        counts). Both intervals by
+        :func:`statsmodels.stats.proportion.confint_proportions_2indep`.
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``n1``, ``base1``, ``estimate1``, ``n2``, ``base2``, ``estimate2``,
-        ``difference`` (estimate1 − estimate2), ``ci_low``, ``ci_high``, ``p_value``, ``method``
-        (``"newcombe"``: the hybrid score interval, Newcombe 1998 method 10, built from the two
-        Wilson intervals) and ``test`` (``"z_pooled"``: the two-sided pooled z test, the same as
-        Pearson's χ² on the 2 × 2 table without continuity correction; p = 1 when both groups
-        are all positive or all negative).
+        One row. For ``"difference"``: ``n1``, ``base1``, ``estimate1``, ``n2``, ``base2``,
+        ``estimate2``, ``difference`` (estimate1 − estimate2), ``ci_low``, ``ci_high``,
+        ``p_value``, ``method`` (``"newcombe"``: the hybrid score interval, Newcombe 1998 method
+        10, built from the two Wilson intervals) and ``test`` (``"z_pooled"``: the two-sided
+        pooled z test, the same as Pearson's χ² on the 2 × 2 table without continuity
+        correction; p = 1 when both groups are all positive or all negative). For a ratio the
+        same columns with ``measure`` (the measure's name) before ``risk_ratio`` or
+        ``odds_ratio`` in place of ``difference`` (the unadjusted ratio of the observed
+        proportions or odds; infinite or missing when a denominator is zero), ``ci_low`` and
+        ``ci_high`` on the ratio scale, ``method`` ``"log_adjusted"`` or ``"logit_adjusted"``,
+        and the same test of p1 = p2. ``attrs["measure"]`` names the measure.
 
     References
     ----------
     Newcombe RG (1998). Interval estimation for the difference between independent proportions:
     comparison of eleven methods. Statistics in Medicine 17:873-890.
+    Katz D, Baptista J, Azen SP, Pike MC (1978). Obtaining confidence intervals for the risk
+    ratio in cohort studies. Biometrics 34:469-474.
+    Pettigrew HM, Gart JJ, Thomas DG (1986). The bias and higher cumulants of the logarithm of a
+    binomial variate. Biometrika 73:425-435.
+    Woolf B (1955). On estimating the relation between blood group and disease. Annals of Human
+    Genetics 19:251-253. Gart JJ (1966). Alternative analyses of contingency tables. JRSS B
+    28:164-179. Agresti A (2013). Categorical Data Analysis, 3rd ed., Wiley, §3.1.
 
     Examples
     --------
@@ -81,18 +128,35 @@ def compare_proportions(
     >>> r[["difference", "ci_low", "ci_high"]].round(4)
        difference  ci_low  ci_high
     0         0.2  0.0524   0.3339
+    >>> r = compare_proportions(56, 70, 48, 80, measure="risk_ratio")
+    >>> r[["measure", "risk_ratio", "ci_low", "ci_high"]].round(4)
+          measure  risk_ratio  ci_low  ci_high
+    0  risk_ratio      1.3333   1.076   1.6445
     """
     confidence = check_confidence(confidence)
+    check_choice("measure", measure, list(EFFECT_MEASURES))
     n1, base1 = _pair(n1, base1, 1)
     n2, base2 = _pair(n2, base2, 2)
+    compare, interval = EFFECT_MEASURES[measure]
     low, high = confint_proportions_2indep(
-        n1, base1, n2, base2, method="newcomb", compare="diff", alpha=1 - confidence
+        n1, base1, n2, base2, method=interval, compare=compare, alpha=1 - confidence
     )
     p1, p2 = n1 / base1, n2 / base2
     pooled = (n1 + n2) / (base1 + base2)
     var = pooled * (1 - pooled) * (1 / base1 + 1 / base2)
     p_value = 1.0 if var == 0 else float(2 * stats.norm.sf(abs(p1 - p2) / np.sqrt(var)))
-    return pd.DataFrame(
+    if measure == "difference":
+        estimate = {"difference": [p1 - p2]}
+        low, high = float(max(low, -1.0)), float(min(high, 1.0))
+        method = "newcombe"
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q1, q2 = np.float64(p1), np.float64(p2)
+            ratio = q1 / q2 if measure == "risk_ratio" else (q1 / (1 - q1)) / (q2 / (1 - q2))
+        estimate = {"measure": [measure], measure: [float(ratio)]}
+        low, high = float(low), float(high)
+        method = interval.replace("-", "_")
+    out = pd.DataFrame(
         {
             "n1": [n1],
             "base1": [base1],
@@ -100,14 +164,17 @@ def compare_proportions(
             "n2": [n2],
             "base2": [base2],
             "estimate2": [p2],
-            "difference": [p1 - p2],
-            "ci_low": [float(max(low, -1.0))],
-            "ci_high": [float(min(high, 1.0))],
+            **estimate,
+            "ci_low": [low],
+            "ci_high": [high],
             "p_value": [p_value],
-            "method": ["newcombe"],
+            "method": [method],
             "test": ["z_pooled"],
         }
     )
+    out.attrs["measure"] = measure
+    out.attrs["confidence"] = confidence
+    return out
 
 
 def _check_groups(n, base):
@@ -276,10 +343,16 @@ def adjust_p(p_values, method: str = "holm") -> np.ndarray:
     ----------
     p_values : array-like of float
         p-values in [0, 1]; missing values (NaN) are left missing and not counted.
-    method : {"holm", "benjamini_hochberg", "bonferroni"}
-        ``"holm"``: Holm's step-down method (controls the family-wise error rate).
-        ``"benjamini_hochberg"``: Benjamini–Hochberg step-up method (controls the false
-        discovery rate). ``"bonferroni"``. Holm by :func:`holm_step_down`, the others by
+    method : str
+        One of :data:`ADJUST_METHODS` (or its statsmodels name, given in brackets).
+        Family-wise error rate: ``"holm"`` (Holm's step-down; ``"holm"``), ``"bonferroni"``,
+        ``"sidak"``, ``"holm_sidak"`` (``"holm-sidak"``), ``"hochberg"`` (Hochberg's step-up,
+        ``"simes-hochberg"``; assumes independent or positively dependent tests), ``"hommel"``.
+        False discovery rate: ``"benjamini_hochberg"`` (``"fdr_bh"``), ``"benjamini_yekutieli"``
+        (``"fdr_by"``; any dependence), ``"two_stage_bh"`` (``"fdr_tsbh"``) and
+        ``"two_stage_bky"`` (``"fdr_tsbky"``, Benjamini, Krieger & Yekutieli 2006). The two-stage
+        adjusted values depend on the level of the first stage, here statsmodels' 0.05: compare
+        them with 0.05 only. Holm by :func:`holm_step_down`, the others by
         :func:`statsmodels.stats.multitest.multipletests`.
 
     Returns
@@ -291,13 +364,22 @@ def adjust_p(p_values, method: str = "holm") -> np.ndarray:
     ----------
     Holm S (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal
     of Statistics 6:65-70. Benjamini Y, Hochberg Y (1995). Controlling the false discovery rate.
-    JRSS B 57:289-300.
+    JRSS B 57:289-300. Hochberg Y (1988). A sharper Bonferroni procedure for multiple tests of
+    significance. Biometrika 75:800-802. Hommel G (1988). A stagewise rejective multiple test
+    procedure based on a modified Bonferroni test. Biometrika 75:383-386. Benjamini Y, Yekutieli
+    D (2001). The control of the false discovery rate in multiple testing under dependency. Annals
+    of Statistics 29:1165-1188. Benjamini Y, Krieger AM, Yekutieli D (2006). Adaptive linear
+    step-up procedures that control the false discovery rate. Biometrika 93:491-507.
 
     Examples
     --------
     >>> adjust_p([0.01, 0.02, 0.03, 0.04, 0.05], "holm").round(2).tolist()
     [0.05, 0.08, 0.09, 0.09, 0.09]
+    >>> adjust_p([0.01, 0.02, 0.03, 0.04, 0.05], "hochberg").round(2).tolist()  # (m − i + 1)·p(i)
+    [0.05, 0.05, 0.05, 0.05, 0.05]
     """
+    if isinstance(method, str):
+        method = _STATSMODELS_ADJUST.get(method, method)  # the statsmodels spelling → aeeval's
     check_choice("method", method, list(ADJUST_METHODS))
     p = np.asarray(p_values, dtype=float)
     if p.ndim != 1:

@@ -403,7 +403,9 @@ def test_public_signatures_are_the_ones_issue_3_promises():
         "data, column, positive, *, by=None, exclude=(), confidence=0.95, "
         "method='wilson', min_base=None, weights=None"
     )
-    assert sig(ae.compare_proportions) == "n1, base1, n2, base2, confidence=0.95"
+    assert sig(ae.compare_proportions) == (
+        "n1, base1, n2, base2, confidence=0.95, *, measure='difference'"
+    )
     assert sig(ae.code_responses).startswith("data, codebook=")
     cols = ae.compare_proportions(5, 10, 3, 10).columns
     assert {"difference", "ci_low", "ci_high", "p_value", "method"} <= set(cols)
