@@ -6,6 +6,8 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -79,12 +81,12 @@ def test_batch_keeps_going_reports_failures_and_keeps_good_reports(project):
         "/",
         "error",
     ]
-    assert [ln.split()[1:4] for ln in lines[1:5]] == [
+    assert [ln.split()[1:4] for ln in lines[1:5]] == [  # the full table names any failure
         ["good.ipynb", "k=1", "ok"],
         ["good.ipynb", "k=3", "ok"],
         ["fails.ipynb", "k=2", "FAILED"],
         ["fails.ipynb", "k=4", "ok"],
-    ]
+    ], res.stdout + res.stderr
     assert lines[-1] == "3 of 4 report(s) built, 1 failed"
     assert "aeeval build" in res.stderr and "4/4" in res.stderr  # the progress bar
     assert (
@@ -108,6 +110,42 @@ def test_batch_keeps_going_reports_failures_and_keeps_good_reports(project):
     assert manifest["parameters"] == {"k": 3} and manifest["notebook"]["path"].endswith(
         "good.ipynb"
     )
+
+
+def test_parallel_kernels_talk_over_sockets_of_their_own(project):
+    """Kernels started at the same moment by two workers cannot take each other's TCP port
+    (papermill#511): each talks over Unix sockets in a private folder, removed when it stops,
+    and nothing is written to the project folder the kernels run in."""
+    write_notebook(
+        project / "notebooks" / "transport.ipynb",
+        "k: int = 1  # a number",
+        "import json, os, pandas as pd, aeeval as ae\n"
+        "from ipykernel.connect import get_connection_info\n"
+        "info = json.loads(get_connection_info())\n"
+        "ae.show(pd.DataFrame({'transport': [info['transport']], "
+        "'private': [os.path.basename(os.path.dirname(info['ip'])).startswith('aeeval-kernel-')]}), "
+        "name='transport', title='transport', rule='none')",
+    )
+    cfg = config(
+        project,
+        {
+            "output_dir": "../out",
+            "formats": ["html"],
+            "reports": [
+                {"notebook": "transport.ipynb", "matrix": {"k": [1, 2, 3, 4]}, "out": "t-{k}"}
+            ],
+        },
+    )
+    temp = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own folder is too long for a socket
+    before = sorted(p.name for p in (project / "notebooks").iterdir())
+    res = aeeval_cli("build", cfg, "--jobs", "2", env={"TMPDIR": str(temp)})
+    assert res.returncode == 0, res.stdout + res.stderr
+    for k in (1, 2, 3, 4):
+        figures = json.loads((project / "out" / f"t-{k}" / "figures.json").read_text())
+        assert figures["tables"][0]["records"] == [{"transport": "ipc", "private": True}]
+    assert sorted(p.name for p in (project / "notebooks").iterdir()) == before
+    assert not list(temp.glob("aeeval-kernel-*"))
+    temp.rmdir()
 
 
 def test_typed_parameters_survive_the_trip_from_a_config(project):
@@ -267,3 +305,19 @@ def test_commands_and_batch_workers_do_not_build_jsonschemas_iri_grammar(project
         check=True,
     )
     assert worker.stdout.split() == ["True", "None"]
+
+
+def test_kernel_sockets_fall_back_to_tmp_when_the_temporary_folder_is_too_long(
+    tmp_path, monkeypatch
+):
+    from aeeval.publish.report import IPC_PATH_MAX, _ipc_folder
+
+    long = tmp_path / ("x" * 80)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    folder = _ipc_folder()
+    try:
+        assert Path(folder).parent == Path("/tmp")
+        assert len(str(Path(folder) / "kernel-65535")) <= IPC_PATH_MAX
+    finally:
+        Path(folder).rmdir()

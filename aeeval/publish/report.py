@@ -178,23 +178,69 @@ def _cell_label(source: str) -> str:
     return first if len(first) <= 70 else first[:67] + "..."
 
 
-def _logged_kernel_manager(log):
-    """A kernel manager whose kernel writes its own stdout/stderr to ``log`` (an open file), not
-    to the terminal: ipykernel's start-up warnings and shutdown messages are noise for a user,
-    but worth keeping when a kernel dies. The kernel is killed when the process that started it
-    dies (:func:`aeeval.publish.outdir.die_with_parent`): a killed ``aeeval run`` or batch worker leaves
-    no kernel running."""
+# Longest socket path the kernel may bind: AF_UNIX allows 107 bytes on Linux, 103 on macOS.
+IPC_PATH_MAX = 100
+
+
+def _ipc_folder() -> str | None:
+    """A new private folder for one kernel's sockets: in the temporary folder, or in ``/tmp`` when
+    that path is too long for a socket (macOS's per-user ``TMPDIR`` can be). None where Unix
+    sockets cannot serve: Windows without ipc in libzmq, or no short enough folder."""
+    import tempfile
+
+    import zmq
+
+    if not zmq.has("ipc"):
+        return None
+    for parent in dict.fromkeys((tempfile.gettempdir(), "/tmp")):
+        if len(os.path.join(parent, "aeeval-kernel-12345678", "kernel-65535")) > IPC_PATH_MAX:
+            continue
+        try:
+            return tempfile.mkdtemp(prefix="aeeval-kernel-", dir=parent)
+        except OSError:
+            continue
+    return None
+
+
+def _kernel_manager(log):
+    """The kernel manager papermill starts each kernel with.
+
+    Its kernel talks over Unix sockets in a folder of its own where the platform allows: over TCP,
+    jupyter_client picks five free ports, releases them and lets the kernel bind them, and a kernel
+    started at the same moment by another process (``aeeval build --jobs 2``) can take the same
+    port; that kernel then dies at start-up (papermill#511). With ``log`` (an open file) the kernel
+    writes its own stdout/stderr there, not to the terminal: ipykernel's start-up warnings and
+    shutdown messages are noise for a user, but worth keeping when a kernel dies. The kernel is
+    killed when the process that started it dies (:func:`aeeval.publish.outdir.die_with_parent`): a
+    killed ``aeeval run`` or batch worker leaves no kernel running."""
     from jupyter_client.manager import AsyncKernelManager
 
-    class LoggedKernelManager(AsyncKernelManager):
+    class AeevalKernelManager(AsyncKernelManager):
+        def __init__(self, *args, **kwargs):
+            self._socket_folder = _ipc_folder()
+            if self._socket_folder is not None:
+                kwargs.setdefault("transport", "ipc")
+            super().__init__(*args, **kwargs)
+
+        def _ip_default(self) -> str:
+            if self.transport == "ipc" and self._socket_folder is not None:
+                return os.path.join(self._socket_folder, "kernel")
+            return super()._ip_default()
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
-            kw.setdefault("stdout", log)
-            kw.setdefault("stderr", log)
+            if log is not None:
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
             parent = os.getpid()
             kw.setdefault("preexec_fn", lambda: die_with_parent(parent))
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
-    return LoggedKernelManager
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart and self._socket_folder is not None:
+                shutil.rmtree(self._socket_folder, ignore_errors=True)
+
+    return AeevalKernelManager
 
 
 def execute_notebook(
@@ -231,7 +277,6 @@ def execute_notebook(
     use_date_translator()
     source = _with_recording(notebook) if record_inputs else str(notebook)
     log = open(kernel_log, "ab") if kernel_log is not None else None
-    extra = {"kernel_manager_class": _logged_kernel_manager(log)} if log is not None else {}
     restore_logger = _log_papermill_to(kernel_log) if kernel_log is not None else None
     try:
         pm.execute_notebook(
@@ -243,7 +288,7 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
-            **extra,
+            kernel_manager_class=_kernel_manager(log),
         )
     except pm.PapermillExecutionError as exc:
         _reraise_interrupt(exc)
