@@ -310,12 +310,12 @@ def test_commands_and_batch_workers_do_not_build_jsonschemas_iri_grammar(project
 def test_kernel_sockets_fall_back_to_tmp_when_the_temporary_folder_is_too_long(
     tmp_path, monkeypatch
 ):
-    from aeeval.publish.report import IPC_PATH_MAX, _ipc_folder
+    from aeeval.publish.report import IPC_PATH_MAX, kernel_socket_folder
 
     long = tmp_path / ("x" * 80)
     long.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(long))
-    folder = _ipc_folder()
+    folder = kernel_socket_folder()
     try:
         assert Path(folder).parent == Path("/tmp")
         assert len(str(Path(folder) / "kernel-65535")) <= IPC_PATH_MAX

@@ -77,6 +77,7 @@ __all__ = [
     "publish",
     "run_report",
     "notebook_parameters",
+    "kernel_socket_folder",
 ]
 
 FORMATS = ("pdf", "html")
@@ -182,10 +183,21 @@ def _cell_label(source: str) -> str:
 IPC_PATH_MAX = 100
 
 
-def _ipc_folder() -> str | None:
+def kernel_socket_folder() -> str | None:
     """A new private folder for one kernel's sockets: in the temporary folder, or in ``/tmp`` when
     that path is too long for a socket (macOS's per-user ``TMPDIR`` can be). None where Unix
-    sockets cannot serve: Windows without ipc in libzmq, or no short enough folder."""
+    sockets cannot serve: Windows without ipc in libzmq, or no short enough folder. The caller
+    removes the folder (the kernel manager does when its kernel stops).
+
+    Examples
+    --------
+    >>> import os
+    >>> folder = kernel_socket_folder()
+    >>> folder is None or os.path.basename(folder).startswith("aeeval-kernel-")
+    True
+    >>> if folder is not None:
+    ...     os.rmdir(folder)
+    """
     import tempfile
 
     import zmq
@@ -217,7 +229,7 @@ def _kernel_manager(log):
 
     class AeevalKernelManager(AsyncKernelManager):
         def __init__(self, *args, **kwargs):
-            self._socket_folder = _ipc_folder()
+            self._socket_folder = kernel_socket_folder()
             if self._socket_folder is not None:
                 kwargs.setdefault("transport", "ipc")
             super().__init__(*args, **kwargs)
