@@ -31,6 +31,7 @@ __all__ = [
     "gwet_ac1",
     "pabak",
     "code_agreement",
+    "prevalence_note",
     "interpret_kappa",
     "interpret_alpha",
 ]
@@ -501,8 +502,8 @@ def krippendorff_alpha(
         0.800 thresholds), ``method`` (the level). With ``n_boot`` > 0 also ``ci_low``,
         ``ci_high`` (the bootstrap percentile interval), ``n_boot``, ``n_draws`` (pairs drawn per
         bootstrap sample, ``M`` below) and, for each ``min_alpha`` m, ``q_below_<m>`` (``.``
-        written ``_``, e.g. ``q_below_0_8``) and ``confidence``; ``attrs["bootstrap_alphas"]``
-        holds the bootstrap alphas. The point estimate is the ``krippendorff`` package's; the
+        written ``_``, e.g. ``q_below_0_8``); ``attrs["bootstrap_alphas"]`` holds the
+        bootstrap alphas and ``attrs["confidence"]`` the level. The point estimate is the ``krippendorff`` package's; the
         interval is NaN when alpha is undefined.
 
     Notes
@@ -548,7 +549,7 @@ def krippendorff_alpha(
     0.444
     >>> boot = krippendorff_alpha(d, "unit", "coder", "value", n_boot=1000, seed=1)
     >>> list(boot.columns[-6:])
-    ['ci_high', 'n_boot', 'n_draws', 'q_below_0_667', 'q_below_0_8', 'confidence']
+    ['ci_low', 'ci_high', 'n_boot', 'n_draws', 'q_below_0_667', 'q_below_0_8']
     """
     import krippendorff
 
@@ -631,11 +632,14 @@ def krippendorff_alpha(
         for m in minima:
             share = float((boot["alphas"] < m).mean()) if np.isfinite(alpha) else np.nan
             out[f"q_below_{m:g}".replace(".", "_")] = [share]
-        out["confidence"] = [confidence]
         columns = ("alpha", "ci_low", "ci_high")
     out = _attrs(pd.DataFrame(out), confidence if n_boot else None, columns)
     if n_boot:
         out.attrs["bootstrap_alphas"] = boot["alphas"]
+        out.attrs["labels"] |= {"n_boot": "Bootstrap samples", "n_draws": "Pairs drawn"}
+        out.attrs["labels"] |= {
+            f"q_below_{m:g}".replace(".", "_"): f"q (alpha < {m:g})" for m in minima
+        }
     return out
 
 
@@ -981,7 +985,8 @@ def code_agreement(
     pandas.DataFrame
         One row per code: ``code`` (and ``theme`` when present), ``n`` (double-coded
         interviews), ``both``, ``coder_1_only``, ``coder_2_only``, ``neither``,
-        ``percent_agreement``, ``kappa``, ``se``, ``ci_low``, ``ci_high``, ``interpretation``,
+        ``percent_agreement``, ``prevalence`` (share of the two coders' decisions that applied
+        the code: ``(2 · both + coder_1_only + coder_2_only) / (2 n)``), ``kappa``, ``se``, ``ci_low``, ``ci_high``, ``interpretation``,
         ``ac1``, ``ac1_ci_low``, ``ac1_ci_high`` (Gwet's AC1, :func:`gwet_ac1`), ``pabak``
         (``2 · agreement − 1``, :func:`pabak`), ``needs_review``. ``attrs["single_coded"]`` lists
         interviews only one coder coded (left out).
@@ -1053,6 +1058,7 @@ def code_agreement(
                 "coder_2_only": int((~a & b).sum()),
                 "neither": int((~a & ~b).sum()),
                 "percent_agreement": res["percent_agreement"],
+                "prevalence": float((a.sum() + b.sum()) / (2 * len(a))),
                 "kappa": res["kappa"],
                 "se": res["se"],
                 "ci_low": res["ci_low"],
@@ -1077,13 +1083,82 @@ def code_agreement(
     )
     out.attrs["coders"] = coders
     out.attrs["single_coded"] = [str(u) for u in single]
+    out.attrs["percent_columns"] = ["percent_agreement", "prevalence"]
     out.attrs["labels"] = {
         **out.attrs["labels"],
+        "prevalence": "Prevalence",
         "coder_1_only": f"{coders[0]} only",
         "coder_2_only": f"{coders[1]} only",
         "n": "Interviews (n)",
     }
     return out
+
+
+def prevalence_note(table: pd.DataFrame, *, skewed: float = 0.2, code: str = "code") -> str:
+    """Which coefficient to read, from the prevalence of each code in a :func:`code_agreement` table.
+
+    A code is *skewed* when its ``prevalence`` is below ``skewed`` or above ``1 − skewed``: there
+    kappa's chance agreement is high and kappa can be low though the coders agree (the kappa
+    paradox), so AC1, PABAK and the four counts are read beside it. The sentence names the
+    skewed codes, or says that none is skewed and the three coefficients can be read alike.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`code_agreement` (columns ``prevalence``, ``kappa``, ``ac1``).
+    skewed : float
+        Prevalence below this or above ``1 − skewed`` counts as skewed (default 0.2: a code
+        applied in fewer than one in five decisions, or in more than four in five).
+    code : str
+        Column naming the codes.
+
+    Returns
+    -------
+    str
+        One or two sentences for the report.
+
+    References
+    ----------
+    Feinstein AR, Cicchetti DV (1990). High agreement but low kappa: I. The problems of two
+    paradoxes. J Clin Epidemiol 43:543–549. Byrt T, Bishop J, Carlin JB (1993). Bias,
+    prevalence and kappa. J Clin Epidemiol 46:423–429.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"code": ["a", "b"], "prevalence": [0.1, 0.5], "kappa": [0.3, 0.8],
+    ...                   "ac1": [0.85, 0.8]})
+    >>> print(prevalence_note(t))  # doctest: +ELLIPSIS
+    Prevalence is skewed for 1 of the 2 codes (a: applied in 10% of decisions)... for a.
+    """
+    if not 0 < skewed < 0.5:
+        raise ValueError(f"skewed must be between 0 and 0.5 (e.g. 0.2); got {skewed!r}")
+    _check_columns(table, code=code, prevalence="prevalence", kappa="kappa", ac1="ac1")
+    prev = table["prevalence"]
+    low, high = skewed, 1 - skewed
+    mask = (prev < low) | (prev > high)
+    if not mask.any():
+        return (
+            f"No code is rare or near-universal: each was applied in {prev.min():.0%} to "
+            f"{prev.max():.0%} of the coders' decisions, inside {low:.0%}–{high:.0%}, so kappa's "
+            "chance agreement is not inflated by prevalence and kappa, AC1 and PABAK can be read "
+            "alike; the kappa bands apply."
+        )
+    rows = table[mask]
+    listed = "; ".join(
+        f"{r[code]}: applied in {r['prevalence']:.0%} of decisions" for _, r in rows.iterrows()
+    )
+    paradox = rows[(rows["ac1"] - rows["kappa"]) >= 0.2][code].astype(str).tolist()
+    text = (
+        f"Prevalence is skewed for {int(mask.sum())} of the {len(table)} codes ({listed}), outside "
+        f"{low:.0%}–{high:.0%}. For these, kappa's chance agreement is high and kappa can be low "
+        "though the coders agree (the kappa paradox): read AC1, PABAK and the four counts beside "
+        "kappa; a low kappa with AC1 and PABAK near 1 means agreement on a rare (or "
+        "near-universal) code, low values of all three mean disagreement."
+    )
+    if paradox:
+        text += f" Here AC1 exceeds kappa by 0.2 or more for {', '.join(paradox)}."
+    return text
 
 
 def _attrs(out: pd.DataFrame, confidence, coefficients) -> pd.DataFrame:

@@ -158,7 +158,7 @@ def test_bootstrap_is_seeded_and_reproducible():
     c = ae.krippendorff_alpha(data, "unit", "coder", "value", level="ordinal", n_boot=2000, seed=4)
     pd.testing.assert_frame_equal(a, b)
     assert not np.array_equal(a.attrs["bootstrap_alphas"], c.attrs["bootstrap_alphas"])
-    assert a["n_boot"].iloc[0] == 2000 and a["confidence"].iloc[0] == 0.95
+    assert a["n_boot"].iloc[0] == 2000 and a.attrs["confidence"] == 0.95
 
 
 def test_kalpha_corrections_by_hand():
