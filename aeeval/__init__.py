@@ -44,6 +44,7 @@ _EXPORTS = {
     "krippendorff_alpha": "agreement",
     "pabak": "agreement",
     "presence_table": "agreement",
+    "prevalence_note": "agreement",
     "read_qdc": "qual",
     "read_qdpx": "qual",
     "read_qualcoder": "qual",

@@ -31,6 +31,7 @@ __all__ = [
     "gwet_ac1",
     "pabak",
     "code_agreement",
+    "prevalence_note",
     "interpret_kappa",
     "interpret_alpha",
 ]
@@ -334,9 +335,15 @@ def cohens_kappa(
 
 
 def fleiss_kappa(
-    data: pd.DataFrame, unit: str, coder: str, value: str, *, method: str = "fleiss"
+    data: pd.DataFrame,
+    unit: str,
+    coder: str,
+    value: str,
+    *,
+    method: str = "fleiss",
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> pd.DataFrame:
-    """Fleiss' kappa for two or more coders who all coded every unit.
+    """Fleiss' kappa for two or more coders who all coded every unit, with standard errors.
 
     Parameters
     ----------
@@ -348,16 +355,36 @@ def fleiss_kappa(
     method : {"fleiss", "randolph"}
         ``"fleiss"``: chance agreement from the observed category shares (Fleiss 1971);
         ``"randolph"``: uniform chance agreement, free-marginal kappa (Randolph 2005).
+    confidence : float
+        Level of the interval ``kappa ± t(n − 1) · se`` (Student t on n − 1 degrees of freedom,
+        as ``irrCAC`` reports it), kept within −1 to 1.
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``kappa``, ``n`` (units), ``n_coders``, ``percent_agreement`` (mean pairwise
-        agreement per unit), ``interpretation``, ``method``.
+        One row: ``kappa``, ``se``, ``ci_low``, ``ci_high``, ``se0``, ``z``, ``p_value``, ``n``
+        (units), ``n_coders``, ``percent_agreement`` (mean pairwise agreement per unit),
+        ``interpretation``, ``method``.
+
+        - ``se`` is the large-sample standard error of Gwet (2008; 2014, ch. 5), the linearised
+          variance ``Σ (κ*_i − κ)² / (n (n − 1))`` over units that ``irrCAC::fleiss.kappa.raw``
+          reports (for ``"randolph"``, whose chance agreement is fixed, the same linearisation
+          without its chance term, as ``irrCAC::bp.coeff.raw``). The interval uses it.
+        - ``se0`` is the standard error *under the hypothesis kappa = 0* of Fleiss, Nee & Landis
+          (1979), the one R ``irr::kappam.fleiss`` uses; ``z = kappa / se0`` and ``p_value``
+          (two-sided, normal) test kappa = 0 as ``irr`` does. ``se0`` is right only when kappa
+          is 0, so it gives no interval. NaN for ``"randolph"``.
 
     References
     ----------
     Fleiss JL (1971). Measuring nominal scale agreement among many raters. Psychol Bull 76:378–382.
+    Fleiss JL, Nee JCM, Landis JR (1979). Large sample variance of kappa in the case of different
+    sets of raters. Psychol Bull 86:974–977.
+    Gwet KL (2008). Computing inter-rater reliability and its variance in the presence of high
+    agreement. Br J Math Stat Psychol 61:29–48.
+    Gwet KL (2014). Handbook of Inter-Rater Reliability, 4th ed. Advanced Analytics.
+    Randolph JJ (2005). Free-marginal multirater kappa. Joensuu Learning and Instruction
+    Symposium.
 
     Examples
     --------
@@ -371,31 +398,78 @@ def fleiss_kappa(
     from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
     check_choice("method", method, ("fleiss", "randolph"))
+    confidence = check_confidence(confidence)
     wide = rating_table(data, unit, coder, value)
     _complete(wide, unit, "Fleiss' kappa")
     cats = _categories(data[value])
     codes = np.column_stack([pd.Categorical(wide[c], categories=cats).codes for c in wide.columns])
     counts, _ = aggregate_raters(codes, n_cat=len(cats))
-    m = codes.shape[1]
-    agree = float(((counts * (counts - 1)).sum(axis=1) / (m * (m - 1))).mean())
-    kappa = float(sm_fleiss_kappa(counts, method=method)) if len(cats) > 1 else np.nan
+    counts = np.asarray(counts, dtype=float)
+    n, m = codes.shape
+    pa_i = (counts * (counts - 1)).sum(axis=1) / (m * (m - 1))
+    agree = float(pa_i.mean())
+    kappa = se = se0 = z = p_value = lo = hi = np.nan
+    if len(cats) > 1:
+        kappa = float(sm_fleiss_kappa(counts, method=method))
+        pi = counts.sum(axis=0) / (n * m)
+        if method == "fleiss":
+            pe = float(pi @ pi)
+            # Gwet (2014) linearisation, as irrCAC fleiss.kappa.raw (identity weights, N = ∞):
+            # κ*_i = (Pa_i − Pe)/(1 − Pe) − 2(1 − κ)(Pe_i − Pe)/(1 − Pe), Pe_i = Σ_k r_ik π_k / m
+            pe_i = counts @ pi / m
+            star = (pa_i - pe) / (1 - pe) - 2 * (1 - kappa) * (pe_i - pe) / (1 - pe)
+            # Fleiss, Nee & Landis (1979) variance under kappa = 0 (irr kappam.fleiss):
+            # 2 / (n m (m − 1)) · [(Σ p q)² − Σ p q (q − p)] / (Σ p q)²
+            pq = pi * (1 - pi)
+            var0 = (
+                2 * (pq.sum() ** 2 - (pq * (1 - 2 * pi)).sum()) / (pq.sum() ** 2 * n * m * (m - 1))
+            )
+            se0 = float(np.sqrt(var0))
+            z = kappa / se0
+            p_value = float(2 * stats.norm.sf(abs(z)))
+        else:
+            pe = 1 / len(cats)
+            star = (pa_i - pe) / (1 - pe)
+        if n >= 2:
+            se = float(np.sqrt(((star - kappa) ** 2).sum() / (n * (n - 1))))
+            t = stats.t.ppf(0.5 + confidence / 2, n - 1)
+            lo, hi = max(kappa - t * se, -1.0), min(kappa + t * se, 1.0)
     out = pd.DataFrame(
         {
             "kappa": [kappa],
-            "n": [len(wide)],
+            "se": [se],
+            "ci_low": [lo],
+            "ci_high": [hi],
+            "se0": [se0],
+            "z": [z],
+            "p_value": [p_value],
+            "n": [n],
             "n_coders": [m],
             "percent_agreement": [agree],
             "interpretation": [interpret_kappa(kappa)],
             "method": [method],
         }
     )
-    return _attrs(out, None, ("kappa",))
+    return _attrs(out, confidence, ("kappa", "se", "ci_low", "ci_high", "se0", "z"))
 
 
 def krippendorff_alpha(
-    data: pd.DataFrame, unit: str, coder: str, value: str, level: str = "nominal"
+    data: pd.DataFrame,
+    unit: str,
+    coder: str,
+    value: str,
+    level: str = "nominal",
+    *,
+    n_boot: int = 0,
+    seed: int | None = 0,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_alpha=(0.667, 0.8),
 ) -> pd.DataFrame:
     """Krippendorff's alpha for any number of coders, with missing codings allowed.
+
+    With ``n_boot`` > 0, also Krippendorff's bootstrapped interval: the algorithm of his
+    "Bootstrapping distributions for Krippendorff's alpha" note, as Hayes & Krippendorff's
+    KALPHA macro runs it (see Notes for exactly what is resampled).
 
     Parameters
     ----------
@@ -407,18 +481,64 @@ def krippendorff_alpha(
     level : {"nominal", "ordinal", "interval", "ratio"}
         Level of measurement. ``"ordinal"`` needs numbers or an ordered categorical;
         ``"interval"`` and ``"ratio"`` need numbers.
+    n_boot : int
+        Number of bootstrap samples (0: no interval). KALPHA asks for at least 1,000; Stata's
+        ``kalpha`` draws 20,000 by default.
+    seed : int or None
+        Seed of the bootstrap's random numbers (numpy ``default_rng``): the same data, ``n_boot``
+        and seed give the same interval, so a rebuilt report shows the same numbers. ``None``
+        draws fresh entropy.
+    confidence : float
+        Level of the bootstrap interval.
+    min_alpha : sequence of float
+        Smallest acceptable alphas: for each, the share of bootstrap alphas below it,
+        Krippendorff's q, "the probability of failing to reach" it.
 
     Returns
     -------
     pandas.DataFrame
         One row: ``alpha``, ``n`` (units coded by at least two coders — the pairable units),
         ``n_coders``, ``n_values`` (pairable codings), ``interpretation`` (Krippendorff's 0.667 and
-        0.800 thresholds), ``method`` (the level).
+        0.800 thresholds), ``method`` (the level). With ``n_boot`` > 0 also ``ci_low``,
+        ``ci_high`` (the bootstrap percentile interval), ``n_boot``, ``n_draws`` (pairs drawn per
+        bootstrap sample, ``M`` below) and, for each ``min_alpha`` m, ``q_below_<m>`` (``.``
+        written ``_``, e.g. ``q_below_0_8``); ``attrs["bootstrap_alphas"]`` holds the
+        bootstrap alphas and ``attrs["confidence"]`` the level. The point estimate is the ``krippendorff`` package's; the
+        interval is NaN when alpha is undefined.
+
+    Notes
+    -----
+    **What is resampled: pairs of values, not units.** Krippendorff's bootstrap draws from the
+    observed coincidence matrix ``o_ck`` (the ``n`` pairable values, each unit's ``m_u`` values
+    paired with one another and weighted ``1 / (m_u − 1)``):
+
+    1. each unordered pair of values ``{c, k}`` has probability ``o_cc / n`` (``c = k``) or
+       ``2 o_ck / n`` (``c ≠ k``);
+    2. ``M = min(25 · Q, round(n (m − 1) / 2))`` pairs are drawn with replacement, ``Q`` the
+       number of non-zero cells of ``o_ck`` and ``m`` the number of coders;
+    3. each sample's alpha is ``1 − Σ δ²(drawn pairs) / (M · D_e)``, the expected disagreement
+       ``D_e`` (and, for ordinal data, the metric ``δ²``) held at the observed data's values;
+    4. alphas below −1 become −1; a sample whose alpha is 1 because it drew one matching value
+       only carries no information about agreement and becomes 0: when one value alone
+       matches anywhere in the data, every alpha of 1; otherwise as many (at most) as the
+       expected number of such samples, ``round(n_boot · Σ_c (o_cc / n)^M)``.
+
+    The interval is the ``(1 − confidence) / 2`` and ``(1 + confidence) / 2`` percentiles of the
+    sorted alphas, indexed as KALPHA indexes them (``⌊0.025 B⌋``-th and ``⌊0.975 B⌋ + 1``-th of
+    ``B``). Units are not resampled, so the interval ignores that a unit's values are coded
+    together, and ``D_e`` does not vary; ``docs/agreement-methods.md`` lists this and the
+    criticism of the method (Gwet 2015; Zapf et al. 2016; Hughes 2022).
 
     References
     ----------
     Krippendorff K (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for
     Communication Departmental Papers 43.
+    Hayes AF, Krippendorff K (2007). Answering the call for a standard reliability measure for
+    coding data. Communication Methods and Measures 1:77–89.
+    Krippendorff K (2004). Content Analysis: An Introduction to Its Methodology, 2nd ed.,
+    §11.4. Sage.
+    Krippendorff K (2006, revised 2011). Algorithm for bootstrapping a distribution of α.
+    Manuscript, Annenberg School for Communication.
 
     Examples
     --------
@@ -427,11 +547,17 @@ def krippendorff_alpha(
     ...                   "value": ["x", "x", "y", "y", "x", "y", "y"]})
     >>> round(float(krippendorff_alpha(d, "unit", "coder", "value")["alpha"].iloc[0]), 3)
     0.444
+    >>> boot = krippendorff_alpha(d, "unit", "coder", "value", n_boot=1000, seed=1)
+    >>> list(boot.columns[-6:])
+    ['ci_low', 'ci_high', 'n_boot', 'n_draws', 'q_below_0_667', 'q_below_0_8']
     """
     import krippendorff
 
     check_choice("level", level, ("nominal", "ordinal", "interval", "ratio"))
     _check_columns(data, unit=unit, coder=coder, value=value)
+    n_boot = _check_n_boot(n_boot)
+    confidence = check_confidence(confidence)
+    minima = [float(m) for m in np.atleast_1d(min_alpha)] if min_alpha is not None else []
     data = data[data[value].notna()]
     wide = rating_table(data, unit, coder, value)
     if wide.shape[1] < 2:
@@ -486,17 +612,139 @@ def krippendorff_alpha(
         alpha = float(
             krippendorff.alpha(reliability_data=matrix.T, level_of_measurement=level, **kwargs)
         )
-    out = pd.DataFrame(
-        {
-            "alpha": [alpha],
-            "n": [int(pairable.sum())],
-            "n_coders": [wide.shape[1]],
-            "n_values": [int(counts[pairable].sum())],
-            "interpretation": [interpret_alpha(alpha)],
-            "method": [level],
+    out = {
+        "alpha": [alpha],
+        "n": [int(pairable.sum())],
+        "n_coders": [wide.shape[1]],
+        "n_values": [int(counts[pairable].sum())],
+        "interpretation": [interpret_alpha(alpha)],
+        "method": [level],
+    }
+    columns = ("alpha",)
+    if n_boot:
+        boot = _alpha_bootstrap(
+            matrix[pairable], level, n_boot=n_boot, seed=seed, n_coders=wide.shape[1]
+        )
+        lo, hi = (
+            _kalpha_interval(boot["alphas"], confidence) if np.isfinite(alpha) else (np.nan,) * 2
+        )
+        out |= {"ci_low": [lo], "ci_high": [hi], "n_boot": [n_boot], "n_draws": [boot["draws"]]}
+        for m in minima:
+            share = float((boot["alphas"] < m).mean()) if np.isfinite(alpha) else np.nan
+            out[f"q_below_{m:g}".replace(".", "_")] = [share]
+        columns = ("alpha", "ci_low", "ci_high")
+    out = _attrs(pd.DataFrame(out), confidence if n_boot else None, columns)
+    if n_boot:
+        out.attrs["bootstrap_alphas"] = boot["alphas"]
+        out.attrs["labels"] |= {"n_boot": "Bootstrap samples", "n_draws": "Pairs drawn"}
+        out.attrs["labels"] |= {
+            f"q_below_{m:g}".replace(".", "_"): f"q (alpha < {m:g})" for m in minima
         }
-    )
-    return _attrs(out, None, ("alpha",))
+    return out
+
+
+def _check_n_boot(n_boot) -> int:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise ValueError(
+            f"n_boot must be a whole number of bootstrap samples, 0 or more; got {n_boot!r}"
+        )
+    return int(n_boot)
+
+
+def _delta(values: np.ndarray, n_c: np.ndarray, level: str) -> np.ndarray:
+    """Krippendorff's squared metric differences δ²(c, k) between the sorted values."""
+    c, k = values[:, None], values[None, :]
+    if level == "nominal":
+        return (c != k).astype(float)
+    if level == "interval":
+        return (c - k) ** 2
+    if level == "ratio":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = ((c - k) / (c + k)) ** 2
+        return np.nan_to_num(d, nan=0.0)  # 0 vs 0: no difference
+    # ordinal: (Σ_{g=c..k} n_g − (n_c + n_k) / 2)², with values in scale order
+    cum = np.concatenate([[0.0], np.cumsum(n_c)])
+    i, j = np.arange(len(values))[:, None], np.arange(len(values))[None, :]
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    return (cum[hi + 1] - cum[lo] - (n_c[i] + n_c[j]) / 2) ** 2
+
+
+def _coincidences(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Krippendorff's coincidence matrix of a units × coders array (NaN: not coded).
+
+    Returns the sorted distinct values and the matrix ``o_ck``: each unit with ``m_u ≥ 2``
+    values adds, for every ordered pair of its values from different coders, ``1 / (m_u − 1)``.
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    m_u = (~np.isnan(matrix)).sum(axis=1)
+    matrix = matrix[m_u >= 2]
+    m_u = m_u[m_u >= 2]
+    values = np.unique(matrix[~np.isnan(matrix)])
+    n_uc = np.stack([(matrix == v).sum(axis=1) for v in values], axis=1).astype(float)
+    weighted = n_uc / (m_u - 1)[:, None]
+    o = weighted.T @ n_uc - np.diag((n_uc / (m_u - 1)[:, None]).sum(axis=0))
+    return values, o
+
+
+def _alpha_bootstrap(
+    matrix: np.ndarray,
+    level: str,
+    *,
+    n_boot: int,
+    seed: int | None = 0,
+    n_coders: int | None = None,
+) -> dict:
+    """Krippendorff's bootstrap distribution of alpha from a units × coders array.
+
+    The resampling of :func:`krippendorff_alpha` (its Notes say exactly what is drawn). Returns
+    a dict: ``alphas`` (the ``n_boot`` bootstrap alphas, after Krippendorff's corrections),
+    ``draws`` (``M``, pairs drawn per sample), ``d_o`` and ``d_e`` (observed and expected
+    disagreement) and ``alpha`` (``1 − d_o / d_e``, equal to the ``krippendorff`` package's).
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    check_choice("level", level, ("nominal", "ordinal", "interval", "ratio"))
+    n_boot = _check_n_boot(n_boot)
+    values, o = _coincidences(matrix)
+    n_coders = matrix.shape[1] if n_coders is None else n_coders
+    n_c = o.sum(axis=1)
+    n = float(n_c.sum())
+    delta = _delta(values, n_c, level)
+    d_o = float((o * delta).sum() / n)
+    d_e = float((np.outer(n_c, n_c) * delta).sum() / (n * (n - 1)))
+    draws = int(min(25 * int((o > 0).sum()), round(n * (n_coders - 1) / 2)))
+    upper = np.triu_indices(len(values))
+    p = (o * (2 - np.eye(len(values))))[upper] / n  # unordered pairs {c, k}
+    rng = np.random.default_rng(seed)
+    if d_e <= 0:
+        alphas = np.full(n_boot, np.nan)
+    else:
+        drawn = rng.multinomial(draws, p / p.sum(), size=n_boot)
+        alphas = 1 - drawn @ delta[upper] / (draws * d_e)
+        alphas[alphas < -1] = -1.0
+        ones = alphas == 1
+        matching = np.diag(o) > 0
+        if ones.any() and matching.sum() == 1:
+            alphas[ones] = 0.0
+        elif ones.any():
+            expected = round(n_boot * float(((np.diag(o) / n) ** draws).sum()))
+            alphas[np.flatnonzero(ones)[:expected]] = 0.0
+    return {
+        "alphas": alphas,
+        "draws": draws,
+        "d_o": d_o,
+        "d_e": d_e,
+        "alpha": 1 - d_o / d_e if d_e > 0 else np.nan,
+    }
+
+
+def _kalpha_interval(alphas: np.ndarray, confidence: float) -> tuple[float, float]:
+    """KALPHA's percentile interval: the ⌊a·B⌋-th and (⌊(1 − a)·B⌋ + 1)-th sorted alphas."""
+    ordered = np.sort(alphas)
+    b = len(ordered)
+    tail = (1 - confidence) / 2
+    low = min(max(int(np.floor(tail * b + 1e-9)), 1), b)
+    high = min(int(np.floor((1 - tail) * b + 1e-9)) + 1, b)
+    return float(ordered[low - 1]), float(ordered[high - 1])
 
 
 # ------------------------------------------------------------------ prevalence-robust coefficients
@@ -737,7 +985,8 @@ def code_agreement(
     pandas.DataFrame
         One row per code: ``code`` (and ``theme`` when present), ``n`` (double-coded
         interviews), ``both``, ``coder_1_only``, ``coder_2_only``, ``neither``,
-        ``percent_agreement``, ``kappa``, ``se``, ``ci_low``, ``ci_high``, ``interpretation``,
+        ``percent_agreement``, ``prevalence`` (share of the two coders' decisions that applied
+        the code: ``(2 · both + coder_1_only + coder_2_only) / (2 n)``), ``kappa``, ``se``, ``ci_low``, ``ci_high``, ``interpretation``,
         ``ac1``, ``ac1_ci_low``, ``ac1_ci_high`` (Gwet's AC1, :func:`gwet_ac1`), ``pabak``
         (``2 · agreement − 1``, :func:`pabak`), ``needs_review``. ``attrs["single_coded"]`` lists
         interviews only one coder coded (left out).
@@ -809,6 +1058,7 @@ def code_agreement(
                 "coder_2_only": int((~a & b).sum()),
                 "neither": int((~a & ~b).sum()),
                 "percent_agreement": res["percent_agreement"],
+                "prevalence": float((a.sum() + b.sum()) / (2 * len(a))),
                 "kappa": res["kappa"],
                 "se": res["se"],
                 "ci_low": res["ci_low"],
@@ -833,13 +1083,82 @@ def code_agreement(
     )
     out.attrs["coders"] = coders
     out.attrs["single_coded"] = [str(u) for u in single]
+    out.attrs["percent_columns"] = ["percent_agreement", "prevalence"]
     out.attrs["labels"] = {
         **out.attrs["labels"],
+        "prevalence": "Prevalence",
         "coder_1_only": f"{coders[0]} only",
         "coder_2_only": f"{coders[1]} only",
         "n": "Interviews (n)",
     }
     return out
+
+
+def prevalence_note(table: pd.DataFrame, *, skewed: float = 0.2, code: str = "code") -> str:
+    """Which coefficient to read, from the prevalence of each code in a :func:`code_agreement` table.
+
+    A code is *skewed* when its ``prevalence`` is below ``skewed`` or above ``1 − skewed``: there
+    kappa's chance agreement is high and kappa can be low though the coders agree (the kappa
+    paradox), so AC1, PABAK and the four counts are read beside it. The sentence names the
+    skewed codes, or says that none is skewed and the three coefficients can be read alike.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`code_agreement` (columns ``prevalence``, ``kappa``, ``ac1``).
+    skewed : float
+        Prevalence below this or above ``1 − skewed`` counts as skewed (default 0.2: a code
+        applied in fewer than one in five decisions, or in more than four in five).
+    code : str
+        Column naming the codes.
+
+    Returns
+    -------
+    str
+        One or two sentences for the report.
+
+    References
+    ----------
+    Feinstein AR, Cicchetti DV (1990). High agreement but low kappa: I. The problems of two
+    paradoxes. J Clin Epidemiol 43:543–549. Byrt T, Bishop J, Carlin JB (1993). Bias,
+    prevalence and kappa. J Clin Epidemiol 46:423–429.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"code": ["a", "b"], "prevalence": [0.1, 0.5], "kappa": [0.3, 0.8],
+    ...                   "ac1": [0.85, 0.8]})
+    >>> print(prevalence_note(t))  # doctest: +ELLIPSIS
+    Prevalence is skewed for 1 of the 2 codes (a: applied in 10% of decisions)... for a.
+    """
+    if not 0 < skewed < 0.5:
+        raise ValueError(f"skewed must be between 0 and 0.5 (e.g. 0.2); got {skewed!r}")
+    _check_columns(table, code=code, prevalence="prevalence", kappa="kappa", ac1="ac1")
+    prev = table["prevalence"]
+    low, high = skewed, 1 - skewed
+    mask = (prev < low) | (prev > high)
+    if not mask.any():
+        return (
+            f"No code is rare or near-universal: each was applied in {prev.min():.0%} to "
+            f"{prev.max():.0%} of the coders' decisions, inside {low:.0%}–{high:.0%}, so kappa's "
+            "chance agreement is not inflated by prevalence and kappa, AC1 and PABAK can be read "
+            "alike; the kappa bands apply."
+        )
+    rows = table[mask]
+    listed = "; ".join(
+        f"{r[code]}: applied in {r['prevalence']:.0%} of decisions" for _, r in rows.iterrows()
+    )
+    paradox = rows[(rows["ac1"] - rows["kappa"]) >= 0.2][code].astype(str).tolist()
+    text = (
+        f"Prevalence is skewed for {int(mask.sum())} of the {len(table)} codes ({listed}), outside "
+        f"{low:.0%}–{high:.0%}. For these, kappa's chance agreement is high and kappa can be low "
+        "though the coders agree (the kappa paradox): read AC1, PABAK and the four counts beside "
+        "kappa; a low kappa with AC1 and PABAK near 1 means agreement on a rare (or "
+        "near-universal) code, low values of all three mean disagreement."
+    )
+    if paradox:
+        text += f" Here AC1 exceeds kappa by 0.2 or more for {', '.join(paradox)}."
+    return text
 
 
 def _attrs(out: pd.DataFrame, confidence, coefficients) -> pd.DataFrame:
