@@ -73,6 +73,7 @@ _EXPORTS = {
     "load_codebook": "coding",
     "proportion_ci": "proportions",
     "proportions": "proportions",
+    "cluster_variance": "proportions",
     "read_table": "schemas",
     "redact": "redaction",
     "safe_image": "publish.figures",
