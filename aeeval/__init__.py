@@ -93,6 +93,7 @@ _EXPORTS = {
     "adjust_p": "compare",
     "compare_groups": "compare",
     "compare_proportions": "compare",
+    "miettinen_nurminen": "compare",
     "distribution": "proportions",
     "group_test": "compare",
     "headline_comparisons": "survey",

@@ -404,7 +404,7 @@ def test_public_signatures_are_the_ones_issue_3_promises():
         "method='wilson', min_base=None, weights=None, cluster=None"
     )
     assert sig(ae.compare_proportions) == (
-        "n1, base1, n2, base2, confidence=0.95, *, measure='difference'"
+        "n1, base1, n2, base2, confidence=0.95, *, measure='difference', method=None"
     )
     assert sig(ae.code_responses).startswith("data, codebook=")
     cols = ae.compare_proportions(5, 10, 3, 10).columns
