@@ -166,7 +166,7 @@ def clustered_sample(icc_high: bool, orgs: int = 4, per_org: int = 6) -> pd.Data
 
 
 def test_a_small_effective_base_is_suppressed_although_the_base_is_not():
-    df = clustered_sample(icc_high=True, orgs=4, per_org=6)  # base 24, effective base ≈ 4
+    df = clustered_sample(icc_high=True, orgs=4, per_org=6)  # base 24, effective base 7.04
     open_table = ae.proportions(df, "q", "Yes", cluster="org")
     assert open_table["base"].item() == 24
     assert open_table["effective_base"].item() < 10
@@ -182,6 +182,23 @@ def test_a_small_effective_base_is_suppressed_although_the_base_is_not():
     assert not ae.proportions(df, "q", "Yes", min_base=10)["suppressed"].item()
 
 
+def test_the_disclosure_gate_holds_a_published_table_to_the_effective_base():
+    from aeeval.publish.gate.tables import check_tables
+    from aeeval.tables import table_payload
+
+    df = clustered_sample(icc_high=True, orgs=4, per_org=6)  # base 24, effective base 7.04
+    t = ae.proportions(df, "q", "Yes", cluster="org")
+    declared = declaration(t, name="clustered")
+    leaked = table_payload(t, name="clustered", title="t", min_base=10, declared=declared)
+    findings = check_tables({"tables": [leaked]})
+    assert len(findings) == 1
+    assert "effective_base 7.04" in findings[0] and "is below min_base 10" in findings[0]
+    assert "estimate=0.5" in findings[0]
+    shown = apply_rule(t, declared)
+    payload = table_payload(shown, name="clustered", title="t", min_base=10, declared=declared)
+    assert check_tables({"tables": [payload]}) == []
+
+
 def test_low_design_effect_keeps_the_row():
     df = clustered_sample(icc_high=False, orgs=6, per_org=6)  # same share in every org
     t = ae.proportions(df, "q", "Yes", cluster="org", min_base=10).iloc[0]
@@ -190,7 +207,7 @@ def test_low_design_effect_keeps_the_row():
 
 
 def test_sibling_of_a_suppressed_group_is_suppressed_too():
-    a = clustered_sample(icc_high=True, orgs=4, per_org=6).assign(g="a")  # effective base ≈ 4
+    a = clustered_sample(icc_high=True, orgs=4, per_org=6).assign(g="a")  # effective base 7.04
     b = clustered_sample(icc_high=False, orgs=4, per_org=6).assign(g="b")
     b["org"] = "p" + b["org"]
     t = ae.proportions(pd.concat([a, b]), "q", "Yes", by="g", cluster="org", min_base=10)
