@@ -133,6 +133,33 @@ def test_groups_are_domains_of_the_whole_design(apiclus1):
     assert t.set_index("stype")["n_clusters"].to_dict() == {"E": 15, "H": 8, "M": 12}
 
 
+def test_unequal_weights_equal_statsmodels_weighted_cluster_robust_fit():
+    # apiclus2 (two-stage sample, 9 distinct weights pw, 18.9 to 272.5), clustered by district and
+    # analysed at the first stage only (ultimate clusters, as svydesign(id=~dnum, weights=~pw)).
+    with sqlite3.connect(API_DB) as con:
+        d = pd.read_sql("SELECT * FROM apiclus2", con)
+    assert d["pw"].nunique() > 5
+    y = (d["sch_wide"] == "Yes").to_numpy(float)
+    groups = pd.factorize(d["dnum"])[0]
+    t = ae.proportions(
+        d, "sch_wide", "Yes", by="stype", cluster="dnum", weights="pw", method="mean"
+    )
+    for _, row in t.iterrows():
+        w = d["pw"].to_numpy(float) * (d["stype"] == row["stype"]).to_numpy(float)
+        fit = sm.WLS(y, np.ones(len(y)), weights=w).fit(
+            cov_type="cluster", cov_kwds={"groups": groups}
+        )
+        q = stats.t.ppf(0.975, row["n_clusters"] - 1)
+        assert row["estimate"] == pytest.approx(fit.params[0], abs=1e-12)
+        expected = np.clip(fit.params[0] + np.array([-q, q]) * fit.bse[0], 0, 1)
+        assert [row["ci_low"], row["ci_high"]] == pytest.approx(expected, abs=1e-12)
+        # deff = var / (S²/n), S² = Σw(y - p)²/Σw · n/(n - 1) (svyvar).
+        inside = w > 0
+        p, n = fit.params[0], inside.sum()
+        s2 = np.average((y[inside] - p) ** 2, weights=w[inside]) * n / (n - 1)
+        assert row["design_effect"] == pytest.approx(fit.bse[0] ** 2 / (s2 / n), rel=1e-10)
+
+
 def test_wilson_and_korn_graubard_are_the_binomial_intervals_on_the_effective_size(apiclus1):
     # svyciprop "wilson": Wilson's score interval on n_eff = p(1-p)/var with t(df) for z;
     # "beta" (Korn & Graubard 1998): Clopper-Pearson on n_eff·(t_{n-1}/t_df)². Checked with
