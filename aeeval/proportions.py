@@ -177,8 +177,8 @@ def proportions(
         Korn & Graubard's on it (their convention; see the docs' deviations page). Adds
         ``design_effect`` (the variance over the variance of simple random sampling of the same
         number of respondents, with replacement: ``svymean(..., deff = "replace")``),
-        ``effective_base`` (``base / design_effect``) and ``n_clusters`` (organisations with
-        respondents in the group). The small-number rule applies to the effective base as
+        ``effective_base`` (``base / design_effect``, counting only respondents with a weight
+        above 0) and ``n_clusters`` (organisations with respondents in the group). The small-number rule applies to the effective base as
         well as to the base: ``min_base`` suppresses a group whose effective base is below it,
         and the table declares ``effective_base`` as a base column
         (``attrs["base_columns"]``), so that :func:`aeeval.show` and the disclosure gate hold
