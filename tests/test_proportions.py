@@ -401,10 +401,10 @@ def test_public_signatures_are_the_ones_issue_3_promises():
     assert sig(ae.proportion_ci) == "count, base, confidence=0.95, method='wilson'"
     assert sig(ae.proportions) == (
         "data, column, positive, *, by=None, exclude=(), confidence=0.95, "
-        "method='wilson', min_base=None, weights=None"
+        "method='wilson', min_base=None, weights=None, cluster=None"
     )
     assert sig(ae.compare_proportions) == (
-        "n1, base1, n2, base2, confidence=0.95, *, measure='difference'"
+        "n1, base1, n2, base2, confidence=0.95, *, measure='difference', method=None"
     )
     assert sig(ae.code_responses).startswith("data, codebook=")
     cols = ae.compare_proportions(5, 10, 3, 10).columns
