@@ -80,6 +80,7 @@ _EXPORTS = {
     "show": "tables",
     "suppress": "disclosure",
     "validate_table": "schemas",
+    "ChartError": "spc",
     "TrialLimitsWarning": "spc",
     "anhoej_limits": "spc",
     "c_chart": "spc",

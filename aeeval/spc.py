@@ -35,11 +35,12 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .errors import AeevalWarning
+from .errors import AeevalError, AeevalWarning
 from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE, check_choice, check_confidence
 
 __all__ = [
     "ASSURANCE_WORDS",
+    "ChartError",
     "IMPROVEMENT_DIRECTIONS",
     "P_CHART_METHODS",
     "VARIATION_WORDS",
@@ -91,6 +92,10 @@ ASSURANCE_WORDS = {
 }
 
 
+class ChartError(AeevalError, ValueError):
+    """Data or options a chart cannot be drawn from; names the file, row, column, value and rule."""
+
+
 class TrialLimitsWarning(AeevalWarning):
     """Limits were computed from fewer than 12 points: treat them as trial limits."""
 
@@ -110,7 +115,7 @@ def _fail(problems: list[str], what: str) -> None:
     if problems:
         shown = "\n  ".join(problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise ValueError(f"{what}: {len(problems)} problem(s):\n  {shown}{more}")
+        raise ChartError(f"{what}: {len(problems)} problem(s):\n  {shown}{more}")
 
 
 def _as_by(by) -> list[str]:
@@ -129,16 +134,16 @@ def _check_options(
         or not isinstance(fix_after_n_points, (int, np.integer))
         or fix_after_n_points < 2
     ):
-        raise ValueError(
+        raise ChartError(
             "fix_after_n_points must be a whole number of at least 2 (limits need one "
             f"moving range), or None; got {fix_after_n_points!r}"
         )
     if target is None:
         return None
     if isinstance(target, bool) or not isinstance(target, Real) or not np.isfinite(target):
-        raise ValueError(f"target must be a number or None; got {target!r}")
+        raise ChartError(f"target must be a number or None; got {target!r}")
     if proportion and not 0 <= target <= 1:
-        raise ValueError(
+        raise ChartError(
             f"target is a proportion here and must be between 0 and 1 "
             f"(e.g. 0.8 for 80%); got {target!r}"
         )
@@ -156,7 +161,7 @@ def _prepare(data, date: str, numeric: list[str], by: list[str], what: str) -> p
             f"(columns: {', '.join(map(str, data.columns))})"
         )
     if data.empty:
-        raise ValueError(f"{what}: the data has no rows")
+        raise ChartError(f"{what}: the data has no rows")
     problems: list[str] = []
     out = data[[*by, date]].copy()
     raw_dates = data[date]
@@ -218,9 +223,9 @@ def _segments(dates: pd.Series, rebase, series: str) -> np.ndarray:
     for item in items:
         when = pd.to_datetime(item, errors="coerce")
         if pd.isna(when):
-            raise ValueError(f"rebase date {item!r} is not a date (use YYYY-MM-DD)")
+            raise ChartError(f"rebase date {item!r} is not a date (use YYYY-MM-DD)")
         if when < first or when > last:
-            raise ValueError(
+            raise ChartError(
                 f"rebase date {when.date()} is outside the series{series}, which runs "
                 f"from {first.date()} to {last.date()}"
             )
@@ -877,7 +882,7 @@ def u_chart(
     by = _as_by(by)
     target = _check_options(improvement_direction, target, fix_after_n_points)
     if isinstance(multiply, bool) or not isinstance(multiply, Real) or not multiply > 0:
-        raise ValueError(f"multiply must be a number above 0, e.g. 1000; got {multiply!r}")
+        raise ChartError(f"multiply must be a number above 0, e.g. 1000; got {multiply!r}")
     prepared = _prepare(data, date, [numerator, denominator], by, "u_chart")
     _check_values(data, prepared, {numerator: "count", denominator: "positive"}, "u_chart")
     pieces = []
@@ -1163,7 +1168,7 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
     """
     needed = {"date", "by", "improvement_direction"}
     if not needed <= set(chart.attrs):
-        raise ValueError(
+        raise ChartError(
             "spc_summary needs the table returned by a chart function such as aeeval.xmr "
             "(its attributes were lost; pass the chart table unchanged)"
         )
@@ -1247,7 +1252,7 @@ def hide_small_points(
     elif "denominator" in out:
         counts = pd.to_numeric(out["denominator"], errors="coerce")
     else:
-        raise ValueError(
+        raise ChartError(
             "hide_small_points needs the denominators of a chart without a "
             "denominator column (e.g. a run chart): pass them indexed by date"
         )
@@ -1316,7 +1321,7 @@ def runs_distribution(n_above: int, n_below: int) -> dict[int, float]:
     {2: 0.3333333333333333, 3: 0.3333333333333333, 4: 0.3333333333333333}
     """
     if n_above < 0 or n_below < 0:
-        raise ValueError("counts must not be negative")
+        raise ChartError("counts must not be negative")
     if n_above == 0 or n_below == 0:
         return {1: 1.0} if n_above + n_below else {0: 1.0}
     total = comb(n_above + n_below, n_above)
@@ -1524,7 +1529,7 @@ def anhoej_limits(n_useful: int) -> tuple[int, int]:
     from scipy.stats import binom
 
     if isinstance(n_useful, bool) or not isinstance(n_useful, (int, np.integer)) or n_useful < 1:
-        raise ValueError(f"n_useful must be a whole number of at least 1; got {n_useful!r}")
+        raise ChartError(f"n_useful must be a whole number of at least 1; got {n_useful!r}")
     # R's round() rounds half to even, as Python's; log2(n) + 3 is never a half for whole n
     return int(round(np.log2(n_useful) + 3)), int(binom.ppf(0.05, n_useful - 1, 0.5))
 
