@@ -427,6 +427,9 @@ def _xmr_lines(mean: np.ndarray, amr: np.ndarray) -> dict:
     }
 
 
+_LINE_NAMES = ("lpl", "upl", "lower_two_sigma", "upper_two_sigma")
+
+
 def _add_limits(
     out, y, centre, lines, segment, points, direction, target, *, skip=()
 ) -> pd.DataFrame:
@@ -448,9 +451,6 @@ def _add_limits(
         out[k] = v
     out["target"] = np.nan if target is None else target
     return out
-
-
-_LINE_NAMES = ("lpl", "upl", "lower_two_sigma", "upper_two_sigma")
 
 
 def _chart_table(pieces, *, chart: str, by, date, value, direction, target, **attrs):
