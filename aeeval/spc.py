@@ -484,9 +484,8 @@ def _check_values(data: pd.DataFrame, prepared: pd.DataFrame, rules: dict, what:
         ok, text = _VALUE_RULES[rule]
         values = prepared[col].to_numpy(dtype=float)
         for label in prepared.index[~ok(values)]:
-            problems.append(
-                f"{_where(data, label)}, column '{col}', value '{prepared.at[label, col]:g}': {text}"
-            )
+            value = prepared.at[label, col]
+            problems.append(f"{_where(data, label)}, column '{col}', value '{value:g}': {text}")
     _fail(problems, what)
 
 
@@ -737,7 +736,7 @@ def p_chart(
     return table
 
 
-# ------------------------------------------------------------------------------ c, u, g and t charts
+# ------------------------------------------------------------------------------ c, u, g, t charts
 
 T_POWER = 3.6  # t chart: times are transformed by y^(1/3.6) (Nelson 1994; Montgomery §7.3.5)
 
@@ -874,7 +873,8 @@ def u_chart(
     >>> import aeeval as ae
     >>> df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=12, freq="MS"),
     ...                    "falls": [4, 6, 3, 5, 4, 7, 5, 4, 6, 5, 3, 4],
-    ...                    "bed_days": [900, 950, 800, 1000, 870, 990, 940, 900, 960, 930, 820, 880]})
+    ...                    "bed_days": [900, 950, 800, 1000, 870, 990,
+    ...                                 940, 900, 960, 930, 820, 880]})
     >>> chart = ae.u_chart(df, "falls", "bed_days", "month", multiply=1000)
     >>> round(float(chart["mean"].iloc[0]), 3)  # 1000 × 56 / 10940
     5.119

@@ -164,6 +164,49 @@ def test_g_chart_shift_counts_sides_of_the_median_not_the_mean():
     assert chart.loc[5, "point_type"] == "special_cause_improvement"  # a long gap is good
 
 
+# qicharts2 data/cabg.rda (2,205 coronary artery bypass operations, one row each, in date order):
+# the operations that ended in death, as the vignette's "T and G charts for rare events" selects
+# them — fatalities <- cabg %>% mutate(x = row_number()) %>% filter(death) %>%
+# mutate(dd = x - lag(x), dt = date - lag(date)) — here their dates and row numbers x.
+DEATH_DATES = """
+2011-07-21 2011-08-06 2011-08-26 2011-08-31 2011-09-13 2011-09-14 2011-10-10 2011-11-25
+2011-12-07 2011-12-19 2011-12-24 2012-01-12 2012-01-16 2012-01-19 2012-02-03 2012-02-17
+2012-02-26 2012-03-05 2012-03-20 2012-04-10 2012-04-16 2012-04-19 2012-04-20 2012-06-15
+2012-10-10 2012-10-11 2012-11-13 2012-11-22 2012-12-01 2012-12-20 2013-01-01 2013-01-02
+2013-01-18 2013-01-31 2013-02-18 2013-02-19 2013-03-26 2013-04-11 2013-04-16 2013-05-07
+2013-06-14 2013-06-17 2013-07-12 2013-07-15 2013-07-26 2013-08-08 2013-08-28 2013-09-06
+2013-09-09 2013-09-17 2013-10-08 2013-11-01 2013-12-09 2013-12-17 2013-12-30 2014-01-08
+2014-01-09 2014-02-08 2014-03-03 2014-03-06 2014-03-13 2014-04-04 2014-04-23 2014-05-04
+2014-06-04 2014-06-10 2014-06-11 2014-06-12
+""".split()
+DEATH_SURGERY_NUMBER = [37, 60, 99, 114, 148, 149, 198, 296, 325, 352, 365, 410, 417, 427, 454,
+                        478, 492, 512, 550, 594, 605, 615, 618, 731, 914, 917, 964, 982, 1000,
+                        1033, 1048, 1050, 1088, 1115, 1142, 1143, 1195, 1218, 1225, 1251, 1333,
+                        1338, 1387, 1392, 1409, 1433, 1477, 1503, 1505, 1532, 1578, 1633, 1730,
+                        1752, 1774, 1794, 1798, 1858, 1909, 1916, 1937, 2003, 2039, 2064, 2136,
+                        2151, 2156, 2159]  # fmt: skip
+
+
+def fatalities():
+    deaths = pd.DataFrame({"date": pd.to_datetime(DEATH_DATES), "x": DEATH_SURGERY_NUMBER})
+    deaths["dd"] = deaths["x"].diff()  # surgeries between deaths
+    deaths["dt"] = deaths["date"].diff().dt.days  # days between deaths
+    return deaths.iloc[1:]  # the first death has no gap before it (NA in qicharts2)
+
+
+@pytest.mark.parametrize("kind", ["g", "t"])
+def test_g_and_t_charts_of_the_qicharts2_vignette_flag_deaths_24_and_25(kind):
+    # qicharts2 vignette: "The conclusions from the two charts are the same: Deaths number 24
+    # and 25 are unusually far apart." — the gap ending at death 25 is above the upper limit
+    deaths = fatalities()
+    chart = ae.g_chart(deaths, "dd", "date") if kind == "g" else ae.t_chart(deaths, "dt", "date")
+    death_number = np.arange(2, len(DEATH_DATES) + 1)
+    assert list(death_number[chart["outside_limits"].to_numpy(dtype=bool)]) == [25]
+    assert chart.loc[chart["outside_limits"].to_numpy(dtype=bool), "point_type"].tolist() == [
+        "special_cause_improvement"
+    ]
+
+
 # ------------------------------------------------------------------------------ t chart
 
 # Montgomery (2009) Example 7.6, Table 7.14: hours between failures of a valve; qicharts2
@@ -227,8 +270,15 @@ def test_every_chart_is_drawn_and_summarised(kind):
 # qicharts2 vignette (vignettes/qicharts2.Rmd, rendered docs/articles/qicharts2.html), "Appendix 2:
 # Critical values for longest run and number of crossings", n = 10 … 100 useful observations
 # (the same values as Anhøj & Olesen 2014, PLoS ONE 9(11):e113825, Table 1).
-APPENDIX_2_LONGEST = [6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, ]  # fmt: skip
-APPENDIX_2_CROSSINGS = [2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10, 11, 11, 11, 12, 12, 13, 13, 14, 14, 14, 15, 15, 16, 16, 17, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21, 21, 22, 22, 23, 23, 24, 24, 25, 25, 25, 26, 26, 27, 27, 28, 28, 29, 29, 29, 30, 30, 31, 31, 32, 32, 33, 33, 34, 34, 34, 35, 35, 36, 36, 37, 37, 38, 38, 39, 39, 39, 40, 40, 41, 41, ]  # fmt: skip
+APPENDIX_2_LONGEST = [6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+                      8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+                      9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+                      9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]  # fmt: skip
+APPENDIX_2_CROSSINGS = [2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10, 11, 11,
+                        11, 12, 12, 13, 13, 14, 14, 14, 15, 15, 16, 16, 17, 17, 17, 18, 18, 19,
+                        19, 20, 20, 21, 21, 21, 22, 22, 23, 23, 24, 24, 25, 25, 25, 26, 26, 27,
+                        27, 28, 28, 29, 29, 29, 30, 30, 31, 31, 32, 32, 33, 33, 34, 34, 34, 35,
+                        35, 36, 36, 37, 37, 38, 38, 39, 39, 39, 40, 40, 41, 41]  # fmt: skip
 
 
 def test_anhoej_limits_equal_qicharts2_appendix_2():
