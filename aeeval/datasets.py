@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .paths import EXAMPLE_FILES, EXAMPLES
+from .paths import EXAMPLE_EXTRA, EXAMPLE_FILES, EXAMPLES
 
 __all__ = ["generate_examples", "example_path", "EXAMPLE_FILES", "SEED"]
 
@@ -439,6 +439,25 @@ def _measures(rng, register):
     return rows
 
 
+#: A count of events for the c and u charts (notebook 04): falls a month on one ward, with the
+#: occupied bed days as the denominator; the mean drops from 7 to 2.5 falls a month from month 18
+#: (October 2018).
+EVENT_COUNTS = ("Ward 7 (older people)", "Inpatient falls", 7.0, 2.5, 18)
+
+
+def _event_counts(rng, measures):
+    """Monthly falls and occupied bed days, in the measures schema (numerator, denominator)."""
+    team, measure, before, after, change_at = EVENT_COUNTS
+    org = next(r[1] for r in measures if r[0] == team)
+    months = np.arange(np.datetime64("2017-04"), np.datetime64("2020-04"))
+    rows = []
+    for k, month in enumerate(months):
+        falls = int(rng.poisson(before if k < change_at else after))
+        bed_days = int(rng.integers(780, 900))
+        rows.append([team, org, measure, f"{month}-01", falls, bed_days])
+    return rows
+
+
 def generate_examples(outdir: str | Path, seed: int = SEED) -> dict[str, Path]:
     """Write the synthetic example data set into ``outdir``; return the paths written.
 
@@ -493,13 +512,15 @@ def generate_examples(outdir: str | Path, seed: int = SEED) -> dict[str, Path]:
         ),
         "measures": (
             ["team", "org_code", "measure", "period", "numerator", "denominator"],
-            _measures(rng, register),
+            measures := _measures(rng, register),
             "utf-8",
         ),
     }
+    # drawn after every other table, so that adding it changed none of them
+    tables["event_counts"] = (tables["measures"][0], _event_counts(rng, measures), "utf-8")
     written = {}
     for key, (header, rows, encoding) in tables.items():
-        path = outdir / EXAMPLE_FILES[key]
+        path = outdir / (EXAMPLE_FILES[key] if key in EXAMPLE_FILES else EXAMPLE_EXTRA[key][0])
         path.write_bytes(_csv_text(header, rows).encode(encoding))
         written[key] = path
     return written

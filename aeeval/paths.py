@@ -33,6 +33,7 @@ __all__ = [
     "ROOT",
     "SCHEMAS",
     "EXAMPLES",
+    "EXAMPLE_EXTRA",
     "EXAMPLE_FILES",
     "NOTEBOOKS",
     "PUBLIC_DATA",
@@ -92,6 +93,10 @@ EXAMPLE_FILES = {
     "interview_segments": "interview_segments.csv",
     "staff_survey": "staff_survey.csv",
     "measures": "measures.csv",
+}
+#: Further bundled example tables that share a schema with one above: key → (file, schema).
+EXAMPLE_EXTRA = {
+    "event_counts": ("event_counts.csv", "measures"),
 }
 
 

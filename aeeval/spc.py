@@ -1,4 +1,5 @@
-"""Measures over time: IHI run charts and "Making Data Count" SPC charts (XmR, p and Laney p′).
+"""Measures over time: run charts (IHI or Anhøj rules) and "Making Data Count" SPC charts (XmR,
+p and Laney p′, c, u, g and t).
 
 Computation only — :mod:`aeeval.plots.spc` draws the results. Every chart function takes a long
 table (``data=`` plus column names), optionally several series at once (``by=``), and returns one
@@ -34,15 +35,20 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .errors import AeevalWarning
+from .errors import AeevalError, AeevalWarning
 from .options import DEFAULT_CONFIDENCE, DEFAULT_MIN_BASE, check_choice, check_confidence
 
 __all__ = [
     "ASSURANCE_WORDS",
+    "ChartError",
     "IMPROVEMENT_DIRECTIONS",
     "P_CHART_METHODS",
     "VARIATION_WORDS",
+    "RUN_CHART_RULES",
     "TrialLimitsWarning",
+    "anhoej_limits",
+    "c_chart",
+    "g_chart",
     "hide_small_points",
     "p_chart",
     "summary_disclosure",
@@ -50,6 +56,8 @@ __all__ = [
     "runs_distribution",
     "runs_limits",
     "spc_summary",
+    "t_chart",
+    "u_chart",
     "xmr",
 ]
 
@@ -65,6 +73,7 @@ XMR_RUN = 7  # points needed for the trend and shift rules
 IHI_SHIFT = 6
 IHI_TREND = 5
 IHI_MIN_USEFUL_FOR_RUNS = 10  # the Perla, Provost & Murray (2011) table starts at 10
+RUN_CHART_RULES = ("ihi", "anhoej")
 NOT_ENOUGH_DATA = "not_enough_data"
 
 #: The words charts and tables show for each point type / variation icon and assurance icon.
@@ -81,6 +90,10 @@ ASSURANCE_WORDS = {
     "consistent_fail": "Fails target",
     "inconsistent": "Hit and miss",
 }
+
+
+class ChartError(AeevalError, ValueError):
+    """Data or options a chart cannot be drawn from; names the file, row, column, value and rule."""
 
 
 class TrialLimitsWarning(AeevalWarning):
@@ -102,7 +115,7 @@ def _fail(problems: list[str], what: str) -> None:
     if problems:
         shown = "\n  ".join(problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise ValueError(f"{what}: {len(problems)} problem(s):\n  {shown}{more}")
+        raise ChartError(f"{what}: {len(problems)} problem(s):\n  {shown}{more}")
 
 
 def _as_by(by) -> list[str]:
@@ -121,16 +134,16 @@ def _check_options(
         or not isinstance(fix_after_n_points, (int, np.integer))
         or fix_after_n_points < 2
     ):
-        raise ValueError(
+        raise ChartError(
             "fix_after_n_points must be a whole number of at least 2 (limits need one "
             f"moving range), or None; got {fix_after_n_points!r}"
         )
     if target is None:
         return None
     if isinstance(target, bool) or not isinstance(target, Real) or not np.isfinite(target):
-        raise ValueError(f"target must be a number or None; got {target!r}")
+        raise ChartError(f"target must be a number or None; got {target!r}")
     if proportion and not 0 <= target <= 1:
-        raise ValueError(
+        raise ChartError(
             f"target is a proportion here and must be between 0 and 1 "
             f"(e.g. 0.8 for 80%); got {target!r}"
         )
@@ -148,7 +161,7 @@ def _prepare(data, date: str, numeric: list[str], by: list[str], what: str) -> p
             f"(columns: {', '.join(map(str, data.columns))})"
         )
     if data.empty:
-        raise ValueError(f"{what}: the data has no rows")
+        raise ChartError(f"{what}: the data has no rows")
     problems: list[str] = []
     out = data[[*by, date]].copy()
     raw_dates = data[date]
@@ -210,9 +223,9 @@ def _segments(dates: pd.Series, rebase, series: str) -> np.ndarray:
     for item in items:
         when = pd.to_datetime(item, errors="coerce")
         if pd.isna(when):
-            raise ValueError(f"rebase date {item!r} is not a date (use YYYY-MM-DD)")
+            raise ChartError(f"rebase date {item!r} is not a date (use YYYY-MM-DD)")
         if when < first or when > last:
-            raise ValueError(
+            raise ChartError(
                 f"rebase date {when.date()} is outside the series{series}, which runs "
                 f"from {first.date()} to {last.date()}"
             )
@@ -273,8 +286,20 @@ def _nullable(values: np.ndarray, enough: np.ndarray) -> pd.array:
     return pd.array(np.where(enough, values, None), dtype="boolean")
 
 
-def _apply_rules(y, mean, lpl, upl, low2, high2, segment, direction: str) -> dict:
-    """Making Data Count rules, segment by segment; ``<NA>`` where a rule lacks data."""
+#: Output column of each rule → its key in _apply_rules.
+_RULE_KEYS = {
+    "outside_limits": "outside",
+    "two_in_three": "two",
+    "trend": "trend",
+    "shift": "shift",
+}
+
+
+def _apply_rules(y, mean, lpl, upl, low2, high2, segment, direction: str, skip=()) -> dict:
+    """Making Data Count rules, segment by segment; ``<NA>`` where a rule lacks data.
+
+    ``mean`` is the line the shift rule counts sides of (the median for a g chart); rules named in
+    ``skip`` (output column names) are not applied: ``<NA>``, and never a signal."""
     n = len(y)
     outside = np.zeros(n, bool)
     two = np.zeros(n, bool)
@@ -299,6 +324,10 @@ def _apply_rules(y, mean, lpl, upl, low2, high2, segment, direction: str) -> dic
             if np.isfinite(m).all():
                 enough["shift"][idx] = True
                 shift[idx] = _runs_of_equal(np.sign(ys - m).astype(int), XMR_RUN)
+    values = {"outside": outside, "two": two, "trend": trend, "shift": shift}
+    for rule in skip:
+        values[_RULE_KEYS[rule]][:] = False
+        enough[_RULE_KEYS[rule]][:] = False
     special = outside | two | shift | trend
     # Which way a special cause points, in NHSRplotthedots' order of precedence
     # (ptd_special_cause_type, >= 0.2.2): outside the limits by its side of the mean, then a
@@ -352,6 +381,112 @@ def _base_mask(segment: np.ndarray, fix_after_n_points) -> np.ndarray:
             idx = np.flatnonzero(segment == g)
             base[idx[fix_after_n_points:]] = False
     return base
+
+
+def _each_series(prepared: pd.DataFrame, by: list[str], date: str, rebase):
+    """(rows, rebase group of each row) of every series, in the order of the data."""
+    groups = prepared.groupby(by, sort=False, dropna=False) if by else [((), prepared)]
+    for key, frame in groups:
+        series = f" ({', '.join(f'{c}={k}' for c, k in zip(by, key))})" if by else ""
+        yield frame, _segments(frame[date].reset_index(drop=True), rebase, series)
+
+
+def _pooled(num: np.ndarray, den: np.ndarray, segment: np.ndarray, fix_after_n_points):
+    """Each segment's Σ num / Σ den over its limit points, and how many points that is."""
+    base = _base_mask(segment, fix_after_n_points)
+    centre = np.full(len(num), np.nan)
+    points = np.zeros(len(num), dtype=int)
+    for g in np.unique(segment):
+        idx = np.flatnonzero(segment == g)
+        b = idx[base[idx]]
+        points[idx] = len(b)
+        centre[idx] = num[b].sum() / den[b].sum()
+    return centre, points, base
+
+
+def _lines(centre: np.ndarray, sigma: np.ndarray, *, low=None, high=None) -> dict:
+    """Limits ``centre ± 3σ`` and 2σ lines ``centre ± 2σ``, clipped to [low, high] if given."""
+    lines = {
+        "lpl": centre - 3 * sigma,
+        "upl": centre + 3 * sigma,
+        "lower_two_sigma": centre - 2 * sigma,
+        "upper_two_sigma": centre + 2 * sigma,
+    }
+    if low is None and high is None:
+        return lines
+    return {k: np.clip(v, low, high) for k, v in lines.items()}
+
+
+def _xmr_lines(mean: np.ndarray, amr: np.ndarray) -> dict:
+    """XmR limits ``mean ± 2.66 × mean moving range`` and 2σ lines (two thirds of that)."""
+    return {
+        "lpl": mean - XMR_LIMIT * amr,
+        "upl": mean + XMR_LIMIT * amr,
+        "lower_two_sigma": mean - 2 / 3 * XMR_LIMIT * amr,
+        "upper_two_sigma": mean + 2 / 3 * XMR_LIMIT * amr,
+    }
+
+
+_LINE_NAMES = ("lpl", "upl", "lower_two_sigma", "upper_two_sigma")
+
+
+def _add_limits(
+    out, y, centre, lines, segment, points, direction, target, *, skip=()
+) -> pd.DataFrame:
+    """The columns every control chart shares: lines, segments, trial limits, rules, target."""
+    for k, v in lines.items():
+        out[k] = v
+    out["rebase_group"] = segment
+    out["limit_points"] = points
+    out["trial_limits"] = points < TRIAL_LIMIT_POINTS
+    rules = _apply_rules(
+        y,
+        centre,
+        *(np.asarray(lines[k], dtype=float) for k in _LINE_NAMES),
+        segment,
+        direction,
+        skip=skip,
+    )
+    for k, v in rules.items():
+        out[k] = v
+    out["target"] = np.nan if target is None else target
+    return out
+
+
+def _chart_table(pieces, *, chart: str, by, date, value, direction, target, **attrs):
+    table = pd.concat(pieces).reset_index(drop=True)
+    table.attrs.update(
+        chart=chart,
+        improvement_direction=direction,
+        by=by,
+        date=date,
+        value=value,
+        target=target,
+        **attrs,
+    )
+    return table
+
+
+#: What each kind of value must be, and the words an error gives.
+_VALUE_RULES = {
+    "count": (
+        lambda v: (v >= 0) & (v == np.floor(v)),
+        "must be a whole number of at least 0 (a count)",
+    ),
+    "positive": (lambda v: v > 0, "must be above 0"),
+}
+
+
+def _check_values(data: pd.DataFrame, prepared: pd.DataFrame, rules: dict, what: str) -> None:
+    """Each column's values obey its rule (``"count"`` or ``"positive"``), else one error."""
+    problems = []
+    for col, rule in rules.items():
+        ok, text = _VALUE_RULES[rule]
+        values = prepared[col].to_numpy(dtype=float)
+        for label in prepared.index[~ok(values)]:
+            value = prepared.at[label, col]
+            problems.append(f"{_where(data, label)}, column '{col}', value '{value:g}': {text}")
+    _fail(problems, what)
 
 
 # ------------------------------------------------------------------------------ XmR
@@ -451,46 +586,36 @@ def xmr(
     target = _check_options(improvement_direction, target, fix_after_n_points)
     prepared = _prepare(data, date, [value], by, "xmr")
     pieces = []
-    groups = prepared.groupby(by, sort=False, dropna=False) if by else [((), prepared)]
-    for key, frame in groups:
-        series = f" ({', '.join(f'{c}={k}' for c, k in zip(by, key))})" if by else ""
+    for frame, segment in _each_series(prepared, by, date, rebase):
         y = frame[value].to_numpy(dtype=float)
-        segment = _segments(frame[date].reset_index(drop=True), rebase, series)
         calc = _xmr_one(y, segment, fix_after_n_points, screen_outliers)
-        mean, amr = calc["mean"], calc["amr"]
+        lines = _xmr_lines(calc["mean"], calc["amr"])
         out = frame[[*by, date]].copy()
         out["value"] = y
-        out["mean"] = mean
-        out["lpl"] = mean - XMR_LIMIT * amr
-        out["upl"] = mean + XMR_LIMIT * amr
-        out["lower_two_sigma"] = mean - 2 / 3 * XMR_LIMIT * amr
-        out["upper_two_sigma"] = mean + 2 / 3 * XMR_LIMIT * amr
+        out["mean"] = calc["mean"]
+        for k, v in lines.items():  # placed before the moving ranges, as ever
+            out[k] = v
         out["moving_range"] = calc["moving_range"]
         out["moving_range_excluded"] = calc["excluded"]
-        out["rebase_group"] = segment
-        out["limit_points"] = calc["points"]
-        out["trial_limits"] = calc["points"] < TRIAL_LIMIT_POINTS
-        rules = _apply_rules(
-            y,
-            mean,
-            out["lpl"].to_numpy(),
-            out["upl"].to_numpy(),
-            out["lower_two_sigma"].to_numpy(),
-            out["upper_two_sigma"].to_numpy(),
-            segment,
-            improvement_direction,
+        pieces.append(
+            _add_limits(
+                out,
+                y,
+                calc["mean"],
+                lines,
+                segment,
+                calc["points"],
+                improvement_direction,
+                target,
+            )
         )
-        for k, v in rules.items():
-            out[k] = v
-        out["target"] = np.nan if target is None else target
-        pieces.append(out)
-    table = pd.concat(pieces).reset_index(drop=True)
-    table.attrs.update(
+    table = _chart_table(
+        pieces,
         chart="xmr",
-        improvement_direction=improvement_direction,
         by=by,
         date=date,
         value=value,
+        direction=improvement_direction,
         target=target,
     )
     _warn_trial(table, by, date, "xmr")
@@ -571,22 +696,12 @@ def p_chart(
             )
     _fail(problems, "p_chart")
     pieces = []
-    groups = prepared.groupby(by, sort=False, dropna=False) if by else [((), prepared)]
-    for key, frame in groups:
-        series = f" ({', '.join(f'{c}={k}' for c, k in zip(by, key))})" if by else ""
+    for frame, segment in _each_series(prepared, by, date, rebase):
         num = frame[numerator].to_numpy(dtype=float)
         den = frame[denominator].to_numpy(dtype=float)
         p = num / den
-        segment = _segments(frame[date].reset_index(drop=True), rebase, series)
-        base = _base_mask(segment, fix_after_n_points)
-        pbar = np.full(len(p), np.nan)
+        pbar, points, base = _pooled(num, den, segment, fix_after_n_points)
         sigma_z = np.ones(len(p))
-        points = np.zeros(len(p), dtype=int)
-        for g in np.unique(segment):
-            idx = np.flatnonzero(segment == g)
-            b = idx[base[idx]]
-            points[idx] = len(b)
-            pbar[idx] = num[b].sum() / den[b].sum()
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma_p = np.sqrt(pbar * (1 - pbar) / den)
             if method == "laney":
@@ -604,38 +719,402 @@ def p_chart(
         out["mean"] = pbar
         out["sigma"] = sigma
         out["sigma_z"] = sigma_z
-        out["lpl"] = np.clip(pbar - 3 * sigma, 0, 1)
-        out["upl"] = np.clip(pbar + 3 * sigma, 0, 1)
-        out["lower_two_sigma"] = np.clip(pbar - 2 * sigma, 0, 1)
-        out["upper_two_sigma"] = np.clip(pbar + 2 * sigma, 0, 1)
-        out["rebase_group"] = segment
-        out["limit_points"] = points
-        out["trial_limits"] = points < TRIAL_LIMIT_POINTS
-        rules = _apply_rules(
-            p,
-            pbar,
-            out["lpl"].to_numpy(),
-            out["upl"].to_numpy(),
-            out["lower_two_sigma"].to_numpy(),
-            out["upper_two_sigma"].to_numpy(),
-            segment,
-            improvement_direction,
-        )
-        for k, v in rules.items():
-            out[k] = v
-        out["target"] = np.nan if target is None else target
+        lines = _lines(pbar, sigma, low=0, high=1)
+        _add_limits(out, p, pbar, lines, segment, points, improvement_direction, target)
         out["method"] = "laney_p_prime" if method == "laney" else "p"
         pieces.append(out)
-    table = pd.concat(pieces).reset_index(drop=True)
-    table.attrs.update(
+    table = _chart_table(
+        pieces,
         chart="p_prime" if method == "laney" else "p",
         by=by,
         date=date,
         value="value",
-        improvement_direction=improvement_direction,
+        direction=improvement_direction,
         target=target,
     )
     _warn_trial(table, by, date, "p_chart")
+    return table
+
+
+# ------------------------------------------------------------------------------ c, u, g, t charts
+
+T_POWER = 3.6  # t chart: times are transformed by y^(1/3.6) (Nelson 1994; Montgomery §7.3.5)
+
+
+def c_chart(
+    data: pd.DataFrame,
+    value: str,
+    date: str,
+    *,
+    improvement_direction: str = "decrease",
+    target: float | None = None,
+    rebase=None,
+    fix_after_n_points: int | None = None,
+    by=None,
+) -> pd.DataFrame:
+    """c chart for counts of events per period (e.g. complaints or falls a month).
+
+    Limits ``c̄ ± 3 √c̄`` (Poisson), 2σ lines ``c̄ ± 2 √c̄``, the lower lines floored at 0, where
+    ``c̄`` is the mean count of each segment's limit points; the Making Data Count rules as in
+    :func:`xmr`. Use it when the area of opportunity (patients, bed days) is about the same each
+    period; otherwise use :func:`u_chart`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long table, one row per period (per series with ``by``), sorted by date.
+    value, date : str
+        Columns holding the count (a whole number ≥ 0) and the period.
+    improvement_direction : {"decrease", "increase", "neutral"}, default "decrease"
+        As in :func:`xmr`; counts of events are usually harms, so fewer is better by default.
+    target, rebase, fix_after_n_points, by
+        As in :func:`xmr`; ``target`` is a count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`xmr` without the moving ranges (``value`` is the count), plus ``sigma``
+        (``√c̄``). ``point_type`` is ``"not_enough_data"`` in a segment whose counts are all 0
+        (no variation, no limits).
+
+    References
+    ----------
+    Montgomery DC (2009) *Introduction to statistical quality control*, 6th ed., §7.3.1
+    (eq. 7.17). Anhøj J, qicharts2 (R package), ``qic(chart = "c")``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aeeval as ae
+    >>> df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=12, freq="MS"),
+    ...                    "falls": [4, 6, 3, 5, 4, 7, 5, 4, 6, 5, 3, 16]})
+    >>> chart = ae.c_chart(df, "falls", "month")
+    >>> round(float(chart["upl"].iloc[0]), 2), chart["point_type"].iloc[-1]  # 68/12 + 3√(68/12)
+    (12.81, 'special_cause_concern')
+    """
+    by = _as_by(by)
+    target = _check_options(improvement_direction, target, fix_after_n_points)
+    prepared = _prepare(data, date, [value], by, "c_chart")
+    _check_values(data, prepared, {value: "count"}, "c_chart")
+    pieces = []
+    for frame, segment in _each_series(prepared, by, date, rebase):
+        y = frame[value].to_numpy(dtype=float)
+        cbar, points, _ = _pooled(y, np.ones(len(y)), segment, fix_after_n_points)
+        sigma = np.where(cbar > 0, np.sqrt(cbar), np.nan)  # all zeros: no limits
+        out = frame[[*by, date]].copy()
+        out["value"] = y
+        out["mean"] = cbar
+        out["sigma"] = sigma
+        lines = _lines(cbar, sigma, low=0)
+        pieces.append(
+            _add_limits(out, y, cbar, lines, segment, points, improvement_direction, target)
+        )
+    table = _chart_table(
+        pieces,
+        chart="c",
+        by=by,
+        date=date,
+        value="value",
+        direction=improvement_direction,
+        target=target,
+    )
+    _warn_trial(table, by, date, "c_chart")
+    return table
+
+
+def u_chart(
+    data: pd.DataFrame,
+    numerator: str,
+    denominator: str,
+    date: str,
+    *,
+    multiply: float = 1,
+    improvement_direction: str = "decrease",
+    target: float | None = None,
+    rebase=None,
+    fix_after_n_points: int | None = None,
+    by=None,
+) -> pd.DataFrame:
+    """u chart for a rate of events per unit of exposure (e.g. falls per 1,000 bed days).
+
+    ``uᵢ = numeratorᵢ / denominatorᵢ``; limits ``ū ± 3 √(ū / nᵢ)`` (Poisson), 2σ lines
+    ``ū ± 2 √(ū / nᵢ)``, the lower lines floored at 0, where ``ū`` is the pooled rate
+    (Σ numerator / Σ denominator) of each segment's limit points and ``nᵢ`` the period's
+    denominator; every value and line is then multiplied by ``multiply``. The Making Data Count
+    rules as in :func:`xmr`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long table, one row per period (per series with ``by``), sorted by date.
+    numerator, denominator, date : str
+        Columns: the count of events (a whole number ≥ 0), the exposure (> 0; patients, bed days,
+        or thousands of them) and the period. The count may exceed the exposure.
+    multiply : float, default 1
+        Scale of the rate shown (e.g. 1000 with bed days for "per 1,000 bed days"; qicharts2's
+        ``multiply``).
+    improvement_direction, target, rebase, fix_after_n_points, by
+        As in :func:`c_chart`; ``target`` is on the multiplied scale.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`c_chart`, plus ``numerator``, ``denominator`` and ``multiply``; ``value``,
+        ``mean``, ``sigma`` and the lines are rates times ``multiply``.
+
+    References
+    ----------
+    Montgomery DC (2009) *Introduction to statistical quality control*, 6th ed., §7.3.1
+    (eq. 7.19). Anhøj J, qicharts2 (R package), ``qic(chart = "u")``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aeeval as ae
+    >>> df = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=12, freq="MS"),
+    ...                    "falls": [4, 6, 3, 5, 4, 7, 5, 4, 6, 5, 3, 4],
+    ...                    "bed_days": [900, 950, 800, 1000, 870, 990,
+    ...                                 940, 900, 960, 930, 820, 880]})
+    >>> chart = ae.u_chart(df, "falls", "bed_days", "month", multiply=1000)
+    >>> round(float(chart["mean"].iloc[0]), 3)  # 1000 × 56 / 10940
+    5.119
+    """
+    by = _as_by(by)
+    target = _check_options(improvement_direction, target, fix_after_n_points)
+    if isinstance(multiply, bool) or not isinstance(multiply, Real) or not multiply > 0:
+        raise ChartError(f"multiply must be a number above 0, e.g. 1000; got {multiply!r}")
+    prepared = _prepare(data, date, [numerator, denominator], by, "u_chart")
+    _check_values(data, prepared, {numerator: "count", denominator: "positive"}, "u_chart")
+    pieces = []
+    for frame, segment in _each_series(prepared, by, date, rebase):
+        num = frame[numerator].to_numpy(dtype=float)
+        den = frame[denominator].to_numpy(dtype=float)
+        ubar, points, _ = _pooled(num, den, segment, fix_after_n_points)
+        sigma = np.where(ubar > 0, np.sqrt(ubar / den), np.nan)  # no events: no limits
+        y = multiply * num / den
+        out = frame[[*by, date]].copy()
+        out["numerator"] = num
+        out["denominator"] = den
+        out["value"] = y
+        out["mean"] = multiply * ubar
+        out["sigma"] = multiply * sigma
+        lines = _lines(multiply * ubar, multiply * sigma, low=0)
+        _add_limits(out, y, multiply * ubar, lines, segment, points, improvement_direction, target)
+        out["multiply"] = float(multiply)
+        pieces.append(out)
+    table = _chart_table(
+        pieces,
+        chart="u",
+        by=by,
+        date=date,
+        value="value",
+        direction=improvement_direction,
+        target=target,
+        multiply=float(multiply),
+    )
+    _warn_trial(table, by, date, "u_chart")
+    return table
+
+
+def g_chart(
+    data: pd.DataFrame,
+    value: str,
+    date: str,
+    *,
+    improvement_direction: str = "increase",
+    target: float | None = None,
+    rebase=None,
+    fix_after_n_points: int | None = None,
+    by=None,
+) -> pd.DataFrame:
+    """Benneyan's g chart for the number of cases (or days) between rare events.
+
+    One row per event: ``value`` is the number of opportunities (cases, admissions, days) since
+    the previous event, a whole number ≥ 0. Under a constant event rate it follows a geometric
+    distribution with mean ``ḡ`` and standard deviation ``√(ḡ(ḡ + 1))``: limits
+    ``ḡ ± 3 √(ḡ(ḡ + 1))`` and 2σ lines ``ḡ ± 2 √(ḡ(ḡ + 1))``, floored at 0 (the lower limit is
+    always 0, so only a long gap signals), with ``ḡ`` the mean of each segment's limit points
+    — as qicharts2 computes them. The centre line drawn, as in qicharts2, is the **median** of the
+    limit points (``median``), since the distribution is skewed.
+
+    Rules (a deliberate difference from the Making Data Count XmR rules, see
+    ``docs/spc-deviations-from-nhsrplotthedots.md``): a point above the upper limit; a trend of 7
+    points; a shift of 7 points on one side of the **median** (about the mean a shift would be
+    common: about 63 % of geometric values fall below their mean). Two of three beyond 2σ is
+    not applied (``<NA>``): it assumes a symmetric distribution.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long table, one row per event (per series with ``by``), sorted by date.
+    value, date : str
+        Columns holding the count of opportunities between events and the event's date.
+    improvement_direction : {"increase", "decrease", "neutral"}, default "increase"
+        As in :func:`xmr`; longer gaps between harms are better by default.
+    target, rebase, fix_after_n_points, by
+        As in :func:`xmr`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`c_chart` (``mean`` is ḡ, ``sigma`` is ``√(ḡ(ḡ + 1))``), plus ``median``; the
+        attribute ``centre`` names the column plotted as the centre line (``"median"``).
+
+    References
+    ----------
+    Benneyan JC (2001) Number-between g-type statistical quality control charts for monitoring
+    adverse events. *Health Care Manag Sci* 4(4):305–318.
+    Montgomery DC (2009) *Introduction to statistical quality control*, 6th ed., p. 319.
+    Anhøj J, qicharts2 (R package), ``qic(chart = "g")`` (R/helper.functions.R, ``qic.g``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aeeval as ae
+    >>> df = pd.DataFrame({"fall": pd.date_range("2020-01-01", periods=12, freq="W"),
+    ...                    "days_between": [3, 10, 1, 6, 2, 14, 5, 0, 8, 4, 7, 90]})
+    >>> chart = ae.g_chart(df, "days_between", "fall")
+    >>> round(float(chart["upl"].iloc[0]), 1), chart["point_type"].iloc[-1]  # 12.5 + 3√(12.5·13.5)
+    (51.5, 'special_cause_improvement')
+    """
+    by = _as_by(by)
+    target = _check_options(improvement_direction, target, fix_after_n_points)
+    prepared = _prepare(data, date, [value], by, "g_chart")
+    _check_values(data, prepared, {value: "count"}, "g_chart")
+    pieces = []
+    for frame, segment in _each_series(prepared, by, date, rebase):
+        y = frame[value].to_numpy(dtype=float)
+        gbar, points, base = _pooled(y, np.ones(len(y)), segment, fix_after_n_points)
+        median = np.full(len(y), np.nan)
+        for g in np.unique(segment):
+            idx = np.flatnonzero(segment == g)
+            median[idx] = np.median(y[idx[base[idx]]])
+        sigma = np.where(gbar > 0, np.sqrt(gbar * (gbar + 1)), np.nan)  # all 0: no limits
+        out = frame[[*by, date]].copy()
+        out["value"] = y
+        out["mean"] = gbar
+        out["median"] = median
+        out["sigma"] = sigma
+        lines = _lines(gbar, sigma, low=0)
+        pieces.append(
+            _add_limits(
+                out,
+                y,
+                median,
+                lines,
+                segment,
+                points,
+                improvement_direction,
+                target,
+                skip=("two_in_three",),
+            )
+        )
+    table = _chart_table(
+        pieces,
+        chart="g",
+        by=by,
+        date=date,
+        value="value",
+        direction=improvement_direction,
+        target=target,
+        centre="median",
+    )
+    _warn_trial(table, by, date, "g_chart")
+    return table
+
+
+def t_chart(
+    data: pd.DataFrame,
+    value: str,
+    date: str,
+    *,
+    improvement_direction: str = "increase",
+    target: float | None = None,
+    rebase=None,
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+    by=None,
+) -> pd.DataFrame:
+    """t chart for the time between rare events: an XmR chart of the times to the power 1/3.6.
+
+    Times between events (exponential under a constant rate) are transformed by ``y^(1/3.6)``,
+    which makes them nearly symmetric (Nelson 1994); the transformed values get the XmR chart of
+    :func:`xmr` (mean, moving ranges, screening, the Making Data Count rules) and the mean and
+    lines are transformed back by ``x^3.6``, a line below 0 becoming 0 — as qicharts2 and
+    Montgomery do. Because the transformation keeps order, every rule gives the same answer on
+    either scale.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long table, one row per event (per series with ``by``), sorted by date.
+    value, date : str
+        Columns holding the time since the previous event (above 0, e.g. days) and the event's
+        date.
+    improvement_direction : {"increase", "decrease", "neutral"}, default "increase"
+        As in :func:`xmr`; longer times between harms are better by default.
+    target, rebase, fix_after_n_points, screen_outliers, by
+        As in :func:`xmr`; ``target`` is a time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`xmr`: ``value`` is the time; ``mean`` and the lines are back-transformed (so
+        ``mean`` is the back-transformed mean of the transformed times, not the mean time);
+        ``moving_range`` is on the transformed scale.
+
+    References
+    ----------
+    Nelson LS (1994) A control chart for parts-per-million nonconforming items. *J Qual Technol*
+    26(3):239–240.
+    Montgomery DC (2009) *Introduction to statistical quality control*, 6th ed., §7.3.5
+    (Example 7.6).
+    Anhøj J, qicharts2 (R package), ``qic(chart = "t")`` (R/helper.functions.R, ``qic.t``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import aeeval as ae
+    >>> df = pd.DataFrame({"fall": pd.date_range("2020-01-01", periods=12, freq="W"),
+    ...                    "days": [3.5, 10, 1.2, 6, 2, 14, 5, 0.5, 8, 4, 7, 9]})
+    >>> round(float(ae.t_chart(df, "days", "fall")["mean"].iloc[0]), 2)
+    4.75
+    """
+    by = _as_by(by)
+    target = _check_options(improvement_direction, target, fix_after_n_points)
+    prepared = _prepare(data, date, [value], by, "t_chart")
+    _check_values(data, prepared, {value: "positive"}, "t_chart")
+
+    def back(v):
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isnan(v), np.nan, np.where(v > 0, np.abs(v) ** T_POWER, 0.0))
+
+    pieces = []
+    for frame, segment in _each_series(prepared, by, date, rebase):
+        y = frame[value].to_numpy(dtype=float)
+        calc = _xmr_one(y ** (1 / T_POWER), segment, fix_after_n_points, screen_outliers)
+        mean = back(calc["mean"])
+        lines = {k: back(v) for k, v in _xmr_lines(calc["mean"], calc["amr"]).items()}
+        out = frame[[*by, date]].copy()
+        out["value"] = y
+        out["mean"] = mean
+        for k, v in lines.items():
+            out[k] = v
+        out["moving_range"] = calc["moving_range"]
+        out["moving_range_excluded"] = calc["excluded"]
+        pieces.append(
+            _add_limits(out, y, mean, lines, segment, calc["points"], improvement_direction, target)
+        )
+    table = _chart_table(
+        pieces,
+        chart="t",
+        by=by,
+        date=date,
+        value="value",
+        direction=improvement_direction,
+        target=target,
+    )
+    _warn_trial(table, by, date, "t_chart")
     return table
 
 
@@ -643,7 +1122,8 @@ def p_chart(
 
 
 def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE) -> pd.DataFrame:
-    """One row per series of an :func:`xmr` or :func:`p_chart` result: the two icons.
+    """One row per series of an :func:`xmr`, :func:`p_chart`, :func:`c_chart`, :func:`u_chart`,
+    :func:`g_chart` or :func:`t_chart` result: the two icons.
 
     ``variation`` is the type of the last point (the Making Data Count variation icon).
     ``assurance`` compares the target with the last segment's limits, direction-aware:
@@ -659,7 +1139,7 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
     Parameters
     ----------
     chart : pandas.DataFrame
-        The table returned by :func:`xmr` or :func:`p_chart`.
+        The table returned by one of the chart functions.
     min_base : int, optional
         Smallest denominator of the last period shown (default
         :data:`aeeval.options.DEFAULT_MIN_BASE`; ``None``: no suppression). Not used for an XmR
@@ -688,8 +1168,8 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
     """
     needed = {"date", "by", "improvement_direction"}
     if not needed <= set(chart.attrs):
-        raise ValueError(
-            "spc_summary needs the table returned by aeeval.xmr or aeeval.p_chart "
+        raise ChartError(
+            "spc_summary needs the table returned by a chart function such as aeeval.xmr "
             "(its attributes were lost; pass the chart table unchanged)"
         )
     by, date, direction = (
@@ -697,6 +1177,8 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
         chart.attrs["date"],
         chart.attrs["improvement_direction"],
     )
+    # a p-chart's denominator counts patients; a u chart's is exposure (bed days …)
+    people = chart.attrs.get("chart") in ("p", "p_prime") and "denominator" in chart
     rows = []
     groups = chart.groupby(by, sort=False, dropna=False) if by else [((), chart)]
     for key, frame in groups:
@@ -711,7 +1193,7 @@ def spc_summary(chart: pd.DataFrame, *, min_base: int | None = DEFAULT_MIN_BASE)
                 assurance = "consistent_pass" if increasing else "consistent_fail"
             else:
                 assurance = "inconsistent"
-        counts = {"denominator": last["denominator"]} if "denominator" in frame else {}
+        counts = {"denominator": last["denominator"]} if people else {}
         rows.append(
             {
                 **dict(zip(by, key)),
@@ -770,7 +1252,7 @@ def hide_small_points(
     elif "denominator" in out:
         counts = pd.to_numeric(out["denominator"], errors="coerce")
     else:
-        raise ValueError(
+        raise ChartError(
             "hide_small_points needs the denominators of a chart without a "
             "denominator column (e.g. a run chart): pass them indexed by date"
         )
@@ -839,7 +1321,7 @@ def runs_distribution(n_above: int, n_below: int) -> dict[int, float]:
     {2: 0.3333333333333333, 3: 0.3333333333333333, 4: 0.3333333333333333}
     """
     if n_above < 0 or n_below < 0:
-        raise ValueError("counts must not be negative")
+        raise ChartError("counts must not be negative")
     if n_above == 0 or n_below == 0:
         return {1: 1.0} if n_above + n_below else {0: 1.0}
     total = comb(n_above + n_below, n_above)
@@ -898,10 +1380,19 @@ def run_chart(
     date: str,
     *,
     by=None,
+    rules: str = "ihi",
     astronomical: bool = False,
     confidence: float = DEFAULT_CONFIDENCE,
 ) -> pd.DataFrame:
-    """IHI run chart: median, shifts, trends, number of runs and (opt-in) astronomical points.
+    """Run chart: median, and the IHI rules or Anhøj's rules; (opt-in) astronomical points.
+
+    ``rules="ihi"`` (default): shifts, trends and the number of runs (Perla, Provost & Murray
+    2011). ``rules="anhoej"``: Anhøj's two rules, qicharts2's default — an **unusually long run**,
+    longer than ``round(log2(n) + 3)`` useful points on one side of the median, and **unusually
+    few crossings** of the median, fewer than ``qbinom(0.05, n − 1, 0.5)`` (the 5 % quantile of
+    the binomial distribution), with ``n`` the number of useful points (points on the median
+    neither count nor break a run) — as qicharts2's ``runs.analysis``. Anhøj's rules have no
+    trend rule and no "too many runs".
 
     Parameters
     ----------
@@ -911,11 +1402,14 @@ def run_chart(
         Columns holding the measure and the period.
     by : str or list of str, optional
         Columns identifying separate series.
+    rules : {"ihi", "anhoej"}, default "ihi"
+        Which rules to apply (see above).
     astronomical : bool, default False
         Flag astronomical points: beyond Tukey's far-out fences (below Q1 − 3 IQR or above
         Q3 + 3 IQR). Off by default because the IHI rule is a judgement, not a formula.
     confidence : float, default 0.95
-        For the expected range of the number of runs (see :func:`runs_limits`).
+        For the expected range of the number of runs (see :func:`runs_limits`); IHI rules only
+        (Anhøj's limits are fixed at 5 %, as in qicharts2).
 
     Returns
     -------
@@ -928,11 +1422,22 @@ def run_chart(
         ``runs_signal`` (``"too_few"``, ``"too_many"`` or ``"none"``). A rule with too few points
         (shift: 6 useful points, trend: 5 points, runs: 10 useful points) is ``<NA>``.
 
+        With ``rules="anhoej"``: ``shift`` marks the points of a run longer than
+        ``longest_run_max``; ``trend`` is ``<NA>`` (not a rule); per series ``longest_run``,
+        ``longest_run_max``, ``crossings``, ``crossings_min``, ``runs`` (crossings + 1),
+        ``runs_low`` (``crossings_min`` + 1: fewer runs is fewer crossings), ``runs_high``
+        ``<NA>``, ``runs_signal`` (``"too_few"`` or ``"none"``) and ``anhoej_signal`` (a long
+        run or too few crossings: qicharts2's ``runs.signal``); all ``<NA>`` (and
+        ``runs_signal`` ``"not_enough_data"``) when every point is on the median.
+
     References
     ----------
     Perla RJ, Provost LP, Murray SK (2011) The run chart: a simple analytical tool for learning
     from variation in healthcare processes. *BMJ Qual Saf* 20:46–51.
     Swed FS, Eisenhart C (1943) *Ann Math Stat* 14(1):66–87.
+    Anhøj J, Olesen AV (2014) Run charts revisited: a simulation study of run chart rules for
+    detection of non-random variation in health care processes. *PLoS ONE* 9(11):e113825.
+    Anhøj J, qicharts2 (R package), ``runs.analysis`` and ``crsignal`` in R/helper.functions.R.
 
     Examples
     --------
@@ -942,7 +1447,11 @@ def run_chart(
     ...                    "pct": [5, 6, 4, 5, 6, 4, 8, 9, 8, 9, 10, 9]})
     >>> int(ae.run_chart(df, "pct", "month")["shift"].sum())  # 6 below, then 6 above the median
     12
+    >>> anhoej = ae.run_chart(df, "pct", "month", rules="anhoej")
+    >>> anhoej[["longest_run", "longest_run_max", "crossings", "crossings_min"]].iloc[0].tolist()
+    [6, 7, 1, 3]
     """
+    check_choice("rules", rules, RUN_CHART_RULES)
     confidence = check_confidence(confidence)
     by = _as_by(by)
     prepared = _prepare(data, date, [value], by, "run_chart")
@@ -955,8 +1464,19 @@ def run_chart(
         side = np.sign(y - median).astype(int)
         useful = side != 0
         useful_idx = np.flatnonzero(useful)
+        sides = side[useful_idx]
+        n_useful = len(sides)
+        if astronomical:
+            q1, q3 = np.percentile(y, [25, 75])
+            far = (y < q1 - 3 * (q3 - q1)) | (y > q3 + 3 * (q3 - q1))
+            astro = pd.array(far, dtype="boolean")
+        else:
+            astro = pd.array([pd.NA] * n, dtype="boolean")
+        if rules == "anhoej":
+            pieces.append(_anhoej(frame[[*by, date]].copy(), y, median, sides, useful, astro))
+            continue
         shift = np.zeros(n, dtype=bool)
-        shift[useful_idx] = _runs_of_equal(side[useful_idx], IHI_SHIFT)
+        shift[useful_idx] = _runs_of_equal(sides, IHI_SHIFT)
         # trend: collapse repeated equal values, then look for 5 points all rising or all falling
         keep = np.concatenate([[True], y[1:] != y[:-1]])
         rep = np.cumsum(keep) - 1
@@ -968,14 +1488,7 @@ def run_chart(
         out["useful"] = useful
         out["shift"] = _nullable(shift, np.full(n, len(useful_idx) >= IHI_SHIFT))
         out["trend"] = _nullable(trend, np.full(n, n >= IHI_TREND))
-        if astronomical:
-            q1, q3 = np.percentile(y, [25, 75])
-            far = (y < q1 - 3 * (q3 - q1)) | (y > q3 + 3 * (q3 - q1))
-            out["astronomical"] = pd.array(far, dtype="boolean")
-        else:
-            out["astronomical"] = pd.array([pd.NA] * n, dtype="boolean")
-        sides = side[useful_idx]
-        n_useful = len(sides)
+        out["astronomical"] = astro
         out["n_useful"] = n_useful
         if n_useful >= IHI_MIN_USEFUL_FOR_RUNS:
             runs = int(1 + np.count_nonzero(sides[1:] != sides[:-1]))
@@ -991,5 +1504,72 @@ def run_chart(
             out[col] = out[col].astype("Int64")
         pieces.append(out)
     table = pd.concat(pieces).reset_index(drop=True)
-    table.attrs.update(chart="run", by=by, date=date, value=value)
+    table.attrs.update(chart="run", by=by, date=date, value=value, rules=rules)
     return table
+
+
+def anhoej_limits(n_useful: int) -> tuple[int, int]:
+    """Anhøj's critical values for ``n_useful`` useful points: (longest run max, crossings min).
+
+    A run longer than the first, or fewer crossings of the centre line than the second, signals
+    non-random variation: ``round(log2(n) + 3)`` (Schilling 2012) and the 5 % quantile of the
+    binomial distribution b(n − 1, 0.5) (Chen 2010), as qicharts2 computes them.
+
+    References
+    ----------
+    Anhøj J, Olesen AV (2014) Run charts revisited. *PLoS ONE* 9(11):e113825 (Table 1).
+    Anhøj J, qicharts2 (R package), ``crsignal`` in R/helper.functions.R.
+
+    Examples
+    --------
+    >>> from aeeval.spc import anhoej_limits
+    >>> anhoej_limits(24)   # the qicharts2 vignette: "more than 8", "fewer than 8"
+    (8, 8)
+    """
+    from scipy.stats import binom
+
+    if isinstance(n_useful, bool) or not isinstance(n_useful, (int, np.integer)) or n_useful < 1:
+        raise ChartError(f"n_useful must be a whole number of at least 1; got {n_useful!r}")
+    # R's round() rounds half to even, as Python's; log2(n) + 3 is never a half for whole n
+    return int(round(np.log2(n_useful) + 3)), int(binom.ppf(0.05, n_useful - 1, 0.5))
+
+
+def _anhoej(out: pd.DataFrame, y, median, sides, useful, astro) -> pd.DataFrame:
+    """One series of a run chart with Anhøj's rules (qicharts2's ``runs.analysis``)."""
+    n, n_useful = len(y), len(sides)
+    out["value"] = y
+    out["median"] = median
+    out["useful"] = useful
+    counts = {}
+    shift = np.zeros(n, dtype=bool)
+    if n_useful:
+        longest_max, crossings_min = anhoej_limits(n_useful)
+        starts = np.flatnonzero(np.concatenate([[True], sides[1:] != sides[:-1]]))
+        lengths = np.diff(np.concatenate([starts, [n_useful]]))
+        crossings = len(starts) - 1
+        shift[np.flatnonzero(useful)] = _runs_of_equal(sides, longest_max + 1)
+        counts = {
+            "longest_run": int(lengths.max()),
+            "longest_run_max": longest_max,
+            "crossings": crossings,
+            "crossings_min": crossings_min,
+            "runs": crossings + 1,
+            "runs_low": crossings_min + 1,
+        }
+    out["shift"] = _nullable(shift, np.full(n, n_useful > 0))
+    out["trend"] = pd.array([pd.NA] * n, dtype="boolean")
+    out["astronomical"] = astro
+    out["n_useful"] = n_useful
+    for col in ("longest_run", "longest_run_max", "crossings", "crossings_min", "runs"):
+        out[col] = pd.array([counts.get(col, pd.NA)] * n, dtype="Int64")
+    out["runs_low"] = pd.array([counts.get("runs_low", pd.NA)] * n, dtype="Int64")
+    out["runs_high"] = pd.array([pd.NA] * n, dtype="Int64")
+    if n_useful:
+        few = counts["crossings"] < counts["crossings_min"]
+        out["runs_signal"] = "too_few" if few else "none"
+        long_run = counts["longest_run"] > counts["longest_run_max"]
+        out["anhoej_signal"] = pd.array([few or long_run] * n, dtype="boolean")
+    else:
+        out["runs_signal"] = NOT_ENOUGH_DATA
+        out["anhoej_signal"] = pd.array([pd.NA] * n, dtype="boolean")
+    return out

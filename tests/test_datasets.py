@@ -8,8 +8,9 @@ from aeeval.datasets import EXAMPLE_FILES, generate_examples
 
 def test_committed_examples_are_what_the_generator_writes(tmp_path, examples):
     written = generate_examples(tmp_path)
+    assert set(EXAMPLE_FILES) <= set(written)
     for key, path in written.items():
-        assert path.read_bytes() == (examples / EXAMPLE_FILES[key]).read_bytes(), key
+        assert path.read_bytes() == (examples / path.name).read_bytes(), key
 
 
 def test_examples_are_marked_synthetic(examples):
@@ -67,6 +68,14 @@ def test_staff_survey_panel(examples):
     assert all(items[y] == ["q22c"] for y in range(2015, 2021))
     assert all(items[y] != ["q22c"] for y in range(2021, 2025))
     assert (ss["base"] < 11).any(), "some small bases exercise suppression"
+
+
+def test_event_counts_follow_the_measures_schema(examples):
+    falls = ae.read_table(examples / "event_counts.csv", "measures")
+    assert falls["team"].nunique() == 1 and len(falls) == 36
+    # a count with exposure: a c or u chart fits; the synthetic drop at month 18 is a shift
+    chart = ae.c_chart(falls, "numerator", "period")
+    assert chart["shift"].to_numpy(dtype=bool)[18:].any()
 
 
 def test_measures_monthly(examples):

@@ -974,13 +974,17 @@ def test_notebook_04_executes_with_real_ae_data(tmp_path, public_data, parameter
         "measure_spc_summary",
         "all_measures_spc_summary",
         "ae_spc_summary",
+        "events_spc_summary",
     ]
     every = tables[2]["records"]
     assert len(every) == 5 and len({(r["team"], r["measure"]) for r in every}) == 5
     images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
-    assert images == 3
-    ae_summary = tables[-1]["records"][0]
+    assert images == 4
+    ae_summary = tables[-2]["records"][0]
     assert ae_summary["assurance"] in {"consistent_pass", "consistent_fail", "inconsistent"}
+    # the synthetic falls drop from 7 to 2.5 a month in October 2018: a shift, fewer is better
+    events = tables[-1]["records"][0]
+    assert events["n_points"] == 36 and events["variation"] == "special_cause_improvement"
 
 
 @pytest.mark.slow

@@ -112,12 +112,16 @@ def plot_spc(
     percent: bool = False,
     icons: bool = True,
 ):
-    """Draw one series of an :func:`aeeval.xmr` or :func:`aeeval.p_chart` result.
+    """Draw one series of an :func:`aeeval.xmr`, :func:`aeeval.p_chart`, :func:`aeeval.c_chart`,
+    :func:`aeeval.u_chart`, :func:`aeeval.g_chart` or :func:`aeeval.t_chart` result.
+
+    The centre line is the chart's ``mean``, or the column its ``centre`` attribute names (the
+    median of a g chart, as qicharts2 draws it).
 
     Parameters
     ----------
     chart : pandas.DataFrame
-        The table returned by ``xmr`` or ``p_chart`` for a single series (filter ``by`` first).
+        The table returned by a chart function for a single series (filter ``by`` first).
     title, ylabel : str
         Figure title and y-axis label (every figure is titled and labelled).
     ax : matplotlib.axes.Axes, optional
@@ -149,9 +153,10 @@ def plot_spc(
     if ax is None:
         _, ax = figure()
     x = chart[date]
+    centre = chart.attrs.get("centre", "mean")
     for _, seg in chart.groupby("rebase_group", sort=True):
         ax.plot(seg[date], seg["value"], color=NHS_COLOURS["mid_grey"], linewidth=1, zorder=2)
-        ax.plot(seg[date], seg["mean"], color=NHS_COLOURS["black"], linewidth=1, zorder=1)
+        ax.plot(seg[date], seg[centre], color=NHS_COLOURS["black"], linewidth=1, zorder=1)
         for col in ("lpl", "upl"):
             ax.plot(
                 seg[date],
@@ -209,7 +214,8 @@ def plot_spc(
 def plot_run_chart(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, percent: bool = False):
     """Draw one series of an :func:`aeeval.run_chart` result: points, median, signals.
 
-    Points in a shift or trend are blue; astronomical points (when requested) orange.
+    Points in a shift or trend are blue (with Anhøj's rules: points of an unusually long run);
+    astronomical points (when requested) orange.
 
     Parameters
     ----------
@@ -263,7 +269,7 @@ def plot_run_chart(chart: pd.DataFrame, *, title: str, ylabel: str, ax=None, per
             color=NHS_COLOURS["light_blue"],
             s=22,
             zorder=3,
-            label="Shift or trend",
+            label="Long run" if chart.attrs.get("rules") == "anhoej" else "Shift or trend",
         )
     astro = chart["astronomical"].fillna(False).astype(bool)
     if astro.any():
