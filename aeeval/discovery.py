@@ -330,7 +330,7 @@ class Discovery:
                 None,
                 None,
                 "one-file-per-strand",
-                conflict_message(self.folder, strand, paths, self.kinds.get(strand, {})),
+                conflict_message(strand, paths, self.kinds.get(strand, {})),
             )
             for strand, paths in self.conflicts.items()
         ]

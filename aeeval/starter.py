@@ -133,7 +133,8 @@ _README = """\
 
 Put every input of the evaluation in this folder, one file per strand, then run
 
-    aeeval validate FOLDER/*      # optional: check single files
+    aeeval survey-map FOLDER/EXPORT.csv --register FOLDER/register.xlsx   # a survey export
+    aeeval validate FOLDER/register.xlsx FOLDER/EXPORT.csv                  # optional
     aeeval evaluate FOLDER        # check everything, then one report per cohort + the programme
 
 Files are recognised by their content, not their names (names below are suggestions).
