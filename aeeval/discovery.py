@@ -46,6 +46,8 @@ __all__ = [
     "UnplacedFileWarning",
     "Discovery",
     "discover",
+    "check_folder",
+    "conflict_message",
     "skipped",
     "is_register",
     "is_survey",
@@ -375,7 +377,15 @@ class Discovery:
 
 
 def conflict_message(strand: str, paths, kinds: dict) -> str:
-    """``several NOUN files (a, b) — …`` for two (or more) files claiming one strand."""
+    """``several NOUN files (a, b) — …`` for two (or more) files claiming one strand.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> a, b = Path("d/a.qdpx"), Path("d/b.qdpx")
+    >>> conflict_message("interview_segments", [a, b], {a: "REFI-QDA project"})
+    'several coded-interview files (a.qdpx, b.qdpx) — a.qdpx: REFI-QDA project; b.qdpx: placed by its name; keep one in the folder and move the others out'
+    """
     names = ", ".join(p.name for p in paths)
     what = "; ".join(f"{p.name}: {kinds.get(p, BY_NAME)}" for p in paths)
     return (

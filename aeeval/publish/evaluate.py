@@ -25,6 +25,13 @@ def evaluation_jobs(data_dir, out, cohorts) -> list:
 
     Raises :class:`~aeeval.publish.outdir.OutputError` when ``out`` would contain or lie inside
     the data folder (a report replaces its folder whole).
+
+    Examples
+    --------
+    >>> from aeeval.paths import EXAMPLES
+    >>> jobs = evaluation_jobs(EXAMPLES, "reports/evaluation", [1, 2])
+    >>> [(job.out.name, job.label, job.parameters.get("cohort")) for job in jobs]
+    [('programme', '', None), ('cohort-1', 'cohort=1', 1), ('cohort-2', 'cohort=2', 2)]
     """
     from ..paths import NOTEBOOKS
     from .build import Job
