@@ -1,5 +1,6 @@
 """A data folder's files found by their content (aeeval.discovery, ae.load_evaluation)."""
 
+import json
 import shutil
 import warnings
 
@@ -144,3 +145,53 @@ def test_check_folder_lists_every_problem_of_every_file(tmp_path, examples):
         ("measures.csv", 2, "numerator", "41", "check:numerator<=denominator"),
         ("survey_responses.csv", 2, "improved_experience", "Absolutely", "in-codebook"),
     }
+
+
+def test_a_new_kind_of_input_is_one_line_in_the_table_of_recognisers(tmp_path, examples):
+    """How the survey tools' exports join: a recogniser (path -> what it is, or None) added to
+    STRANDS places the file, and it then competes with the other survey files like any other."""
+    from aeeval.discovery import STRANDS
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(examples / "register.csv", folder / "register.csv")
+    # Google Forms' download: "Timestamp", then one column per question (written by hand).
+    export = folder / "Always Events survey (Responses).csv"
+    export.write_text(
+        "Timestamp,Which organisation do you work for?\n2026/11/23 10:15:02 AM GMT,ZA01\n",
+        encoding="utf-8",
+    )
+
+    def google_forms(path):
+        with open(path, encoding="utf-8") as f:
+            return "Google Forms export" if f.readline().startswith("Timestamp,") else None
+
+    assert discover(folder).unplaced[0][0] == export  # without it: unplaced
+    found = discover(folder, strands=[*STRANDS, ("survey", google_forms)])
+    assert found.found["survey"] == export and found.kind("survey") == "Google Forms export"
+    shutil.copy(examples / "survey_responses.csv", folder / "answers.csv")
+    found = discover(folder, strands=[*STRANDS, ("survey", google_forms)])
+    assert list(found.conflicts) == ["survey"]
+    assert "several survey files (Always Events survey (Responses).csv, answers.csv)" in (
+        found.problems()[0].message
+    )
+
+
+@pytest.mark.slow
+def test_the_report_lists_a_file_it_could_not_place(tmp_path, examples):
+    from conftest import aeeval_cli
+
+    folder = _renamed(examples, tmp_path / "wave3")
+    (folder / "minutes.csv").write_text("meeting,date\nkick-off,2026-01-05\n", encoding="utf-8")
+    out = tmp_path / "report"
+    run = aeeval_cli(
+        "run", "evaluation-report", "-p", "data_dir", folder, "--out", out, "--format", "html"
+    )
+    assert run.returncode == 0, run.stderr
+    tables = {t["name"]: t for t in json.loads((out / "figures.json").read_text())["tables"]}
+    rows = {r["file"]: r["source"] for r in tables["data_sources"]["records"]}
+    assert rows["minutes.csv"] == "Not used: not an input aeeval can place"
+    assert rows["wave 3 responses.csv"] == "Survey of participating organisations"
+    assert rows["coded interviews.csv"] == "Coded interview segments"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "minutes.csv" in html and "Not used: not an input aeeval can place" in html
