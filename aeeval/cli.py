@@ -59,8 +59,8 @@ exit codes:
        aeeval init: the folder exists and is not empty (nothing written)
   2    usage error (an unknown option, a missing argument); aeeval build: a config that
        cannot run (a config error, --jobs below 1, a min_base not allowed)
-  130  aeeval run or build interrupted (Ctrl-C, SIGTERM or SIGHUP); output folders not
-       yet published are left as they were
+  130  aeeval run, build or evaluate interrupted (Ctrl-C, SIGTERM or SIGHUP); output
+       folders not yet published are left as they were
 
 'aeeval COMMAND --help' gives the options of each command."""
 

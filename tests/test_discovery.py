@@ -195,3 +195,25 @@ def test_the_report_lists_a_file_it_could_not_place(tmp_path, examples):
     assert rows["coded interviews.csv"] == "Coded interview segments"
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "minutes.csv" in html and "Not used: not an input aeeval can place" in html
+
+
+def test_qda_projects_are_placed_by_their_form_and_a_qdc_is_named_as_no_input(tmp_path, examples):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(examples / "register.csv", folder / "register.csv")
+    project = folder / "wave3 interviews.qda"  # QualCoder keeps a project as NAME.qda/data.qda
+    project.mkdir()
+    (project / "data.qda").write_bytes(b"SQLite format 3\x00")
+    (folder / "codebook.qdc").write_text("<CodeBook/>", encoding="utf-8")
+    found = discover(folder)
+    assert found.found["interview_segments"] == project
+    assert found.kind("interview_segments") == "QualCoder project"
+    assert found.unplaced == [
+        (
+            folder / "codebook.qdc",
+            "a REFI-QDA codebook holds codes but no coded interviews; give the .qdpx project",
+        )
+    ]
+    (folder / "export.qdpx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(DataFolderError, match=r"several coded-interview files \(export\.qdpx, "):
+        discover(folder).check()

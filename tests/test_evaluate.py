@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -135,6 +136,21 @@ def test_init_writes_a_starter_folder_with_drop_down_lists(tmp_path):
     (folder / "register.csv").unlink()
     check = aeeval_cli("evaluate", folder, "--out", tmp_path / "out")
     assert "register.xlsx: file has a header but no data rows [rule: empty]" in check.stderr
+    # Filled in as Excel stores it (cohort a number, start_date a date cell), it is a register.
+    for name, value in [
+        ("org_code", "RXX01"),
+        ("org_name", "Example NHS Trust"),
+        ("org_type", "Acute trust"),
+        ("region", "London"),
+        ("setting", "Maternity"),
+        ("cohort", 1),
+        ("start_date", datetime(2026, 1, 12)),
+    ]:
+        sheet.cell(2, names.index(name) + 1, value)
+    book.save(folder / "register.xlsx")
+    valid = aeeval_cli("validate", folder / "register.xlsx")
+    assert valid.returncode == 0, valid.stderr
+    assert "valid against schema 'register'" in valid.stdout
     # Never overwrites: a non-empty folder is refused and left as it was.
     before = _hashes(folder)
     again = aeeval_cli("init", folder)
