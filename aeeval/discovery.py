@@ -5,7 +5,7 @@ answers, the coded interviews (a table, a ``.qdpx``, a QualCoder project or its 
 Staff Survey results, Always Event measures and, optionally, the survey codebook. Their names are
 free. :func:`discover` looks at every entry of the folder and asks each **recogniser** of
 :data:`STRANDS` whether the entry is its strand; a recogniser is one function ``path -> str |
-None`` that returns what the file is (``"table in aeeval's register schema"``) or ``None``.
+None`` that returns what the file is (``"aeeval's register schema"``) or ``None``.
 Adding a kind of input is one line in :data:`STRANDS`.
 
 The rules, in order:
@@ -145,7 +145,7 @@ def _table_schema(path: Path) -> tuple[str | None, str]:
 
 def _schema_table(schema: str) -> Callable[[Path], str | None]:
     def recognise(path: Path) -> str | None:
-        return f"table in aeeval's {schema} schema" if _table_schema(path)[0] == schema else None
+        return f"aeeval's {schema} schema" if _table_schema(path)[0] == schema else None
 
     return recognise
 
@@ -160,7 +160,7 @@ def is_register(path) -> str | None:
     --------
     >>> from aeeval.paths import EXAMPLES
     >>> is_register(EXAMPLES / "register.csv"), is_register(EXAMPLES / "measures.csv")
-    ("table in aeeval's register schema", None)
+    ("aeeval's register schema", None)
     """
     return _schema_table("register")(Path(path))
 
@@ -173,7 +173,7 @@ def is_survey(path) -> str | None:
     --------
     >>> from aeeval.paths import EXAMPLES
     >>> is_survey(EXAMPLES / "survey_responses.csv")
-    "table in aeeval's survey schema"
+    "aeeval's survey schema"
     """
     return _schema_table("survey")(Path(path))
 
@@ -187,7 +187,7 @@ def is_interviews(path) -> str | None:
     --------
     >>> from aeeval.paths import EXAMPLES
     >>> is_interviews(EXAMPLES / "interview_segments.csv")
-    "table in aeeval's interview_segments schema"
+    "aeeval's interview_segments schema"
     """
     from .qdaformats import is_coded_text_export
 
@@ -211,7 +211,7 @@ def is_staff_survey(path) -> str | None:
     --------
     >>> from aeeval.paths import EXAMPLES
     >>> is_staff_survey(EXAMPLES / "staff_survey.csv")
-    "table in aeeval's staff_survey schema"
+    "aeeval's staff_survey schema"
     """
     from .staff_survey.reading import results_layout
 
@@ -234,7 +234,7 @@ def is_measures(path) -> str | None:
     --------
     >>> from aeeval.paths import EXAMPLES
     >>> is_measures(EXAMPLES / "measures.csv")
-    "table in aeeval's measures schema"
+    "aeeval's measures schema"
     """
     return _schema_table("measures")(Path(path))
 
@@ -402,6 +402,13 @@ def _by_name(path: Path) -> str | None:
     return None
 
 
+def _quietly(recognise, path: Path) -> str | None:
+    try:
+        return recognise(path)
+    except (AeevalError, OSError, ValueError):
+        return None
+
+
 def _unplaced_reason(path: Path) -> str:
     if path.is_dir():
         return "a folder that is not a QualCoder project (no data.qda in it)"
@@ -465,7 +472,11 @@ def discover(folder, *, strands=None) -> Discovery:
             out.skipped.append((path, why))
             continue
         strand, kind = _by_name(path), BY_NAME
-        if strand is None:
+        if strand is not None:  # what the content says too, when it agrees with the name
+            kind = next(
+                (k for name, f in strands if name == strand and (k := _quietly(f, path))), BY_NAME
+            )
+        else:
             for name, recognise in strands:
                 try:
                     kind = recognise(path)

@@ -321,19 +321,27 @@ def data_sources(ev: Evaluation) -> pd.DataFrame:
             {
                 "source": title,
                 "file": Path(path).name if path is not None else "not supplied",
+                "read_as": ev.kinds.get(key) or "" if path is not None else "",
                 "in_scope": f"{n} {units[key]}" if path is not None else "",
                 "rows": records if path is not None else pd.NA,
             }
         )
     if ev.codebook is not None and ev.sources.get("survey") is not None:
         rows.append(
-            {"source": "Survey codebook", "file": ev.codebook.name, "in_scope": "", "rows": pd.NA}
+            {
+                "source": "Survey codebook",
+                "file": ev.codebook.name,
+                "read_as": ev.kinds.get("codebook") or "survey codebook",
+                "in_scope": "",
+                "rows": pd.NA,
+            }
         )
     for path, _ in ev.unplaced:  # the reason is in the warning; the table names the file
         rows.append(
             {
                 "source": "Not used: not an input aeeval can place",
                 "file": Path(path).name,
+                "read_as": "",
                 "in_scope": "",
                 "rows": pd.NA,
             }
@@ -343,6 +351,7 @@ def data_sources(ev: Evaluation) -> pd.DataFrame:
     out.attrs["labels"] = {
         "source": "Data",
         "file": "File",
+        "read_as": "Read as",
         "in_scope": f"In {ev.scope}",
         "rows": "Rows in scope",
     }

@@ -53,7 +53,7 @@ def test_every_strand_is_found_by_its_content_whatever_its_name(tmp_path, exampl
         "measures": "AE measures.csv",
     }
     assert ev.kinds["interview_segments"] == "QualCoder coded-text export"
-    assert ev.kinds["survey"] == "table in aeeval's survey schema"
+    assert ev.kinds["survey"] == "aeeval's survey schema"
     # The same tables as from the bundled names: content decides, not the name.
     bundled = ae.load_evaluation(cohort=2)
     pd.testing.assert_frame_equal(ev.responses, bundled.responses)
@@ -86,11 +86,13 @@ def test_two_candidates_for_one_strand_is_an_error_naming_both(tmp_path, example
     folder = tmp_path / "data"
     shutil.copytree(examples, folder)
     shutil.copy(examples / "register.csv", folder / "register (1).csv")
+    # The bundled name places a file whatever it holds (so its problems are listed, later).
+    (folder / "register.csv").write_text("organisation,wave\nZA01,1\n", encoding="utf-8")
     with pytest.raises(DataFolderError) as err:
         ae.load_evaluation(folder)
     message = str(err.value)
     assert "several register files (register (1).csv, register.csv)" in message
-    assert "register (1).csv: table in aeeval's register schema" in message
+    assert "register (1).csv: aeeval's register schema" in message
     assert "register.csv: placed by its name" in message
     # load_survey, which finds the register the same way, refuses too.
     with pytest.raises(DataFolderError, match=r"several register files"):
