@@ -402,11 +402,23 @@ def _by_name(path: Path) -> str | None:
     return None
 
 
-def _quietly(recognise, path: Path) -> str | None:
-    try:
-        return recognise(path)
-    except (AeevalError, OSError, ValueError):
-        return None
+def _place(path: Path, strands) -> tuple[str | None, str, str | None]:
+    """``(strand, what the file is, None)``, or ``(None, "", reason)`` when a recogniser could
+    not read it, or ``(None, "", None)`` when none took it. A bundled input's name places a file
+    whatever it holds; its content, when it agrees, still says what it is."""
+    named = _by_name(path)
+    for strand, recognise in strands:
+        if named is not None and strand != named:
+            continue
+        try:
+            kind = recognise(path)
+        except (AeevalError, OSError, ValueError) as exc:  # a recogniser must not stop the rest
+            if named is None:
+                return None, "", f"cannot be read: {exc}"
+            continue
+        if kind:
+            return strand, kind, None
+    return (named, BY_NAME, None) if named is not None else (None, "", None)
 
 
 def _unplaced_reason(path: Path) -> str:
@@ -471,27 +483,9 @@ def discover(folder, *, strands=None) -> Discovery:
         if why is not None:
             out.skipped.append((path, why))
             continue
-        strand, kind = _by_name(path), BY_NAME
-        if strand is not None:  # what the content says too, when it agrees with the name
-            kind = next(
-                (k for name, f in strands if name == strand and (k := _quietly(f, path))), BY_NAME
-            )
-        else:
-            for name, recognise in strands:
-                try:
-                    kind = recognise(path)
-                except (AeevalError, OSError, ValueError) as exc:  # a recogniser must not stop it
-                    kind, reason = None, f"cannot be read: {exc}"
-                    out.unplaced.append((path, reason))
-                    strand = "unreadable"
-                    break
-                if kind:
-                    strand = name
-                    break
-        if strand == "unreadable":
-            continue
+        strand, kind, failed = _place(path, strands)
         if strand is None:
-            out.unplaced.append((path, _unplaced_reason(path)))
+            out.unplaced.append((path, failed or _unplaced_reason(path)))
             continue
         claims.setdefault(strand, []).append(path)
         kinds.setdefault(strand, {})[path] = kind
