@@ -54,11 +54,13 @@ exit codes:
   0    success: every file valid, every report published
   1    aeeval validate found a problem in a file; aeeval run failed (its notebook, the
        publish or the disclosure gate, or before anything ran: a bad parameter, a missing
-       browser, an output folder refused); aeeval build: at least one report failed
+       browser, an output folder refused); aeeval build: at least one report failed;
+       aeeval evaluate: a problem in the data folder (nothing built) or a report failed;
+       aeeval init: the folder exists and is not empty (nothing written)
   2    usage error (an unknown option, a missing argument); aeeval build: a config that
        cannot run (a config error, --jobs below 1, a min_base not allowed)
-  130  aeeval run or build interrupted (Ctrl-C, SIGTERM or SIGHUP); output folders not
-       yet published are left as they were
+  130  aeeval run, build or evaluate interrupted (Ctrl-C, SIGTERM or SIGHUP); output
+       folders not yet published are left as they were
 
 'aeeval COMMAND --help' gives the options of each command."""
 

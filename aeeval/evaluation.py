@@ -65,6 +65,9 @@ class Evaluation:
     staff_survey: pd.DataFrame | None = None
     measures: pd.DataFrame | None = None
     unlinked_teams: list = field(default_factory=list)
+    kinds: dict = field(default_factory=dict)
+    unplaced: list = field(default_factory=list)
+    codebook: Path | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -108,15 +111,19 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
     Parameters
     ----------
     data_dir : str or Path, optional
-        Folder with ``register.csv`` (required) and any of ``survey_responses.csv``,
-        ``interview_segments.csv``, ``staff_survey.csv``, ``measures.csv`` (or ``.xlsx``);
-        default: the bundled synthetic examples. Each file is validated against its schema. In
-        place of ``interview_segments.csv`` the coded interviews may be a QDA tool's own file,
-        read as it is: one ``.qdpx`` or a QualCoder project (``*.qda`` folder or ``data.qda``).
+        Folder holding the register (required) and any of the survey answers, the coded
+        interviews, Staff Survey results, Always Event measures and a survey codebook; default: the
+        bundled synthetic examples. Each file is found by its content, whatever its name
+        (:func:`aeeval.discovery.discover`; the bundled names ``register.csv``,
+        ``survey_responses.csv``, ``interview_segments.csv``, ``staff_survey.csv``,
+        ``measures.csv``, or ``.xlsx``, still place a file by name) and validated against its
+        schema. The coded interviews may be a QDA tool's own file, read as it is: one ``.qdpx``,
+        a QualCoder project (``*.qda`` folder or ``data.qda``) or its coded-text export.
     cohort : int, optional
         Report on this cohort's organisations (default: the whole programme).
     codebook : str or Path, optional
-        Survey codebook (default: ``data/schemas/survey_codebook.yaml``).
+        Survey codebook (default: a codebook YAML in the folder, else
+        ``data/schemas/survey_codebook.yaml``).
 
     Returns
     -------
@@ -126,6 +133,15 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
         (``all_segments``: all, for coder agreement); ``staff_survey`` every trust's harmonised
         results; ``measures`` the series of teams whose ``org_code`` is in scope (the whole
         programme also keeps teams without an ``org_code``; they are listed in ``unlinked_teams``).
+        ``kinds`` says what each file is; ``unplaced`` lists ``(path, reason)`` of every file of
+        the folder that is no input (each also an :class:`aeeval.discovery.UnplacedFileWarning`).
+
+    Raises
+    ------
+    DataFolderError
+        Two files of the folder are the same strand (both are named).
+    MissingInputError
+        No register (a ``FileNotFoundError``).
 
     Examples
     --------
@@ -134,21 +150,26 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
     >>> ev.scope, len(ev.members), len(ev.responses), ev.segments["interview"].nunique()
     ('Cohort 2', 35, 18, 4)
     """
+    from .discovery import MissingInputError, discover
     from .qual import read_segments
     from .staff_survey import read_staff_survey
-    from .survey import find_input, load_survey
+    from .survey import load_survey
 
     folder = Path(data_dir) if data_dir is not None else EXAMPLES
     if not folder.is_dir():
-        raise FileNotFoundError(f"data folder {folder} does not exist")
-    sources = {key: find_input(folder, EXAMPLE_FILES[key], required=False) for key in SOURCES}
-    if sources["interview_segments"] is None:  # a QDA tool's own file, read as it is
-        sources["interview_segments"] = _qda_input(folder)
+        raise MissingInputError(f"data folder {folder} does not exist")
+    found = discover(folder)
+    found.check()  # two files for one strand: an error naming both
+    found.warn()  # a file it cannot place: never silently ignored
+    sources = {key: found.found.get(key) for key in SOURCES}
     if sources["register"] is None:
-        raise FileNotFoundError(
-            f"{folder}: no {EXAMPLE_FILES['register']} (or .xlsx): the register "
-            "says which organisations are in each cohort"
+        raise MissingInputError(
+            f"{folder}: no {EXAMPLE_FILES['register']} (or .xlsx), nor any table whose header "
+            "holds the register schema's columns: the register says which organisations are in "
+            "each cohort"
         )
+    if codebook is None:
+        codebook = found.found.get("codebook")
     register = read_table(sources["register"], "register")
     cohorts = sorted(register["cohort"].dropna().unique())
     if cohort is not None and cohort not in cohorts:
@@ -164,6 +185,9 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
         register=register,
         members=members.reset_index(drop=True),
         sources=sources,
+        kinds={key: found.kind(key) for key in found.found},
+        unplaced=list(found.unplaced),
+        codebook=Path(codebook) if codebook is not None else None,
     )
     if sources["survey"] is not None:
         ev.programme = load_survey(folder, codebook=codebook)
@@ -184,19 +208,6 @@ def load_evaluation(data_dir=None, *, cohort=None, codebook=None) -> Evaluation:
             keep |= ~linked
         ev.measures = measures[keep].reset_index(drop=True)
     return ev
-
-
-def _qda_input(folder: Path) -> Path | None:
-    """The one REFI-QDA project (``.qdpx``) or QualCoder project in ``folder``, if any."""
-    found = sorted(folder.glob("*.qdpx")) + sorted(p for p in folder.glob("*.qda") if p.is_dir())
-    if (folder / "data.qda").is_file():
-        found.append(folder / "data.qda")
-    if len(found) > 1:
-        raise ValueError(
-            f"{folder}: several coded-interview files ({', '.join(p.name for p in found)}"
-            f"); keep one, or give {EXAMPLE_FILES['interview_segments']}"
-        )
-    return found[0] if found else None
 
 
 def analyse(
@@ -228,6 +239,8 @@ def analyse(
     from .survey import headline_comparisons, headline_figures
 
     res = Results()
+    if codebook is None:
+        codebook = ev.codebook  # the folder's own codebook, which coded the answers
     if ev.responses is not None and not ev.responses.empty:
         res.rate = response_rate(ev, confidence=confidence, min_base=min_base)
         common = {"codebook": codebook, "confidence": confidence, "min_base": min_base}
@@ -277,7 +290,10 @@ def analyse(
 
 
 def data_sources(ev: Evaluation) -> pd.DataFrame:
-    """One row per input table: its file (or "not supplied") and how much of it is in scope."""
+    """One row per input table: its file (or "not supplied") and how much of it is in scope;
+    then the survey codebook when the data folder holds one, and one row per file of the folder
+    that is no input ("Not used: …", :attr:`Evaluation.unplaced`), so none is passed over
+    unseen."""
     counts = {
         "register": (len(ev.members), len(ev.members)),
         "survey": _sizes(ev.responses, "org_code"),
@@ -305,8 +321,29 @@ def data_sources(ev: Evaluation) -> pd.DataFrame:
             {
                 "source": title,
                 "file": Path(path).name if path is not None else "not supplied",
+                "read_as": ev.kinds.get(key) or "" if path is not None else "",
                 "in_scope": f"{n} {units[key]}" if path is not None else "",
                 "rows": records if path is not None else pd.NA,
+            }
+        )
+    if ev.codebook is not None and ev.sources.get("survey") is not None:
+        rows.append(
+            {
+                "source": "Survey codebook",
+                "file": ev.codebook.name,
+                "read_as": ev.kinds.get("codebook") or "survey codebook",
+                "in_scope": "",
+                "rows": pd.NA,
+            }
+        )
+    for path, _ in ev.unplaced:  # the reason is in the warning; the table names the file
+        rows.append(
+            {
+                "source": "Not used: not an input aeeval can place",
+                "file": Path(path).name,
+                "read_as": "",
+                "in_scope": "",
+                "rows": pd.NA,
             }
         )
     out = pd.DataFrame(rows)
@@ -314,6 +351,7 @@ def data_sources(ev: Evaluation) -> pd.DataFrame:
     out.attrs["labels"] = {
         "source": "Data",
         "file": "File",
+        "read_as": "Read as",
         "in_scope": f"In {ev.scope}",
         "rows": "Rows in scope",
     }

@@ -339,11 +339,39 @@ def headline_tests(responses: pd.DataFrame, *, by: str = "cohort", codebook=None
 
 
 def find_input(folder: Path, filename: str, *, required: bool = True) -> Path | None:
-    """``folder/filename``, or the same name as ``.xlsx``; ``None`` (or ``FileNotFoundError`` when
-    ``required``) if neither is there."""
-    for candidate in (folder / filename, folder / Path(filename).with_suffix(".xlsx")):
-        if candidate.exists():
-            return candidate
-    if required:
-        raise FileNotFoundError(f"{folder}: no {filename} (or .xlsx) in this folder")
-    return None
+    """The file of ``folder`` for the input bundled as ``filename`` (``survey_responses.csv`` …).
+
+    That name (or the same name as ``.xlsx``), else the one file whose content is that strand
+    (:func:`aeeval.discovery.discover`): ``None`` (or :class:`~aeeval.discovery.MissingInputError`,
+    a ``FileNotFoundError``, when ``required``) if there is none; two candidates are a
+    :class:`~aeeval.discovery.DataFolderError` naming both. A ``filename`` that is no bundled
+    input's name is looked up by name only.
+
+    Examples
+    --------
+    >>> find_input(EXAMPLES, "survey_responses.csv").name
+    'survey_responses.csv'
+    """
+    from .discovery import DataFolderError, MissingInputError, conflict_message, discover
+
+    folder = Path(folder)
+    strand = {name: key for key, name in EXAMPLE_FILES.items()}.get(filename)
+    if strand is None or not folder.is_dir():
+        for candidate in (folder / filename, folder / Path(filename).with_suffix(".xlsx")):
+            if candidate.exists():
+                return candidate
+        found = None
+    else:
+        d = discover(folder)
+        if strand in d.conflicts:
+            raise DataFolderError(
+                f"{folder}: " + conflict_message(strand, d.conflicts[strand], d.kinds[strand]),
+                [p for p in d.problems() if p.rule == "one-file-per-strand"],
+            )
+        found = d.found.get(strand)
+    if found is None and required:
+        raise MissingInputError(
+            f"{folder}: no {filename} (or .xlsx), nor any file whose header is that of the "
+            f"{strand or filename} input, in this folder"
+        )
+    return found

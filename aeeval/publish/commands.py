@@ -1,5 +1,6 @@
-"""The command line's publishing commands: ``aeeval run`` (one notebook to a published report)
-and ``aeeval build`` (a batch of them from a config).
+"""The command line's publishing commands: ``aeeval run`` (one notebook to a published report),
+``aeeval build`` (a batch of them from a config), and ``aeeval evaluate`` / ``aeeval init``
+(:mod:`aeeval.publish.evaluate`).
 
 Only argparse is imported here; each command imports what it needs when it runs, so that
 ``aeeval --help`` and ``aeeval validate`` stay fast.
@@ -225,3 +226,7 @@ def add_commands(sub) -> None:
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     b.add_argument("--allow-min-base", type=int, metavar="N", help=ALLOW_HELP)
     b.set_defaults(func=_build)
+
+    from .evaluate import add_evaluate_commands
+
+    add_evaluate_commands(sub)

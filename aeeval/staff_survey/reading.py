@@ -33,6 +33,7 @@ __all__ = [
     "load_item_map",
     "read_staff_survey",
     "register_start_years",
+    "results_layout",
     "select_staff_survey",
 ]
 
@@ -257,6 +258,22 @@ def _layout(header: list[str]) -> str:
         f"within the top {_DETAILED_MAX_HEADER_ROW} rows, holding an org code and a Base (or Number of "
         f"responses) column. Header: {', '.join(header[:12])}{' …' if len(header) > 12 else ''}"
     )
+
+
+def results_layout(header: list[str]) -> str | None:
+    """The layout :func:`read_staff_survey` reads a file with this header row as (``"tidy"``,
+    ``"wide"``, ``"acute_panel"``, ``"org_results"``), or ``None`` when it is none of them (a
+    detailed spreadsheet is told by its sheets, not one header row).
+
+    Examples
+    --------
+    >>> results_layout(["org_code", "q22c_2019", "q22c_n_2019"]), results_layout(["team"])
+    ('wide', None)
+    """
+    try:
+        return _layout([h.strip() for h in header])
+    except ValueError:
+        return None
 
 
 def _rec(
