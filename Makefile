@@ -66,7 +66,7 @@ lab: setup $(VENV)/.lab-installed
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 examples: setup
-	$(BIN)/python -m aeeval.datasets data/examples
+	$(BIN)/python -m aeeval.datasets data/examples --qi-outdir data/qi-examples
 
 bench: setup
 	$(BIN)/python benchmarks/bench_survey.py --repeat 3

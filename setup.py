@@ -15,6 +15,7 @@ from setuptools import find_packages, setup
 RESOURCES = {
     "aeeval.resources.schemas": "data/schemas",
     "aeeval.resources.examples": "data/examples",
+    "aeeval.resources.qi_examples": "data/qi-examples",
     "aeeval.resources.public": "data/public",
     "aeeval.resources.notebooks": "notebooks",
 }

@@ -458,11 +458,16 @@ def _event_counts(rng, measures):
     return rows
 
 
-def generate_examples(outdir: str | Path, seed: int = SEED) -> dict[str, Path]:
+def generate_examples(
+    outdir: str | Path, seed: int = SEED, *, qi_outdir: str | Path | None = None
+) -> dict[str, Path]:
     """Write the synthetic example data set into ``outdir``; return the paths written.
 
     ``outdir`` has no default: the bundled copy (:data:`aeeval.paths.EXAMPLES`) is inside the
-    installed package, which a user's run must never write into.
+    installed package, which a user's run must never write into. The quality-improvement series
+    that are not Always Event measures (:data:`aeeval.paths.EXAMPLE_EXTRA`) go into ``qi_outdir``
+    (the bundled :data:`aeeval.paths.QI_EXAMPLES`), or into ``outdir/qi-examples`` without it: an
+    evaluation folder holds one measures file.
 
     The survey export is written as UTF-8 with a byte-order mark (as survey tools export it);
     the others as plain UTF-8 with CRLF line ends (as Excel saves CSV).
@@ -518,9 +523,15 @@ def generate_examples(outdir: str | Path, seed: int = SEED) -> dict[str, Path]:
     }
     # drawn after every other table, so that adding it changed none of them
     tables["event_counts"] = (tables["measures"][0], _event_counts(rng, measures), "utf-8")
+    qi_outdir = Path(qi_outdir) if qi_outdir is not None else outdir / "qi-examples"
+    qi_outdir.mkdir(parents=True, exist_ok=True)
     written = {}
     for key, (header, rows, encoding) in tables.items():
-        path = outdir / (EXAMPLE_FILES[key] if key in EXAMPLE_FILES else EXAMPLE_EXTRA[key][0])
+        path = (
+            outdir / EXAMPLE_FILES[key]
+            if key in EXAMPLE_FILES
+            else qi_outdir / EXAMPLE_EXTRA[key][0]
+        )
         path.write_bytes(_csv_text(header, rows).encode(encoding))
         written[key] = path
     return written
@@ -543,9 +554,14 @@ def main(argv=None) -> int:
         help="folder to write the example tables into (in a source "
         "checkout, data/examples regenerates the bundled ones)",
     )
+    parser.add_argument(
+        "--qi-outdir",
+        help="folder for the quality-improvement series that are not Always Event measures "
+        "(default: OUTDIR/qi-examples; in a source checkout, data/qi-examples)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    for path in generate_examples(args.outdir, args.seed).values():
+    for path in generate_examples(args.outdir, args.seed, qi_outdir=args.qi_outdir).values():
         print(path)
     return 0
 

@@ -33,6 +33,7 @@ __all__ = [
     "ROOT",
     "SCHEMAS",
     "EXAMPLES",
+    "QI_EXAMPLES",
     "EXAMPLE_EXTRA",
     "EXAMPLE_FILES",
     "NOTEBOOKS",
@@ -70,6 +71,10 @@ ROOT: Path | None = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_fil
 SCHEMAS = _folder("aeeval.resources.schemas")
 #: The synthetic example data (written by :mod:`aeeval.datasets`).
 EXAMPLES = _folder("aeeval.resources.examples")
+#: Synthetic example series for quality-improvement charts that are not Always Event measures
+#: (counts of events for c and u charts), kept out of :data:`EXAMPLES`: an evaluation folder holds
+#: one measures file, and these are not the programme's measures.
+QI_EXAMPLES = _folder("aeeval.resources.qi_examples")
 #: The analysis notebooks and ``demo.yml``, the demo build.
 NOTEBOOKS = _folder("aeeval.resources.notebooks")
 #: The nbconvert template of the reports (package data of aeeval).
@@ -83,6 +88,7 @@ PUBLIC_DATA = Path(os.environ.get("AEEVAL_PUBLIC_DATA") or _PUBLIC).resolve()
 BUNDLED = {
     "data/schemas": SCHEMAS,
     "data/examples": EXAMPLES,
+    "data/qi-examples": QI_EXAMPLES,
     "data/public": _PUBLIC,
     "notebooks": NOTEBOOKS,
 }
@@ -94,7 +100,8 @@ EXAMPLE_FILES = {
     "staff_survey": "staff_survey.csv",
     "measures": "measures.csv",
 }
-#: Further bundled example tables that share a schema with one above: key → (file, schema).
+#: Bundled example tables in :data:`QI_EXAMPLES`, which share a schema with one above:
+#: key → (file, schema).
 EXAMPLE_EXTRA = {
     "event_counts": ("event_counts.csv", "measures"),
 }
