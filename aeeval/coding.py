@@ -102,6 +102,9 @@ class Question:
     separator: str = ";"
     positive: tuple[str, ...] = ()
     outside_base: tuple[str, ...] = ()
+    #: Each option's numeric code (as text, e.g. ``"1"``) → its label, where the codebook
+    #: declares ``code:`` (how a survey tool's "numeric values" export writes the answer).
+    codes: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def dtype(self) -> pd.CategoricalDtype:
@@ -198,6 +201,16 @@ def _load_codebook(path: str) -> Codebook:
                         f"matches both '{lookup[key]}' and '{o['label']}'"
                     )
                 lookup[key] = o["label"]
+        codes: dict[str, str] = {}
+        for o in q["options"]:
+            if "code" in o:
+                code = str(o["code"]).strip()
+                if code in codes:
+                    raise ValueError(
+                        f"codebook {p}, question '{q['id']}': the code {code} is given to both "
+                        f"'{codes[code]}' and '{o['label']}'"
+                    )
+                codes[code] = o["label"]
         for role in ("positive", "outside_base"):
             unknown = [x for x in q.get(role, []) if x not in labels]
             if unknown:
@@ -215,6 +228,7 @@ def _load_codebook(path: str) -> Codebook:
             separator=q.get("separator", ";"),
             positive=tuple(q.get("positive", [])),
             outside_base=tuple(q.get("outside_base", [])),
+            codes=codes,
         )
     return Codebook(name=spec.get("name", p.stem), path=str(p), questions=questions)
 
