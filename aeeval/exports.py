@@ -1046,10 +1046,7 @@ def read_export(path, mapping=None, *, codebook=None, register=None) -> pd.DataF
         q = book[question_columns[target]] if target in question_columns else None
         if q is not None:
             wording[q.id] = cols[0].text
-        if (
-            target in ("response_id", "org_code", "completed", "respondent_role", "comments")
-            or q is None
-        ):
+        if q is None:  # a schema field: one column, as written
             if len(cols) > 1:
                 problems.append(
                     Problem(

@@ -651,3 +651,21 @@ def test_write_survey_map_writes_a_mapping_in_its_own_format(tmp_path):
     assert spec["tool"] == "SmartSurvey" and spec["fields"]["response_id"] == "UserID"
     with pytest.raises(FileExistsError):
         write_survey_map(tmp_path / "smartsurvey.csv", out)
+
+
+def test_a_qualtrics_legacy_export_without_the_import_id_row(tmp_path, reference):
+    folder = export_folder(tmp_path, "qualtrics_text.csv")
+    export = folder / "qualtrics_text.csv"
+    lines = export.read_text(encoding="utf-8").splitlines()
+    assert lines[2].startswith('"{""ImportId""')
+    export.write_text("\n".join(lines[:2] + lines[3:]) + "\n", encoding="utf-8")
+    mapping = folder / "qualtrics_text.mapping.yml"
+    mapping.write_text(mapping.read_text().replace("QID4", "Q4").replace("QID6_TEXT", "Q6"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveyExportWarning)
+        responses = ae.load_survey(folder)
+    assert responses.attrs["header_rows"] == 2 and responses.attrs["rows"][0] == 3
+    cols = ["figure", "n", "base", "estimate"]
+    pd.testing.assert_frame_equal(
+        ae.headline_figures(responses)[cols], ae.headline_figures(reference)[cols]
+    )
