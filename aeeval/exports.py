@@ -168,7 +168,14 @@ _HEADER_ROWS_READ = 3
 
 class ExportError(ValidationError):
     """A survey export that cannot be read as its mapping says. ``problems`` holds every
-    :class:`aeeval.schemas.Problem` (file, spreadsheet row, column, value, rule)."""
+    :class:`aeeval.schemas.Problem` (file, spreadsheet row, column, value, rule); ``tool`` the
+    survey tool that wrote the export, when it was recognised (the message names it)."""
+
+    def __init__(self, problems, tool: str | None = None):
+        super().__init__(problems)
+        self.tool = tool
+        if tool:
+            self.args = (f"{tool} export: {self.args[0]}",)
 
 
 class SurveyExportWarning(AeevalWarning):
@@ -858,7 +865,9 @@ def _decode(values, export, col, q, mode, file, problems, split) -> list[str]:
 # ----------------------------------------------------------------------------------- read_export
 
 
-def read_export(path, mapping=None, *, codebook=None, register=None) -> pd.DataFrame:
+def read_export(
+    path, mapping=None, *, codebook=None, register=None, strict: bool = True
+) -> pd.DataFrame:
     """Read a survey tool's export as it was written, into aeeval's ``survey`` table.
 
     Parameters
@@ -876,6 +885,9 @@ def read_export(path, mapping=None, *, codebook=None, register=None) -> pd.DataF
     register : str, Path or DataFrame, optional
         For organisations answered by name: the register (default: ``register.csv`` or
         ``.xlsx`` in the export's folder, when there is one).
+    strict : bool
+        ``True`` (default): an answer not in the codebook is an error here. ``False``: it is left
+        for :func:`aeeval.code_responses` (``strict=False`` makes it missing and lists it).
 
     Returns
     -------
@@ -924,17 +936,25 @@ def read_export(path, mapping=None, *, codebook=None, register=None) -> pd.DataF
     >>> print(caught[0].message)  # doctest: +ELLIPSIS
     responses.csv (Google Forms): personal-data column(s) dropped on reading: Email Address
     """
+    path = Path(path)
+    export = _open(path)
+    try:
+        return _read_export(export, mapping, codebook, register, strict)
+    except ExportError as exc:
+        raise ExportError(exc.problems, tool=export.tool) from None
+
+
+def _read_export(export: Export, mapping, codebook, register, strict) -> pd.DataFrame:
     from .coding import DEFAULT_CODEBOOK, code_responses, load_codebook
 
-    path = Path(path)
+    path = export.path
     file = str(path)
-    export = _open(path)
     if export.dropped:
         warnings.warn(
             f"{path.name} ({export.tool}): personal-data column(s) dropped on reading: "
             f"{', '.join(export.dropped)}",
             SurveyExportWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if mapping is None:
         mapping = find_mapping(path)
@@ -1092,6 +1112,28 @@ def read_export(path, mapping=None, *, codebook=None, register=None) -> pd.DataF
         text["org_code"] = match_organisations(
             text["org_code"], register, export.rows, file=file, column=col.name
         )
+    else:
+        pattern = next(f for f in schema["fields"] if f["name"] == "org_code")["constraints"]
+        names = [
+            (row, v)
+            for row, v in zip(export.rows, text["org_code"])
+            if v.strip() and not re.fullmatch(pattern["pattern"], v.strip())
+        ]
+        if names:
+            raise ExportError(
+                [
+                    Problem(
+                        file,
+                        row,
+                        col.name,
+                        v,
+                        "organisation-register",
+                        "an organisation answered by name needs the register to find its code: "
+                        "put register.csv beside the export or pass register=",
+                    )
+                    for row, v in names
+                ]
+            )
     header = field_names
     records = [header] + [[text.get(f, [""] * n)[i] for f in header] for i in range(n)]
     # The reshaped table's header stands for the export's header rows (numbered 1, as a
@@ -1114,7 +1156,7 @@ def read_export(path, mapping=None, *, codebook=None, register=None) -> pd.DataF
             ]
         ) from None
     coded = code_responses(table, book, strict=False)
-    if coded.attrs["unmapped"]:
+    if strict and coded.attrs["unmapped"]:
         bad = []
         for u in coded.attrs["unmapped"]:
             cols = resolved.get(u["column"], [])

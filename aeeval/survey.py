@@ -108,7 +108,7 @@ def load_survey(
             )
     register = read_table(register_path, "register")
     if recognise_export(survey_path) is not None:
-        survey = read_export(survey_path, codebook=codebook, register=register)
+        survey = read_export(survey_path, codebook=codebook, register=register, strict=strict)
     else:
         survey = read_table(survey_path, "survey")
     unknown = ~survey["org_code"].isin(register["org_code"])

@@ -437,6 +437,7 @@ def test_an_undeclared_code_is_an_error_naming_the_rows(tmp_path):
     with pytest.raises(ExportError) as exc, warnings.catch_warnings():
         warnings.simplefilter("ignore", SurveyExportWarning)
         read_export(export)
+    assert exc.value.tool == "Qualtrics" and str(exc.value).startswith("Qualtrics export: ")
     (p,) = exc.value.problems
     # The fifth response: row 8 of the spreadsheet (three header rows).
     assert (p.row, p.column, p.value, p.rule) == (8, "Q3", "7", "codebook-code")
@@ -483,6 +484,11 @@ def test_answers_not_in_the_codebook_are_listed_with_their_spreadsheet_rows(tmp_
     # The fourth response is on row 6: two header rows.
     assert (p.row, p.value, p.rule) == (6, "Perhaps", "codebook")
     assert p.column == "Has your Always Event improved the experience of service users?"
+    with warnings.catch_warnings():  # coded leniently, the answer is missing and listed
+        warnings.simplefilter("ignore", SurveyExportWarning)
+        lenient = ae.load_survey(folder, strict=False)
+    assert lenient["improved_experience"].isna().sum() == 2  # R11's blank and R04's "Perhaps"
+    assert [(u["value"], u["rows"]) for u in lenient.attrs["unmapped"]] == [("Perhaps", [6])]
 
 
 def test_free_text_is_kept_and_declared_free_text_for_redaction(tmp_path):
@@ -669,3 +675,14 @@ def test_a_qualtrics_legacy_export_without_the_import_id_row(tmp_path, reference
     pd.testing.assert_frame_equal(
         ae.headline_figures(responses)[cols], ae.headline_figures(reference)[cols]
     )
+
+
+def test_names_without_a_register_are_an_error_not_a_pattern_failure(tmp_path):
+    shutil.copy(FIXTURES / "google_forms.csv", tmp_path)
+    shutil.copy(FIXTURES / "google_forms.mapping.yml", tmp_path)
+    with pytest.raises(ExportError) as exc, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveyExportWarning)
+        read_export(tmp_path / "google_forms.csv")
+    problems = exc.value.problems
+    assert len(problems) == 12 and {p.rule for p in problems} == {"organisation-register"}
+    assert problems[0].row == 2 and problems[0].value == "Example Riverside NHS Foundation Trust"
