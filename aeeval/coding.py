@@ -169,11 +169,10 @@ def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
 @lru_cache(maxsize=16)
 def _load_codebook(path: str) -> Codebook:
     import json
-    import re
 
     import fastjsonschema  # imports in ms; jsonschema's import costs ~1 s in every kernel
 
-    from .files import InputFileError, read_yaml
+    from .files import InputFileError, format_violation, read_yaml
 
     p = Path(path)
     try:
@@ -184,9 +183,7 @@ def _load_codebook(path: str) -> Codebook:
     try:
         fastjsonschema.validate(fmt, spec)
     except fastjsonschema.JsonSchemaValueException as exc:
-        # exc.name is like "data.questions[0].positive[0]": shown as questions/0/positive/0
-        where = "/".join(re.sub(r"\[(\d+)\]", r".\1", exc.name).split(".")[1:]) or "(top level)"
-        message = exc.message.removeprefix(exc.name).strip()
+        where, message = format_violation(exc)
         raise ValueError(f"codebook {p}, at {where}: {message}") from None
     questions = {}
     for q in spec["questions"]:

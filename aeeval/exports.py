@@ -460,7 +460,7 @@ def read_mapping(path) -> dict:
     """
     import fastjsonschema
 
-    from .files import InputFileError, read_yaml
+    from .files import InputFileError, format_violation, read_yaml
 
     path = Path(path)
     try:
@@ -472,8 +472,7 @@ def read_mapping(path) -> dict:
     try:
         fastjsonschema.validate(_mapping_format(), spec)
     except fastjsonschema.JsonSchemaValueException as exc:
-        where = "/".join(re.sub(r"\[(\d+)\]", r".\1", exc.name).split(".")[1:]) or "(top level)"
-        message = exc.message.removeprefix(exc.name).strip()
+        where, message = format_violation(exc)
         raise ExportError(
             [
                 Problem(

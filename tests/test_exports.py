@@ -686,3 +686,25 @@ def test_names_without_a_register_are_an_error_not_a_pattern_failure(tmp_path):
     problems = exc.value.problems
     assert len(problems) == 12 and {p.rule for p in problems} == {"organisation-register"}
     assert problems[0].row == 2 and problems[0].value == "Example Riverside NHS Foundation Trust"
+
+
+def test_cli_validate_an_export_without_a_mapping_says_how_to_write_one(tmp_path):
+    shutil.copy(FIXTURES / "surveymonkey.csv", tmp_path)
+    result = aeeval_cli("validate", "surveymonkey.csv", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "SurveyMonkey export" in result.stderr
+    assert "aeeval survey-map surveymonkey.csv" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["surveymonkey.csv"]
+
+
+def test_cli_validate_ambiguous_dates_names_the_rows(tmp_path):
+    folder = export_folder(tmp_path, "smartsurvey.csv")
+    export = folder / "smartsurvey.csv"
+    lines = export.read_text(encoding="utf-8").splitlines()
+    # The responses of 1 and 2 December only (rows 2 and 3 once the others are gone).
+    export.write_text("\n".join([lines[0], *lines[-2:]]) + "\n", encoding="utf-8")
+    before = sha256(export)
+    result = aeeval_cli("validate", export)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "column 'Ended'" in result.stderr and "rows 2, 3" in result.stderr
+    assert "[rule: date-order]" in result.stderr and sha256(export) == before
