@@ -117,34 +117,38 @@ def write_ms_forms(path: Path, *, serial_dates: bool = False) -> Path:
     return path
 
 
-def write_google_xlsx(path: Path) -> Path:
-    """The Google Forms response sheet downloaded as XLSX: the CSV's cells, its timestamps as
-    date-time cells."""
+#: The XLSX download of each CSV fixture: the same cells, date-times as date-time cells (as the
+#: tool's own XLSX holds them) where the format is given, else text.
+XLSX_COPIES = {
+    "google_forms.xlsx": ("google_forms.csv", "%d/%m/%Y %H:%M:%S"),
+    "surveymonkey.xlsx": ("surveymonkey.csv", None),
+    "qualtrics_text.xlsx": ("qualtrics_text.csv", "%Y-%m-%d %H:%M:%S"),
+    "smartsurvey.xlsx": ("smartsurvey.csv", "%d/%m/%Y %H:%M"),
+}
+
+
+def write_xlsx_copy(path: Path) -> Path:
     from openpyxl import Workbook
 
+    source, date_format = XLSX_COPIES[path.name]
     wb = Workbook()
     ws = wb.active
-    with open(FIXTURES / "google_forms.csv", encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.reader(fh)):
-            if i:
-                row[0] = datetime.strptime(row[0], "%d/%m/%Y %H:%M:%S")
-            ws.append([c if c != "" else None for c in row])
-    wb.save(path)
-    shutil.copy(FIXTURES / "google_forms.mapping.yml", path.with_name(f"{path.stem}.mapping.yml"))
-    return path
-
-
-def write_surveymonkey_xlsx(path: Path) -> Path:
-    """SurveyMonkey's XLSX download of the same responses: both header rows, text cells."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    with open(FIXTURES / "surveymonkey.csv", encoding="utf-8", newline="") as fh:
+    with open(FIXTURES / source, encoding="utf-8", newline="") as fh:
         for row in csv.reader(fh):
-            ws.append([c if c != "" else None for c in row])
+            cells = []
+            for c in row:
+                if date_format:
+                    try:
+                        c = datetime.strptime(c, date_format)
+                    except ValueError:
+                        pass
+                cells.append(c if c != "" else None)
+            ws.append(cells)
     wb.save(path)
-    shutil.copy(FIXTURES / "surveymonkey.mapping.yml", path.with_name(f"{path.stem}.mapping.yml"))
+    mapping = FIXTURES / f"{Path(source).stem}.mapping.yml"
+    if not mapping.exists():
+        mapping = FIXTURES / "survey_mapping.yml"
+    shutil.copy(mapping, path.with_name(f"{path.stem}.mapping.yml"))
     return path
 
 
@@ -157,10 +161,8 @@ def export_folder(tmp_path: Path, name: str) -> Path:
         write_ms_forms(folder / name)
     elif name == "ms_forms_serial.xlsx":
         write_ms_forms(folder / name, serial_dates=True)
-    elif name == "google_forms.xlsx":
-        write_google_xlsx(folder / name)
-    elif name == "surveymonkey.xlsx":
-        write_surveymonkey_xlsx(folder / name)
+    elif name in XLSX_COPIES:
+        write_xlsx_copy(folder / name)
     else:
         shutil.copy(FIXTURES / name, folder)
         own = FIXTURES / f"{Path(name).stem}.mapping.yml"
@@ -172,8 +174,7 @@ ALL_EXPORTS = [
     *CSV_EXPORTS,
     "ms_forms.xlsx",
     "ms_forms_serial.xlsx",
-    "google_forms.xlsx",
-    "surveymonkey.xlsx",
+    *XLSX_COPIES,
 ]
 TOOL = {
     **CSV_EXPORTS,
@@ -181,6 +182,8 @@ TOOL = {
     "ms_forms_serial.xlsx": "Microsoft Forms",
     "google_forms.xlsx": "Google Forms",
     "surveymonkey.xlsx": "SurveyMonkey",
+    "qualtrics_text.xlsx": "Qualtrics",
+    "smartsurvey.xlsx": "SmartSurvey",
 }
 
 
