@@ -131,7 +131,7 @@ LAYOUTS = {
         "separator": ";",
     },
     "Google Forms": {
-        "marks": ["Timestamp"],
+        "marks": ["Timestamp, first"],
         "id": None,  # none: the spreadsheet row identifies a response
         "completed": "Timestamp",
         "metadata": ["Timestamp", "Email Address"],
@@ -139,7 +139,7 @@ LAYOUTS = {
         "separator": ",",
     },
     "SmartSurvey": {
-        "marks": ["Started", "Ended"],
+        "marks": ["UserID or Response ID", "Started", "Ended"],
         "id": "UserID",
         "completed": "Ended",
         "metadata": [
