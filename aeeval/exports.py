@@ -224,17 +224,17 @@ def _header_rows(path: Path) -> list[list[str]]:
 def _tool_of(rows: list[list[str]]) -> str | None:
     if not rows:
         return None
-    first = [_fold(c) for c in rows[0]]
+    first = [_fold(c).casefold() for c in rows[0]]
     names = set(first)
-    if {"Respondent ID", "Collector ID"} <= names:
+    if {"respondent id", "collector id"} <= names:
         return "SurveyMonkey"
-    if {"StartDate", "EndDate"} <= names and names & {"ResponseId", "ResponseID"}:
+    if {"startdate", "enddate", "responseid"} <= names:
         return "Qualtrics"
-    if {"ID", "Start time", "Completion time"} <= names:
+    if {"id", "start time", "completion time"} <= names:  # "ID", or "Id" in older exports
         return "Microsoft Forms"
-    if first and first[0] == "Timestamp":
+    if first and first[0] == "timestamp":
         return "Google Forms"
-    if {"Started", "Ended"} <= names and names & {"UserID", "Response ID"}:
+    if {"started", "ended"} <= names and names & {"userid", "response id"}:
         return "SmartSurvey"
     return None
 
@@ -1238,8 +1238,8 @@ def survey_map(export, *, codebook=None) -> tuple[dict, list[str]]:
         codebook if hasattr(codebook, "questions") else load_codebook(codebook or DEFAULT_CODEBOOK)
     )
     layout = LAYOUTS[ex.tool]
-    metadata = set(layout["metadata"])
-    candidates = [c for c in ex.columns if c.name not in metadata]
+    metadata = {m.casefold() for m in layout["metadata"]}
+    candidates = [c for c in ex.columns if c.name.casefold() not in metadata]
 
     def ref(cols: list[Column]) -> str:
         return cols[0].name  # the header: the export tag (Q1) in Qualtrics, else the wording
@@ -1278,14 +1278,15 @@ def survey_map(export, *, codebook=None) -> tuple[dict, list[str]]:
         if name == "response_id":
             if layout["id"] is None:
                 continue  # the spreadsheet row identifies each response
-            found = [c for c in ex.columns if c.name in (layout["id"], "Response ID")]
+            ids = {layout["id"].casefold(), "response id"}
+            found = [c for c in ex.columns if c.name.casefold() in ids]
             if found:
                 fields[name] = found[0].name
             else:
                 unmatched.append(f"field {name}")
             continue
         if name == "completed":
-            found = [c for c in ex.columns if c.name == layout["completed"]]
+            found = [c for c in ex.columns if c.name.casefold() == layout["completed"].casefold()]
             if found:
                 fields[name] = found[0].name
             else:

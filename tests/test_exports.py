@@ -1,11 +1,11 @@
 """Survey tools' exports read as the tools wrote them (aeeval.exports).
 
 The fixtures in tests/fixtures/exports/ are written by hand in each tool's layout, from the tools'
-public descriptions (Qualtrics: "Understanding Your Dataset", three header rows, StartDate …
-UserLanguage; SurveyMonkey: the two-row "expanded" CSV with Respondent ID … Custom Data 1;
-Microsoft Forms: ID, Start time, Completion time, Email, Name, Last modified time; Google Forms:
-Timestamp, Email Address; SmartSurvey: see docs/user-guide/survey-exports.md for what is and is
-not documented). Every one holds the same twelve answers as survey_responses.csv, in aeeval's
+public descriptions and public projects' copies of real exports (Qualtrics: "Understanding Your
+Dataset", three header rows, StartDate … UserLanguage; SurveyMonkey: the two-row CSV with
+Respondent ID … Custom Data 1; Microsoft Forms: ID, Start time, Completion time, Email, Name, Last
+modified time; Google Forms: Timestamp, Email Address; SmartSurvey: no public description found —
+docs/user-guide/survey-exports.md says what is and is not sourced). Every one holds the same twelve answers as survey_responses.csv, in aeeval's
 own schema, and the done-when test shows they give the same headline figures. The XLSX
 exports (Microsoft Forms only writes XLSX) are built here cell by cell with openpyxl, as Excel
 holds them (date-times as date-time cells), never with aeeval's own writer.
@@ -711,3 +711,25 @@ def test_cli_validate_ambiguous_dates_names_the_rows(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "column 'Ended'" in result.stderr and "rows 2, 3" in result.stderr
     assert "[rule: date-order]" in result.stderr and sha256(export) == before
+
+
+def test_microsoft_forms_older_id_header_and_us_dates(tmp_path):
+    # An older Microsoft Forms download as public projects show it: "Id", US dates without
+    # seconds, "anonymous" in Email, each choice followed by ';'.
+    export = tmp_path / "forms.csv"
+    export.write_text(
+        "Id,Start time,Completion time,Email,Name,Which organisation are you answering for?,"
+        "What helped your Always Event? (select all that apply)\n"
+        "1,10/9/2026 11:02,10/9/2026 11:03,anonymous,,ZX01,Senior support;Protected time;\n"
+        "2,10/13/2026 09:00,10/13/2026 09:05,anonymous,,ZX02,National training;\n",
+        encoding="utf-8",
+    )
+    assert recognise_export(export) == "Microsoft Forms"
+    mapping, _ = survey_map(export)
+    assert mapping["fields"]["response_id"] == "Id"
+    assert mapping["fields"]["completed"] == "Completion time"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveyExportWarning)
+        table = read_export(export, mapping)
+    assert table["completed"].dt.date.tolist() == [date(2026, 10, 9), date(2026, 10, 13)]
+    assert table["what_helped"].tolist() == ["Senior support;Protected time", "National training"]
