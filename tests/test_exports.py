@@ -12,6 +12,7 @@ holds them (date-times as date-time cells), never with aeeval's own writer.
 """
 
 import csv
+import json
 import shutil
 import warnings
 from datetime import date, datetime
@@ -733,3 +734,22 @@ def test_microsoft_forms_older_id_header_and_us_dates(tmp_path):
         table = read_export(export, mapping)
     assert table["completed"].dt.date.tolist() == [date(2026, 10, 9), date(2026, 10, 13)]
     assert table["what_helped"].tolist() == ["Senior support;Protected time", "National training"]
+
+
+@pytest.mark.slow
+def test_a_report_from_an_export_holds_none_of_its_personal_data(tmp_path):
+    folder = export_folder(tmp_path, "surveymonkey.csv")
+    out = tmp_path / "report"
+    result = aeeval_cli(
+        "run", "survey-outcomes", "-p", "data_dir", folder, "--out", out, "--format", "html"
+    )
+    assert result.returncode == 0, result.stderr
+    published = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.is_file()}
+    assert {"report.html", "executed.ipynb", "figures.json", "manifest.json"} <= set(published)
+    leaks = [(name, p) for name, text in published.items() for p in PERSONAL if p in text]
+    assert not leaks
+    figures = json.loads(published["figures.json"])
+    table = next(t for t in figures["tables"] if t["name"] == "headline_figures")
+    assert [r["n"] for r in table["records"]] == [6, 3, 8]  # the hand counts, through the report
+    read = {Path(f["path"]).name for f in json.loads(published["manifest.json"])["inputs"]}
+    assert {"surveymonkey.csv", "surveymonkey.mapping.yml", "register.csv"} <= read
