@@ -21,6 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import aeeval_cli, sha256
+from hypothesis import given
+from hypothesis import strategies as st
 
 import aeeval as ae
 from aeeval.exports import (
@@ -753,3 +755,18 @@ def test_a_report_from_an_export_holds_none_of_its_personal_data(tmp_path):
     assert [r["n"] for r in table["records"]] == [6, 3, 8]  # the hand counts, through the report
     read = {Path(f["path"]).name for f in json.loads(published["manifest.json"])["inputs"]}
     assert {"surveymonkey.csv", "surveymonkey.mapping.yml", "register.csv"} <= read
+
+
+@given(
+    st.lists(st.dates(min_value=date(2000, 1, 1), max_value=date(2035, 12, 31)), max_size=30),
+    st.sampled_from(["dayfirst", "monthfirst"]),
+    st.booleans(),
+)
+def test_slashed_dates_read_back_whatever_the_column_holds(days, order, with_time):
+    # Python's own strftime writes the column; one date with a day above 12 settles the order.
+    days = [*days, date(2026, 11, 23)]
+    pattern = "%d/%m/%Y" if order == "dayfirst" else "%m/%d/%Y"
+    if with_time:
+        pattern += " %I:%M:%S %p" if order == "monthfirst" else " %H:%M"
+    values = [datetime(d.year, d.month, d.day, 10, 15, 32).strftime(pattern) for d in days]
+    assert parse_dates(values, list(range(2, len(values) + 2))) == days
