@@ -246,6 +246,11 @@ def recognise_export(path) -> str | None:
 
     Cheap: only the first rows are read, so it can be asked of every file in a folder.
 
+    References
+    ----------
+    Qualtrics, "Understanding Your Dataset" (Qualtrics support pages: three header rows). Each
+    layout and the evidence for it: docs/user-guide/survey-exports.md.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -409,6 +414,10 @@ def find_export(folder) -> Path | None:
     ExportError
         Two or more such exports: which one is the survey cannot be told.
 
+    References
+    ----------
+    The mapping's file names: docs/user-guide/survey-exports.md.
+
     Examples
     --------
     >>> from aeeval.paths import EXAMPLES
@@ -448,6 +457,11 @@ def read_mapping(path) -> dict:
     ------
     ExportError
         The file cannot be read, or breaks the format (the place in the file is named).
+
+    References
+    ----------
+    The format: ``data/schemas/survey-mapping-format.json`` (JSON Schema 2020-12) and
+    docs/user-guide/survey-exports.md.
 
     Examples
     --------
@@ -575,6 +589,12 @@ def parse_dates(
     ExportError
         A value that is no date; a column mixing day-first and month-first values; or a column
         whose order cannot be told and no ``date_format`` — naming the rows.
+
+    References
+    ----------
+    Excel's 1900 date system: serial 1 is 1 January 1900 and the 29 February 1900 that never
+    was is counted, so a serial from 61 on (every date after February 1900) is the number of days
+    since 1899-12-30. Checked against openpyxl's own ``from_excel`` in tests/test_exports.py.
 
     Examples
     --------
@@ -716,6 +736,11 @@ def match_organisations(
     ExportError
         One problem per distinct name that matches no register organisation or more than one,
         with its rows and the closest register names (difflib).
+
+    References
+    ----------
+    :func:`difflib.get_close_matches` (Python standard library) for the closest names; the
+    normalisation rules: docs/user-guide/survey-exports.md.
 
     Examples
     --------
@@ -909,6 +934,11 @@ def read_export(
     -----
     SurveyExportWarning
         Naming the personal-data columns dropped.
+
+    References
+    ----------
+    The layouts, the mapping format and what each tool's public documentation says:
+    docs/user-guide/survey-exports.md; Qualtrics, "Understanding Your Dataset".
 
     Examples
     --------
@@ -1215,6 +1245,11 @@ def survey_map(export, *, codebook=None) -> tuple[dict, list[str]]:
     unmatched : list of str
         What could not be matched: codebook questions and schema fields with no column.
 
+    References
+    ----------
+    :class:`difflib.SequenceMatcher` (Python standard library): ``ratio()`` is 2·M / T, M the
+    matched characters and T the characters of both texts.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -1319,6 +1354,10 @@ def write_survey_map(export, out=None, *, codebook=None, force=False):
     -------
     (Path, list of str)
         The file written and what could not be matched (also written as comments in it).
+
+    References
+    ----------
+    The mapping format: docs/user-guide/survey-exports.md.
 
     Examples
     --------
