@@ -17,6 +17,10 @@ def _validate(args) -> int:
 
     failed = 0
     for path in args.paths:
+        outcome = _validate_export(path) if args.schema is None else None
+        if outcome is not None:  # a survey tool's export, read with its mapping
+            failed += outcome == "failed"
+            continue
         if args.schema is None:  # a QDA project, codebook or coded-text export: the QDA checks
             try:
                 report = qda_report(path)
@@ -47,6 +51,71 @@ def _validate(args) -> int:
         else:
             print(printable(f"{path}: valid against schema '{schema}'"))
     return 1 if failed else 0
+
+
+def _validate_export(path):
+    """A survey tool's export: read it with its mapping. ``None`` if ``path`` is not an export,
+    else "valid" or "failed" (the problems printed)."""
+    import warnings
+
+    from .exports import SurveyExportWarning, read_export, recognise_export
+    from .files import printable
+    from .schemas import ValidationError
+
+    tool = recognise_export(path)
+    if tool is None:
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SurveyExportWarning)
+        try:
+            table = read_export(path)
+        except ValidationError as exc:
+            print(
+                printable(f"{path}: {len(exc.problems)} problem(s) reading this {tool} export:"),
+                file=sys.stderr,
+            )
+            for p in exc.problems:
+                print(f"  {p}", file=sys.stderr)
+            return "failed"
+    dropped = ", ".join(table.attrs["dropped_columns"]) or "none"
+    print(
+        printable(
+            f"{path}: valid {tool} export with its mapping {table.attrs['mapping']}: "
+            f"{len(table)} response(s); personal-data columns dropped: {dropped}"
+        )
+    )
+    del caught  # the dropped columns are in the line above
+    return "valid"
+
+
+def _survey_map(args) -> int:
+    import warnings
+
+    from .exports import SurveyExportWarning, read_export, write_survey_map
+    from .files import printable
+    from .schemas import ValidationError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurveyExportWarning)
+        try:
+            out, unmatched = write_survey_map(
+                args.export, args.out, codebook=args.codebook, force=args.force
+            )
+        except (ValidationError, FileExistsError, ValueError) as exc:
+            print(f"error: {printable(exc, lines=True)}", file=sys.stderr)
+            return 1
+        print(printable(f"wrote {out}"))
+        for u in unmatched:
+            print(printable(f"  not matched: {u}"))
+        try:  # what reading the export with this first mapping still finds
+            read_export(args.export, out, codebook=args.codebook, register=args.register)
+        except ValidationError as exc:
+            print(printable(f"reading {args.export} with it: {len(exc.problems)} problem(s):"))
+            for p in exc.problems:
+                print(f"  {p}")
+        else:
+            print(printable(f"reading {args.export} with it: no problems"))
+    return 0
 
 
 EXIT_CODES = """\
@@ -104,6 +173,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     v.set_defaults(func=_validate)
+
+    m = sub.add_parser(
+        "survey-map",
+        help="write a first survey mapping for a survey tool's export",
+        formatter_class=raw,
+        description="Match the questions of a SurveyMonkey, Qualtrics, Microsoft Forms, Google\n"
+        "Forms or SmartSurvey export with the codebook's and write a survey mapping (YAML)\n"
+        "beside it; list what could not be matched, then what reading the export with it\n"
+        "still finds. Never replaces an existing mapping without --force.",
+        epilog="exit codes: 0 mapping written, 1 not an export / mapping exists / unreadable, "
+        "2 usage error",
+    )
+    m.add_argument("export", metavar="EXPORT", help="the export (CSV or XLSX) as the tool wrote it")
+    m.add_argument(
+        "--register",
+        help="register (CSV or XLSX) for organisations answered by name "
+        "(default: register.csv beside the export)",
+    )
+    m.add_argument("--codebook", help="survey codebook (default: the bundled one)")
+    m.add_argument(
+        "--out", help="mapping file to write (default: <export stem>.mapping.yml beside it)"
+    )
+    m.add_argument("--force", action="store_true", help="replace an existing mapping file")
+    m.set_defaults(func=_survey_map)
 
     add_commands(sub)
     return parser

@@ -102,6 +102,9 @@ class Question:
     separator: str = ";"
     positive: tuple[str, ...] = ()
     outside_base: tuple[str, ...] = ()
+    #: Each option's numeric code (as text, e.g. ``"1"``) → its label, where the codebook
+    #: declares ``code:`` (how a survey tool's "numeric values" export writes the answer).
+    codes: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def dtype(self) -> pd.CategoricalDtype:
@@ -166,11 +169,10 @@ def load_codebook(path: str | Path = DEFAULT_CODEBOOK) -> Codebook:
 @lru_cache(maxsize=16)
 def _load_codebook(path: str) -> Codebook:
     import json
-    import re
 
     import fastjsonschema  # imports in ms; jsonschema's import costs ~1 s in every kernel
 
-    from .files import InputFileError, read_yaml
+    from .files import InputFileError, format_violation, read_yaml
 
     p = Path(path)
     try:
@@ -181,9 +183,7 @@ def _load_codebook(path: str) -> Codebook:
     try:
         fastjsonschema.validate(fmt, spec)
     except fastjsonschema.JsonSchemaValueException as exc:
-        # exc.name is like "data.questions[0].positive[0]": shown as questions/0/positive/0
-        where = "/".join(re.sub(r"\[(\d+)\]", r".\1", exc.name).split(".")[1:]) or "(top level)"
-        message = exc.message.removeprefix(exc.name).strip()
+        where, message = format_violation(exc)
         raise ValueError(f"codebook {p}, at {where}: {message}") from None
     questions = {}
     for q in spec["questions"]:
@@ -198,6 +198,16 @@ def _load_codebook(path: str) -> Codebook:
                         f"matches both '{lookup[key]}' and '{o['label']}'"
                     )
                 lookup[key] = o["label"]
+        codes: dict[str, str] = {}
+        for o in q["options"]:
+            if "code" in o:
+                code = str(o["code"]).strip()
+                if code in codes:
+                    raise ValueError(
+                        f"codebook {p}, question '{q['id']}': the code {code} is given to both "
+                        f"'{codes[code]}' and '{o['label']}'"
+                    )
+                codes[code] = o["label"]
         for role in ("positive", "outside_base"):
             unknown = [x for x in q.get(role, []) if x not in labels]
             if unknown:
@@ -215,6 +225,7 @@ def _load_codebook(path: str) -> Codebook:
             separator=q.get("separator", ";"),
             positive=tuple(q.get("positive", [])),
             outside_base=tuple(q.get("outside_base", [])),
+            codes=codes,
         )
     return Codebook(name=spec.get("name", p.stem), path=str(p), questions=questions)
 

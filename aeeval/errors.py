@@ -13,6 +13,7 @@ class                      module                 raised when
 ``InputFileError``         :mod:`aeeval.files`    a file cannot be read
 ``ValidationError``        :mod:`aeeval.schemas`  a table breaks its schema
 ``CodingError``            :mod:`aeeval.coding`   answers the codebook does not map
+``ExportError``            :mod:`aeeval.exports`  a survey tool's export its mapping cannot read
 ``DeclarationError``       :mod:`aeeval.disclosure`  a table does not declare its base/rule
 ``AgreementError``         :mod:`aeeval.agreement`  data that give no agreement statistic
 ``ChartError``             :mod:`aeeval.spc`      data or options a run or SPC chart cannot use
@@ -27,7 +28,8 @@ class                      module                 raised when
 ``ReportError``            ``aeeval.publish.report``  a report could not be built
 =========================  =====================  ========================================
 
-Warnings have one root too, :class:`AeevalWarning` (``QDAWarning``, ``TrialLimitsWarning``).
+Warnings have one root too, :class:`AeevalWarning` (``QDAWarning``, ``TrialLimitsWarning``,
+``SurveyExportWarning``).
 """
 
 __all__ = ["AeevalError", "AeevalWarning"]

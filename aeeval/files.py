@@ -18,7 +18,15 @@ from pathlib import Path
 
 from .errors import AeevalError
 
-__all__ = ["InputFileError", "file_problem", "read_text", "load_yaml", "read_yaml", "printable"]
+__all__ = [
+    "InputFileError",
+    "file_problem",
+    "read_text",
+    "load_yaml",
+    "read_yaml",
+    "printable",
+    "format_violation",
+]
 
 
 class InputFileError(AeevalError, ValueError):
@@ -189,3 +197,24 @@ def load_yaml(text: str, source: str):
 def read_yaml(path):
     """Read a YAML file a user named (:func:`read_text`, then :func:`load_yaml`)."""
     return load_yaml(read_text(path), str(path))
+
+
+def format_violation(exc) -> tuple[str, str]:
+    """Where in a YAML/JSON file a ``fastjsonschema`` violation is, and what it is.
+
+    ``exc.name`` is like ``data.questions[0].positive[0]``: shown as ``questions/0/positive/0``
+    (``(top level)`` for the whole document); the message without that name.
+
+    Examples
+    --------
+    >>> import fastjsonschema
+    >>> try:
+    ...     fastjsonschema.validate({"properties": {"a": {"type": "integer"}}}, {"a": "x"})
+    ... except fastjsonschema.JsonSchemaValueException as exc:
+    ...     format_violation(exc)
+    ('a', 'must be integer')
+    """
+    import re
+
+    where = "/".join(re.sub(r"\[(\d+)\]", r".\1", exc.name).split(".")[1:]) or "(top level)"
+    return where, exc.message.removeprefix(exc.name).strip()

@@ -41,6 +41,7 @@ __all__ = [
     "list_schemas",
     "load_schema",
     "read_cells",
+    "read_records",
     "read_table",
     "validate_table",
     "guess_schema",
@@ -1060,6 +1061,35 @@ def read_table(
     path = Path(path)
     records, row_numbers = read_cells(path, sheet)
     typed, problems = _validate(records, row_numbers, descriptor, str(path))
+    if problems:
+        raise ValidationError(problems)
+    return typed
+
+
+def read_records(
+    records: list[list[str]], row_numbers: list[int], schema: str | Path | dict, name: str
+) -> pd.DataFrame:
+    """Validate text cells already read (``records[0]`` the header) as :func:`read_table` does.
+
+    For readers that first reshape a file laid out another way (a survey tool's export,
+    :func:`aeeval.read_export`) and then hold it to a table schema with the same rules, types and
+    messages. ``row_numbers`` are the spreadsheet rows of the records, ``name`` the file named in
+    every problem.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem.
+
+    Examples
+    --------
+    >>> t = read_records([["org_code", "cohort"], ["ZA01", "2"]], [1, 2],
+    ...                  {"fields": [{"name": "org_code"}, {"name": "cohort", "type": "integer"}]},
+    ...                  "example.csv")
+    >>> t["cohort"].tolist(), t.attrs["rows"]
+    ([2], (2,))
+    """
+    typed, problems = _validate(records, row_numbers, load_schema(schema), name)
     if problems:
         raise ValidationError(problems)
     return typed

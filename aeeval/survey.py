@@ -45,15 +45,25 @@ REGISTER_COLUMNS = ["cohort", "setting", "region", "org_type"]
 
 
 def load_survey(
-    data_dir: str | Path | None = None, *, cohort=None, codebook=None, strict: bool = True
+    data_dir: str | Path | None = None,
+    *,
+    cohort=None,
+    codebook=None,
+    strict: bool = True,
+    survey: str | Path | None = None,
 ) -> pd.DataFrame:
     """Read the register and the survey export, code the answers and add register columns.
 
     Parameters
     ----------
     data_dir : str or Path, optional
-        Folder holding ``register.csv`` (or ``.xlsx``) and ``survey_responses.csv`` (or ``.xlsx``);
+        Folder holding ``register.csv`` (or ``.xlsx``) and the survey: ``survey_responses.csv``
+        (or ``.xlsx``) in aeeval's ``survey`` schema, or a survey tool's own export with its
+        survey mapping beside it (:func:`aeeval.read_export`, :func:`aeeval.find_export`);
         default: the bundled synthetic examples.
+    survey : str or Path, optional
+        The survey file, when it is not found by those rules (a ``survey``-schema table or a
+        tool's export with its mapping).
     codebook : str or Path, optional
         Codebook file (default: ``data/schemas/survey_codebook.yaml``).
     cohort : int, optional
@@ -65,12 +75,14 @@ def load_survey(
     -------
     pandas.DataFrame
         One row per responding organisation: coded answers plus ``cohort``, ``setting``,
-        ``region`` and ``org_type`` from the register.
+        ``region`` and ``org_type`` from the register. From an export, ``attrs["survey_tool"]``
+        names the tool (and the other ``attrs`` of :func:`aeeval.read_export` are kept).
 
     Raises
     ------
     ValidationError
-        A file breaks its schema, or a response names an organisation missing from the register.
+        A file breaks its schema, or a response names an organisation missing from the register
+        (an :class:`aeeval.ExportError`, a subclass, for an export and its mapping).
     CodingError
         An answer is not in the codebook (with ``strict=True``).
 
@@ -81,10 +93,24 @@ def load_survey(
     (79, [1, 2, 3, 4])
     """
     folder = Path(data_dir) if data_dir is not None else EXAMPLES
+    from .exports import find_export, read_export, recognise_export
+
     register_path = find_input(folder, EXAMPLE_FILES["register"])
-    survey_path = find_input(folder, EXAMPLE_FILES["survey"])
+    if survey is not None:
+        survey_path = Path(survey)
+    else:
+        survey_path = find_input(folder, EXAMPLE_FILES["survey"], required=False)
+        survey_path = survey_path or find_export(folder)
+        if survey_path is None:
+            raise FileNotFoundError(
+                f"{folder}: no {EXAMPLE_FILES['survey']} (or .xlsx), nor a survey tool's export "
+                "with its survey mapping beside it, in this folder"
+            )
     register = read_table(register_path, "register")
-    survey = read_table(survey_path, "survey")
+    if recognise_export(survey_path) is not None:
+        survey = read_export(survey_path, codebook=codebook, register=register, strict=strict)
+    else:
+        survey = read_table(survey_path, "survey")
     unknown = ~survey["org_code"].isin(register["org_code"])
     if unknown.any():
         raise ValidationError(

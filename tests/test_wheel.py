@@ -140,6 +140,7 @@ def test_the_wheel_holds_the_data_notebooks_and_templates_and_nothing_else(built
         f"{res}schemas/survey_codebook.yaml",
         f"{res}schemas/staff_survey_items.csv",
         f"{res}schemas/codebook-format.json",
+        f"{res}schemas/survey-mapping-format.json",
         f"{res}schemas/register.schema.json",
         f"{res}public/LICENCE-OGL.md",
         f"{res}public/README.md",
