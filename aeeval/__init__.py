@@ -58,7 +58,6 @@ _EXPORTS = {
     "ValidationError": "schemas",
     "ExportError": "exports",
     "SurveyExportWarning": "exports",
-    "find_export": "exports",
     "read_export": "exports",
     "recognise_export": "exports",
     "survey_map": "exports",

@@ -24,7 +24,9 @@ The rules, in order:
 4. An entry no recogniser takes — or that two strands claim equally, or that cannot be read — is
    **unplaced**: :func:`aeeval.load_evaluation` warns and the report's data table lists it;
    ``aeeval evaluate`` refuses the folder. Never silently ignored.
-5. **Two files for one strand** are an error naming both.
+5. **Two files for one strand** are an error naming both — except that a table with a header and
+   no rows (a template left blank, as ``aeeval init`` writes the register twice) is set aside
+   beside a filled-in one.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ __all__ = [
     "skipped",
     "is_register",
     "is_survey",
+    "is_survey_export",
     "is_interviews",
     "is_staff_survey",
     "is_measures",
@@ -120,6 +123,13 @@ def _schema_fields(schema: str) -> frozenset:
     return frozenset(f["name"].casefold() for f in load_schema(schema)["fields"])
 
 
+def _blank_table(path: Path) -> bool:
+    """A table with a header and no rows: a template not filled in (``aeeval init`` writes the
+    register as CSV and as XLSX; the one left blank is not a second register)."""
+    rows, reason = _head(path)
+    return reason is None and len(rows) == 1
+
+
 def _table_schema(path: Path) -> tuple[str | None, str]:
     """The schema a table's header follows best (at least half its columns), and why; ``None``
     when none does or two do equally."""
@@ -176,6 +186,23 @@ def is_survey(path) -> str | None:
     "aeeval's survey schema"
     """
     return _schema_table("survey")(Path(path))
+
+
+def is_survey_export(path) -> str | None:
+    """``path`` is a survey tool's own export (SurveyMonkey, Qualtrics, Microsoft Forms, Google
+    Forms, SmartSurvey: :func:`aeeval.exports.recognise_export`, from its header rows); it is read
+    with the survey mapping beside it.
+
+    Examples
+    --------
+    >>> from aeeval.paths import EXAMPLES
+    >>> is_survey_export(EXAMPLES / "survey_responses.csv") is None  # aeeval's own table
+    True
+    """
+    from .exports import recognise_export
+
+    tool = recognise_export(path)
+    return f"a {tool} export" if tool else None
 
 
 def is_interviews(path) -> str | None:
@@ -268,6 +295,7 @@ def is_codebook(path) -> str | None:
 STRANDS: list[tuple[str, Callable[[Path], str | None]]] = [
     ("register", is_register),
     ("survey", is_survey),
+    ("survey", is_survey_export),
     ("interview_segments", is_interviews),
     ("staff_survey", is_staff_survey),
     ("measures", is_measures),
@@ -437,8 +465,9 @@ def _unplaced_reason(path: Path) -> str:
         more = " …" if len(rows[0]) > 8 else ""
         return (
             f"its header ({found}{more}) is not that of any input: the register, survey, "
-            "interview_segments, staff_survey or measures schema (data/schemas/), a Staff Survey "
-            "results layout or QualCoder's coded-text export"
+            "interview_segments, staff_survey or measures schema (data/schemas/), a survey tool's "
+            "export (SurveyMonkey, Qualtrics, Microsoft Forms, Google Forms, SmartSurvey), a "
+            "Staff Survey results layout or QualCoder's coded-text export"
         )
     return (
         f"a '{path.suffix or path.name}' file is no input: expected CSV/XLSX tables, a .qdpx, a "
@@ -490,6 +519,14 @@ def discover(folder, *, strands=None) -> Discovery:
         claims.setdefault(strand, []).append(path)
         kinds.setdefault(strand, {})[path] = kind
     for strand, paths in claims.items():
+        filled = [p for p in paths if not _blank_table(p)]
+        if len(paths) > 1 and filled:  # e.g. aeeval init's register template left blank
+            for p in paths:
+                if p not in filled:
+                    out.skipped.append(
+                        (p, f"a blank template (a header, no rows) beside {filled[0].name}")
+                    )
+            paths = filled
         if len(paths) > 1:
             out.conflicts[strand] = paths
         out.found[strand] = paths[0] if len(paths) == 1 else None

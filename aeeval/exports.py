@@ -56,7 +56,6 @@ __all__ = [
     "LAYOUTS",
     "ExportError",
     "SurveyExportWarning",
-    "find_export",
     "find_mapping",
     "match_organisations",
     "parse_dates",
@@ -407,51 +406,6 @@ def find_mapping(export) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def find_export(folder) -> Path | None:
-    """The one survey tool export in ``folder`` that has a survey mapping beside it
-    (:func:`find_mapping`); ``None`` when there is none.
-
-    Raises
-    ------
-    ExportError
-        Two or more such exports: which one is the survey cannot be told.
-
-    References
-    ----------
-    The mapping's file names: docs/user-guide/survey-exports.md.
-
-    Examples
-    --------
-    >>> from aeeval.paths import EXAMPLES
-    >>> find_export(EXAMPLES) is None          # the examples hold aeeval's own tables
-    True
-    """
-    folder = Path(folder)
-    found = [
-        p
-        for p in sorted(folder.iterdir())
-        if p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
-        and not p.name.startswith((".", "~$"))
-        and recognise_export(p) is not None
-        and find_mapping(p) is not None
-    ]
-    if len(found) > 1:
-        raise ExportError(
-            [
-                Problem(
-                    str(folder),
-                    None,
-                    None,
-                    ", ".join(p.name for p in found),
-                    "two-exports",
-                    f"{len(found)} survey exports with a mapping in one folder "
-                    f"({', '.join(p.name for p in found)}): keep one survey export per folder",
-                )
-            ]
-        )
-    return found[0] if found else None
 
 
 def read_mapping(path) -> dict:

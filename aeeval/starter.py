@@ -2,8 +2,8 @@
 
 :func:`write_starter` writes the programme register as a template twice — ``register.xlsx``, with
 drop-down lists and checks from the register schema (its ``enum`` and ``categories`` as lists, the
-cohort a whole number, the start date a date), and ``register.csv`` for tools without Excel; keep
-one, since two registers in one folder are refused — a ``README.md`` saying which file goes where,
+cohort a whole number, the start date a date), and ``register.csv`` for tools without Excel; fill
+in one (the other, left blank, is set aside: two filled-in registers are refused) — a ``README.md`` saying which file goes where,
 and ``survey_mapping.yml``, a commented survey-mapping stub for a survey tool's export. It never
 writes into a folder that holds anything.
 """
@@ -141,7 +141,7 @@ Files are recognised by their content, not their names (names below are suggesti
 
 | strand | file | needed |
 |---|---|---|
-| programme register | `register.xlsx` (drop-down lists) **or** `register.csv` — fill in one and delete the other: two registers in one folder are refused | yes |
+| programme register | `register.xlsx` (drop-down lists) **or** `register.csv` — fill in one; the other, left blank, is set aside (two filled-in registers are refused) | yes |
 | survey of organisations | the survey tool's export as it was downloaded (SurveyMonkey, Qualtrics, Microsoft Forms, Google Forms, SmartSurvey) with its survey mapping (`aeeval survey-map EXPORT` writes `<export>.mapping.yml`; `survey_mapping.yml` here is a stub), or a table in aeeval's `survey` schema | no |
 | coded interviews | a REFI-QDA project (`.qdpx` from NVivo, ATLAS.ti, MAXQDA, QualCoder), a QualCoder project (`*.qda` folder), QualCoder's coded-text export, or a table in the `interview_segments` schema | no |
 | NHS Staff Survey results | trust results: the `staff_survey` schema, or the published wide layout (`q22c_2019`, `q22c_n_2019`) | no |

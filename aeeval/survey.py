@@ -59,7 +59,7 @@ def load_survey(
     data_dir : str or Path, optional
         Folder holding ``register.csv`` (or ``.xlsx``) and the survey: ``survey_responses.csv``
         (or ``.xlsx``) in aeeval's ``survey`` schema, or a survey tool's own export with its
-        survey mapping beside it (:func:`aeeval.read_export`, :func:`aeeval.find_export`);
+        survey mapping beside it (:func:`aeeval.read_export`; found by its content, :mod:`aeeval.discovery`);
         default: the bundled synthetic examples.
     survey : str or Path, optional
         The survey file, when it is not found by those rules (a ``survey``-schema table or a
@@ -93,14 +93,13 @@ def load_survey(
     (79, [1, 2, 3, 4])
     """
     folder = Path(data_dir) if data_dir is not None else EXAMPLES
-    from .exports import find_export, read_export, recognise_export
+    from .exports import read_export, recognise_export
 
     register_path = find_input(folder, EXAMPLE_FILES["register"])
     if survey is not None:
         survey_path = Path(survey)
     else:
         survey_path = find_input(folder, EXAMPLE_FILES["survey"], required=False)
-        survey_path = survey_path or find_export(folder)
         if survey_path is None:
             raise FileNotFoundError(
                 f"{folder}: no {EXAMPLE_FILES['survey']} (or .xlsx), nor a survey tool's export "

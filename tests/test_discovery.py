@@ -149,11 +149,12 @@ def test_check_folder_lists_every_problem_of_every_file(tmp_path, examples):
     }
 
 
-def test_a_new_kind_of_input_is_one_line_in_the_table_of_recognisers(tmp_path, examples):
-    """How the survey tools' exports join: a recogniser (path -> what it is, or None) added to
-    STRANDS places the file, and it then competes with the other survey files like any other."""
-    from aeeval.discovery import STRANDS
-
+def test_a_survey_tool_export_is_placed_by_its_header_and_competes_with_other_survey_files(
+    tmp_path, examples
+):
+    """The survey tools' exports join discovery as one recogniser in STRANDS
+    (``is_survey_export``): the file is placed whatever its name, and it competes with the other
+    survey files like any other."""
     folder = tmp_path / "data"
     folder.mkdir()
     shutil.copy(examples / "register.csv", folder / "register.csv")
@@ -163,16 +164,11 @@ def test_a_new_kind_of_input_is_one_line_in_the_table_of_recognisers(tmp_path, e
         "Timestamp,Which organisation do you work for?\n2026/11/23 10:15:02 AM GMT,ZA01\n",
         encoding="utf-8",
     )
-
-    def google_forms(path):
-        with open(path, encoding="utf-8") as f:
-            return "Google Forms export" if f.readline().startswith("Timestamp,") else None
-
-    assert discover(folder).unplaced[0][0] == export  # without it: unplaced
-    found = discover(folder, strands=[*STRANDS, ("survey", google_forms)])
-    assert found.found["survey"] == export and found.kind("survey") == "Google Forms export"
+    found = discover(folder)
+    assert found.unplaced == []
+    assert found.found["survey"] == export and found.kind("survey") == "a Google Forms export"
     shutil.copy(examples / "survey_responses.csv", folder / "answers.csv")
-    found = discover(folder, strands=[*STRANDS, ("survey", google_forms)])
+    found = discover(folder)
     assert list(found.conflicts) == ["survey"]
     assert "several survey files (Always Events survey (Responses).csv, answers.csv)" in (
         found.problems()[0].message

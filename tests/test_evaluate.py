@@ -9,6 +9,7 @@ import pytest
 import yaml
 from conftest import aeeval_cli, sha256
 
+from aeeval.discovery import discover
 from aeeval.paths import EXAMPLES, NOTEBOOKS
 from aeeval.schemas import load_schema
 
@@ -129,13 +130,10 @@ def test_init_writes_a_starter_folder_with_drop_down_lists(tmp_path):
     assert set(mapping) == {"fields", "questions"} and "org_code" in mapping["fields"]
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert "aeeval evaluate FOLDER" in readme and "`org_type` (string)" in readme
-    # The folder as written is refused by evaluate until one register is kept and filled in.
+    # The folder as written is refused by evaluate until one register is filled in.
     check = aeeval_cli("evaluate", folder, "--out", tmp_path / "out")
     assert check.returncode == 1
     assert "several register files (register.csv, register.xlsx)" in check.stderr
-    (folder / "register.csv").unlink()
-    check = aeeval_cli("evaluate", folder, "--out", tmp_path / "out")
-    assert "register.xlsx: file has a header but no data rows [rule: empty]" in check.stderr
     # Filled in as Excel stores it (cohort a number, start_date a date cell), it is a register.
     for name, value in [
         ("org_code", "RXX01"),
@@ -151,6 +149,23 @@ def test_init_writes_a_starter_folder_with_drop_down_lists(tmp_path):
     valid = aeeval_cli("validate", folder / "register.xlsx")
     assert valid.returncode == 0, valid.stderr
     assert "valid against schema 'register'" in valid.stdout
+    # The CSV template left blank beside it is set aside, not a second register.
+    found = discover(folder)
+    assert found.found["register"] == folder / "register.xlsx" and not found.conflicts
+    assert (
+        folder / "register.csv",
+        "a blank template (a header, no rows) beside register.xlsx",
+    ) in (found.skipped)
+    (folder / "register.xlsx").rename(folder / "filled.xlsx")
+    (folder / "copy.csv").write_text(
+        (folder / "register.csv").read_text(encoding="utf-8") + "ZZ1,x,,,,,,\n"
+    )
+    assert set(discover(folder).conflicts["register"]) == {
+        folder / "copy.csv",
+        folder / "filled.xlsx",
+    }
+    (folder / "copy.csv").unlink()
+    (folder / "filled.xlsx").rename(folder / "register.xlsx")
     # Never overwrites: a non-empty folder is refused and left as it was.
     before = _hashes(folder)
     again = aeeval_cli("init", folder)

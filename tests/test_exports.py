@@ -25,10 +25,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import aeeval as ae
+from aeeval.discovery import DataFolderError, discover
 from aeeval.exports import (
     ExportError,
     SurveyExportWarning,
-    find_export,
     match_organisations,
     parse_dates,
     read_export,
@@ -37,6 +37,7 @@ from aeeval.exports import (
     survey_map,
     write_survey_map,
 )
+from aeeval.survey import load_survey
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 REFERENCE = FIXTURES / "survey_responses.csv"
@@ -229,7 +230,7 @@ def test_each_tool_gives_the_same_headline_figures_as_aeevals_own_schema(name, t
 def test_the_tool_is_recognised_from_the_header(name, tmp_path):
     folder = export_folder(tmp_path, name)
     assert recognise_export(folder / name) == TOOL[name]
-    assert find_export(folder) == folder / name
+    assert discover(folder).found["survey"] == folder / name  # found by its content
 
 
 def test_files_that_are_not_exports_are_not_recognised(tmp_path, examples):
@@ -561,9 +562,9 @@ def test_two_exports_with_mappings_in_one_folder_are_an_error(tmp_path):
     folder = export_folder(tmp_path, "google_forms.csv")
     shutil.copy(FIXTURES / "surveymonkey.csv", folder)
     shutil.copy(FIXTURES / "surveymonkey.mapping.yml", folder)
-    with pytest.raises(ExportError) as exc:
-        find_export(folder)
-    assert "google_forms.csv, surveymonkey.csv" in exc.value.problems[0].value
+    with pytest.raises(DataFolderError) as exc:
+        load_survey(folder)
+    assert "google_forms.csv, surveymonkey.csv" in str(exc.value)
 
 
 def test_survey_map_matches_wording_closely_and_lists_what_it_could_not(tmp_path):
@@ -770,3 +771,51 @@ def test_slashed_dates_read_back_whatever_the_column_holds(days, order, with_tim
         pattern += " %I:%M:%S %p" if order == "monthfirst" else " %H:%M"
     values = [datetime(d.year, d.month, d.day, 10, 15, 32).strftime(pattern) for d in days]
     assert parse_dates(values, list(range(2, len(values) + 2))) == days
+
+
+def _evaluated(folder: Path, out: Path) -> dict:
+    """``aeeval evaluate`` of ``folder`` as an evaluator runs it: report name → figures.json."""
+    res = aeeval_cli("evaluate", folder, "--out", out, "--format", "html", "--jobs", "2", "-q")
+    assert res.returncode == 0, res.stdout + res.stderr
+    return {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/figures.json"))}
+
+
+@pytest.fixture(scope="module")
+def evaluated_reference(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reference") / "data"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "register.csv", folder)
+    shutil.copy(REFERENCE, folder)
+    return _evaluated(folder, folder.parent / "out")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [
+        "surveymonkey.csv",
+        "qualtrics_numeric.csv",
+        "ms_forms.xlsx",
+        "google_forms.csv",
+        "smartsurvey.csv",
+    ],
+)
+def test_each_tool_s_export_goes_through_aeeval_evaluate_with_only_its_mapping(
+    name, tmp_path, evaluated_reference
+):
+    """Issue 13's done-when: the export in its tool's layout, a mapping beside it, and the same
+    answers in aeeval's own schema give the same figures in every report `aeeval evaluate`
+    builds (programme and each cohort); the data table says which tool's export was read."""
+    folder = export_folder(tmp_path, name)
+    before = {p.name: sha256(p) for p in folder.iterdir()}
+    got = _evaluated(folder, tmp_path / "out")
+    assert sorted(got) == sorted(evaluated_reference) == ["cohort-1", "cohort-2", "programme"]
+    for report, figures in got.items():
+        tables = {t["name"]: t["records"] for t in figures["tables"]}
+        want = {t["name"]: t["records"] for t in evaluated_reference[report]["tables"]}
+        assert "headline_figures" in tables
+        for table in set(want) - {"data_sources"}:
+            assert tables[table] == want[table], (report, table)
+        survey = [r for r in tables["data_sources"] if r["file"] == name]
+        assert survey and survey[0]["read_as"] == f"a {TOOL[name]} export"
+    assert {p.name: sha256(p) for p in folder.iterdir()} == before  # inputs only read
