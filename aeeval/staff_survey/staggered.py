@@ -154,12 +154,16 @@ def _fit(design, d, *, control_group, confidence, seed, n_bootstrap):
 
 def _quiet():
     """diff-diff's notes that are expected here, not news to the user: the weights are rescaled to
-    mean 1 (the estimates do not change) and the reference event time has no standard error."""
+    mean 1 (the estimates do not change), the reference event time has no standard error, and
+    the logit solver's events-per-variable note (about propensity scores, which no design here
+    fits)."""
     ctx = warnings.catch_warnings()
     ctx.__enter__()
     warnings.filterwarnings("ignore", message=r"pweight weights normalized")
     warnings.filterwarnings("ignore", message=r".*non-finite or zero bootstrap SE")
     warnings.filterwarnings("ignore", message=r".*cluster= partition differs")
+    # the ETWFE logit's solver speaks of a propensity score; its outcome is a fitted proportion
+    warnings.filterwarnings("ignore", message=r"Low Events Per Variable")
     return ctx
 
 
