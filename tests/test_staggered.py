@@ -263,6 +263,9 @@ def test_too_few_trusts_for_an_estimator_is_a_clear_error():
         assert isinstance(info.value, ae.AeevalError)
     with pytest.raises(ValueError, match="control_group"):
         ae.participation_effect(results, register, control_group="later")
+    for bad in (-1, 10, 2.5):
+        with pytest.raises(ValueError, match="n_bootstrap"):
+            ae.participation_effect(results, register, n_bootstrap=bad)
     with pytest.raises(EstimatorError, match=r"only 1 register trust\(s\).*at least 2"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -961,8 +961,8 @@ def participation_effect(
         Seed of the multiplier bootstrap and of the sup-t band draws (default 1, so a report is
         reproducible).
     n_bootstrap : int
-        Multiplier-bootstrap draws for ``callaway_santanna`` (0: analytical standard errors and a
-        sup-t band from the event-time covariance).
+        Multiplier-bootstrap draws for ``callaway_santanna``, at least 99 (0: analytical standard
+        errors and a sup-t band from the event-time covariance).
     first_exposed : int, optional
         The year rule: the first survey counted as after joining is ``start_year + first_exposed``
         (rel_year = year − start_year; reference ``first_exposed - 1``). Default (None): the date

@@ -197,6 +197,12 @@ def estimate(
         raise ValueError(
             f"control_group must be one of {', '.join(CONTROL_GROUPS)}, not {control_group!r}"
         )
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)):
+        raise ValueError(f"n_bootstrap must be a whole number ≥ 0, not {n_bootstrap!r}")
+    if n_bootstrap < 0 or 0 < n_bootstrap < 99:
+        raise ValueError(
+            f"n_bootstrap must be 0 (analytical standard errors) or at least 99, not {n_bootstrap}"
+        )
     d = frame(panel)
     n_treated, cohorts = _check_treated(d, design, control_group)
     ctx = _quiet()
