@@ -17,6 +17,7 @@ class                      module                 raised when
 ``DeclarationError``       :mod:`aeeval.disclosure`  a table does not declare its base/rule
 ``AgreementError``         :mod:`aeeval.agreement`  data that give no agreement statistic
 ``ChartError``             :mod:`aeeval.spc`      data or options a run or SPC chart cannot use
+``EstimatorError``         :mod:`aeeval.staff_survey`  a panel an estimator cannot fit
 ``QDAFormatError``         :mod:`aeeval.qdaformats`  a QDA file that cannot be read
 ``ParameterError``         ``aeeval.publish.parameters``  a parameter a notebook does not declare
 ``ConfigError``            ``aeeval.publish.build``  a build config that cannot run

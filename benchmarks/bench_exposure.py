@@ -4,7 +4,7 @@ Simulated panels shaped like the real acute-trust data (250 trusts, 2015-2020, b
 100 trusts joining in five cohorts 2015-2019, each in January-March as the example register
 does), with the effect (+0.25 log-odds) from the first survey whose fieldwork starts after joining
 (the bundled fieldwork table: September 2015-2016, October 2017-2020). Each replicate is estimated
-by ``participation_effect(design="did")`` twice: the date rule (the default with ``start_date``)
+by ``participation_effect(design="twfe")`` (its log-odds) twice: the date rule (the default with ``start_date``)
 and the old year rule (``first_exposed=1``). Under the date rule the 2015 joiners have no survey
 before joining and are left out (the warning is counted, not shown). ``tests/test_exposure.py``
 runs a small fast version (8 panels of 80 trusts).
@@ -69,8 +69,9 @@ def main():
                 ("date rule", {}),
                 ("year rule (first_exposed=1)", {"first_exposed": 1}),
             ]:
-                fx = ae.participation_effect(results, register, **kw).iloc[0]
-                out[name].append((fx["estimate"], fx["ci_low"] <= TRUE <= fx["ci_high"]))
+                fx = ae.participation_effect(results, register, design="twfe", **kw).iloc[0]
+                covered = fx["log_odds_ci_low"] <= TRUE <= fx["log_odds_ci_high"]
+                out[name].append((fx["log_odds"], covered))
     print(f"{args.reps} replicates, true effect {TRUE} log-odds")
     print("| rule | mean estimate | bias | 95 % CI coverage |")
     print("|---|---|---|---|")

@@ -16,7 +16,7 @@ import pytest
 
 import aeeval as ae
 from aeeval.paths import EXAMPLES
-from aeeval.staff_survey import load_fieldwork
+from aeeval.staff_survey import PARTICIPATION_DESIGNS, load_fieldwork
 
 YEARS = range(2015, 2021)
 
@@ -73,10 +73,11 @@ def test_date_rule_recovers_the_effect_the_year_rule_misses():
     by_date, by_year, covered = [], [], 0
     for seed in range(8):
         results, register = panel(seed, effect=true)
-        fx = ae.participation_effect(results, register).iloc[0]
-        by_date.append(fx["estimate"])
-        covered += fx["ci_low"] <= true <= fx["ci_high"]
-        by_year.append(ae.participation_effect(results, register, first_exposed=1)["estimate"][0])
+        fx = ae.participation_effect(results, register, design="twfe").iloc[0]
+        by_date.append(fx["log_odds"])
+        covered += fx["log_odds_ci_low"] <= true <= fx["log_odds_ci_high"]
+        year_rule = ae.participation_effect(results, register, first_exposed=1, design="twfe")
+        by_year.append(year_rule["log_odds"][0])
     bias_date = np.mean(by_date) / true - 1
     bias_year = np.mean(by_year) / true - 1
     assert abs(bias_date) < 0.08  # small over 8 panels
@@ -187,7 +188,7 @@ def test_too_few_treated_trusts_is_a_clear_error_never_linalgerror():
             ae.participation_effect(results, register.iloc[:1])
     # issue 16: first_exposed=6 on the example data raised numpy's LinAlgError
     reg = ae.read_table(EXAMPLES / "register.csv", "register")
-    for design in ("did", "event_study"):
+    for design in PARTICIPATION_DESIGNS:
         with pytest.raises(ValueError, match="no survey after joining|at least 2") as info:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -506,12 +506,13 @@ def test_did_recovers_known_effect_over_seeds():
     estimates, covered = [], 0
     for seed in range(20):
         results, register = simulate(seed, effect=true)
-        fx = ae.participation_effect(results, register, design="did").iloc[0]
-        estimates.append(fx["estimate"])
-        covered += fx["ci_low"] <= true <= fx["ci_high"]
+        fx = ae.participation_effect(results, register, design="twfe").iloc[0]
+        estimates.append(fx["log_odds"])
+        covered += fx["log_odds_ci_low"] <= true <= fx["log_odds_ci_high"]
         if seed == 0:
-            assert fx["ci_low"] <= true <= fx["ci_high"]
-            assert fx["n_trusts"] == 60 and fx["n_obs"] == 360 and fx["scale"] == "log_odds"
+            assert fx["log_odds_ci_low"] <= true <= fx["log_odds_ci_high"]
+            assert fx["n_trusts"] == 60 and fx["n_obs"] == 360 and fx["term"] == "att"
+            assert fx["scale"] == "percentage_points" and fx["design"] == "twfe"
     assert abs(np.mean(estimates) - true) < 0.02  # bias small over 20 seeds
     assert covered >= 16  # nominal 95 %: 19/20 expected; ≥ 16 allows for 20 draws
 
@@ -545,7 +546,7 @@ def cluster_sandwich(data, columns, groups):
 
 def test_clustered_standard_errors_against_independent_sandwich():
     results, register = simulate(5, effect=0.25)
-    fx = ae.participation_effect(results, register, design="did", confidence=0.95).iloc[0]
+    fx = ae.participation_effect(results, register, design="twfe", confidence=0.95).iloc[0]
     start = dict(zip(register["org_code"], register["start_year"]))
     data = results.assign(
         participation=[
@@ -556,8 +557,8 @@ def test_clustered_standard_errors_against_independent_sandwich():
     est, cov, fit = cluster_sandwich(data, ["participation"], data["org_code"])
     se = math.sqrt(cov[0, 0])
     z = NormalDist().inv_cdf(0.975)
-    assert fx["estimate"] == pytest.approx(est[0], abs=1e-7)
-    assert (fx["ci_high"] - fx["ci_low"]) / (2 * z) == pytest.approx(se, rel=1e-5)
+    assert fx["log_odds"] == pytest.approx(est[0], abs=1e-7)
+    assert (fx["log_odds_ci_high"] - fx["log_odds_ci_low"]) / (2 * z) == pytest.approx(se, rel=1e-5)
     assert fx["p_value"] == pytest.approx(2 * (1 - NormalDist().cdf(abs(est[0]) / se)), rel=1e-5)
     # statsmodels' own default also multiplies by (N−1)/(N−K), K counting all 66 columns (trust
     # dummies included): documented as deliberately not used (wider than the sandwich above)
@@ -589,7 +590,7 @@ def test_pretrend_wald_against_independent_sandwich():
     wald = float(b @ np.linalg.solve(cov[np.ix_(pre, pre)], b))
     from scipy.stats import chi2
 
-    got = ae.pretrend_test(results, register).iloc[0]
+    got = ae.pretrend_test(results, register, design="twfe").iloc[0]
     assert got["statistic"] == pytest.approx(wald, rel=1e-5) and got["df"] == len(pre)
     assert got["p_value"] == pytest.approx(chi2.sf(wald, len(pre)), rel=1e-5)
     es = ae.participation_effect(results, register, design="event_study")
@@ -660,11 +661,14 @@ def test_event_study_terms_and_pretrend_test():
     assert ((post["ci_low"] <= 0.25) & (0.25 <= post["ci_high"])).all()
     assert ((pre["ci_low"] <= 0) & (0 <= pre["ci_high"])).all()
     assert "rel_year_0" not in set(es["term"])  # the reference year
-    ok = ae.pretrend_test(results, register)
+    ok = ae.pretrend_test(results, register, design="twfe")
     assert ok["p_value"].iloc[0] > 0.01 and ok["df"].iloc[0] == 3  # rel -3, -2, -1
-    # treated trusts drifting upwards before joining: the test must say so
+    # treated trusts drifting upwards before joining: the test must say so, for every design
     bad_results, bad_register = simulate(3, effect=0.25, pretrend=0.15)
-    assert ae.pretrend_test(bad_results, bad_register)["p_value"].iloc[0] < 0.001
+    for design in ("twfe", "callaway_santanna", "sun_abraham", "imputation"):
+        bad = ae.pretrend_test(bad_results, bad_register, design=design)["p_value"].iloc[0]
+        assert bad < 0.001, design
+        assert ae.pretrend_test(results, register, design=design)["p_value"].iloc[0] > 0.01
     assert es.attrs["pretrend"]["p_value"] == pytest.approx(ok["p_value"].iloc[0])
 
 
@@ -672,8 +676,8 @@ def test_example_register_effect_recovered():
     # data/examples carries +0.12 log-odds for register trusts from the first survey whose
     # fieldwork follows joining (aeeval/datasets.py): the default date rule
     reg = ae.read_table(EXAMPLES / "register.csv", "register")
-    fx = ae.participation_effect(ae.read_staff_survey(), reg).iloc[0]
-    assert fx["ci_low"] <= 0.12 <= fx["ci_high"]
+    fx = ae.participation_effect(ae.read_staff_survey(), reg, design="twfe").iloc[0]
+    assert fx["log_odds_ci_low"] <= 0.12 <= fx["log_odds_ci_high"]
 
 
 # ------------------------------------------------------------------------------------- real data
@@ -739,7 +743,11 @@ def test_participation_effect_is_shown_in_log_odds_not_percent():
     from aeeval.tables import format_table
 
     results, register = simulate(5, effect=0.25)
-    fx = ae.participation_effect(results, register, design="did")
+    with pytest.warns(DeprecationWarning, match="use design='twfe'"):
+        fx = ae.participation_effect(results, register, design="did")
+    assert fx["term"].tolist() == ["participation"] and fx["scale"].iloc[0] == "log_odds"
+    twfe = ae.participation_effect(results, register, design="twfe")
+    assert fx["estimate"].iloc[0] == pytest.approx(twfe["log_odds"].iloc[0])  # same model
     shown = format_table(
         fx.drop(columns="method").rename(columns={"estimate": "log_odds"}).round(4)
     )

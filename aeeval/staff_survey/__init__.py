@@ -9,7 +9,10 @@ re-exported here too.
 from ..funnel import funnel_flags, funnel_limits
 from .mergers import MERGER_RULES, apply_successors
 from .models import (
+    PARTICIPATION_DESIGNS,
     VOLUNTARY_CAVEAT,
+    bacon_decomposition,
+    honest_bounds,
     item_trend,
     item_trend_changes,
     participation_effect,
@@ -26,6 +29,7 @@ from .reading import (
     register_start_years,
     select_staff_survey,
 )
+from .staggered import EstimatorError
 
 __all__ = [
     "FIELDWORK",
@@ -33,8 +37,12 @@ __all__ = [
     "MERGER_RULES",
     "NHSER_NAMES",
     "RESULT_COLUMNS",
+    "PARTICIPATION_DESIGNS",
     "VOLUNTARY_CAVEAT",
+    "EstimatorError",
     "apply_successors",
+    "bacon_decomposition",
+    "honest_bounds",
     "funnel_flags",
     "funnel_limits",
     "item_trend",

@@ -17,9 +17,13 @@ from ..options import DEFAULT_CONFIDENCE, check_choice, check_confidence
 from ..proportions import proportion_ci
 from .mergers import MERGER_RULES, apply_successors
 from .reading import register_start_years, select_staff_survey
+from .staggered import DESIGNS, EstimatorError
 
 __all__ = [
+    "PARTICIPATION_DESIGNS",
     "VOLUNTARY_CAVEAT",
+    "bacon_decomposition",
+    "honest_bounds",
     "item_trend",
     "item_trend_changes",
     "participation_effect",
@@ -623,7 +627,7 @@ def _panel(
     data = data.sort_values(["org_code", "year"], ignore_index=True)
     n_treated = int(data.loc[data["treated"], "org_code"].nunique())
     if n_treated < 2 or data.loc[data["treated"], "exposed"].sum() == 0:
-        raise ValueError(
+        raise EstimatorError(
             f"only {n_treated} register trust(s) with surveys both before and after joining are "
             f"left ({rule}); the model needs at least 2"
         )
@@ -746,150 +750,13 @@ def _event_terms(data: pd.DataFrame, reference: int) -> pd.DataFrame:
     return pd.DataFrame(cols, index=data.index)
 
 
-def participation_effect(
-    results: pd.DataFrame,
-    register: pd.DataFrame,
-    *,
-    series="q22c",
-    design="did",
-    confidence: float = DEFAULT_CONFIDENCE,
-    first_exposed: int | None = None,
-    anticipation: int = 0,
-    drop_joining_survey: bool = False,
-    fieldwork=None,
-    missing="error",
-    successors=None,
-    mergers="combine",
-) -> pd.DataFrame:
-    """Did trusts that joined Always Events move differently on the item from the rest?
+#: the designs of :func:`participation_effect`; "did" and "event_study" give the earlier log-odds
+#: tables of the two-way fixed-effects model ("did" is deprecated: use "twfe")
+PARTICIPATION_DESIGNS = (*DESIGNS, "twfe", "event_study", "did")
 
-    A binomial GLM (logit link) on each trust-year's counts (positive, base − positive), with trust
-    and year fixed effects and standard errors clustered by trust (statsmodels
-    ``GLM(...).fit(cov_type="cluster")`` sandwich with the maximum-likelihood small-sample factor
-    G/(G − 1), G trusts; see Notes). Suppressed results are left out (never imputed).
 
-    Parameters
-    ----------
-    results : pandas.DataFrame
-        As returned by :func:`read_staff_survey`.
-    register : pandas.DataFrame, str or Path
-        When each trust joined, read by :func:`aeeval.staff_survey.register_start_years`: a table
-        or a CSV / XLSX file (the programme register, checked against its schema, or any file with
-        ``org_code`` and ``start_year`` or ``start_date``). Trusts not in the register are the
-        comparison group. See Notes for the exposure rule.
-    series : str
-        Item-map series (one series only: the model never spans a question change).
-    design : {"did", "event_study"}
-        ``"did"``: one term, ``participation``, = 1 for a joined trust from its first exposed
-        survey on (two-way fixed-effects difference-in-differences). ``"event_study"``: one term
-        per survey year relative to the trust's anchor, ``rel_year_-2``, ``rel_year_1``…, against
-        the last survey before exposure (left out): ``rel_year_0`` by default.
-    confidence : float
-        Confidence level of the intervals (normal, from the clustered covariance).
-    first_exposed : int, optional
-        The year rule: the first survey counted as after joining is ``start_year + first_exposed``
-        (rel_year = year − start_year; reference ``first_exposed - 1``). Default (None): the date
-        rule when the register gives ``start_date``, else the year rule with 1 (the joining year's
-        survey counted as before joining — state it when the register has years only). Given
-        with a ``start_date`` register, the date's calendar year is used as ``start_year``.
-    anticipation : int
-        Count this many surveys before the first exposed one as exposed too (effects expected
-        from the announcement of joining). Default 0.
-    drop_joining_survey : bool
-        Leave out each joined trust's survey of its calendar joining year (the year whose timing
-        is least certain): a sensitivity analysis.
-    fieldwork : str, Path or pandas.DataFrame, optional
-        The fieldwork periods for the date rule (default: the bundled
-        ``data/schemas/staff_survey_fieldwork.csv``, read by :func:`load_fieldwork`).
-    missing : {"error", "exclude"}
-        What to do with register trusts that have no unsuppressed results for the series: raise, or
-        leave them out and list them in ``attrs["excluded_register_trusts"]`` and ``attrs["note"]``.
-    successors : pandas.DataFrame, str or Path, optional
-        A predecessor → successor table (schema ``trust_successors``) applied by
-        :func:`aeeval.staff_survey.apply_successors` before the model; default none (codes as given).
-    mergers : {"combine", "drop"}
-        The rule for ``successors``: sum predecessors' counts into the successor (a joiner whose
-        code changed stays one trust), or leave every merged trust out. ``attrs["mergers"]`` and
-        ``attrs["note"]`` say which and how many trusts it affected.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``term``, ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``scale`` (``"log_odds"``:
-        differences in log-odds), ``n_trusts``, ``n_obs`` (trust-years), ``method``. ``attrs`` holds
-        ``caveat`` (:data:`VOLUNTARY_CAVEAT`), ``pretrend`` (the :func:`pretrend_test` row as a
-        dict), ``n_treated_trusts``, ``excluded_register_trusts``, ``start_year_from``,
-        ``exposure_rule`` (the rule in words), ``first_exposed_survey`` (trust → first survey year
-        counted as exposed), ``left_out_register_trusts`` (trusts left out, by reason) and
-        ``note``.
-
-    Raises
-    ------
-    ValueError
-        A survey year without fieldwork dates under the date rule (naming the years); a register
-        trust with no results (``missing="error"``); fewer than 2 joined trusts with surveys both
-        before and after joining; a term no trust-year carries, or terms collinear with the fixed
-        effects (never numpy's ``LinAlgError``).
-
-    Notes
-    -----
-    Exposure. With ``start_date`` (and ``first_exposed`` not given) a trust's first exposed
-    survey is the first whose fieldwork **starts after** its start_date: Staff Survey fieldwork
-    runs in the autumn (late September or October to November or early December), so a trust
-    that joined in January–March is exposed in the same year's survey, one that joined in
-    November in the next year's. The bundled fieldwork dates are at month precision (the NHS
-    England notices name months), so a trust joining within the start month is counted as joining
-    after fieldwork began. Register trusts with no survey before their first exposed one (e.g.
-    joiners in early 2015 when the panel starts in 2015) or none from it on (joined after the last
-    survey) are left out with a warning, named in ``attrs``. With an effect from the first
-    survey after joining, the date rule recovers it (−1 % bias, 97.5 % coverage over 40 simulated
-    80-trust panels) where the year rule with ``first_exposed=1`` is −47 % biased
-    (``tests/test_exposure.py``).
-
-    With staggered joining and effects that change over time, the two-way fixed-effects DiD
-    estimate is a weighted average that can mislead (Goodman-Bacon 2021); the event study shows the
-    path. Parallel trends before joining are checked by :func:`pretrend_test`.
-
-    Standard errors: the cluster-robust sandwich (bread: inverse Fisher information of the GLM;
-    meat: sum over trusts of the outer product of each trust's summed scores) times G/(G − 1), the
-    factor Stata applies to maximum-likelihood models with ``vce(cluster)``. statsmodels' default
-    also multiplies by (N − 1)/(N − K), with K counting every trust dummy; trust effects nested
-    within the clusters should not be counted (Cameron & Miller 2015, section III.B), and doing so
-    over-covers (97 % for a nominal 95 % interval in 300 simulated 60-trust × 6-year panels, against
-    95.7 % with G/(G − 1)). With few joined trusts (under about 20) cluster-robust intervals can be
-    too narrow (Cameron & Miller 2015, section VI).
-
-    References
-    ----------
-    Angrist JD, Pischke J-S (2009). Mostly Harmless Econometrics, ch. 5. Princeton University Press.
-    Cameron AC, Miller DL (2015). A practitioner's guide to cluster-robust inference. Journal of
-    Human Resources 50(2):317-372.
-    Goodman-Bacon A (2021). Difference-in-differences with variation in treatment timing. Journal of
-    Econometrics 225(2):254-277.
-
-    Examples
-    --------
-    >>> import aeeval as ae
-    >>> from aeeval.paths import EXAMPLES
-    >>> reg = ae.read_table(EXAMPLES / "register.csv", "register")
-    >>> fx = ae.participation_effect(ae.read_staff_survey(), reg)
-    >>> fx["term"].tolist(), fx["scale"].iloc[0]
-    (['participation'], 'log_odds')
-    """
-    confidence = check_confidence(confidence)
-    check_choice("design", design, ["did", "event_study"])
-    data, absent, merged = _exposure_panel(
-        results,
-        register,
-        series,
-        first_exposed,
-        missing,
-        anticipation=anticipation,
-        drop_joining_survey=drop_joining_survey,
-        fieldwork=fieldwork,
-        successors=successors,
-        mergers=mergers,
-    )
+def _legacy_table(data, design, confidence):
+    """The log-odds table of the two-way fixed-effects GLM ("did" / "event_study" designs)."""
     reference = data.attrs["reference"]
     if design == "did":
         terms = data[["exposed"]].rename(columns={"exposed": "participation"})
@@ -921,14 +788,373 @@ def participation_effect(
             "method": method,
         }
     )
-    try:
-        pre = (
-            _pretrend(data, reference, series, (fit, cov) if design == "event_study" else None)
-            .iloc[0]
-            .to_dict()
+    # Log-odds, not proportions: aeeval.show prints them (and their interval) as decimals, not %.
+    out.attrs.update(coefficient_columns=["estimate", "ci_low", "ci_high"], coefficient_digits=3)
+    return out, (fit, cov)
+
+
+def _marginal_effects(fit, cov, data, names):
+    """Percentage-point effects of the GLM's terms on the trust-years that carry them.
+
+    For term j with coefficient β_j on the trust-years S_j where it is 1: the base-weighted mean of
+    expit(η_i) − expit(η_i − β_j) over S_j, the effect on the treated in a nonlinear
+    difference-in-differences (Puhani 2012, eq. 7), times 100; covariance by the delta method,
+    G V Gᵀ with G the gradient rows Σ_i w_i [p₁(1 − p₁) x_i − p₀(1 − p₀)(x_i − e_j)] / Σ w_i.
+    """
+    from scipy.special import expit
+
+    x = np.asarray(fit.model.exog, dtype=float)
+    beta = np.asarray(fit.params, dtype=float)
+    eta = x @ beta
+    w = data["base"].to_numpy(dtype=float)
+    effects, grads = [], []
+    for t in names:
+        j = fit.params.index.get_loc(t)
+        s = x[:, j] == 1
+        p1, p0 = expit(eta[s]), expit(eta[s] - beta[j])
+        ws = w[s] / w[s].sum()
+        effects.append(100 * float(ws @ (p1 - p0)))
+        xs0 = x[s].copy()
+        xs0[:, j] = 0.0
+        g = ws @ ((p1 * (1 - p1))[:, None] * x[s] - (p0 * (1 - p0))[:, None] * xs0)
+        grads.append(100 * g)
+    g = np.asarray(grads)
+    return np.asarray(effects), g @ cov @ g.T
+
+
+def _twfe_table(data, confidence, seed):
+    """The "twfe" design: the GLM of :func:`_fit` (one participation term, and the event study)
+    in percentage points and log-odds, in the table layout of the staggered designs."""
+    from scipy.stats import norm
+
+    from .staggered import sup_t_critical
+
+    z = float(norm.ppf(0.5 + confidence / 2))
+    rows = []
+    reference = data.attrs["reference"]
+    for kind, terms in (
+        ("att", data[["exposed"]].rename(columns={"exposed": "participation"})),
+        ("event_time", _event_terms(data, reference)),
+    ):
+        fit, cov = _fit_checked(data, terms)
+        names = list(terms.columns)
+        idx = [fit.params.index.get_loc(t) for t in names]
+        pp, v = _marginal_effects(fit, cov, data, names)
+        se = np.sqrt(np.diag(v))
+        crit = sup_t_critical(v, confidence, seed=seed) if kind == "event_time" else np.nan
+        lo_se = np.sqrt(np.diag(cov)[idx])
+        for i, t in enumerate(names):
+            b = float(fit.params.iloc[idx[i]])
+            e = pd.NA if kind == "att" else int(t.removeprefix("rel_year_")) - (reference + 1)
+            rows.append(
+                {
+                    "term": kind,
+                    "event_time": e,
+                    "estimate": pp[i],
+                    "se": se[i],
+                    "ci_low": pp[i] - z * se[i],
+                    "ci_high": pp[i] + z * se[i],
+                    "band_low": pp[i] - crit * se[i],
+                    "band_high": pp[i] + crit * se[i],
+                    "p_value": float(2 * norm.sf(abs(b) / lo_se[i])),
+                    "reference": False,
+                    "log_odds": b,
+                    "log_odds_ci_low": b - z * lo_se[i],
+                    "log_odds_ci_high": b + z * lo_se[i],
+                }
+            )
+        if kind == "event_time":
+            rows.append(
+                {
+                    "term": kind,
+                    "event_time": -1,
+                    "estimate": 0.0,
+                    "reference": True,
+                    "log_odds": 0.0,
+                }
+            )
+    table = pd.DataFrame(rows)
+    table = pd.concat(
+        [
+            table[table["term"] == "att"],
+            table[table["term"] == "event_time"].sort_values(
+                "event_time", key=lambda s: s.astype(int)
+            ),
+        ]
+    ).reset_index(drop=True)
+    table["event_time"] = table["event_time"].astype("Int64")
+    table.attrs["method"] = (
+        "binomial GLM (logit) on counts, trust + year fixed effects (two-way fixed effects: "
+        "biased when effects differ by cohort or grow with exposure), SE clustered by trust "
+        "(CR1, G/(G-1)); percentage points: base-weighted mean of expit(η) − expit(η − β) over "
+        "the exposed trust-years (Puhani 2012), delta-method SE; uniform band: sup-t from the "
+        "event-time covariance; p-values from the log-odds coefficients"
+    )
+    return table
+
+
+def participation_effect(
+    results: pd.DataFrame,
+    register: pd.DataFrame,
+    *,
+    series="q22c",
+    design="callaway_santanna",
+    control_group="not_yet_treated",
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int | None = 1,
+    n_bootstrap: int = 999,
+    first_exposed: int | None = None,
+    anticipation: int = 0,
+    drop_joining_survey: bool = False,
+    fieldwork=None,
+    missing="error",
+    successors=None,
+    mergers="combine",
+) -> pd.DataFrame:
+    """Did trusts that joined Always Events move differently on the item from the rest?
+
+    The effect on joined trusts of joining, over their surveys from the first after joining
+    (exposure from the register's dates, see Notes), in **percentage points**, estimated by a
+    staggered-adoption difference-in-differences estimator from the ``diff-diff`` package
+    (default: Callaway & Sant'Anna 2021) on each trust-year's proportion positive, each trust
+    weighted by its mean item base, with trust-clustered inference. Suppressed results are left
+    out (never imputed).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        As returned by :func:`read_staff_survey`.
+    register : pandas.DataFrame, str or Path
+        When each trust joined, read by :func:`aeeval.staff_survey.register_start_years`: a table
+        or a CSV / XLSX file (the programme register, checked against its schema, or any file with
+        ``org_code`` and ``start_year`` or ``start_date``). Trusts not in the register are the
+        comparison group. See Notes for the exposure rule.
+    series : str
+        Item-map series (one series only: the model never spans a question change).
+    design : str
+        ``"callaway_santanna"`` (default): group-time effects ATT(g,t), each a 2×2 comparison of a
+        joining cohort with the comparison trusts against the cohort's last survey before
+        exposure, aggregated over cohorts and surveys (diff-diff ``CallawaySantAnna``, outcome
+        regression, universal base period); overall effect and event-time effects with a
+        multiplier bootstrap clustered by trust and its sup-t uniform band.
+        ``"sun_abraham"``: the interaction-weighted event study (diff-diff ``SunAbraham``).
+        ``"imputation"``: Borusyak, Jaravel & Spiess (2024), trust and year effects fitted on
+        untreated trust-years only and the effect imputed (diff-diff ``ImputationDiD``).
+        ``"etwfe_logit"``: Wooldridge's (2023) extended two-way fixed effects with a logit link on
+        the proportions (parallel trends in log-odds rather than percentage points: the scale
+        sensitivity; diff-diff ``WooldridgeDiD(method="logit")``, effects on the probability scale).
+        ``"twfe"``: the two-way fixed-effects binomial GLM with one participation term (and its
+        event study for the event-time rows), kept for comparison: with staggered joining it is
+        **biased when effects differ by cohort or grow with exposure**, because already-joined
+        trusts serve as comparisons (Goodman-Bacon 2021; see :func:`bacon_decomposition`); its
+        rows give log-odds as well. ``"event_study"``: the earlier log-odds table of the TWFE
+        event study (``rel_year_k`` terms). ``"did"``: deprecated spelling of ``"twfe"`` that
+        still returns the earlier one-row log-odds table (term ``participation``), with a
+        ``DeprecationWarning``.
+    control_group : {"not_yet_treated", "never_treated"}
+        Comparison trusts for ``callaway_santanna``, ``sun_abraham`` and ``etwfe_logit``: trusts
+        that never joined plus those that have not joined yet (default), or only those that never
+        joined. The imputation estimator always uses every untreated trust-year.
+    confidence : float
+        Confidence level of the intervals and of the uniform bands.
+    seed : int or None
+        Seed of the multiplier bootstrap and of the sup-t band draws (default 1, so a report is
+        reproducible).
+    n_bootstrap : int
+        Multiplier-bootstrap draws for ``callaway_santanna``, at least 99 (0: analytical standard
+        errors and a sup-t band from the event-time covariance).
+    first_exposed : int, optional
+        The year rule: the first survey counted as after joining is ``start_year + first_exposed``
+        (rel_year = year − start_year; reference ``first_exposed - 1``). Default (None): the date
+        rule when the register gives ``start_date``, else the year rule with 1 (the joining year's
+        survey counted as before joining — state it when the register has years only). Given
+        with a ``start_date`` register, the date's calendar year is used as ``start_year``.
+    anticipation : int
+        Count this many surveys before the first exposed one as exposed too (effects expected
+        from the announcement of joining). Default 0.
+    drop_joining_survey : bool
+        Leave out each joined trust's survey of its calendar joining year (the year whose timing
+        is least certain): a sensitivity analysis.
+    fieldwork : str, Path or pandas.DataFrame, optional
+        The fieldwork periods for the date rule (default: the bundled
+        ``data/schemas/staff_survey_fieldwork.csv``, read by :func:`load_fieldwork`).
+    missing : {"error", "exclude"}
+        What to do with register trusts that have no unsuppressed results for the series: raise, or
+        leave them out and list them in ``attrs["excluded_register_trusts"]`` and ``attrs["note"]``.
+    successors : pandas.DataFrame, str or Path, optional
+        A predecessor → successor table (schema ``trust_successors``) applied by
+        :func:`aeeval.staff_survey.apply_successors` before the model; default none (codes as given).
+    mergers : {"combine", "drop"}
+        The rule for ``successors``: sum predecessors' counts into the successor (a joiner whose
+        code changed stays one trust), or leave every merged trust out. ``attrs["mergers"]`` and
+        ``attrs["note"]`` say which and how many trusts it affected.
+
+    Returns
+    -------
+    pandas.DataFrame
+        For every design but ``"did"`` and ``"event_study"``: one ``term="att"`` row (the overall
+        effect) then one ``term="event_time"`` row per survey relative to the first exposed one
+        (``event_time`` 0; −1 is the reference survey, ``reference=True``, estimate 0): ``term``,
+        ``event_time``, ``estimate``, ``se``, ``ci_low``, ``ci_high`` (pointwise), ``band_low``,
+        ``band_high`` (uniform over the event times), ``p_value``, ``reference``, ``log_odds``,
+        ``log_odds_ci_low``, ``log_odds_ci_high`` (``twfe`` only), ``scale``
+        (``"percentage_points"``), ``design``, ``control_group``, ``n_trusts``, ``n_obs``
+        (trust-years), ``method``. ``attrs`` holds ``caveat`` (:data:`VOLUNTARY_CAVEAT`),
+        ``pretrend`` (the estimator's pre-trend test as a dict, as :func:`pretrend_test` returns
+        it), ``n_treated_trusts``, ``excluded_register_trusts``, ``start_year_from``,
+        ``exposure_rule`` (the rule in words), ``first_exposed_survey`` (trust → first survey year
+        counted as exposed), ``left_out_register_trusts`` (trusts left out, by reason),
+        ``event_study`` (the diff-diff event-study results of ``callaway_santanna``, for
+        :func:`honest_bounds`) and ``note``. ``"did"`` / ``"event_study"``: ``term``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``scale`` (``"log_odds"``),
+        ``n_trusts``, ``n_obs``, ``method``, with the same ``attrs``.
+
+    Raises
+    ------
+    ValueError
+        A survey year without fieldwork dates under the date rule (naming the years); a register
+        trust with no results (``missing="error"``); a term no trust-year carries, or terms
+        collinear with the fixed effects (never numpy's ``LinAlgError``).
+    aeeval.staff_survey.EstimatorError
+        Too few joined trusts (fewer than 2 with surveys both before and after joining) or too
+        few comparison trusts for the estimator, saying how many there are and what is needed.
+
+    Notes
+    -----
+    Exposure. With ``start_date`` (and ``first_exposed`` not given) a trust's first exposed
+    survey is the first whose fieldwork **starts after** its start_date: Staff Survey fieldwork
+    runs in the autumn (late September or October to November or early December), so a trust
+    that joined in January–March is exposed in the same year's survey, one that joined in
+    November in the next year's. The bundled fieldwork dates are at month precision (the NHS
+    England notices name months), so a trust joining within the start month is counted as joining
+    after fieldwork began. Register trusts with no survey before their first exposed one (e.g.
+    joiners in early 2015 when the panel starts in 2015) or none from it on (joined after the last
+    survey) are left out with a warning, named in ``attrs``. ``anticipation`` moves the first
+    exposed survey earlier; the estimators are then given that survey as the start of treatment.
+
+    Staggered joining. Trusts joined in cohorts, and the programme's effect may grow with time in
+    it or differ by cohort. The two-way fixed-effects estimate then is a weighted average of 2×2
+    comparisons some of which use already-joined trusts as controls, with weights that can be
+    negative (Goodman-Bacon 2021; Sun & Abraham 2021): on simulated panels shaped like the real
+    acute-trust data it was 15–31 % biased with 50–78 % coverage where the effect grew or
+    differed by cohort (issue 16). The staggered designs compare each cohort only with trusts
+    not (yet) joined; their validation (bias and coverage per scenario) is in
+    ``benchmarks/validation/README.md``. Differences from the reference R packages (``did``,
+    ``didimputation``, ``etwfe``) are in ``docs/staggered-deviations.md``.
+
+    Standard errors of ``twfe``, ``did`` and ``event_study``: the cluster-robust sandwich of the
+    GLM times G/(G − 1), the factor Stata applies to maximum-likelihood models with
+    ``vce(cluster)`` (Cameron & Miller 2015, section III.B). With few joined trusts (under about
+    20) cluster-robust intervals can be too narrow (Cameron & Miller 2015, section VI).
+
+    References
+    ----------
+    Borusyak K, Jaravel X, Spiess J (2024). Revisiting event-study designs: robust and efficient
+    estimation. Review of Economic Studies 91(6):3253-3285.
+    Callaway B, Sant'Anna PHC (2021). Difference-in-differences with multiple time periods.
+    Journal of Econometrics 225(2):200-230.
+    Cameron AC, Miller DL (2015). A practitioner's guide to cluster-robust inference. Journal of
+    Human Resources 50(2):317-372.
+    Goodman-Bacon A (2021). Difference-in-differences with variation in treatment timing. Journal of
+    Econometrics 225(2):254-277.
+    Puhani PA (2012). The treatment effect, the cross difference, and the interaction term in
+    nonlinear "difference-in-differences" models. Economics Letters 115(1):85-87.
+    Sun L, Abraham S (2021). Estimating dynamic treatment effects in event studies with
+    heterogeneous treatment effects. Journal of Econometrics 225(2):175-199.
+    Wooldridge JM (2023). Simple approaches to nonlinear difference-in-differences with panel
+    data. The Econometrics Journal 26(3):C31-C66.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> from aeeval.paths import EXAMPLES
+    >>> reg = ae.read_table(EXAMPLES / "register.csv", "register")
+    >>> fx = ae.participation_effect(ae.read_staff_survey(), reg)
+    >>> fx["term"].iloc[0], fx["scale"].iloc[0], fx["design"].iloc[0]
+    ('att', 'percentage_points', 'callaway_santanna')
+    """
+    from .staggered import CONTROL_GROUPS, estimate
+
+    confidence = check_confidence(confidence)
+    check_choice("design", design, list(PARTICIPATION_DESIGNS))
+    check_choice("control_group", control_group, list(CONTROL_GROUPS))
+    if design == "did":
+        import warnings
+
+        warnings.warn(
+            "design='did' is deprecated: use design='twfe' (the same two-way fixed-effects model, "
+            "in percentage points with log-odds beside); 'did' still returns the earlier log-odds "
+            "table. The default is now 'callaway_santanna'",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    except ValueError as exc:  # no pre-period years: say so rather than fail the main estimate
-        pre = {"test": "pretrend", "note": str(exc)}
+    data, absent, merged = _exposure_panel(
+        results,
+        register,
+        series,
+        first_exposed,
+        missing,
+        anticipation=anticipation,
+        drop_joining_survey=drop_joining_survey,
+        fieldwork=fieldwork,
+        successors=successors,
+        mergers=mergers,
+    )
+    reference = data.attrs["reference"]
+    container = None
+    if design in ("did", "event_study"):
+        out, fitted = _legacy_table(data, design, confidence)
+        try:
+            pre = (
+                _pretrend(data, reference, series, fitted if design == "event_study" else None)
+                .iloc[0]
+                .to_dict()
+            )
+        except ValueError as exc:  # no pre-period years: say so rather than fail the estimate
+            pre = {"test": "pretrend", "note": str(exc)}
+    else:
+        if design == "twfe":
+            table = _twfe_table(data, confidence, seed)
+            try:
+                pre = _pretrend(data, reference, series).iloc[0].to_dict()
+            except ValueError as exc:
+                pre = {"test": "pretrend", "note": str(exc)}
+        else:
+            table, pre, container = estimate(
+                data,
+                design,
+                control_group=control_group,
+                confidence=confidence,
+                seed=seed,
+                n_bootstrap=n_bootstrap,
+            )
+            for c in ("log_odds", "log_odds_ci_low", "log_odds_ci_high"):
+                table[c] = np.nan
+            pre.update(n_trusts=int(data["org_code"].nunique()), n_obs=int(len(data)))
+        out = table.assign(
+            scale="percentage_points",
+            design=design,
+            control_group="all_untreated"
+            if design == "imputation"
+            else ("all_trusts" if design == "twfe" else control_group),
+            n_trusts=int(data["org_code"].nunique()),
+            n_obs=int(len(data)),
+            method=table.attrs["method"],
+        )
+        out.attrs.update(
+            coefficient_columns=[
+                "estimate",
+                "se",
+                "ci_low",
+                "ci_high",
+                "band_low",
+                "band_high",
+                "log_odds",
+                "log_odds_ci_low",
+                "log_odds_ci_high",
+            ],
+            coefficient_digits=2,
+        )
     note = VOLUNTARY_CAVEAT
     if merged is not None:
         note += " " + merged["statement"]
@@ -945,8 +1171,6 @@ def participation_effect(
             f" {len(dropped)} trust(s) had only suppressed results for '{series}' and are not in "
             f"the model: {', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}."
         )
-    # Log-odds, not proportions: aeeval.show prints them (and their interval) as decimals, not %.
-    out.attrs.update(coefficient_columns=["estimate", "ci_low", "ci_high"], coefficient_digits=3)
     out.attrs.update(
         confidence=confidence,
         caveat=VOLUNTARY_CAVEAT,
@@ -960,6 +1184,7 @@ def participation_effect(
         first_exposed_survey=data.attrs["first_exposed_survey"],
         n_treated_trusts=int(data.loc[data["treated"], "org_code"].nunique()),
         mergers=merged,
+        event_study=container,
     )
     return declare(out, rule="none")  # model coefficients over trusts
 
@@ -969,6 +1194,10 @@ def pretrend_test(
     register: pd.DataFrame,
     *,
     series="q22c",
+    design="callaway_santanna",
+    control_group="not_yet_treated",
+    seed: int | None = 1,
+    n_bootstrap: int = 999,
     first_exposed: int | None = None,
     anticipation: int = 0,
     drop_joining_survey: bool = False,
@@ -977,22 +1206,35 @@ def pretrend_test(
     successors=None,
     mergers="combine",
 ) -> pd.DataFrame:
-    """Joint Wald test that joined trusts tracked the rest before joining (parallel pre-trends).
+    """Joint test that joined trusts tracked the rest before joining (parallel pre-trends).
 
-    Fits the event study of :func:`participation_effect` and tests that every pre-period term
-    (``rel_year_k`` before the reference survey, the last before exposure) is zero, with the
-    trust-clustered covariance (statsmodels ``GLMResults.wald_test``, χ² form). A small p-value is
-    evidence against parallel trends; a large one is not proof of them (the test has little power
-    with few pre-years). ``first_exposed``, ``anticipation``, ``drop_joining_survey``,
-    ``fieldwork`` and ``missing`` set the exposure as in :func:`participation_effect`;
-    ``successors`` and ``mergers`` apply a predecessor → successor table as there
-    (``attrs["mergers"]`` says what was done).
+    The test of the estimator chosen by ``design`` (as in :func:`participation_effect`):
+    ``"callaway_santanna"`` (default) and ``"sun_abraham"``: joint Wald χ² test that every
+    pre-joining event-time effect is zero, with the covariance of the estimator's event study
+    (influence function, clustered by trust); ``"imputation"``: Borusyak, Jaravel & Spiess
+    (2024) eq. 9, leads added to the regression on untreated trust-years, joint Wald F test;
+    ``"etwfe_logit"``: none (no pre-joining terms against not-yet-joined trusts; a row of NaN
+    saying so); ``"twfe"``, ``"event_study"`` and ``"did"``: the joint Wald test of the TWFE
+    event study's pre-joining terms (``rel_year_k`` before the reference survey) with the
+    trust-clustered covariance (statsmodels ``GLMResults.wald_test``, χ² form, CR1). A small
+    p-value is evidence against parallel trends; a large one is not proof of them (the test
+    has little power with few pre-years). ``first_exposed``, ``anticipation``,
+    ``drop_joining_survey``, ``fieldwork``, ``missing``, ``successors`` and ``mergers`` set the
+    panel as in :func:`participation_effect` (``attrs["mergers"]`` says what was done).
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``test``, ``terms`` (tested, comma-separated), ``statistic`` (χ²), ``df``,
-        ``p_value``, ``n_trusts``, ``n_obs``, ``method``; ``attrs["exposure_rule"]``.
+        One row: ``test``, ``terms`` (tested, comma-separated), ``statistic`` (χ², or F for
+        ``imputation``), ``df``, ``p_value``, ``n_trusts``, ``n_obs``, ``method``;
+        ``attrs["exposure_rule"]``.
+
+    References
+    ----------
+    Borusyak K, Jaravel X, Spiess J (2024). Revisiting event-study designs: robust and efficient
+    estimation. Review of Economic Studies 91(6):3253-3285.
+    Callaway B, Sant'Anna PHC (2021). Difference-in-differences with multiple time periods.
+    Journal of Econometrics 225(2):200-230.
 
     Examples
     --------
@@ -1002,6 +1244,10 @@ def pretrend_test(
     >>> ae.pretrend_test(ae.read_staff_survey(), reg)["df"].iloc[0] > 0
     np.True_
     """
+    from .staggered import CONTROL_GROUPS, estimate
+
+    check_choice("design", design, list(PARTICIPATION_DESIGNS))
+    check_choice("control_group", control_group, list(CONTROL_GROUPS))
     data, _, merged = _exposure_panel(
         results,
         register,
@@ -1014,7 +1260,15 @@ def pretrend_test(
         successors=successors,
         mergers=mergers,
     )
-    out = _pretrend(data, data.attrs["reference"], series)
+    if design in ("twfe", "event_study", "did"):
+        out = _pretrend(data, data.attrs["reference"], series)
+    else:
+        _, row, _ = estimate(
+            data, design, control_group=control_group, seed=seed, n_bootstrap=n_bootstrap
+        )
+        row.update(n_trusts=int(data["org_code"].nunique()), n_obs=int(len(data)))
+        cols = ["test", "terms", "statistic", "df", "p_value", "n_trusts", "n_obs", "method"]
+        out = declare(pd.DataFrame([row], columns=cols), rule="none")
     out.attrs["exposure_rule"] = data.attrs["exposure_rule"]
     out.attrs["mergers"] = merged
     return out
@@ -1048,3 +1302,132 @@ def _pretrend(data: pd.DataFrame, reference: int, series: str, fit=None) -> pd.D
             }
         ]
     ).pipe(declare, rule="none")  # a test statistic over trusts
+
+
+def bacon_decomposition(
+    results: pd.DataFrame,
+    register: pd.DataFrame,
+    *,
+    series="q22c",
+    first_exposed: int | None = None,
+    anticipation: int = 0,
+    drop_joining_survey: bool = False,
+    fieldwork=None,
+    missing="error",
+    successors=None,
+    mergers="combine",
+) -> pd.DataFrame:
+    """Goodman-Bacon decomposition of the two-way fixed-effects estimate into its 2×2 comparisons.
+
+    The linear TWFE estimate (percentage points, trust and year effects, trusts weighted by their
+    mean item base) is a weighted average of every 2×2 difference-in-differences between a
+    joining cohort and the trusts that never joined, a later-joining cohort (earlier vs later)
+    or an **earlier-joining one (later vs earlier: already-joined trusts as controls)**; the
+    last kind is what biases TWFE when effects grow. Computed by diff-diff's
+    ``BaconDecomposition``; the panel is built as in :func:`participation_effect` (same exposure,
+    merger and left-out rules). A cohort exposed from the panel's first survey has no trust in
+    the panel (such trusts are left out), so none is folded into the never-joined group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per comparison: ``treated_group`` and ``control_group`` (first exposed survey
+        year, or ``"never_treated"``), ``comparison_type`` (``treated_vs_never``,
+        ``earlier_vs_later``, ``later_vs_earlier``), ``estimate`` (percentage points),
+        ``weight`` (summing to 1), ``n_treated``, ``n_control``, ``time_start``, ``time_end``.
+        ``attrs["twfe_estimate"]`` is the decomposed estimate (Σ weight · estimate).
+
+    References
+    ----------
+    Goodman-Bacon A (2021). Difference-in-differences with variation in treatment timing. Journal of
+    Econometrics 225(2):254-277.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> from aeeval.paths import EXAMPLES
+    >>> reg = ae.read_table(EXAMPLES / "register.csv", "register")
+    >>> b = ae.bacon_decomposition(ae.read_staff_survey(), reg)
+    >>> round(float((b["weight"] * b["estimate"]).sum() - b.attrs["twfe_estimate"]), 6)
+    0.0
+    """
+    from .staggered import bacon
+
+    data, _, merged = _exposure_panel(
+        results,
+        register,
+        series,
+        first_exposed,
+        missing,
+        anticipation=anticipation,
+        drop_joining_survey=drop_joining_survey,
+        fieldwork=fieldwork,
+        successors=successors,
+        mergers=mergers,
+    )
+    out = bacon(data)
+    out.attrs.update(exposure_rule=data.attrs["exposure_rule"], mergers=merged)
+    out.attrs.update(coefficient_columns=["estimate", "weight"], coefficient_digits=3)
+    return declare(out, rule="none")  # 2×2 comparisons of cohort means over trusts
+
+
+def honest_bounds(effect: pd.DataFrame, *, m_bar=(0.0, 0.5, 1.0, 1.5, 2.0), confidence=None):
+    """Rambachan–Roth bounds on the average post-joining effect under relative-magnitude limits.
+
+    Parallel trends may fail after joining by up to M̄ times the largest change between
+    consecutive pre-joining surveys (Δ^RM of Rambachan & Roth 2023). For each M̄, the set of
+    average post-joining effects consistent with that (``lower``, ``upper``) and its robust
+    confidence interval, from diff-diff's ``HonestDiD(method="relative_magnitude")`` on the
+    event study of a ``callaway_santanna`` :func:`participation_effect` result. M̄ = 0 is exact
+    parallel trends after joining.
+
+    Parameters
+    ----------
+    effect : pandas.DataFrame
+        A :func:`participation_effect` result with ``design="callaway_santanna"`` (it keeps its
+        event study in ``attrs["event_study"]``).
+    m_bar : sequence of float
+        The M̄ values.
+    confidence : float, optional
+        Default: the effect's own confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``m_bar``, ``lower``, ``upper``, ``ci_low``, ``ci_high`` (percentage points), ``method``.
+
+    References
+    ----------
+    Rambachan A, Roth J (2023). A more credible approach to parallel trends. Review of Economic
+    Studies 90(5):2555-2591.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> from aeeval.paths import EXAMPLES
+    >>> reg = ae.read_table(EXAMPLES / "register.csv", "register")
+    >>> hb = ae.honest_bounds(ae.participation_effect(ae.read_staff_survey(), reg))
+    >>> bool((hb["ci_high"] - hb["ci_low"]).is_monotonic_increasing)
+    True
+    """
+    from .staggered import honest
+
+    container = effect.attrs.get("event_study")
+    if container is None:
+        raise EstimatorError(
+            "honest_bounds needs a participation_effect result of design='callaway_santanna' "
+            f"(this one is design='{effect['design'].iloc[0] if 'design' in effect else 'did'}'"
+            "), whose event study it keeps in attrs['event_study']"
+        )
+    confidence = check_confidence(confidence or effect.attrs.get("confidence", 0.95))
+    out = honest(container, m_values=tuple(m_bar), confidence=confidence)
+    out["method"] = (
+        "HonestDiD relative magnitudes (Rambachan & Roth 2023), average of the post-joining "
+        "event-time effects of the Callaway-Sant'Anna event study (diff-diff)"
+    )
+    out.attrs.update(
+        confidence=confidence,
+        coefficient_columns=["lower", "upper", "ci_low", "ci_high"],
+        coefficient_digits=2,
+    )
+    return declare(out, rule="none")  # bounds on a model estimate over trusts
