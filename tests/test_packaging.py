@@ -19,6 +19,8 @@ def _name(spec: str) -> str:
 
 #: conda-forge names of PyPI packages that conda-forge calls otherwise.
 CONDA_NAMES = {"python-build": "build"}
+#: Dependencies with no conda-forge package (none found for diff-diff): the pip section has them.
+PIP_ONLY = {"diff-diff"}
 
 
 def test_environment_mirrors_pyproject():
@@ -29,12 +31,13 @@ def test_environment_mirrors_pyproject():
     conda_names = {
         CONDA_NAMES.get(_name(d), _name(d)) for d in env["dependencies"] if isinstance(d, str)
     } - {"python", "pip"}
-    assert (
-        conda_names - {"poppler"} == pip_names
-    )  # poppler (pdftotext) is a system tool, not on PyPI
-    assert "poppler" in conda_names
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert pip_section == ["-e ."]
+    assert pip_section[-1] == "-e ."
+    pip_only = {_name(d) for d in pip_section[:-1]}  # not on conda-forge: pip installs them
+    assert pip_only == PIP_ONLY and not pip_only & conda_names
+    # poppler (pdftotext) is a system tool, not on PyPI
+    assert conda_names - {"poppler"} | pip_only == pip_names
+    assert "poppler" in conda_names
 
 
 def test_dependency_ranges_are_bounded():
