@@ -76,6 +76,7 @@ _EXPORTS = {
     "EstimatorError": "staff_survey",
     "honest_bounds": "staff_survey",
     "pretrend_test": "staff_survey",
+    "sensitivity_analysis": "staff_survey",
     "read_staff_survey": "staff_survey",
     "select_staff_survey": "staff_survey",
     "headline_figures": "survey",

@@ -52,19 +52,29 @@ def test_notebook_on_examples(tmp_path):
         "item_trend",
         "item_trend_by_group",
         "item_trend_by_region",
-        "participation_did",
-        "participation_detail",
+        "item_trend_changes",
+        "primary_estimate",
+        "event_study",
         "pretrend_test",
+        "sensitivity",
+        "honest_bounds",
+        "bacon_decomposition",
         "funnel_outside",
     } <= set(t)
-    did = t["participation_did"]["records"][0]
-    assert (
-        did["log_odds_ci_low"] <= 0.12 <= did["log_odds_ci_high"]
-    )  # the example's built-in effect
+    primary = t["primary_estimate"]["records"][0]
+    # The example's built-in effect is +0.12 log-odds on an item near 60 %: about
+    # 100 * 0.12 * 0.6 * 0.4 = 2.9 percentage points.
+    assert primary["term"] == "att" and primary["ci_low"] <= 2.9 <= primary["ci_high"]
+    sensitivity = t["sensitivity"]["records"]
+    assert sensitivity[0]["estimate"] == primary["estimate"] and len(sensitivity) == 9
+    assert all(r["ci_low"] <= 2.9 <= r["ci_high"] for r in sensitivity if r["note"] == "")
+    kinds = {r["comparison_type"] for r in t["bacon_decomposition"]["records"]}
+    assert "later_vs_earlier" in kinds
+    assert all(r["flag"].endswith("99.8%") for r in t["funnel_outside"]["records"])
     figures = [
         o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
     ]
-    assert len(figures) == 2
+    assert len(figures) == 3  # national trend, event study, funnel
 
 
 def test_notebook_on_real_acute_panel(tmp_path, public_data):
@@ -90,7 +100,7 @@ def test_notebook_on_real_acute_panel(tmp_path, public_data):
     t, _ = tables(out)
     years = {r["year"] for r in t["item_trend"]["records"]}
     assert years == set(range(2013, 2020))
-    assert t["participation_did"]["records"][0]["n_trusts"] > 100
+    assert t["primary_estimate"]["records"][0]["n_trusts"] > 100
     regions = {r["region"] for r in t["item_trend_by_region"]["records"]}
     assert regions == {
         "London",

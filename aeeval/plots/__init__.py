@@ -21,6 +21,7 @@ Every drawing function is named ``plot_*`` and follows one convention:
 :func:`plot_run_chart`            a run chart (:func:`aeeval.run_chart`)
 :func:`plot_item_trend`           a Staff Survey item by year (:func:`aeeval.item_trend`)
 :func:`plot_funnel`               trusts against funnel limits (:func:`aeeval.funnel_flags`)
+:func:`plot_event_study`          joiners' event-time effects with bands (:func:`aeeval.participation_effect`)
 ================================  ====================================================
 
 Examples
@@ -37,7 +38,7 @@ True
 
 from .qual import plot_cooccurrence, plot_theme_frequencies
 from .spc import plot_run_chart, plot_spc
-from .staff_survey import plot_funnel, plot_item_trend
+from .staff_survey import plot_event_study, plot_funnel, plot_item_trend
 from .style import NHS_COLOURS, figure, use_report_style
 from .survey import plot_likert, plot_proportions
 
@@ -45,6 +46,7 @@ __all__ = [
     "NHS_COLOURS",
     "figure",
     "plot_cooccurrence",
+    "plot_event_study",
     "plot_funnel",
     "plot_item_trend",
     "plot_likert",

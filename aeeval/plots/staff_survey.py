@@ -7,7 +7,7 @@ import pandas as pd
 
 from .style import NHS_COLOURS, figure
 
-__all__ = ["plot_item_trend", "plot_funnel"]
+__all__ = ["plot_item_trend", "plot_funnel", "plot_event_study"]
 
 _SERIES_COLOURS = [
     NHS_COLOURS[c] for c in ("blue", "orange", "green", "purple", "pink", "aqua_blue")
@@ -211,4 +211,82 @@ def plot_funnel(flags: pd.DataFrame, *, title: str | None = None, ax=None):
             wrap=True,
             color=NHS_COLOURS["dark_grey"],
         )
+    return ax
+
+
+def plot_event_study(effect: pd.DataFrame, *, title: str | None = None, ax=None):
+    """Event-study plot of a :func:`aeeval.participation_effect` result: each event-time effect
+    (surveys relative to the first exposed one, percentage points) with its pointwise interval
+    (bars) and the simultaneous band over all event times (shaded), which is the one to read for
+    the whole curve; the reference survey (−1) is drawn at 0, and a dashed line marks joining.
+
+    Parameters
+    ----------
+    effect : pandas.DataFrame
+        :func:`aeeval.participation_effect` output with ``event_time`` rows (every design but
+        ``"did"``).
+    title : str, optional
+        Figure title.
+    ax : matplotlib.axes.Axes, optional
+        Draw on this Axes; default a new :func:`aeeval.plots.figure`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> from aeeval.paths import EXAMPLES
+    >>> reg = ae.read_table(EXAMPLES / "register.csv", "register")
+    >>> ax = plot_event_study(ae.participation_effect(ae.read_staff_survey(), reg, missing="exclude"))
+    >>> ax.get_xlabel()
+    'Surveys since the first exposed survey (0 = first exposed)'
+    """
+    rows = effect[effect["term"] == "event_time"].sort_values("event_time")
+    if rows.empty:
+        raise ValueError(
+            "plot_event_study needs a participation_effect result with event-time rows "
+            "(design='did' has none: use the default design)"
+        )
+    if ax is None:
+        _, ax = figure(height=3.2)
+    t = rows["event_time"].astype(float).to_numpy()
+    est = rows["estimate"].astype(float).fillna(0.0).to_numpy()
+    confidence = effect.attrs.get("confidence", 0.95)
+    if {"band_low", "band_high"} <= set(rows) and rows["band_low"].notna().any():
+        band = rows["band_low"].notna().to_numpy()
+        band_low = rows["band_low"].to_numpy(dtype=float)[band]
+        ax.bar(  # one box per event time: the band is not a line between surveys
+            t[band],
+            rows["band_high"].to_numpy(dtype=float)[band] - band_low,
+            bottom=band_low,
+            width=0.5,
+            color=NHS_COLOURS["pale_grey"],
+            label=f"{100 * confidence:g}% simultaneous band",
+        )
+    low = rows["ci_low"].to_numpy(dtype=float)
+    high = rows["ci_high"].to_numpy(dtype=float)
+    ok = ~np.isnan(low)
+    ax.errorbar(
+        t[ok],
+        est[ok],
+        yerr=[est[ok] - low[ok], high[ok] - est[ok]],
+        fmt="o",
+        color=NHS_COLOURS["blue"],
+        ms=4,
+        capsize=2,
+        lw=1,
+        label=f"effect, {100 * confidence:g}% interval",
+    )
+    ax.plot(t[~ok], est[~ok], "o", mfc="white", color=NHS_COLOURS["blue"], ms=4, label="reference")
+    ax.axhline(0, color=NHS_COLOURS["mid_grey"], lw=0.8)
+    ax.axvline(-0.5, color=NHS_COLOURS["dark_blue"], lw=0.8, ls="--")
+    ax.set_xticks(t)
+    ax.set_xlabel("Surveys since the first exposed survey (0 = first exposed)")
+    ax.set_ylabel("Difference, percentage points")
+    design = effect["design"].iloc[0] if "design" in effect else ""
+    ax.set_title(title or f"Event study ({design})", loc="left")
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
     return ax

@@ -9,6 +9,7 @@ re-exported here too.
 from ..funnel import funnel_flags, funnel_limits
 from .mergers import MERGER_RULES, apply_successors
 from .models import (
+    COVID_YEAR,
     PARTICIPATION_DESIGNS,
     VOLUNTARY_CAVEAT,
     bacon_decomposition,
@@ -17,6 +18,7 @@ from .models import (
     item_trend_changes,
     participation_effect,
     pretrend_test,
+    sensitivity_analysis,
 )
 from .reading import (
     FIELDWORK,
@@ -32,6 +34,7 @@ from .reading import (
 from .staggered import EstimatorError
 
 __all__ = [
+    "COVID_YEAR",
     "FIELDWORK",
     "ITEM_MAP",
     "MERGER_RULES",
@@ -51,6 +54,7 @@ __all__ = [
     "load_item_map",
     "participation_effect",
     "pretrend_test",
+    "sensitivity_analysis",
     "read_staff_survey",
     "register_start_years",
     "select_staff_survey",

@@ -20,6 +20,7 @@ from .reading import register_start_years, select_staff_survey
 from .staggered import DESIGNS, EstimatorError
 
 __all__ = [
+    "COVID_YEAR",
     "PARTICIPATION_DESIGNS",
     "VOLUNTARY_CAVEAT",
     "bacon_decomposition",
@@ -28,6 +29,7 @@ __all__ = [
     "item_trend_changes",
     "participation_effect",
     "pretrend_test",
+    "sensitivity_analysis",
 ]
 
 #: Plain-English caveat attached to every participation comparison.
@@ -1431,3 +1433,175 @@ def honest_bounds(effect: pd.DataFrame, *, m_bar=(0.0, 0.5, 1.0, 1.5, 2.0), conf
         coefficient_digits=2,
     )
     return declare(out, rule="none")  # bounds on a model estimate over trusts
+
+
+#: The year the COVID-19 pandemic disrupted services and the survey's context (the Staff Survey
+#: 2020 ran October–December 2020); :func:`sensitivity_analysis` shows the estimate without it.
+COVID_YEAR = 2020
+
+
+def sensitivity_analysis(
+    results: pd.DataFrame,
+    register: pd.DataFrame,
+    *,
+    series="q22c",
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int | None = 1,
+    n_bootstrap: int = 999,
+    fieldwork=None,
+    missing="error",
+    successors=None,
+    mergers="combine",
+) -> pd.DataFrame:
+    """The overall effect on joiners under each pre-specified alternative analysis.
+
+    One row per analysis, each a :func:`participation_effect` (its ``att`` row, percentage
+    points) that changes one choice of the primary analysis — Callaway & Sant'Anna with
+    not-yet-joined and never-joined trusts as the comparison: the comparison group (never-joined
+    trusts only), the estimator (Sun & Abraham; the imputation estimator), the scale (Wooldridge's
+    extended TWFE with a logit link: parallel trends in log-odds rather than in percentage
+    points), the survey years (without the COVID year 2020), the exposure (the joining-year survey
+    dropped) and the panel (trusts with a result in every year only); and the two-way fixed
+    effects estimate, biased under staggered joining, for comparison. An analysis the data cannot
+    support (say, no 2020 survey in the data, or too few trusts left) is a row with no estimate
+    and the reason in ``note``. The HonestDiD bounds are :func:`honest_bounds` of the primary
+    result.
+
+    Parameters
+    ----------
+    results, register, series, confidence, seed, n_bootstrap, fieldwork, missing, successors, mergers
+        As :func:`participation_effect` (the primary analysis's settings).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``analysis``, ``design``, ``control_group``, ``estimate``, ``ci_low``, ``ci_high``,
+        ``p_value``, ``n_trusts``, ``n_treated_trusts``, ``difference`` (estimate minus the
+        primary estimate, percentage points) and ``note``.
+
+    References
+    ----------
+    Callaway B, Sant'Anna PHC (2021). Difference-in-differences with multiple time periods.
+    Journal of Econometrics 225(2):200-230. Roth J, Sant'Anna PHC, Bilinski A, Poe J (2023).
+    What's trending in difference-in-differences? Journal of Econometrics 235(2):2218-2244
+    (sensitivity to the comparison group, the scale and the panel).
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> from aeeval.paths import EXAMPLES
+    >>> reg = ae.read_table(EXAMPLES / "register.csv", "register")
+    >>> s = ae.sensitivity_analysis(ae.read_staff_survey(), reg, missing="exclude")
+    >>> s["analysis"].iloc[0], float(s["difference"].iloc[0])
+    ('Primary: Callaway & Sant’Anna, not-yet-joined and never-joined comparison', 0.0)
+    """
+    common = dict(
+        series=series,
+        confidence=confidence,
+        fieldwork=fieldwork,
+        missing=missing,
+        successors=successors,
+        mergers=mergers,
+    )
+    boot = dict(seed=seed, n_bootstrap=n_bootstrap)
+    data, _, _ = _trend_data(results, series, False)
+    years = sorted(data["year"].unique())
+    try:
+        balanced = _trend_data(results, series, True)[0]["org_code"].unique()
+    except ValueError as exc:
+        balanced = exc
+    cs = "callaway_santanna"
+    analyses = [
+        (
+            "Primary: Callaway & Sant’Anna, not-yet-joined and never-joined comparison",
+            results,
+            dict(design=cs, **boot),
+        ),
+        (
+            "Comparison: never-joined trusts only",
+            results,
+            dict(design=cs, control_group="never_treated", **boot),
+        ),
+        ("Estimator: Sun & Abraham", results, dict(design="sun_abraham")),
+        ("Estimator: imputation (Borusyak, Jaravel & Spiess)", results, dict(design="imputation")),
+        ("Scale: log-odds (extended TWFE, logit link)", results, dict(design="etwfe_logit")),
+        (
+            f"Years: without {COVID_YEAR} (COVID-19)",
+            results[results["year"] != COVID_YEAR]
+            if COVID_YEAR in years
+            else f"no {COVID_YEAR} survey in the data",
+            dict(design=cs, **boot),
+        ),
+        (
+            "Exposure: joining-year survey dropped",
+            results,
+            dict(design=cs, drop_joining_survey=True, **boot),
+        ),
+        (
+            "Panel: trusts with a result in every year",
+            results[results["org_code"].isin(balanced)]
+            if not isinstance(balanced, Exception)
+            else str(balanced),
+            dict(design=cs, **boot),
+        ),
+        (
+            "For comparison: two-way fixed effects (biased under staggered joining)",
+            results,
+            dict(design="twfe"),
+        ),
+    ]
+    rows = []
+    for label, data_used, options in analyses:
+        row = {
+            "analysis": label,
+            "design": options["design"],
+            "control_group": options.get("control_group", "not_yet_treated"),
+        }
+        if isinstance(data_used, str):
+            rows.append({**row, "note": data_used})
+            continue
+        try:
+            effect = participation_effect(data_used, register, **common, **options)
+        except (EstimatorError, ValueError) as exc:
+            rows.append({**row, "note": str(exc).splitlines()[0]})
+            continue
+        att = effect[effect["term"] == "att"].iloc[0]
+        rows.append(
+            {
+                **row,
+                "control_group": att.get("control_group", row["control_group"]),
+                "estimate": att["estimate"],
+                "ci_low": att["ci_low"],
+                "ci_high": att["ci_high"],
+                "p_value": att["p_value"],
+                "n_trusts": att["n_trusts"],
+                "n_treated_trusts": effect.attrs.get("n_treated_trusts"),
+                "note": "",
+            }
+        )
+    columns = [
+        "analysis",
+        "design",
+        "control_group",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "n_trusts",
+        "n_treated_trusts",
+        "difference",
+        "note",
+    ]
+    out = pd.DataFrame(rows).reindex(columns=columns)
+    out["estimate"] = out["estimate"].astype(float)
+    out["difference"] = out["estimate"] - out["estimate"].iloc[0]
+    out["n_trusts"] = out["n_trusts"].astype("Int64")
+    out["n_treated_trusts"] = out["n_treated_trusts"].astype("Int64")
+    out["note"] = out["note"].fillna("")
+    out.attrs.update(
+        confidence=confidence,
+        coefficient_columns=["estimate", "ci_low", "ci_high", "difference"],
+        coefficient_digits=2,
+        caveat=VOLUNTARY_CAVEAT,
+    )
+    return declare(out, rule="none")  # model estimates over trusts, as participation_effect
