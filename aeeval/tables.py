@@ -41,6 +41,8 @@ _PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimat
 _COUNTS = ("n", "n1", "n2", "excluded")
 #: Tables with this many columns or more are printed in a smaller font (class ``wide``).
 WIDE_TABLE_COLUMNS = 9
+#: Tables with this many columns or more are printed smaller still (classes ``wide very-wide``).
+VERY_WIDE_TABLE_COLUMNS = 12
 _LABELS = {
     "n": "Positive (n)",
     "base": "Base",
@@ -189,7 +191,7 @@ def html_table(shown: pd.DataFrame) -> str:
     ``text_columns`` have class ``text`` (left-aligned, wrapping, so a long quote stays on the
     page); the others class ``num`` (right-aligned, on one line). A table of
     :data:`WIDE_TABLE_COLUMNS` columns or more is also of class ``wide``, printed smaller to fit
-    an A4 page."""
+    an A4 page; of :data:`VERY_WIDE_TABLE_COLUMNS` or more, also ``very-wide``, smaller still."""
     text = set(shown.attrs.get("text_columns", ()))
     kinds = ["text" if c in text else "num" for c in shown.columns]
     head = "".join(
@@ -202,6 +204,8 @@ def html_table(shown: pd.DataFrame) -> str:
         for row in shown.itertuples(index=False, name=None)
     )
     wide = " wide" if len(kinds) >= WIDE_TABLE_COLUMNS else ""
+    if len(kinds) >= VERY_WIDE_TABLE_COLUMNS:
+        wide += " very-wide"
     return (
         f'<table class="aeeval-table{wide}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         f"{rows}</tbody>\n</table>"
