@@ -880,22 +880,45 @@ def limitations(
     return out
 
 
-def disclosure_methods(*, min_base: int | None = DEFAULT_MIN_BASE) -> str:
+def disclosure_methods(
+    *, min_base: int | None = DEFAULT_MIN_BASE, ev: Evaluation | None = None
+) -> str:
     """The methods paragraph on disclosure control (Markdown), with the rules the report follows.
 
     Counts about people follow ``min_base``; counts of interviews follow the qualitative rule
-    (:data:`aeeval.disclosure.QUALITATIVE_RULE`), which uses the same threshold.
+    (:data:`aeeval.disclosure.QUALITATIVE_RULE`), which uses the same threshold. With ``ev``, only
+    the strands its data folder holds are named (the qualitative rule only with interviews).
+
+    Examples
+    --------
+    >>> from aeeval.evaluation import disclosure_methods
+    >>> disclosure_methods(min_base=10)[:77]
+    '**Disclosure control.** Survey figures, Staff Survey results and Always Event'
     """
     threshold = DEFAULT_MIN_BASE if min_base is None else min_base
-    return (
-        "**Disclosure control.** Survey figures, Staff Survey results and Always Event "
-        f"measures count people: a result with a base below {threshold} is suppressed, and so "
-        "is the next-smallest group where a suppressed figure could otherwise be worked out "
-        "from a total (a report whose other tables would still give one away is not built). "
-        "A suppressed row shows its base and nothing "
-        "computed from it: no count, percentage, interval or difference. "
-        + QUALITATIVE_RULE.format(min_base=threshold)
-        + " Before publication every table, the text of this report and the words in its "
+    people = {
+        "survey": "Survey figures",
+        "staff_survey": "Staff Survey results",
+        "measures": "Always Event measures",
+    }
+    if ev is not None:
+        people = {k: v for k, v in people.items() if ev.sources.get(k) is not None}
+    interviews = ev is None or ev.sources.get("interview_segments") is not None
+    text = "**Disclosure control.** "
+    if people:
+        named = list(people.values())
+        text += (
+            (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0])
+            + f" count people: a result with a base below {threshold} is suppressed, and so "
+            "is the next-smallest group where a suppressed figure could otherwise be worked out "
+            "from a total (a report whose other tables would still give one away is not built). "
+            "A suppressed row shows its base and nothing "
+            "computed from it: no count, percentage, interval or difference. "
+        )
+    if interviews:
+        text += QUALITATIVE_RULE.format(min_base=threshold) + " "
+    return text + (
+        "Before publication every table, the text of this report and the words in its "
         "figures are checked again for small numbers and identifiers; a report that would "
         "disclose is not built."
     )

@@ -94,6 +94,13 @@ def test_missing_strands_say_why(example_copy):
     assert "Wilson" not in text and "Krippendorff" not in text and "p-chart" not in text
     summary = " ".join(evaluation.summary_points(ev, res))
     assert "agreement" not in summary.lower() and "interview" not in summary
+    disclosure = evaluation.disclosure_methods(min_base=10, ev=ev)
+    assert disclosure.startswith(
+        "**Disclosure control.** Staff Survey results count people: a result with a base "
+        "below 10 is suppressed"
+    )
+    assert "Survey figures" not in disclosure and "measures" not in disclosure
+    assert "interview" not in disclosure  # no interviews: the qualitative rule does not apply
 
 
 def test_survey_tool_and_questions_are_those_read(example_copy):
