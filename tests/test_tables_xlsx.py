@@ -217,3 +217,25 @@ def test_a_report_without_tables_has_a_workbook_saying_so(tmp_path):
     book = load_workbook(tmp_path / "t.xlsx")
     assert book.sheetnames == ["No tables"]
     assert book["No tables"]["A1"].value == "This report publishes no tables."
+
+
+def test_the_same_tables_give_the_same_bytes(tmp_path):
+    """Like figures.json: no time of saving in the workbook (openpyxl writes one by default)."""
+    import time
+
+    doc = {
+        "tables": [
+            {
+                "name": "rate",
+                "title": "Answered",
+                "columns": ["n", "base", "estimate"],
+                "percent_columns": ["estimate"],
+                "records": [{"n": 18, "base": 35, "estimate": 18 / 35}],
+            }
+        ]
+    }
+    write_tables_workbook(doc, tmp_path / "a.xlsx")
+    time.sleep(2.1)  # zip entries keep times to 2 s, core properties to 1 s
+    write_tables_workbook(doc, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    assert load_workbook(tmp_path / "b.xlsx")["rate"]["C4"].value == pytest.approx(18 / 35)

@@ -14,7 +14,12 @@ notebook's first cell) makes every matplotlib figure the notebook shows also car
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
+import re
+import zipfile
+from pathlib import Path
 
 from ..errors import AeevalError
 from ..tables import TABLE_MIMETYPE
@@ -397,4 +402,34 @@ def write_tables_workbook(document: dict, path) -> None:
         for first, spec in layout:
             letter = sheet.cell(3, first).column_letter
             sheet.column_dimensions[letter].width = max(10, min(40, len(spec["heading"]) + 2))
-    book.save(str(path))
+    book.properties.creator = "aeeval"
+    book.properties.created = _FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    Path(path).write_bytes(_fixed_times(buffer.getvalue()))
+
+
+#: The time written into ``tables.xlsx`` (its document properties and every zip entry): openpyxl
+#: writes the time of saving, and the same tables should give the same bytes, like figures.json.
+_FIXED_TIME = dt.datetime(2000, 1, 1)
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The workbook ``data`` with every time in it fixed: the zip entries' and the core
+    properties' ``modified``, which openpyxl sets to the time of saving."""
+    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp + rb"\g<2>",
+                    body,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, body)
+    return out.getvalue()
