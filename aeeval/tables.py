@@ -43,6 +43,9 @@ _COUNTS = ("n", "n1", "n2", "excluded")
 WIDE_TABLE_COLUMNS = 9
 #: Tables with this many columns or more are printed smaller still (classes ``wide very-wide``).
 VERY_WIDE_TABLE_COLUMNS = 12
+#: Tables with this many columns or more are printed on a landscape page of their own (class
+#: ``landscape``): on a portrait A4 page their type would be too small to read.
+LANDSCAPE_TABLE_COLUMNS = 16
 _LABELS = {
     "n": "Positive (n)",
     "base": "Base",
@@ -221,7 +224,8 @@ def html_table(shown: pd.DataFrame) -> str:
     ``text_columns`` have class ``text`` (left-aligned, wrapping, so a long quote stays on the
     page); the others class ``num`` (right-aligned, on one line). A table of
     :data:`WIDE_TABLE_COLUMNS` columns or more is also of class ``wide``, printed smaller to fit
-    an A4 page; of :data:`VERY_WIDE_TABLE_COLUMNS` or more, also ``very-wide``, smaller still."""
+    an A4 page; of :data:`VERY_WIDE_TABLE_COLUMNS` or more, also ``very-wide``, smaller still; of
+    :data:`LANDSCAPE_TABLE_COLUMNS` or more, also ``landscape``: on a landscape page."""
     text = set(shown.attrs.get("text_columns", ()))
     kinds = ["text" if c in text else "num" for c in shown.columns]
     head = "".join(
@@ -236,6 +240,8 @@ def html_table(shown: pd.DataFrame) -> str:
     wide = " wide" if len(kinds) >= WIDE_TABLE_COLUMNS else ""
     if len(kinds) >= VERY_WIDE_TABLE_COLUMNS:
         wide += " very-wide"
+    if len(kinds) >= LANDSCAPE_TABLE_COLUMNS:
+        wide += " landscape"
     return (
         f'<table class="aeeval-table{wide}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         f"{rows}</tbody>\n</table>"
