@@ -488,7 +488,9 @@ def _count(n: int, singular: str, plural: str | None = None) -> str:
 def _listing(items) -> str:
     """ "a", "b", "c" → "a, b and c"."""
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _survey_tool(ev: Evaluation) -> str:
@@ -906,9 +908,8 @@ def disclosure_methods(
     interviews = ev is None or ev.sources.get("interview_segments") is not None
     text = "**Disclosure control.** "
     if people:
-        named = list(people.values())
         text += (
-            (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0])
+            _listing(people.values())
             + f" count people: a result with a base below {threshold} is suppressed, and so "
             "is the next-smallest group where a suppressed figure could otherwise be worked out "
             "from a total (a report whose other tables would still give one away is not built). "
