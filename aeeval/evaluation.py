@@ -583,12 +583,19 @@ def methods(
     else:
         questions, book = _questions_read(ev, codebook)
         file = Path(ev.sources["survey"]).name
-        asked = "; ".join(f"“{q.wording}”" for q in questions) or "none of the codebook's questions"
+        table = ev.programme if ev.programme is not None else ev.responses
+        in_export = table.attrs.get("question_wording") or {}  # set by the export readers
+        asked = "; ".join(f"“{in_export.get(q.id, q.wording)}”" for q in questions)
+        where = (
+            "worded as in the export"
+            if any(q.id in in_export for q in questions)
+            else f"worded as in the codebook {book.name}"
+        )
         text = (
             f"**Survey.** The survey answers were read from {file} ({_survey_tool(ev)}), one "
-            f"answer per organisation. The questions read, worded as in the codebook "
-            f"{book.name}: {asked}. Every spelling of an answer was coded onto one of the "
-            "codebook's options."
+            f"answer per organisation. The questions read, {where}: "
+            f"{asked or 'none of the codebook questions'}. Every spelling of an answer was coded "
+            f"onto one of the options of the codebook {book.name}."
         )
         if res.headlines is not None:
             headline_qs = [q for q in questions if q.outside_base]

@@ -115,7 +115,14 @@ def test_survey_tool_and_questions_are_those_read(example_copy):
     assert "“Has your Always Event improved the experience of service users?”" in text
     assert "co-production" not in text
     ev.responses.attrs.pop("survey_tool")
-    assert "(aeeval's survey responses format)" in evaluation.methods(ev, res)[0]
+    text = evaluation.methods(ev, res)[0]
+    assert "(aeeval's survey responses format)" in text
+    assert "worded as in the codebook picker_organisation_survey" in text
+    # An export's own wording of a question (the export readers record it) is the one quoted.
+    ev.programme.attrs["question_wording"] = {"improved_experience": "Did it help patients?"}
+    text = evaluation.methods(ev, res)[0]
+    assert "The questions read, worded as in the export: “Did it help patients?”" in text
+    assert "improved the experience of service users" not in text
 
 
 @pytest.mark.slow
