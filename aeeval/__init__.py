@@ -52,6 +52,8 @@ _EXPORTS = {
     "read_segments": "qual",
     "read_segments_csv": "qual",
     "select_quotes": "qual",
+    "code_label": "qual",
+    "code_labels": "qual",
     "theme_frequencies": "qual",
     "write_qdc": "qual",
     "write_qdpx": "qual",

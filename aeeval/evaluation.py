@@ -33,6 +33,7 @@ __all__ = [
     "measure_charts",
     "measure_summary",
     "summary_points",
+    "methods",
     "limitations",
     "bullets",
     "disclosure_methods",
@@ -501,11 +502,271 @@ def _p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
+_NUMBER_WORDS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+)
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    """``3, "coder"`` → "three coders": small counts in words, as a sentence says them."""
+    word = _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+    return f"{word} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def _listing(items) -> str:
+    """ "a", "b", "c" → "a, b and c"."""
+    items = [str(i) for i in items]
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _survey_tool(ev: Evaluation) -> str:
+    """The survey tool whose export was read (set by the export readers), or aeeval's format."""
+    for table in (ev.responses, ev.programme):
+        if table is not None and table.attrs.get("survey_tool"):
+            return str(table.attrs["survey_tool"])
+    return "aeeval's survey responses format"
+
+
+def _questions_read(ev: Evaluation, codebook=None) -> tuple:
+    """The codebook's questions that the survey answers hold (a column with an answer in it)."""
+    from .coding import DEFAULT_CODEBOOK, load_codebook
+
+    table = ev.programme if ev.programme is not None else ev.responses
+    book = load_codebook(codebook or table.attrs.get("codebook") or DEFAULT_CODEBOOK)
+    multi = table.attrs.get("multi", {})
+    out = []
+    for q in book.questions.values():
+        columns = multi.get(q.id) or [q.column]
+        present = [c for c in columns if c in table.columns]
+        if present and table[present].notna().any().any():
+            out.append(q)
+    return out, book
+
+
+def _coders(segments) -> int:
+    return 0 if segments is None else int(segments["coder"].nunique())
+
+
+def _segments_file(ev: Evaluation) -> str:
+    path = ev.sources.get("interview_segments")
+    if path is None:
+        return ""
+    path = Path(path)
+    if path.suffix.lower() == ".qdpx":
+        return f"the REFI-QDA project {path.name}"
+    if path.suffix.lower() == ".qda" or path.name == "data.qda":
+        return f"the QualCoder project {path.name}"
+    return f"the coded segments table {path.name}"
+
+
+def _agreement_absent(ev: Evaluation, res: Results) -> str | None:
+    """Why the report has no agreement statistic between coders (``None`` when it has one)."""
+    if res.agreement is not None:
+        return None
+    if ev.all_segments is None or ev.all_segments.empty:
+        return "No agreement statistic was computed: no coded interviews were supplied."
+    n = _coders(ev.all_segments)
+    if n < 2:
+        return (
+            "No agreement statistic was computed: every interview was coded by "
+            f"{_count(n, 'coder')} only, and agreement needs a second coder of the same "
+            "interviews."
+        )
+    return "No agreement statistic was computed for the coders' coding."
+
+
+def methods(
+    ev: Evaluation,
+    res: Results,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    codebook=None,
+    staff_series: str = "q22c",
+) -> list[str]:
+    """The paragraphs of the report's Methods section (Markdown), each from what was read and run.
+
+    Survey: the tool whose export was read, the questions it held (their wording in the
+    codebook), how answers were coded, the interval and comparison computed. Interviews: the
+    file, the number of coders, the themes in the coded data, the agreement statistic computed —
+    or why none was. Staff Survey and measures: the series, model and chart actually used. A
+    strand without data says so and why. The disclosure paragraph is :func:`disclosure_methods`.
+
+    Examples
+    --------
+    >>> from aeeval.evaluation import analyse, load_evaluation, methods
+    >>> ev = load_evaluation(cohort=2)
+    >>> text = methods(ev, analyse(ev))
+    >>> "coded by two coders" in text[1], "Challenges, Key learnings and What helps" in text[1]
+    (True, True)
+    """
+    out = []
+    level = f"{confidence:.0%}"
+    if ev.sources.get("survey") is None:
+        out.append(
+            "**Survey.** No survey of participating organisations was supplied (no survey "
+            "export in the data folder), so this report has no survey results."
+        )
+    else:
+        questions, book = _questions_read(ev, codebook)
+        file = Path(ev.sources["survey"]).name
+        table = ev.programme if ev.programme is not None else ev.responses
+        in_export = table.attrs.get("question_wording") or {}  # set by the export readers
+        asked = "; ".join(f"“{in_export.get(q.id, q.wording)}”" for q in questions)
+        where = (
+            "worded as in the export"
+            if any(q.id in in_export for q in questions)
+            else f"worded as in the codebook {book.name}"
+        )
+        text = (
+            f"**Survey.** The survey answers were read from {file} ({_survey_tool(ev)}), one "
+            f"answer per organisation. The questions read, {where}: "
+            f"{asked or 'none of the codebook questions'}. Every spelling of an answer was coded "
+            f"onto one of the options of the codebook {book.name}."
+        )
+        if res.headlines is not None:
+            headline_qs = [q for q in questions if q.outside_base]
+            outside = sorted({o for q in headline_qs for o in q.outside_base})
+            methods_used = sorted(set(res.headlines["method"].dropna()))
+            text += (
+                " Percentages are of organisations that answered the question; blank answers"
+                + (f" and {_listing(f'“{o}”' for o in outside)}" if outside else "")
+                + f" are outside the base. Intervals are {level} "
+                + _listing(_INTERVALS.get(m, m) for m in methods_used)
+                + " intervals."
+            )
+            if res.comparisons is not None:
+                how = _listing(_INTERVALS.get(m, m) for m in sorted(set(res.comparisons["method"])))
+                text += (
+                    f" {ev.scope} is compared with the rest of the programme by the difference "
+                    f"in percentage points with {how} interval, p-values adjusted by Holm's "
+                    "method."
+                )
+            elif ev.cohort is not None:
+                text += (
+                    f" {ev.scope} is not compared with the rest of the programme: the survey "
+                    "holds answers from one cohort only."
+                )
+        else:
+            text += f" No organisation in {ev.scope} answered, so no figures are shown."
+        out.append(text)
+
+    if ev.sources.get("interview_segments") is None:
+        out.append(
+            "**Interviews.** No coded interviews were supplied (no interview segments table, "
+            ".qdpx or QualCoder project in the data folder), so this report has no interview "
+            "results and no agreement statistic."
+        )
+    else:
+        seg = ev.all_segments
+        n_coders = _coders(seg)
+        themes = sorted(seg["theme"].dropna().astype(str).unique())
+        rule = seg.attrs.get("theme_rule")
+        text = (
+            f"**Interviews.** The interviews were read from {_segments_file(ev)}, coded by "
+            f"{_count(n_coders, 'coder')}, with {_count(len(themes), 'theme')} in the coded "
+            f"data: {_listing(themes)}"
+            + (f" ({rule})" if rule else "")
+            + ". "
+            + (
+                "A code counts as raised in an interview when any coder applied it."
+                if n_coders > 1
+                else "A code counts as raised in an interview when the coder applied it."
+            )
+        )
+        if res.agreement is not None:
+            a = res.agreement.iloc[0]
+            text += (
+                f" Agreement between the {_count(int(a['n_coders']), 'coder')} is "
+                f"Krippendorff's alpha ({a['method']}) over every code and interview of the "
+                "programme: 0.800 or more is reliable, 0.667 to 0.800 supports tentative "
+                "conclusions only."
+            )
+        else:
+            text += " " + _agreement_absent(ev, res)
+        if res.quotes is not None:
+            text += (
+                " Quotes are short and redacted (names from the register, e-mail addresses, "
+                "telephone numbers, NHS numbers and postcodes removed)."
+            )
+        elif ev.segments is not None and ev.segments.empty:
+            text += f" No interview was with an organisation in {ev.scope}."
+        out.append(text)
+
+    if ev.staff_survey is None:
+        out.append(
+            "**NHS Staff Survey.** No Staff Survey results were supplied, so this report has no "
+            "Staff Survey trend or participation model."
+        )
+    else:
+        text = f"**NHS Staff Survey.** Trust results for the item series {staff_series}"
+        if res.trend is not None and not res.trend.empty:
+            years = sorted(res.trend["year"].unique())
+            text += f" ({years[0]}–{years[-1]})" if len(years) > 1 else f" ({years[0]})"
+        text += (
+            " are harmonised across survey years with the item map in data/schemas/; a changed "
+            "question is a separate series and never joined."
+        )
+        if res.effect is not None and not res.effect.empty:
+            text += (
+                f" The trusts of {ev.scope} are compared with trusts outside the programme: "
+                f"{res.effect['method'].iloc[0]}."
+            )
+        elif "effect" in res.notes:
+            text += " " + res.notes["effect"]
+        out.append(text)
+
+    if ev.sources.get("measures") is None:
+        out.append(
+            "**Always Event measures.** No Always Event measures were supplied, so this report "
+            "has no SPC charts."
+        )
+    elif res.measures is None:
+        out.append(
+            f"**Always Event measures.** No team in {ev.scope} tracks an Always Event measure "
+            "in the measures file."
+        )
+    else:
+        target = (
+            "with assurance against the target given"
+            if res.measures["assurance"].notna().any()
+            else "with no target given, so no assurance icon"
+        )
+        out.append(
+            "**Always Event measures.** Each team's monthly share of patients saying the event "
+            "happened is read on a p-chart by the NHS *Making Data Count* rules, with its "
+            f"variation icon, {target}."
+        )
+    return out
+
+
+_INTERVALS = {
+    "wilson": "Wilson score",
+    "newcombe": "Newcombe's hybrid score",
+    "clopper_pearson": "Clopper–Pearson exact",
+    "agresti_coull": "Agresti–Coull",
+    "jeffreys": "Jeffreys",
+    "wald": "Wald",
+}
+
+
 def summary_points(ev: Evaluation, res: Results, *, top_codes: int = 3) -> list[str]:
     """Sentences for the executive summary, from the tables the report publishes.
 
     Only what the tables show is described: suppressed figures are never quoted.
     """
+    from .qual import code_label
     from .reading import read_proportions
 
     rate, headlines, themes, trend, effect, measures = (
@@ -532,14 +793,24 @@ def summary_points(ev: Evaluation, res: Results, *, top_codes: int = 3) -> list[
             .head(top_codes)
         )
         n = int(themes["interviews_base"].iloc[0])
+        words = themes.attrs.get("value_labels", {}).get("code", {})
         listed = ", ".join(
-            f"{c.replace('_', ' ')} ({k} of {n} interviews)"
+            f"{words.get(c, code_label(c))} ({k} of {n} interviews)"
             for c, k in zip(codes["code"], codes["n_interviews"])
         )
         points.append(
             f"{n} interview(s) with organisations in {ev.scope}; the codes raised in most "
             f"interviews: {listed}."
         )
+    if res.agreement is not None:
+        a = res.agreement.iloc[0]
+        points.append(
+            f"Agreement between the {_count(int(a['n_coders']), 'coder')}: Krippendorff's alpha "
+            f"{a['alpha']:.3f} over every code and interview of the programme "
+            f"({a['interpretation']})."
+        )
+    elif ev.all_segments is not None and not ev.all_segments.empty:
+        points.append(_agreement_absent(ev, res))
     if trend is not None and not trend.empty:
         year = int(trend["year"].max())
         latest = trend[(trend["year"] == year) & trend["estimate"].notna()]
@@ -578,7 +849,11 @@ def summary_points(ev: Evaluation, res: Results, *, top_codes: int = 3) -> list[
 
 
 def limitations(
-    ev: Evaluation, res: Results, *, min_base: int | None = DEFAULT_MIN_BASE
+    ev: Evaluation,
+    res: Results,
+    *,
+    min_base: int | None = DEFAULT_MIN_BASE,
+    staff_series: str = "q22c",
 ) -> list[str]:
     """The limits a reader should know, from the data this report holds."""
     from .staff_survey import VOLUNTARY_CAVEAT
@@ -592,8 +867,8 @@ def limitations(
         )
     if ev.responses is not None:
         text = (
-            "The survey asked one lead per organisation about its own Always Event; answers are "
-            "self-reported and may be more favourable than an independent assessment."
+            "The survey has one answer per organisation, about its own Always Event; answers "
+            "are self-reported and may be more favourable than an independent assessment."
         )
         if rate is not None and not rate["suppressed"].iloc[0]:
             r = rate.iloc[0]
@@ -614,6 +889,11 @@ def limitations(
             f"{n} interview(s) fall in {ev.scope}: theme counts describe what was raised in "
             "them, not how common a view is across all organisations."
         )
+        if _coders(ev.all_segments) == 1:
+            out.append(
+                "The interviews were coded by one coder only: no second coder checked the "
+                "coding, so how reliably the codes were applied is not known."
+            )
         attrs = ev.all_segments.attrs if ev.all_segments is not None else {}
         if attrs.get("theme_rule"):  # read from a QDA tool's file: how codes became themes
             out.append(f"Themes: {attrs['theme_rule']}.")
@@ -623,10 +903,14 @@ def limitations(
                 "codes are counted per interview, and co-occurrence is by interview only."
             )
     if ev.staff_survey is not None:
-        out.append(
-            VOLUNTARY_CAVEAT + " The Staff Survey question on patient feedback changed in "
-            "2021; the later item is a different question and is never joined to Q22c."
-        )
+        text = VOLUNTARY_CAVEAT
+        other = sorted(set(ev.staff_survey["series"].dropna()) - {staff_series})
+        if other:
+            text += (
+                f" The Staff Survey file also holds the series {_listing(other)}: "
+                f"different questions, never joined to {staff_series}."
+            )
+        out.append(text)
     if ev.unlinked_teams and ev.cohort is not None:
         out.append(
             f"{len(ev.unlinked_teams)} team(s) in the measures file have no org_code, so "
@@ -643,22 +927,44 @@ def limitations(
     return out
 
 
-def disclosure_methods(*, min_base: int | None = DEFAULT_MIN_BASE) -> str:
+def disclosure_methods(
+    *, min_base: int | None = DEFAULT_MIN_BASE, ev: Evaluation | None = None
+) -> str:
     """The methods paragraph on disclosure control (Markdown), with the rules the report follows.
 
     Counts about people follow ``min_base``; counts of interviews follow the qualitative rule
-    (:data:`aeeval.disclosure.QUALITATIVE_RULE`), which uses the same threshold.
+    (:data:`aeeval.disclosure.QUALITATIVE_RULE`), which uses the same threshold. With ``ev``, only
+    the strands its data folder holds are named (the qualitative rule only with interviews).
+
+    Examples
+    --------
+    >>> from aeeval.evaluation import disclosure_methods
+    >>> disclosure_methods(min_base=10)[:77]
+    '**Disclosure control.** Survey figures, Staff Survey results and Always Event'
     """
     threshold = DEFAULT_MIN_BASE if min_base is None else min_base
-    return (
-        "**Disclosure control.** Survey figures, Staff Survey results and Always Event "
-        f"measures count people: a result with a base below {threshold} is suppressed, and so "
-        "is the next-smallest group where a suppressed figure could otherwise be worked out "
-        "from a total (a report whose other tables would still give one away is not built). "
-        "A suppressed row shows its base and nothing "
-        "computed from it: no count, percentage, interval or difference. "
-        + QUALITATIVE_RULE.format(min_base=threshold)
-        + " Before publication every table, the text of this report and the words in its "
+    people = {
+        "survey": "Survey figures",
+        "staff_survey": "Staff Survey results",
+        "measures": "Always Event measures",
+    }
+    if ev is not None:
+        people = {k: v for k, v in people.items() if ev.sources.get(k) is not None}
+    interviews = ev is None or ev.sources.get("interview_segments") is not None
+    text = "**Disclosure control.** "
+    if people:
+        text += (
+            _listing(people.values())
+            + f" count people: a result with a base below {threshold} is suppressed, and so "
+            "is the next-smallest group where a suppressed figure could otherwise be worked out "
+            "from a total (a report whose other tables would still give one away is not built). "
+            "A suppressed row shows its base and nothing "
+            "computed from it: no count, percentage, interval or difference. "
+        )
+    if interviews:
+        text += QUALITATIVE_RULE.format(min_base=threshold) + " "
+    return text + (
+        "Before publication every table, the text of this report and the words in its "
         "figures are checked again for small numbers and identifiers; a report that would "
         "disclose is not built."
     )

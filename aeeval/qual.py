@@ -47,6 +47,8 @@ __all__ = [
     "framework_table",
     "cooccurrence",
     "select_quotes",
+    "code_label",
+    "code_labels",
 ]
 
 # One coded span: without positions (QualCoder's coded-text export) the text tells spans apart.
@@ -61,6 +63,42 @@ _FREQ_LABELS = {
     "pct_organisations": "% of organisations",
     "n_segments": "Segments",
 }
+
+
+def code_label(code: str) -> str:
+    """A code as readers read it: an identifier such as ``protected_time`` becomes "Protected
+    time"; a code already written in words ("Protected time", "What matters to you?") is kept.
+
+    Examples
+    --------
+    >>> code_label("protected_time"), code_label("senior-support"), code_label("Patient voice")
+    ('Protected time', 'Senior support', 'Patient voice')
+    """
+    text = str(code)
+    if " " in text.strip() or text != text.lower():  # already words, or capitalised by its author
+        return text
+    words = " ".join(text.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:] if words else text
+
+
+def code_labels(segments: pd.DataFrame) -> dict:
+    """Code → the words a report shows for it: the segments' ``code_label`` column where it has
+    one (a label per code, as a codebook gives it), else :func:`code_label`.
+
+    Examples
+    --------
+    >>> import aeeval as ae
+    >>> code_labels(ae.read_segments(None))["protected_time"]
+    'Protected time'
+    """
+    codes = pd.unique(segments["code"].dropna())
+    given = {}
+    if "code_label" in segments.columns:
+        pairs = segments[["code", "code_label"]].dropna().drop_duplicates("code")
+        given = {
+            c: str(lab) for c, lab in zip(pairs["code"], pairs["code_label"]) if str(lab).strip()
+        }
+    return {c: given.get(c, code_label(c)) for c in codes}
 
 
 def _check(segments: pd.DataFrame, coder: str | None) -> pd.DataFrame:
@@ -160,6 +198,7 @@ def theme_frequencies(
     ]
     out.attrs["percent_columns"] = ["pct_interviews", "pct_organisations"]
     out.attrs["labels"] = dict(_FREQ_LABELS)
+    out.attrs["value_labels"] = {"code": code_labels(all_seg)}
     declare(
         out,
         rule="interviews",
@@ -427,4 +466,5 @@ def select_quotes(
     out = pd.DataFrame(
         rows, columns=["theme", "code", "interview", "org_code", "quote", "redacted"]
     )
+    out.attrs["value_labels"] = {"code": code_labels(seg)}
     return declare(out, rule="none")  # redacted words, no counts

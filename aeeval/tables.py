@@ -41,6 +41,11 @@ _PERCENT = ("estimate", "ci_low", "ci_high", "difference", "estimate1", "estimat
 _COUNTS = ("n", "n1", "n2", "excluded")
 #: Tables with this many columns or more are printed in a smaller font (class ``wide``).
 WIDE_TABLE_COLUMNS = 9
+#: Tables with this many columns or more are printed smaller still (classes ``wide very-wide``).
+VERY_WIDE_TABLE_COLUMNS = 12
+#: Tables with this many columns or more are printed on a landscape page of their own (class
+#: ``landscape``): on a portrait A4 page their type would be too small to read.
+LANDSCAPE_TABLE_COLUMNS = 16
 _LABELS = {
     "n": "Positive (n)",
     "base": "Base",
@@ -107,7 +112,12 @@ def format_table(
     {value → words}, e.g. Making Data Count codes as the words the charts use).
 
     The result's ``attrs["text_columns"]`` names the columns of words (not numbers, dates or
-    flags), which a report lets wrap; numbers are kept on one line.
+    flags), which a report lets wrap; numbers are kept on one line. ``attrs["display"]`` says how
+    each shown column is made: its ``heading``, the table ``columns`` it is made of, its
+    ``format`` (``percent``, ``percent_interval``, ``coefficient``, ``coefficient_interval``,
+    ``p_value``, ``count`` or ``value``), ``digits``, whether a suppressed row shows the mark in
+    it (``mark``) and, for ``value``, the words shown for its codes (``labels``) — what
+    ``tables.xlsx`` follows to show the same table.
     """
     confidence = confidence or table.attrs.get("confidence", 0.95)
     coefficients = set(table.attrs.get("coefficient_columns", ()))
@@ -123,11 +133,22 @@ def format_table(
         else pd.Series(False, index=table.index)
     )
     keep = _kept(table) if keep is None else set(keep)
+    specs = []  # how each shown column is made, for tables.xlsx (see table_payload)
+
+    def spec(heading, columns, kind, places=None, mark=True):
+        specs.append(
+            {"heading": heading, "columns": columns, "format": kind, "digits": places, "mark": mark}
+        )
+
     for col in table.columns:
         if col in ("method", "suppressed", "ci_high"):
             continue
         if col == "ci_low" and "ci_high" in table:
             label = f"{round(100 * confidence)}% CI"
+            if "ci_low" in coefficients:
+                spec(label, ["ci_low", "ci_high"], "coefficient_interval", coef_digits)
+            else:
+                spec(label, ["ci_low", "ci_high"], "percent_interval", digits)
             fmt = (
                 (lambda v: _num(v, coef_digits))
                 if "ci_low" in coefficients
@@ -138,19 +159,28 @@ def format_table(
                 for lo, hi, s in zip(table["ci_low"], table["ci_high"], suppressed)
             ]
         elif col in coefficients:
+            spec(
+                labels.get(col, col.replace("_", " ").capitalize()),
+                [col],
+                "coefficient",
+                coef_digits,
+            )
             out[labels.get(col, col.replace("_", " ").capitalize())] = [
                 suppressed_mark if s else _num(v, coef_digits)
                 for v, s in zip(table[col], suppressed)
             ]
         elif col in percents:
+            spec(labels.get(col, col), [col], "percent", digits)
             out[labels.get(col, col)] = [
                 suppressed_mark if s else _pct(v, digits) for v, s in zip(table[col], suppressed)
             ]
         elif col == "p_value" or col.startswith("p_"):
+            spec(labels.get(col, col.replace("_", " ")), [col], "p_value", 3)
             out[labels.get(col, col.replace("_", " "))] = [
                 suppressed_mark if s else _p(v) for v, s in zip(table[col], suppressed)
             ]
         elif col in _COUNTS:
+            spec(labels.get(col, col), [col], "count")
             out[labels.get(col, col)] = [
                 suppressed_mark if s else ("" if pd.isna(v) else f"{int(v)}")
                 for v, s in zip(table[col], suppressed)
@@ -158,6 +188,10 @@ def format_table(
         else:
             label = labels.get(col, col.replace("_", " ").capitalize())
             said = words.get(col, {})
+            spec(label, [col], "value", mark=col not in keep)
+            if said:
+                shown_values = set(table[col].dropna())
+                specs[-1]["labels"] = {str(k): v for k, v in said.items() if k in shown_values}
             out[label] = [
                 suppressed_mark
                 if s and col not in keep
@@ -170,6 +204,7 @@ def format_table(
             ):
                 text_columns.append(label)
     out.attrs["text_columns"] = text_columns
+    out.attrs["display"] = specs
     return out
 
 
@@ -189,7 +224,8 @@ def html_table(shown: pd.DataFrame) -> str:
     ``text_columns`` have class ``text`` (left-aligned, wrapping, so a long quote stays on the
     page); the others class ``num`` (right-aligned, on one line). A table of
     :data:`WIDE_TABLE_COLUMNS` columns or more is also of class ``wide``, printed smaller to fit
-    an A4 page."""
+    an A4 page; of :data:`VERY_WIDE_TABLE_COLUMNS` or more, also ``very-wide``, smaller still; of
+    :data:`LANDSCAPE_TABLE_COLUMNS` or more, also ``landscape``: on a landscape page."""
     text = set(shown.attrs.get("text_columns", ()))
     kinds = ["text" if c in text else "num" for c in shown.columns]
     head = "".join(
@@ -202,6 +238,10 @@ def html_table(shown: pd.DataFrame) -> str:
         for row in shown.itertuples(index=False, name=None)
     )
     wide = " wide" if len(kinds) >= WIDE_TABLE_COLUMNS else ""
+    if len(kinds) >= VERY_WIDE_TABLE_COLUMNS:
+        wide += " very-wide"
+    if len(kinds) >= LANDSCAPE_TABLE_COLUMNS:
+        wide += " landscape"
     return (
         f'<table class="aeeval-table{wide}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         f"{rows}</tbody>\n</table>"
@@ -226,12 +266,16 @@ def table_payload(
     min_base: int | None = None,
     declared: dict | None = None,
     note: str | None = None,
+    display: dict | None = None,
 ) -> dict:
     """The machine-readable record of a published table (what ``figures.json`` holds).
 
     With ``declared`` (:func:`aeeval.disclosure.declaration`) it also records what the table
     declares — ``base_columns``, ``rule``, ``by``, ``key_columns``, ``measure``, ``total``,
     ``percent_columns`` — and the ``note`` shown under it, which the disclosure gate enforces.
+    ``display`` (from :func:`show`) records how the report shows it: ``columns`` as
+    :func:`format_table` gives them in ``attrs["display"]``, the ``suppressed_mark`` and the
+    ``footnotes`` printed under the table; ``tables.xlsx`` is built from it.
     """
     records = [{str(k): _jsonable(v) for k, v in row.items()} for row in table.to_dict("records")]
     payload = {
@@ -255,6 +299,8 @@ def table_payload(
                 "note": note,
             }
         )
+    if display is not None:
+        payload["display"] = display
     return payload
 
 
@@ -346,23 +392,31 @@ def show(
     if note:
         parts.append(f'<p class="aeeval-note">{html.escape(note)}</p>')
     threshold = declared["min_base"]
+    footnotes = []
     if "suppressed" in published and published["suppressed"].fillna(False).astype(bool).any():
-        parts.append(
-            f'<p class="aeeval-note">* suppressed: base below {threshold} '
+        footnotes.append(
+            f"* suppressed: base below {threshold} "
             "(disclosure control), or hidden so that such a figure cannot be worked out "
-            "from a total.</p>"
+            "from a total."
         )
     if declared["disclosure_rule"] == "interviews" and blanked:
-        parts.append(
-            f'<p class="aeeval-note">Percentages of fewer than {threshold} interviews '
-            "are not shown; the counts are.</p>"
+        footnotes.append(
+            f"Percentages of fewer than {threshold} interviews are not shown; the counts are."
         )
+    parts += [f'<p class="aeeval-note">{html.escape(f)}</p>' for f in footnotes]
+    how = {"columns": shown.attrs["display"], "suppressed_mark": "*", "footnotes": footnotes}
     display(
         {
             "text/html": "\n".join(parts),
             "text/plain": f"{title}\n{shown.to_string(index=False)}",
             TABLE_MIMETYPE: table_payload(
-                published, name=name, title=title, min_base=threshold, declared=declared, note=note
+                published,
+                name=name,
+                title=title,
+                min_base=threshold,
+                declared=declared,
+                note=note,
+                display=how,
             ),
         },
         raw=True,

@@ -102,6 +102,7 @@ def test_batch_keeps_going_reports_failures_and_keeps_good_reports(project):
             "manifest.json",
             "report.html",
             "report.pdf",
+            "tables.xlsx",
         ]
     figures = json.loads((out / "good-3" / "figures.json").read_text())
     assert figures["parameters"] == {"k": 3}

@@ -105,6 +105,7 @@ def test_output_folder_holds_every_file(survey_report):
         "manifest.json",
         "report.html",
         "report.pdf",
+        "tables.xlsx",
     ]
     assert not survey_report.with_name("survey.failed").exists()
 
@@ -154,6 +155,7 @@ def test_manifest_records_inputs_parameters_software_and_times(survey_report, ro
     assert m["pdf_reader"] == reader.strip()  # what read the PDF back for the disclosure gate
     assert dt.datetime.fromisoformat(m["started"]) <= dt.datetime.fromisoformat(m["finished"])
     assert m["outputs"]["report.pdf"] == sha256(survey_report / "report.pdf")
+    assert m["outputs"]["tables.xlsx"] == sha256(survey_report / "tables.xlsx")
 
 
 def test_pdf_is_tagged_with_an_outline_and_figures_described(survey_report):

@@ -14,7 +14,12 @@ notebook's first cell) makes every matplotlib figure the notebook shows also car
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
+import re
+import zipfile
+from pathlib import Path
 
 from ..errors import AeevalError
 from ..tables import TABLE_MIMETYPE
@@ -31,6 +36,8 @@ __all__ = [
     "figures_document",
     "record_figure_text",
     "safe_image",
+    "sheet_names",
+    "write_tables_workbook",
 ]
 
 FIGURE_TEXT_MIMETYPE = "application/vnd.aeeval.figure-text+json"
@@ -241,3 +248,188 @@ def collect_figure_texts(nb) -> list[dict]:
             for k, p in enumerate(shown, start=1)
         ]
     return found
+
+
+# --- tables.xlsx: every published table as a sheet, for board papers ---------------------------
+
+#: Characters Excel refuses in a sheet name, and its longest sheet name.
+_SHEET_BAD = "[]:*?/\\"
+SHEET_NAME_MAX = 31
+
+
+def sheet_names(names) -> list[str]:
+    """A sheet name for each table name: Excel's characters only, at most 31 characters, unique
+    whatever the case (Excel compares sheet names without case).
+
+    Examples
+    --------
+    >>> sheet_names(["headline_figures", "a/b", "x" * 40, "x" * 40, "Headline_Figures"])
+    ['headline_figures', 'a_b', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxx_2', 'Headline_Figures_2']
+    """
+    out, seen = [], set()
+    for name in names:
+        base = "".join("_" if c in _SHEET_BAD else c for c in str(name)).strip("'") or "table"
+        base = base[:SHEET_NAME_MAX]
+        candidate, k = base, 1
+        while candidate.lower() in seen:
+            k += 1
+            suffix = f"_{k}"
+            candidate = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def _default_display(table: dict) -> dict:
+    """How to show a table recorded without :func:`aeeval.show`'s display record: its columns as
+    they are, declared percentages as percentages, suppressed rows marked in derived columns."""
+    percents = set(table.get("percent_columns") or ())
+    kept = {
+        *(table.get("base_columns") or ()),
+        *(table.get("by") or ()),
+        *(table.get("key_columns") or ()),
+    }
+    columns = []
+    for col in table.get("columns", []):
+        if col in ("suppressed", "method"):
+            continue
+        kind = "percent" if col in percents else "value"
+        columns.append(
+            {"heading": col, "columns": [col], "format": kind, "digits": 0, "mark": col not in kept}
+        )
+    return {"columns": columns, "suppressed_mark": "*", "footnotes": []}
+
+
+def _excel_format(kind: str, digits) -> str | None:
+    places = "." + "0" * int(digits) if digits else ""
+    if kind in ("percent", "percent_interval"):
+        return f"0{places}%"
+    if kind in ("coefficient", "coefficient_interval", "p_value"):
+        return f"0{places}"
+    if kind == "count":
+        return "0"
+    return None
+
+
+def _cell_value(value, kind: str, labels: dict):
+    """A record's value as the sheet holds it: numbers stay numbers (formatted by the column),
+    codes become the words the report shows."""
+    if value is None:
+        return None
+    if kind == "value":
+        if isinstance(value, str):
+            return labels.get(value, value)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, float):
+            return float(f"{value:.3g}")  # as the report shows it: 3 significant figures
+        return value
+    if kind == "p_value" and isinstance(value, (int, float)) and value < 0.001:
+        return "<0.001"
+    if kind == "count" and isinstance(value, (int, float)):
+        return int(value)
+    return value
+
+
+def write_tables_workbook(document: dict, path) -> None:
+    """Write ``tables.xlsx``: one sheet per table of a ``figures.json`` document, as the report
+    shows it — title, column headings, the words shown for codes, percentages in Excel's ``%``
+    format, counts as whole numbers, intervals as two cells under one heading, ``*`` where the
+    report suppresses a figure, and the notes printed under the table.
+
+    Built from the document alone, the records the disclosure gate reads in ``figures.json``
+    (and the gate reads the workbook too): nothing reaches it that the gated tables do not hold.
+    A report without tables gets one sheet saying so.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from openpyxl import load_workbook
+    >>> doc = {"tables": [{"name": "rate", "title": "Answered", "columns": ["n", "base",
+    ...        "estimate", "suppressed"], "percent_columns": ["estimate"], "base_columns": ["base"],
+    ...        "records": [{"n": 18, "base": 35, "estimate": 0.514, "suppressed": False}]}]}
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_tables_workbook(doc, Path(folder, "tables.xlsx"))
+    ...     sheet = load_workbook(Path(folder, "tables.xlsx"))["rate"]
+    ...     [c.value for c in sheet[1]][:1], [c.value for c in sheet[3]], sheet["C4"].number_format
+    (['Answered'], ['n', 'base', 'estimate'], '0%')
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    bold = Font(bold=True)
+    book = Workbook()
+    book.remove(book.active)
+    tables = document.get("tables", [])
+    if not tables:
+        sheet = book.create_sheet("No tables")
+        sheet["A1"] = "This report publishes no tables."
+    for table, name in zip(tables, sheet_names(t.get("name") for t in tables)):
+        sheet = book.create_sheet(name)
+        how = table.get("display") or _default_display(table)
+        mark = how.get("suppressed_mark", "*")
+        sheet.cell(1, 1, table.get("title") or table.get("name")).font = Font(bold=True, size=12)
+        col = 1
+        layout = []  # (first column, spec)
+        for spec in how["columns"]:
+            width = 2 if spec["format"].endswith("_interval") else 1
+            head = sheet.cell(3, col, spec["heading"])
+            head.font = bold
+            head.alignment = Alignment(wrap_text=True, vertical="bottom")
+            if width == 2:
+                sheet.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + 1)
+            layout.append((col, spec))
+            col += width
+        row = 4
+        for record in table.get("records", []):
+            hidden = bool(record.get("suppressed"))
+            for first, spec in layout:
+                kind, fmt = spec["format"], _excel_format(spec["format"], spec.get("digits"))
+                for k, source in enumerate(spec["columns"]):
+                    if hidden and spec.get("mark", True):
+                        value = mark if k == 0 else None
+                    else:
+                        value = _cell_value(record.get(source), kind, spec.get("labels", {}))
+                    cell = sheet.cell(row, first + k, value)
+                    if fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
+                        cell.number_format = fmt
+            row += 1
+        notes = [table.get("note")] + list(how.get("footnotes", []))
+        for note in filter(None, notes):
+            row += 1
+            sheet.cell(row, 1, note)
+        for first, spec in layout:
+            letter = sheet.cell(3, first).column_letter
+            sheet.column_dimensions[letter].width = max(10, min(40, len(spec["heading"]) + 2))
+    book.properties.creator = "aeeval"
+    book.properties.created = _FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    Path(path).write_bytes(_fixed_times(buffer.getvalue()))
+
+
+#: The time written into ``tables.xlsx`` (its document properties and every zip entry): openpyxl
+#: writes the time of saving, and the same tables should give the same bytes, like figures.json.
+_FIXED_TIME = dt.datetime(2000, 1, 1)
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The workbook ``data`` with every time in it fixed: the zip entries' and the core
+    properties' ``modified``, which openpyxl sets to the time of saving."""
+    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp + rb"\g<2>",
+                    body,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, body)
+    return out.getvalue()

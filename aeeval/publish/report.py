@@ -1,7 +1,8 @@
 """Execute a parameterised notebook and publish it as a report folder.
 
 Route: papermill executes the notebook in a real kernel → the tables it showed are collected into
-``figures.json`` → nbconvert exports HTML with the project template (no code, A4 print styles, a
+``figures.json`` (and the same tables into ``tables.xlsx``) → nbconvert exports HTML with the
+project template (no code, A4 print styles, a
 provenance appendix, no network) → one headless Chromium prints it to PDF → the disclosure gate
 scans the tables, the text and the figures' text → ``manifest.json`` records inputs, parameters
 and software → the folder is moved into place. Everything is built in a temporary folder beside
@@ -29,7 +30,13 @@ from ..errors import AeevalError
 from ..options import DEFAULT_MIN_BASE
 from ..paths import TEMPLATES, reports_dir
 from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
-from .figures import FiguresError, collect_figure_texts, dumps, figures_document
+from .figures import (
+    FiguresError,
+    collect_figure_texts,
+    dumps,
+    figures_document,
+    write_tables_workbook,
+)
 from .gate import DisclosureError, check_published
 from .outdir import (
     MARKER,
@@ -511,6 +518,7 @@ def prepare(
             _keep_failed(out, executed, str(exc))
             raise ReportError(f"{notebook}: {exc}") from None
         (work / "figures.json").write_text(dumps(figures), encoding="utf-8")
+        write_tables_workbook(figures, work / "tables.xlsx")  # the same tables, for board papers
         try:  # hashed by the kernel as it read them; a file changed since then is an error
             read = verify_inputs(recorded)
         except InputChangedError as exc:
@@ -731,7 +739,8 @@ def run_report(
 
     Without a ``browser``, Chromium is started while the notebook runs. ``out`` (default
     ``reports/<notebook name>/`` in the current directory) receives ``executed.ipynb``, ``report.pdf`` and
-    ``report.html`` (as ``formats`` asks), ``figures.json`` and ``manifest.json``. If any step
+    ``report.html`` (as ``formats`` asks), ``figures.json``, ``tables.xlsx`` and
+    ``manifest.json``. If any step
     fails, the previous contents of ``out`` are left untouched and :class:`ReportError` is raised;
     the failed executed notebook is kept in ``<out>.failed/``. The run holds ``out``'s lock
     (:func:`aeeval.publish.outdir.locked`) throughout: a second run on the same folder fails at once.
@@ -747,8 +756,9 @@ def run_report(
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     out = run_report(NOTEBOOKS / "01-survey-outcomes.ipynb", {"cohort": 2},
     ...                      out=Path(folder, "cohort-2"))
-    ...     sorted(p.name for p in out.iterdir())
-    ['executed.ipynb', 'figures.json', 'manifest.json', 'report.html', 'report.pdf']
+    ...     sorted(p.name for p in out.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['executed.ipynb', 'figures.json', 'manifest.json', 'report.html', 'report.pdf',
+     'tables.xlsx']
     """
     formats = check_formats(formats)
     notebook = Path(notebook)

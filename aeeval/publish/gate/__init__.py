@@ -1,8 +1,8 @@
 """The disclosure gate: the last check before a report is published.
 
 Independent of how a report was made, :func:`check_published` reads every byte of a report
-folder that a reader can see or follow — ``figures.json`` whole, the PDF (page text, links,
-alternative text, outline, metadata), the HTML (rendered text, attributes, comments, scripts,
+folder that a reader can see or follow — ``figures.json`` whole, every cell of ``tables.xlsx``,
+the PDF (page text, links, alternative text, outline, metadata), the HTML (rendered text, attributes, comments, scripts,
 styles), the executed notebook (sources, comments, every output's every MIME type) — and the
 text of every figure the notebook showed (see :func:`aeeval.publish.figures.record_figure_text`), for
 identifiers and for the names of the register's contacts and of a names list. Any finding fails
@@ -26,6 +26,7 @@ from .names import register_names
 from .notebook import check_notebook
 from .tables import check_tables
 from .text import check_figures, check_text, check_value, html_text
+from .workbook import check_workbook
 
 __all__ = [
     "DisclosureError",
@@ -37,6 +38,7 @@ __all__ = [
     "check_published",
     "check_tables",
     "check_text",
+    "check_workbook",
     "html_text",
 ]
 
@@ -73,8 +75,8 @@ def check_published(
 ) -> list[str]:
     """Every finding in a report folder about to be published (empty when publishable).
 
-    ``folder`` holds ``figures.json``, ``report.html``, ``executed.ipynb``, ``manifest.json`` (and
-    ``report.pdf``, whose page text as ``pdftotext -layout`` reads it is ``pdf_pages``);
+    ``folder`` holds ``figures.json``, ``tables.xlsx``, ``report.html``, ``executed.ipynb``,
+    ``manifest.json`` (and ``report.pdf``, whose page text as ``pdftotext -layout`` reads it is ``pdf_pages``);
     ``figure_texts`` as :func:`aeeval.publish.figures.collect_figure_texts` gives them. ``names``: person
     names to look for besides those of the register's contact columns, which are read from the
     register among ``inputs`` (the files the kernel read, :func:`aeeval.publish.gate.names.register_names`).
@@ -87,6 +89,8 @@ def check_published(
     figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
     findings += check_tables(figures, names=names)
     findings += check_document(figures, names=names)
+    if (folder / "tables.xlsx").exists():  # made from figures.json; its own text is read too
+        findings += check_workbook(folder / "tables.xlsx", names=names)
     findings += check_html(
         (folder / "report.html").read_text(encoding="utf-8"), "report.html", names=names
     )
