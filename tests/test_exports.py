@@ -18,6 +18,7 @@ import warnings
 from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from conftest import aeeval_cli, sha256
@@ -747,8 +748,18 @@ def test_a_report_from_an_export_holds_none_of_its_personal_data(tmp_path):
         "run", "survey-outcomes", "-p", "data_dir", folder, "--out", out, "--format", "html"
     )
     assert result.returncode == 0, result.stderr
-    published = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.is_file()}
+    published = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in out.iterdir()
+        if p.is_file() and p.suffix != ".xlsx"
+    }
+    book = openpyxl.load_workbook(out / "tables.xlsx")  # every sheet name and cell, as text
+    published["tables.xlsx"] = "\n".join(
+        [ws.title for ws in book] + [str(c.value) for ws in book for r in ws.iter_rows() for c in r]
+    )
     assert {"report.html", "executed.ipynb", "figures.json", "manifest.json"} <= set(published)
+    sheet = book["headline_figures"]  # the hand counts reach the board-paper workbook too
+    assert [r[1] for r in sheet.iter_rows(min_row=4, max_row=6, values_only=True)] == [6, 3, 8]
     leaks = [(name, p) for name, text in published.items() for p in PERSONAL if p in text]
     assert not leaks
     figures = json.loads(published["figures.json"])
