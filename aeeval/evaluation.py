@@ -314,6 +314,10 @@ def data_sources(ev: Evaluation) -> pd.DataFrame:
         "staff_survey": "trust(s)",
         "measures": "team(s)",
     }
+    read_as = {key: ev.kinds.get(key) or "" for key in SOURCES}
+    dropped = ev.programme.attrs.get("dropped_columns") if ev.programme is not None else None
+    if dropped:  # a survey tool's export: say which personal-data columns were never read in
+        read_as["survey"] += f"; personal-data columns dropped on reading: {', '.join(dropped)}"
     rows = []
     for key, title in SOURCES.items():
         path = ev.sources.get(key)
@@ -322,7 +326,7 @@ def data_sources(ev: Evaluation) -> pd.DataFrame:
             {
                 "source": title,
                 "file": Path(path).name if path is not None else "not supplied",
-                "read_as": ev.kinds.get(key) or "" if path is not None else "",
+                "read_as": read_as[key] if path is not None else "",
                 "in_scope": f"{n} {units[key]}" if path is not None else "",
                 "rows": records if path is not None else pd.NA,
             }
