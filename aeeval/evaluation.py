@@ -421,11 +421,12 @@ def staff_survey_effect(
     ev: Evaluation,
     *,
     series: str = "q22c",
-    design: str = "did",
+    design: str = "callaway_santanna",
     confidence: float = DEFAULT_CONFIDENCE,
 ) -> pd.DataFrame:
     """:func:`aeeval.participation_effect` of the scope's trusts against trusts outside the
-    programme; other cohorts' trusts are left out of the comparison (they joined too)."""
+    programme; other cohorts' trusts are left out of the comparison (they joined too). The
+    default design is participation_effect's (Callaway & Sant'Anna, percentage points)."""
     from .staff_survey import participation_effect
 
     grouped = staff_survey_groups(ev)
@@ -831,10 +832,16 @@ def summary_points(ev: Evaluation, res: Results, *, top_codes: int = 3) -> list[
     if "effect" in res.notes:
         points.append(res.notes["effect"])
     if effect is not None and not effect.empty:
-        e = effect.iloc[0]
+        overall = effect[effect["term"] == "att"] if "term" in effect else effect
+        e = overall.iloc[0]
+        scale = (
+            "percentage points"
+            if "scale" not in effect or (e["scale"] == "percentage_points")
+            else "log-odds"
+        )
         points.append(
-            f"After joining, the trusts of {ev.scope} moved by {e['estimate']:+.2f} in "
-            f"log-odds relative to trusts outside the programme ("
+            f"After joining, the trusts of {ev.scope} moved by {e['estimate']:+.2f} "
+            f"{scale} relative to trusts outside the programme ("
             f"{round(100 * effect.attrs.get('confidence', 0.95))}% CI {e['ci_low']:+.2f} to "
             f"{e['ci_high']:+.2f}, p {_p(e['p_value'])}); joining was voluntary, so this "
             "is an association, not proof of an effect."

@@ -145,10 +145,9 @@ def test_cohort_effect_compares_with_trusts_outside_the_programme_only():
             set(ev.register["org_code"]) - set(ev.members["org_code"])
         )
     ]
-    # staff_survey_effect still shows the earlier log-odds TWFE table ("did"); the report's
-    # staff-survey section moves to the staggered designs with issue 16 item 7
-    with pytest.warns(DeprecationWarning):
-        direct = ae.participation_effect(results, ev.members, missing="exclude", design="did")
+    # the report's default: Callaway & Sant'Anna in percentage points (issue 16 item 7)
+    direct = ae.participation_effect(results, ev.members, missing="exclude")
+    assert fx["design"].iloc[0] == "callaway_santanna" and fx["term"].iloc[0] == "att"
     assert fx["estimate"].iloc[0] == pytest.approx(direct["estimate"].iloc[0])
     assert (
         fx["n_trusts"].iloc[0]
