@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_commands"]
+__all__ = ["add_commands", "run_batch"]
 
 ALLOW_HELP = (
     "allow a min_base parameter as low as N, below the project default "
@@ -83,7 +83,7 @@ def _parse_params(pairs, files, declared) -> dict:
 def _build(args) -> int:
     from ..files import printable
     from ..paths import config_path, reports_dir
-    from .build import ConfigError, load_config, run_jobs, summary_table
+    from .build import ConfigError, load_config
 
     try:
         config = config_path(args.config)
@@ -104,12 +104,22 @@ def _build(args) -> int:
         return 2
     if not _allow_min_base(jobs, args):
         return 2
+    return run_batch(jobs, "build", workers=args.jobs, formats=formats, quiet=args.quiet)
+
+
+def run_batch(jobs, command: str, *, workers, formats, quiet: bool) -> int:
+    """Run a batch of report jobs for the command line (``aeeval build``, ``aeeval evaluate``):
+    progress bar, summary table on stdout, each failure's message on stderr; the exit code
+    (0 every report built, 1 one failed, 130 interrupted)."""
+    from ..files import printable
+    from .build import run_jobs, summary_table
+
     try:
-        outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
+        outcomes = run_jobs(jobs, workers=workers, formats=formats, progress=not quiet)
     except KeyboardInterrupt as exc:
         print(
-            f"\naeeval build: interrupted ({exc or 'SIGINT'}); every worker, kernel and browser "
-            "is stopped, reports published before stay, the others were left as they were",
+            f"\naeeval {command}: interrupted ({exc or 'SIGINT'}); every worker, kernel and "
+            "browser is stopped, reports published before stay, the others were left as they were",
             file=sys.stderr,
         )
         return 130

@@ -57,7 +57,7 @@ def _evaluate(args) -> int:
     from ..files import printable
     from ..paths import reports_dir
     from ..schemas import read_table
-    from .build import run_jobs, summary_table
+    from .commands import run_batch
     from .outdir import OutputError
     from .parameters import ParameterError
     from .report import ReportError, check_formats
@@ -90,23 +90,7 @@ def _evaluate(args) -> int:
         print(f"error: {printable(exc, lines=True)}", file=sys.stderr)
         return 1
     print(f"cohorts {', '.join(map(str, cohorts))}: {len(jobs)} report(s) into {out}")
-    try:
-        outcomes = run_jobs(jobs, workers=args.jobs, formats=formats, progress=not args.quiet)
-    except KeyboardInterrupt as exc:
-        print(
-            f"\naeeval evaluate: interrupted ({exc or 'SIGINT'}); every worker, kernel and "
-            "browser is stopped, reports published before stay, the others were left as they were",
-            file=sys.stderr,
-        )
-        return 130
-    print(summary_table(outcomes, root=Path.cwd()))
-    failed = [o for o in outcomes if not o.ok]
-    for o in failed:
-        print(
-            printable(f"\nFAILED {o.job.notebook.name} {o.job.label}:\n  {o.message}", lines=True),
-            file=sys.stderr,
-        )
-    return 1 if failed else 0
+    return run_batch(jobs, "evaluate", workers=args.jobs, formats=formats, quiet=args.quiet)
 
 
 def _init(args) -> int:
