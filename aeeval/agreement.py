@@ -1084,6 +1084,10 @@ def code_agreement(
     out.attrs["coders"] = coders
     out.attrs["single_coded"] = [str(u) for u in single]
     out.attrs["percent_columns"] = ["percent_agreement", "prevalence"]
+    if code == "code" and "code" in segments.columns:  # words for codes, as the other tables
+        from .qual import code_labels
+
+        out.attrs["value_labels"] = {"code": code_labels(segments)}
     out.attrs["labels"] = {
         **out.attrs["labels"],
         "prevalence": "Prevalence",

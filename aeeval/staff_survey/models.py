@@ -1188,6 +1188,8 @@ def participation_effect(
         mergers=merged,
         event_study=container,
     )
+    if "scale" in out and (out["scale"] == "percentage_points").all():  # not a percentage
+        out.attrs["labels"] = {**PP_LABELS, **out.attrs.get("labels", {})}
     return declare(out, rule="none")  # model coefficients over trusts
 
 
@@ -1435,6 +1437,16 @@ def honest_bounds(effect: pd.DataFrame, *, m_bar=(0.0, 0.5, 1.0, 1.5, 2.0), conf
     return declare(out, rule="none")  # bounds on a model estimate over trusts
 
 
+#: Table headers of effects in percentage points (the report's default "%" header reads as a share).
+PP_LABELS = {
+    "estimate": "Effect (pp)",
+    "se": "SE (pp)",
+    "band_low": "Band low (pp)",
+    "band_high": "Band high (pp)",
+    "difference": "Difference from primary (pp)",
+}
+
+
 #: The year the COVID-19 pandemic disrupted services and the survey's context (the Staff Survey
 #: 2020 ran October–December 2020); :func:`sensitivity_analysis` shows the estimate without it.
 COVID_YEAR = 2020
@@ -1603,5 +1615,6 @@ def sensitivity_analysis(
         coefficient_columns=["estimate", "ci_low", "ci_high", "difference"],
         coefficient_digits=2,
         caveat=VOLUNTARY_CAVEAT,
+        labels=PP_LABELS,
     )
     return declare(out, rule="none")  # model estimates over trusts, as participation_effect
