@@ -71,6 +71,12 @@ CASES = {
     "plot_funnel": lambda ax: plots.plot_funnel(
         ae.funnel_flags(ae.read_staff_survey(), year=2020), ax=ax
     ),
+    "plot_event_study": lambda ax: plots.plot_event_study(
+        ae.participation_effect(
+            ae.read_staff_survey(), ae.paths.EXAMPLES / "register.csv", missing="exclude"
+        ),
+        ax=ax,
+    ),
 }
 
 
