@@ -122,3 +122,41 @@ def test_a_killed_aeeval_run_leaves_no_warm_kernel_running(tmp_path):
     while _alive(kernel) or _alive(server):
         assert time.monotonic() < deadline, "a kernel outlived the aeeval run that started it"
         time.sleep(0.1)
+
+
+def _images(folder: Path) -> list:
+    import nbformat
+
+    return [
+        o["data"]["image/png"]
+        for c in nbformat.read(folder / "executed.ipynb", as_version=4).cells
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
+
+
+@pytest.mark.slow
+def test_a_warm_and_a_cold_kernel_publish_the_same_report(tmp_path):
+    from conftest import pdftext
+
+    from aeeval.paths import NOTEBOOKS
+
+    for mode in ("1", "0"):
+        res = aeeval_cli(
+            "run",
+            NOTEBOOKS / "04-qi-measures.ipynb",
+            "-p",
+            "team",
+            "Ward 7 (older people)",
+            "--out",
+            tmp_path / mode,
+            env={"AEEVAL_WARM_KERNELS": mode},
+        )
+        assert res.returncode == 0, res.stderr
+    warm, cold = tmp_path / "1", tmp_path / "0"
+    assert (warm / "figures.json").read_bytes() == (cold / "figures.json").read_bytes()
+    dated = "Report date:"
+    assert [ln for ln in pdftext(warm / "report.pdf").splitlines() if dated not in ln] == [
+        ln for ln in pdftext(cold / "report.pdf").splitlines() if dated not in ln
+    ]
+    assert len(_images(warm)) >= 3 and _images(warm) == _images(cold)
