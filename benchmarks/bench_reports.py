@@ -183,7 +183,11 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs of each side of A′ and D (median)")
     ap.add_argument("--cohorts", type=int, default=20, help="cohorts in the batch of B")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes of the batch")
-    ap.add_argument("--only", choices=["a", "b", "d", "e"], help="run one part only (b: B and C)")
+    ap.add_argument(
+        "--only",
+        choices=["a", "b", "d", "e", "warm"],
+        help="run one part only (b: B and C; warm: the batch warm against cold)",
+    )
     args = ap.parse_args(argv)
     print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="aeeval-bench-") as tmp:
@@ -219,6 +223,19 @@ def main(argv=None) -> int:
                 f"C. floor: cells {f['cells']:.1f} s + prints {f['prints']:.1f} s over "
                 f"{args.jobs} workers = {f['floor']:.1f} s → batch {b / f['floor']:.2f}× its "
                 "floor (target ≤ 1.3×)",
+                flush=True,
+            )
+        if args.only == "warm":  # the batch with warm kernels against cold, alternated
+            times = {"warm": [], "cold": []}
+            for _ in range(args.repeat):
+                for mode in times:
+                    times[mode].append(
+                        batch(work, data, args.cohorts, args.jobs, mode == "warm")[0]
+                    )
+            w, c = (statistics.median(times[m]) for m in ("warm", "cold"))
+            print(
+                f"B (warm against cold). {args.cohorts}-cohort batch medians of {args.repeat}: warm "
+                f"{w:.1f} s, AEEVAL_WARM_KERNELS=0 {c:.1f} s → {c / w:.2f}×; all {times}",
                 flush=True,
             )
         if args.only in (None, "e"):
