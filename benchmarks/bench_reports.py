@@ -175,7 +175,8 @@ def survey() -> str:
         capture_output=True,
         text=True,
     )
-    return next(ln for ln in res.stdout.splitlines() if ln.startswith("ratio:"))
+    keep = ("baseline", "aeeval", "ratio")
+    return "; ".join(ln for ln in res.stdout.splitlines() if ln.startswith(keep))
 
 
 def main(argv=None) -> int:

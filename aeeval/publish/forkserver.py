@@ -85,10 +85,14 @@ def warm_kernels_enabled() -> bool:
     Examples
     --------
     >>> import os
+    >>> saved = os.environ.pop("AEEVAL_WARM_KERNELS", None)
+    >>> warm_kernels_enabled()
+    True
     >>> os.environ["AEEVAL_WARM_KERNELS"] = "0"
     >>> warm_kernels_enabled()
     False
-    >>> del os.environ["AEEVAL_WARM_KERNELS"]
+    >>> _ = os.environ.pop("AEEVAL_WARM_KERNELS") if saved is None else None
+    >>> os.environ.update({} if saved is None else {"AEEVAL_WARM_KERNELS": saved})
     """
     value = os.environ.get(WARM_VARIABLE, "1").strip().lower()
     return value not in ("0", "false", "no", "off")
@@ -216,7 +220,26 @@ def _kernel(request: dict, *, server: int, pristine_rc: dict) -> None:
 
 
 class ForkServer:
-    """A running fork server (a child of this process): :meth:`fork` asks it for a kernel."""
+    """A running fork server (a child of this process): :meth:`fork` asks it for a kernel.
+
+    References
+    ----------
+    .. [1] Jupyter Development Team, "Kernel Provisioning", jupyter_client documentation,
+       https://jupyter-client.readthedocs.io/en/latest/provisioning.html
+
+    Examples
+    --------
+    >>> import os, sys
+    >>> server = ForkServer()
+    >>> server.ready()["pid"] == server.process.pid
+    True
+    >>> kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
+    >>> server.reason_cold(kernel, dict(os.environ)) is None
+    True
+    >>> print(server.reason_cold(kernel, {**os.environ, "AEEVAL_EXAMPLE": "1"}))
+    the environment differs from the fork server's in AEEVAL_EXAMPLE
+    >>> server.close()
+    """
 
     def __init__(self):
         from .outdir import die_with_parent
@@ -232,6 +255,9 @@ class ForkServer:
             start_new_session=True,
         )
         self._ready: dict | None = None
+        import threading
+
+        self._lock = threading.Lock()  # one request and its answer at a time on the pipes
 
     def ready(self) -> dict | None:
         """The server's start report (pid, threads, import seconds), once it has imported
@@ -265,16 +291,17 @@ class ForkServer:
 
     def fork(self, cmd: list[str], *, cwd, env: dict, log: str | None) -> int | None:
         """Fork a kernel; its pid, or None when the server is gone."""
-        if self.ready() is None:
-            return None
         request = {"args": cmd[cmd.index("ipykernel_launcher") + 1 :], "cwd": str(cwd)}
         request.update(env=env, log=log)
-        try:
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
-            line = self.process.stdout.readline()
-        except (BrokenPipeError, OSError):
-            return None
+        with self._lock:
+            if self.ready() is None:
+                return None
+            try:
+                self.process.stdin.write((json.dumps(request) + "\n").encode())
+                self.process.stdin.flush()
+                line = self.process.stdout.readline()
+            except (BrokenPipeError, OSError):
+                return None
         return json.loads(line)["pid"] if line else None
 
     def close(self) -> None:
@@ -397,7 +424,7 @@ def warm_provisioner():
                 return await super().launch_kernel(cmd, **kwargs)
             self.warm = True
             self.process = ForkedKernel(pid)
-            self.pid, self.pgid = pid, None
+            self.pid, self.pgid = pid, pid  # the kernel leads a session of its own
             self.cwd = kwargs.get("cwd") or os.getcwd()
             return self.connection_info
 
