@@ -92,6 +92,11 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _parent(pid: int) -> int:
+    """The parent's pid, from /proc/PID/stat: "pid (comm) state ppid ..."."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_killed_aeeval_run_leaves_no_warm_kernel_running(tmp_path):
@@ -112,8 +117,8 @@ def test_a_killed_aeeval_run_leaves_no_warm_kernel_running(tmp_path):
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.1)
     kernel = int(pid_file.read_text())
-    server = int(Path(f"/proc/{kernel}/stat").read_text().rsplit(")", 1)[1].split()[2])
-    assert server != proc.pid  # the kernel is the fork server's child
+    server = _parent(kernel)
+    assert server not in (proc.pid, kernel)  # the kernel is the fork server's child
     assert "aeeval.publish.forkserver" in Path(f"/proc/{server}/cmdline").read_text()
     assert _alive(kernel) and _alive(server)
     os.kill(proc.pid, signal.SIGKILL)
@@ -160,3 +165,42 @@ def test_a_warm_and_a_cold_kernel_publish_the_same_report(tmp_path):
         ln for ln in pdftext(cold / "report.pdf").splitlines() if dated not in ln
     ]
     assert len(_images(warm)) >= 3 and _images(warm) == _images(cold)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_batch_worker_leaves_no_warm_kernel_running(tmp_path):
+    record = tmp_path / "record"
+    record.mkdir()
+    write_notebook(tmp_path / "sleep.ipynb", 'record = ""\ntag = ""', SLEEP)
+    config = tmp_path / "build.yml"
+    report = {"notebook": "sleep.ipynb", "parameters": {"record": str(record)}}
+    report["matrix"] = {"tag": ["a", "b"]}  # two reports: a pool of two workers
+    config.write_text(yaml.safe_dump({"output_dir": "out", "reports": [report]}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aeeval.cli", "build", config, "-j", "2", "--format", "html"],
+        cwd=tmp_path,
+        env={**os.environ, "AEEVAL_WARM_KERNELS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        pid_file = record / "kernel.pid"
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        kernel = int(pid_file.read_text())
+        server = _parent(kernel)
+        worker = _parent(server)
+        assert server != kernel
+        assert "aeeval.publish.forkserver" in Path(f"/proc/{server}/cmdline").read_text()
+        assert worker != proc.pid and _parent(worker) == proc.pid  # a worker of the batch
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _alive(kernel) or _alive(server):
+            assert time.monotonic() < deadline, "a kernel outlived the worker that started it"
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait(30)
