@@ -224,7 +224,9 @@ def _kernel_manager(log):
     writes its own stdout/stderr there, not to the terminal: ipykernel's start-up warnings and
     shutdown messages are noise for a user, but worth keeping when a kernel dies. The kernel is
     killed when the process that started it dies (:func:`aeeval.publish.outdir.die_with_parent`): a
-    killed ``aeeval run`` or batch worker leaves no kernel running."""
+    killed ``aeeval run`` or batch worker leaves no kernel running. Unless ``AEEVAL_WARM_KERNELS=0``,
+    the kernel is forked from this process's fork server (:mod:`aeeval.publish.forkserver`, through
+    its kernel provisioner), which dies with this process and takes its kernels along."""
     import uuid
 
     from jupyter_client.manager import AsyncKernelManager
