@@ -1,25 +1,30 @@
-"""Benchmark: publishing reports, as ratios against baselines measured side by side in one run.
+"""Benchmark: publishing reports, as ratios against baselines measured side by side in one run (issue 18).
 
-A. One cohort report against its floor. ``aeeval run notebooks/05-evaluation-report.ipynb -p cohort 1``
-   against ``aeeval run`` of an empty notebook (a parameters cell and nothing else) through the same
-   route: CLI start, kernel, figures.json, HTML export, Chromium print, disclosure gate, manifest,
-   atomic move. The two are alternated; the medians are compared. Target (issue 7): ≤ 1.3×.
+A′. ``aeeval run notebooks/05-evaluation-report.ipynb -p cohort 1`` (warm kernels, the default, and
+    with ``AEEVAL_WARM_KERNELS=0``) against the by-hand route for the same report: the papermill CLI,
+    then ``jupyter nbconvert --to html --no-input``, then Chromium ``--headless --print-to-pdf``.
+    Alternated; medians. Target: ≥ 2.5× faster.
+B.  The 20-cohort batch (``aeeval build --jobs 2`` of a 20-report config) against the naive loop of
+    20 ``aeeval run``s, one after another. Target: ≥ 6×.
+C.  The batch against its floor: the sum over reports of each report's own cell time (papermill's
+    per-cell durations in its executed notebook, aeeval's injected cells left out) plus its print
+    time (its report.html printed again by one warm Chromium), divided by the number of workers.
+    Target: ≤ 1.3×.
+D.  ``aeeval --help`` and ``aeeval validate`` of the example files against ``python -c pass`` and
+    ``python -c "import pandas"``, alternated, medians. Target: ``--help`` ≤ 5× ``python -c pass``.
+E.  The survey statistics benchmark (``bench_survey.py``) run as it is: aeeval against bare pandas
+    ``value_counts``. Target: ≤ 1×.
 
-B. A 20-cohort batch against the loop an evaluator would write by hand. ``aeeval build`` of the
-   evaluation report for 20 cohorts (``--jobs``, default 2) against, for each cohort one after
-   another, the papermill CLI, then ``jupyter nbconvert --to html --no-input``, then Chromium's
-   ``--print-to-pdf`` (nbconvert's own webpdf exporter cannot use a system Chromium and cannot
-   download one offline). The 20 cohorts are the bundled example organisations dealt into 20
-   cohorts. Target (issue 7): the batch ≥ 2.5× faster on 2 cores.
+The 20 cohorts are the bundled example organisations dealt into 20 cohorts. Run from the project
+root::
 
-Run from the project root::
-
-    .venv/bin/python benchmarks/bench_reports.py [--repeat 3] [--cohorts 20] [--jobs 2]
+    .venv/bin/python benchmarks/bench_reports.py [--repeat 5] [--cohorts 20] [--jobs 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -46,29 +51,45 @@ def timed(cmd: list, **kw) -> float:
     return time.perf_counter() - start
 
 
-def empty_notebook(path: Path) -> Path:
-    """The floor: the report's parameters cell and nothing else."""
-    report = nbformat.read(REPORT, as_version=4)
-    params = next(c for c in report.cells if "parameters" in c.metadata.get("tags", []))
-    nb = nbformat.v4.new_notebook(cells=[params], metadata=report.metadata)
-    nbformat.write(nb, str(path))
-    return path
+def by_hand(work: Path, data: Path, cohort: int, name: str) -> float:
+    """What an evaluator runs by hand for one report: papermill, nbconvert, Chromium."""
+    chromium = find_chromium()
+    nb = work / f"{name}.ipynb"
+    start = time.perf_counter()
+    subprocess.run(
+        [BIN / "papermill", REPORT, nb, "-p", "cohort", str(cohort)]
+        + ["-p", "data_dir", str(data), "--no-progress-bar"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", nb],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [chromium, "--headless", *CHROMIUM_ARGS, "--no-pdf-header-footer"]
+        + [f"--print-to-pdf={work / f'{name}.pdf'}", nb.with_suffix(".html").as_uri()],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
 
 
-def one_report(work: Path, repeat: int) -> dict:
-    floor_nb = empty_notebook(work / "empty.ipynb")
-    aeeval = BIN / "aeeval"
-    floor, report = [], []
-    timed([aeeval, "run", floor_nb, "--out", work / "warm"])  # first run fills OS caches
-    for _ in range(repeat):
-        floor.append(timed([aeeval, "run", floor_nb, "--out", work / "floor"]))
-        report.append(timed([aeeval, "run", REPORT, "-p", "cohort", "1", "--out", work / "report"]))
-    return {
-        "floor": statistics.median(floor),
-        "report": statistics.median(report),
-        "floor_all": floor,
-        "report_all": report,
-    }
+def aeeval_run(out: Path, data: Path, cohort: int, warm: bool = True) -> float:
+    env = {**os.environ, "AEEVAL_WARM_KERNELS": "1" if warm else "0"}
+    cmd = [BIN / "aeeval", "run", REPORT, "-p", "cohort", cohort, "-p", "data_dir", data]
+    return timed(cmd + ["--out", out], env=env)
+
+
+def one_report(work: Path, data: Path, repeat: int) -> dict:
+    aeeval_run(work / "first", data, 1)  # fills the OS caches
+    runs = {"warm": [], "cold": [], "hand": []}
+    for i in range(repeat):
+        runs["warm"].append(aeeval_run(work / f"warm-{i}", data, 1))
+        runs["hand"].append(by_hand(work, data, 1, f"hand-{i}"))
+        runs["cold"].append(aeeval_run(work / f"cold-{i}", data, 1, warm=False))
+    return {k: statistics.median(v) for k, v in runs.items()} | {"all": runs}
 
 
 def cohort_data(work: Path, cohorts: int) -> Path:
@@ -81,12 +102,13 @@ def cohort_data(work: Path, cohorts: int) -> Path:
     return data
 
 
-def batch(work: Path, data: Path, cohorts: int, jobs: int) -> float:
-    config = work / "batch.yml"
+def batch(work: Path, data: Path, cohorts: int, jobs: int, warm: bool = True) -> tuple[float, Path]:
+    out = work / f"batch-{'warm' if warm else 'cold'}"
+    config = work / f"{out.name}.yml"
     config.write_text(
         yaml.safe_dump(
             {
-                "output_dir": str(work / "batch"),
+                "output_dir": str(out),
                 "reports": [
                     {
                         "notebook": str(REPORT),
@@ -98,78 +120,127 @@ def batch(work: Path, data: Path, cohorts: int, jobs: int) -> float:
             }
         )
     )
-    return timed([BIN / "aeeval", "build", config, "--jobs", jobs, "--quiet"])
+    env = {**os.environ, "AEEVAL_WARM_KERNELS": "1" if warm else "0"}
+    return timed([BIN / "aeeval", "build", config, "--jobs", jobs, "--quiet"], env=env), out
 
 
-def naive(work: Path, data: Path, cohorts: int) -> float:
-    chromium = find_chromium()
-    out = work / "naive"
-    out.mkdir(exist_ok=True)
+def naive_runs(work: Path, data: Path, cohorts: int) -> float:
     start = time.perf_counter()
     for c in range(1, cohorts + 1):
-        nb = out / f"cohort-{c}.ipynb"
-        subprocess.run(
-            [
-                BIN / "papermill",
-                REPORT,
-                nb,
-                "-p",
-                "cohort",
-                str(c),
-                "-p",
-                "data_dir",
-                str(data),
-                "--no-progress-bar",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", nb],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                chromium,
-                "--headless",
-                *CHROMIUM_ARGS,
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={out / f'cohort-{c}.pdf'}",
-                nb.with_suffix(".html").as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        aeeval_run(work / "naive" / f"cohort-{c}", data, c)
     return time.perf_counter() - start
+
+
+def floor(out: Path, cohorts: int, jobs: int) -> dict:
+    """Σ (own cell time + print time) / jobs over the batch's reports."""
+    from aeeval.publish.browser import Browser
+    from aeeval.publish.report import INJECTED_TAG
+
+    cells = prints = 0.0
+    with Browser() as browser, tempfile.TemporaryDirectory() as tmp:
+        browser.print_pdf(out / "cohort-1" / "report.html", Path(tmp, "warm-up.pdf"), title="x")
+        for c in range(1, cohorts + 1):
+            folder = out / f"cohort-{c}"
+            nb = nbformat.read(folder / "executed.ipynb", as_version=4)
+            cells += sum(
+                cell.metadata.get("papermill", {}).get("duration") or 0.0
+                for cell in nb.cells
+                if cell.cell_type == "code" and INJECTED_TAG not in cell.metadata.get("tags", [])
+            )
+            start = time.perf_counter()
+            browser.print_pdf(folder / "report.html", Path(tmp, f"{c}.pdf"), title="x")
+            prints += time.perf_counter() - start
+    return {"cells": cells, "prints": prints, "floor": (cells + prints) / jobs}
+
+
+def startup(repeat: int) -> dict:
+    examples = [EXAMPLES / n for n in ("register.csv", "survey_responses.csv", "measures.csv")]
+    cmds = {
+        "pass": [sys.executable, "-c", "pass"],
+        "pandas": [sys.executable, "-c", "import pandas"],
+        "help": [BIN / "aeeval", "--help"],
+        "validate": [BIN / "aeeval", "validate", *examples],
+    }
+    times = {k: [] for k in cmds}
+    for _ in range(repeat):
+        for k, cmd in cmds.items():
+            times[k].append(timed(cmd))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def survey() -> str:
+    res = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("bench_survey.py")), "--repeat", "3"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    keep = ("baseline", "aeeval", "ratio")
+    return "; ".join(ln for ln in res.stdout.splitlines() if ln.startswith(keep))
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each side of A (median kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each side of A′ and D (median)")
     ap.add_argument("--cohorts", type=int, default=20, help="cohorts in the batch of B")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes of the batch")
-    ap.add_argument("--only", choices=["one", "batch"], help="run one part only")
+    ap.add_argument(
+        "--only",
+        choices=["a", "b", "d", "e", "warm"],
+        help="run one part only (b: B and C; warm: the batch warm against cold)",
+    )
     args = ap.parse_args(argv)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="aeeval-bench-") as tmp:
         work = Path(tmp)
-        if args.only in (None, "one"):
-            a = one_report(work, args.repeat)
+        data = cohort_data(work, args.cohorts)
+        if args.only in (None, "d"):
+            d = startup(max(args.repeat, 7))
             print(
-                f"A. one cohort report {a['report']:.2f} s vs floor {a['floor']:.2f} s (medians of "
-                f"{args.repeat}: report {[round(x, 2) for x in a['report_all']]}, floor "
-                f"{[round(x, 2) for x in a['floor_all']]}) → ratio {a['report'] / a['floor']:.2f}× "
-                "(target ≤ 1.3×)"
+                f"D. medians: python -c pass {d['pass']:.3f} s, import pandas {d['pandas']:.3f} s, "
+                f"aeeval --help {d['help']:.3f} s ({d['help'] / d['pass']:.1f}× pass, "
+                f"{d['help'] / d['pandas']:.2f}× pandas; target ≤ 5× pass), aeeval validate "
+                f"{d['validate']:.3f} s ({d['validate'] / d['pass']:.1f}× pass, "
+                f"{d['validate'] / d['pandas']:.2f}× pandas)",
+                flush=True,
             )
-        if args.only in (None, "batch"):
-            data = cohort_data(work, args.cohorts)
-            n = naive(work, data, args.cohorts)
-            b = batch(work, data, args.cohorts, args.jobs)
+        if args.only in (None, "a"):
+            a = one_report(work, data, args.repeat)
+            rounded = {k: [round(x, 2) for x in v] for k, v in a["all"].items()}
             print(
-                f"B. {args.cohorts}-cohort batch (--jobs {args.jobs}) {b:.1f} s vs naive loop {n:.1f} s "
-                f"→ {n / b:.2f}× faster (target ≥ 2.5×)"
+                f"A′. medians of {args.repeat}: aeeval run {a['warm']:.2f} s (warm kernels), "
+                f"{a['cold']:.2f} s (AEEVAL_WARM_KERNELS=0); by hand {a['hand']:.2f} s → "
+                f"{a['hand'] / a['warm']:.2f}× faster warm, {a['hand'] / a['cold']:.2f}× cold "
+                f"(target ≥ 2.5×); all runs {rounded}",
+                flush=True,
             )
+        if args.only in (None, "b"):
+            n = naive_runs(work, data, args.cohorts)
+            b, out = batch(work, data, args.cohorts, args.jobs)
+            f = floor(out, args.cohorts, args.jobs)
+            print(
+                f"B. {args.cohorts}-cohort batch (--jobs {args.jobs}) {b:.1f} s vs naive loop of "
+                f"{args.cohorts} aeeval runs {n:.1f} s → {n / b:.2f}× faster (target ≥ 6×)\n"
+                f"C. floor: cells {f['cells']:.1f} s + prints {f['prints']:.1f} s over "
+                f"{args.jobs} workers = {f['floor']:.1f} s → batch {b / f['floor']:.2f}× its "
+                "floor (target ≤ 1.3×)",
+                flush=True,
+            )
+        if args.only == "warm":  # the batch with warm kernels against cold, alternated
+            times = {"warm": [], "cold": []}
+            for _ in range(args.repeat):
+                for mode in times:
+                    times[mode].append(
+                        batch(work, data, args.cohorts, args.jobs, mode == "warm")[0]
+                    )
+            w, c = (statistics.median(times[m]) for m in ("warm", "cold"))
+            print(
+                f"B (warm against cold). {args.cohorts}-cohort batch medians of {args.repeat}: warm "
+                f"{w:.1f} s, AEEVAL_WARM_KERNELS=0 {c:.1f} s → {c / w:.2f}×; all {times}",
+                flush=True,
+            )
+        if args.only in (None, "e"):
+            print(f"E. survey statistics (bench_survey.py): {survey()}", flush=True)
     print(f"machine after: {machine()}")
     return 0
 

@@ -77,7 +77,10 @@ def write_codebook(folder: Path) -> Path:
         ],
     }
     path = folder / "benchmark_codebook.yaml"
-    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    # Every value written out in full: aeeval refuses YAML anchors and aliases in a codebook, and
+    # safe_dump would write the shared lists above as aliases.
+    dumper = type("NoAliases", (yaml.SafeDumper,), {"ignore_aliases": lambda self, data: True})
+    path.write_text(yaml.dump(spec, Dumper=dumper, allow_unicode=True), encoding="utf-8")
     return path
 
 

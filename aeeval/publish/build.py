@@ -286,7 +286,8 @@ def warm_worker(threads: int, parent: int | None = None) -> None:
     """Worker start-up: die with the main process ``parent`` and leave Ctrl-C to it, share the
     cores between the kernels, skip jsonschema's IRI parser
     (:func:`aeeval.cli.skip_iri_grammar`) and load the heavy modules once per process, not once
-    per report.
+    per report, and start the worker's fork server (:mod:`aeeval.publish.forkserver`), whose
+    kernels skip the imports.
 
     Each kernel this worker starts may use ``threads`` BLAS/OpenMP threads (unless the user set
     those variables): with one kernel per core already running, more threads only spin against
@@ -294,12 +295,14 @@ def warm_worker(threads: int, parent: int | None = None) -> None:
     and 19 s with one each.
     """
     from ..cli import skip_iri_grammar
+    from .forkserver import start_fork_server
 
     if parent is not None:
         die_with_parent(parent)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process stops the workers
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(threads))
+    start_fork_server()  # one per worker for the whole batch, with the thread limits above
     skip_iri_grammar()
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401

@@ -231,8 +231,14 @@ def _kernel_manager(log):
     writes its own stdout/stderr there, not to the terminal: ipykernel's start-up warnings and
     shutdown messages are noise for a user, but worth keeping when a kernel dies. The kernel is
     killed when the process that started it dies (:func:`aeeval.publish.outdir.die_with_parent`): a
-    killed ``aeeval run`` or batch worker leaves no kernel running."""
+    killed ``aeeval run`` or batch worker leaves no kernel running. Unless ``AEEVAL_WARM_KERNELS=0``,
+    the kernel is forked from this process's fork server (:mod:`aeeval.publish.forkserver`, through
+    its kernel provisioner), which dies with this process and takes its kernels along."""
+    import uuid
+
     from jupyter_client.manager import AsyncKernelManager
+
+    from .forkserver import warm_kernels_enabled, warm_provisioner
 
     class AeevalKernelManager(AsyncKernelManager):
         def __init__(self, *args, **kwargs):
@@ -240,6 +246,14 @@ def _kernel_manager(log):
             if self._socket_folder is not None:
                 kwargs.setdefault("transport", "ipc")
             super().__init__(*args, **kwargs)
+
+        async def _async_pre_start_kernel(self, **kw):
+            if self.provisioner is None and warm_kernels_enabled():
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+                self.provisioner = warm_provisioner()(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
+            return await super()._async_pre_start_kernel(**kw)
 
         def _ip_default(self) -> str:
             if self.transport == "ipc" and self._socket_folder is not None:

@@ -1,0 +1,435 @@
+"""Warm kernels: each notebook still gets a fresh kernel process, forked from a pre-imported parent.
+
+A cold kernel (``python -m ipykernel_launcher``) spends most of its start importing IPython,
+ipykernel, pandas, numpy, matplotlib, scipy.stats, statsmodels and aeeval before the notebook's
+first cell does any work. The *fork server* is one process that imports them once, starts no
+thread of its own, and then, for every kernel asked of it, forks a child. The child is a new
+process with its own memory (copy-on-write), so isolation is what a cold kernel has: it sets the
+working directory and the environment the kernel manager asked for (BLAS thread limits
+included), reseeds :mod:`random` and numpy's global generator from the operating system, puts
+matplotlib's settings back to what a fresh import gives, starts its own session (as
+jupyter_client does for a cold kernel), sends its stdout/stderr to the kernel log and runs
+ipykernel's ``IPKernelApp`` with the connection file.
+
+``WarmProvisioner`` (:func:`warm_provisioner`) is the jupyter_client kernel provisioner that asks the fork server for a
+kernel instead of starting ``python -m ipykernel_launcher``; :func:`aeeval.publish.report.execute_notebook`
+uses it. It starts a cold kernel instead — the notebook runs either way — when the kernel is not
+this interpreter's ipykernel (another kernelspec) or when the environment differs from the one
+the fork server imported under in a variable that is read at import time (any variable other than
+jupyter_client's ``JPY_*``): a kernel must never see modules set up for another environment.
+
+Off with ``AEEVAL_WARM_KERNELS=0`` (or ``false``/``no``/``off``): every kernel is then started cold.
+The fork server dies with the process that started it (``PR_SET_PDEATHSIG``) and every kernel with
+the fork server, so a killed ``aeeval run`` or batch worker leaves no kernel running.
+
+Known differences from a cold kernel, none of which change a report: the kernel shares the fork
+server's hash seed (``PYTHONHASHSEED``), so string hashes are the same in every kernel of one run;
+``sys.modules`` already holds the pre-imported modules; the exit status of a kernel is not known to
+the kernel manager (it is not the kernel's parent) and reads as 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from functools import lru_cache
+
+__all__ = [
+    "WARM_VARIABLE",
+    "ForkServer",
+    "ForkedKernel",
+    "warm_provisioner",
+    "fork_server",
+    "start_fork_server",
+    "warm_kernels_enabled",
+]
+
+#: The environment variable that turns warm kernels off when ``0``, ``false``, ``no`` or ``off``.
+WARM_VARIABLE = "AEEVAL_WARM_KERNELS"
+#: What the fork server imports: what a report kernel would import anyway (the injected cells, the
+#: bundled notebooks). Not ``matplotlib.pyplot``: importing it inside a running kernel is what
+#: hooks matplotlib's inline backend into IPython, so it must happen in the kernel.
+PRELOAD = (
+    "IPython",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.stats.proportion",
+    "statsmodels.stats.multitest",
+    "statsmodels.genmod.generalized_linear_model",
+    "matplotlib",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "aeeval",
+    "aeeval.evaluation",
+    "aeeval.plots",
+    "aeeval.publish.figures",
+    "aeeval.publish.provenance",
+)
+# ipykernel sets this before any notebook imports matplotlib; the fork server must import
+# matplotlib under the same backend setting.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# Ignored when comparing a kernel's command with the fork server's: only the debugger notices.
+HARMLESS_FLAGS = ("-Xfrozen_modules=off",)
+
+
+def warm_kernels_enabled() -> bool:
+    """Whether kernels are forked from a fork server (``AEEVAL_WARM_KERNELS`` is not 0/false/no/off).
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.pop("AEEVAL_WARM_KERNELS", None)
+    >>> warm_kernels_enabled()
+    True
+    >>> os.environ["AEEVAL_WARM_KERNELS"] = "0"
+    >>> warm_kernels_enabled()
+    False
+    >>> _ = os.environ.pop("AEEVAL_WARM_KERNELS") if saved is None else None
+    >>> os.environ.update({} if saved is None else {"AEEVAL_WARM_KERNELS": saved})
+    """
+    value = os.environ.get(WARM_VARIABLE, "1").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
+def _threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
+# ---------------------------------------------------------------------------- the server process
+
+
+def serve() -> None:
+    """The fork server's main loop (``python -m aeeval.publish.forkserver``): import, report ready
+    on stdout, then one fork per JSON request line on stdin until stdin closes."""
+    start = time.perf_counter()
+    if sys.path and sys.path[0] == "":
+        del sys.path[0]  # as ipykernel_launcher does before it imports anything
+    parent = os.getppid()
+    from .outdir import die_with_parent
+
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    from ..cli import skip_iri_grammar
+
+    skip_iri_grammar()
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    import matplotlib
+
+    pristine_rc = dict(matplotlib.rcParams)  # as a fresh import leaves them
+    if os.environ.get("MPLBACKEND") == INLINE_BACKEND and "MPLBACKEND" not in _START_ENV:
+        del os.environ["MPLBACKEND"]
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the children share these pages instead of copying them at their first collection
+    out = sys.stdout.buffer
+    ready = {
+        "pid": os.getpid(),
+        "threads": _threads(),
+        "import_seconds": round(time.perf_counter() - start, 3),
+    }
+    out.write((json.dumps(ready) + "\n").encode())
+    out.flush()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _kernel(request, server=os.getppid(), pristine_rc=pristine_rc)
+        out.write((json.dumps({"pid": pid}) + "\n").encode())
+        out.flush()
+
+
+_START_ENV = dict(os.environ)
+
+
+def _kernel(request: dict, *, server: int, pristine_rc: dict) -> None:
+    """In the forked child: become the kernel a cold start would have given, then run it."""
+    code = 1
+    try:
+        from .outdir import die_with_parent
+
+        die_with_parent(server)
+        for signum in (signal.SIGCHLD, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.setsid()  # as jupyter_client starts a cold kernel: Ctrl-C in the terminal is not its
+        log = request.get("log") or os.devnull
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.closerange(3, 65536)
+        sys.stdin = open(0, closefd=False)
+        sys.stdout = open(1, "w", buffering=1, closefd=False)
+        sys.stderr = open(2, "w", buffering=1, closefd=False)
+        sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        import random
+
+        import matplotlib
+        import numpy as np
+
+        random.seed()
+        np.random.seed(None)
+        matplotlib.rcParams.update(pristine_rc)
+        sys.argv = ["ipykernel_launcher", *request["args"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+# ------------------------------------------------------------------------------------ the client
+
+
+class ForkServer:
+    """A running fork server (a child of this process): :meth:`fork` asks it for a kernel.
+
+    References
+    ----------
+    .. [1] Jupyter Development Team, "Kernel Provisioning", jupyter_client documentation,
+       https://jupyter-client.readthedocs.io/en/latest/provisioning.html
+
+    Examples
+    --------
+    >>> import os, sys
+    >>> server = ForkServer()
+    >>> server.ready()["pid"] == server.process.pid
+    True
+    >>> kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
+    >>> server.reason_cold(kernel, dict(os.environ)) is None
+    True
+    >>> print(server.reason_cold(kernel, {**os.environ, "AEEVAL_EXAMPLE": "1"}))
+    the environment differs from the fork server's in AEEVAL_EXAMPLE
+    >>> server.close()
+    """
+
+    def __init__(self):
+        from .outdir import die_with_parent
+
+        parent = os.getpid()
+        self.env = dict(os.environ)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aeeval.publish.forkserver"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=lambda: die_with_parent(parent),
+            start_new_session=True,
+        )
+        self._ready: dict | None = None
+        import threading
+
+        self._lock = threading.Lock()  # one request and its answer at a time on the pipes
+
+    def ready(self) -> dict | None:
+        """The server's start report (pid, threads, import seconds), once it has imported
+        everything; None if it died."""
+        if self._ready is None:
+            line = self.process.stdout.readline()
+            if not line:
+                return None
+            self._ready = json.loads(line)
+        return self._ready
+
+    def reason_cold(self, cmd: list[str], env: dict) -> str | None:
+        """Why a kernel started with ``cmd`` and ``env`` cannot come from this server; None if it can."""
+        exe, rest = cmd[0], [a for a in cmd[1:] if a not in HARMLESS_FLAGS]
+        if not os.path.isabs(exe):
+            import shutil
+
+            exe = shutil.which(exe, path=env.get("PATH")) or exe
+        if os.path.abspath(exe) != os.path.abspath(sys.executable):
+            return f"the kernel's interpreter {cmd[0]} is not {sys.executable}"
+        if rest[:2] != ["-m", "ipykernel_launcher"]:
+            return f"the kernel's command is not ipykernel_launcher: {' '.join(cmd)}"
+        differ = sorted(
+            k
+            for k in set(env) | set(self.env)
+            if not k.startswith("JPY_") and env.get(k) != self.env.get(k)
+        )
+        if differ:
+            return f"the environment differs from the fork server's in {', '.join(differ)}"
+        return None
+
+    def fork(self, cmd: list[str], *, cwd, env: dict, log: str | None) -> int | None:
+        """Fork a kernel; its pid, or None when the server is gone."""
+        request = {"args": cmd[cmd.index("ipykernel_launcher") + 1 :], "cwd": str(cwd)}
+        request.update(env=env, log=log)
+        with self._lock:
+            if self.ready() is None:
+                return None
+            try:
+                self.process.stdin.write((json.dumps(request) + "\n").encode())
+                self.process.stdin.flush()
+                line = self.process.stdout.readline()
+            except (BrokenPipeError, OSError):
+                return None
+        return json.loads(line)["pid"] if line else None
+
+    def close(self) -> None:
+        """Stop the server (its running kernels die with it)."""
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_SERVER: ForkServer | None = None
+
+
+def start_fork_server() -> ForkServer | None:
+    """Start this process's fork server now, if warm kernels are on and none is running, so that it
+    imports while this process does other work; returns it (None when off)."""
+    global _SERVER
+    if not warm_kernels_enabled() or not sys.platform.startswith("linux"):
+        return None
+    if _SERVER is None or _SERVER.process.poll() is not None:
+        _SERVER = ForkServer()
+    return _SERVER
+
+
+def fork_server() -> ForkServer | None:
+    """This process's fork server, started if needed (None when warm kernels are off)."""
+    return start_fork_server()
+
+
+class ForkedKernel:
+    """The parts of :class:`subprocess.Popen` jupyter_client's :class:`LocalProvisioner` uses, for
+    a kernel that is the fork server's child, not ours (followed through a Linux pidfd)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        try:
+            self._pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self._pidfd, self.returncode = None, 0
+        except (AttributeError, OSError):
+            self._pidfd = None
+
+    def poll(self) -> int | None:
+        if self.returncode is not None:
+            return self.returncode
+        if self._pidfd is not None:
+            import select
+
+            if select.select([self._pidfd], [], [], 0)[0]:
+                self._gone()
+        else:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self._gone()
+        return self.returncode
+
+    def _gone(self) -> None:
+        self.returncode = 0  # the exit status goes to the fork server, not to us
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            signal.pidfd_send_signal(self._pidfd, signum) if self._pidfd is not None else os.kill(
+                self.pid, signum
+            )
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+@lru_cache(maxsize=1)
+def warm_provisioner():
+    """The class ``WarmProvisioner`` (made on first use: jupyter_client is imported only when a
+    kernel is started)."""
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class WarmProvisioner(LocalProvisioner):
+        """A :class:`~jupyter_client.provisioning.LocalProvisioner` whose kernels are forked from
+        this process's fork server (:mod:`aeeval.publish.forkserver`), or started cold when they
+        cannot be (see the module's docstring; the reason goes to the kernel's log)."""
+
+        warm = False
+
+        async def launch_kernel(self, cmd, **kwargs):
+            server = fork_server()
+            env = dict(kwargs.get("env") or os.environ)
+            log = kwargs.get("stdout")
+            path = log.name if isinstance(getattr(log, "name", None), str) else None
+            reason = "warm kernels are off" if server is None else server.reason_cold(cmd, env)
+            pid = None
+            if reason is None:
+                pid = server.fork(cmd, cwd=kwargs.get("cwd") or os.getcwd(), env=env, log=path)
+                reason = "the fork server stopped" if pid is None else None
+            if pid is None:
+                if log is not None and server is not None:
+                    log.write(f"aeeval: cold kernel: {reason}\n".encode())
+                    log.flush()
+                return await super().launch_kernel(cmd, **kwargs)
+            self.warm = True
+            self.process = ForkedKernel(pid)
+            self.pid, self.pgid = pid, pid  # the kernel leads a session of its own
+            self.cwd = kwargs.get("cwd") or os.getcwd()
+            return self.connection_info
+
+    return WarmProvisioner
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,206 @@
+"""Warm kernels (aeeval.publish.forkserver): real notebooks through the real CLI, kernels forked from
+a pre-imported fork server, each with its own working directory, environment, seeds and
+matplotlib settings, and none left running when the process that asked for them is killed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import aeeval_cli, write_notebook
+
+STATE = """
+import json, os, random, sys
+parent = open(f"/proc/{os.getppid()}/cmdline").read()
+warm = "aeeval.publish.forkserver" in parent
+preloaded = "statsmodels.genmod.generalized_linear_model" in sys.modules  # imports skipped
+import matplotlib, numpy as np
+state = {
+    "warm": warm, "preloaded": preloaded, "pid": os.getpid(), "ppid": os.getppid(), "cwd": os.getcwd(),
+    "mark": os.environ.get("AEEVAL_TEST_MARK"), "leak": os.environ.get("AEEVAL_TEST_LEAK"),
+    "omp": os.environ.get("OMP_NUM_THREADS"), "random": random.random(),
+    "numpy": float(np.random.random()), "font_size": matplotlib.rcParams["font.size"],
+    "rc_default": matplotlib.rcParams["font.size"] == matplotlib.rcParamsDefault["font.size"],
+    "backend": matplotlib.get_backend(),
+}
+with open(os.path.join(record, f"{tag}.json"), "w") as f:
+    json.dump(state, f)
+# leave everything changed: the next kernel of the same fork server must not see it
+matplotlib.rcParams["font.size"] = 33
+os.environ["AEEVAL_TEST_LEAK"] = "1"
+random.seed(5)
+np.random.seed(5)
+os.chdir("/")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", ["1", "0"])
+def test_each_kernel_has_its_own_state_warm_or_cold(tmp_path, warm):
+    record = tmp_path / "record"
+    record.mkdir()
+    write_notebook(tmp_path / "state.ipynb", 'record = ""\ntag = ""', STATE)
+    config = tmp_path / "build.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "output_dir": "out",
+                "reports": [
+                    {
+                        "notebook": "state.ipynb",
+                        "parameters": {"record": str(record)},
+                        "matrix": {"tag": ["a", "b", "c"]},
+                    }
+                ],
+            }
+        )
+    )
+    env = {"AEEVAL_WARM_KERNELS": warm, "AEEVAL_TEST_MARK": "m", "OMP_NUM_THREADS": "1"}
+    res = aeeval_cli("build", config, "-j", "1", "--format", "html", "--quiet", env=env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    states = [json.loads((record / f"{t}.json").read_text()) for t in "abc"]
+    assert all(s["warm"] is s["preloaded"] is (warm == "1") for s in states), states
+    if warm == "1":  # all three forked by the one fork server of the batch, not by aeeval
+        assert len({s["ppid"] for s in states}) == 1
+    assert len({s["pid"] for s in states}) == 3
+    for s in states:
+        assert s["cwd"] == str(tmp_path)  # the config's folder, not the last kernel's "/"
+        assert (s["mark"], s["leak"], s["omp"]) == ("m", None, "1")
+        assert s["font_size"] == 10.0 and s["rc_default"]  # not the last kernel's 33
+        assert s["backend"] == "module://matplotlib_inline.backend_inline"
+    assert len({s["random"] for s in states}) == 3  # not reseeded with 5 by the last kernel
+    assert len({s["numpy"] for s in states}) == 3
+
+
+SLEEP = """
+import os, time
+open(os.path.join(record, "kernel.pid"), "w").write(str(os.getpid()))
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _parent(pid: int) -> int:
+    """The parent's pid, from /proc/PID/stat: "pid (comm) state ppid ..."."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_aeeval_run_leaves_no_warm_kernel_running(tmp_path):
+    record = tmp_path / "record"
+    record.mkdir()
+    nb = write_notebook(tmp_path / "sleep.ipynb", 'record = ""', SLEEP)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aeeval.cli", "run", nb, "-p", "record", str(record)]
+        + ["--format", "html", "--out", tmp_path / "out"],
+        cwd=tmp_path,
+        env={**os.environ, "AEEVAL_WARM_KERNELS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pid_file = record / "kernel.pid"
+    deadline = time.monotonic() + 120
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    kernel = int(pid_file.read_text())
+    server = _parent(kernel)
+    assert server not in (proc.pid, kernel)  # the kernel is the fork server's child
+    assert "aeeval.publish.forkserver" in Path(f"/proc/{server}/cmdline").read_text()
+    assert _alive(kernel) and _alive(server)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 10
+    while _alive(kernel) or _alive(server):
+        assert time.monotonic() < deadline, "a kernel outlived the aeeval run that started it"
+        time.sleep(0.1)
+
+
+def _images(folder: Path) -> list:
+    import nbformat
+
+    return [
+        o["data"]["image/png"]
+        for c in nbformat.read(folder / "executed.ipynb", as_version=4).cells
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
+
+
+@pytest.mark.slow
+def test_a_warm_and_a_cold_kernel_publish_the_same_report(tmp_path):
+    from conftest import pdftext
+
+    from aeeval.paths import NOTEBOOKS
+
+    for mode in ("1", "0"):
+        res = aeeval_cli(
+            "run",
+            NOTEBOOKS / "04-qi-measures.ipynb",
+            "-p",
+            "team",
+            "Ward 7 (older people)",
+            "--out",
+            tmp_path / mode,
+            env={"AEEVAL_WARM_KERNELS": mode},
+        )
+        assert res.returncode == 0, res.stderr
+    warm, cold = tmp_path / "1", tmp_path / "0"
+    assert (warm / "figures.json").read_bytes() == (cold / "figures.json").read_bytes()
+    dated = "Report date:"
+    assert [ln for ln in pdftext(warm / "report.pdf").splitlines() if dated not in ln] == [
+        ln for ln in pdftext(cold / "report.pdf").splitlines() if dated not in ln
+    ]
+    assert len(_images(warm)) >= 3 and _images(warm) == _images(cold)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_batch_worker_leaves_no_warm_kernel_running(tmp_path):
+    record = tmp_path / "record"
+    record.mkdir()
+    write_notebook(tmp_path / "sleep.ipynb", 'record = ""\ntag = ""', SLEEP)
+    config = tmp_path / "build.yml"
+    report = {"notebook": "sleep.ipynb", "parameters": {"record": str(record)}}
+    report["matrix"] = {"tag": ["a", "b"]}  # two reports: a pool of two workers
+    config.write_text(yaml.safe_dump({"output_dir": "out", "reports": [report]}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aeeval.cli", "build", config, "-j", "2", "--format", "html"],
+        cwd=tmp_path,
+        env={**os.environ, "AEEVAL_WARM_KERNELS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        pid_file = record / "kernel.pid"
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        kernel = int(pid_file.read_text())
+        server = _parent(kernel)
+        worker = _parent(server)
+        assert server != kernel
+        assert "aeeval.publish.forkserver" in Path(f"/proc/{server}/cmdline").read_text()
+        assert worker != proc.pid and _parent(worker) == proc.pid  # a worker of the batch
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _alive(kernel) or _alive(server):
+            assert time.monotonic() < deadline, "a kernel outlived the worker that started it"
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait(30)
