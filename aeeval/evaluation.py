@@ -503,7 +503,11 @@ def _pct(x) -> str:
     return f"{100 * x:.0f}%"
 
 
-def _p(p: float) -> str:
+def _p(p: float, floor: float = 0.0) -> str:
+    """``p`` after "p " in a sentence; a bootstrap p-value at its floor 1/(B + 1) is an upper
+    bound."""
+    if floor and p <= floor * (1 + 1e-9):
+        return f"≤ {floor:.3g}"
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
@@ -843,7 +847,7 @@ def summary_points(ev: Evaluation, res: Results, *, top_codes: int = 3) -> list[
             f"After joining, the trusts of {ev.scope} moved by {e['estimate']:+.2f} "
             f"{scale} relative to trusts outside the programme ("
             f"{round(100 * effect.attrs.get('confidence', 0.95))}% CI {e['ci_low']:+.2f} to "
-            f"{e['ci_high']:+.2f}, p {_p(e['p_value'])}); joining was voluntary, so this "
+            f"{e['ci_high']:+.2f}, p {_p(e['p_value'], effect.attrs.get('p_value_floor', 0.0))}); joining was voluntary, so this "
             "is an association, not proof of an effect."
         )
     if measures is not None and not measures.empty:

@@ -220,6 +220,27 @@ def test_etwfe_logit_against_pooled_fractional_logit():
         size.append(s.sum())
     overall = 100 * np.average(att, weights=size)
     assert fx.iloc[0]["estimate"] == pytest.approx(overall, abs=1e-4)
+    # the log-odds scale: the cells' δ_gt averaged by their size, delta-method interval with the
+    # trust-clustered sandwich written out (bread (X'WVX)⁻¹, meat Σ_trust s s', CR1 factor)
+    delta = np.array([fit.params[f"d{c}_{t}"] for c, t in cells])
+    a = np.asarray(size, dtype=float) / np.sum(size)
+    xs, mu, wt = x.to_numpy(), fit.fittedvalues.to_numpy(), long["w"].to_numpy()
+    bread = np.linalg.inv(xs.T @ (xs * (wt * mu * (1 - mu))[:, None]))
+    score = pd.DataFrame(xs * (wt * (long["p"].to_numpy() - mu))[:, None])
+    per_trust = score.groupby(long["org_code"].to_numpy()).sum().to_numpy()
+    n_g, n, k = len(per_trust), len(xs), xs.shape[1]
+    cov = bread @ (per_trust.T @ per_trust) @ bread * n_g / (n_g - 1) * (n - 1) / (n - k)
+    pos = [list(x.columns).index(f"d{c}_{t}") for c, t in cells]
+    se = float(np.sqrt(a @ cov[np.ix_(pos, pos)] @ a))
+    assert fx.iloc[0]["log_odds"] == pytest.approx(a @ delta, abs=1e-6)
+    assert fx.iloc[0]["log_odds_ci_high"] - fx.iloc[0]["log_odds"] == pytest.approx(
+        1.959964 * se, rel=1e-4
+    )
+    # event time 0: the cells (2017, 2017) and (2018, 2018), averaged by their size
+    e0 = fx[(fx["term"] == "event_time") & (fx["event_time"] == 0)].iloc[0]
+    assert e0["log_odds"] == pytest.approx(
+        np.average(delta[[0, 3]], weights=[size[0], size[3]]), abs=1e-6
+    )
 
 
 def test_bacon_decomposition_adds_up_to_weighted_twfe_regression():
@@ -301,3 +322,46 @@ def test_fast_validation_default_unbiased_where_twfe_is_not():
     assert abs(df.loc["callaway_santanna", "bias"]) < 0.08
     assert df.loc["callaway_santanna", "covered"] >= 9 / 12
     assert df.loc["twfe", "bias"] < -0.15  # README: about −28 % in this scenario
+
+
+def test_small_sample_pretrend_reference_is_hotellings_t2():
+    # With every term resting on the same n joined trusts, the Wald statistic of a mean vector
+    # with covariance S/n is Hotelling's one-sample T², and the reference is its exact F
+    # (Hotelling 1931): pingouin's multivariate_ttest is the independent computation.
+    import pingouin as pg
+
+    from aeeval.staff_survey.staggered import small_sample_wald
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(0.2, 1.0, size=(23, 3))
+    n = len(x)
+    b, v = x.mean(axis=0), np.cov(x.T) / n
+    wald = float(b @ np.linalg.solve(v, b))
+    stat, df2, p = small_sample_wald(wald, [n] * 3)
+    ref = pg.multivariate_ttest(x).iloc[0]
+    assert stat == pytest.approx(ref["F"], rel=1e-10)
+    assert df2 == ref["df2"] and p == pytest.approx(ref["pval"], rel=1e-10)
+    # fewer joined trusts than the test needs: no p-value rather than a wrong one
+    assert np.isnan(small_sample_wald(wald, [3, 3, 3])[2])
+
+
+def test_pretrend_terms_count_the_joined_trusts_behind_them():
+    from aeeval.staff_survey.staggered import frame, joined_per_term
+
+    # 2015-2019, cohorts first exposed 2017 and 2018 (10 trusts each), 20 never joined
+    results, register = small_panel(4)
+    fx = ae.participation_effect(results, register)
+    pre = fx.attrs["pretrend"]
+    assert pre["terms"] == "event_time_-3, event_time_-2"
+    # event time −2 (base −1): both cohorts; −3: only the 2018 cohort (2015 vs 2017)
+    d = frame(
+        results.assign(
+            first_exposed_year=results["org_code"].map(
+                dict(zip(register["org_code"], register["start_year"] + 1))
+            )
+        )
+    )
+    assert joined_per_term(d, [-3, -2], base=True) == [10, 20]
+    nu = 2 / (1 / 9 + 1 / 19)
+    assert pre["df_denom"] == pytest.approx(nu - 1)
+    assert 0 <= pre["p_value"] <= 1
