@@ -423,16 +423,24 @@ def staff_survey_effect(
     series: str = "q22c",
     design: str = "callaway_santanna",
     confidence: float = DEFAULT_CONFIDENCE,
+    n_bootstrap: int = 999,
 ) -> pd.DataFrame:
     """:func:`aeeval.participation_effect` of the scope's trusts against trusts outside the
     programme; other cohorts' trusts are left out of the comparison (they joined too). The
-    default design is participation_effect's (Callaway & Sant'Anna, percentage points)."""
+    default design is participation_effect's (Callaway & Sant'Anna, percentage points, with
+    ``n_bootstrap`` multiplier-bootstrap draws)."""
     from .staff_survey import participation_effect
 
     grouped = staff_survey_groups(ev)
     compared = grouped[grouped["group"] != OTHER_COHORTS].drop(columns="group")
     return participation_effect(
-        compared, ev.members, series=series, design=design, confidence=confidence, missing="exclude"
+        compared,
+        ev.members,
+        series=series,
+        design=design,
+        confidence=confidence,
+        missing="exclude",
+        n_bootstrap=n_bootstrap,
     )
 
 

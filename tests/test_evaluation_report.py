@@ -189,3 +189,15 @@ def test_measures_without_org_code_are_in_the_programme_report_and_named_in_coho
     assert cohort.measures.empty and cohort.unlinked_teams == sorted(measures["team"].unique())
     said = " ".join(evaluation.limitations(cohort, evaluation.Results()))
     assert "5 team(s) in the measures file have no org_code" in said and "Maternity unit A" in said
+
+
+def test_bootstrap_p_value_at_its_floor_reads_as_an_upper_bound():
+    # cohort 1's effect is far from 0: every one of 99 bootstrap draws is on one side, so the
+    # bootstrap p-value sits at its floor 1/(99 + 1) and is only an upper bound
+    ev = evaluation.load_evaluation(cohort=1)
+    res = evaluation.analyse(ev)
+    res.effect = evaluation.staff_survey_effect(ev, n_bootstrap=99)
+    assert res.effect["p_value"].iloc[0] == pytest.approx(0.01)
+    assert "a p-value of 0.01 means p ≤ 0.01" in res.effect.attrs["note"]
+    text = " ".join(evaluation.summary_points(ev, res))
+    assert "p ≤ 0.01)" in text and "p = 0.010" not in text
