@@ -21,10 +21,14 @@ ALLOW_HELP = (
 
 
 def _run(args) -> int:
+    from .forkserver import start_fork_server
+
+    # first: the fork server's imports (the kernel's modules, ~1.2 s) are the longest step
+    # before the notebook can run, so they start before this process imports anything else
+    start_fork_server()
     from ..disclosure import check_min_base, parameter_min_base
     from ..paths import notebook_path
     from .browser import BrowserError, find_chromium, find_pdftotext
-    from .forkserver import start_fork_server
     from .gate.names import read_names
     from .outdir import sigterm_interrupts
     from .report import ReportError, check_formats, notebook_parameters, run_report
@@ -41,7 +45,6 @@ def _run(args) -> int:
             find_chromium()
             find_pdftotext()
         names = [n for f in args.names or () for n in read_names(f)]
-        start_fork_server()  # imports the kernel's modules while this process loads papermill
         with sigterm_interrupts():
             out = run_report(
                 notebook,

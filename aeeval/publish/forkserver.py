@@ -57,6 +57,7 @@ PRELOAD = (
     "IPython",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
+    "ipykernel.debugger",  # ipykernel imports it (debugpy, 0.05 s) in every kernel it starts
     "numpy",
     "pandas",
     "scipy.stats",
