@@ -405,6 +405,42 @@ def _recorded_inputs(nb) -> list:
     return []
 
 
+def _html_exporter():
+    """nbconvert's HTML exporter with the report template: no code, no prompts, no injected cells."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="aeeval_report", extra_template_basedirs=[str(TEMPLATES)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={INJECTED_TAG}), enabled=True
+    )
+    return exporter
+
+
+def warm_html_export():
+    """Import nbconvert and render the report template once, in a background thread, while the
+    notebook runs: this process only waits on the kernel then, and the export after the last cell
+    no longer pays nbconvert's import and the template's first compilation (0.46 s and 0.16 s
+    against 0.10 s for a warm export, measured on the 2-core machine). Returns the thread; its
+    errors are the real export's to report, so here they are dropped."""
+    import threading
+
+    def warm() -> None:
+        try:
+            import nbformat
+
+            export_html(nbformat.v4.new_notebook(), title="", provenance=None)
+        except Exception:  # the report's own export raises it, with the report's context
+            pass
+
+    thread = threading.Thread(target=warm, name="aeeval-warm-html", daemon=True)
+    thread.start()
+    return thread
+
+
 def export_html(
     executed,
     *,
@@ -421,21 +457,13 @@ def export_html(
     title, scope, date and data sources.
     """
     import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb = (
         executed
         if isinstance(executed, nbformat.NotebookNode)
         else nbformat.read(str(executed), as_version=4)
     )
-    exporter = HTMLExporter(template_name="aeeval_report", extra_template_basedirs=[str(TEMPLATES)])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={INJECTED_TAG}), enabled=True
-    )
+    exporter = _html_exporter()
     resources = {
         "metadata": {"name": f"{title} — {subtitle}" if subtitle else title},  # PDF title
         "aeeval": {
@@ -789,6 +817,7 @@ def run_report(
             except BrowserError as exc:
                 raise ReportError(f"{notebook}: {exc}") from None
             stack.callback(close_quietly, browser)
+        warm_html_export()  # while the kernel starts and runs the cells
         prepared = prepare(
             notebook,
             parameters,
