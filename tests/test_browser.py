@@ -4,8 +4,9 @@ playwright installed — and clear advice, never a download, when there is none.
 import stat
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
-from aeeval.publish.browser import BrowserError, find_chromium
+from aeeval.publish.browser import Browser, BrowserError, find_chromium, pdf_text
 
 
 def _fake_browser(folder, name="chromium"):
@@ -72,3 +73,22 @@ def test_background_browser_that_cannot_start_fails_when_used_and_closes(tmp_pat
     with BackgroundBrowser(str(broken)) as browser:
         with pytest.raises(BrowserError, match="could not start Chromium"):
             browser.print_pdf(tmp_path / "r.html", tmp_path / "r.pdf")
+
+
+def test_one_page_prints_each_report_and_never_the_one_before(tmp_path):
+    # The print page is reused between reports (issue 18): each PDF holds its own report only,
+    # a report that cannot be loaded fails rather than printing the previous one, and the page
+    # is replaced after a failure. Folder names with spaces and non-ASCII letters load too.
+    folder = tmp_path / "Cohort ünï (2)"
+    folder.mkdir()
+    for name, words in (("a", "Alpha cohort words"), ("b", "Bravo cohort words")):
+        (folder / f"{name}.html").write_text(f"<h1>{words}</h1>", encoding="utf-8")
+    with Browser() as browser:
+        browser.print_pdf(folder / "a.html", folder / "a.pdf", title="A")
+        with pytest.raises(PlaywrightError, match="ERR_FILE_NOT_FOUND"):
+            browser.print_pdf(folder / "missing.html", folder / "missing.pdf", title="M")
+        assert not (folder / "missing.pdf").exists()
+        browser.print_pdf(folder / "b.html", folder / "b.pdf", title="B")
+    a, b = (" ".join(pdf_text(folder / f"{n}.pdf")) for n in "ab")
+    assert "Alpha cohort words" in a and "Bravo" not in a
+    assert "Bravo cohort words" in b and "Alpha" not in b
