@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import threading
 from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
@@ -405,8 +406,15 @@ def _recorded_inputs(nb) -> list:
     return []
 
 
+_EXPORT_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
 def _html_exporter():
-    """nbconvert's HTML exporter with the report template: no code, no prompts, no injected cells."""
+    """nbconvert's HTML exporter with the report template: no code, no prompts, no injected cells.
+
+    One per process (a batch worker's reports, ``aeeval run``'s warm-up and its report): a new
+    exporter compiles the template again. Used under :data:`_EXPORT_LOCK`."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -426,7 +434,6 @@ def warm_html_export():
     no longer pays nbconvert's import and the template's first compilation (0.46 s and 0.16 s
     against 0.10 s for a warm export, measured on the 2-core machine). Returns the thread; its
     errors are the real export's to report, so here they are dropped."""
-    import threading
 
     def warm() -> None:
         try:
@@ -463,7 +470,6 @@ def export_html(
         if isinstance(executed, nbformat.NotebookNode)
         else nbformat.read(str(executed), as_version=4)
     )
-    exporter = _html_exporter()
     resources = {
         "metadata": {"name": f"{title} — {subtitle}" if subtitle else title},  # PDF title
         "aeeval": {
@@ -474,7 +480,8 @@ def export_html(
             "provenance": provenance,
         },
     }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    with _EXPORT_LOCK:  # the exporter is shared: one export at a time
+        body, _ = _html_exporter().from_notebook_node(nb, resources=resources)
     return body
 
 
