@@ -4,6 +4,9 @@ A′. ``aeeval run notebooks/05-evaluation-report.ipynb -p cohort 1`` (warm kern
     with ``AEEVAL_WARM_KERNELS=0``) against the by-hand route for the same report: the papermill CLI,
     then ``jupyter nbconvert --to html --no-input``, then Chromium ``--headless --print-to-pdf``.
     Alternated; medians. Target: ≥ 2.5× faster.
+A″. The same ``aeeval run`` against the physical floor of one report (:func:`report_floor`: the
+    kernel's imports in a fresh interpreter, the cells, one export, one print, one pdftotext), and
+    the by-hand route against the same floor: the most any route could gain over it.
 B.  The 20-cohort batch (``aeeval build --jobs 2`` of a 20-report config) against the naive loop of
     20 ``aeeval run``s, one after another. Target: ≥ 6×.
 C.  The batch against its floor: the sum over reports of each report's own cell time (papermill's
@@ -90,6 +93,55 @@ def one_report(work: Path, data: Path, repeat: int) -> dict:
         runs["hand"].append(by_hand(work, data, 1, f"hand-{i}"))
         runs["cold"].append(aeeval_run(work / f"cold-{i}", data, 1, warm=False))
     return {k: statistics.median(v) for k, v in runs.items()} | {"all": runs}
+
+
+def report_floor(folder: Path, repeat: int) -> dict:
+    """The physical floor of one report (issue 18), from the report ``folder`` an ``aeeval run``
+    wrote, each part measured on its own: a fresh interpreter importing the modules the kernel
+    uses (a fork server from spawn to ready, median of ``repeat``), the notebook's own cells (its
+    executed.ipynb, injected cells left out), one HTML export (the first in this process, nbconvert
+    already imported), one
+    Chromium print (on a running browser) and one pdftotext. A lower bound: the kernel's own start
+    and handshake are left out."""
+    import nbformat
+
+    from aeeval.publish.browser import Browser, pdf_text
+    from aeeval.publish.forkserver import ForkServer
+    from aeeval.publish.report import INJECTED_TAG, export_html
+
+    imports = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        server = ForkServer()
+        server.ready()
+        imports.append(time.perf_counter() - start)
+        server.close()
+    nb = nbformat.read(folder / "executed.ipynb", as_version=4)
+    cells = sum(
+        cell.metadata.get("papermill", {}).get("duration") or 0.0
+        for cell in nb.cells
+        if cell.cell_type == "code" and INJECTED_TAG not in cell.metadata.get("tags", [])
+    )
+    import nbconvert  # noqa: F401  (its import can overlap the kernel: not part of the floor)
+
+    start = time.perf_counter()
+    export_html(nb, title="floor", provenance=None)  # a first export: the template compiles
+    export = time.perf_counter() - start
+    with Browser() as browser, tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        browser.print_pdf(folder / "report.html", Path(tmp, "floor.pdf"), title="floor")
+        printing = time.perf_counter() - start
+        start = time.perf_counter()
+        pdf_text(Path(tmp, "floor.pdf"))
+        text = time.perf_counter() - start
+    parts = {
+        "imports": statistics.median(imports),
+        "cells": cells,
+        "export": export,
+        "print": printing,
+        "pdftotext": text,
+    }
+    return parts | {"floor": sum(parts.values())}
 
 
 def cohort_data(work: Path, cohorts: int) -> Path:
@@ -212,6 +264,15 @@ def main(argv=None) -> int:
                 f"{a['cold']:.2f} s (AEEVAL_WARM_KERNELS=0); by hand {a['hand']:.2f} s → "
                 f"{a['hand'] / a['warm']:.2f}× faster warm, {a['hand'] / a['cold']:.2f}× cold "
                 f"(target ≥ 2.5×); all runs {rounded}",
+                flush=True,
+            )
+            f1 = report_floor(work / "first", args.repeat)
+            shown = ", ".join(f"{k} {v:.2f} s" for k, v in f1.items() if k != "floor")
+            print(
+                f"A″. the floor of one report: {shown} = {f1['floor']:.2f} s → aeeval run "
+                f"{a['warm'] / f1['floor']:.2f}× its floor; by hand {a['hand'] / f1['floor']:.2f}× "
+                f"the floor, so no route can be more than {a['hand'] / f1['floor']:.2f}× faster "
+                "than by hand",
                 flush=True,
             )
         if args.only in (None, "b"):
