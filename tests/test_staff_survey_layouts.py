@@ -270,9 +270,14 @@ def test_detailed_bad_input_names_sheet_row_column(tmp_path):
 def test_every_item_map_row_names_its_source():
     m = ae.load_item_map()
     assert (m["source"].str.len() > 0).all()
-    q = m[(m["series"] == "q22c") & (m["status"] == "asked")]
-    # the Q22c numbering 2015-2020 could not be checked against a public questionnaire
+    q = m[(m["series"] == "q22c") & (m["status"] == "asked")].set_index("year")
+    # the Q22c numbering 2015-2020 could not be checked against a public questionnaire ...
     assert q["source"].str.startswith("no public source found").all()
+    # ... but each year cites the NHS England statistics notice on what changed that year
+    # (2015-2017 comparable; 2018 questions removed and added; 2019 as 2018; 2020 renumbered)
+    assert q["source"].str.contains("https://www.england.nhs.uk/statistics/", regex=False).all()
+    assert "remains the same as in 2018" in q.loc[2019, "source"]
+    assert "Q21a" in q.loc[2020, "source"] and "DOUBTFUL for 2020" in q.loc[2020, "note"]
 
 
 def test_item_map_without_or_with_blank_source(tmp_path):
