@@ -233,6 +233,48 @@ def test_detailed_2015_2020_layout_and_dont_know(tmp_path):
         ae.read_staff_survey(f, year=2021)
 
 
+def test_a_renumbered_question_is_refused_by_its_wording(tmp_path):
+    # NHS England's 2020 notice: 17 questions removed and 10 added since 2019, so "Q22c" in a
+    # 2020 file may be another question with the same Yes / No / Don't know options. Its words
+    # are read against the item map's wording, and a different question is an error that says
+    # where and why — never a silently wrong series.
+    yn = ["Yes", "No", "Don't know"]
+    rows = [("RAA", "Trust A", [[50, 30, 20]], [400]), ("RBB", "Trust B", [[60, 40, 0]], [100])]
+    other = {
+        "Acute trusts": {
+            "questions": [
+                (
+                    "Q22c In the last 12 months, have you had an appraisal, annual review, development "
+                    "review, or Knowledge and Skills Framework (KSF) development review?",
+                    yn,
+                )
+            ],
+            "rows": rows,
+        }
+    }
+    f = detailed_xlsx(tmp_path / "d20.xlsx", other, header_row=3, question_row=2)
+    with pytest.raises(ValidationError, match="numbered differently") as info:
+        ae.read_staff_survey(f, year=2020)
+    p = info.value.problems[0]
+    assert p.rule == "item-map:wording" and p.row == 3 and "sheet 'Acute trusts'" in p.file
+    assert p.value.startswith("Q22c In the last 12 months")
+    # the item's own words, differently punctuated and cased, are the same question
+    same = {
+        "Acute trusts": {
+            "questions": [
+                (
+                    "Q22C. IS FEEDBACK FROM PATIENTS/SERVICE USERS USED TO MAKE INFORMED DECISIONS WITHIN "
+                    "YOUR DIRECTORATE/DEPARTMENT?",
+                    yn,
+                )
+            ],
+            "rows": rows,
+        }
+    }
+    f = detailed_xlsx(tmp_path / "s20.xlsx", same, header_row=3, question_row=2)
+    assert len(ae.read_staff_survey(f, year=2020)) == 2
+
+
 def test_detailed_bad_input_names_sheet_row_column(tmp_path):
     with pytest.raises(ValueError, match="pass year="):
         ae.read_staff_survey(detailed_xlsx(tmp_path / "a.xlsx", _sheets_2021()))

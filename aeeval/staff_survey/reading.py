@@ -615,6 +615,35 @@ def _question_columns(ws, records, rows, header_i: int) -> dict[int, tuple[str, 
     return out
 
 
+_WORD = re.compile(r"[a-z]+")
+_SMALL_WORDS = frozenset(
+    "a an and are as at be by do does for from in is it its of on or the to with you your".split()
+)
+
+
+def _same_question(text: str, wording: str) -> bool:
+    """Whether a question's text in a file (``Q22c. Is feedback …``) reads as the item map's
+    wording: at least half of the wording's words (small words left out) are in the text. Text
+    that is only the question number, or a map row without wording, cannot be told apart and
+    passes. A renumbered question keeps its number's place in a layout but not its words, which is
+    how it is caught (issue 16: the 2020 questionnaire dropped 17 questions and added 10).
+
+    Examples
+    --------
+    >>> wording = "Is feedback from patients / service users used to make informed decisions?"
+    >>> _same_question("Q22c. Is feedback from patients/service users used to make informed "
+    ...               "decisions within your directorate/department?", wording)
+    True
+    >>> _same_question("Q22c. I have adequate materials, supplies and equipment", wording)
+    False
+    """
+    want = {w for w in _WORD.findall(str(wording or "").lower()) if w not in _SMALL_WORDS}
+    have = set(_WORD.findall(_QID.sub("", str(text or ""), count=1).lower()))
+    if not want or len(have - _SMALL_WORDS) < 3:
+        return True
+    return len(want & have) >= len(want) / 2
+
+
 def _column_namer(qid: str, raw_header: list[str]):
     """A function naming column ``j`` of a question block as a person finds it: question, header
     label and column letter (``Q22C: Yes (column D)``)."""
@@ -670,6 +699,21 @@ def _records_detailed(
             options = [o for o in m.response_options.split("|") if o]
             by_label = {_norm_label(o): o for o in options}
             where = _column_namer(qid, raw_header)
+            text = qcols[cols[0]][1]
+            if not _same_question(text, m.wording):
+                problems.append(
+                    Problem(
+                        name,
+                        rows[hi],
+                        text[:60],
+                        text,
+                        "item-map:wording",
+                        f"{qid.upper()} in this file does not read as the item map's {year} "
+                        f"wording ('{m.wording}'): is the question numbered differently that "
+                        "year? Check the year's questionnaire and the item map's row",
+                    )
+                )
+                continue
             base_j, opt_cols = None, {}
             for j in cols:
                 h = header[j] if j < len(header) else ""
@@ -906,7 +950,10 @@ def read_staff_survey(
           The estimate is the sum of the item map's ``positive`` options; options the map puts
           outside the base (``Don't know``) are taken out of the estimate and, pro rata, of the
           base. Only the questions the map names for ``year`` are read; rows without an ODS code
-          (averages) are listed in ``attrs["exclusions"]``.
+          (averages) are listed in ``attrs["exclusions"]``. A question's text must read as the
+          map's ``wording`` for that year (at least half its words): a number that belongs to
+          another question that year is an error (rule ``item-map:wording``), not a silently
+          wrong series — questionnaires renumber (2020 dropped 17 questions and added 10).
 
           Sourced (the search tool, December 2026): detailed spreadsheets give response-option
           distributions as 0–100 percentages in one column per option, are unweighted, and
