@@ -327,8 +327,8 @@ def test_fast_validation_default_unbiased_where_twfe_is_not():
 def test_small_sample_pretrend_reference_is_hotellings_t2():
     # With every term resting on the same n joined trusts, the Wald statistic of a mean vector
     # with covariance S/n is Hotelling's one-sample T², and the reference is its exact F
-    # (Hotelling 1931): pingouin's multivariate_ttest is the independent computation.
-    import pingouin as pg
+    # (Hotelling 1931): statsmodels' test_mvmean is the independent computation.
+    from statsmodels.stats.multivariate import test_mvmean
 
     from aeeval.staff_survey.staggered import small_sample_wald
 
@@ -338,9 +338,10 @@ def test_small_sample_pretrend_reference_is_hotellings_t2():
     b, v = x.mean(axis=0), np.cov(x.T) / n
     wald = float(b @ np.linalg.solve(v, b))
     stat, df2, p = small_sample_wald(wald, [n] * 3)
-    ref = pg.multivariate_ttest(x).iloc[0]
-    assert stat == pytest.approx(ref["F"], rel=1e-10)
-    assert df2 == ref["df2"] and p == pytest.approx(ref["pval"], rel=1e-10)
+    ref = test_mvmean(x, mean_null=np.zeros(3))
+    assert ref.t2 == pytest.approx(wald, rel=1e-10)
+    assert stat == pytest.approx(ref.statistic, rel=1e-10) and (3, df2) == tuple(ref.df)
+    assert p == pytest.approx(ref.pvalue, rel=1e-10)
     # fewer joined trusts than the test needs: no p-value rather than a wrong one
     assert np.isnan(small_sample_wald(wald, [3, 3, 3])[2])
 
