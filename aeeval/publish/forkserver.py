@@ -427,7 +427,31 @@ def warm_provisioner():
             self.process = ForkedKernel(pid)
             self.pid, self.pgid = pid, pid  # the kernel leads a session of its own
             self.cwd = kwargs.get("cwd") or os.getcwd()
+            await self._bound()
             return self.connection_info
+
+        async def _bound(self, timeout: float = 30.0) -> None:
+            """Return once the kernel has bound its Unix sockets (or died, or ``timeout``).
+
+            A client that connects before the kernel binds its IOPub socket misses the status
+            messages of its first kernel_info request, and jupyter_client's readiness check then
+            waits 0.2 s for one before asking again: a forked kernel answered in 0.13-0.21 s but
+            was ready after 0.39-0.44 s. Connecting to bound sockets, it is ready when it answers.
+            Over TCP (no socket files to see) this returns at once."""
+            import asyncio
+
+            info = self.connection_info
+            if info.get("transport") != "ipc":
+                return
+            paths = [
+                f"{info['ip']}-{info[k]}"
+                for k in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+            ]
+            deadline = time.monotonic() + timeout
+            while not all(os.path.exists(p) for p in paths):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    return  # jupyter_client reports a dead or silent kernel as it always does
+                await asyncio.sleep(0.005)
 
     return WarmProvisioner
 
