@@ -185,13 +185,19 @@ class Browser:
                 margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
             )
         except BaseException:
-            self._page = None  # a fresh page for the next report
-            try:
-                page.context.close()
-            except Exception:  # a crashed page's context may be gone already
-                pass
+            self._drop_page(page)  # a fresh page for the next report
             raise
-        page.goto("about:blank")
+        try:
+            page.goto("about:blank")  # the next report starts from an empty page
+        except Exception:  # the PDF is written: a page that cannot be blanked is replaced instead
+            self._drop_page(page)
+
+    def _drop_page(self, page) -> None:
+        self._page = None
+        try:
+            page.context.close()
+        except Exception:  # a crashed page's context may be gone already
+            pass
 
 
 class BackgroundBrowser:
