@@ -187,6 +187,9 @@ def _cell_label(source: str) -> str:
     return first if len(first) <= 70 else first[:67] + "..."
 
 
+#: How long the kernel manager waits between looks at a starting or stopping kernel (seconds);
+#: jupyter_client waits 0.1-0.2 s (see ``_kernel_manager``).
+READY_POLL = 0.01
 # Longest socket path the kernel may bind: AF_UNIX allows 107 bytes on Linux, 103 on macOS.
 IPC_PATH_MAX = 100
 
@@ -237,9 +240,30 @@ def _kernel_manager(log):
     its kernel provisioner), which dies with this process and takes its kernels along."""
     import uuid
 
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
     from .forkserver import warm_kernels_enabled, warm_provisioner
+
+    class AeevalKernelClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout=None):
+            # jupyter_client's check (a kernel_info reply, then a message on IOPub), whose IOPub
+            # reads wait at most READY_POLL instead of 0.2 s: its last read drains IOPub until
+            # it has been quiet that long, 0.2 s of every kernel's start spent waiting for
+            # nothing. A shorter wait only means another kernel_info round when IOPub is slow;
+            # nbclient ignores IOPub messages that answer none of its cells.
+            channel = self.iopub_channel
+            get_msg = channel.get_msg
+
+            async def quick(*args, timeout=None, **kwargs):
+                wait = READY_POLL if timeout is None else min(timeout, READY_POLL)
+                return await get_msg(*args, timeout=wait, **kwargs)
+
+            channel.get_msg = quick
+            try:
+                return await super().wait_for_ready(timeout=timeout)
+            finally:
+                del channel.get_msg
 
     class AeevalKernelManager(AsyncKernelManager):
         def __init__(self, *args, **kwargs):
@@ -247,6 +271,13 @@ def _kernel_manager(log):
             if self._socket_folder is not None:
                 kwargs.setdefault("transport", "ipc")
             super().__init__(*args, **kwargs)
+            self.client_factory = AeevalKernelClient
+
+        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
+            # jupyter_client looks whether the stopping kernel has exited every 0.1 s; it exits
+            # a few ms after its shutdown reply
+            pollinterval = min(pollinterval, READY_POLL)
+            return await super()._async_finish_shutdown(waittime, pollinterval, restart)
 
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None and warm_kernels_enabled():
