@@ -206,14 +206,69 @@ def test_a_warm_and_a_cold_kernel_publish_the_same_report(tmp_path):
     assert len(_images(warm)) >= 3 and _images(warm) == _images(cold)
 
 
+ASK = """
+import sys
+from pathlib import Path
+from aeeval.publish.forkserver import use_fork_server
+from aeeval.publish.report import execute_notebook
+use_fork_server(sys.argv[1])
+execute_notebook(Path(sys.argv[2]), {"record": sys.argv[3]}, Path(sys.argv[3]) / "out.ipynb")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pidfds are Linux's")
+def test_a_shared_fork_server_kills_the_kernels_of_a_peer_that_dies(tmp_path):
+    from aeeval.publish.forkserver import ForkServer
+
+    record = tmp_path / "record"
+    record.mkdir()
+    nb = write_notebook(tmp_path / "sleep.ipynb", 'record = ""', SLEEP)
+    env = {**os.environ, "AEEVAL_WARM_KERNELS": "1"}
+    server = ForkServer(env=env, listen=True)  # the environment the peer's kernel will have
+    try:
+        peer = subprocess.Popen(
+            [sys.executable, "-c", ASK, server.address, nb, record],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        pid_file = record / "kernel.pid"
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and peer.poll() is None
+            time.sleep(0.1)
+        kernel = int(pid_file.read_text())
+        assert _parent(kernel) == server.process.pid  # forked by the shared server, not the peer
+        peer.kill()
+        peer.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(kernel):
+            assert time.monotonic() < deadline, "a kernel outlived the peer that asked for it"
+            time.sleep(0.1)
+        assert server.alive()  # the server serves on
+    finally:
+        server.close()
+
+
+OWNED = """
+import os, time
+with open(os.path.join(record, f"{tag}.json"), "w") as f:
+    f.write(f'{{"kernel": {os.getpid()}, "worker": {os.environ["JPY_PARENT_PID"]}}}')
+time.sleep(600)
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_killed_batch_worker_leaves_no_warm_kernel_running(tmp_path):
+    # The workers of a batch share one fork server, a child of the batch's main process; the
+    # kernel a killed worker asked for dies with it (the pool then stops the other worker too).
     record = tmp_path / "record"
     record.mkdir()
-    write_notebook(tmp_path / "sleep.ipynb", 'record = ""\ntag = ""', SLEEP)
+    write_notebook(tmp_path / "owned.ipynb", 'record = ""\ntag = ""', OWNED)
     config = tmp_path / "build.yml"
-    report = {"notebook": "sleep.ipynb", "parameters": {"record": str(record)}}
+    report = {"notebook": "owned.ipynb", "parameters": {"record": str(record)}}
     report["matrix"] = {"tag": ["a", "b"]}  # two reports: a pool of two workers
     config.write_text(yaml.safe_dump({"output_dir": "out", "reports": [report]}))
     proc = subprocess.Popen(
@@ -224,21 +279,27 @@ def test_a_killed_batch_worker_leaves_no_warm_kernel_running(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        pid_file = record / "kernel.pid"
+        files = [record / f"{tag}.json" for tag in "ab"]
         deadline = time.monotonic() + 120
-        while not pid_file.exists() or not pid_file.read_text():
+        while not all(f.exists() and f.read_text().endswith("}") for f in files):
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.1)
-        kernel = int(pid_file.read_text())
-        server = _parent(kernel)
-        worker = _parent(server)
-        assert server != kernel
+        (a, b) = (json.loads(f.read_text()) for f in files)
+        assert a["worker"] != b["worker"] and a["kernel"] != b["kernel"]
+        server = _parent(a["kernel"])
+        assert _parent(b["kernel"]) == server  # one fork server for the batch
         assert "aeeval.publish.forkserver" in Path(f"/proc/{server}/cmdline").read_text()
-        assert worker != proc.pid and _parent(worker) == proc.pid  # a worker of the batch
-        os.kill(worker, signal.SIGKILL)
+        assert _parent(server) == proc.pid and _parent(a["worker"]) == proc.pid
+        os.kill(a["worker"], signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while _alive(kernel) or _alive(server):
-            assert time.monotonic() < deadline, "a kernel outlived the worker that started it"
+        while _alive(a["kernel"]):
+            assert time.monotonic() < deadline, "a kernel outlived the worker that asked for it"
+            time.sleep(0.1)
+        proc.kill()
+        proc.wait(30)
+        deadline = time.monotonic() + 10
+        while _alive(b["kernel"]) or _alive(server):
+            assert time.monotonic() < deadline, "a kernel outlived the batch"
             time.sleep(0.1)
     finally:
         proc.kill()

@@ -20,7 +20,11 @@ jupyter_client's ``JPY_*``): a kernel must never see modules set up for another 
 
 Off with ``AEEVAL_WARM_KERNELS=0`` (or ``false``/``no``/``off``): every kernel is then started cold.
 The fork server dies with the process that started it (``PR_SET_PDEATHSIG``) and every kernel with
-the fork server, so a killed ``aeeval run`` or batch worker leaves no kernel running.
+the fork server, so a killed ``aeeval run`` or batch leaves no kernel running. The workers of a
+batch share one server, which the batch's main process starts (``ForkServer(listen=True)``, a Unix
+socket in a private folder) and each worker reaches with :func:`use_fork_server`: the stack is
+imported once per batch; when a worker's connection closes (it exited or was killed), the server
+kills the kernels it forked for that worker.
 
 Known differences from a cold kernel, none of which change a report: the kernel shares the fork
 server's hash seed (``PYTHONHASHSEED``), so string hashes are the same in every kernel of one run;
@@ -45,6 +49,7 @@ __all__ = [
     "warm_provisioner",
     "fork_server",
     "start_fork_server",
+    "use_fork_server",
     "warm_kernels_enabled",
 ]
 
@@ -111,9 +116,15 @@ def _threads() -> int:
 # ---------------------------------------------------------------------------- the server process
 
 
-def serve() -> None:
-    """The fork server's main loop (``python -m aeeval.publish.forkserver``): import, report ready
-    on stdout, then one fork per JSON request line on stdin until stdin closes."""
+def serve(listen: str | None = None) -> None:
+    """The fork server's main loop (``python -m aeeval.publish.forkserver [--listen PATH]``):
+    import, report ready on stdout, then one fork per JSON request line until stdin closes.
+
+    Requests come on stdin (from the process that started the server) and, with ``listen``, from
+    every process that connects to the Unix socket at that path (the workers of a batch share one
+    server). A peer that connects is sent the same ready report, with the environment the server
+    imported under. When a peer's connection closes (it exited or was killed), every kernel forked
+    for it that still runs is killed: a kernel never outlives the process that asked for it."""
     start = time.perf_counter()
     if sys.path and sys.path[0] == "":
         del sys.path[0]  # as ipykernel_launcher does before it imports anything
@@ -122,6 +133,13 @@ def serve() -> None:
 
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    listener = None
+    if listen is not None:  # bound before the imports: peers may connect at once and wait
+        import socket
+
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(listen)
+        listener.listen(64)
     from ..cli import skip_iri_grammar
 
     skip_iri_grammar()
@@ -139,24 +157,100 @@ def serve() -> None:
 
     gc.collect()
     gc.freeze()  # the children share these pages instead of copying them at their first collection
-    out = sys.stdout.buffer
     ready = {
         "pid": os.getpid(),
         "threads": _threads(),
         "import_seconds": round(time.perf_counter() - start, 3),
     }
+    out = sys.stdout.buffer
     out.write((json.dumps(ready) + "\n").encode())
     out.flush()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit
-    for line in sys.stdin.buffer:
-        request = json.loads(line)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            _kernel(request, server=os.getppid(), pristine_rc=pristine_rc)
-        out.write((json.dumps({"pid": pid}) + "\n").encode())
-        out.flush()
+    _serve_requests(listener, {**ready, "env": _START_ENV}, pristine_rc)
+
+
+class _Peer:
+    """One process that asks for kernels: the server's parent (stdin/stdout) or a connection."""
+
+    def __init__(self, fd: int, send, connection=None):
+        self.fd, self.send, self.connection = fd, send, connection
+        self.pending = b""
+        self.kernels: dict[int, int] = {}  # pidfd → pid of each kernel still running
+
+
+def _serve_requests(listener, ready: dict, pristine_rc: dict) -> None:
+    """Fork a kernel for every request line of every peer, one at a time (a fork takes a few ms);
+    return when stdin (the parent) closes. Single-threaded: forking needs a process with no other
+    thread, so peers and kernels are watched with one selector (a kernel through its pidfd)."""
+    import selectors
+
+    def owner_send(data: bytes) -> None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ, _Peer(0, owner_send))
+    if listener is not None:
+        selector.register(listener, selectors.EVENT_READ, None)
+    while True:
+        for key, _ in selector.select():
+            what = key.data
+            if what is None:  # a new peer
+                connection, _ = listener.accept()
+                connection.sendall((json.dumps(ready) + "\n").encode())
+                peer = _Peer(connection.fileno(), connection.sendall, connection)
+                selector.register(connection, selectors.EVENT_READ, peer)
+            elif isinstance(what, tuple):  # a kernel exited
+                peer, pidfd = what
+                selector.unregister(pidfd)
+                os.close(pidfd)
+                peer.kernels.pop(pidfd, None)
+            else:
+                data = os.read(what.fd, 1 << 16)
+                if not data:
+                    if what.connection is None:
+                        return  # the parent is done: the kernels die with this process
+                    _drop_peer(selector, what)
+                    continue
+                what.pending += data
+                while b"\n" in what.pending:
+                    line, what.pending = what.pending.split(b"\n", 1)
+                    _fork_for(selector, what, json.loads(line), pristine_rc)
+
+
+def _fork_for(selector, peer: _Peer, request: dict, pristine_rc: dict) -> None:
+    import selectors
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        _kernel(request, server=os.getppid(), pristine_rc=pristine_rc)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:  # already gone, or no pidfds: the kernel then dies with this server only
+        pidfd = None
+    if pidfd is not None:
+        peer.kernels[pidfd] = pid
+        selector.register(pidfd, selectors.EVENT_READ, (peer, pidfd))
+    try:
+        peer.send((json.dumps({"pid": pid}) + "\n").encode())
+    except OSError:
+        pass  # the peer is gone; its connection's end is seen next and its kernels killed
+
+
+def _drop_peer(selector, peer: _Peer) -> None:
+    """A peer's connection closed: kill the kernels forked for it, forget it."""
+    for pidfd in list(peer.kernels):
+        try:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        except OSError:
+            pass
+        selector.unregister(pidfd)
+        os.close(pidfd)
+    peer.kernels.clear()
+    selector.unregister(peer.connection)
+    peer.connection.close()
 
 
 _START_ENV = dict(os.environ)
@@ -244,7 +338,12 @@ def _settle(app) -> None:
 
 
 class ForkServer:
-    """A running fork server (a child of this process): :meth:`fork` asks it for a kernel.
+    """A fork server: :meth:`fork` asks it for a kernel.
+
+    ``ForkServer()`` starts one as a child of this process (``listen=True``: one that other
+    processes may share, listening on a Unix socket at :attr:`address` in a private folder);
+    :meth:`connect` reaches one another process started. ``env`` is the environment to start it
+    with (this process's by default): kernels whose environment differs are started cold.
 
     References
     ----------
@@ -254,7 +353,7 @@ class ForkServer:
     Examples
     --------
     >>> import os, sys
-    >>> server = ForkServer()
+    >>> server = ForkServer(listen=True)
     >>> server.ready()["pid"] == server.process.pid
     True
     >>> kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
@@ -262,36 +361,84 @@ class ForkServer:
     True
     >>> print(server.reason_cold(kernel, {**os.environ, "AEEVAL_EXAMPLE": "1"}))
     the environment differs from the fork server's in AEEVAL_EXAMPLE
+    >>> peer = ForkServer.connect(server.address)  # as a batch worker does
+    >>> peer.ready()["pid"] == server.process.pid and peer.env == server.env
+    True
+    >>> peer.close()
     >>> server.close()
     """
 
-    def __init__(self):
+    def __init__(self, *, env: dict | None = None, listen: bool = False):
+        import tempfile
+
         from .outdir import die_with_parent
 
         parent = os.getpid()
-        self.env = dict(os.environ)
+        self.env = dict(os.environ if env is None else env)
+        self.address = self._folder = None
+        command = [sys.executable, "-m", "aeeval.publish.forkserver"]
+        if listen:
+            self._folder = tempfile.mkdtemp(prefix="aeeval-forks-")  # private: mode 0700
+            self.address = os.path.join(self._folder, "socket")
+            command += ["--listen", self.address]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "aeeval.publish.forkserver"],
+            command,
+            env=self.env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             preexec_fn=lambda: die_with_parent(parent),
             start_new_session=True,
         )
-        self._ready: dict | None = None
+        self._attach(self.process.stdin, self.process.stdout)
+
+    def _attach(self, send, receive, connection=None) -> None:
         import threading
 
-        self._lock = threading.Lock()  # one request and its answer at a time on the pipes
+        self._send, self._receive, self._connection = send, receive, connection
+        self._ready: dict | None = None
+        self._lock = threading.Lock()  # one request and its answer at a time
+
+    @classmethod
+    def connect(cls, address: str) -> ForkServer:
+        """The fork server another process started with ``listen=True``, listening at ``address``.
+        Its kernels are killed when this process exits or is killed. Raises :class:`OSError`
+        when nothing listens there."""
+        import socket
+
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(address)
+        except OSError:
+            connection.close()
+            raise
+        server = cls.__new__(cls)
+        server.process, server.address, server._folder, server.env = None, address, None, None
+        server._attach(connection.makefile("wb"), connection.makefile("rb"), connection)
+        return server
 
     def ready(self) -> dict | None:
         """The server's start report (pid, threads, import seconds), once it has imported
         everything; None if it died."""
         if self._ready is None:
-            line = self.process.stdout.readline()
+            try:
+                line = self._receive.readline()
+            except OSError:
+                line = b""
             if not line:
                 return None
-            self._ready = json.loads(line)
+            ready = json.loads(line)
+            env = ready.pop("env", None)
+            if self.env is None:
+                self.env = env
+            self._ready = ready
         return self._ready
+
+    def alive(self) -> bool:
+        """Whether the server may still fork (its process runs, or the connection to it is open)."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return self._connection.fileno() != -1
 
     def reason_cold(self, cmd: list[str], env: dict) -> str | None:
         """Why a kernel started with ``cmd`` and ``env`` cannot come from this server; None if it can."""
@@ -304,6 +451,8 @@ class ForkServer:
             return f"the kernel's interpreter {cmd[0]} is not {sys.executable}"
         if rest[:2] != ["-m", "ipykernel_launcher"]:
             return f"the kernel's command is not ipykernel_launcher: {' '.join(cmd)}"
+        if self.env is None and self.ready() is None:
+            return "the fork server stopped"
         differ = sorted(
             k
             for k in set(env) | set(self.env)
@@ -321,24 +470,33 @@ class ForkServer:
             if self.ready() is None:
                 return None
             try:
-                self.process.stdin.write((json.dumps(request) + "\n").encode())
-                self.process.stdin.flush()
-                line = self.process.stdout.readline()
+                self._send.write((json.dumps(request) + "\n").encode())
+                self._send.flush()
+                line = self._receive.readline()
             except (BrokenPipeError, OSError):
                 return None
         return json.loads(line)["pid"] if line else None
 
     def close(self) -> None:
-        """Stop the server (its running kernels die with it)."""
-        try:
-            self.process.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """Stop the server (its running kernels die with it), or leave the one connected to
+        (the kernels forked for this process are killed)."""
+        for stream in (self._send, self._receive):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self._connection is not None:
+            self._connection.close()
+        if self.process is not None:
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._folder is not None:
+            import shutil
+
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 _SERVER: ForkServer | None = None
@@ -350,8 +508,22 @@ def start_fork_server() -> ForkServer | None:
     global _SERVER
     if not warm_kernels_enabled() or not sys.platform.startswith("linux"):
         return None
-    if _SERVER is None or _SERVER.process.poll() is not None:
+    if _SERVER is None or not _SERVER.alive():
         _SERVER = ForkServer()
+    return _SERVER
+
+
+def use_fork_server(address: str) -> ForkServer | None:
+    """Make the fork server listening at ``address`` (started by another process with
+    ``ForkServer(listen=True)``) this process's; start one of its own if none answers there.
+    None when warm kernels are off."""
+    global _SERVER
+    if not warm_kernels_enabled() or not sys.platform.startswith("linux"):
+        return None
+    try:
+        _SERVER = ForkServer.connect(address)
+    except OSError:
+        return start_fork_server()
     return _SERVER
 
 
@@ -434,6 +606,8 @@ def warm_provisioner():
         async def launch_kernel(self, cmd, **kwargs):
             server = fork_server()
             env = dict(kwargs.get("env") or os.environ)
+            if not kwargs.get("independent"):
+                env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client gives a cold kernel
             log = kwargs.get("stdout")
             path = log.name if isinstance(getattr(log, "name", None), str) else None
             reason = "warm kernels are off" if server is None else server.reason_cold(cmd, env)
@@ -481,4 +655,4 @@ def warm_provisioner():
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[2] if sys.argv[1:2] == ["--listen"] else None)
