@@ -318,15 +318,17 @@ def _shared_fork_server(threads: int):
     thread limits of :func:`warm_worker`); None when warm kernels are off.
 
     One server imports the kernels' modules once for the whole batch (1.6 CPU-s measured here),
-    not once per worker; a worker that dies takes the kernels it asked for along."""
-    from .forkserver import ForkServer, warm_kernels_enabled
+    not once per worker, and also what aeeval's analyses import when first called
+    (:data:`aeeval.publish.forkserver.BATCH_PRELOAD`), not once per report; a worker that dies
+    takes the kernels it asked for along."""
+    from .forkserver import BATCH_PRELOAD, ForkServer, warm_kernels_enabled
 
     if not warm_kernels_enabled() or not sys.platform.startswith("linux"):
         return None
     env = dict(os.environ)
     for name in THREAD_VARIABLES:
         env.setdefault(name, str(threads))
-    return ForkServer(env=env, listen=True)
+    return ForkServer(env=env, listen=True, preload=BATCH_PRELOAD)
 
 
 def _prepare(job: Job, parent: int | None = None) -> tuple[dict | None, str, float]:
