@@ -275,14 +275,42 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
     Returns
     -------
     list of Identifier
+        A new list on every call (the caller may change it).
+
+    Notes
+    -----
+    The answers for the last 4,096 distinct ``(text, names)`` pairs of texts up to 8,192
+    characters are kept (least recently used first out: at most 32 million characters), so a
+    text read again is looked up, not searched again: the disclosure gate reads ``"num"``,
+    ``""`` or the lines of one style sheet's comments thousands of times a report, and the same
+    ones in every report of a batch. The answer depends on nothing else, so it is the same
+    either way.
+
+    Examples
+    --------
+    >>> [(i.kind, i.value) for i in find_identifiers("Ask Sam Patel: sam@nhs.net", ["Sam Patel"])]
+    [('name', 'Sam Patel'), ('email', 'sam@nhs.net')]
     """
     if not isinstance(text, str):
         return []
+    names = names if isinstance(names, tuple) else tuple(as_names(names))
+    if len(text) > _MEMO_TEXT_CHARS:
+        return list(_find_identifiers(text, names))
+    return list(_find_identifiers_memo(text, names))
+
+
+# How many distinct (text, names) answers find_identifiers keeps, and the longest text it keeps
+# one for (longer ones are searched each time): at most 4096 × 8192 characters are held.
+_MEMO_SIZE = 4096
+_MEMO_TEXT_CHARS = 8192
+
+
+def _find_identifiers(text: str, names: tuple) -> tuple[Identifier, ...]:
+    """:func:`find_identifiers` of a string, with ``names`` as a tuple, as a tuple."""
     plain, where = normalise(text, positions=True)
     spans: list[tuple[str, re.Match]] = []
     if _MAYBE.search(plain):
         spans += _identifier_spans(plain)
-    names = names if isinstance(names, tuple) else tuple(as_names(names))
     if names and _name_words(names).intersection(_WORD.findall(plain.lower())):
         spans += [("name", m) for m in _name_pattern(names).finditer(plain)]
     found = []
@@ -296,7 +324,10 @@ def find_identifiers(text: str, names=()) -> list[Identifier]:
         if kept and ident.start < kept[-1].end:
             continue
         kept.append(ident)
-    return kept
+    return tuple(kept)
+
+
+_find_identifiers_memo = lru_cache(maxsize=_MEMO_SIZE)(_find_identifiers)
 
 
 def _identifier_spans(plain: str) -> list[tuple[str, re.Match]]:

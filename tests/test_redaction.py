@@ -139,6 +139,25 @@ def test_find_identifiers_positions():
     ]
 
 
+def test_find_identifiers_answers_the_same_when_asked_again():
+    # Answers are kept for repeated texts: each call still gets a list of its own to change,
+    # names given as a list, a tuple or one string are the same names, and a text longer than
+    # those kept (8,192 characters) is searched in full.
+    text = "Ask Sam Patel on 020 7946 0018"
+    first = find_identifiers(text, ["Sam Patel"])
+    first.clear()
+    again = find_identifiers(text, ["Sam Patel"])
+    assert [i.kind for i in again] == ["name", "phone"]
+    assert again is not find_identifiers(text, ("Sam Patel",))
+    assert find_identifiers(text, "Sam Patel") == find_identifiers(text, ("Sam Patel",)) == again
+    assert [i.kind for i in find_identifiers(text)] == ["phone"]  # the names are part of the key
+    long = "x " * 5000 + text
+    assert [(i.kind, i.start) for i in find_identifiers(long, ["Sam Patel"])] == [
+        ("name", 10004),
+        ("phone", 10017),
+    ]
+
+
 def test_example_data_identifiers_are_found(examples):
     seg = ae.read_table(examples / "interview_segments.csv", "interview_segments")
     reg = ae.read_table(examples / "register.csv", "register")

@@ -399,6 +399,31 @@ def test_contact_columns_are_found_from_the_schema():
     assert problems == [] and "Wei Davies" in names and len(names) > 50
 
 
+def test_a_register_changed_between_reports_is_read_again(tmp_path):
+    # The names of a register are kept for the next report of a batch only while its bytes are
+    # the same: a name changed in place (same size, same modification time) is read again, and
+    # so is a register that can no longer be read, and one that was mended.
+    import os
+
+    register = tmp_path / "register.csv"
+    shutil.copyfile(EXAMPLES / "register.csv", register)
+    stat = register.stat()
+    names, problems = register_names([register])
+    assert problems == [] and "Wei Davies" in names and "Wei Davids" not in names
+    assert register_names([register]) == (names, [])
+    register.write_bytes(register.read_bytes().replace(b"Wei Davies", b"Wei Davids"))
+    os.utime(register, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert register.stat().st_size == stat.st_size
+    changed, _ = register_names([register])
+    assert "Wei Davids" in changed and "Wei Davies" not in changed
+    good = register.read_bytes()
+    register.write_bytes(good.replace(b",1,2016-03-06,", b",one,2016-03-06,", 1))
+    none, (problem,) = register_names([register])
+    assert none == [] and problem.startswith("register.csv: the register could not be read")
+    register.write_bytes(good)
+    assert register_names([register]) == (changed, [])
+
+
 def test_names_list_file(tmp_path):
     f = tmp_path / "names.txt"
     f.write_text("# interviewees\nPriya Raman\n\n  Tom O’Neill \n", encoding="utf-8")

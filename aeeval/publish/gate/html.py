@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
-from .text import check_joined, check_text, check_value
+from .text import check_joined, check_text, check_value, value_identifiers
 
 __all__ = ["HTMLReading", "check_html", "read_html"]
 
@@ -35,6 +35,7 @@ main menu nav ol option p pre section summary table tbody td tfoot th thead tr u
 )
 #: Elements whose content is not laid out as text (read apart, as source lines).
 HIDDEN = frozenset({"script", "style", "title", "template", "noscript", "textarea"})
+_SPACES = re.compile(r"\s+")
 _VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 # What a reader can see or follow in a style sheet: strings (``content: "…"``), url()s, comments.
 _CSS_TEXT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|url\([^)]*\)|/\*.*?\*/', re.S)
@@ -82,9 +83,13 @@ class _Reader(HTMLParser):
 
     # --- layout ---
     def _end_line(self, soft: bool) -> None:
+        if not self.current:  # nothing laid out since the last line ended (most block tags)
+            if not soft:
+                self.pending_soft = False
+            return
         # Outside <pre> a browser shows any run of white space (non-breaking too) as one space.
         text = (
-            re.sub(r"\s+", " ", "".join(self.current)).strip()
+            _SPACES.sub(" ", "".join(self.current)).strip()
             if not self.pre
             else "".join(self.current).strip()
         )
@@ -227,7 +232,8 @@ def check_html(document: str, where: str = "report.html", *, names=()) -> list[s
         )
     for line, what, text in reading.other:
         for offset, piece in enumerate(text.split("\n")):
-            findings += check_value(
-                piece, f"{where}, source line {line + offset}, in {what}", names=names
-            )
+            if value_identifiers(piece, names):  # its place is written out only when needed
+                findings += check_value(
+                    piece, f"{where}, source line {line + offset}, in {what}", names=names
+                )
     return findings

@@ -12,10 +12,17 @@ file with one name a line; blank lines and lines starting with ``#`` are left ou
 
 Names are matched as :func:`aeeval.redaction.find_identifiers` matches them (apostrophes,
 accents and case folded) and never repeated in a message.
+
+A batch's reports usually read one register: the names read from the last 16 registers are kept
+with the SHA-256 of the bytes they were read from, and a register is read again only when its
+bytes have changed (each report's gate still reads the whole file, to hash it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from ...files import InputFileError, read_text
@@ -24,6 +31,9 @@ from ...paths import bundled_path
 __all__ = ["contact_columns", "read_names", "register_names"]
 
 _TABLE_SUFFIXES = (".csv", ".xlsx")
+_KEPT = 16  # registers whose names are kept, by (path, schema, SHA-256 of the bytes read)
+_kept: OrderedDict[tuple[str, str, str], tuple[tuple[str, ...], str | None]] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def contact_columns(schema: dict) -> list[str]:
@@ -62,7 +72,7 @@ def register_names(inputs) -> tuple[list[str], list[str]]:
     a table whose schema has contact columns but that cannot be read is a problem (the gate fails
     rather than publish without its names); other files are not tables and are left alone.
     """
-    from ...schemas import guess_schema, load_schema, read_table
+    from ...schemas import guess_schema, load_schema
 
     names, problems = [], []
     for item in inputs:
@@ -78,14 +88,55 @@ def register_names(inputs) -> tuple[list[str], list[str]]:
         columns = contact_columns(schema)
         if not columns:
             continue
-        try:
-            table = read_table(path, schema)
-        except ValueError as exc:
-            problems.append(
-                f"{path.name}: the register could not be read for the names the gate "
-                f"must look for: {str(exc).splitlines()[0]}"
-            )
-            continue
-        for column in columns:
-            names += [str(v).strip() for v in table[column].dropna() if str(v).strip()]
+        found, problem = _contact_names(path, schema, columns)
+        if problem:
+            problems.append(problem)
+        names += found
     return sorted(set(names)), problems
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # read_table says why
+
+
+def _contact_names(
+    path: Path, schema: dict, columns: list[str]
+) -> tuple[tuple[str, ...], str | None]:
+    """The names in ``columns`` of the register at ``path``, or why it cannot be read; kept
+    (see the module's description) when the file's bytes are the same before and after."""
+    before = _sha256(path)
+    key = (str(path), schema["name"], before)
+    with _kept_lock:
+        if before is not None and key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    from ...schemas import read_table
+
+    try:
+        table = read_table(path, schema)
+    except ValueError as exc:
+        found: tuple[tuple[str, ...], str | None] = (
+            (),
+            f"{path.name}: the register could not be read for the names the gate "
+            f"must look for: {str(exc).splitlines()[0]}",
+        )
+    else:
+        found = (
+            tuple(
+                str(v).strip()
+                for column in columns
+                for v in table[column].dropna()
+                if str(v).strip()
+            ),
+            None,
+        )
+    if before is not None and _sha256(path) == before:  # not changed while it was read
+        with _kept_lock:
+            _kept[key] = found
+            _kept.move_to_end(key)
+            while len(_kept) > _KEPT:
+                _kept.popitem(last=False)
+    return found

@@ -22,6 +22,7 @@ __all__ = [
     "check_value",
     "html_text",
     "mask",
+    "value_identifiers",
     "value_text",
 ]
 
@@ -34,6 +35,7 @@ KINDS = {
     "postcode": "postcode",
     "name": "name",
 }
+_CONTAINERS = (dict, list, tuple)  # what check_value reads item by item
 # Only digits and the marks around numbers: tick labels, bar labels, counts.
 _NUMERIC = re.compile(r"[\d\s.,/%()+\-\u2212]*")
 
@@ -128,9 +130,23 @@ def value_text(value) -> str | None:
     return str(value)
 
 
-def _key_label(key, names) -> str:
-    text = str(key)
-    return repr(mask(text)) if find_identifiers(text, names) or len(text) > 40 else repr(text)
+def value_identifiers(value, names=()) -> list:
+    """The identifiers :func:`check_value` reports in a JSON scalar: those in its text
+    (:func:`value_text`), and in a number of 9 or 10 digits with none, a telephone number that
+    lost its leading 0 when it was stored as a number.
+
+    Examples
+    --------
+    >>> [i.kind for i in value_identifiers(2079460018)]
+    ['phone']
+    """
+    text = value_text(value)
+    if not text:
+        return []
+    found = find_identifiers(text, names)
+    if not found and isinstance(value, int | float) and len(text) in (9, 10):
+        found = [ident for ident in find_identifiers("0" + text) if ident.kind == "phone"]
+    return found
 
 
 def check_value(value, where: str, *, names=(), key_word: str = "key") -> list[str]:
@@ -140,28 +156,26 @@ def check_value(value, where: str, *, names=(), key_word: str = "key") -> list[s
     ``where`` names the value; an item's place is added to it (``"…, column 'quote'"`` with
     ``key_word="column"``, ``"…, item 2"``), never the identifier itself.
     """
+    # A place is written out only for a key or item with something to report: most have none.
     findings = []
     if isinstance(value, dict):
         for key, item in value.items():
-            label = f"{where}, {key_word} {_key_label(key, names)}"
-            for ident in find_identifiers(str(key), names):
+            text = str(key)
+            in_key = find_identifiers(text, names)
+            if not in_key and not isinstance(item, _CONTAINERS):
+                if not value_identifiers(item, names):
+                    continue
+            shown = repr(mask(text)) if in_key or len(text) > 40 else repr(text)
+            label = f"{where}, {key_word} {shown}"
+            for ident in in_key:
                 findings.append(f"{label}, in the {key_word}'s own name: {_said(ident)}")
             findings += check_value(item, label, names=names)
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, _CONTAINERS):
         for i, item in enumerate(value, start=1):
-            findings += check_value(item, f"{where}, item {i}", names=names)
+            if isinstance(item, _CONTAINERS) or value_identifiers(item, names):
+                findings += check_value(item, f"{where}, item {i}", names=names)
     else:
-        text = value_text(value)
-        if text:
-            found = [f"{where}: {_said(ident)}" for ident in find_identifiers(text, names)]
-            if not found and isinstance(value, int | float) and len(text) in (9, 10):
-                # A telephone number stored as a number has lost its leading 0.
-                found = [
-                    f"{where}: {_said(ident)}"
-                    for ident in find_identifiers("0" + text)
-                    if ident.kind == "phone"
-                ]
-            findings += found
+        findings += [f"{where}: {_said(ident)}" for ident in value_identifiers(value, names)]
     return findings
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...redaction import find_identifiers
-from .text import check_value, mask
+from .text import check_value, mask, value_identifiers
 
 __all__ = ["check_workbook"]
 
@@ -46,7 +46,11 @@ def check_workbook(path: Path, where: str = "tables.xlsx", *, names=()) -> list[
             findings += check_value(sheet.title, f"{place}, in its name", names=names)
             for row in sheet.iter_rows():
                 for cell in row:
-                    if cell.value is None or not hasattr(cell, "coordinate"):
+                    if (
+                        cell.value is None
+                        or not hasattr(cell, "coordinate")
+                        or not value_identifiers(cell.value, names)  # its place only if needed
+                    ):
                         continue
                     findings += check_value(
                         cell.value, f"{place}, cell {cell.coordinate}", names=names
