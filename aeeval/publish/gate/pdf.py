@@ -3,12 +3,13 @@ show or follow.
 
 Page text is read as poppler's ``pdftotext -layout`` lays it out (:func:`aeeval.publish.browser.pdf_text`:
 what the tests and readers' tools see), column by column. Everything else is read with pikepdf
-(qpdf's parser, imported here only, so nothing else pays for it): every text string reachable from the
-document's catalogue and its information dictionary — link annotations (``/URI`` of ``mailto:``
-and ``tel:`` links, tooltips), the structure tree of the tagged PDF (``/Alt`` of figures,
-``/ActualText``, titles), the outline (bookmarks), named destinations, the metadata
+(qpdf's parser, imported here only, so nothing else pays for it): every text string reachable
+from the document's catalogue and its information dictionary — link annotations (``/URI`` of
+``mailto:`` and ``tel:`` links, tooltips), the structure tree of the tagged PDF (``/Alt`` of
+figures, ``/ActualText``, titles), the outline (bookmarks), named destinations, the metadata
 (``/Info``, and the XMP packet's text and attribute values) — except the page content streams
-(that is the page text), fonts and pictures.
+(that is the page text), fonts and pictures. How this differs from the pypdf reading it replaced
+(issue 18): docs/disclosure-rules.md, "How the gate reads a PDF".
 """
 
 from __future__ import annotations
