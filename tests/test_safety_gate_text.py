@@ -256,8 +256,8 @@ _XMP = (
 # structure tree with a figure's /Alt and /ActualText (14.7, 14.9.3-4), XMP (14.3.2); two link
 # annotations with URI actions (12.5.6.5, 12.6.4.8); the information dictionary (14.3.3). Its
 # strings are literal with escapes (7.3.4.2: \( \) \\ \n, octal, a backslash before an
-# end-of-line, an unknown escape whose backslash is ignored, an unescaped CR LF read as LF,
-# octal overflow ignored) and hexadecimal (7.3.4.3, an odd last digit read as followed by 0);
+# end-of-line, that one only, an unknown escape whose backslash is ignored, an unescaped CR LF
+# read as LF, octal overflow ignored) and hexadecimal (7.3.4.3, an odd last digit read as followed by 0);
 # text strings (7.9.2.2) in UTF-16BE with its mark, UTF-8 with its mark, PDFDocEncoding
 # (Annex D: 200 octal is a bullet) and bytes that are not PDFDocEncoding (177 octal).
 _PDF_OBJECTS = {
@@ -278,7 +278,7 @@ _PDF_OBJECTS = {
     10: b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n%s\nendstream"
     % (len(_XMP), _XMP),
     11: b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /Border [0 0 0]"
-    b" /A << /S /URI /URI (mailto:jo.bloggs@nhs.net) >> >>",
+    b" /A << /S /URI /URI (mailto:jo.bloggs@nhs.net) >> /Contents (Email us\\\n\nany time) >>",
     12: b"<< /Type /Annot /Subtype /Link /Rect [0 100 100 200] /Contents (Ring us\r\nany day)"
     b" /A << /S /URI /URI <74656C3A2B343432303739343630303138> >> >>",
     13: b"<< /D [3 0 R /Fit] >>",
@@ -310,7 +310,8 @@ def test_pdf_strings_are_the_strings_the_pdf_holds(tmp_path):
 
     path = _pdf(tmp_path)
     with pikepdf.open(path) as pdf:
-        assert pdf.get_warnings() == []  # a well-formed PDF: its xref table is read, not rebuilt
+        assert [o.objgen[0] for o in pdf.objects] == list(_PDF_OBJECTS)  # each one read
+        assert pdf.get_warnings() == []  # well formed: its xref table is right, nothing rebuilt
     named = "the named destinations"
     assert pdf_strings(path) == [
         # /Info, keys in sorted order
@@ -336,6 +337,7 @@ def test_pdf_strings_are_the_strings_the_pdf_holds(tmp_path):
         ("the structure tree (alt text) (/Alt)", "Photo of LS1 4AP"),
         # the page's annotations
         ("link annotation on page 1 (/URI)", "mailto:jo.bloggs@nhs.net"),
+        ("link annotation on page 1 (/Contents)", "Email us\nany time"),  # \ LF LF: one LF
         ("link annotation on page 1 (/URI)", "tel:+442079460018"),
         ("link annotation on page 1 (/Contents)", "Ring us\nany day"),
     ]
