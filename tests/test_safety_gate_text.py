@@ -244,38 +244,103 @@ def test_styles_colours_and_picture_data_are_not_identifiers():
 # --- PDF: page text and every string a viewer shows or follows -----------------------------------
 
 
-def _pdf(tmp_path):
-    from pypdf import PdfWriter
-    from pypdf.annotations import Link
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+_XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+    b'syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmpMM='
+    b'"http://ns.adobe.com/xap/1.0/mm/" xmpMM:DocumentID="uuid:12345678-1234-1234-1234-1234567'
+    b'89012"><dc:creator><rdf:Seq><rdf:li>NHS 943 476 5919</rdf:li></rdf:Seq></dc:creator>'
+    b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+)
+# A one-page tagged PDF written by hand from ISO 32000-2:2020: catalogue (7.7.2) with outline
+# (12.3.3), named destinations both ways (/Dests dictionary, 12.3.2.4; /Names name tree, 7.9.6),
+# structure tree with a figure's /Alt and /ActualText (14.7, 14.9.3-4), XMP (14.3.2); two link
+# annotations with URI actions (12.5.6.5, 12.6.4.8); the information dictionary (14.3.3). Its
+# strings are literal with escapes (7.3.4.2: \( \) \\ \n, octal, a backslash before an
+# end-of-line, that one only, an unknown escape whose backslash is ignored, an unescaped CR LF
+# read as LF, octal overflow ignored) and hexadecimal (7.3.4.3, an odd last digit read as followed by 0);
+# text strings (7.9.2.2) in UTF-16BE with its mark, UTF-8 with its mark, PDFDocEncoding
+# (Annex D: 200 octal is a bullet) and bytes that are not PDFDocEncoding (177 octal).
+_PDF_OBJECTS = {
+    1: b"<< /Type /Catalog /Pages 2 0 R /Outlines 5 0 R /StructTreeRoot 7 0 R"
+    b" /Names << /Dests 9 0 R >> /Dests << /Results [3 0 R /XYZ 0 200 0] >>"
+    b" /Metadata 10 0 R /Lang (en-GB) >>",
+    2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R"
+    b" /Resources << >> /Annots [11 0 R 12 0 R] >>",
+    4: b"<< /Length 4 >>\nstream\nq Q\n\nendstream",
+    5: b"<< /Type /Outlines /First 6 0 R /Last 6 0 R /Count 1 >>",
+    6: b"<< /Title <FEFF00430061006C006C00200030003200300020003700390034003600200030003000310038>"
+    b" /Parent 5 0 R /Dest [3 0 R /Fit] >>",
+    7: b"<< /Type /StructTreeRoot /K [8 0 R] >>",
+    8: b"<< /Type /StructElem /S /Figure /P 7 0 R /Pg 3 0 R /Alt (Photo of LS1 4AP)"
+    b" /ActualText (\\(bracketed\\) \\\\ back\\\nslash\\nnext line) /K [0] >>",
+    9: b"<< /Names [(Methods) [3 0 R /XYZ 0 100 0] (M\\351thodes) 13 0 R] >>",
+    10: b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n%s\nendstream"
+    % (len(_XMP), _XMP),
+    11: b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /Border [0 0 0]"
+    b" /A << /S /URI /URI (mailto:jo.bloggs@nhs.net) >> /Contents (Email us\\\n\nany time) >>",
+    12: b"<< /Type /Annot /Subtype /Link /Rect [0 100 100 200] /Contents (Ring us\r\nany day)"
+    b" /A << /S /URI /URI <74656C3A2B343432303739343630303138> >> >>",
+    13: b"<< /D [3 0 R /Fit] >>",
+    14: b"<< /Title (Quarterly report) /Author (jo.bloggs@nhs.net)"
+    b" /Subject <EFBBBF436166C3A920E28093205133> /Keywords (\\200 item \\101\\53\\0537)"
+    b" /Creator (caf\\351\\177) /Producer (a\\qb \\777) /CreationDate <4142433>"
+    b" /Trapped /False >>",
+}
 
-    w = PdfWriter()
-    w.add_blank_page(200, 200)
-    w.add_metadata({"/Author": "jo.bloggs@nhs.net", "/Title": "Quarterly report"})
-    w.add_annotation(0, Link(rect=(0, 0, 100, 100), url="mailto:jo.bloggs@nhs.net"))
-    w.add_annotation(0, Link(rect=(0, 100, 100, 200), url="tel:+442079460018"))
-    w.add_outline_item(title="Call 020 7946 0018", page_number=0)
-    figure = DictionaryObject(
-        {
-            NameObject("/S"): NameObject("/Figure"),
-            NameObject("/Alt"): TextStringObject("Photo of LS1 4AP"),
-        }
-    )
-    w.root_object[NameObject("/StructTreeRoot")] = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/StructTreeRoot"),
-            NameObject("/K"): ArrayObject([figure]),
-        }
-    )
-    w.xmp_metadata = (
-        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
-        b'syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmpMM='
-        b'"http://ns.adobe.com/xap/1.0/mm/" xmpMM:DocumentID="uuid:12345678-1234-1234-1234-1234567'
-        b'89012"><dc:creator><rdf:Seq><rdf:li>NHS 943 476 5919</rdf:li></rdf:Seq></dc:creator>'
-        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
-    )
-    w.write(tmp_path / "r.pdf")
+
+def _pdf(tmp_path):
+    """The PDF above, with its cross-reference table (7.5.4) and trailer (7.5.5)."""
+    data = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    offsets = {}
+    for number, body in _PDF_OBJECTS.items():
+        offsets[number] = len(data)
+        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
+    data += b"".join(b"%010d 00000 n \n" % offsets[n] for n in sorted(offsets))
+    data += b"trailer\n<< /Size %d /Root 1 0 R /Info 14 0 R >>\n" % (len(offsets) + 1)
+    data += b"startxref\n%d\n%%%%EOF\n" % xref
+    (tmp_path / "r.pdf").write_bytes(data)
     return tmp_path / "r.pdf"
+
+
+def test_pdf_strings_are_the_strings_the_pdf_holds(tmp_path):
+    import pikepdf
+
+    path = _pdf(tmp_path)
+    with pikepdf.open(path) as pdf:
+        assert [o.objgen[0] for o in pdf.objects] == list(_PDF_OBJECTS)  # each one read
+        assert pdf.get_warnings() == []  # well formed: its xref table is right, nothing rebuilt
+    named = "the named destinations"
+    assert pdf_strings(path) == [
+        # /Info, keys in sorted order
+        ("the metadata (/Author)", "jo.bloggs@nhs.net"),
+        ("the metadata (/CreationDate)", "ABC0"),
+        ("the metadata (/Creator)", "caf\xe9\x7f"),
+        ("the metadata (/Keywords)", "\u2022 item A++7"),
+        ("the metadata (/Producer)", "aqb \xff"),
+        ("the metadata (/Subject)", "Caf\xe9 \u2013 Q3"),
+        ("the metadata (/Title)", "Quarterly report"),
+        # the catalogue, keys in sorted order; names of the named destinations too
+        (named, "/Results"),
+        ("the document catalogue (/Lang) (/Lang)", "en-GB"),
+        ("the XMP metadata", " "),  # the document's uuid is left out
+        ("the XMP metadata", "NHS 943 476 5919"),
+        (named, "/Dests"),
+        (named, "/Names"),
+        (f"{named} (/Names)", "Methods"),
+        (named, "/XYZ"),
+        (f"{named} (/Names)", "M\xe9thodes"),
+        ("the outline (bookmarks) (/Title)", "Call 020 7946 0018"),
+        ("the structure tree (alt text) (/ActualText)", "(bracketed) \\ backslash\nnext line"),
+        ("the structure tree (alt text) (/Alt)", "Photo of LS1 4AP"),
+        # the page's annotations
+        ("link annotation on page 1 (/URI)", "mailto:jo.bloggs@nhs.net"),
+        ("link annotation on page 1 (/Contents)", "Email us\nany time"),  # \ LF LF: one LF
+        ("link annotation on page 1 (/URI)", "tel:+442079460018"),
+        ("link annotation on page 1 (/Contents)", "Ring us\nany day"),
+    ]
 
 
 def test_pdf_links_alt_text_outline_and_metadata_are_read(tmp_path):
