@@ -35,8 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-from bench_reports import REPORT, cohort_data
+from bench_reports import batch_config, cohort_data
 from machine import machine
 
 BIN = Path(sys.executable).parent
@@ -48,24 +47,8 @@ LEAK = (
 
 def build(work: Path) -> Path:
     """The 20-cohort batch, built with one worker; returns its output folder."""
-    data = cohort_data(work, COHORTS)
     out = work / "reports"
-    config = work / "batch.yml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "output_dir": str(out),
-                "reports": [
-                    {
-                        "notebook": str(REPORT),
-                        "parameters": {"data_dir": str(data)},
-                        "matrix": {"cohort": list(range(1, COHORTS + 1))},
-                        "out": "cohort-{cohort}",
-                    }
-                ],
-            }
-        )
-    )
+    config = batch_config(work / "batch.yml", out, cohort_data(work, COHORTS), COHORTS)
     subprocess.run(
         [str(BIN / "aeeval"), "build", str(config), "--jobs", "1", "--quiet"],
         check=True,

@@ -154,9 +154,8 @@ def cohort_data(work: Path, cohorts: int) -> Path:
     return data
 
 
-def batch(work: Path, data: Path, cohorts: int, jobs: int, warm: bool = True) -> tuple[float, Path]:
-    out = work / f"batch-{'warm' if warm else 'cold'}"
-    config = work / f"{out.name}.yml"
+def batch_config(config: Path, out: Path, data: Path, cohorts: int) -> Path:
+    """A build config of notebook 05 for cohorts 1 … ``cohorts`` of ``data`` into ``out``."""
     config.write_text(
         yaml.safe_dump(
             {
@@ -172,6 +171,12 @@ def batch(work: Path, data: Path, cohorts: int, jobs: int, warm: bool = True) ->
             }
         )
     )
+    return config
+
+
+def batch(work: Path, data: Path, cohorts: int, jobs: int, warm: bool = True) -> tuple[float, Path]:
+    out = work / f"batch-{'warm' if warm else 'cold'}"
+    config = batch_config(work / f"{out.name}.yml", out, data, cohorts)
     env = {**os.environ, "AEEVAL_WARM_KERNELS": "1" if warm else "0"}
     return timed([BIN / "aeeval", "build", config, "--jobs", jobs, "--quiet"], env=env), out
 

@@ -131,6 +131,16 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _kernel_pid(record: Path, proc) -> int:
+    """The pid the SLEEP notebook's kernel wrote, once it has (while ``proc`` runs)."""
+    pid_file = record / "kernel.pid"
+    deadline = time.monotonic() + 120
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    return int(pid_file.read_text())
+
+
 def _parent(pid: int) -> int:
     """The parent's pid, from /proc/PID/stat: "pid (comm) state ppid ..."."""
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
@@ -150,12 +160,7 @@ def test_a_killed_aeeval_run_leaves_no_warm_kernel_running(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    pid_file = record / "kernel.pid"
-    deadline = time.monotonic() + 120
-    while not pid_file.exists() or not pid_file.read_text():
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.1)
-    kernel = int(pid_file.read_text())
+    kernel = _kernel_pid(record, proc)
     server = _parent(kernel)
     assert server not in (proc.pid, kernel)  # the kernel is the fork server's child
     assert "aeeval.publish.forkserver" in Path(f"/proc/{server}/cmdline").read_text()
@@ -233,12 +238,7 @@ def test_a_shared_fork_server_kills_the_kernels_of_a_peer_that_dies(tmp_path):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        pid_file = record / "kernel.pid"
-        deadline = time.monotonic() + 120
-        while not pid_file.exists() or not pid_file.read_text():
-            assert time.monotonic() < deadline and peer.poll() is None
-            time.sleep(0.1)
-        kernel = int(pid_file.read_text())
+        kernel = _kernel_pid(record, peer)
         assert _parent(kernel) == server.process.pid  # forked by the shared server, not the peer
         peer.kill()
         peer.wait(10)
