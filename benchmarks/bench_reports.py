@@ -17,6 +17,8 @@ D.  ``aeeval --help`` and ``aeeval validate`` of the example files against ``pyt
     ``python -c "import pandas"``, alternated, medians. Target: ``--help`` ≤ 5× ``python -c pass``.
 E.  The survey statistics benchmark (``bench_survey.py``) run as it is: aeeval against bare pandas
     ``value_counts``. Target: ≤ 1×.
+C′. (proposed instead of C, see benchmarks/README.md) The batch's CPU outside its kernels' cells
+    and Chromium, per report (:func:`overhead`), from /proc. Proposed target: ≤ 0.3 CPU-s.
 
 The 20 cohorts are the bundled example organisations dealt into 20 cohorts. Run from the project
 root::
@@ -154,15 +156,15 @@ def cohort_data(work: Path, cohorts: int) -> Path:
     return data
 
 
-def batch_config(config: Path, out: Path, data: Path, cohorts: int) -> Path:
-    """A build config of notebook 05 for cohorts 1 … ``cohorts`` of ``data`` into ``out``."""
+def batch_config(config: Path, out: Path, data: Path, cohorts: int, notebook=REPORT) -> Path:
+    """A build config of ``notebook`` (05) for cohorts 1 … ``cohorts`` of ``data`` into ``out``."""
     config.write_text(
         yaml.safe_dump(
             {
                 "output_dir": str(out),
                 "reports": [
                     {
-                        "notebook": str(REPORT),
+                        "notebook": str(notebook),
                         "parameters": {"data_dir": str(data)},
                         "matrix": {"cohort": list(range(1, cohorts + 1))},
                         "out": "cohort-{cohort}",
@@ -210,6 +212,81 @@ def floor(out: Path, cohorts: int, jobs: int) -> dict:
     return {"cells": cells, "prints": prints, "floor": (cells + prints) / jobs}
 
 
+def _cpu_seconds(pid: int) -> tuple[int, float, str] | None:
+    """(parent pid, user + system CPU seconds, command line) of a process, from /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmd = (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
+    except OSError:
+        return None
+    rest = stat[stat.rindex(")") + 2 :].split()
+    return int(rest[1]), (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK"), cmd
+
+
+def cpu_by_kind(cmd: list, **kw) -> tuple[float, dict]:
+    """Run ``cmd``; its wall time and the CPU seconds of every process it started, by kind
+    (kernels, chromium, other), sampled from /proc every 20 ms (a process's last 20 ms before it
+    exits, and processes that live less than that, are missed)."""
+    seen: dict[int, tuple[float, str, int]] = {}
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, **kw)
+    while proc.poll() is None:
+        table = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit() and (info := _cpu_seconds(int(name))) is not None:
+                table[int(name)] = info
+        family, grew = {proc.pid}, True
+        while grew:
+            grew = False
+            for pid, (ppid, _, _) in table.items():
+                if ppid in family and pid not in family:
+                    family.add(pid)
+                    grew = True
+        for pid in family & set(table):
+            ppid, cpu, command = table[pid]
+            old = seen.get(pid, (0.0, command, ppid))
+            seen[pid] = (max(cpu, old[0]), command or old[1], ppid)
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+
+    def server(pid: int) -> bool:  # a forked kernel keeps its fork server's command line
+        return "aeeval.publish.forkserver" in seen.get(pid, (0, "", 0))[1]
+
+    servers = {pid for pid, (_, _, ppid) in seen.items() if server(pid) and not server(ppid)}
+    kinds = {"kernels": 0.0, "chromium": 0.0, "other": 0.0}
+    for pid, (cpu, command, ppid) in seen.items():
+        if "chrom" in command:
+            kinds["chromium"] += cpu
+        elif (ppid in servers and pid not in servers) or "ipykernel" in command:
+            kinds["kernels"] += cpu
+        else:
+            kinds["other"] += cpu
+    return wall, kinds
+
+
+def overhead(work: Path, data: Path, cohorts: int, jobs: int) -> dict:
+    """The batch's CPU outside its kernels' cells and Chromium, per report: the machine CPU of the
+    20-cohort batch less Chromium's and the kernels', plus the kernels' own start and exit (the
+    kernel CPU of the same batch of notebook 05's parameters cell alone, per kernel)."""
+    empty = work / "empty.ipynb"
+    nb = nbformat.read(REPORT, as_version=4)
+    nb.cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    nbformat.write(nb, empty)
+    result = {}
+    for name, notebook in (("report", REPORT), ("empty", empty)):
+        out = work / f"overhead-{name}"
+        config = batch_config(work / f"{out.name}.yml", out, data, cohorts, notebook)
+        wall, kinds = cpu_by_kind([BIN / "aeeval", "build", config, "--jobs", jobs, "--quiet"])
+        result[name] = {"wall": wall, **kinds}
+        shutil.rmtree(out)
+    start_exit = result["empty"]["kernels"] / cohorts
+    report = result["report"]
+    outside = report["other"] + start_exit * cohorts
+    return result | {"start_exit": start_exit, "per_report": outside / cohorts}
+
+
 def startup(repeat: int) -> dict:
     examples = [EXAMPLES / n for n in ("register.csv", "survey_responses.csv", "measures.csv")]
     cmds = {
@@ -243,9 +320,10 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes of the batch")
     ap.add_argument(
         "--only",
-        choices=["a", "b", "c", "d", "e", "warm"],
-        help="run one part only (b: B and C; c: C alone, --repeat batches; warm: the batch "
-        "warm against cold)",
+        choices=["a", "b", "c", "d", "e", "overhead", "warm"],
+        help="run one part only (b: B and C; c: C alone, --repeat batches; overhead: the "
+        "batch's CPU per report outside its kernels' cells and Chromium; warm: the batch warm "
+        "against cold)",
     )
     args = ap.parse_args(argv)
     print(f"machine: {machine()}", flush=True)
@@ -307,6 +385,16 @@ def main(argv=None) -> int:
                 )
                 shutil.rmtree(out)
             print(f"C. median of {args.repeat}: {statistics.median(ratios):.2f}×", flush=True)
+        if args.only in (None, "overhead"):
+            o = overhead(work, data, args.cohorts, args.jobs)
+            r = o["report"]
+            print(
+                f"C′. the batch's CPU: kernels {r['kernels']:.1f}, Chromium {r['chromium']:.1f}, "
+                f"the rest {r['other']:.1f} CPU-s ({r['wall']:.1f} s); a kernel's start and exit "
+                f"{o['start_exit']:.3f} CPU-s → outside the kernels' cells and Chromium "
+                f"{o['per_report']:.2f} CPU-s a report (proposed target ≤ 0.3)",
+                flush=True,
+            )
         if args.only == "warm":  # the batch with warm kernels against cold, alternated
             times = {"warm": [], "cold": []}
             for _ in range(args.repeat):
