@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -259,7 +260,9 @@ def cpu_by_kind(cmd: list, **kw) -> tuple[float, dict]:
     for pid, (cpu, command, ppid) in seen.items():
         if "chrom" in command:
             kinds["chromium"] += cpu
-        elif (ppid in servers and pid not in servers) or "ipykernel" in command:
+        elif (ppid in servers and pid not in servers) or re.search(
+            r"ipykernel|\.kernel\b", command
+        ):
             kinds["kernels"] += cpu
         else:
             kinds["other"] += cpu

@@ -12,6 +12,8 @@ Modules, one concern each:
 - :mod:`~aeeval.publish.parameters` — the notebook's declared parameters and their checks;
 - :mod:`~aeeval.publish.gate` — the disclosure gate over every published file;
 - :mod:`~aeeval.publish.browser` — Chromium and pdftotext;
+- :mod:`~aeeval.publish.forkserver` — warm kernels, forked from a pre-imported parent;
+- :mod:`~aeeval.publish.kernel` — the kernels' launcher, with an exit that cannot hang;
 - :mod:`~aeeval.publish.provenance` — the inputs a run read, hashed, and the manifest;
 - :mod:`~aeeval.publish.figures` — figures.json and the images a notebook declares safe;
 - :mod:`~aeeval.publish.outdir` — output folders that are aeeval's alone, replaced atomically;

@@ -317,12 +317,9 @@ def _kernel(request: dict, *, server: int, pristine_rc: dict) -> None:
         np.random.seed(None)
         matplotlib.rcParams.update(pristine_rc)
         sys.argv = ["ipykernel_launcher", *request["args"]]
-        from ipykernel.kernelapp import IPKernelApp
+        from .kernel import run
 
-        app = IPKernelApp.instance()  # what ipykernel_launcher's launch_new_instance() does
-        app.initialize()
-        app.start()  # returns once a shutdown_request has stopped the kernel's main loop
-        _settle(app)
+        run()  # ipykernel_launcher's kernel, with an exit that cannot hang
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -339,26 +336,6 @@ def _kernel(request: dict, *, server: int, pristine_rc: dict) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
-
-
-#: How long a stopping kernel waits for its control and shell-channel threads (seconds).
-SETTLE_SECONDS = 2.0
-
-
-def _settle(app) -> None:
-    """Let the kernel's control and shell-channel threads finish before its exit handlers run.
-
-    After a ``shutdown_request`` the control thread still flushes stdout and stderr through the
-    IOPub thread, while the main thread's exit handler (``IPKernelApp.close``) stops the IOPub
-    thread and then joins the control thread: when the stop comes first, the flush waits for a
-    thread that is gone and the kernel hangs until jupyter_client sends SIGTERM 2.5 s later (the
-    race posit-dev/positron#7142 reports). Measured here: 1 forked kernel in 4 to 5 of an empty
-    notebook took 3.1 s instead of 0.45 s, stuck in that join. Both threads stop by themselves
-    once the shutdown request is handled, so waiting for them here (bounded) removes the race.
-    """
-    for thread in (app.control_thread, getattr(app, "shell_channel_thread", None)):
-        if thread is not None and thread.is_alive():
-            thread.join(SETTLE_SECONDS)
 
 
 # ------------------------------------------------------------------------------------ the client
@@ -626,10 +603,14 @@ def warm_provisioner():
     kernel is started)."""
     from jupyter_client.provisioning import LocalProvisioner
 
+    from .kernel import launcher_command
+
     class WarmProvisioner(LocalProvisioner):
         """A :class:`~jupyter_client.provisioning.LocalProvisioner` whose kernels are forked from
         this process's fork server (:mod:`aeeval.publish.forkserver`), or started cold when they
-        cannot be (see the module's docstring; the reason goes to the kernel's log)."""
+        cannot be or warm kernels are off (see the module's docstring; the reason goes to the
+        kernel's log), through :mod:`aeeval.publish.kernel` when the kernel is this interpreter's
+        ipykernel."""
 
         warm = False
 
@@ -649,7 +630,7 @@ def warm_provisioner():
                 if log is not None and server is not None:
                     log.write(f"aeeval: cold kernel: {reason}\n".encode())
                     log.flush()
-                return await super().launch_kernel(cmd, **kwargs)
+                return await super().launch_kernel(launcher_command(cmd), **kwargs)
             self.warm = True
             self.process = ForkedKernel(pid)
             self.pid, self.pgid = pid, pid  # the kernel leads a session of its own

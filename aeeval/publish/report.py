@@ -243,7 +243,7 @@ def _kernel_manager(log):
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
-    from .forkserver import warm_kernels_enabled, warm_provisioner
+    from .forkserver import warm_provisioner
 
     class AeevalKernelClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout=None):
@@ -280,7 +280,7 @@ def _kernel_manager(log):
             return await super()._async_finish_shutdown(waittime, pollinterval, restart)
 
         async def _async_pre_start_kernel(self, **kw):
-            if self.provisioner is None and warm_kernels_enabled():
+            if self.provisioner is None:  # warm or cold (AEEVAL_WARM_KERNELS=0), see forkserver
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
                 self.provisioner = warm_provisioner()(
                     kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
