@@ -39,27 +39,23 @@ os.chdir("/")
 """
 
 
+def _tagged_batch(tmp_path: Path, cell: str, tags: list) -> tuple[Path, Path]:
+    """A record folder and a build config running a notebook of ``cell`` once per tag (its
+    parameters ``record`` and ``tag``)."""
+    record = tmp_path / "record"
+    record.mkdir()
+    write_notebook(tmp_path / "tagged.ipynb", 'record = ""\ntag = ""', cell)
+    report = {"notebook": "tagged.ipynb", "parameters": {"record": str(record)}}
+    report["matrix"] = {"tag": tags}
+    config = tmp_path / "build.yml"
+    config.write_text(yaml.safe_dump({"output_dir": "out", "reports": [report]}))
+    return record, config
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("warm", ["1", "0"])
 def test_each_kernel_has_its_own_state_warm_or_cold(tmp_path, warm):
-    record = tmp_path / "record"
-    record.mkdir()
-    write_notebook(tmp_path / "state.ipynb", 'record = ""\ntag = ""', STATE)
-    config = tmp_path / "build.yml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "output_dir": "out",
-                "reports": [
-                    {
-                        "notebook": "state.ipynb",
-                        "parameters": {"record": str(record)},
-                        "matrix": {"tag": ["a", "b", "c"]},
-                    }
-                ],
-            }
-        )
-    )
+    record, config = _tagged_batch(tmp_path, STATE, ["a", "b", "c"])
     env = {"AEEVAL_WARM_KERNELS": warm, "AEEVAL_TEST_MARK": "m", "OMP_NUM_THREADS": "1"}
     res = aeeval_cli("build", config, "-j", "1", "--format", "html", "--quiet", env=env)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -96,25 +92,8 @@ def test_kernels_exit_when_asked_without_a_sigterm(tmp_path, warm):
     # ipykernel's shutdown race (control thread flushing through an IOPub thread the exit handler
     # has stopped) hung about 1 forked kernel in 5, and 1 cold kernel in 20, until jupyter_client's
     # SIGTERM 2.5 s later; both now run aeeval.publish.kernel, which waits for that thread first.
-    record = tmp_path / "record"
-    record.mkdir()
-    write_notebook(tmp_path / "term.ipynb", 'record = ""\ntag = ""', TERM)
     tags = [f"k{i}" for i in range(12 if warm == "1" else 24)]
-    config = tmp_path / "build.yml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "output_dir": "out",
-                "reports": [
-                    {
-                        "notebook": "term.ipynb",
-                        "parameters": {"record": str(record)},
-                        "matrix": {"tag": tags},
-                    }
-                ],
-            }
-        )
-    )
+    record, config = _tagged_batch(tmp_path, TERM, tags)
     res = aeeval_cli(
         "build", config, "-j", "1", "--format", "html", "--quiet", env={"AEEVAL_WARM_KERNELS": warm}
     )
@@ -271,13 +250,7 @@ time.sleep(600)
 def test_a_killed_batch_worker_leaves_no_warm_kernel_running(tmp_path):
     # The workers of a batch share one fork server, a child of the batch's main process; the
     # kernel a killed worker asked for dies with it (the pool then stops the other worker too).
-    record = tmp_path / "record"
-    record.mkdir()
-    write_notebook(tmp_path / "owned.ipynb", 'record = ""\ntag = ""', OWNED)
-    config = tmp_path / "build.yml"
-    report = {"notebook": "owned.ipynb", "parameters": {"record": str(record)}}
-    report["matrix"] = {"tag": ["a", "b"]}  # two reports: a pool of two workers
-    config.write_text(yaml.safe_dump({"output_dir": "out", "reports": [report]}))
+    record, config = _tagged_batch(tmp_path, OWNED, ["a", "b"])  # a pool of two workers
     proc = subprocess.Popen(
         [sys.executable, "-m", "aeeval.cli", "build", config, "-j", "2", "--format", "html"],
         cwd=tmp_path,
