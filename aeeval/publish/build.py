@@ -312,25 +312,6 @@ def warm_worker(threads: int, parent: int | None = None, server: str | None = No
     import papermill  # noqa: F401
 
 
-def _shared_fork_server(threads: int):
-    """The fork server a batch's workers share (:class:`aeeval.publish.forkserver.ForkServer`
-    with ``listen=True``), started with the environment the workers give their kernels (the
-    thread limits of :func:`warm_worker`); None when warm kernels are off.
-
-    One server imports the kernels' modules once for the whole batch (1.6 CPU-s measured here),
-    not once per worker, and also what aeeval's analyses import when first called
-    (:data:`aeeval.publish.forkserver.BATCH_PRELOAD`), not once per report; a worker that dies
-    takes the kernels it asked for along."""
-    from .forkserver import BATCH_PRELOAD, ForkServer, warm_kernels_enabled
-
-    if not warm_kernels_enabled() or not sys.platform.startswith("linux"):
-        return None
-    env = dict(os.environ)
-    for name in THREAD_VARIABLES:
-        env.setdefault(name, str(threads))
-    return ForkServer(env=env, listen=True, preload=BATCH_PRELOAD)
-
-
 def _prepare(job: Job, parent: int | None = None) -> tuple[dict | None, str, float]:
     if parent is not None and os.getppid() != parent:
         os._exit(1)  # the main process is gone: start no queued report
@@ -432,12 +413,20 @@ def _run_locked(jobs, runnable, outcomes, *, workers, formats, progress) -> None
     from tqdm import tqdm
 
     from .browser import Browser, BrowserError
+    from .forkserver import start_shared_fork_server
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(runnable) or 1))
     with ExitStack() as stack:
+        threads = max(1, (os.cpu_count() or 1) // workers)
         server = None
-        if workers > 1 and runnable:  # one fork server for every worker, importing from now on
-            server = _shared_fork_server(max(1, (os.cpu_count() or 1) // workers))
+        if workers > 1 and runnable:
+            # One fork server for every worker, importing from now on: the kernels' modules and
+            # what aeeval's analyses import when first called, once for the batch (1.7 CPU-s a
+            # server; 0.25 CPU-s an evaluation report kernel), under the workers' thread limits.
+            env = dict(os.environ)
+            for name in THREAD_VARIABLES:
+                env.setdefault(name, str(threads))
+            server = start_shared_fork_server(env)
             if server is not None:
                 stack.callback(server.close)
         browser = None
@@ -461,7 +450,6 @@ def _run_locked(jobs, runnable, outcomes, *, workers, formats, progress) -> None
         if workers == 1:
             finished = ((i, _prepare(jobs[i])) for i in runnable)
         else:
-            threads = max(1, (os.cpu_count() or 1) // workers)
             stop = _worker_stopper()
             pool = stack.enter_context(
                 ProcessPoolExecutor(

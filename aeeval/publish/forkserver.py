@@ -50,6 +50,7 @@ __all__ = [
     "warm_provisioner",
     "fork_server",
     "start_fork_server",
+    "start_shared_fork_server",
     "use_fork_server",
     "warm_kernels_enabled",
 ]
@@ -509,15 +510,27 @@ class ForkServer:
 _SERVER: ForkServer | None = None
 
 
+def _forking() -> bool:
+    """Whether kernels are to be forked here: warm kernels on, and Linux (pidfds, PDEATHSIG)."""
+    return warm_kernels_enabled() and sys.platform.startswith("linux")
+
+
 def start_fork_server() -> ForkServer | None:
     """Start this process's fork server now, if warm kernels are on and none is running, so that it
     imports while this process does other work; returns it (None when off)."""
     global _SERVER
-    if not warm_kernels_enabled() or not sys.platform.startswith("linux"):
+    if not _forking():
         return None
     if _SERVER is None or not _SERVER.alive():
         _SERVER = ForkServer()
     return _SERVER
+
+
+def start_shared_fork_server(env: dict, preload: tuple = BATCH_PRELOAD) -> ForkServer | None:
+    """A fork server other processes may share (``ForkServer(listen=True)``), started with
+    ``env`` and importing ``preload`` too (a batch's: :data:`BATCH_PRELOAD`); None when warm
+    kernels are off. Its kernels come to the processes that :func:`use_fork_server` it."""
+    return ForkServer(env=env, listen=True, preload=preload) if _forking() else None
 
 
 def use_fork_server(address: str) -> ForkServer | None:
@@ -525,7 +538,7 @@ def use_fork_server(address: str) -> ForkServer | None:
     ``ForkServer(listen=True)``) this process's; start one of its own if none answers there.
     None when warm kernels are off."""
     global _SERVER
-    if not warm_kernels_enabled() or not sys.platform.startswith("linux"):
+    if not _forking():
         return None
     try:
         _SERVER = ForkServer.connect(address)
