@@ -33,12 +33,10 @@ __all__ = [
     "QUALITATIVE_RULE",
     "VALUE_COLUMNS",
     "apply_rule",
-    "check_min_base",
     "declaration",
     "declare",
     "exposed",
     "kept_columns",
-    "parameter_min_base",
     "percent_columns",
     "sibling_sets",
     "suppress",
@@ -486,58 +484,3 @@ def apply_rule(table: pd.DataFrame, decl: dict) -> pd.DataFrame:
         for col in derived:
             _blank(out, col, hidden)
     return out
-
-
-def parameter_min_base(parameters: dict, declared: dict):
-    """The ``min_base`` a notebook run would use: the parameter given, else the notebook's
-    default (``declared`` as :func:`aeeval.publish.parameters.declared_parameters` gives it); ``None``
-    when the notebook has no such parameter or the value is not a whole number."""
-    if "min_base" in parameters:
-        return parameters["min_base"]
-    default = (declared.get("min_base") or {}).get("default")
-    try:
-        return int(str(default).strip())
-    except ValueError:
-        return None
-
-
-def check_min_base(min_base, allow: int | None, *, where: str) -> int | None:
-    """Refuse a ``min_base`` below the project default unless explicitly allowed.
-
-    Parameters
-    ----------
-    min_base : int or None
-        The value a run would use (``None``: the notebook has no such parameter).
-    allow : int, optional
-        The smallest value the user allowed (``--allow-min-base N``).
-    where : str
-        What the value came from, for the message.
-
-    Returns
-    -------
-    int or None
-        The allowance that applies (``None`` when none was needed).
-
-    Raises
-    ------
-    ValueError
-        ``min_base`` is below :data:`aeeval.options.DEFAULT_MIN_BASE` and ``allow`` is not given
-        or is larger than it.
-    """
-    if (
-        min_base is None
-        or isinstance(min_base, bool)
-        or not isinstance(min_base, (int, np.integer))
-    ):
-        return None
-    if min_base >= DEFAULT_MIN_BASE:
-        return None
-    if allow is None or allow > min_base:
-        raise ValueError(
-            f"{where}: min_base {min_base} is below the project default "
-            f"{DEFAULT_MIN_BASE} (aeeval.options.DEFAULT_MIN_BASE): results of fewer "
-            f"than {DEFAULT_MIN_BASE} people would be published; if that is "
-            f"intended (e.g. an agreed local rule), say so with --allow-min-base "
-            f"{min_base}"
-        )
-    return int(allow)

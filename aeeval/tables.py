@@ -19,6 +19,7 @@ import re
 import pandas as pd
 
 from .disclosure import DeclarationError, apply_rule, declaration, kept_columns
+from .mime import SAFE_TEXT_MIMETYPE, TABLE_MIMETYPE
 
 __all__ = [
     "SAFE_TEXT_MIMETYPE",
@@ -30,9 +31,6 @@ __all__ = [
     "table_payload",
 ]
 
-TABLE_MIMETYPE = "application/vnd.aeeval.table+json"
-#: Carries the reason a sentence shown with :func:`say` holds no disclosive number.
-SAFE_TEXT_MIMETYPE = "application/vnd.aeeval.safe-text+json"
 _BASE_NAME = re.compile(
     r"base\d?|(?!min_base$|outside_base$)\w+_base|denominator|responses|"
     r"respondents"

@@ -46,7 +46,6 @@ from pathlib import Path
 
 from ..errors import AeevalError
 from ..files import InputFileError, printable, read_yaml
-from .gate.names import read_names
 from .outdir import (
     OutputError,
     check_apart,
@@ -180,6 +179,8 @@ def load_config(path, *, formats=None, output_dir=None) -> tuple[list[Job], list
         formats = check_formats(formats or config.get("formats", FORMATS))
     except ReportError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    from .gate.names import read_names  # here: importing the gate in a worker imports pandas
+
     try:
         people = tuple(read_names(base / config["names"])) if "names" in config else ()
     except ValueError as exc:

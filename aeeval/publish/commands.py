@@ -26,7 +26,7 @@ def _run(args) -> int:
     # first: the fork server's imports (the kernel's modules, ~1.2 s) are the longest step
     # before the notebook can run, so they start before this process imports anything else
     start_fork_server()
-    from ..disclosure import check_min_base, parameter_min_base
+    from ..options import check_min_base, parameter_min_base
     from ..paths import notebook_path
     from .browser import BrowserError, find_chromium, find_pdftotext
     from .gate.names import read_names
@@ -141,7 +141,7 @@ def run_batch(jobs, command: str, *, workers, formats, quiet: bool) -> int:
 def _allow_min_base(jobs, args) -> bool:
     """Give each job of a build the ``--allow-min-base`` it needs; False (after printing why) when
     a job's ``min_base`` is below the project default and not allowed."""
-    from ..disclosure import check_min_base, parameter_min_base
+    from ..options import check_min_base, parameter_min_base
     from .report import notebook_parameters
 
     try:

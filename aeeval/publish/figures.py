@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import AeevalError
-from ..tables import TABLE_MIMETYPE
+from ..mime import TABLE_MIMETYPE
 from .parameters import jsonable
 
 __all__ = [

@@ -26,9 +26,8 @@ from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
 
-from ..disclosure import check_min_base, parameter_min_base
 from ..errors import AeevalError
-from ..options import DEFAULT_MIN_BASE
+from ..options import DEFAULT_MIN_BASE, check_min_base, parameter_min_base
 from ..paths import TEMPLATES, reports_dir
 from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
 from .figures import (
@@ -38,7 +37,6 @@ from .figures import (
     figures_document,
     write_tables_workbook,
 )
-from .gate import DisclosureError, check_published
 from .outdir import (
     MARKER,
     MARKER_KEY,
@@ -667,6 +665,10 @@ def publish(
     given. Raises :class:`ReportError` (nothing moved, the failed notebook kept in
     ``<out>.failed/``) if printing fails or the gate finds anything.
     """
+    # The gate is imported here, not at the top: the batch's workers only prepare, and without
+    # it they import neither pandas nor numpy (0.25 CPU-s a worker).
+    from .gate import DisclosureError, check_published
+
     formats = check_formats(formats)
     work, out = Path(prepared["work"]), Path(prepared["out"])
     try:

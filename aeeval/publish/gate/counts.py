@@ -22,8 +22,8 @@ import json
 import re
 from pathlib import Path
 
+from ...mime import SAFE_TEXT_MIMETYPE, TABLE_MIMETYPE
 from ...options import DEFAULT_MIN_BASE
-from ...tables import SAFE_TEXT_MIMETYPE, TABLE_MIMETYPE
 from .text import html_text
 
 __all__ = ["check_counts", "check_notebook_outputs", "count_findings"]

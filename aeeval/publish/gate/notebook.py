@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from ...tables import TABLE_MIMETYPE
+from ...mime import TABLE_MIMETYPE
 from ..figures import FIGURE_TEXT_MIMETYPE, SAFE_IMAGE
 from .html import check_html
 from .text import check_text, check_value
