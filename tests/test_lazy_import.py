@@ -99,3 +99,24 @@ def test_submodules_and_version_as_attributes():
     with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
         ae.no_such_name  # noqa: B018
     assert not hasattr(ae, "_private")
+
+
+@pytest.mark.slow
+def test_a_batch_worker_prepares_a_report_without_pandas_or_the_statistics_stack(tmp_path):
+    # A batch worker runs the notebook (in its kernel, another process) and exports it; the
+    # disclosure gate, which reads tables with pandas, runs in the main process. Importing
+    # pandas in each worker cost 0.25 CPU-s (issue 18): it must not come back by an import.
+    from conftest import write_notebook
+
+    notebook = write_notebook(
+        tmp_path / "nb.ipynb", "cohort: int = None", "print('a report without numbers')"
+    )
+    out = _run(
+        "import sys\nfrom aeeval.publish.build import warm_worker\n"
+        "from aeeval.publish.report import prepare\nwarm_worker(1)\n"
+        f"prepare({str(notebook)!r}, {{}}, out={str(tmp_path / 'out')!r})\n"
+        "print(sorted(m for m in ('pandas', *"
+        + repr(sorted(STATISTICS))
+        + ") if m in sys.modules))"
+    )
+    assert out == "[]"
