@@ -29,6 +29,7 @@ def _run(args) -> int:
     from ..options import check_min_base, parameter_min_base
     from ..paths import notebook_path
     from .browser import BrowserError, find_chromium, find_pdftotext
+    from .gate.names import read_names
     from .outdir import sigterm_interrupts
     from .report import ReportError, check_formats, notebook_parameters, run_report
 
@@ -43,11 +44,7 @@ def _run(args) -> int:
         if "pdf" in formats:  # fail before the notebook runs, not after
             find_chromium()
             find_pdftotext()
-        names = []
-        if args.names:  # the gate (and pandas) is imported while the kernel runs otherwise
-            from .gate.names import read_names
-
-            names = [n for f in args.names for n in read_names(f)]
+        names = [n for f in args.names or () for n in read_names(f)]
         with sigterm_interrupts():
             out = run_report(
                 notebook,

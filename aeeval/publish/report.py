@@ -462,8 +462,7 @@ def _html_exporter():
 
 def warm_publishing():
     """Import nbconvert and render the report template once, then import what the steps after
-    the last cell use (openpyxl for ``tables.xlsx``, the disclosure gate with pikepdf and pandas),
-    in a background thread,
+    the last cell use (openpyxl for ``tables.xlsx``, pikepdf for the gate), in a background thread,
     while the notebook runs: this process only waits on the kernel then. Measured on the 2-core
     machine: nbconvert's import and the template's first compilation 0.46 s and 0.16 s against
     0.05 s for a warm export; openpyxl 0.05 s, pikepdf 0.04 s of CPU. Returns the thread; its
@@ -476,8 +475,6 @@ def warm_publishing():
             export_html(nbformat.v4.new_notebook(), title="", provenance=None)
             import openpyxl  # noqa: F401
             import pikepdf  # noqa: F401
-
-            from . import gate  # noqa: F401  (and pandas, which the gate reads tables with)
         except Exception:  # the report's own steps raise it, with the report's context
             pass
 
