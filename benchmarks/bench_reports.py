@@ -228,7 +228,8 @@ def _cpu_seconds(pid: int) -> tuple[int, float, str] | None:
 
 def cpu_by_kind(cmd: list, **kw) -> tuple[float, dict]:
     """Run ``cmd``; its wall time and the CPU seconds of every process it started, by kind
-    (kernels, chromium, other), sampled from /proc every 20 ms (a process's last 20 ms before it
+    (kernels, chromium, other; ``parts`` splits other into the main process, the workers, the fork
+    server and the rest), sampled from /proc every 20 ms (a process's last 20 ms before it
     exits, and processes that live less than that, are missed)."""
     seen: dict[int, tuple[float, str, int]] = {}
     start = time.perf_counter()
@@ -257,6 +258,7 @@ def cpu_by_kind(cmd: list, **kw) -> tuple[float, dict]:
 
     servers = {pid for pid, (_, _, ppid) in seen.items() if server(pid) and not server(ppid)}
     kinds = {"kernels": 0.0, "chromium": 0.0, "other": 0.0}
+    parts = {"main": 0.0, "workers": 0.0, "fork server": 0.0, "the rest": 0.0}  # of "other"
     for pid, (cpu, command, ppid) in seen.items():
         if "chrom" in command:
             kinds["chromium"] += cpu
@@ -266,7 +268,17 @@ def cpu_by_kind(cmd: list, **kw) -> tuple[float, dict]:
             kinds["kernels"] += cpu
         else:
             kinds["other"] += cpu
-    return wall, kinds
+            part = (
+                "main"
+                if pid == proc.pid
+                else "fork server"
+                if pid in servers
+                else "workers"
+                if "multiprocessing" in command
+                else "the rest"  # pdftotext, git, a browser driver …
+            )
+            parts[part] += cpu
+    return wall, kinds | {"parts": parts}
 
 
 def overhead(work: Path, data: Path, cohorts: int, jobs: int) -> dict:
@@ -395,7 +407,8 @@ def main(argv=None) -> int:
                 f"C′. the batch's CPU: kernels {r['kernels']:.1f}, Chromium {r['chromium']:.1f}, "
                 f"the rest {r['other']:.1f} CPU-s ({r['wall']:.1f} s); a kernel's start and exit "
                 f"{o['start_exit']:.3f} CPU-s → outside the kernels' cells and Chromium "
-                f"{o['per_report']:.2f} CPU-s a report (proposed target ≤ 0.3)",
+                f"{o['per_report']:.2f} CPU-s a report (proposed target ≤ 0.3); the rest by "
+                "process: " + ", ".join(f"{k} {v:.2f}" for k, v in r["parts"].items()),
                 flush=True,
             )
         if args.only == "warm":  # the batch with warm kernels against cold, alternated
