@@ -75,6 +75,7 @@ __all__ = [
     "check_destination",
     "clean_leftovers",
     "die_with_parent",
+    "exit_with",
     "fault",
     "failed_folder",
     "is_failed_folder",
@@ -82,6 +83,7 @@ __all__ = [
     "locked",
     "make_work_folder",
     "path_parameters",
+    "process_alive",
     "remove_folder",
     "sigterm_interrupts",
     "signals_held",
@@ -248,8 +250,11 @@ def _owner_alive(folder: Path) -> bool:
         pid = int((folder / WORK_OWNER).read_text(encoding="utf-8").strip())
     except (OSError, ValueError):
         return False
-    if pid == os.getpid():
-        return False
+    return pid != os.getpid() and process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user counts: it cannot be signalled)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -398,6 +403,35 @@ def die_with_parent(parent: int | None = None) -> None:
         return
     if os.getppid() != parent:
         os._exit(1)
+
+
+def exit_with(pid: int) -> None:
+    """End this process (``os._exit``) as soon as process ``pid`` ends, from a watcher thread.
+
+    For a process whose parent is not ``pid`` — a batch worker forked by multiprocessing's
+    forkserver, which lives as long as its workers do — where :func:`die_with_parent` cannot see
+    ``pid`` go. Linux's pidfds wake the watcher at once; elsewhere it looks every half second.
+    Exits at once if ``pid`` is already gone."""
+    import select
+    import threading
+    import time
+
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # not Linux, or a kernel without pidfds
+        pidfd = None
+
+    def watch() -> None:
+        if pidfd is not None:
+            select.select([pidfd], [], [])
+        else:
+            while process_alive(pid):
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="aeeval-exit-with", daemon=True).start()
 
 
 def _interrupt(signum, frame):
