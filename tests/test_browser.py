@@ -1,15 +1,27 @@
-"""Which Chromium prints the PDF: the AEEVAL_CHROMIUM setting, then PATH, then a browser that
-playwright installed — and clear advice, never a download, when there is none."""
+"""Which Chromium prints the PDF: the AEEVAL_CHROMIUM setting, then PATH, then the installers'
+places — and clear advice, never a download, when there is none. And aeeval's own DevTools client
+(a pipe to a real Chromium): local files only, no hang when Chromium dies, nothing left behind."""
 
+import os
+import signal
 import stat
+import threading
+import time
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
-from aeeval.publish.browser import Browser, BrowserError, find_chromium, pdf_text
+from aeeval.publish.browser import (
+    Browser,
+    BrowserError,
+    BrowserStoppedError,
+    find_chromium,
+    pdf_text,
+)
 
 
 def _fake_browser(folder, name="chromium"):
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text("#!/bin/sh\nexit 0\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
@@ -38,11 +50,22 @@ def test_path_is_searched_without_a_setting(tmp_path, monkeypatch):
 def test_no_browser_gives_install_advice_and_downloads_nothing(tmp_path, monkeypatch):
     monkeypatch.delenv("AEEVAL_CHROMIUM", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no browser on PATH
-    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "pw"))  # and none from playwright
+    monkeypatch.setattr("aeeval.publish.browser.CHROMIUM_PLACES", ())  # none installed elsewhere
+    before = set(tmp_path.iterdir())
     with pytest.raises(BrowserError, match="apt-get install chromium") as info:
         find_chromium()
     assert "AEEVAL_CHROMIUM" in str(info.value)
-    assert not (tmp_path / "pw").exists(), "something was downloaded"
+    assert set(tmp_path.iterdir()) == before, "something was downloaded"
+
+
+def test_an_installers_place_is_used_when_path_has_none(tmp_path, monkeypatch):
+    browser = _fake_browser(tmp_path / "Google Chrome.app", "Google Chrome")
+    monkeypatch.delenv("AEEVAL_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(
+        "aeeval.publish.browser.CHROMIUM_PLACES", (str(tmp_path / "no"), str(browser))
+    )
+    assert find_chromium() == str(browser)
 
 
 @pytest.mark.slow
@@ -85,10 +108,109 @@ def test_one_page_prints_each_report_and_never_the_one_before(tmp_path):
         (folder / f"{name}.html").write_text(f"<h1>{words}</h1>", encoding="utf-8")
     with Browser() as browser:
         browser.print_pdf(folder / "a.html", folder / "a.pdf", title="A")
-        with pytest.raises(PlaywrightError, match="ERR_FILE_NOT_FOUND"):
+        with pytest.raises(BrowserError, match="ERR_FILE_NOT_FOUND") as info:
             browser.print_pdf(folder / "missing.html", folder / "missing.pdf", title="M")
+        assert "missing.html" in str(info.value)
         assert not (folder / "missing.pdf").exists()
         browser.print_pdf(folder / "b.html", folder / "b.pdf", title="B")
     a, b = (" ".join(pdf_text(folder / f"{n}.pdf")) for n in "ab")
     assert "Alpha cohort words" in a and "Bravo" not in a
     assert "Bravo cohort words" in b and "Alpha" not in b
+
+
+def _profiles():
+    import tempfile
+
+    return {p.name for p in Path(tempfile.gettempdir()).glob("aeeval-chromium-*")}
+
+
+@pytest.mark.slow
+def test_remote_requests_are_refused_and_the_report_still_prints(tmp_path):
+    # Reports are self-contained: an image and a fetch() from the network are refused (the page
+    # sees the failure), local images load, and the PDF is printed.
+    (tmp_path / "dot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" '
+        'height="10"/></svg>'
+    )
+    (tmp_path / "r.html").write_text(
+        "<h1>Self-contained report</h1>"
+        '<img id="remote" src="http://example.invalid/x.png">'
+        '<img id="local" src="dot.svg">'
+        "<p id='out'></p><script>"
+        "const out = document.getElementById('out');"
+        "document.getElementById('remote').onerror = () => out.append(' remote image refused');"
+        "document.getElementById('local').onload = () => out.append(' local image loaded');"
+        "fetch('https://example.invalid/data.json').then(() => out.append(' fetched'),"
+        " () => out.append(' fetch refused'));"
+        "</script>"
+    )
+    with Browser() as browser:
+        browser.print_pdf(tmp_path / "r.html", tmp_path / "r.pdf", title="R")
+    text = " ".join(pdf_text(tmp_path / "r.pdf"))
+    assert "Self-contained report" in text
+    assert "remote image refused" in text and "local image loaded" in text
+    assert "fetch refused" in text and "fetched" not in text
+
+
+@pytest.mark.slow
+def test_chromium_killed_mid_batch_fails_the_next_print_promptly(tmp_path):
+    (tmp_path / "r.html").write_text("<h1>Report</h1>")
+    before = _profiles()
+    browser = Browser().__enter__()
+    try:
+        browser.print_pdf(tmp_path / "r.html", tmp_path / "1.pdf")
+        os.kill(browser.pid, signal.SIGKILL)
+        started = time.monotonic()
+        with pytest.raises(BrowserStoppedError, match="killed by signal 9"):
+            browser.print_pdf(tmp_path / "r.html", tmp_path / "2.pdf")
+        assert time.monotonic() - started < 5, "the print waited for a dead browser"
+        assert not (tmp_path / "2.pdf").exists()
+    finally:
+        started = time.monotonic()
+        browser.__exit__(None, None, None)
+        assert time.monotonic() - started < 5
+    assert _profiles() == before, "the profile folder was left behind"
+    assert not [t for t in threading.enumerate() if t.name.startswith("aeeval-browser")]
+
+
+@pytest.mark.slow
+def test_a_browser_that_exits_at_once_cannot_start(tmp_path):
+    broken = _fake_browser(tmp_path, "broken-chrome")
+    before = _profiles()
+    with pytest.raises(BrowserError, match="could not start Chromium.*exited with code 0"):
+        with Browser(str(broken)):
+            pass
+    assert _profiles() == before
+
+
+@pytest.mark.slow
+def test_closing_leaves_no_profile_process_or_thread_and_keeps_the_parents_fds(tmp_path):
+    # fds 3 and 4 are Chromium's pipe ends in Chromium only: the parent's own fds 3 and 4 (here
+    # two files opened before the browser) are neither replaced nor closed.
+    before = _profiles()
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(3)]
+    try:
+        kept = {fd: os.fstat(fd) for fd in (3, 4) if _is_open(fd)}
+        with Browser() as browser:
+            pid = browser.pid
+            assert _profiles() - before, "Chromium runs without a profile folder of its own"
+            with open(f"/proc/{pid}/cmdline", "rb") as cmd:
+                assert b"--remote-debugging-pipe" in cmd.read()
+            assert os.readlink(f"/proc/{pid}/fd/3").startswith("pipe:")
+            assert os.readlink(f"/proc/{pid}/fd/4").startswith("pipe:")
+        assert {fd: os.fstat(fd) for fd in (3, 4) if _is_open(fd)} == kept
+        assert kept, "fds 3 and 4 were not open in the parent"
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert _profiles() == before
+    assert not Path(f"/proc/{pid}").exists(), "Chromium still runs after close"
+    assert not [t for t in threading.enumerate() if t.name.startswith("aeeval-browser")]
+
+
+def _is_open(fd):
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
