@@ -4,8 +4,9 @@ aeeval drives Chromium itself through the DevTools protocol over a pipe
 (``--remote-debugging-pipe``: Chromium reads NUL-terminated JSON commands on its file descriptor 3
 and writes NUL-terminated JSON replies and events on descriptor 4), with no driver process, no
 websocket and no dependency. The browser is a system Chromium or Chrome (``AEEVAL_CHROMIUM``, then
-``PATH``, then where the installers put Chrome on macOS and Windows). Nothing is downloaded at run
-time. poppler's ``pdftotext`` reads each PDF back for the disclosure gate.
+``PATH``, then where the installers put Chrome on macOS). Nothing is downloaded at run time. The
+pipe is a Linux and macOS feature: on Windows, PDFs are printed under WSL. poppler's
+``pdftotext`` reads each PDF back for the disclosure gate.
 
 References
 ----------
@@ -46,12 +47,10 @@ __all__ = [
 ]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-# Where the installers put Chrome and Chromium when they are not on PATH (macOS, Windows).
+# Where the installers put Chrome and Chromium on macOS, where they are not on PATH.
 CHROMIUM_PLACES = (
     "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
     "/Applications/Chromium.app/Contents/MacOS/Chromium",
-    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
-    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
 )
 # Flags for a closed network and a root user: no sandbox (root), no background fetches.
 CHROMIUM_ARGS = [
@@ -165,7 +164,7 @@ def find_chromium() -> str:
 
     Looked for in order: the ``AEEVAL_CHROMIUM`` setting (environment variable), ``PATH``
     (``chromium``, ``chromium-browser``, ``google-chrome`` …), then the places the Chrome and
-    Chromium installers use on macOS and Windows. Raises :class:`BrowserError` with install
+    Chromium installers use on macOS. Raises :class:`BrowserError` with install
     advice when there is none.
 
     Examples
@@ -189,7 +188,7 @@ def find_chromium() -> str:
             return place
     raise BrowserError(
         "no Chromium found to print the PDF. On Debian/Ubuntu: sudo apt-get install chromium; "
-        "on macOS/Windows install Google Chrome; or set AEEVAL_CHROMIUM=/path/to/chrome. "
+        "on macOS install Google Chrome; or set AEEVAL_CHROMIUM=/path/to/chrome. "
         "(HTML reports need no browser: use --format html.)"
     )
 
