@@ -214,3 +214,39 @@ def _is_open(fd):
     except OSError:
         return False
     return True
+
+
+@pytest.mark.slow
+def test_a_killed_aeeval_leaves_no_chromium_and_its_profile_is_removed_later(tmp_path):
+    # SIGKILL gives aeeval no chance to close Chromium: Chromium stops by itself when its pipe
+    # closes, and the next browser removes the profile folder the killed process left.
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal\n"
+        "from aeeval.publish.browser import Browser\n"
+        "b = Browser().__enter__()\n"
+        "print(os.getpid(), b.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == -signal.SIGKILL, res.stderr
+    owner, chromium = res.stdout.split()
+    deadline = time.monotonic() + 10
+    while _alive(int(chromium)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(int(chromium)), "Chromium outlived the aeeval that started it"
+    left = {name for name in _profiles() if name.split("-")[2] == owner}
+    assert left, "the killed process left no profile folder: nothing to test"
+    with Browser():
+        pass
+    assert not left & _profiles()
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat_file:
+            return stat_file.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

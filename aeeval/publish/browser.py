@@ -144,6 +144,7 @@ FOOTER = (
     '<span>{title}</span><span>Page <span class="pageNumber"></span> of '
     '<span class="totalPages"></span></span></div>'
 )
+PROFILE_PREFIX = "aeeval-chromium-"  # + the owner's process id: a temporary Chromium profile
 TIMEOUT = 60.0  # seconds any one step in Chromium may take before it is reported as stuck
 CLOSE_TIMEOUT = 5.0  # seconds Chromium has to exit after Browser.close before it is killed
 # Events that end a page: its target is closed or detached, or its renderer crashed.
@@ -216,7 +217,8 @@ class _Connection:
 
     def __init__(self, executable: str):
         self.executable = executable
-        self.profile = tempfile.mkdtemp(prefix="aeeval-chromium-")
+        _remove_orphaned_profiles()
+        self.profile = tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-")
         self.log = os.path.join(self.profile, "stderr.log")
         self.pid = None
         self.gone = None  # why the pipe closed, once it has
@@ -471,6 +473,21 @@ class _Connection:
                 except OSError:
                     pass
             shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def _remove_orphaned_profiles() -> None:
+    """Remove the profile folders of aeeval processes that were killed (SIGKILL) before they could
+    remove them. Their Chromium has exited with them: it stops when its pipe closes."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}*-*"):
+        owner = folder.name[len(PROFILE_PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit():
+            continue
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:  # its aeeval is gone
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, as another user
+            pass
 
 
 def _fd_above_4(fd: int) -> int:
