@@ -250,3 +250,43 @@ def _alive(pid):
             return stat_file.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+@pytest.mark.slow
+def test_a_crashed_page_fails_its_report_at_once_and_is_replaced(tmp_path):
+    # Killing the renderer processes crashes the print page: the next report fails at once
+    # (Inspector.targetCrashed), the one after prints from a new page.
+    (tmp_path / "r.html").write_text("<h1>Printed after a crash</h1>")
+    with Browser() as browser:
+        browser.print_pdf(tmp_path / "r.html", tmp_path / "1.pdf")
+        renderers = [pid for pid in _group(browser.pid) if b"--type=renderer" in _cmdline(pid)]
+        assert renderers, "no renderer process found to crash"
+        for pid in renderers:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)  # Chromium notices the crash
+        started = time.monotonic()
+        with pytest.raises(BrowserStoppedError, match="crashed"):
+            browser.print_pdf(tmp_path / "r.html", tmp_path / "2.pdf")
+        assert time.monotonic() - started < 5
+        assert not (tmp_path / "2.pdf").exists()
+        browser.print_pdf(tmp_path / "r.html", tmp_path / "3.pdf")
+    assert "Printed after a crash" in pdf_text(tmp_path / "3.pdf")[0]
+
+
+def _group(pgid):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.getpgid(int(pid)) == pgid:
+                found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmd:
+            return cmd.read()
+    except OSError:
+        return b""

@@ -356,8 +356,8 @@ class _Connection:
                 *messages, buffer = (buffer + chunk).split(b"\0")
                 for raw in messages:
                     self._dispatch(json.loads(raw))
-        except (OSError, ValueError) as exc:
-            self._stopped(f"broke its pipe ({exc})")
+        except Exception as exc:  # a broken pipe or a message that is not the protocol's
+            self._stopped(f"broke its pipe ({type(exc).__name__}: {exc})")
         self._stopped(self._exit_reason())
 
     def _dispatch(self, message: dict) -> None:
@@ -454,10 +454,9 @@ class _Connection:
                     self.send("Browser.close")
                 except BrowserError:
                     pass
-            if self._status(wait=CLOSE_TIMEOUT) is None:
+            self._status(wait=CLOSE_TIMEOUT)
+            try:  # Chromium if it has not exited, and its helpers should any outlive it
                 os.killpg(self.pid, signal.SIGKILL)
-            try:
-                os.killpg(self.pid, signal.SIGKILL)  # its helpers, should any outlive it
             except (ProcessLookupError, PermissionError):
                 pass
             try:
@@ -569,7 +568,11 @@ class _Page:
 
     def close(self) -> None:
         try:
-            self.connection.call("Target.disposeBrowserContext", {"browserContextId": self.context})
+            self.connection.call(
+                "Target.disposeBrowserContext",
+                {"browserContextId": self.context},
+                timeout=CLOSE_TIMEOUT,
+            )
         except BrowserError:  # a crashed page's context may be gone already
             pass
 
@@ -613,8 +616,10 @@ class Browser:
             if "Mac OS X" in product.get("userAgent", ""):
                 self._platform = "darwin"
             self._print_page()  # ready before the first report needs it
-        except Exception as exc:
+        except BaseException as exc:  # Ctrl-C too: no Chromium is left running
             self.__exit__(None, None, None)
+            if not isinstance(exc, Exception):
+                raise
             raise BrowserError(f"could not start Chromium at {self.executable}: {exc}") from exc
         return self
 
