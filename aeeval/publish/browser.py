@@ -299,7 +299,10 @@ class _Connection:
         timeout: float = TIMEOUT,
     ) -> dict:
         """Send a command and wait for its result; errors and timeouts raise BrowserError."""
-        reply = self.send(method, params, session)
+        return self.result(self.send(method, params, session), method, timeout)
+
+    def result(self, reply: _Reply, method: str, timeout: float = TIMEOUT) -> dict:
+        """Wait for the result of a command sent with :meth:`send` (several can be in flight)."""
         if not reply.done.wait(timeout):
             with self._changed:
                 self._replies.pop(reply.ident, None)
@@ -311,6 +314,12 @@ class _Connection:
                 f"Chromium refused {method}: {reply.error.get('message', reply.error)}"
             )
         return reply.result
+
+    def check_session(self, session: str) -> None:
+        """Raise :class:`BrowserStoppedError` when the page of ``session`` has closed or crashed."""
+        with self._changed:
+            if session in self._closed_sessions:
+                raise BrowserStoppedError(f"the page {self._closed_sessions[session]}")
 
     def mark(self) -> int:
         """A position in the event log: :meth:`wait_event` looks only at events after it."""
@@ -504,6 +513,7 @@ class _Page:
 
     def __init__(self, connection: _Connection, platform: str):
         self.connection = connection
+        self.loading = None  # (uri, loader id, event log position) of a load not waited for
         call = connection.call
         self.context = call("Target.createBrowserContext", {"disposeOnDetach": True})[
             "browserContextId"
@@ -514,27 +524,39 @@ class _Page:
         self.session = call("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
         ]
-        for method, params in (
+        setup = (  # sent at once, answered in order (the page starts 0.1 s sooner)
             ("Page.enable", {}),
             ("Page.setLifecycleEventsEnabled", {"enabled": True}),
             ("Inspector.enable", {}),
             ("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}),
             ("Emulation.setEmulatedMedia", {"media": "print"}),
             ("Page.setFontFamilies", FONT_FAMILIES.get(platform, FONT_FAMILIES["linux"])),
-        ):
-            call(method, params, self.session)
-        self.frame = call("Page.getFrameTree", {}, self.session)["frameTree"]["frame"]["id"]
+            ("Page.getFrameTree", {}),
+        )
+        sent = [connection.send(method, params, self.session) for method, params in setup]
+        results = [connection.result(reply, method) for reply, (method, _) in zip(sent, setup)]
+        self.frame = results[-1]["frameTree"]["frame"]["id"]
 
-    def goto(self, uri: str) -> None:
-        """Load ``uri`` and wait for its load event; a navigation error raises BrowserError."""
+    def goto(self, uri: str, *, wait: bool = True) -> None:
+        """Load ``uri`` and (unless ``wait`` is false: then :meth:`settle` does) wait for its load
+        event; a navigation error raises BrowserError."""
+        self.settle()
         connection = self.connection
         connection.forget_events()
         since = connection.mark()
         result = connection.call("Page.navigate", {"url": uri}, self.session)
         if result.get("errorText"):
             raise BrowserError(f"Chromium could not load {unquote(uri)}: {result['errorText']}")
-        loader = result.get("loaderId")
-        connection.wait_event(
+        self.loading = (uri, result.get("loaderId"), since)
+        if wait:
+            self.settle()
+
+    def settle(self) -> None:
+        """Wait for the page loaded last to have loaded, if it has not yet been waited for."""
+        if self.loading is None:
+            return
+        (uri, loader, since), self.loading = self.loading, None
+        self.connection.wait_event(
             f"loading {unquote(uri)}",
             lambda method, params: (
                 params.get("name") == "load"
@@ -550,21 +572,13 @@ class _Page:
         return frame["url"] + frame.get("urlFragment", "")
 
     def pdf(self, footer: str) -> bytes:
-        call = self.connection.call
-        result = call(
-            "Page.printToPDF",
-            {**PDF_PARAMETERS, "footerTemplate": footer, "transferMode": "ReturnAsStream"},
-            self.session,
+        """The page printed to PDF. The PDF comes base64-encoded in the reply: on the pipe, that
+        was 3-8 ms a report quicker than playwright's ``transferMode: "ReturnAsStream"`` with
+        ``IO.read`` and ``IO.close``, for the same CPU (20 copies of the cohort report)."""
+        result = self.connection.call(
+            "Page.printToPDF", {**PDF_PARAMETERS, "footerTemplate": footer}, self.session
         )
-        chunks = []
-        while True:
-            piece = call("IO.read", {"handle": result["stream"], "size": 1 << 22}, self.session)
-            data = piece.get("data", "")
-            chunks.append(base64.b64decode(data) if piece.get("base64Encoded") else data.encode())
-            if piece.get("eof"):
-                break
-        call("IO.close", {"handle": result["stream"]}, self.session)
-        return b"".join(chunks)
+        return base64.b64decode(result["data"])
 
     def close(self) -> None:
         try:
@@ -662,6 +676,12 @@ class Browser:
         """
         with self._lock:
             page = self._print_page()
+            try:  # the previous report's about:blank has loaded, and the page still lives
+                page.settle()
+                self._connection.check_session(page.session)
+            except BrowserError:  # or the page is replaced (it crashed between reports)
+                self._drop_page(page)
+                page = self._print_page()
             uri = Path(html_path).resolve().as_uri()
             try:
                 page.goto(uri)
@@ -672,9 +692,13 @@ class Browser:
             except BaseException:
                 self._drop_page(page)  # a fresh page for the next report
                 raise
-            Path(pdf_path).write_bytes(data)
             try:
-                page.goto("about:blank")  # the next report starts from an empty page
+                Path(pdf_path).write_bytes(data)
+            except BaseException:  # no partial PDF is left (a full disk)
+                Path(pdf_path).unlink(missing_ok=True)
+                raise
+            try:  # the next report starts from an empty page; it waits for it to load
+                page.goto("about:blank", wait=False)
             except BrowserError:  # the PDF is written: a page that cannot be blanked is replaced
                 self._drop_page(page)
 
