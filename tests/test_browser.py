@@ -301,3 +301,19 @@ def _cmdline(pid):
             return cmd.read()
     except OSError:
         return b""
+
+
+@pytest.mark.slow
+def test_a_reports_scripts_see_the_viewport_they_saw_through_playwright(tmp_path):
+    # playwright's documented default viewport is 1280 × 720 (BrowserType.launch → new_context,
+    # "viewport: Defaults to an 1280x720 viewport") with a focused page; headless Chromium's own
+    # window is 800 × 600. A script that sizes a chart at load must see the same as before.
+    (tmp_path / "v.html").write_text(
+        "<p id=o></p><script>document.getElementById('o').textContent = 'viewport ' + "
+        "innerWidth + 'x' + innerHeight + ' screen ' + screen.width + 'x' + screen.height + "
+        "' scale ' + devicePixelRatio + ' focus ' + document.hasFocus();</script>"
+    )
+    with Browser() as browser:
+        browser.print_pdf(tmp_path / "v.html", tmp_path / "v.pdf")
+    text = pdf_text(tmp_path / "v.pdf")[0]
+    assert "viewport 1280x720 screen 1280x720 scale 1 focus true" in text

@@ -118,6 +118,18 @@ FONT_FAMILIES = {
         }
     },
 }
+# playwright's default viewport and screen (1280 × 720, device scale 1) and a page that has the
+# focus [2]: what a report's scripts see while it loads (window.innerWidth, document.hasFocus())
+# is what they saw through playwright; headless Chromium's own window is 800 × 600.
+VIEWPORT = {
+    "width": 1280,
+    "height": 720,
+    "screenWidth": 1280,
+    "screenHeight": 720,
+    "deviceScaleFactor": 1,
+    "mobile": False,
+    "screenOrientation": {"angle": 0, "type": "landscapePrimary"},
+}
 # A4 and margins in inches as playwright converted them [2] (``format="A4"``; mm → px at 3.78,
 # px → in at 96), so that the layout of a page does not move by a fraction of a millimetre.
 MM = 3.78 / 96
@@ -530,6 +542,8 @@ class _Page:
             ("Inspector.enable", {}),
             ("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}),
             ("Emulation.setEmulatedMedia", {"media": "print"}),
+            ("Emulation.setDeviceMetricsOverride", VIEWPORT),
+            ("Emulation.setFocusEmulationEnabled", {"enabled": True}),
             ("Page.setFontFamilies", FONT_FAMILIES.get(platform, FONT_FAMILIES["linux"])),
             ("Page.getFrameTree", {}),
         )
