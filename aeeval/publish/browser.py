@@ -394,15 +394,16 @@ class _Connection:
         if method == "Fetch.requestPaused":
             # Reports are self-contained: local files and data: URLs load, nothing else does.
             if params["request"]["url"].startswith(("file:", "data:")):
-                reply = self.send(
-                    "Fetch.continueRequest", {"requestId": params["requestId"]}, session
-                )
+                answer = ("Fetch.continueRequest", {"requestId": params["requestId"]})
             else:
-                reply = self.send(
+                answer = (
                     "Fetch.failRequest",
                     {"requestId": params["requestId"], "errorReason": "BlockedByClient"},
-                    session,
                 )
+            try:
+                reply = self.send(*answer, session)
+            except BrowserStoppedError:  # its page has closed meanwhile: nothing to answer
+                return
             with self._changed:  # nobody waits for these replies
                 self._replies.pop(reply.ident, None)
             return
