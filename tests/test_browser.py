@@ -317,3 +317,20 @@ def test_a_reports_scripts_see_the_viewport_they_saw_through_playwright(tmp_path
         browser.print_pdf(tmp_path / "v.html", tmp_path / "v.pdf")
     text = pdf_text(tmp_path / "v.pdf")[0]
     assert "viewport 1280x720 screen 1280x720 scale 1 focus true" in text
+
+
+@pytest.mark.slow
+def test_a_page_that_never_loads_times_out_and_the_next_report_prints(tmp_path, monkeypatch):
+    # Every wait has a timeout (60 s; 2 s here): a report whose script never ends is reported
+    # with what was waited for, and the next report prints from a new page.
+    monkeypatch.setattr("aeeval.publish.browser.TIMEOUT", 2.0)
+    (tmp_path / "hang.html").write_text("<h1>Never loads</h1><script>while (true) {}</script>")
+    (tmp_path / "r.html").write_text("<h1>Printed after a stuck page</h1>")
+    with Browser() as browser:
+        started = time.monotonic()
+        with pytest.raises(BrowserError, match=r"did not finish loading .*hang\.html within 2 s"):
+            browser.print_pdf(tmp_path / "hang.html", tmp_path / "hang.pdf")
+        assert time.monotonic() - started < 10
+        assert not (tmp_path / "hang.pdf").exists()
+        browser.print_pdf(tmp_path / "r.html", tmp_path / "r.pdf")
+    assert "Printed after a stuck page" in pdf_text(tmp_path / "r.pdf")[0]

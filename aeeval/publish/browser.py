@@ -308,13 +308,15 @@ class _Connection:
         method: str,
         params: dict | None = None,
         session: str | None = None,
-        timeout: float = TIMEOUT,
+        timeout: float | None = None,
     ) -> dict:
         """Send a command and wait for its result; errors and timeouts raise BrowserError."""
         return self.result(self.send(method, params, session), method, timeout)
 
-    def result(self, reply: _Reply, method: str, timeout: float = TIMEOUT) -> dict:
-        """Wait for the result of a command sent with :meth:`send` (several can be in flight)."""
+    def result(self, reply: _Reply, method: str, timeout: float | None = None) -> dict:
+        """Wait for the result of a command sent with :meth:`send` (several can be in flight),
+        at most ``timeout`` seconds (:data:`TIMEOUT` when None)."""
+        timeout = TIMEOUT if timeout is None else timeout
         if not reply.done.wait(timeout):
             with self._changed:
                 self._replies.pop(reply.ident, None)
@@ -338,10 +340,13 @@ class _Connection:
         with self._changed:
             return len(self._events)
 
-    def wait_event(self, what: str, match, session: str, since: int, timeout: float = TIMEOUT):
+    def wait_event(
+        self, what: str, match, session: str, since: int, timeout: float | None = None
+    ) -> dict:
         """The first event of ``session`` after ``since`` for which ``match(method, params)``
         holds; fails when the session's page closes or crashes, Chromium stops, or nothing comes
-        within ``timeout`` seconds."""
+        within ``timeout`` seconds (:data:`TIMEOUT` when None)."""
+        timeout = TIMEOUT if timeout is None else timeout
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
