@@ -75,11 +75,11 @@ def test_statistics_modules_never_import_publish():
 def test_importing_a_statistics_module_loads_no_publishing_code(module):
     """At run time too (the check above reads source; this one catches an import through the
     package's ``__init__``): a fresh interpreter that imports a statistics module and calls
-    nothing has no ``aeeval.publish``, papermill, nbconvert or playwright loaded."""
+    nothing has no ``aeeval.publish``, papermill or nbconvert loaded."""
     code = (
         f"import sys, {module}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('papermill', 'nbconvert', 'playwright') or m.startswith('aeeval.publish')))"
+        "('papermill', 'nbconvert') or m.startswith('aeeval.publish')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

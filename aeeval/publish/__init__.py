@@ -1,6 +1,6 @@
 """Everything that turns a notebook into a published report folder.
 
-``aeeval.publish`` runs notebooks in kernels (papermill), prints PDFs in Chromium (playwright),
+``aeeval.publish`` runs notebooks in kernels (papermill), prints PDFs in Chromium (over its DevTools pipe),
 checks every published byte (the disclosure gate, :mod:`aeeval.publish.gate`), writes the
 provenance manifest and swaps finished folders into place. It has its own dependencies and its
 own processes; the statistics modules of :mod:`aeeval` never import it (a test checks).

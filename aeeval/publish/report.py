@@ -29,7 +29,14 @@ from pathlib import Path
 from ..errors import AeevalError
 from ..options import DEFAULT_MIN_BASE, check_min_base, parameter_min_base
 from ..paths import TEMPLATES, reports_dir
-from .browser import BackgroundBrowser, Browser, BrowserError, pdf_text, pdftotext_version
+from .browser import (
+    BackgroundBrowser,
+    Browser,
+    BrowserError,
+    BrowserStoppedError,
+    pdf_text,
+    pdftotext_version,
+)
 from .figures import (
     FiguresError,
     collect_figure_texts,
@@ -679,7 +686,7 @@ def publish(
         except OutputError as exc:
             raise ReportError(f"{prepared['notebook']}: {exc}") from None
         html_path = work / "report.html"
-        browser_version = reader_version = pages = None
+        browser_version = reader_version = pages = stopped = None
         if "pdf" in formats:
             try:
                 if browser is None:
@@ -692,12 +699,15 @@ def publish(
                 pages = pdf_text(work / "report.pdf")
                 reader_version = pdftotext_version()
             except BrowserError as exc:
-                raise ReportError(f"{prepared['notebook']}: {exc}") from None
-            except Exception as exc:  # Chromium died or was killed while printing
-                first = (str(exc).strip().splitlines() or [""])[0]
+                if not isinstance(exc, BrowserStoppedError):
+                    raise ReportError(f"{prepared['notebook']}: {exc}") from None
+                stopped = str(exc)  # Chromium died or was killed while printing
+            except Exception as exc:  # anything else that broke the printing
+                stopped = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+            if stopped is not None:
                 message = (
                     f"{prepared['notebook']}: Chromium stopped while printing the PDF "
-                    f"({type(exc).__name__}: {first}); nothing was replaced"
+                    f"({stopped}); nothing was replaced"
                 )
                 raise ReportError(
                     message + _keep_failed(out, work / "executed.ipynb", message)
