@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..errors import AeevalError
+from .outdir import process_alive
 
 __all__ = [
     "BackgroundBrowser",
@@ -508,12 +509,8 @@ def _remove_orphaned_profiles() -> None:
         owner = folder.name[len(PROFILE_PREFIX) :].split("-", 1)[0]
         if not owner.isdigit():
             continue
-        try:
-            os.kill(int(owner), 0)
-        except ProcessLookupError:  # its aeeval is gone
+        if not process_alive(int(owner)):  # its aeeval is gone
             shutil.rmtree(folder, ignore_errors=True)
-        except OSError:  # alive, as another user
-            pass
 
 
 def _fd_above_4(fd: int) -> int:
