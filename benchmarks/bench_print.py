@@ -13,7 +13,7 @@ with one :class:`aeeval.publish.browser.Browser`, and the CPU that costs
 driver such as playwright's Node.js process): the part of issue 18's target C′ printing costs.
 
 With ``--python OTHER`` the same measurement is made with another interpreter (e.g. one whose
-aeeval prints through playwright: ``/work/main/.venv/bin/python`` before the switch), alternated
+aeeval prints through playwright: the virtual environment of a checkout before the switch), alternated
 with this one, ``--repeat`` times each. The HTML is ``--html FILE`` or, by default, the cohort 1
 evaluation report made by ``aeeval run --format html`` into a temporary folder.
 
