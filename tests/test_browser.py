@@ -92,7 +92,7 @@ def test_background_browser_prints_from_its_own_thread(tmp_path):
 def test_background_browser_that_cannot_start_fails_when_used_and_closes(tmp_path):
     from aeeval.publish.browser import BackgroundBrowser
 
-    broken = _fake_browser(tmp_path, "broken-chrome")  # exits at once: playwright cannot connect
+    broken = _fake_browser(tmp_path, "broken-chrome")  # exits at once: its pipe closes unanswered
     with BackgroundBrowser(str(broken)) as browser:
         with pytest.raises(BrowserError, match="could not start Chromium"):
             browser.print_pdf(tmp_path / "r.html", tmp_path / "r.pdf")
