@@ -675,7 +675,7 @@ def publish(
     ``<out>.failed/``) if printing fails or the gate finds anything.
     """
     # The gate is imported here, not at the top: the batch's workers only prepare, and without
-    # it they import neither pandas nor numpy (0.25 CPU-s a worker).
+    # it they do not import pandas (0.25 CPU-s a worker).
     from .gate import DisclosureError, check_published
 
     formats = check_formats(formats)
@@ -698,10 +698,10 @@ def publish(
                     browser_version = browser.version
                 pages = pdf_text(work / "report.pdf")
                 reader_version = pdftotext_version()
+            except BrowserStoppedError as exc:  # Chromium died or was killed while printing
+                stopped = str(exc)
             except BrowserError as exc:
-                if not isinstance(exc, BrowserStoppedError):
-                    raise ReportError(f"{prepared['notebook']}: {exc}") from None
-                stopped = str(exc)  # Chromium died or was killed while printing
+                raise ReportError(f"{prepared['notebook']}: {exc}") from None
             except Exception as exc:  # anything else that broke the printing
                 stopped = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
             if stopped is not None:
